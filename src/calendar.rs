@@ -1,0 +1,243 @@
+//! Dates, whole-month arithmetic and review periods (quarters and halves).
+//!
+//! SPEC §4: a month is completed on the same day of a later month, or on that
+//! month's last day when it has no such day (Jan 31 → Feb 28 is one month).
+
+use chrono::{Datelike, Months, NaiveDate};
+use std::fmt;
+use std::str::FromStr;
+
+/// Parses `2024-03-05`, `2024-3-5` or `2024/3/5`.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    let sep = if text.contains('-') { '-' } else { '/' };
+    let mut parts = text.split(sep);
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || y.len() != 4 || m.is_empty() || m.len() > 2 || d.is_empty() || d.len() > 2 {
+        return None;
+    }
+    if ![y, m, d].iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+/// `date` plus `months`, clamped to the end of a shorter month.
+pub fn add_months(date: NaiveDate, months: u32) -> Option<NaiveDate> {
+    date.checked_add_months(Months::new(months))
+}
+
+/// Whole months completed from `from` to `to`; 0 when `from` is after `to`.
+pub fn whole_months(from: NaiveDate, to: NaiveDate) -> u32 {
+    if from >= to {
+        return 0;
+    }
+    let diff = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32;
+    let mut months = diff.max(0) as u32;
+    while months > 0 && add_months(from, months).map_or(true, |d| d > to) {
+        months -= 1;
+    }
+    months
+}
+
+/// Whole years completed from `from` to `to`.
+pub fn whole_years(from: NaiveDate, to: NaiveDate) -> u32 {
+    whole_months(from, to) / 12
+}
+
+/// A review period: a quarter (KPI) or a half (competencies).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Period {
+    pub year: i32,
+    pub kind: PeriodKind,
+    /// 1..=4 for quarters, 1..=2 for halves.
+    pub number: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PeriodKind {
+    Quarter,
+    Half,
+}
+
+impl Period {
+    pub fn quarter(year: i32, number: u8) -> Period {
+        Period { year, kind: PeriodKind::Quarter, number }
+    }
+
+    pub fn half(year: i32, number: u8) -> Period {
+        Period { year, kind: PeriodKind::Half, number }
+    }
+
+    fn months_long(self) -> u32 {
+        match self.kind {
+            PeriodKind::Quarter => 3,
+            PeriodKind::Half => 6,
+        }
+    }
+
+    fn per_year(self) -> u8 {
+        match self.kind {
+            PeriodKind::Quarter => 4,
+            PeriodKind::Half => 2,
+        }
+    }
+
+    /// The last day of the period.
+    pub fn last_day(self) -> NaiveDate {
+        let end_month = self.number as u32 * self.months_long();
+        let first_of_next = if end_month == 12 {
+            NaiveDate::from_ymd_opt(self.year + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(self.year, end_month + 1, 1)
+        };
+        first_of_next
+            .and_then(|d| d.pred_opt())
+            .expect("period years come from 4-digit text, far inside chrono's range")
+    }
+
+    pub fn previous(self) -> Period {
+        if self.number == 1 {
+            Period { year: self.year - 1, number: self.per_year(), ..self }
+        } else {
+            Period { number: self.number - 1, ..self }
+        }
+    }
+
+    /// The last complete period of this kind on `as_of`.
+    pub fn last_complete(kind: PeriodKind, as_of: NaiveDate) -> Period {
+        let months = match kind {
+            PeriodKind::Quarter => 3,
+            PeriodKind::Half => 6,
+        };
+        let current = Period { year: as_of.year(), kind, number: ((as_of.month() - 1) / months + 1) as u8 };
+        if current.last_day() <= as_of {
+            current
+        } else {
+            current.previous()
+        }
+    }
+
+    /// The last `count` complete periods on `as_of`, oldest first.
+    pub fn window(kind: PeriodKind, count: usize, as_of: NaiveDate) -> Vec<Period> {
+        let mut periods = Vec::with_capacity(count);
+        let mut p = Period::last_complete(kind, as_of);
+        for _ in 0..count {
+            periods.push(p);
+            p = p.previous();
+        }
+        periods.reverse();
+        periods
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let letter = match self.kind {
+            PeriodKind::Quarter => 'Q',
+            PeriodKind::Half => 'H',
+        };
+        write!(f, "{}{}{}", self.year, letter, self.number)
+    }
+}
+
+/// Why a period label is not a period.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BadPeriod;
+
+impl FromStr for Period {
+    type Err = BadPeriod;
+
+    /// `2026Q3` or `2026H1`.
+    fn from_str(s: &str) -> Result<Period, BadPeriod> {
+        let bytes = s.as_bytes();
+        if bytes.len() != 6 || !bytes[..4].iter().all(u8::is_ascii_digit) || !bytes[5].is_ascii_digit() {
+            return Err(BadPeriod);
+        }
+        let year: i32 = s[..4].parse().map_err(|_| BadPeriod)?;
+        let number = bytes[5] - b'0';
+        match (bytes[4].to_ascii_uppercase(), number) {
+            (b'Q', 1..=4) => Ok(Period::quarter(year, number)),
+            (b'H', 1..=2) => Ok(Period::half(year, number)),
+            _ => Err(BadPeriod),
+        }
+    }
+}
+
+/// Does `s` look like a period (4 digits, Q or H, digits), valid or not?
+pub fn looks_like_period(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 6
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && matches!(b[4].to_ascii_uppercase(), b'Q' | b'H')
+        && b[5..].iter().all(u8::is_ascii_digit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        parse_date(s).unwrap()
+    }
+
+    #[test]
+    fn parses_the_three_date_spellings() {
+        assert_eq!(parse_date("2024-03-05"), parse_date("2024-3-5"));
+        assert_eq!(parse_date("2024/3/5"), NaiveDate::from_ymd_opt(2024, 3, 5));
+        assert_eq!(parse_date("2026-02-30"), None);
+        assert_eq!(parse_date("2026-1-1-1"), None);
+        assert_eq!(parse_date("26-1-1"), None);
+        assert_eq!(parse_date("2026-01-01T00:00"), None);
+        assert_eq!(parse_date(""), None);
+    }
+
+    #[test]
+    fn jan_31_to_feb_28_is_one_month() {
+        assert_eq!(whole_months(date("2025-01-31"), date("2025-02-27")), 0);
+        assert_eq!(whole_months(date("2025-01-31"), date("2025-02-28")), 1);
+        assert_eq!(whole_months(date("2025-01-30"), date("2025-02-28")), 1);
+        assert_eq!(whole_months(date("2025-01-31"), date("2025-03-30")), 1);
+        assert_eq!(whole_months(date("2025-01-31"), date("2025-03-31")), 2);
+    }
+
+    #[test]
+    fn leap_days() {
+        // Born on Feb 29: a year is completed on Feb 28 of a common year.
+        assert_eq!(whole_years(date("2024-02-29"), date("2025-02-27")), 0);
+        assert_eq!(whole_years(date("2024-02-29"), date("2025-02-28")), 1);
+        assert_eq!(whole_months(date("2024-01-31"), date("2024-02-29")), 1);
+        assert_eq!(whole_months(date("2024-01-31"), date("2024-02-28")), 0);
+        assert_eq!(whole_years(date("2000-02-29"), date("2024-02-29")), 24);
+    }
+
+    #[test]
+    fn same_day_completes_a_month_and_future_dates_give_zero() {
+        assert_eq!(whole_months(date("2025-03-15"), date("2026-03-15")), 12);
+        assert_eq!(whole_months(date("2025-03-15"), date("2026-03-14")), 11);
+        assert_eq!(whole_months(date("2027-01-01"), date("2026-03-14")), 0);
+    }
+
+    #[test]
+    fn review_window_takes_complete_periods_only() {
+        let q = Period::window(PeriodKind::Quarter, 4, date("2026-12-31"));
+        let labels: Vec<String> = q.iter().map(Period::to_string).collect();
+        assert_eq!(labels, ["2026Q1", "2026Q2", "2026Q3", "2026Q4"]);
+        let q = Period::window(PeriodKind::Quarter, 2, date("2026-12-30"));
+        assert_eq!(q.iter().map(Period::to_string).collect::<Vec<_>>(), ["2026Q2", "2026Q3"]);
+        let h = Period::window(PeriodKind::Half, 2, date("2026-07-01"));
+        assert_eq!(h.iter().map(Period::to_string).collect::<Vec<_>>(), ["2025H2", "2026H1"]);
+    }
+
+    #[test]
+    fn period_labels() {
+        assert_eq!("2026Q3".parse::<Period>(), Ok(Period::quarter(2026, 3)));
+        assert_eq!("2026h1".parse::<Period>(), Ok(Period::half(2026, 1)));
+        assert_eq!("2026Q5".parse::<Period>(), Err(BadPeriod));
+        assert_eq!("2026H3".parse::<Period>(), Err(BadPeriod));
+        assert!(looks_like_period("2026Q5"));
+        assert!(!looks_like_period("note"));
+        assert_eq!(Period::quarter(2024, 1).last_day(), date("2024-03-31"));
+        assert_eq!(Period::half(2024, 2).last_day(), date("2024-12-31"));
+    }
+}

@@ -1,0 +1,211 @@
+//! The command line (SPEC §6): arguments, dispatch, exit codes.
+
+use crate::decide::Status;
+use crate::evaluate::evaluate;
+use crate::records::{read_input, Encoding};
+use crate::report::{Format, Report};
+use crate::scheme::{builtin, load_scheme, Scheme};
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+/// Exit codes (SPEC §6).
+pub mod exit {
+    /// Every row was evaluated.
+    pub const OK: u8 = 0;
+    /// The scheme or an input could not be used; nothing was evaluated.
+    pub const UNUSABLE: u8 = 1;
+    /// The command line was wrong.
+    pub const USAGE: u8 = 2;
+    /// Evaluated, but some rows are `error`.
+    pub const ROW_ERRORS: u8 = 3;
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "ladder", version, about = "Evaluate promotions on dual-track career ladders", long_about = None)]
+#[command(after_help = "Exit status: 0 every row evaluated; 1 the scheme or an input could not be used; 2 usage error; 3 evaluated, but some rows are errors.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate every employee of a file: figures, status, reasons, next grade
+    #[command(after_help = "Examples:\n  ladder evaluate --as-of 2026-12-31 examples/telecom-after-sales.csv\n  ladder evaluate --ladder customer-service --format csv --output results.csv staff.csv\n  cat staff.csv | ladder evaluate --format ndjson -")]
+    Evaluate(EvaluateArgs),
+    /// Validate a scheme and print a summary of it
+    #[command(after_help = "Examples:\n  ladder check\n  ladder check --ladder my-scheme/")]
+    Check(SchemeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SchemeArgs {
+    /// Scheme: a YAML file, a directory of YAML files, or a built-in name
+    #[arg(long, short = 'l', value_name = "PATH|NAME")]
+    pub ladder: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    #[command(flatten)]
+    pub scheme: SchemeArgs,
+    /// The review date (YYYY-MM-DD); the window is the complete periods before it [default: today]
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
+    pub as_of: Option<NaiveDate>,
+    /// Long-form scores: a CSV with columns id,period,item,value
+    #[arg(long, value_name = "FILE")]
+    pub scores: Option<String>,
+    /// Text encoding of the CSV inputs
+    #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
+    pub encoding: Encoding,
+    /// Employee records (CSV); `-` reads standard input
+    #[arg(value_name = "EMPLOYEES.csv")]
+    pub employees: String,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the results to FILE (atomically) instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<String>,
+    /// Only print results with these statuses (comma-separated)
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub status: Vec<Status>,
+    /// Print no warnings on standard error
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+fn parse_as_of(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("`{text}` is not a date (expected YYYY-MM-DD)"))
+}
+
+/// Runs the command line and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::from(exit::OK);
+            }
+            eprintln!("error: {e:#}");
+            ExitCode::from(exit::UNUSABLE)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Evaluate(args) => run_evaluate(args),
+        Command::Check(args) => run_check(args),
+    }
+}
+
+pub fn load(args: &SchemeArgs) -> Result<Scheme> {
+    Ok(load_scheme(args.ladder.as_deref())?)
+}
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+fn run_evaluate(args: EvaluateArgs) -> Result<u8> {
+    let scheme = load(&args.input.scheme)?;
+    let as_of = args.input.as_of.unwrap_or_else(today);
+    let input = read_input(&args.input.employees, args.input.encoding)?;
+    let scores = args.input.scores.as_deref().map(|s| read_input(s, args.input.encoding)).transpose()?;
+    let evaluation = evaluate(&scheme, &input, scores.as_ref(), as_of)?;
+    if !args.quiet {
+        for w in &evaluation.warnings {
+            eprintln!("warning: {w}");
+        }
+        if evaluation.outcomes.is_empty() {
+            eprintln!("warning: {}: no employee rows below the header", input.display);
+        }
+    }
+    let filter = &args.status;
+    let report = Report::new(&evaluation, |r| filter.is_empty() || filter.contains(&r.status));
+    let any_error = evaluation.outcomes.iter().any(|o| o.decision.status == Status::Error);
+    match &args.output {
+        Some(path) => write_atomically(path, |out| report.write(args.format, out, false))?,
+        None => {
+            let stdout = std::io::stdout();
+            let color = args.format == Format::Table && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            report.write(args.format, &mut out, color)?;
+            out.flush()?;
+        }
+    }
+    Ok(if any_error { exit::ROW_ERRORS } else { exit::OK })
+}
+
+/// Writes to a temporary file beside `path`, then renames it over `path`, so
+/// a reader never sees half a report and a failed run leaves the old file.
+pub fn write_atomically(path: &str, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let target = std::path::Path::new(path);
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut temp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{path}: cannot create a temporary file in {}", dir.display()))?;
+    {
+        let mut out = std::io::BufWriter::new(temp.as_file_mut());
+        write(&mut out).with_context(|| format!("{path}: cannot write"))?;
+        out.flush().with_context(|| format!("{path}: cannot write"))?;
+    }
+    temp.as_file().sync_all().with_context(|| format!("{path}: cannot write"))?;
+    temp.persist(target).with_context(|| format!("{path}: cannot replace the file"))?;
+    Ok(())
+}
+
+fn run_check(args: SchemeArgs) -> Result<u8> {
+    let scheme = load(&args)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "ok: {} ({})", scheme.id, scheme.title)?;
+    let source = match &args.ladder {
+        None => format!("built-in (default: {})", builtin::DEFAULT),
+        Some(l) => l.clone(),
+    };
+    writeln!(out, "  from:      {source}, {} file(s)", scheme.sources.len())?;
+    writeln!(out, "  review:    last {} quarters, last {} halves", scheme.review.quarters, scheme.review.halves)?;
+    writeln!(out, "  composite: kpi {} + competency {}", scheme.composite.kpi, scheme.composite.competency)?;
+    let bands: Vec<String> = scheme.bands.iter().map(|b| format!("{} {} (>= {})", b.id, b.title, b.min)).collect();
+    writeln!(out, "  bands:     {}", bands.join(", "))?;
+    writeln!(out, "  positions: {}", scheme.positions.len())?;
+    for p in &scheme.positions {
+        let groups: Vec<String> = p.groups.iter().map(|g| format!("{} {}×{}", g.id, g.weight, g.items.len())).collect();
+        writeln!(out, "    {} {}: {} KPI items; competencies {}", p.id, p.title, p.kpis.len(), groups.join(", "))?;
+    }
+    writeln!(out, "  sequences: {}", scheme.sequences.len())?;
+    for s in &scheme.sequences {
+        let grades: Vec<String> = s.grades.iter().map(|g| format!("{} {}", g.id, g.title)).collect();
+        writeln!(out, "    {} {}: {}", s.id, s.title, grades.join(" → "))?;
+    }
+    writeln!(out, "  bridges:   {}", scheme.bridges.len())?;
+    for b in &scheme.bridges {
+        writeln!(out, "    {} → {}", scheme.grade(b.from).id, scheme.grade(b.to).id)?;
+    }
+    if !scheme.column_facts.names.is_empty() {
+        writeln!(out, "  columns the rules read: {}", scheme.column_facts.names.join(", "))?;
+    }
+    Ok(exit::OK)
+}

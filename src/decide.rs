@@ -1,0 +1,195 @@
+//! The decision of SPEC §5 for one employee: demote, promote (next grade or
+//! bridge), hold or top, with every unmet test, the alternatives, and the
+//! date on which time alone would make the employee eligible.
+
+use crate::calendar::{add_months, whole_months};
+use crate::eval::{time_bases, uses_time, Env, Trace};
+use crate::rule::{FactRef, Rule, Subject};
+use crate::scheme::GradeRef;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Promote,
+    Hold,
+    Top,
+    Demote,
+    Error,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [Status::Promote, Status::Hold, Status::Top, Status::Demote, Status::Error];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Promote => "promote",
+            Status::Hold => "hold",
+            Status::Top => "top",
+            Status::Demote => "demote",
+            Status::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub status: Status,
+    pub recommended: Option<GradeRef>,
+    pub next: Option<GradeRef>,
+    pub eligible_on: Option<NaiveDate>,
+    pub unmet: Vec<String>,
+    pub alternatives: Vec<GradeRef>,
+    /// The bridge the promotion goes over, when it does.
+    pub via_bridge: bool,
+}
+
+impl Decision {
+    pub fn error() -> Decision {
+        Decision { status: Status::Error, recommended: None, next: None, eligible_on: None, unmet: Vec::new(), alternatives: Vec::new(), via_bridge: false }
+    }
+}
+
+/// How far ahead eligible_on looks (SPEC §5: 20 years).
+const HORIZON_MONTHS: u32 = 240;
+
+/// The parts of the rule to enter `grade`: its own `requires`, then the scheme-wide one.
+pub fn entry_rule<'s>(env: &Env<'s>, own: Option<&'s Rule>) -> Vec<&'s Rule> {
+    own.into_iter().chain(env.scheme.requires.as_ref()).collect()
+}
+
+/// Evaluates rule parts and flattens top-level `all`s into one list of traces.
+pub fn trace_parts<'r>(env: &Env, parts: &[&'r Rule]) -> Vec<Trace<'r>> {
+    let mut out = Vec::new();
+    for part in parts {
+        match env.eval(part) {
+            Trace::All { children, .. } => out.extend(children),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+pub fn decide(env: &Env, grade: GradeRef) -> Decision {
+    let scheme = env.scheme;
+    let next = scheme.grade_above(grade);
+
+    let alternatives: Vec<GradeRef> = scheme
+        .bridges_from(grade)
+        .filter(|b| entry_rule(env, b.requires.as_ref()).iter().all(|r| env.holds(r)))
+        .map(|b| b.to)
+        .collect();
+
+    let (next_holds, unmet) = match next {
+        Some(n) => {
+            let parts = entry_rule(env, scheme.grade(n).requires.as_ref());
+            let traces = trace_parts(env, &parts);
+            let unmet: Vec<String> = traces.iter().filter(|t| !t.holds()).map(|t| t.failure(scheme)).collect();
+            (unmet.is_empty(), unmet)
+        }
+        None => (false, Vec::new()),
+    };
+
+    let demoted = scheme.demotion.iter().chain(scheme.grade(grade).demotion.iter()).any(|r| env.holds(r));
+    let mut decision = Decision { status: Status::Hold, recommended: Some(grade), next, eligible_on: None, unmet, alternatives, via_bridge: false };
+    if demoted {
+        decision.status = Status::Demote;
+        decision.recommended = Some(scheme.grade_below(grade));
+    } else if next_holds {
+        decision.status = Status::Promote;
+        decision.recommended = next;
+        decision.unmet.clear();
+    } else if let Some(first) = decision.alternatives.first() {
+        decision.status = Status::Promote;
+        decision.recommended = Some(*first);
+        decision.via_bridge = true;
+    } else if next.is_none() {
+        decision.status = Status::Top;
+    } else {
+        decision.eligible_on = eligible_on(env, scheme.grade(next.unwrap_or(grade)).requires.as_ref());
+    }
+    decision
+}
+
+/// The first date after the as-of date on which the entry rule would hold if
+/// only the calendar moved on.
+pub fn eligible_on(env: &Env, own: Option<&Rule>) -> Option<NaiveDate> {
+    let parts = entry_rule(env, own);
+    if !parts.iter().any(|r| uses_time(r)) {
+        return None;
+    }
+    // Parts that do not move with time must already hold, or nothing will change.
+    if parts.iter().any(|r| holds_regardless_of_time(env, r) == Some(false)) {
+        return None;
+    }
+    let as_of = env.time_as_of;
+    let limit = add_months(as_of, HORIZON_MONTHS)?;
+    let mut dates: Vec<NaiveDate> = Vec::new();
+    for part in &parts {
+        for base in time_bases(part, env) {
+            let mut m = whole_months(base, as_of);
+            while let Some(d) = add_months(base, m) {
+                if d > limit {
+                    break;
+                }
+                if d > as_of {
+                    dates.push(d);
+                }
+                m += 1;
+            }
+        }
+    }
+    dates.sort_unstable();
+    dates.dedup();
+    dates.into_iter().find(|d| {
+        let later = Env { time_as_of: *d, ..*env };
+        parts.iter().all(|r| later.holds(r))
+    })
+}
+
+/// Three-valued truth: `None` when the answer depends on time facts.
+fn holds_regardless_of_time(env: &Env, rule: &Rule) -> Option<bool> {
+    match rule {
+        Rule::All(rules) => {
+            let mut unknown = false;
+            for r in rules {
+                match holds_regardless_of_time(env, r) {
+                    Some(false) => return Some(false),
+                    None => unknown = true,
+                    Some(true) => {}
+                }
+            }
+            (!unknown).then_some(true)
+        }
+        Rule::Any(rules) => {
+            let mut unknown = false;
+            for r in rules {
+                match holds_regardless_of_time(env, r) {
+                    Some(true) => return Some(true),
+                    None => unknown = true,
+                    Some(false) => {}
+                }
+            }
+            (!unknown).then_some(false)
+        }
+        Rule::Not(r) => holds_regardless_of_time(env, r).map(|b| !b),
+        Rule::Test(t) => {
+            let timed = matches!(t.subject, Subject::MonthsSince(_))
+                || matches!(&t.subject, Subject::Fact(FactRef::Computed(c)) if c.is_time());
+            if timed {
+                None
+            } else {
+                Some(env.holds(rule))
+            }
+        }
+    }
+}
+
+impl Copy for Env<'_> {}
+impl Clone for Env<'_> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+

@@ -1,0 +1,331 @@
+//! Evaluating rules against one employee: every test records what it found,
+//! so a decision can always say what was required and what was there.
+
+use crate::calendar::{parse_date, whole_months, whole_years};
+use crate::figures::Figures;
+use crate::records::{Layout, Row};
+use crate::rule::{Check, Computed, FactRef, Op, Reserved, Rule, Subject, Test, TestValue};
+use crate::scheme::Scheme;
+use crate::value::{parse_bool, parse_number};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+use std::fmt;
+
+/// Everything a rule can look at for one employee.
+pub struct Env<'a> {
+    pub scheme: &'a Scheme,
+    pub layout: &'a Layout,
+    pub row: &'a Row,
+    pub figures: &'a Figures,
+    pub rank_pct: Option<Decimal>,
+    /// The date time facts are measured to (the as-of date, or a later one for eligible_on).
+    pub time_as_of: NaiveDate,
+}
+
+/// What a test found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Found {
+    Missing,
+    Number(Decimal),
+    Bool(bool),
+    Date(NaiveDate),
+    Level(usize, String),
+    Band(usize),
+    Text(String),
+    /// A cell that could not be read as the kind tested.
+    Unreadable(String, &'static str),
+    /// A streak: each quarter's score, oldest first.
+    Quarters(Vec<(String, Option<Decimal>)>),
+}
+
+impl Found {
+    pub fn display(&self, scheme: &Scheme) -> String {
+        match self {
+            Found::Missing => "no value".into(),
+            Found::Number(n) => format!("found {}", crate::exact::format_figure(*n)),
+            Found::Bool(b) => format!("found {b}"),
+            Found::Date(d) => format!("found {d}"),
+            Found::Level(_, t) | Found::Text(t) => format!("found {t}"),
+            Found::Band(i) => format!("found {}", scheme.bands.get(*i).map_or("?", |b| b.id.as_str())),
+            Found::Unreadable(t, kind) => format!("found `{t}`, not {kind}"),
+            Found::Quarters(qs) => {
+                let parts: Vec<String> = qs
+                    .iter()
+                    .map(|(p, s)| format!("{p} {}", s.map_or("no score".to_string(), crate::exact::format_figure)))
+                    .collect();
+                format!("found {}", parts.join(", "))
+            }
+        }
+    }
+}
+
+/// The outcome of a rule, node by node.
+#[derive(Debug, Clone)]
+pub enum Trace<'r> {
+    All { holds: bool, children: Vec<Trace<'r>> },
+    Any { holds: bool, children: Vec<Trace<'r>> },
+    Not { holds: bool, child: Box<Trace<'r>> },
+    Test { holds: bool, test: &'r Test, found: Found },
+}
+
+impl Trace<'_> {
+    pub fn holds(&self) -> bool {
+        match self {
+            Trace::All { holds, .. } | Trace::Any { holds, .. } | Trace::Not { holds, .. } | Trace::Test { holds, .. } => *holds,
+        }
+    }
+
+    /// The node as one line: `months_in_grade >= 12 (found 10)`.
+    pub fn describe(&self, scheme: &Scheme) -> String {
+        let names = &scheme.column_facts.names;
+        match self {
+            Trace::Test { test, found, .. } => format!("{} ({})", test.describe(names), found.display(scheme)),
+            Trace::All { children, .. } => {
+                let parts: Vec<String> = children.iter().map(|c| c.describe(scheme)).collect();
+                format!("all of ({})", parts.join(" and "))
+            }
+            Trace::Any { children, .. } => {
+                let parts: Vec<String> = children.iter().map(|c| c.describe(scheme)).collect();
+                format!("any of ({})", parts.join(" or "))
+            }
+            Trace::Not { child, .. } => format!("not {}", child.describe(scheme)),
+        }
+    }
+
+    /// What failed, as one line: only the failing parts of an `all`.
+    pub fn failure(&self, scheme: &Scheme) -> String {
+        match self {
+            Trace::All { children, .. } => {
+                let parts: Vec<String> = children.iter().filter(|c| !c.holds()).map(|c| c.failure(scheme)).collect();
+                if parts.len() == 1 {
+                    parts.into_iter().next().unwrap_or_default()
+                } else {
+                    format!("all of ({})", parts.join(" and "))
+                }
+            }
+            Trace::Any { children, .. } => {
+                let parts: Vec<String> = children.iter().map(|c| c.failure(scheme)).collect();
+                format!("any of ({})", parts.join(" or "))
+            }
+            _ => self.describe(scheme),
+        }
+    }
+}
+
+impl<'a> Env<'a> {
+    pub fn eval<'r>(&self, rule: &'r Rule) -> Trace<'r> {
+        match rule {
+            Rule::All(rules) => {
+                let children: Vec<Trace> = rules.iter().map(|r| self.eval(r)).collect();
+                Trace::All { holds: children.iter().all(Trace::holds), children }
+            }
+            Rule::Any(rules) => {
+                let children: Vec<Trace> = rules.iter().map(|r| self.eval(r)).collect();
+                Trace::Any { holds: children.iter().any(Trace::holds), children }
+            }
+            Rule::Not(rule) => {
+                let child = self.eval(rule);
+                Trace::Not { holds: !child.holds(), child: Box::new(child) }
+            }
+            Rule::Test(test) => {
+                let (holds, found) = self.test(test);
+                Trace::Test { holds, test, found }
+            }
+        }
+    }
+
+    /// Just the truth of a rule.
+    pub fn holds(&self, rule: &Rule) -> bool {
+        match rule {
+            Rule::All(rules) => rules.iter().all(|r| self.holds(r)),
+            Rule::Any(rules) => rules.iter().any(|r| self.holds(r)),
+            Rule::Not(rule) => !self.holds(rule),
+            Rule::Test(test) => self.test(test).0,
+        }
+    }
+
+    fn test(&self, test: &Test) -> (bool, Found) {
+        match &test.subject {
+            Subject::Streak { quarters } => {
+                let qs = &self.figures.quarters;
+                let start = qs.len().saturating_sub(*quarters);
+                let seen: Vec<(String, Option<Decimal>)> = qs[start..].iter().map(|q| (q.period.to_string(), q.score)).collect();
+                let holds = seen.len() == *quarters
+                    && seen.iter().all(|(_, s)| s.is_some_and(|s| test.checks.iter().all(|c| compare_number(s, c))));
+                (holds, Found::Quarters(seen))
+            }
+            Subject::MonthsSince(fact) => {
+                let found = match self.date_of(fact) {
+                    Found::Date(d) => Found::Number(Decimal::from(whole_months(d, self.time_as_of))),
+                    other => other,
+                };
+                let holds = matches!(found, Found::Number(n) if test.checks.iter().all(|c| compare_number(n, c)));
+                (holds, found)
+            }
+            Subject::Fact(fact) => {
+                let mut first_found = None;
+                let mut holds = true;
+                for check in &test.checks {
+                    let found = self.read(fact, &check.value);
+                    let ok = compare(&found, check);
+                    if !ok && holds {
+                        holds = false;
+                        first_found = Some(found);
+                    } else if first_found.is_none() {
+                        first_found = Some(found);
+                    }
+                }
+                (holds, first_found.unwrap_or(Found::Missing))
+            }
+        }
+    }
+
+    fn date_of(&self, fact: &FactRef) -> Found {
+        let text = match fact {
+            FactRef::Reserved(Reserved::HireDate) => return self.row.hire_date.map_or(Found::Missing, Found::Date),
+            FactRef::Reserved(Reserved::GradeDate) => return self.row.grade_date.map_or(Found::Missing, Found::Date),
+            FactRef::Reserved(Reserved::BirthDate) => return self.row.birth_date.map_or(Found::Missing, Found::Date),
+            FactRef::Column { id, .. } => self.column_text(*id),
+            _ => return Found::Missing,
+        };
+        if text.is_empty() {
+            Found::Missing
+        } else {
+            parse_date(text).map_or_else(|| Found::Unreadable(text.to_string(), "a date"), Found::Date)
+        }
+    }
+
+    fn column_text(&self, id: usize) -> &str {
+        self.layout.facts.get(id).copied().flatten().map_or("", |c| self.row.cell(c).trim())
+    }
+
+    /// Reads a fact as the kind of the value it is tested against.
+    fn read(&self, fact: &FactRef, against: &TestValue) -> Found {
+        let f = self.figures;
+        let number = |n: Option<Decimal>| n.map_or(Found::Missing, Found::Number);
+        let count = |n: usize| Found::Number(Decimal::from(n));
+        match fact {
+            FactRef::Computed(c) => match c {
+                Computed::Kpi => number(f.kpi),
+                Computed::KpiQuarters => count(f.kpi_quarters),
+                Computed::KpiMin => number(f.kpi_min),
+                Computed::Competency => number(f.competency),
+                Computed::CompetencyHalves => count(f.competency_halves),
+                Computed::CompetencyPct => number(f.competency_pct),
+                Computed::Composite => number(f.composite),
+                Computed::Band => f.band.map_or(Found::Missing, Found::Band),
+                Computed::RankPct => number(self.rank_pct),
+                Computed::MonthsInGrade => self.row.grade_date.map_or(Found::Missing, |d| count(whole_months(d, self.time_as_of) as usize)),
+                Computed::MonthsInCompany => self.row.hire_date.map_or(Found::Missing, |d| count(whole_months(d, self.time_as_of) as usize)),
+                Computed::Age => self.row.birth_date.map_or(Found::Missing, |d| count(whole_years(d, self.time_as_of) as usize)),
+            },
+            FactRef::KpiItem(item) => {
+                let position = self.row.position.map(|p| &self.scheme.positions[p]);
+                let index = position.and_then(|p| p.kpis.iter().position(|k| k.id == *item));
+                number(index.and_then(|i| f.item_means.get(i).copied().flatten()))
+            }
+            FactRef::CompetencyGroup(group) => {
+                let position = self.row.position.map(|p| &self.scheme.positions[p]);
+                let index = position.and_then(|p| p.groups.iter().position(|g| g.id == *group));
+                number(index.and_then(|i| f.group_means.get(i).copied().flatten()))
+            }
+            FactRef::Reserved(r) => match r {
+                Reserved::HireDate | Reserved::GradeDate | Reserved::BirthDate => self.date_of(fact),
+                Reserved::Id => text_or_missing(&self.row.id),
+                Reserved::Name => text_or_missing(&self.row.name),
+                Reserved::Position => self.row.position.map_or(Found::Missing, |p| Found::Text(self.scheme.positions[p].id.clone())),
+                Reserved::Sequence => self.row.grade.map_or(Found::Missing, |g| Found::Text(self.scheme.sequences[g.sequence].id.clone())),
+                Reserved::Grade => self.row.grade.map_or(Found::Missing, |g| Found::Text(self.scheme.grade(g).id.clone())),
+            },
+            FactRef::Column { id, scale } => {
+                let text = self.column_text(*id);
+                if text.is_empty() {
+                    return Found::Missing;
+                }
+                match against {
+                    TestValue::Number(_) => parse_number(text).map_or_else(|| Found::Unreadable(text.into(), "a number"), Found::Number),
+                    TestValue::Bool(_) => parse_bool(text).map_or_else(|| Found::Unreadable(text.into(), "yes/no"), Found::Bool),
+                    TestValue::Date(_) => parse_date(text).map_or_else(|| Found::Unreadable(text.into(), "a date"), Found::Date),
+                    TestValue::Level(..) => {
+                        let levels = scale.map(|s| &self.scheme.ordinal_scales[s].1);
+                        match levels.and_then(|l| l.iter().position(|x| x == text)) {
+                            Some(i) => Found::Level(i, text.to_string()),
+                            None => Found::Unreadable(text.into(), "a level of its scale"),
+                        }
+                    }
+                    TestValue::Band(..) | TestValue::Text(_) => Found::Text(text.to_string()),
+                }
+            }
+        }
+    }
+}
+
+fn text_or_missing(text: &str) -> Found {
+    if text.is_empty() {
+        Found::Missing
+    } else {
+        Found::Text(text.to_string())
+    }
+}
+
+fn compare_number(found: Decimal, check: &Check) -> bool {
+    match check.value {
+        TestValue::Number(required) => check.op.accepts(found.cmp(&required)),
+        _ => false,
+    }
+}
+
+/// Does what was found pass the check? A missing or unreadable value never does.
+fn compare(found: &Found, check: &Check) -> bool {
+    let ordering: Option<Ordering> = match (found, &check.value) {
+        (Found::Number(f), TestValue::Number(r)) => Some(f.cmp(r)),
+        (Found::Bool(f), TestValue::Bool(r)) => return check.op == Op::Is && f == r,
+        (Found::Date(f), TestValue::Date(r)) => Some(f.cmp(r)),
+        (Found::Level(f, _), TestValue::Level(r, _)) => Some(f.cmp(r)),
+        // Bands are listed best first: a smaller index is a better band.
+        (Found::Band(f), TestValue::Band(r, _)) => Some(r.cmp(f)),
+        (Found::Text(f), TestValue::Text(r)) => return check.op == Op::Is && f == r,
+        _ => None,
+    };
+    ordering.is_some_and(|o| check.op.accepts(o))
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.symbol())
+    }
+}
+
+/// Does the rule test a fact that moves with the calendar?
+pub fn uses_time(rule: &Rule) -> bool {
+    let mut found = false;
+    rule.for_each_test(&mut |t| {
+        found |= matches!(t.subject, Subject::MonthsSince(_))
+            || matches!(&t.subject, Subject::Fact(FactRef::Computed(c)) if c.is_time());
+    });
+    found
+}
+
+/// The dates on which the rule's time facts can change, for eligible_on.
+pub fn time_bases(rule: &Rule, env: &Env) -> Vec<NaiveDate> {
+    let mut bases = Vec::new();
+    rule.for_each_test(&mut |t| {
+        let date = match &t.subject {
+            Subject::Fact(FactRef::Computed(Computed::MonthsInGrade)) => env.row.grade_date,
+            Subject::Fact(FactRef::Computed(Computed::MonthsInCompany)) => env.row.hire_date,
+            Subject::Fact(FactRef::Computed(Computed::Age)) => env.row.birth_date,
+            Subject::MonthsSince(f) => match env.date_of(f) {
+                Found::Date(d) => Some(d),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(d) = date {
+            if !bases.contains(&d) {
+                bases.push(d);
+            }
+        }
+    });
+    bases
+}

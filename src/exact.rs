@@ -1,0 +1,174 @@
+//! Exact arithmetic for every figure `ladder` computes.
+//!
+//! Inputs arrive as decimal text; intermediate values (a converted raw
+//! measure, a competency group's mean) can be non-terminating decimals such
+//! as 10/3, so they are kept as exact rationals. Only the figures SPEC §4
+//! names are rounded — once, to 2 decimals, half away from zero — and the
+//! rounded value is a `Decimal`, which is what gets compared and printed.
+
+use num_rational::Ratio;
+use num_traits::{CheckedAdd, CheckedDiv, CheckedMul, CheckedSub, Signed, Zero};
+use rust_decimal::Decimal;
+use std::fmt;
+
+/// An exact rational value. Arithmetic is checked: an overflow (only
+/// possible with absurdly precise inputs) is reported, never wrapped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Exact(Ratio<i128>);
+
+/// The one arithmetic failure: a value too precise to hold exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overflow;
+
+impl fmt::Display for Overflow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a figure is too large or too precise to compute exactly")
+    }
+}
+
+impl std::error::Error for Overflow {}
+
+pub type ExactResult = Result<Exact, Overflow>;
+
+impl Exact {
+    pub const ZERO: Exact = Exact(Ratio::new_raw(0, 1));
+
+    pub fn from_int(n: i64) -> Exact {
+        Exact(Ratio::from_integer(i128::from(n)))
+    }
+
+    pub fn from_decimal(d: Decimal) -> Exact {
+        // A Decimal is mantissa / 10^scale with a 96-bit mantissa and scale <= 28,
+        // so both fit an i128.
+        let den = 10i128.pow(d.scale());
+        Exact(Ratio::new(d.mantissa(), den))
+    }
+
+    pub fn add(self, other: Exact) -> ExactResult {
+        self.0.checked_add(&other.0).map(Exact).ok_or(Overflow)
+    }
+
+    pub fn sub(self, other: Exact) -> ExactResult {
+        self.0.checked_sub(&other.0).map(Exact).ok_or(Overflow)
+    }
+
+    pub fn mul(self, other: Exact) -> ExactResult {
+        self.0.checked_mul(&other.0).map(Exact).ok_or(Overflow)
+    }
+
+    pub fn div(self, other: Exact) -> ExactResult {
+        if other.0.is_zero() {
+            return Err(Overflow);
+        }
+        self.0.checked_div(&other.0).map(Exact).ok_or(Overflow)
+    }
+
+    pub fn div_int(self, n: usize) -> ExactResult {
+        self.div(Exact::from_int(n as i64))
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.0.is_negative()
+    }
+
+    /// Rounds to 2 decimals, half away from zero: the only rounding `ladder` does.
+    pub fn round2(self) -> Result<Decimal, Overflow> {
+        let numer = i128::checked_mul(*self.0.numer(), 100).ok_or(Overflow)?;
+        let denom = *self.0.denom(); // always positive in a reduced Ratio
+        let quotient = numer / denom;
+        let remainder = (numer % denom).abs();
+        // Half away from zero: bump the magnitude when 2·remainder >= denominator.
+        let twice = i128::checked_mul(remainder, 2).ok_or(Overflow)?;
+        let magnitude_bump = if twice >= denom { 1 } else { 0 };
+        let rounded = if numer < 0 {
+            quotient - magnitude_bump
+        } else {
+            quotient + magnitude_bump
+        };
+        Decimal::try_from_i128_with_scale(rounded, 2).map_err(|_| Overflow)
+    }
+
+    /// Sum of values, exact.
+    pub fn sum<I: IntoIterator<Item = Exact>>(values: I) -> ExactResult {
+        values.into_iter().try_fold(Exact::ZERO, |acc, v| acc.add(v))
+    }
+
+    /// Mean of values, exact; `None` for no values.
+    pub fn mean<I: IntoIterator<Item = Exact>>(values: I) -> Option<ExactResult> {
+        let mut count = 0usize;
+        let mut total = Exact::ZERO;
+        for v in values {
+            count += 1;
+            total = match total.add(v) {
+                Ok(t) => t,
+                Err(e) => return Some(Err(e)),
+            };
+        }
+        (count > 0).then(|| total.div_int(count))
+    }
+}
+
+/// Rounds an exact decimal to 2 places, half away from zero.
+pub fn round2_decimal(d: Decimal) -> Decimal {
+    d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Formats a figure with at most 2 decimals and no trailing zeros (`85.5`, `90`).
+pub fn format_figure(d: Decimal) -> String {
+    round2_decimal(d).normalize().to_string()
+}
+
+/// Formats a figure with exactly 2 decimals (`85.50`), for tables.
+pub fn format_figure_fixed(d: Decimal) -> String {
+    let mut r = round2_decimal(d);
+    r.rescale(2);
+    r.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn ex(s: &str) -> Exact {
+        Exact::from_decimal(d(s))
+    }
+
+    #[test]
+    fn rounds_half_away_from_zero_at_the_third_decimal() {
+        assert_eq!(ex("0.005").round2().unwrap(), d("0.01"));
+        assert_eq!(ex("0.004999").round2().unwrap(), d("0.00"));
+        assert_eq!(ex("84.995").round2().unwrap(), d("85.00"));
+        assert_eq!(ex("-0.005").round2().unwrap(), d("-0.01"));
+        assert_eq!(ex("2.675").round2().unwrap(), d("2.68")); // 2.675 is 2.67499.. as f64
+    }
+
+    #[test]
+    fn thirds_stay_exact_until_rounded() {
+        // 30 × (10/3) / 100 = 1 exactly; plus 2.495 is 3.495 → 3.50.
+        let third_sum = ex("10").div_int(3).unwrap();
+        let part = third_sum.mul(ex("30")).unwrap().div(ex("100")).unwrap();
+        let total = part.add(ex("2.495")).unwrap();
+        assert_eq!(total.round2().unwrap(), d("3.50"));
+    }
+
+    #[test]
+    fn mean_of_nothing_is_none() {
+        assert!(Exact::mean(Vec::new()).is_none());
+        assert_eq!(
+            Exact::mean(vec![ex("85"), ex("86")]).unwrap().unwrap().round2().unwrap(),
+            d("85.50")
+        );
+    }
+
+    #[test]
+    fn formats_figures() {
+        assert_eq!(format_figure(d("85.50")), "85.5");
+        assert_eq!(format_figure(d("90.00")), "90");
+        assert_eq!(format_figure_fixed(d("90")), "90.00");
+    }
+}

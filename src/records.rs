@@ -1,0 +1,372 @@
+//! Employee records (SPEC §3): reading the CSV (UTF-8 with or without BOM, or
+//! GBK), mapping headers to reserved fields, score columns and facts, and the
+//! long-form `--scores` file. Problems with the file as a whole make it
+//! unusable; problems in one row make that row an `error`.
+
+use crate::calendar::{looks_like_period, parse_date, Period, PeriodKind};
+use crate::rule::Reserved;
+use crate::scheme::{GradeRef, Scheme};
+use anyhow::{bail, Context, Result};
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+
+/// The text encodings `--encoding` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Encoding {
+    /// UTF-8, with or without a byte-order mark
+    #[default]
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    /// GBK / GB18030, as saved by Excel on a Chinese system
+    #[value(alias = "gb18030", alias = "gb2312")]
+    Gbk,
+    /// UTF-8 when the bytes are valid UTF-8, else GB18030
+    Auto,
+}
+
+/// An input file, read whole and decoded.
+pub struct Input {
+    /// The name shown in messages (`-` is shown as `<stdin>`).
+    pub display: String,
+    pub path: String,
+    pub sha256: String,
+    pub text: String,
+}
+
+/// Reads a file (or stdin for `-`) and decodes it.
+pub fn read_input(path: &str, encoding: Encoding) -> Result<Input> {
+    let display = if path == "-" { "<stdin>".to_string() } else { path.to_string() };
+    let mut bytes = Vec::new();
+    if path == "-" {
+        std::io::stdin().lock().read_to_end(&mut bytes).context("cannot read standard input")?;
+    } else {
+        bytes = std::fs::read(path).with_context(|| format!("{display}: cannot read the file"))?;
+    }
+    let sha256 = format!("{:x}", Sha256::digest(&bytes));
+    let text = decode(&bytes, encoding, &display)?;
+    Ok(Input { display, path: path.to_string(), sha256, text })
+}
+
+fn decode(bytes: &[u8], encoding: Encoding, display: &str) -> Result<String> {
+    let utf8 = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let gbk = || {
+        encoding_rs::GB18030
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .map(|c| c.into_owned())
+    };
+    match encoding {
+        Encoding::Gbk => gbk().with_context(|| format!("{display}: the file is not valid GBK/GB18030 text")),
+        Encoding::Utf8 | Encoding::Auto => match std::str::from_utf8(utf8) {
+            Ok(text) => Ok(text.to_string()),
+            Err(e) if encoding == Encoding::Auto => {
+                gbk().with_context(|| format!("{display}: the file is neither UTF-8 (invalid byte at offset {}) nor GBK", e.valid_up_to()))
+            }
+            Err(e) => {
+                let offset = e.valid_up_to();
+                let line = utf8[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+                let hint = if gbk().is_some() {
+                    "; it looks like GBK (Excel on a Chinese system): try --encoding gbk"
+                } else {
+                    ""
+                };
+                bail!("{display}: line {line}: not valid UTF-8 (invalid byte at offset {offset}){hint}")
+            }
+        },
+    }
+}
+
+/// What each column of the employee file is.
+#[derive(Debug, Default)]
+pub struct Layout {
+    pub headers: Vec<String>,
+    pub reserved: HashMap<Reserved, usize>,
+    /// (period, item id) → column.
+    pub scores: HashMap<(Period, String), usize>,
+    /// Column fact id (scheme registry) → column.
+    pub facts: Vec<Option<usize>>,
+    /// Header name → column, for `--set` and other lookups.
+    pub by_name: HashMap<String, usize>,
+}
+
+impl Layout {
+    /// Maps the header row, checking that the file is usable with this scheme.
+    pub fn new(scheme: &Scheme, headers: Vec<String>, display: &str) -> Result<Layout> {
+        let mut problems = Vec::new();
+        let mut by_name = HashMap::new();
+        for (i, h) in headers.iter().enumerate() {
+            if h.is_empty() {
+                continue;
+            }
+            if let Some(first) = by_name.insert(h.clone(), i) {
+                problems.push(format!("column {} `{h}` repeats the header of column {}", i + 1, first + 1));
+            }
+        }
+        let mut reserved = HashMap::new();
+        for field in Reserved::ALL {
+            let names = std::iter::once(field.name()).chain(scheme.columns.iter().filter(|(r, _)| *r == field).map(|(_, h)| h.as_str()));
+            let found: Vec<usize> = names.filter_map(|n| by_name.get(n).copied()).collect();
+            match found.as_slice() {
+                [] if field.is_required() => {
+                    let alias = scheme.columns.iter().find(|(r, _)| *r == field).map(|(_, h)| format!(" (or `{h}`)")).unwrap_or_default();
+                    problems.push(format!("missing the required column `{}`{alias}", field.name()));
+                }
+                [] => {}
+                [one] => {
+                    reserved.insert(field, *one);
+                }
+                [a, b, ..] => problems.push(format!("both `{}` and `{}` name the {} column", headers[*a], headers[*b], field.name())),
+            }
+        }
+        let kpi_items: HashSet<&str> = scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| k.id.as_str())).collect();
+        let comp_items: HashSet<&str> = scheme.positions.iter().flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| i.id.as_str()))).collect();
+        let mut scores = HashMap::new();
+        for (i, h) in headers.iter().enumerate() {
+            let Some((period_text, item)) = h.split_once('.') else { continue };
+            if !looks_like_period(period_text) {
+                continue;
+            }
+            let col = i + 1;
+            match period_text.parse::<Period>() {
+                Err(_) => problems.push(format!("column {col} `{h}`: `{period_text}` is not a period (expected YYYYQ1..YYYYQ4 or YYYYH1..YYYYH2)")),
+                Ok(p) => {
+                    let (known, what) = match p.kind {
+                        PeriodKind::Quarter => (kpi_items.contains(item), "KPI item"),
+                        PeriodKind::Half => (comp_items.contains(item), "competency item"),
+                    };
+                    if known {
+                        scores.insert((p, item.to_string()), i);
+                    } else {
+                        let suggestion = suggest(item, if p.kind == PeriodKind::Quarter { &kpi_items } else { &comp_items });
+                        problems.push(format!("column {col} `{h}`: `{item}` is no {what} of any position{suggestion}"));
+                    }
+                }
+            }
+        }
+        let facts = scheme
+            .column_facts
+            .names
+            .iter()
+            .enumerate()
+            .map(|(id, name)| {
+                let col = by_name.get(name.as_str()).copied();
+                if col.is_none() {
+                    problems.push(format!(
+                        "the rule at {} tests the fact `{name}`, which is neither computed nor a column of this file",
+                        scheme.column_facts.first_use[id]
+                    ));
+                }
+                col
+            })
+            .collect();
+        if !problems.is_empty() {
+            bail!("{display}: line 1 (header): {}", problems.join(&format!("\n{display}: line 1 (header): ")));
+        }
+        Ok(Layout { headers, reserved, scores, facts, by_name })
+    }
+}
+
+/// "; did you mean `csat`?" for a near miss.
+fn suggest(word: &str, known: &HashSet<&str>) -> String {
+    let mut best: Option<(&str, usize)> = None;
+    for k in known {
+        let d = edit_distance(word, k);
+        if d <= 2 && best.map_or(true, |(_, bd)| d < bd || (d == bd && *k < best.unwrap().0)) {
+            best = Some((k, d));
+        }
+    }
+    best.map(|(k, _)| format!("; did you mean `{k}`?")).unwrap_or_default()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// One long-form score: `id,period,item,value`.
+#[derive(Debug, Clone)]
+pub struct LongScore {
+    pub period: Period,
+    pub item: String,
+    pub value: String,
+    pub line: u64,
+}
+
+/// Long-form scores by employee id.
+#[derive(Debug, Default)]
+pub struct LongScores {
+    pub display: String,
+    pub by_id: HashMap<String, Vec<LongScore>>,
+}
+
+/// Reads a `--scores` file. Bad structure or unknown periods/items make it unusable.
+pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
+    let display = &input.display;
+    let mut reader = csv_reader(input.text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("{display}: cannot read the header"))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let expected = ["id", "period", "item", "value"];
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let cols: Vec<Option<usize>> = expected.iter().map(|n| col(n)).collect();
+    if cols.iter().any(Option::is_none) {
+        bail!("{display}: line 1 (header): expected the columns id,period,item,value, found {}", headers.join(","));
+    }
+    let cols: Vec<usize> = cols.into_iter().flatten().collect();
+    let kpi_items: HashSet<&str> = scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| k.id.as_str())).collect();
+    let comp_items: HashSet<&str> = scheme.positions.iter().flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| i.id.as_str()))).collect();
+    let mut by_id: HashMap<String, Vec<LongScore>> = HashMap::new();
+    let mut problems = Vec::new();
+    for record in reader.records() {
+        let record = record.with_context(|| format!("{display}: malformed CSV"))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let cell = |i: usize| record.get(cols[i]).unwrap_or("").trim();
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let (id, period_text, item, value) = (cell(0), cell(1), cell(2), cell(3));
+        if id.is_empty() {
+            problems.push(format!("{display}: line {line}: column `id`: empty"));
+            continue;
+        }
+        let Ok(period) = period_text.parse::<Period>() else {
+            problems.push(format!("{display}: line {line}: column `period`: `{period_text}` is not a period (expected e.g. 2026Q3 or 2026H1)"));
+            continue;
+        };
+        let known = match period.kind {
+            PeriodKind::Quarter => kpi_items.contains(item),
+            PeriodKind::Half => comp_items.contains(item),
+        };
+        if !known {
+            let what = if period.kind == PeriodKind::Quarter { "KPI item" } else { "competency item" };
+            problems.push(format!("{display}: line {line}: column `item`: `{item}` is no {what} of any position"));
+            continue;
+        }
+        by_id.entry(id.to_string()).or_default().push(LongScore { period, item: item.to_string(), value: value.to_string(), line });
+        if problems.len() > 50 {
+            break;
+        }
+    }
+    if !problems.is_empty() {
+        bail!("{}", problems.join("\n"));
+    }
+    Ok(LongScores { display: display.clone(), by_id })
+}
+
+/// The one place CSV readers are configured.
+pub fn csv_reader<R: Read>(source: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(source)
+}
+
+/// An employee row, with its reserved fields resolved.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// Line number in the file (the header is line 1).
+    pub line: u64,
+    pub cells: Vec<String>,
+    pub id: String,
+    pub name: String,
+    pub position_text: String,
+    pub sequence_text: String,
+    pub grade_text: String,
+    pub position: Option<usize>,
+    pub grade: Option<GradeRef>,
+    pub hire_date: Option<NaiveDate>,
+    pub grade_date: Option<NaiveDate>,
+    pub birth_date: Option<NaiveDate>,
+    pub errors: Vec<String>,
+}
+
+impl Row {
+    pub fn cell(&self, column: usize) -> &str {
+        self.cells.get(column).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// Resolves the reserved fields of one record; data problems go to `errors`.
+pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: Vec<String>, as_of: NaiveDate) -> Row {
+    let mut errors = Vec::new();
+    if cells.len() != layout.headers.len() {
+        errors.push(format!("the row has {} cells, the header has {}", cells.len(), layout.headers.len()));
+    }
+    let get = |field: Reserved| -> String {
+        layout.reserved.get(&field).and_then(|c| cells.get(*c)).map(|s| s.to_string()).unwrap_or_default()
+    };
+    let id = get(Reserved::Id);
+    let name = get(Reserved::Name);
+    let position_text = get(Reserved::Position);
+    let sequence_text = get(Reserved::Sequence);
+    let grade_text = get(Reserved::Grade);
+    for (field, value) in [(Reserved::Id, &id), (Reserved::Position, &position_text), (Reserved::Sequence, &sequence_text), (Reserved::Grade, &grade_text)] {
+        if value.is_empty() {
+            errors.push(format!("{}: missing", field.name()));
+        }
+    }
+    let position = if position_text.is_empty() {
+        None
+    } else {
+        let p = scheme.find_position(&position_text);
+        if p.is_none() {
+            errors.push(format!("position: `{position_text}` is not a position of the scheme"));
+        }
+        p
+    };
+    let sequence = if sequence_text.is_empty() {
+        None
+    } else {
+        let s = scheme.find_sequence(&sequence_text);
+        if s.is_none() {
+            errors.push(format!("sequence: `{sequence_text}` is not a sequence of the scheme"));
+        }
+        s
+    };
+    let grade = match sequence {
+        Some(s) if !grade_text.is_empty() => {
+            let g = scheme.find_grade_in(s, &grade_text);
+            if g.is_none() {
+                let elsewhere = scheme.find_grade(&grade_text).map(|g| format!(" (it is a grade of `{}`)", scheme.sequences[g.sequence].id)).unwrap_or_default();
+                errors.push(format!("grade: `{grade_text}` is not a grade of the `{}` sequence{elsewhere}", scheme.sequences[s].id));
+            }
+            g
+        }
+        _ => None,
+    };
+    let mut date = |field: Reserved| -> Option<NaiveDate> {
+        let text = get(field);
+        if text.is_empty() {
+            if field.is_required() {
+                errors.push(format!("{}: missing", field.name()));
+            }
+            return None;
+        }
+        match parse_date(&text) {
+            None => {
+                errors.push(format!("{}: `{text}` is not a date (expected YYYY-MM-DD)", field.name()));
+                None
+            }
+            Some(d) if d > as_of => {
+                errors.push(format!("{}: {d} is after the as-of date {as_of}", field.name()));
+                None
+            }
+            Some(d) => Some(d),
+        }
+    };
+    let hire_date = date(Reserved::HireDate);
+    let grade_date = date(Reserved::GradeDate);
+    let birth_date = date(Reserved::BirthDate);
+    Row { line, cells, id, name, position_text, sequence_text, grade_text, position, grade, hire_date, grade_date, birth_date, errors }
+}

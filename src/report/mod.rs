@@ -1,0 +1,122 @@
+//! Results as the SPEC §6 fields, and the output formats that print them.
+
+mod csv_out;
+mod json;
+mod table;
+
+use crate::decide::Status;
+use crate::evaluate::{Evaluation, Outcome};
+use crate::scheme::Scheme;
+use rust_decimal::Decimal;
+use std::io::Write;
+
+pub use csv_out::write_csv;
+pub use json::{write_json, write_ndjson};
+pub use table::write_table;
+
+/// How `evaluate` prints its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// A table for reading, with a summary by status
+    #[default]
+    Table,
+    /// One JSON document: meta, results, summary
+    Json,
+    /// One JSON result per line
+    Ndjson,
+    /// One CSV row per result, safe to open in a spreadsheet
+    Csv,
+}
+
+/// One result, with exactly the fields of SPEC §6.
+#[derive(Debug, Clone)]
+pub struct ResultRecord {
+    pub id: String,
+    pub name: String,
+    pub sequence: String,
+    pub grade: String,
+    pub position: String,
+    pub kpi: Option<Decimal>,
+    pub kpi_quarters: Option<usize>,
+    pub competency: Option<Decimal>,
+    pub competency_halves: Option<usize>,
+    pub competency_pct: Option<Decimal>,
+    pub composite: Option<Decimal>,
+    pub band: Option<String>,
+    pub rank_pct: Option<Decimal>,
+    pub status: Status,
+    pub recommended_grade: Option<String>,
+    pub next_grade: Option<String>,
+    pub eligible_on: Option<String>,
+    pub unmet: Vec<String>,
+    pub alternatives: Vec<String>,
+    pub errors: Vec<String>,
+}
+
+/// The field names, in order.
+pub const FIELDS: [&str; 20] = [
+    "id", "name", "sequence", "grade", "position", "kpi", "kpi_quarters", "competency", "competency_halves",
+    "competency_pct", "composite", "band", "rank_pct", "status", "recommended_grade", "next_grade", "eligible_on",
+    "unmet", "alternatives", "errors",
+];
+
+impl ResultRecord {
+    pub fn new(scheme: &Scheme, o: &Outcome) -> ResultRecord {
+        let row = &o.row;
+        let f = o.figures.as_ref();
+        let d = &o.decision;
+        let grade_id = |g: crate::scheme::GradeRef| scheme.grade(g).id.clone();
+        let error = d.status == Status::Error;
+        // Figures of a row in error are not reported: they may rest on bad data.
+        let fig = |get: fn(&crate::figures::Figures) -> Option<Decimal>| if error { None } else { f.and_then(get) };
+        ResultRecord {
+            id: row.id.clone(),
+            name: row.name.clone(),
+            sequence: row.grade.map(|g| scheme.sequences[g.sequence].id.clone()).unwrap_or_else(|| row.sequence_text.clone()),
+            grade: row.grade.map(grade_id).unwrap_or_else(|| row.grade_text.clone()),
+            position: row.position.map(|p| scheme.positions[p].id.clone()).unwrap_or_else(|| row.position_text.clone()),
+            kpi: fig(|f| f.kpi),
+            kpi_quarters: if error { None } else { f.map(|f| f.kpi_quarters) },
+            competency: fig(|f| f.competency),
+            competency_halves: if error { None } else { f.map(|f| f.competency_halves) },
+            competency_pct: fig(|f| f.competency_pct),
+            composite: fig(|f| f.composite),
+            band: if error { None } else { f.and_then(|f| f.band).map(|b| scheme.bands[b].id.clone()) },
+            rank_pct: if error { None } else { o.rank_pct },
+            status: d.status,
+            recommended_grade: d.recommended.map(grade_id),
+            next_grade: d.next.map(grade_id),
+            eligible_on: d.eligible_on.map(|e| e.to_string()),
+            unmet: d.unmet.clone(),
+            alternatives: d.alternatives.iter().map(|g| grade_id(*g)).collect(),
+            errors: row.errors.clone(),
+        }
+    }
+}
+
+/// Counts by status, in a fixed order.
+pub fn summary(records: &[ResultRecord]) -> Vec<(Status, usize)> {
+    Status::ALL.iter().map(|s| (*s, records.iter().filter(|r| r.status == *s).count())).collect()
+}
+
+/// Everything a format needs to print.
+pub struct Report<'a> {
+    pub evaluation: &'a Evaluation<'a>,
+    pub records: Vec<ResultRecord>,
+}
+
+impl<'a> Report<'a> {
+    pub fn new(evaluation: &'a Evaluation<'a>, keep: impl Fn(&ResultRecord) -> bool) -> Report<'a> {
+        let records = evaluation.outcomes.iter().map(|o| ResultRecord::new(evaluation.scheme, o)).filter(|r| keep(r)).collect();
+        Report { evaluation, records }
+    }
+
+    pub fn write(&self, format: Format, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
+        match format {
+            Format::Table => write_table(self, out, color),
+            Format::Json => write_json(self, out),
+            Format::Ndjson => write_ndjson(self, out),
+            Format::Csv => write_csv(self, out),
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! `table`: a readable table (CJK-aligned by comfy-table) and a summary.
+
+use super::{summary, Report};
+use crate::decide::Status;
+use crate::exact::format_figure_fixed;
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Color, ContentArrangement, Table};
+use rust_decimal::Decimal;
+use std::io::Write;
+
+fn figure(d: Option<Decimal>) -> String {
+    d.map(format_figure_fixed).unwrap_or_else(|| "—".into())
+}
+
+fn status_color(s: Status) -> Color {
+    match s {
+        Status::Promote => Color::Green,
+        Status::Hold => Color::Reset,
+        Status::Top => Color::Cyan,
+        Status::Demote => Color::Yellow,
+        Status::Error => Color::Red,
+    }
+}
+
+pub fn write_table(report: &Report, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
+    let e = report.evaluation;
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
+    if !color {
+        table.force_no_tty();
+    }
+    table.set_header(["id", "name", "grade", "kpi", "competency", "composite", "band", "rank_pct", "status", "recommended", "eligible_on", "why"]);
+    for r in &report.records {
+        let mut why: Vec<String> = r.errors.clone();
+        why.extend(r.unmet.iter().cloned());
+        if !r.alternatives.is_empty() {
+            why.push(format!("bridge open to: {}", r.alternatives.join(", ")));
+        }
+        let mut status = Cell::new(r.status.as_str());
+        if color {
+            status = status.fg(status_color(r.status));
+        }
+        table.add_row(vec![
+            Cell::new(&r.id),
+            Cell::new(&r.name),
+            Cell::new(&r.grade),
+            Cell::new(figure(r.kpi)),
+            Cell::new(figure(r.competency)),
+            Cell::new(figure(r.composite)),
+            Cell::new(r.band.as_deref().unwrap_or("—")),
+            Cell::new(figure(r.rank_pct)),
+            status,
+            Cell::new(r.recommended_grade.as_deref().unwrap_or("—")),
+            Cell::new(r.eligible_on.as_deref().unwrap_or("")),
+            Cell::new(why.join("\n")),
+        ]);
+    }
+    writeln!(out, "{} ({}) · as of {} · quarters {} · halves {}",
+        e.scheme.title,
+        e.scheme.id,
+        e.periods.as_of,
+        e.periods.quarters.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" "),
+        e.periods.halves.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" "),
+    )?;
+    writeln!(out, "{table}")?;
+    let counts: Vec<String> = summary(&report.records).into_iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", s.as_str())).collect();
+    writeln!(out, "{} employees: {}", report.records.len(), if counts.is_empty() { "none".into() } else { counts.join(", ") })
+}

@@ -1,0 +1,414 @@
+//! From parsed files to a validated `Scheme`: merges a directory's files and
+//! checks everything SPEC §2 lists, collecting every problem.
+
+use super::load::{Problem, SourceFile};
+use super::raw::{describe, number_of, RawBridge, RawPosition, RawSequence, Num};
+use super::*;
+use crate::rule::{parse_rule, ColumnRegistry, Reserved, Rule, RuleContext, Subject};
+use rust_decimal::Decimal;
+use serde_yaml::Value;
+use std::collections::HashMap;
+
+/// A merged list element: which file it came from and its path there.
+struct Placed<'a, T> {
+    file: &'a SourceFile,
+    path: String,
+    item: &'a T,
+}
+
+/// A top-level key set in exactly one file.
+struct Single<'a, T> {
+    file: &'a SourceFile,
+    value: &'a T,
+}
+
+const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
+
+pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
+    let mut problems = Vec::new();
+
+    macro_rules! single {
+        ($field:ident) => {{
+            let mut found: Option<Single<_>> = None;
+            for file in files {
+                if let Some(value) = &file.raw.$field {
+                    if let Some(first) = &found {
+                        problems.push(file.problem_at(
+                            stringify!($field),
+                            format!("`{}` is already defined in {}", stringify!($field), first.file.render(stringify!($field))),
+                        ));
+                    } else {
+                        found = Some(Single { file, value });
+                    }
+                }
+            }
+            found
+        }};
+    }
+    macro_rules! list {
+        ($field:ident) => {{
+            let mut all = Vec::new();
+            for file in files {
+                for (i, item) in file.raw.$field.iter().flatten().enumerate() {
+                    all.push(Placed { file, path: format!("{}[{i}]", stringify!($field)), item });
+                }
+            }
+            all
+        }};
+    }
+
+    let first_file = &files[0];
+    let id = single!(scheme);
+    let title = single!(title);
+    let review = single!(review);
+    let scales = single!(scales);
+    let composite = single!(composite);
+    let bands = single!(bands);
+    let columns = single!(columns);
+    let requires = single!(requires);
+    let demotion = single!(demotion);
+    let positions = list!(positions);
+    let sequences = list!(sequences);
+    let bridges = list!(bridges);
+
+    let id = match id {
+        Some(s) if !s.value.trim().is_empty() => s.value.trim().to_string(),
+        Some(s) => {
+            problems.push(s.file.problem_at_value("scheme", "the scheme id is empty"));
+            String::new()
+        }
+        None => {
+            problems.push(first_file.problem_at("", "missing `scheme: ID` (the scheme's id)"));
+            String::new()
+        }
+    };
+    let title = title.map(|t| t.value.clone()).unwrap_or_else(|| id.clone());
+
+    let review = match review {
+        Some(r) => {
+            for (key, n) in [("quarters", r.value.quarters), ("halves", r.value.halves)] {
+                if n == 0 || n > 40 {
+                    problems.push(r.file.problem_at_value(&format!("review.{key}"), format!("`review.{key}` must be from 1 to 40, found {n}")));
+                }
+            }
+            Review { quarters: r.value.quarters, halves: r.value.halves }
+        }
+        None => Review { quarters: 4, halves: 2 },
+    };
+
+    // Scales: kpi is fixed at 0..100; competency is a range; the rest are ordinal.
+    let mut competency_scale = Range { min: Decimal::ONE, max: Decimal::from(5) };
+    let mut ordinal_scales: Vec<(String, Vec<String>)> = Vec::new();
+    if let Some(s) = &scales {
+        for (name, value) in s.value {
+            let path = format!("scales.{name}");
+            match name.as_str() {
+                "kpi" | "competency" => match range_of(value) {
+                    Ok(range) if name == "kpi" => {
+                        if range.min != Decimal::ZERO || range.max != HUNDRED {
+                            problems.push(s.file.problem_at(&path, format!("`scales.kpi` is always 0..100 (item scores are percentages), found {}..{}", range.min, range.max)));
+                        }
+                    }
+                    Ok(range) => {
+                        if range.min >= range.max {
+                            problems.push(s.file.problem_at(&path, format!("`scales.competency` needs min < max, found {}..{}", range.min, range.max)));
+                        }
+                        competency_scale = range;
+                    }
+                    Err(m) => problems.push(s.file.problem_at(&path, m)),
+                },
+                _ => match value.as_sequence() {
+                    Some(levels) if !levels.is_empty() => {
+                        let mut texts = Vec::new();
+                        for (i, level) in levels.iter().enumerate() {
+                            match level.as_str() {
+                                Some(t) if texts.iter().any(|x: &String| x == t) => problems.push(s.file.problem_at_value(&format!("{path}[{i}]"), format!("`{t}` appears twice on the `{name}` scale"))),
+                                Some(t) => texts.push(t.to_string()),
+                                None => problems.push(s.file.problem_at_value(&format!("{path}[{i}]"), format!("a scale level is text, found {}", describe(level)))),
+                            }
+                        }
+                        if Reserved::from_name(name).is_some() || Computed_name(name) {
+                            problems.push(s.file.problem_at(&path, format!("`{name}` is a reserved or computed fact and cannot be an ordinal scale")));
+                        }
+                        ordinal_scales.push((name.clone(), texts));
+                    }
+                    _ => problems.push(s.file.problem_at(&path, format!("an ordinal scale is a list of levels, lowest first; found {}", describe(value)))),
+                },
+            }
+        }
+    }
+
+    let composite = match composite {
+        Some(c) => {
+            let sum = c.value.kpi.0 + c.value.competency.0;
+            if sum != HUNDRED {
+                problems.push(c.file.problem_at("composite", format!("composite weights sum to {} (kpi {} + competency {}), expected 100", sum.normalize(), c.value.kpi.0, c.value.competency.0)));
+            }
+            check_weight(c.file, "composite.kpi", c.value.kpi, &mut problems);
+            check_weight(c.file, "composite.competency", c.value.competency, &mut problems);
+            Composite { kpi: c.value.kpi.0, competency: c.value.competency.0 }
+        }
+        None => {
+            problems.push(first_file.problem_at("", "missing `composite: {kpi: W, competency: W}`"));
+            Composite { kpi: HUNDRED, competency: Decimal::ZERO }
+        }
+    };
+
+    let bands = match bands {
+        Some(b) => {
+            let mut out: Vec<Band> = Vec::new();
+            for (i, band) in b.value.iter().enumerate() {
+                let path = format!("bands[{i}]");
+                if out.iter().any(|o| o.id == band.id) {
+                    problems.push(b.file.problem_at(&format!("{path}.id"), format!("band `{}` is defined twice", band.id)));
+                }
+                if let Some(prev) = out.last() {
+                    if band.min.0 >= prev.min {
+                        problems.push(b.file.problem_at(&format!("{path}.min"), format!("bands must be strictly descending: `{}` has min {} after `{}` with min {}", band.id, band.min.0, prev.id, prev.min)));
+                    }
+                }
+                out.push(Band { id: band.id.clone(), title: band.title.clone().unwrap_or_else(|| band.id.clone()), min: band.min.0 });
+            }
+            match out.last() {
+                None => problems.push(b.file.problem_at("bands", "the band list is empty")),
+                Some(last) if last.min > Decimal::ZERO => problems.push(b.file.problem_at(&format!("bands[{}].min", out.len() - 1), format!("the lowest band `{}` starts at {}: it must reach the composite scale's minimum 0, or some composites would have no band", last.id, last.min))),
+                _ => {}
+            }
+            out
+        }
+        None => {
+            problems.push(first_file.problem_at("", "missing `bands:` (composite bands, highest first)"));
+            Vec::new()
+        }
+    };
+
+    let mut column_aliases = Vec::new();
+    if let Some(c) = &columns {
+        for (field, header) in c.value {
+            match Reserved::from_name(field) {
+                Some(r) => column_aliases.push((r, header.trim().to_string())),
+                None => problems.push(c.file.problem_at(&format!("columns.{field}"), format!("`{field}` is not a reserved field; `columns` maps id, name, position, sequence, grade, hire_date, grade_date, birth_date to CSV headers"))),
+            }
+        }
+    }
+
+    let positions = build_positions(&positions, &competency_scale, &mut problems);
+    let sequences_built = build_sequences(&sequences, &mut problems);
+
+    // Rules need the scheme's vocabulary.
+    let band_ids: Vec<String> = bands.iter().map(|b| b.id.clone()).collect();
+    let mut kpi_items: Vec<String> = positions.iter().flat_map(|p| p.kpis.iter().map(|k| k.id.clone())).collect();
+    kpi_items.dedup();
+    let mut groups: Vec<String> = positions.iter().flat_map(|p| p.groups.iter().map(|g| g.id.clone())).collect();
+    groups.dedup();
+    let mut registry = ColumnRegistry::default();
+    let mut rule = |file: &SourceFile, path: &str, value: &Value, problems: &mut Vec<Problem>| -> Option<Rule> {
+        let locate = |p: &str| file.render(p);
+        let mut ctx = RuleContext {
+            ordinal_scales: &ordinal_scales,
+            band_ids: &band_ids,
+            kpi_items: &kpi_items,
+            competency_groups: &groups,
+            columns: &mut registry,
+            locate: &locate,
+        };
+        let mut found = Vec::new();
+        let parsed = parse_rule(value, path, &mut ctx, &mut found);
+        problems.extend(found.into_iter().map(|(p, m)| file.problem_at(&p, m)));
+        parsed
+    };
+
+    let requires = requires.and_then(|r| rule(r.file, "requires", r.value, &mut problems));
+    let demotion = demotion.and_then(|r| rule(r.file, "demotion", r.value, &mut problems));
+    let mut sequences_out = Vec::new();
+    for (placed, (seq_id, seq_title, grades)) in sequences.iter().zip(sequences_built) {
+        let mut out = Vec::new();
+        for (gi, (gid, gtitle)) in grades.into_iter().enumerate() {
+            let g = &placed.item.grades[gi];
+            let base = format!("{}.grades[{gi}]", placed.path);
+            let requires = g.requires.as_ref().and_then(|v| rule(placed.file, &format!("{base}.requires"), v, &mut problems));
+            let demotion = g.demotion.as_ref().and_then(|v| rule(placed.file, &format!("{base}.demotion"), v, &mut problems));
+            out.push(Grade { id: gid, title: gtitle, requires, demotion });
+        }
+        sequences_out.push(Sequence { id: seq_id, title: seq_title, grades: out });
+    }
+
+    let find_grade = |id: &str| -> Option<GradeRef> {
+        sequences_out.iter().enumerate().find_map(|(s, seq)| {
+            seq.grades.iter().position(|g| g.id == id).map(|index| GradeRef { sequence: s, index })
+        })
+    };
+    let mut bridges_out = Vec::new();
+    let mut seen_bridges: HashMap<(GradeRef, GradeRef), String> = HashMap::new();
+    for placed in &bridges {
+        let b: &RawBridge = placed.item;
+        let from = find_grade(&b.from);
+        let to = find_grade(&b.to);
+        for (key, id, found) in [("from", &b.from, from), ("to", &b.to, to)] {
+            if found.is_none() {
+                problems.push(placed.file.problem_at_value(&format!("{}.{key}", placed.path), format!("bridge {key} `{id}`: no grade has that id")));
+            }
+        }
+        let requires = b.requires.as_ref().and_then(|v| rule(placed.file, &format!("{}.requires", placed.path), v, &mut problems));
+        if let (Some(from), Some(to)) = (from, to) {
+            if from.sequence == to.sequence {
+                problems.push(placed.file.problem_at(&placed.path, format!("bridge `{}` → `{}` stays in one sequence; a bridge moves across sequences (the next grade of a sequence needs no bridge)", b.from, b.to)));
+            }
+            if let Some(first) = seen_bridges.get(&(from, to)) {
+                problems.push(placed.file.problem_at(&placed.path, format!("bridge `{}` → `{}` is already defined at {first}", b.from, b.to)));
+            }
+            seen_bridges.insert((from, to), placed.file.render(&placed.path));
+            bridges_out.push(Bridge { from, to, title: b.title.clone(), requires });
+        }
+    }
+
+    if positions.is_empty() && problems.is_empty() {
+        problems.push(first_file.problem_at("", "the scheme has no `positions`"));
+    }
+    if sequences_out.is_empty() && problems.is_empty() {
+        problems.push(first_file.problem_at("", "the scheme has no `sequences`"));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+
+    let mut max_streak = 0;
+    let all_rules = requires.iter().chain(demotion.iter())
+        .chain(sequences_out.iter().flat_map(|s| s.grades.iter().flat_map(|g| g.requires.iter().chain(g.demotion.iter()))))
+        .chain(bridges_out.iter().flat_map(|b| b.requires.iter()));
+    for r in all_rules {
+        r.for_each_test(&mut |t| {
+            if let Subject::Streak { quarters } = t.subject {
+                max_streak = max_streak.max(quarters);
+            }
+        });
+    }
+
+    Ok(Scheme {
+        id,
+        title,
+        review,
+        competency_scale,
+        ordinal_scales,
+        composite,
+        bands,
+        columns: column_aliases,
+        requires,
+        demotion,
+        positions,
+        sequences: sequences_out,
+        bridges: bridges_out,
+        column_facts: registry,
+        max_streak,
+        sources: files.iter().map(|f| Source { path: f.path.clone(), sha256: f.sha256.clone() }).collect(),
+    })
+}
+
+#[allow(non_snake_case)]
+fn Computed_name(name: &str) -> bool {
+    crate::rule::Computed::ALL.iter().any(|(_, n)| *n == name)
+}
+
+fn range_of(value: &Value) -> Result<Range, String> {
+    let map = value.as_mapping().ok_or_else(|| format!("a scale range is {{min, max}}, found {}", describe(value)))?;
+    let get = |k: &str| map.get(k).and_then(number_of).ok_or_else(|| format!("a scale range needs a numeric `{k}`"));
+    if let Some(extra) = map.keys().filter_map(Value::as_str).find(|k| !matches!(*k, "min" | "max")) {
+        return Err(format!("unknown key `{extra}` in a scale range (expected min, max)"));
+    }
+    Ok(Range { min: get("min")?, max: get("max")? })
+}
+
+fn check_weight(file: &SourceFile, path: &str, weight: Num, problems: &mut Vec<Problem>) {
+    if weight.0 < Decimal::ZERO || weight.0 > HUNDRED {
+        problems.push(file.problem_at_value(path, format!("a weight is from 0 to 100, found {}", weight.0)));
+    }
+}
+
+fn check_id(file: &SourceFile, path: &str, id: &str, what: &str, seen: &mut HashMap<String, String>, problems: &mut Vec<Problem>) {
+    if id.trim().is_empty() {
+        problems.push(file.problem_at(path, format!("{what} id is empty")));
+    } else if let Some(first) = seen.get(id) {
+        problems.push(file.problem_at_value(path, format!("{what} `{id}` is defined twice (first at {first})")));
+    } else {
+        seen.insert(id.to_string(), file.render(path));
+    }
+}
+
+fn build_positions(placed: &[Placed<RawPosition>], competency_scale: &Range, problems: &mut Vec<Problem>) -> Vec<Position> {
+    let _ = competency_scale;
+    let mut seen = HashMap::new();
+    let mut out = Vec::new();
+    for Placed { file, path, item: p } in placed {
+        check_id(file, &format!("{path}.id"), &p.id, "position", &mut seen, problems);
+        let mut kpis = Vec::new();
+        let mut kpi_ids = HashMap::new();
+        let mut sum = Decimal::ZERO;
+        for (i, k) in p.kpis.iter().enumerate() {
+            let kpath = format!("{path}.kpis[{i}]");
+            check_id(file, &format!("{kpath}.id"), &k.id, "KPI item", &mut kpi_ids, problems);
+            check_weight(file, &format!("{kpath}.weight"), k.weight, problems);
+            sum += k.weight.0;
+            let scoring = k.scoring.as_ref().map(|s| Scoring { target: s.target.0, zero_at: s.zero_at.0 });
+            if let Some(s) = &scoring {
+                if s.target == s.zero_at {
+                    problems.push(file.problem_at(&format!("{kpath}.scoring"), format!("`scoring` of `{}` has target = zero_at = {}: no score can be derived", k.id, s.target)));
+                }
+            }
+            kpis.push(KpiItem { id: k.id.clone(), title: k.title.clone().unwrap_or_else(|| k.id.clone()), weight: k.weight.0, scoring });
+        }
+        if p.kpis.is_empty() {
+            problems.push(file.problem_at(path, format!("position `{}` has no KPI items (`kpis`)", p.id)));
+        } else if sum != HUNDRED {
+            problems.push(file.problem_at(&format!("{path}.kpis"), format!("KPI weights of position `{}` sum to {}, expected 100", p.id, sum.normalize())));
+        }
+        let mut groups = Vec::new();
+        let mut group_sum = Decimal::ZERO;
+        let mut item_ids = HashMap::new();
+        for (name, g) in &p.competencies.0 {
+            let gpath = format!("{path}.competencies.{name}");
+            check_weight(file, &format!("{gpath}.weight"), g.weight, problems);
+            group_sum += g.weight.0;
+            if g.items.is_empty() {
+                problems.push(file.problem_at(&gpath, format!("competency group `{name}` of position `{}` has no items", p.id)));
+            }
+            let mut items = Vec::new();
+            for (i, item) in g.items.iter().enumerate() {
+                check_id(file, &format!("{gpath}.items[{i}]"), item.id(), "competency item", &mut item_ids, problems);
+                items.push(Item { id: item.id().to_string(), title: item.title().unwrap_or(item.id()).to_string() });
+            }
+            groups.push(Group { id: name.clone(), weight: g.weight.0, items });
+        }
+        if p.competencies.0.is_empty() {
+            problems.push(file.problem_at(path, format!("position `{}` has no competency groups (`competencies`)", p.id)));
+        } else if group_sum != HUNDRED {
+            problems.push(file.problem_at(&format!("{path}.competencies"), format!("competency group weights of position `{}` sum to {}, expected 100", p.id, group_sum.normalize())));
+        }
+        out.push(Position { id: p.id.clone(), title: p.title.clone().unwrap_or_else(|| p.id.clone()), kpis, groups });
+    }
+    out
+}
+
+type BuiltSequence = (String, String, Vec<(String, String)>);
+
+fn build_sequences(placed: &[Placed<RawSequence>], problems: &mut Vec<Problem>) -> Vec<BuiltSequence> {
+    let mut seen = HashMap::new();
+    let mut grade_ids = HashMap::new();
+    let mut out = Vec::new();
+    for Placed { file, path, item: s } in placed {
+        check_id(file, &format!("{path}.id"), &s.id, "sequence", &mut seen, problems);
+        if s.grades.is_empty() {
+            problems.push(file.problem_at(path, format!("sequence `{}` has no grades", s.id)));
+        }
+        let grades = s
+            .grades
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                check_id(file, &format!("{path}.grades[{i}].id"), &g.id, "grade", &mut grade_ids, problems);
+                (g.id.clone(), g.title.clone().unwrap_or_else(|| g.id.clone()))
+            })
+            .collect();
+        out.push((s.id.clone(), s.title.clone().unwrap_or_else(|| s.id.clone()), grades));
+    }
+    out
+}

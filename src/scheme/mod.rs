@@ -1,0 +1,181 @@
+//! The promotion scheme (SPEC §2): its model, and loading it from a YAML
+//! file, a directory of YAML files, or a built-in scheme, with every problem
+//! reported at once and located.
+
+mod build;
+pub mod builtin;
+mod load;
+pub mod locate;
+pub mod raw;
+
+pub use load::{load_scheme, Problem, SchemeError};
+
+use crate::rule::{ColumnRegistry, Reserved, Rule};
+use rust_decimal::Decimal;
+
+/// One complete promotion system, validated.
+#[derive(Debug, Clone)]
+pub struct Scheme {
+    pub id: String,
+    pub title: String,
+    pub review: Review,
+    pub competency_scale: Range,
+    /// Ordinal scales such as education, lowest level first.
+    pub ordinal_scales: Vec<(String, Vec<String>)>,
+    pub composite: Composite,
+    /// Highest first; the last reaches the bottom of the composite scale.
+    pub bands: Vec<Band>,
+    /// CSV header names for reserved fields, besides their own names.
+    pub columns: Vec<(Reserved, String)>,
+    pub requires: Option<Rule>,
+    pub demotion: Option<Rule>,
+    pub positions: Vec<Position>,
+    pub sequences: Vec<Sequence>,
+    pub bridges: Vec<Bridge>,
+    /// Every non-reserved column fact that a rule names.
+    pub column_facts: ColumnRegistry,
+    /// The longest KPI streak a rule asks for, in quarters.
+    pub max_streak: usize,
+    /// The files the scheme was read from, with their SHA-256.
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Review {
+    pub quarters: usize,
+    pub halves: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Range {
+    pub min: Decimal,
+    pub max: Decimal,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Composite {
+    pub kpi: Decimal,
+    pub competency: Decimal,
+}
+
+#[derive(Debug, Clone)]
+pub struct Band {
+    pub id: String,
+    pub title: String,
+    pub min: Decimal,
+}
+
+#[derive(Debug, Clone)]
+pub struct Position {
+    pub id: String,
+    pub title: String,
+    pub kpis: Vec<KpiItem>,
+    pub groups: Vec<Group>,
+}
+
+#[derive(Debug, Clone)]
+pub struct KpiItem {
+    pub id: String,
+    pub title: String,
+    pub weight: Decimal,
+    pub scoring: Option<Scoring>,
+}
+
+/// The CSV holds a raw measure r; the score is 100 at `target`, 0 at `zero_at`.
+#[derive(Debug, Clone, Copy)]
+pub struct Scoring {
+    pub target: Decimal,
+    pub zero_at: Decimal,
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub id: String,
+    pub weight: Decimal,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sequence {
+    pub id: String,
+    pub title: String,
+    pub grades: Vec<Grade>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Grade {
+    pub id: String,
+    pub title: String,
+    /// The rule to enter this grade from the one below.
+    pub requires: Option<Rule>,
+    pub demotion: Option<Rule>,
+}
+
+/// A grade's place: its sequence and its index in it (0 = lowest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GradeRef {
+    pub sequence: usize,
+    pub index: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Bridge {
+    pub from: GradeRef,
+    pub to: GradeRef,
+    pub title: Option<String>,
+    pub requires: Option<Rule>,
+}
+
+impl Scheme {
+    pub fn grade(&self, g: GradeRef) -> &Grade {
+        &self.sequences[g.sequence].grades[g.index]
+    }
+
+    pub fn grade_above(&self, g: GradeRef) -> Option<GradeRef> {
+        (g.index + 1 < self.sequences[g.sequence].grades.len()).then_some(GradeRef { index: g.index + 1, ..g })
+    }
+
+    pub fn grade_below(&self, g: GradeRef) -> GradeRef {
+        GradeRef { index: g.index.saturating_sub(1), ..g }
+    }
+
+    /// Finds a position by id, or else by its exact title.
+    pub fn find_position(&self, text: &str) -> Option<usize> {
+        find_by_id_or_title(&self.positions, text, |p| (&p.id, &p.title))
+    }
+
+    pub fn find_sequence(&self, text: &str) -> Option<usize> {
+        find_by_id_or_title(&self.sequences, text, |s| (&s.id, &s.title))
+    }
+
+    pub fn find_grade_in(&self, sequence: usize, text: &str) -> Option<GradeRef> {
+        find_by_id_or_title(&self.sequences[sequence].grades, text, |g| (&g.id, &g.title))
+            .map(|index| GradeRef { sequence, index })
+    }
+
+    /// Finds a grade anywhere in the scheme (grade ids are unique scheme-wide).
+    pub fn find_grade(&self, text: &str) -> Option<GradeRef> {
+        (0..self.sequences.len()).find_map(|s| self.find_grade_in(s, text))
+    }
+
+    /// The grade's bridges, in scheme order.
+    pub fn bridges_from(&self, g: GradeRef) -> impl Iterator<Item = &Bridge> {
+        self.bridges.iter().filter(move |b| b.from == g)
+    }
+}
+
+fn find_by_id_or_title<T>(items: &[T], text: &str, key: impl Fn(&T) -> (&String, &String)) -> Option<usize> {
+    items.iter().position(|i| key(i).0 == text).or_else(|| items.iter().position(|i| key(i).1 == text))
+}

@@ -1,0 +1,54 @@
+//! Reading cell text as the typed values of SPEC §3: numbers (with an
+//! optional trailing `%`), booleans, dates and ordinal levels.
+
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// `12`, `3.5`, `95%` (= 95). No exponents, no thousands separators.
+pub fn parse_number(text: &str) -> Option<Decimal> {
+    let t = text.trim();
+    let t = t.strip_suffix('%').map(str::trim_end).unwrap_or(t);
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    if digits.is_empty() || digits.starts_with('.') && digits.len() == 1 {
+        return None;
+    }
+    if !digits.bytes().all(|b| b.is_ascii_digit() || b == b'.') || digits.bytes().filter(|b| *b == b'.').count() > 1 {
+        return None;
+    }
+    Decimal::from_str(t).ok()
+}
+
+/// `true/false`, `yes/no`, `y/n`, `1/0`, `是/否`, any case.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" | "是" => Some(true),
+        "false" | "no" | "n" | "0" | "否" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_number("95%"), Some(Decimal::from(95)));
+        assert_eq!(parse_number(" 3.50 "), Decimal::from_str("3.50").ok());
+        assert_eq!(parse_number("-2"), Some(Decimal::from(-2)));
+        for bad in ["", "abc", "1e5", "1,000", "NaN", ".", "1.2.3", "%"] {
+            assert_eq!(parse_number(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn booleans() {
+        for t in ["true", "YES", "y", "1", "是"] {
+            assert_eq!(parse_bool(t), Some(true));
+        }
+        for f in ["false", "No", "n", "0", "否"] {
+            assert_eq!(parse_bool(f), Some(false));
+        }
+        assert_eq!(parse_bool("maybe"), None);
+    }
+}
