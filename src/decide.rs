@@ -41,13 +41,15 @@ pub struct Decision {
     pub eligible_on: Option<NaiveDate>,
     pub unmet: Vec<String>,
     pub alternatives: Vec<GradeRef>,
-    /// The bridge the promotion goes over, when it does.
+    /// The promotion goes over a bridge rather than to the next grade.
     pub via_bridge: bool,
+    /// The demotion tests that held, when the status is `demote`.
+    pub demoted_by: Vec<String>,
 }
 
 impl Decision {
     pub fn error() -> Decision {
-        Decision { status: Status::Error, recommended: None, next: None, eligible_on: None, unmet: Vec::new(), alternatives: Vec::new(), via_bridge: false }
+        Decision { status: Status::Error, recommended: None, next: None, eligible_on: None, unmet: Vec::new(), alternatives: Vec::new(), via_bridge: false, demoted_by: Vec::new() }
     }
 }
 
@@ -91,8 +93,17 @@ pub fn decide(env: &Env, grade: GradeRef) -> Decision {
         None => (false, Vec::new()),
     };
 
-    let demoted = scheme.demotion.iter().chain(scheme.grade(grade).demotion.iter()).any(|r| env.holds(r));
-    let mut decision = Decision { status: Status::Hold, recommended: Some(grade), next, eligible_on: None, unmet, alternatives, via_bridge: false };
+    let demoted_by: Vec<String> = scheme
+        .demotion
+        .iter()
+        .chain(scheme.grade(grade).demotion.iter())
+        .map(|r| env.eval(r))
+        .filter(Trace::holds)
+        .map(|t| t.success(scheme))
+        .collect();
+    let demoted = !demoted_by.is_empty();
+    let mut decision =
+        Decision { status: Status::Hold, recommended: Some(grade), next, eligible_on: None, unmet, alternatives, via_bridge: false, demoted_by };
     if demoted {
         decision.status = Status::Demote;
         decision.recommended = Some(scheme.grade_below(grade));

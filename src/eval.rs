@@ -93,6 +93,25 @@ impl Trace<'_> {
         }
     }
 
+    /// What held, as one line: only the holding parts of an `any`.
+    pub fn success(&self, scheme: &Scheme) -> String {
+        match self {
+            Trace::Any { children, .. } => {
+                let parts: Vec<String> = children.iter().filter(|c| c.holds()).map(|c| c.success(scheme)).collect();
+                if parts.len() == 1 {
+                    parts.into_iter().next().unwrap_or_default()
+                } else {
+                    format!("any of ({})", parts.join(" or "))
+                }
+            }
+            Trace::All { children, .. } => {
+                let parts: Vec<String> = children.iter().map(|c| c.success(scheme)).collect();
+                format!("all of ({})", parts.join(" and "))
+            }
+            _ => self.describe(scheme),
+        }
+    }
+
     /// What failed, as one line: only the failing parts of an `all`.
     pub fn failure(&self, scheme: &Scheme) -> String {
         match self {

@@ -51,6 +51,8 @@ pub struct ResultRecord {
     pub unmet: Vec<String>,
     pub alternatives: Vec<String>,
     pub errors: Vec<String>,
+    /// Not a SPEC field: why a `demote` happened, for the table.
+    pub demoted_by: Vec<String>,
 }
 
 /// The field names, in order.
@@ -90,6 +92,7 @@ impl ResultRecord {
             unmet: d.unmet.clone(),
             alternatives: d.alternatives.iter().map(|g| grade_id(*g)).collect(),
             errors: row.errors.clone(),
+            demoted_by: d.demoted_by.clone(),
         }
     }
 }

@@ -31,6 +31,7 @@ pub fn write_table(report: &Report, out: &mut dyn Write, color: bool) -> std::io
     table.set_header(["id", "name", "grade", "kpi", "competency", "composite", "band", "rank_pct", "status", "recommended", "eligible_on", "why"]);
     for r in &report.records {
         let mut why: Vec<String> = r.errors.clone();
+        why.extend(r.demoted_by.iter().map(|d| format!("demotion: {d}")));
         why.extend(r.unmet.iter().cloned());
         if !r.alternatives.is_empty() {
             why.push(format!("bridge open to: {}", r.alternatives.join(", ")));

@@ -1,0 +1,174 @@
+//! Whole runs of the binary on the shipped examples: exit code, stdout and
+//! stderr, snapshotted with insta (review changes with `cargo insta review`,
+//! or `INSTA_UPDATE=always cargo test` and read the diff).
+
+use assert_cmd::Command;
+use std::path::Path;
+
+/// The outcome of one run, as one snapshot-friendly text.
+fn run(args: &[&str]) -> String {
+    run_with_stdin(args, None)
+}
+
+fn run_with_stdin(args: &[&str], stdin: Option<&str>) -> String {
+    let mut cmd = Command::cargo_bin("ladder").unwrap();
+    cmd.args(args).env("NO_COLOR", "1").current_dir(env!("CARGO_MANIFEST_DIR"));
+    if let Some(input) = stdin {
+        cmd.write_stdin(input);
+    }
+    let out = cmd.output().unwrap();
+    format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code().map_or("signal".into(), |c| c.to_string()),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+const TELECOM: [&str; 5] = [
+    "--as-of",
+    "2026-12-31",
+    "--scores",
+    "examples/telecom-after-sales-scores.csv",
+    "examples/telecom-after-sales.csv",
+];
+
+fn telecom(format: &str) -> String {
+    let mut args = vec!["evaluate", "--format", format];
+    args.extend(TELECOM);
+    run(&args)
+}
+
+fn customer_service(format: &str) -> String {
+    run(&["evaluate", "--ladder", "customer-service", "--format", format, "--as-of", "2026-12-31", "examples/customer-service.csv"])
+}
+
+#[test]
+fn telecom_example_table() {
+    insta::assert_snapshot!(telecom("table"));
+}
+
+#[test]
+fn telecom_example_json() {
+    insta::assert_snapshot!(telecom("json"));
+}
+
+#[test]
+fn telecom_example_ndjson() {
+    insta::assert_snapshot!(telecom("ndjson"));
+}
+
+#[test]
+fn telecom_example_csv() {
+    insta::assert_snapshot!(telecom("csv"));
+}
+
+#[test]
+fn customer_service_example_table() {
+    insta::assert_snapshot!(customer_service("table"));
+}
+
+#[test]
+fn customer_service_example_ndjson() {
+    insta::assert_snapshot!(customer_service("ndjson"));
+}
+
+#[test]
+fn the_examples_show_every_status() {
+    for output in [telecom("ndjson"), customer_service("ndjson")] {
+        let lines: Vec<serde_json::Value> = output
+            .lines()
+            .filter(|l| l.starts_with('{'))
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert!(lines.len() >= 30, "at least 30 employees");
+        let has = |f: &dyn Fn(&serde_json::Value) -> bool| lines.iter().any(f);
+        for status in ["promote", "hold", "top", "demote", "error"] {
+            assert!(has(&|r| r["status"] == status), "no {status}");
+        }
+        assert!(has(&|r| r["status"] == "promote" && r["recommended_grade"] != r["next_grade"]), "no bridge promotion");
+        assert!(has(&|r| r["status"] == "hold" && !r["eligible_on"].is_null()), "no eligible_on");
+        assert!(has(&|r| r["status"] == "hold" && r["eligible_on"].is_null() && !r["unmet"].as_array().unwrap().is_empty()));
+    }
+}
+
+#[test]
+fn the_default_scheme_is_the_telecom_one_and_stdin_works() {
+    let csv = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/telecom-after-sales.csv")).unwrap();
+    let from_stdin = run_with_stdin(
+        &["evaluate", "--format", "ndjson", "--as-of", "2026-12-31", "--scores", "examples/telecom-after-sales-scores.csv", "-"],
+        Some(&csv),
+    );
+    assert_eq!(from_stdin, telecom("ndjson"));
+}
+
+#[test]
+fn a_utf8_bom_is_ignored() {
+    let csv = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/customer-service.csv")).unwrap();
+    let with_bom = run_with_stdin(
+        &["evaluate", "--ladder", "customer-service", "--format", "ndjson", "--as-of", "2026-12-31", "-"],
+        Some(&format!("\u{feff}{csv}")),
+    );
+    assert_eq!(with_bom, customer_service("ndjson"));
+}
+
+#[test]
+fn status_filter_keeps_matching_rows() {
+    let mut args = vec!["evaluate", "--format", "csv", "--status", "promote,top"];
+    args.extend(TELECOM);
+    let out = run(&args);
+    let rows: Vec<&str> = out.lines().skip(3).take_while(|l| !l.starts_with("---")).collect();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.contains(",promote,") || r.contains(",top,")), "{out}");
+}
+
+#[test]
+fn output_is_written_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("results.json");
+    std::fs::write(&target, "old").unwrap();
+    let mut args = vec!["evaluate", "--format", "json", "--output", target.to_str().unwrap()];
+    args.extend(TELECOM);
+    let out = run(&args);
+    assert!(out.starts_with("exit: 3\n--- stdout\n--- stderr\n"), "{out}");
+    let written = std::fs::read_to_string(&target).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&written).unwrap();
+    assert_eq!(doc["meta"]["scheme"], "telecom-after-sales");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left behind");
+}
+
+#[test]
+fn check_summarises_the_built_in_schemes() {
+    insta::assert_snapshot!(run(&["check"]));
+    insta::assert_snapshot!(run(&["check", "--ladder", "customer-service"]));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert!(run(&["evaluate"]).starts_with("exit: 2\n"));
+    assert!(run(&["evaluate", "--as-of", "2026-13-01", "x.csv"]).starts_with("exit: 2\n"));
+    assert!(run(&["evaluate", "--format", "xml", "x.csv"]).starts_with("exit: 2\n"));
+}
+
+#[test]
+fn an_unusable_input_exits_1_and_names_it() {
+    let out = run(&["evaluate", "--as-of", "2026-12-31", "no-such-file.csv"]);
+    assert!(out.starts_with("exit: 1\n--- stdout\n--- stderr\nerror: no-such-file.csv: cannot read the file"), "{out}");
+    let out = run(&["check", "--ladder", "no-such-scheme"]);
+    assert!(out.starts_with("exit: 1\n"), "{out}");
+    assert!(out.contains("built-in: customer-service, telecom-after-sales"), "{out}");
+}
+
+#[test]
+fn every_row_evaluated_exits_0() {
+    let csv = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/customer-service.csv")).unwrap();
+    let good: String = csv
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| *i == 0)
+        .chain(csv.lines().enumerate().skip(1).take(3))
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    let out = run_with_stdin(&["evaluate", "--ladder", "customer-service", "--format", "csv", "--as-of", "2026-12-31", "-"], Some(&good));
+    assert!(out.starts_with("exit: 0\n"), "{out}");
+}
