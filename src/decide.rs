@@ -49,7 +49,16 @@ pub struct Decision {
 
 impl Decision {
     pub fn error() -> Decision {
-        Decision { status: Status::Error, recommended: None, next: None, eligible_on: None, unmet: Vec::new(), alternatives: Vec::new(), via_bridge: false, demoted_by: Vec::new() }
+        Decision {
+            status: Status::Error,
+            recommended: None,
+            next: None,
+            eligible_on: None,
+            unmet: Vec::new(),
+            alternatives: Vec::new(),
+            via_bridge: false,
+            demoted_by: Vec::new(),
+        }
     }
 }
 
@@ -77,11 +86,8 @@ pub fn decide(env: &Env, grade: GradeRef) -> Decision {
     let scheme = env.scheme;
     let next = scheme.grade_above(grade);
 
-    let alternatives: Vec<GradeRef> = scheme
-        .bridges_from(grade)
-        .filter(|b| entry_rule(env, b.requires.as_ref()).iter().all(|r| env.holds(r)))
-        .map(|b| b.to)
-        .collect();
+    let alternatives: Vec<GradeRef> =
+        scheme.bridges_from(grade).filter(|b| entry_rule(env, b.requires.as_ref()).iter().all(|r| env.holds(r))).map(|b| b.to).collect();
 
     let (next_holds, unmet) = match next {
         Some(n) => {
@@ -102,8 +108,16 @@ pub fn decide(env: &Env, grade: GradeRef) -> Decision {
         .map(|t| t.success(scheme))
         .collect();
     let demoted = !demoted_by.is_empty();
-    let mut decision =
-        Decision { status: Status::Hold, recommended: Some(grade), next, eligible_on: None, unmet, alternatives, via_bridge: false, demoted_by };
+    let mut decision = Decision {
+        status: Status::Hold,
+        recommended: Some(grade),
+        next,
+        eligible_on: None,
+        unmet,
+        alternatives,
+        via_bridge: false,
+        demoted_by,
+    };
     if demoted {
         decision.status = Status::Demote;
         decision.recommended = Some(scheme.grade_below(grade));
@@ -186,8 +200,8 @@ fn holds_regardless_of_time(env: &Env, rule: &Rule) -> Option<bool> {
         }
         Rule::Not(r) => holds_regardless_of_time(env, r).map(|b| !b),
         Rule::Test(t) => {
-            let timed = matches!(t.subject, Subject::MonthsSince(_))
-                || matches!(&t.subject, Subject::Fact(FactRef::Computed(c)) if c.is_time());
+            let timed =
+                matches!(t.subject, Subject::MonthsSince(_)) || matches!(&t.subject, Subject::Fact(FactRef::Computed(c)) if c.is_time());
             if timed {
                 None
             } else {
@@ -203,4 +217,3 @@ impl Clone for Env<'_> {
         *self
     }
 }
-

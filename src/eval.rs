@@ -50,10 +50,8 @@ impl Found {
             Found::Band(i) => format!("found {}", scheme.bands.get(*i).map_or("?", |b| b.id.as_str())),
             Found::Unreadable(t, kind) => format!("found `{t}`, not {kind}"),
             Found::Quarters(qs) => {
-                let parts: Vec<String> = qs
-                    .iter()
-                    .map(|(p, s)| format!("{p} {}", s.map_or("no score".to_string(), crate::exact::format_figure)))
-                    .collect();
+                let parts: Vec<String> =
+                    qs.iter().map(|(p, s)| format!("{p} {}", s.map_or("no score".to_string(), crate::exact::format_figure))).collect();
                 format!("found {}", parts.join(", "))
             }
         }
@@ -236,7 +234,9 @@ impl<'a> Env<'a> {
                 Computed::Band => f.band.map_or(Found::Missing, Found::Band),
                 Computed::RankPct => number(self.rank_pct),
                 Computed::MonthsInGrade => self.row.grade_date.map_or(Found::Missing, |d| count(whole_months(d, self.time_as_of) as usize)),
-                Computed::MonthsInCompany => self.row.hire_date.map_or(Found::Missing, |d| count(whole_months(d, self.time_as_of) as usize)),
+                Computed::MonthsInCompany => {
+                    self.row.hire_date.map_or(Found::Missing, |d| count(whole_months(d, self.time_as_of) as usize))
+                }
                 Computed::Age => self.row.birth_date.map_or(Found::Missing, |d| count(whole_years(d, self.time_as_of) as usize)),
             },
             FactRef::KpiItem(item) => {
@@ -320,8 +320,7 @@ impl fmt::Display for Op {
 pub fn uses_time(rule: &Rule) -> bool {
     let mut found = false;
     rule.for_each_test(&mut |t| {
-        found |= matches!(t.subject, Subject::MonthsSince(_))
-            || matches!(&t.subject, Subject::Fact(FactRef::Computed(c)) if c.is_time());
+        found |= matches!(t.subject, Subject::MonthsSince(_)) || matches!(&t.subject, Subject::Fact(FactRef::Computed(c)) if c.is_time());
     });
     found
 }

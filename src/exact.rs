@@ -80,11 +80,7 @@ impl Exact {
         // Half away from zero: bump the magnitude when 2·remainder >= denominator.
         let twice = i128::checked_mul(remainder, 2).ok_or(Overflow)?;
         let magnitude_bump = if twice >= denom { 1 } else { 0 };
-        let rounded = if numer < 0 {
-            quotient - magnitude_bump
-        } else {
-            quotient + magnitude_bump
-        };
+        let rounded = if numer < 0 { quotient - magnitude_bump } else { quotient + magnitude_bump };
         Decimal::try_from_i128_with_scale(rounded, 2).map_err(|_| Overflow)
     }
 
@@ -159,10 +155,7 @@ mod tests {
     #[test]
     fn mean_of_nothing_is_none() {
         assert!(Exact::mean(Vec::new()).is_none());
-        assert_eq!(
-            Exact::mean(vec![ex("85"), ex("86")]).unwrap().unwrap().round2().unwrap(),
-            d("85.50")
-        );
+        assert_eq!(Exact::mean(vec![ex("85"), ex("86")]).unwrap().unwrap().round2().unwrap(), d("85.50"));
     }
 
     #[test]

@@ -31,7 +31,9 @@ pub struct Test {
 pub enum Subject {
     Fact(FactRef),
     /// Each of the last `quarters` complete quarters has a KPI score passing the checks.
-    Streak { quarters: usize },
+    Streak {
+        quarters: usize,
+    },
     /// Whole months from the date in a column to the as-of date.
     MonthsSince(FactRef),
 }
@@ -45,7 +47,10 @@ pub enum FactRef {
     CompetencyGroup(String),
     Reserved(Reserved),
     /// Any other CSV column, by its registry id; `scale` when it is an ordinal fact.
-    Column { id: usize, scale: Option<usize> },
+    Column {
+        id: usize,
+        scale: Option<usize>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -304,11 +309,8 @@ pub fn parse_rule(value: &Value, path: &str, ctx: &mut RuleContext, problems: &m
 
 fn parse_list(items: &[Value], path: &str, ctx: &mut RuleContext, problems: &mut Vec<RuleProblem>) -> Option<Vec<Rule>> {
     let before = problems.len();
-    let rules: Vec<Rule> = items
-        .iter()
-        .enumerate()
-        .filter_map(|(i, item)| parse_rule(item, &format!("{path}[{i}]"), ctx, problems))
-        .collect();
+    let rules: Vec<Rule> =
+        items.iter().enumerate().filter_map(|(i, item)| parse_rule(item, &format!("{path}[{i}]"), ctx, problems)).collect();
     (problems.len() == before).then_some(rules)
 }
 
@@ -355,7 +357,10 @@ fn parse_test(
                 Some(v) => match v.as_u64() {
                     Some(n @ 1..=400) => n as usize,
                     _ => {
-                        problems.push((format!("{path}.quarters"), format!("`quarters` takes a whole number from 1 to 400, found {}", describe(v))));
+                        problems.push((
+                            format!("{path}.quarters"),
+                            format!("`quarters` takes a whole number from 1 to 400, found {}", describe(v)),
+                        ));
                         1
                     }
                 },
@@ -442,9 +447,11 @@ fn test_value(value: &Value, op: Op, kind: &Kind, fact: &str, ctx: &RuleContext)
         Kind::Number => number_of(value).map(TestValue::Number).ok_or_else(|| wrong("a number")),
         Kind::Band => {
             let id = value.as_str().ok_or_else(|| wrong("a band id"))?;
-            let index = ctx.band_ids.iter().position(|b| b == id).ok_or_else(|| {
-                format!("`{id}` is not a band; the bands are {}", ctx.band_ids.join(", "))
-            })?;
+            let index = ctx
+                .band_ids
+                .iter()
+                .position(|b| b == id)
+                .ok_or_else(|| format!("`{id}` is not a band; the bands are {}", ctx.band_ids.join(", ")))?;
             Ok(TestValue::Band(index, id.to_string()))
         }
         Kind::Date => {
@@ -460,9 +467,10 @@ fn test_value(value: &Value, op: Op, kind: &Kind, fact: &str, ctx: &RuleContext)
         Kind::Column { scale: Some(scale) } => {
             let (name, levels) = &ctx.ordinal_scales[*scale];
             let text = scalar_text(value).ok_or_else(|| wrong(&format!("a level of the `{name}` scale")))?;
-            let index = levels.iter().position(|l| *l == text).ok_or_else(|| {
-                format!("`{text}` is not on the `{name}` scale ({})", levels.join(", "))
-            })?;
+            let index = levels
+                .iter()
+                .position(|l| *l == text)
+                .ok_or_else(|| format!("`{text}` is not on the `{name}` scale ({})", levels.join(", ")))?;
             Ok(TestValue::Level(index, text))
         }
         Kind::Column { scale: None } => match value {

@@ -25,13 +25,8 @@ fn run_with_stdin(args: &[&str], stdin: Option<&str>) -> String {
     )
 }
 
-const TELECOM: [&str; 5] = [
-    "--as-of",
-    "2026-12-31",
-    "--scores",
-    "examples/telecom-after-sales-scores.csv",
-    "examples/telecom-after-sales.csv",
-];
+const TELECOM: [&str; 5] =
+    ["--as-of", "2026-12-31", "--scores", "examples/telecom-after-sales-scores.csv", "examples/telecom-after-sales.csv"];
 
 fn telecom(format: &str) -> String {
     let mut args = vec!["evaluate", "--format", format];
@@ -76,11 +71,8 @@ fn customer_service_example_ndjson() {
 #[test]
 fn the_examples_show_every_status() {
     for output in [telecom("ndjson"), customer_service("ndjson")] {
-        let lines: Vec<serde_json::Value> = output
-            .lines()
-            .filter(|l| l.starts_with('{'))
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let lines: Vec<serde_json::Value> =
+            output.lines().filter(|l| l.starts_with('{')).map(|l| serde_json::from_str(l).unwrap()).collect();
         assert!(lines.len() >= 30, "at least 30 employees");
         let has = |f: &dyn Fn(&serde_json::Value) -> bool| lines.iter().any(f);
         for status in ["promote", "hold", "top", "demote", "error"] {

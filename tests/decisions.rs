@@ -121,10 +121,7 @@ fn holds_with_every_unmet_test_and_the_date_time_alone_fixes() {
     assert_eq!(r.recommended_grade.as_deref(), Some("T1"));
     assert_eq!(r.unmet.len(), 2, "{:?}", r.unmet);
     assert_eq!(r.unmet[0], "months_in_grade >= 12 (found 9)");
-    assert_eq!(
-        r.unmet[1],
-        "any of (customer_commendations >= 1 (no value) or internal_commendations >= 1 (no value))"
-    );
+    assert_eq!(r.unmet[1], "any of (customer_commendations >= 1 (no value) or internal_commendations >= 1 (no value))");
     // A commendation is not a time fact: no date can fix this.
     assert_eq!(r.eligible_on, None);
 

@@ -57,9 +57,26 @@ pub struct ResultRecord {
 
 /// The field names, in order.
 pub const FIELDS: [&str; 20] = [
-    "id", "name", "sequence", "grade", "position", "kpi", "kpi_quarters", "competency", "competency_halves",
-    "competency_pct", "composite", "band", "rank_pct", "status", "recommended_grade", "next_grade", "eligible_on",
-    "unmet", "alternatives", "errors",
+    "id",
+    "name",
+    "sequence",
+    "grade",
+    "position",
+    "kpi",
+    "kpi_quarters",
+    "competency",
+    "competency_halves",
+    "competency_pct",
+    "composite",
+    "band",
+    "rank_pct",
+    "status",
+    "recommended_grade",
+    "next_grade",
+    "eligible_on",
+    "unmet",
+    "alternatives",
+    "errors",
 ];
 
 impl ResultRecord {

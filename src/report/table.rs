@@ -28,7 +28,20 @@ pub fn write_table(report: &Report, out: &mut dyn Write, color: bool) -> std::io
     if !color {
         table.force_no_tty();
     }
-    table.set_header(["id", "name", "grade", "kpi", "competency", "composite", "band", "rank_pct", "status", "recommended", "eligible_on", "why"]);
+    table.set_header([
+        "id",
+        "name",
+        "grade",
+        "kpi",
+        "competency",
+        "composite",
+        "band",
+        "rank_pct",
+        "status",
+        "recommended",
+        "eligible_on",
+        "why",
+    ]);
     for r in &report.records {
         let mut why: Vec<String> = r.errors.clone();
         why.extend(r.demoted_by.iter().map(|d| format!("demotion: {d}")));
@@ -55,7 +68,9 @@ pub fn write_table(report: &Report, out: &mut dyn Write, color: bool) -> std::io
             Cell::new(why.join("\n")),
         ]);
     }
-    writeln!(out, "{} ({}) · as of {} · quarters {} · halves {}",
+    writeln!(
+        out,
+        "{} ({}) · as of {} · quarters {} · halves {}",
         e.scheme.title,
         e.scheme.id,
         e.periods.as_of,
@@ -63,6 +78,7 @@ pub fn write_table(report: &Report, out: &mut dyn Write, color: bool) -> std::io
         e.periods.halves.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" "),
     )?;
     writeln!(out, "{table}")?;
-    let counts: Vec<String> = summary(&report.records).into_iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", s.as_str())).collect();
+    let counts: Vec<String> =
+        summary(&report.records).into_iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", s.as_str())).collect();
     writeln!(out, "{} employees: {}", report.records.len(), if counts.is_empty() { "none".into() } else { counts.join(", ") })
 }
