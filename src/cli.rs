@@ -1,9 +1,9 @@
 //! The command line (SPEC §6): arguments, dispatch, exit codes.
 
 use crate::decide::Status;
-use crate::evaluate::evaluate;
+use crate::stream;
 use crate::records::{read_input, Encoding};
-use crate::report::{Format, Report};
+use crate::report::Format;
 use crate::scheme::{builtin, load_scheme, Scheme};
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -131,50 +131,58 @@ fn today() -> NaiveDate {
 fn run_evaluate(args: EvaluateArgs) -> Result<u8> {
     let scheme = load(&args.input.scheme)?;
     let as_of = args.input.as_of.unwrap_or_else(today);
-    let input = read_input(&args.input.employees, args.input.encoding)?;
     let scores = args.input.scores.as_deref().map(|s| read_input(s, args.input.encoding)).transpose()?;
-    let evaluation = evaluate(&scheme, &input, scores.as_ref(), as_of)?;
-    if !args.quiet {
-        for w in &evaluation.warnings {
-            eprintln!("warning: {w}");
+    let stderr_is_terminal = std::io::stderr().is_terminal();
+    let mut request = stream::Request {
+        scheme: &scheme,
+        employees: &args.input.employees,
+        encoding: args.input.encoding,
+        scores: scores.as_ref(),
+        as_of,
+        format: args.format,
+        statuses: &args.status,
+        color: false,
+        progress: stderr_is_terminal && !args.quiet,
+    };
+    let done = match &args.output {
+        Some(path) => {
+            write_atomically(path, |out| stream::run(&request, out))?
         }
-        if evaluation.outcomes.is_empty() {
-            eprintln!("warning: {}: no employee rows below the header", input.display);
-        }
-    }
-    let filter = &args.status;
-    let report = Report::new(&evaluation, |r| filter.is_empty() || filter.contains(&r.status));
-    let any_error = evaluation.outcomes.iter().any(|o| o.decision.status == Status::Error);
-    match &args.output {
-        Some(path) => write_atomically(path, |out| report.write(args.format, out, false))?,
         None => {
             let stdout = std::io::stdout();
-            let color = args.format == Format::Table && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            report.write(args.format, &mut out, color)?;
+            request.color = args.format == Format::Table && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            let done = stream::run(&request, &mut out)?;
             out.flush()?;
+            done
+        }
+    };
+    if !args.quiet {
+        for w in &done.warnings {
+            eprintln!("warning: {w}");
         }
     }
-    Ok(if any_error { exit::ROW_ERRORS } else { exit::OK })
+    Ok(if done.errors > 0 { exit::ROW_ERRORS } else { exit::OK })
 }
 
 /// Writes to a temporary file beside `path`, then renames it over `path`, so
 /// a reader never sees half a report and a failed run leaves the old file.
-pub fn write_atomically(path: &str, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+pub fn write_atomically<T>(path: &str, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
     let target = std::path::Path::new(path);
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
     };
     let mut temp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{path}: cannot create a temporary file in {}", dir.display()))?;
-    {
-        let mut out = std::io::BufWriter::new(temp.as_file_mut());
-        write(&mut out).with_context(|| format!("{path}: cannot write"))?;
+    let value = {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, temp.as_file_mut());
+        let value = write(&mut out)?;
         out.flush().with_context(|| format!("{path}: cannot write"))?;
-    }
+        value
+    };
     temp.as_file().sync_all().with_context(|| format!("{path}: cannot write"))?;
     temp.persist(target).with_context(|| format!("{path}: cannot replace the file"))?;
-    Ok(())
+    Ok(value)
 }
 
 fn run_check(args: SchemeArgs) -> Result<u8> {

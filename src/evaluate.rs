@@ -4,13 +4,13 @@
 use crate::decide::{decide, Decision};
 use crate::eval::Env;
 use crate::exact::Exact;
-use crate::figures::{compute, Figures, Periods, ScoreSource};
+use crate::figures::{compute, Figures, Periods, ScoreColumns, ScoreSource};
 use crate::records::{csv_reader, parse_row, read_long_scores, Input, Layout, LongScores, Row};
 use crate::scheme::{GradeRef, Scheme};
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// One employee, evaluated.
 #[derive(Debug, Clone)]
@@ -54,23 +54,116 @@ pub fn evaluate<'s>(scheme: &'s Scheme, input: &Input, scores: Option<&Input>, a
         None => LongScores::default(),
     };
     let mut reader = csv_reader(input.text.as_bytes());
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) if !(h.len() == 1 && h[0].trim().is_empty()) => h.iter().map(|h| h.trim().to_string()).collect(),
-        Ok(_) => anyhow::bail!("{}: the file is empty: expected a header row (id, position, sequence, grade, hire_date, grade_date, …)", input.display),
-        Err(e) => return Err(e).with_context(|| format!("{}: cannot read the header row", input.display)),
-    };
-    let layout = Layout::new(scheme, headers, &input.display)?;
+    let layout = read_layout(scheme, &mut reader, &input.display)?;
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.with_context(|| format!("{}: malformed CSV", input.display))?;
         let line = record.position().map_or(0, |p| p.line());
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue; // a blank line (Excel leaves them at the end) is not an employee
+        if is_blank(&record) {
+            continue;
         }
-        let cells = record.iter().map(|c| c.trim().to_string()).collect();
-        rows.push(parse_row(scheme, &layout, line, cells, as_of));
+        rows.push(parse_row(scheme, &layout, line, record, as_of));
     }
     Ok(evaluate_rows(scheme, layout, rows, &long, as_of, input, scores))
+}
+
+/// Reads the header row and maps it.
+pub fn read_layout<R: std::io::Read>(scheme: &Scheme, reader: &mut csv::Reader<R>, display: &str) -> Result<Layout> {
+    let headers: Vec<String> = match reader.headers() {
+        Ok(h) if !(h.len() == 1 && h[0].trim().is_empty()) => h.iter().map(|h| h.trim().to_string()).collect(),
+        Ok(_) => anyhow::bail!("{display}: the file is empty: expected a header row (id, position, sequence, grade, hire_date, grade_date, …)"),
+        Err(e) => return Err(e).with_context(|| format!("{display}: cannot read the header row")),
+    };
+    Layout::new(scheme, headers, display)
+}
+
+/// A blank line (Excel leaves them at the end) is not an employee.
+pub fn is_blank(record: &csv::StringRecord) -> bool {
+    record.iter().all(|c| c.trim().is_empty())
+}
+
+/// What every row of one file is evaluated with.
+pub struct Batch<'a> {
+    pub scheme: &'a Scheme,
+    pub layout: &'a Layout,
+    pub periods: &'a Periods,
+    pub columns: &'a ScoreColumns,
+    pub long: &'a LongScores,
+}
+
+impl Batch<'_> {
+    /// The figures of a parsed row; data problems are added to its errors.
+    pub fn figures(&self, row: &mut Row) -> Option<Figures> {
+        if !row.errors.is_empty() {
+            return None;
+        }
+        let position = row.position?;
+        let source = ScoreSource {
+            columns: self.columns,
+            row,
+            long: self.long.by_id.get(&row.id).map_or(&[], Vec::as_slice),
+            long_display: &self.long.display,
+        };
+        match compute(self.scheme, position, self.periods, &source) {
+            Ok(f) => Some(f),
+            Err(errors) => {
+                row.errors.extend(errors);
+                None
+            }
+        }
+    }
+
+    /// The decision for a row whose figures and rank are known.
+    pub fn decide(&self, row: &Row, figures: Option<&Figures>, rank_pct: Option<Decimal>) -> Decision {
+        match (row.grade, figures) {
+            (Some(grade), Some(figures)) if row.errors.is_empty() => {
+                let env = Env { scheme: self.scheme, layout: self.layout, row, figures, rank_pct, time_as_of: self.periods.as_of };
+                decide(&env, grade)
+            }
+            _ => Decision::error(),
+        }
+    }
+}
+
+/// The composites of each sequence+grade cohort, for rank_pct.
+#[derive(Debug, Default)]
+pub struct Cohorts {
+    composites: HashMap<GradeRef, Vec<Decimal>>,
+}
+
+impl Cohorts {
+    pub fn add(&mut self, grade: GradeRef, composite: Decimal) {
+        self.composites.entry(grade).or_default().push(composite);
+    }
+
+    /// Call once every composite is in.
+    pub fn finish(&mut self) {
+        for c in self.composites.values_mut() {
+            c.sort_unstable_by(|a, b| b.cmp(a));
+        }
+    }
+
+    pub fn rank_pct(&self, grade: GradeRef, composite: Decimal) -> Option<Decimal> {
+        let cohort = self.composites.get(&grade)?;
+        rank_pct(cohort.partition_point(|x| *x > composite), cohort.len())
+    }
+}
+
+/// The warning for long-form scores of ids the employee file does not have.
+pub fn unknown_score_ids(long: &LongScores, employees: &str, is_known: impl Fn(&str) -> bool) -> Option<String> {
+    let mut unknown: Vec<&str> = long.by_id.keys().map(String::as_str).filter(|id| !is_known(id)).collect();
+    if unknown.is_empty() {
+        return None;
+    }
+    unknown.sort_unstable();
+    let shown: Vec<&str> = unknown.iter().take(5).copied().collect();
+    Some(format!(
+        "{}: scores for {} id(s) not in {employees} were not used: {}{}",
+        long.display,
+        unknown.len(),
+        shown.join(", "),
+        if unknown.len() > 5 { ", …" } else { "" }
+    ))
 }
 
 /// Evaluates parsed rows (shared by `evaluate` and `what-if`).
@@ -84,84 +177,49 @@ pub fn evaluate_rows<'s>(
     scores: Option<&Input>,
 ) -> Evaluation<'s> {
     let periods = Periods::new(scheme, as_of);
-    let mut warnings = Vec::new();
+    let columns = ScoreColumns::new(scheme, &layout, &periods);
     let mut seen: HashMap<&str, u64> = HashMap::new();
     let mut duplicate_of: Vec<Option<u64>> = Vec::with_capacity(rows.len());
     for row in &rows {
         duplicate_of.push(if row.id.is_empty() { None } else { seen.get(row.id.as_str()).copied() });
         seen.entry(row.id.as_str()).or_insert(row.line);
     }
-    let known_ids: HashSet<&str> = seen.keys().copied().collect();
-    let mut unknown: Vec<&str> = long.by_id.keys().map(String::as_str).filter(|id| !known_ids.contains(id)).collect();
-    if !unknown.is_empty() {
-        unknown.sort_unstable();
-        let shown: Vec<&str> = unknown.iter().take(5).copied().collect();
-        warnings.push(format!(
-            "{}: scores for {} id(s) not in {} were not used: {}{}",
-            long.display,
-            unknown.len(),
-            input.display,
-            shown.join(", "),
-            if unknown.len() > 5 { ", …" } else { "" }
-        ));
-    }
+    let warnings: Vec<String> = unknown_score_ids(long, &input.display, |id| seen.contains_key(id)).into_iter().collect();
+    let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long };
 
+    let mut cohorts = Cohorts::default();
     let mut outcomes: Vec<Outcome> = rows
         .into_iter()
         .zip(duplicate_of)
         .map(|(mut row, dup)| {
             if let Some(first) = dup {
-                row.errors.push(format!("id: `{}` is a duplicate of the row on line {first}", row.id));
+                row.errors.push(duplicate_error(&row.id, first));
             }
-            let mut figures = None;
-            if row.errors.is_empty() {
-                if let Some(p) = row.position {
-                    let source = ScoreSource {
-                        layout: &layout,
-                        row: &row,
-                        long: long.by_id.get(&row.id).map_or(&[], Vec::as_slice),
-                        long_display: &long.display,
-                    };
-                    match compute(scheme, &scheme.positions[p], &periods, &source) {
-                        Ok(f) => figures = Some(f),
-                        Err(errors) => row.errors.extend(errors),
-                    }
-                }
+            let figures = batch.figures(&mut row);
+            if let (Some(g), Some(c)) = (row.grade, figures.as_ref().and_then(|f| f.composite)) {
+                cohorts.add(g, c);
             }
             Outcome { row, figures, rank_pct: None, decision: Decision::error() }
         })
         .collect();
-
-    // Rank within each sequence+grade cohort, by composite.
-    let mut cohorts: HashMap<GradeRef, Vec<Decimal>> = HashMap::new();
-    for o in &outcomes {
-        if let (Some(g), Some(c)) = (o.row.grade, o.figures.as_ref().and_then(|f| f.composite)) {
-            cohorts.entry(g).or_default().push(c);
-        }
-    }
-    for composites in cohorts.values_mut() {
-        composites.sort_unstable_by(|a, b| b.cmp(a));
-    }
+    cohorts.finish();
     for o in &mut outcomes {
         if let (Some(g), Some(c)) = (o.row.grade, o.figures.as_ref().and_then(|f| f.composite)) {
-            let cohort = &cohorts[&g];
-            let higher = cohort.partition_point(|x| *x > c);
-            o.rank_pct = rank_pct(higher, cohort.len());
+            o.rank_pct = cohorts.rank_pct(g, c);
         }
+        o.decision = batch.decide(&o.row, o.figures.as_ref(), o.rank_pct);
     }
 
     let mut inputs = vec![(input.display.clone(), input.sha256.clone())];
     if let Some(s) = scores {
         inputs.push((s.display.clone(), s.sha256.clone()));
     }
-    let mut evaluation = Evaluation { scheme, periods, layout, inputs, outcomes: Vec::new(), warnings };
-    for mut o in std::mem::take(&mut outcomes) {
-        if let (Some(grade), Some(env)) = (o.row.grade, evaluation.env(&o, as_of)) {
-            o.decision = decide(&env, grade);
-        }
-        evaluation.outcomes.push(o);
-    }
-    evaluation
+    Evaluation { scheme, periods, layout, inputs, outcomes, warnings }
+}
+
+/// The error of a row whose id an earlier row already has.
+pub fn duplicate_error(id: &str, first_line: u64) -> String {
+    format!("id: `{id}` is a duplicate of the row on line {first_line}")
 }
 
 /// 100 × (1 + higher) / size, rounded.

@@ -39,9 +39,9 @@ impl Exact {
 
     pub fn from_decimal(d: Decimal) -> Exact {
         // A Decimal is mantissa / 10^scale with a 96-bit mantissa and scale <= 28,
-        // so both fit an i128.
-        let den = 10i128.pow(d.scale());
-        Exact(Ratio::new(d.mantissa(), den))
+        // so both fit an i128. Left unreduced: comparisons and arithmetic do not
+        // need it, and reducing costs a gcd per value.
+        Exact(Ratio::new_raw(d.mantissa(), POW10[d.scale() as usize]))
     }
 
     pub fn add(self, other: Exact) -> ExactResult {
@@ -104,6 +104,53 @@ impl Exact {
     }
 }
 
+/// 10^0 ..= 10^28.
+const POW10: [i128; 29] = {
+    let mut table = [1i128; 29];
+    let mut i = 1;
+    while i < 29 {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
+
+/// `a × b`, or None when the exact product does not fit a Decimal (rust_decimal
+/// would round it; `ladder` never rounds silently).
+pub fn mul_exact(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let product = a.checked_mul(b)?;
+    (product.scale() == a.scale() + b.scale() || a.is_zero() || b.is_zero()).then_some(product)
+}
+
+/// `a + b`, or None when the exact sum does not fit a Decimal.
+pub fn add_exact(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let sum = a.checked_add(b)?;
+    (sum.scale() == a.scale().max(b.scale())).then_some(sum)
+}
+
+/// `num / den` rounded to 2 decimals, half away from zero, computed exactly
+/// with integers (no intermediate rounding); the fast path of every figure.
+pub fn round_ratio(num: Decimal, den: Decimal) -> Result<Decimal, Overflow> {
+    if den.is_zero() {
+        return Err(Overflow);
+    }
+    // num = a / 10^p, den = b / 10^q, so num / den × 100 = a × 10^q × 100 / (b × 10^p).
+    let fast = || -> Option<Decimal> {
+        let n = num.mantissa().checked_mul(POW10[den.scale() as usize])?.checked_mul(100)?;
+        let d = den.mantissa().checked_mul(POW10[num.scale() as usize])?;
+        let (n, d) = if d < 0 { (n.checked_neg()?, d.checked_neg()?) } else { (n, d) };
+        let quotient = n / d;
+        let remainder = (n % d).abs();
+        let bump = i128::from(remainder.checked_mul(2)? >= d);
+        let rounded = if n < 0 { quotient - bump } else { quotient + bump };
+        Decimal::try_from_i128_with_scale(rounded, 2).ok()
+    };
+    match fast() {
+        Some(r) => Ok(r),
+        None => Exact::from_decimal(num).div(Exact::from_decimal(den))?.round2(),
+    }
+}
+
 /// Rounds an exact decimal to 2 places, half away from zero.
 pub fn round2_decimal(d: Decimal) -> Decimal {
     d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
@@ -156,6 +203,35 @@ mod tests {
     fn mean_of_nothing_is_none() {
         assert!(Exact::mean(Vec::new()).is_none());
         assert_eq!(Exact::mean(vec![ex("85"), ex("86")]).unwrap().unwrap().round2().unwrap(), d("85.50"));
+    }
+
+    #[test]
+    fn round_ratio_is_exact() {
+        assert_eq!(round_ratio(d("84.995"), d("1")).unwrap(), d("85.00"));
+        assert_eq!(round_ratio(d("8499.5"), d("100")).unwrap(), d("85.00"));
+        assert_eq!(round_ratio(d("10"), d("3")).unwrap(), d("3.33"));
+        assert_eq!(round_ratio(d("20"), d("3")).unwrap(), d("6.67"));
+        assert_eq!(round_ratio(d("-0.005"), d("1")).unwrap(), d("-0.01"));
+        assert_eq!(round_ratio(d("1"), d("-0.008")).unwrap(), d("-125"));
+        assert_eq!(round_ratio(d("0.3"), d("0.1")).unwrap(), d("3"));
+        assert!(round_ratio(d("1"), d("0")).is_err());
+        // Too wide for the integer path: falls back to rationals, still exact.
+        let big = Decimal::MAX;
+        assert_eq!(round_ratio(big, big).unwrap(), d("1"));
+    }
+
+    #[test]
+    fn exact_mul_and_add_refuse_to_round() {
+        assert_eq!(mul_exact(d("0.5"), d("85.25")), Some(d("42.625")));
+        assert_eq!(mul_exact(d("0.0000000000000001"), d("0.0000000000000001")), None);
+        assert_eq!(add_exact(d("0.1"), d("0.02")), Some(d("0.12")));
+        assert_eq!(add_exact(Decimal::MAX, d("1")), None);
+    }
+
+    #[test]
+    fn unreduced_values_compare_by_value() {
+        assert_eq!(ex("2.50"), ex("2.5"));
+        assert!(ex("2.50") < ex("2.51"));
     }
 
     #[test]

@@ -4,9 +4,10 @@
 //! the row, never a silent zero.
 
 use crate::calendar::{Period, PeriodKind};
-use crate::exact::{Exact, Overflow};
+use crate::exact::{add_exact, mul_exact, round_ratio, Exact, Overflow};
 use crate::records::{Layout, LongScore, Row};
 use crate::scheme::{Position, Scheme, Scoring};
+
 use crate::value::parse_number;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -79,43 +80,83 @@ pub struct Figures {
     pub group_means: Vec<Option<Decimal>>,
 }
 
+/// Where each score of each position lives in the employee file, worked out
+/// once per file so that rows are read by index, not by name.
+#[derive(Debug, Clone)]
+pub struct ScoreColumns {
+    positions: Vec<PositionColumns>,
+}
+
+#[derive(Debug, Clone)]
+struct PositionColumns {
+    /// [quarter read][KPI item] → column.
+    quarters: Vec<Vec<Option<usize>>>,
+    /// [half][group][item] → column.
+    halves: Vec<Vec<Vec<Option<usize>>>>,
+    /// The least common multiple of the group sizes: half ratings are
+    /// Σ weight × sum × (lcm / size) / (100 × lcm), all in integers.
+    lcm: u64,
+}
+
+impl ScoreColumns {
+    pub fn new(scheme: &Scheme, layout: &Layout, periods: &Periods) -> ScoreColumns {
+        let col = |p: Period, item: &str| layout.scores.get(&(p, item.to_string())).copied();
+        let positions = scheme
+            .positions
+            .iter()
+            .map(|pos| PositionColumns {
+                quarters: periods.quarters_read.iter().map(|&q| pos.kpis.iter().map(|k| col(q, &k.id)).collect()).collect(),
+                halves: periods
+                    .halves
+                    .iter()
+                    .map(|&h| pos.groups.iter().map(|g| g.items.iter().map(|i| col(h, &i.id)).collect()).collect())
+                    .collect(),
+                lcm: pos.groups.iter().fold(1u64, |l, g| num_integer::lcm(l, g.items.len().max(1) as u64)),
+            })
+            .collect();
+        ScoreColumns { positions }
+    }
+}
+
 /// Where an employee's score cells come from: wide columns and long-form lines.
 pub struct ScoreSource<'a> {
-    pub layout: &'a Layout,
+    pub columns: &'a ScoreColumns,
     pub row: &'a Row,
     pub long: &'a [LongScore],
     pub long_display: &'a str,
 }
 
-impl ScoreSource<'_> {
+impl<'a> ScoreSource<'a> {
     /// The text given for (period, item), checking the two sources agree.
-    fn text(&self, period: Period, item: &str, errors: &mut Vec<String>) -> Option<String> {
-        let wide = self
-            .layout
-            .scores
-            .get(&(period, item.to_string()))
-            .map(|c| self.row.cell(*c).trim())
-            .filter(|t| !t.is_empty());
+    fn text(&self, wide_column: Option<usize>, period: Period, item: &str, errors: &mut Vec<String>) -> Option<&'a str> {
+        let wide = wide_column.map(|c| self.row.cell(c).trim()).filter(|t| !t.is_empty());
+        if self.long.is_empty() {
+            return wide;
+        }
         let mut long_values = self.long.iter().filter(|s| s.period == period && s.item == item && !s.value.trim().is_empty());
         let long = long_values.next();
-        for other in long_values {
-            if !same_value(&other.value, &long.unwrap().value) {
-                errors.push(format!(
-                    "{period}.{item}: {} gives `{}` on line {} and `{}` on line {}",
-                    self.long_display, long.unwrap().value, long.unwrap().line, other.value, other.line
-                ));
+        if let Some(first) = long {
+            for other in long_values {
+                if !same_value(&other.value, &first.value) {
+                    errors.push(format!(
+                        "{period}.{item}: {} gives `{}` on line {} and `{}` on line {}",
+                        self.long_display, first.value, first.line, other.value, other.line
+                    ));
+                }
             }
         }
         match (wide, long) {
             (Some(w), Some(l)) if !same_value(w, &l.value) => {
                 errors.push(format!(
                     "{period}.{item}: the employee file gives `{w}`, {} line {} gives `{}`",
-                    self.long_display, l.line, l.value.trim()
+                    self.long_display,
+                    l.line,
+                    l.value.trim()
                 ));
-                Some(w.to_string())
+                Some(w)
             }
-            (Some(w), _) => Some(w.to_string()),
-            (None, Some(l)) => Some(l.value.trim().to_string()),
+            (Some(w), _) => Some(w),
+            (None, Some(l)) => Some(l.value.trim()),
             (None, None) => None,
         }
     }
@@ -133,7 +174,8 @@ pub fn convert(raw: Decimal, s: Scoring) -> Result<Exact, Overflow> {
     let (r, t, z) = (Exact::from_decimal(raw), Exact::from_decimal(s.target), Exact::from_decimal(s.zero_at));
     let hundred = Exact::from_int(100);
     let higher_is_better = s.zero_at < s.target;
-    let (at_or_past_target, at_or_past_zero) = if higher_is_better { (raw >= s.target, raw <= s.zero_at) } else { (raw <= s.target, raw >= s.zero_at) };
+    let (at_or_past_target, at_or_past_zero) =
+        if higher_is_better { (raw >= s.target, raw <= s.zero_at) } else { (raw <= s.target, raw >= s.zero_at) };
     if at_or_past_target {
         return Ok(hundred);
     }
@@ -144,21 +186,71 @@ pub fn convert(raw: Decimal, s: Scoring) -> Result<Exact, Overflow> {
     hundred.mul(r.sub(z)?)?.div(t.sub(z)?)
 }
 
+/// Σ weight × score / 100 of a complete quarter, rounded. Plain scores are
+/// summed as decimals (exact, fast); converted raw measures as rationals.
+fn quarter_score(position: &Position, items: &[Option<ItemScore>]) -> Result<Decimal, Overflow> {
+    let plain = || -> Option<Decimal> {
+        let mut sum = Decimal::ZERO;
+        for (k, i) in position.kpis.iter().zip(items) {
+            if k.scoring.is_some() {
+                return None;
+            }
+            sum = add_exact(sum, mul_exact(k.weight, i.as_ref()?.given)?)?;
+        }
+        Some(sum)
+    };
+    if let Some(sum) = plain() {
+        return round_ratio(sum, Decimal::ONE_HUNDRED);
+    }
+    let weighted = position.kpis.iter().zip(items).try_fold(Exact::ZERO, |acc, (k, i)| {
+        acc.add(Exact::from_decimal(k.weight).mul(i.as_ref().map_or(Exact::ZERO, |i| i.score))?)
+    })?;
+    weighted.div(Exact::from_int(100))?.round2()
+}
+
+/// Σ group_weight × mean(group) / 100 of a complete half, rounded, with the
+/// exact group means.
+fn half_rating(position: &Position, lcm: u64, ratings: &[Vec<Option<Decimal>>]) -> Result<(Decimal, Vec<Option<Exact>>), Overflow> {
+    let mut means = Vec::with_capacity(ratings.len());
+    let mut numerator = Some(Decimal::ZERO);
+    for (g, rs) in position.groups.iter().zip(ratings) {
+        let sum = rs.iter().flatten().try_fold(Decimal::ZERO, |acc, r| add_exact(acc, *r));
+        let size = rs.len().max(1);
+        means.push(Some(match sum {
+            Some(s) => Exact::from_decimal(s).div_int(size)?,
+            None => Exact::sum(rs.iter().flatten().map(|r| Exact::from_decimal(*r)))?.div_int(size)?,
+        }));
+        let factor = Decimal::from(lcm / size as u64);
+        numerator = numerator.zip(sum).and_then(|(n, s)| add_exact(n, mul_exact(g.weight, mul_exact(s, factor)?)?));
+    }
+    let rating = match numerator {
+        Some(n) => round_ratio(n, Decimal::from(lcm).checked_mul(Decimal::ONE_HUNDRED).ok_or(Overflow)?)?,
+        None => {
+            let mut total = Exact::ZERO;
+            for (g, m) in position.groups.iter().zip(&means) {
+                total = total.add(Exact::from_decimal(g.weight).mul(m.unwrap_or(Exact::ZERO))?)?;
+            }
+            total.div(Exact::from_int(100))?.round2()?
+        }
+    };
+    Ok((rating, means))
+}
+
 /// Computes every figure of one employee; returns the data problems instead when there are any.
-pub fn compute(scheme: &Scheme, position: &Position, periods: &Periods, source: &ScoreSource) -> Result<Figures, Vec<String>> {
+pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source: &ScoreSource) -> Result<Figures, Vec<String>> {
+    let position = &scheme.positions[position_index];
+    let columns = &source.columns.positions[position_index];
     let mut errors = Vec::new();
-    let hundred = Exact::from_int(100);
-    let overflow = |errors: &mut Vec<String>, e: Overflow| errors.push(e.to_string());
 
     let mut quarters = Vec::with_capacity(periods.quarters_read.len());
-    for &period in &periods.quarters_read {
+    for (qi, &period) in periods.quarters_read.iter().enumerate() {
         let mut items = Vec::with_capacity(position.kpis.len());
-        for k in &position.kpis {
-            let Some(text) = source.text(period, &k.id, &mut errors) else {
+        for (ki, k) in position.kpis.iter().enumerate() {
+            let Some(text) = source.text(columns.quarters[qi][ki], period, &k.id, &mut errors) else {
                 items.push(None);
                 continue;
             };
-            let Some(given) = parse_number(&text) else {
+            let Some(given) = parse_number(text) else {
                 errors.push(format!("{period}.{}: `{text}` is not a number", k.id));
                 items.push(None);
                 continue;
@@ -175,7 +267,7 @@ pub fn compute(scheme: &Scheme, position: &Position, periods: &Periods, source: 
             match score {
                 Ok(score) => items.push(Some(ItemScore { given, score })),
                 Err(e) => {
-                    overflow(&mut errors, e);
+                    errors.push(e.to_string());
                     items.push(None)
                 }
             }
@@ -190,13 +282,10 @@ pub fn compute(scheme: &Scheme, position: &Position, periods: &Periods, source: 
             }
             None
         } else {
-            let weighted = position.kpis.iter().zip(&items).try_fold(Exact::ZERO, |acc, (k, i)| {
-                acc.add(Exact::from_decimal(k.weight).mul(i.as_ref().map_or(Exact::ZERO, |i| i.score))?)
-            });
-            match weighted.and_then(|w| w.div(hundred)).and_then(Exact::round2) {
+            match quarter_score(position, &items) {
                 Ok(s) => Some(s),
                 Err(e) => {
-                    overflow(&mut errors, e);
+                    errors.push(e.to_string());
                     None
                 }
             }
@@ -206,12 +295,12 @@ pub fn compute(scheme: &Scheme, position: &Position, periods: &Periods, source: 
 
     let (cmin, cmax) = (scheme.competency_scale.min, scheme.competency_scale.max);
     let mut halves = Vec::with_capacity(periods.halves.len());
-    for &period in &periods.halves {
+    for (hi, &period) in periods.halves.iter().enumerate() {
         let mut ratings = Vec::with_capacity(position.groups.len());
-        for g in &position.groups {
+        for (gi, g) in position.groups.iter().enumerate() {
             let mut group = Vec::with_capacity(g.items.len());
-            for item in &g.items {
-                let value = source.text(period, &item.id, &mut errors).and_then(|text| match parse_number(&text) {
+            for (ii, item) in g.items.iter().enumerate() {
+                let value = source.text(columns.halves[hi][gi][ii], period, &item.id, &mut errors).and_then(|text| match parse_number(text) {
                     None => {
                         errors.push(format!("{period}.{}: `{text}` is not a number", item.id));
                         None
@@ -243,19 +332,13 @@ pub fn compute(scheme: &Scheme, position: &Position, periods: &Periods, source: 
             }
             None
         } else {
-            let result = (|| -> Result<Decimal, Overflow> {
-                let mut sum = Exact::ZERO;
-                for (i, (g, rs)) in position.groups.iter().zip(&ratings).enumerate() {
-                    let mean = Exact::mean(rs.iter().flatten().map(|r| Exact::from_decimal(*r))).unwrap_or(Ok(Exact::ZERO))?;
-                    group_means[i] = Some(mean);
-                    sum = sum.add(Exact::from_decimal(g.weight).mul(mean)?)?;
+            match half_rating(position, columns.lcm, &ratings) {
+                Ok((r, means)) => {
+                    group_means = means;
+                    Some(r)
                 }
-                sum.div(hundred)?.round2()
-            })();
-            match result {
-                Ok(r) => Some(r),
                 Err(e) => {
-                    overflow(&mut errors, e);
+                    errors.push(e.to_string());
                     None
                 }
             }
@@ -268,45 +351,77 @@ pub fn compute(scheme: &Scheme, position: &Position, periods: &Periods, source: 
     summarize(scheme, position, periods, quarters, halves).map_err(|e| vec![e.to_string()])
 }
 
-fn summarize(scheme: &Scheme, position: &Position, periods: &Periods, quarters: Vec<QuarterScore>, halves: Vec<HalfScore>) -> Result<Figures, Overflow> {
-    let hundred = Exact::from_int(100);
+/// The mean of decimals, rounded: exact integer arithmetic.
+fn mean_rounded<I: IntoIterator<Item = Decimal>>(values: I) -> Result<Option<Decimal>, Overflow> {
+    let mut count = 0u64;
+    let mut sum = Some(Decimal::ZERO);
+    let mut exact = Exact::ZERO;
+    for v in values {
+        count += 1;
+        sum = sum.and_then(|s| add_exact(s, v));
+        if sum.is_none() {
+            exact = exact.add(Exact::from_decimal(v))?;
+        }
+    }
+    if count == 0 {
+        return Ok(None);
+    }
+    match sum {
+        Some(s) => round_ratio(s, Decimal::from(count)).map(Some),
+        None => Err(Overflow),
+    }
+}
+
+fn summarize(
+    scheme: &Scheme,
+    position: &Position,
+    periods: &Periods,
+    quarters: Vec<QuarterScore>,
+    halves: Vec<HalfScore>,
+) -> Result<Figures, Overflow> {
     let skip = periods.quarters_read.len() - periods.quarters.len();
     let window: Vec<&QuarterScore> = quarters[skip..].iter().filter(|q| q.score.is_some()).collect();
-    let kpi = Exact::mean(window.iter().filter_map(|q| q.score.map(Exact::from_decimal))).transpose()?.map(Exact::round2).transpose()?;
+    let kpi = mean_rounded(window.iter().filter_map(|q| q.score))?;
     let kpi_min = window.iter().filter_map(|q| q.score).min();
     let scored_halves: Vec<&HalfScore> = halves.iter().filter(|h| h.rating.is_some()).collect();
-    let competency = Exact::mean(scored_halves.iter().filter_map(|h| h.rating.map(Exact::from_decimal))).transpose()?.map(Exact::round2).transpose()?;
+    let competency = mean_rounded(scored_halves.iter().filter_map(|h| h.rating))?;
     let scale = scheme.competency_scale;
     let competency_pct = match competency {
-        Some(c) => Some(
-            Exact::from_decimal(c)
-                .sub(Exact::from_decimal(scale.min))?
-                .div(Exact::from_decimal(scale.max).sub(Exact::from_decimal(scale.min))?)?
-                .mul(hundred)?
-                .round2()?,
-        ),
+        Some(c) => {
+            let above_min = c.checked_sub(scale.min).and_then(|d| mul_exact(d, Decimal::ONE_HUNDRED)).ok_or(Overflow)?;
+            Some(round_ratio(above_min, scale.max.checked_sub(scale.min).ok_or(Overflow)?)?)
+        }
         None => None,
     };
     let composite = match (kpi, competency_pct) {
-        (Some(k), Some(c)) => Some(
-            Exact::from_decimal(scheme.composite.kpi)
-                .mul(Exact::from_decimal(k))?
-                .add(Exact::from_decimal(scheme.composite.competency).mul(Exact::from_decimal(c))?)?
-                .div(hundred)?
-                .round2()?,
-        ),
+        (Some(k), Some(c)) => {
+            let weighted = add_exact(mul_exact(scheme.composite.kpi, k).ok_or(Overflow)?, mul_exact(scheme.composite.competency, c).ok_or(Overflow)?)
+                .ok_or(Overflow)?;
+            Some(round_ratio(weighted, Decimal::ONE_HUNDRED)?)
+        }
         _ => None,
     };
     let band = composite.and_then(|c| scheme.bands.iter().position(|b| c >= b.min));
     let mut item_means = Vec::with_capacity(position.kpis.len());
-    for i in 0..position.kpis.len() {
-        let values = window.iter().filter_map(|q| q.items[i].as_ref().map(|s| s.score));
-        item_means.push(Exact::mean(values).transpose()?.map(Exact::round2).transpose()?);
+    for (i, k) in position.kpis.iter().enumerate() {
+        let mean = if k.scoring.is_none() {
+            mean_rounded(window.iter().filter_map(|q| q.items[i].as_ref().map(|s| s.given)))?
+        } else {
+            Exact::mean(window.iter().filter_map(|q| q.items[i].as_ref().map(|s| s.score))).transpose()?.map(Exact::round2).transpose()?
+        };
+        item_means.push(mean);
     }
     let mut group_means = Vec::with_capacity(position.groups.len());
-    for g in 0..position.groups.len() {
-        let values = scored_halves.iter().filter_map(|h| h.group_means[g]);
-        group_means.push(Exact::mean(values).transpose()?.map(Exact::round2).transpose()?);
+    for (g, group) in position.groups.iter().enumerate() {
+        // Every half has the same items, so the mean of the halves' means is
+        // Σ ratings / (items × halves): one exact division.
+        let count = scored_halves.len() * group.items.len();
+        let total = scored_halves.iter().flat_map(|h| h.ratings[g].iter().flatten()).try_fold(Decimal::ZERO, |a, r| add_exact(a, *r));
+        group_means.push(match (count, total) {
+            (0, _) => None,
+            (_, Some(t)) => Some(round_ratio(t, Decimal::from(count as u64))?),
+            (_, None) => Exact::mean(scored_halves.iter().filter_map(|h| h.group_means[g])).transpose()?.map(Exact::round2).transpose()?,
+        });
     }
     Ok(Figures {
         kpi_quarters: window.len(),

@@ -21,4 +21,5 @@ pub mod records;
 pub mod report;
 pub mod rule;
 pub mod scheme;
+pub mod stream;
 pub mod value;

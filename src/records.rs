@@ -269,7 +269,7 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
 
 /// The one place CSV readers are configured.
 pub fn csv_reader<R: Read>(source: R) -> csv::Reader<R> {
-    csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(source)
+    csv::ReaderBuilder::new().flexible(true).has_headers(true).trim(csv::Trim::All).buffer_capacity(1 << 16).from_reader(source)
 }
 
 /// An employee row, with its reserved fields resolved.
@@ -277,7 +277,8 @@ pub fn csv_reader<R: Read>(source: R) -> csv::Reader<R> {
 pub struct Row {
     /// Line number in the file (the header is line 1).
     pub line: u64,
-    pub cells: Vec<String>,
+    /// The row's cells, trimmed.
+    pub cells: csv::StringRecord,
     pub id: String,
     pub name: String,
     pub position_text: String,
@@ -293,12 +294,12 @@ pub struct Row {
 
 impl Row {
     pub fn cell(&self, column: usize) -> &str {
-        self.cells.get(column).map(String::as_str).unwrap_or("")
+        self.cells.get(column).unwrap_or("")
     }
 }
 
 /// Resolves the reserved fields of one record; data problems go to `errors`.
-pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: Vec<String>, as_of: NaiveDate) -> Row {
+pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: csv::StringRecord, as_of: NaiveDate) -> Row {
     let mut errors = Vec::new();
     if cells.len() != layout.headers.len() {
         errors.push(format!("the row has {} cells, the header has {}", cells.len(), layout.headers.len()));

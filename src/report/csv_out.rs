@@ -1,10 +1,10 @@
 //! `csv`: one row per result; list fields joined with `; `; every text cell
 //! is made safe to open in a spreadsheet.
 
-use super::{Report, FIELDS};
+use super::{ResultRecord, FIELDS};
 use crate::exact::format_figure;
 use rust_decimal::Decimal;
-use std::io::Write;
+use std::io::{self, Write};
 
 /// A text cell that a spreadsheet would read as a formula gets a leading `'`.
 pub fn spreadsheet_safe(text: &str) -> String {
@@ -19,36 +19,49 @@ fn figure(d: Option<Decimal>) -> String {
     d.map(format_figure).unwrap_or_default()
 }
 
-pub fn write_csv(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    let mut w = csv::WriterBuilder::new().from_writer(out);
+/// The cells of one result, in `FIELDS` order.
+pub fn cells(r: &ResultRecord) -> [String; 20] {
+    let safe = |s: &str| spreadsheet_safe(s);
+    let opt = |s: &Option<String>| s.as_deref().map(safe).unwrap_or_default();
+    let list = |l: &[String]| safe(&l.join("; "));
+    [
+        safe(&r.id),
+        safe(&r.name),
+        safe(&r.sequence),
+        safe(&r.grade),
+        safe(&r.position),
+        figure(r.kpi),
+        r.kpi_quarters.map(|n| n.to_string()).unwrap_or_default(),
+        figure(r.competency),
+        r.competency_halves.map(|n| n.to_string()).unwrap_or_default(),
+        figure(r.competency_pct),
+        figure(r.composite),
+        opt(&r.band),
+        figure(r.rank_pct),
+        r.status.as_str().to_string(),
+        opt(&r.recommended_grade),
+        opt(&r.next_grade),
+        opt(&r.eligible_on),
+        list(&r.unmet),
+        list(&r.alternatives),
+        list(&r.errors),
+    ]
+}
+
+/// The one place CSV writers are configured.
+pub fn csv_writer<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new().from_writer(out)
+}
+
+pub fn write_csv_header(out: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv_writer(out);
     w.write_record(FIELDS)?;
-    for r in &report.records {
-        let safe = |s: &str| spreadsheet_safe(s);
-        let opt = |s: &Option<String>| s.as_deref().map(safe).unwrap_or_default();
-        let list = |l: &[String]| safe(&l.join("; "));
-        w.write_record([
-            safe(&r.id),
-            safe(&r.name),
-            safe(&r.sequence),
-            safe(&r.grade),
-            safe(&r.position),
-            figure(r.kpi),
-            r.kpi_quarters.map(|n| n.to_string()).unwrap_or_default(),
-            figure(r.competency),
-            r.competency_halves.map(|n| n.to_string()).unwrap_or_default(),
-            figure(r.competency_pct),
-            figure(r.composite),
-            opt(&r.band),
-            figure(r.rank_pct),
-            r.status.as_str().to_string(),
-            opt(&r.recommended_grade),
-            opt(&r.next_grade),
-            opt(&r.eligible_on),
-            list(&r.unmet),
-            list(&r.alternatives),
-            list(&r.errors),
-        ])?;
-    }
+    w.flush()
+}
+
+pub fn write_csv_record(r: &ResultRecord, out: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv_writer(out);
+    w.write_record(cells(r))?;
     w.flush()
 }
 

@@ -1,11 +1,12 @@
 //! `json` (one document with meta, results and summary) and `ndjson` (one
-//! result per line). Figures are JSON numbers with at most 2 decimals.
+//! result per line). Figures are JSON numbers with at most 2 decimals. Both
+//! are written record by record, so a million results never sit in memory.
 
-use super::{summary, Report, ResultRecord};
+use super::{Meta, ResultRecord, Summary};
 use crate::exact::format_figure;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Number, Value};
-use std::io::Write;
+use std::io::{self, Write};
 use std::str::FromStr;
 
 fn figure(d: Option<Decimal>) -> Value {
@@ -41,46 +42,78 @@ pub fn record_value(r: &ResultRecord) -> Value {
     Value::Object(m)
 }
 
-pub fn meta_value(report: &Report) -> Value {
-    let e = report.evaluation;
-    let scheme_files: Vec<Value> = e.scheme.sources.iter().map(|s| json!({"path": s.path, "sha256": s.sha256})).collect();
-    let inputs: Vec<Value> = e.inputs.iter().map(|(p, h)| json!({"path": p, "sha256": h})).collect();
+pub fn meta_value(meta: &Meta) -> Value {
+    let scheme_files: Vec<Value> = meta.scheme.sources.iter().map(|s| json!({"path": s.path, "sha256": s.sha256})).collect();
+    let inputs: Vec<Value> = meta.inputs.iter().map(|(p, h)| json!({"path": p, "sha256": h})).collect();
     json!({
         "tool": "ladder",
         "version": env!("CARGO_PKG_VERSION"),
-        "scheme": e.scheme.id,
+        "scheme": meta.scheme.id,
         "scheme_files": scheme_files,
-        "as_of": e.periods.as_of.to_string(),
+        "as_of": meta.periods.as_of.to_string(),
         "window": {
-            "quarters": e.periods.quarters.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
-            "halves": e.periods.halves.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+            "quarters": meta.periods.quarters.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+            "halves": meta.periods.halves.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
         },
         "inputs": inputs,
     })
 }
 
-pub fn summary_value(records: &[ResultRecord]) -> Value {
+pub fn summary_value(summary: &Summary) -> Value {
     let mut by_status = Map::new();
-    for (status, n) in summary(records) {
-        by_status.insert(status.as_str().into(), n.into());
+    for (status, n) in &summary.by_status {
+        by_status.insert(status.as_str().into(), (*n).into());
     }
-    json!({"total": records.len(), "by_status": by_status})
+    json!({"total": summary.total, "by_status": by_status})
 }
 
-pub fn write_json(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    let doc = json!({
-        "meta": meta_value(report),
-        "results": report.records.iter().map(record_value).collect::<Vec<_>>(),
-        "summary": summary_value(&report.records),
-    });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+/// Pretty JSON of `value`, every line after the first indented by `indent` spaces.
+fn pretty_indented(value: &Value, indent: usize) -> String {
+    let text = serde_json::to_string_pretty(value).expect("JSON values always serialize");
+    text.replace('\n', &format!("\n{}", " ".repeat(indent)))
+}
+
+/// The `json` document, written in three steps; the same bytes as
+/// `serde_json::to_writer_pretty` of the whole document.
+pub struct JsonDocument {
+    records: usize,
+}
+
+impl JsonDocument {
+    pub fn begin(meta: &Meta, out: &mut dyn Write) -> io::Result<JsonDocument> {
+        write!(out, "{{\n  \"meta\": {},\n  \"results\": [", pretty_indented(&meta_value(meta), 2))?;
+        Ok(JsonDocument { records: 0 })
+    }
+
+    pub fn record(&mut self, r: &ResultRecord, out: &mut dyn Write) -> io::Result<()> {
+        let sep = if self.records == 0 { "" } else { "," };
+        self.records += 1;
+        write!(out, "{sep}\n    {}", pretty_indented(&record_value(r), 4))
+    }
+
+    pub fn end(self, summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
+        if self.records > 0 {
+            write!(out, "\n  ")?;
+        }
+        writeln!(out, "],\n  \"summary\": {}\n}}", pretty_indented(&summary_value(summary), 2))
+    }
+}
+
+pub fn write_ndjson_record(r: &ResultRecord, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &record_value(r))?;
     writeln!(out)
 }
 
-pub fn write_ndjson(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    for r in &report.records {
-        serde_json::to_writer(&mut *out, &record_value(r))?;
-        writeln!(out)?;
+#[cfg(test)]
+mod tests {
+    use super::pretty_indented;
+    use serde_json::json;
+
+    #[test]
+    fn indenting_matches_nested_pretty_printing() {
+        let inner = json!({"a": [1, 2], "b": {"c": null}});
+        let whole = serde_json::to_string_pretty(&json!({"x": [inner.clone()]})).unwrap();
+        let built = format!("{{\n  \"x\": [\n    {}\n  ]\n}}", pretty_indented(&inner, 4));
+        assert_eq!(whole, built);
     }
-    Ok(())
 }

@@ -6,13 +6,11 @@ mod table;
 
 use crate::decide::Status;
 use crate::evaluate::{Evaluation, Outcome};
+use crate::figures::Periods;
 use crate::scheme::Scheme;
 use rust_decimal::Decimal;
 use std::io::Write;
 
-pub use csv_out::write_csv;
-pub use json::{write_json, write_ndjson};
-pub use table::write_table;
 
 /// How `evaluate` prints its results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -114,12 +112,88 @@ impl ResultRecord {
     }
 }
 
-/// Counts by status, in a fixed order.
-pub fn summary(records: &[ResultRecord]) -> Vec<(Status, usize)> {
-    Status::ALL.iter().map(|s| (*s, records.iter().filter(|r| r.status == *s).count())).collect()
+/// What `json` says about the run.
+pub struct Meta<'a> {
+    pub scheme: &'a Scheme,
+    pub periods: &'a Periods,
+    /// The input files: (name, SHA-256).
+    pub inputs: Vec<(String, String)>,
 }
 
-/// Everything a format needs to print.
+/// Counts by status.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub total: usize,
+    pub by_status: Vec<(Status, usize)>,
+}
+
+impl Summary {
+    pub fn new() -> Summary {
+        Summary { total: 0, by_status: Status::ALL.iter().map(|s| (*s, 0)).collect() }
+    }
+
+    pub fn add(&mut self, status: Status) {
+        self.total += 1;
+        if let Some(entry) = self.by_status.iter_mut().find(|(s, _)| *s == status) {
+            entry.1 += 1;
+        }
+    }
+
+    pub fn of(records: &[ResultRecord]) -> Summary {
+        let mut summary = Summary::new();
+        records.iter().for_each(|r| summary.add(r.status));
+        summary
+    }
+}
+
+/// Writes results one by one in any format; `table` needs them all and
+/// keeps them until the end.
+pub struct Writer<'m> {
+    format: Format,
+    meta: Meta<'m>,
+    color: bool,
+    summary: Summary,
+    json: Option<json::JsonDocument>,
+    table_rows: Vec<ResultRecord>,
+}
+
+impl<'m> Writer<'m> {
+    pub fn begin(format: Format, meta: Meta<'m>, color: bool, out: &mut dyn Write) -> std::io::Result<Writer<'m>> {
+        let json = match format {
+            Format::Json => Some(json::JsonDocument::begin(&meta, out)?),
+            Format::Csv => {
+                csv_out::write_csv_header(out)?;
+                None
+            }
+            _ => None,
+        };
+        Ok(Writer { format, meta, color, summary: Summary::new(), json, table_rows: Vec::new() })
+    }
+
+    pub fn record(&mut self, r: ResultRecord, out: &mut dyn Write) -> std::io::Result<()> {
+        self.summary.add(r.status);
+        match self.format {
+            Format::Json => self.json.as_mut().expect("begun as json").record(&r, out),
+            Format::Ndjson => json::write_ndjson_record(&r, out),
+            Format::Csv => csv_out::write_csv_record(&r, out),
+            Format::Table => {
+                self.table_rows.push(r);
+                Ok(())
+            }
+        }
+    }
+
+    pub fn end(self, out: &mut dyn Write) -> std::io::Result<Summary> {
+        match self.format {
+            Format::Json => self.json.expect("begun as json").end(&self.summary, out)?,
+            Format::Table => table::write_table(&self.meta, &self.table_rows, &self.summary, out, self.color)?,
+            Format::Ndjson | Format::Csv => {}
+        }
+        Ok(self.summary)
+    }
+}
+
+/// Everything a format needs to print, in memory (explain, what-if, tests).
 pub struct Report<'a> {
     pub evaluation: &'a Evaluation<'a>,
     pub records: Vec<ResultRecord>,
@@ -132,11 +206,12 @@ impl<'a> Report<'a> {
     }
 
     pub fn write(&self, format: Format, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
-        match format {
-            Format::Table => write_table(self, out, color),
-            Format::Json => write_json(self, out),
-            Format::Ndjson => write_ndjson(self, out),
-            Format::Csv => write_csv(self, out),
+        let e = self.evaluation;
+        let meta = Meta { scheme: e.scheme, periods: &e.periods, inputs: e.inputs.clone() };
+        let mut writer = Writer::begin(format, meta, color, out)?;
+        for r in &self.records {
+            writer.record(r.clone(), out)?;
         }
+        writer.end(out).map(|_| ())
     }
 }

@@ -1,6 +1,6 @@
 //! `table`: a readable table (CJK-aligned by comfy-table) and a summary.
 
-use super::{summary, Report};
+use super::{Meta, ResultRecord, Summary};
 use crate::decide::Status;
 use crate::exact::format_figure_fixed;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Color, ContentArrangement, Table};
@@ -21,8 +21,7 @@ fn status_color(s: Status) -> Color {
     }
 }
 
-pub fn write_table(report: &Report, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
-    let e = report.evaluation;
+pub fn write_table(meta: &Meta, records: &[ResultRecord], summary: &Summary, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
     if !color {
@@ -42,7 +41,7 @@ pub fn write_table(report: &Report, out: &mut dyn Write, color: bool) -> std::io
         "eligible_on",
         "why",
     ]);
-    for r in &report.records {
+    for r in records {
         let mut why: Vec<String> = r.errors.clone();
         why.extend(r.demoted_by.iter().map(|d| format!("demotion: {d}")));
         why.extend(r.unmet.iter().cloned());
@@ -71,14 +70,14 @@ pub fn write_table(report: &Report, out: &mut dyn Write, color: bool) -> std::io
     writeln!(
         out,
         "{} ({}) · as of {} · quarters {} · halves {}",
-        e.scheme.title,
-        e.scheme.id,
-        e.periods.as_of,
-        e.periods.quarters.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" "),
-        e.periods.halves.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" "),
+        meta.scheme.title,
+        meta.scheme.id,
+        meta.periods.as_of,
+        meta.periods.quarters.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" "),
+        meta.periods.halves.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" "),
     )?;
     writeln!(out, "{table}")?;
     let counts: Vec<String> =
-        summary(&report.records).into_iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", s.as_str())).collect();
-    writeln!(out, "{} employees: {}", report.records.len(), if counts.is_empty() { "none".into() } else { counts.join(", ") })
+        summary.by_status.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", s.as_str())).collect();
+    writeln!(out, "{} employees: {}", summary.total, if counts.is_empty() { "none".into() } else { counts.join(", ") })
 }

@@ -1,0 +1,356 @@
+//! The batch behind `ladder evaluate`: two streaming passes over the file, so
+//! a million employees need memory for their ranks, not for their rows.
+//!
+//! Pass 1 computes every composite (rank needs the whole cohort) and checks
+//! ids; pass 2 computes again, decides and writes. Each pass reads chunks of
+//! records on one thread while the previous chunk is evaluated in parallel;
+//! results are written in input order, byte-identical to a serial run.
+
+use crate::decide::Status;
+use crate::evaluate::{duplicate_error, is_blank, read_layout, unknown_score_ids, Batch, Cohorts};
+use crate::figures::{Periods, ScoreColumns};
+use crate::records::{csv_reader, parse_row, Encoding, Input, Layout, LongScores};
+use crate::report::{Format, Meta, ResultRecord, Summary, Writer};
+use crate::scheme::{GradeRef, Scheme};
+use anyhow::{bail, Context, Result};
+use chrono::NaiveDate;
+use hashbrown::HashTable;
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::fs::File;
+use std::hash::BuildHasher;
+use std::io::{BufReader, Read, Seek, Write};
+use std::sync::{Arc, Mutex};
+
+/// Records per chunk: large enough to share out, small enough to stay lean.
+const CHUNK: usize = 4096;
+
+pub struct Request<'a> {
+    pub scheme: &'a Scheme,
+    /// A path, or `-` for standard input.
+    pub employees: &'a str,
+    pub encoding: Encoding,
+    pub scores: Option<&'a Input>,
+    pub as_of: NaiveDate,
+    pub format: Format,
+    /// Statuses to print (empty: all).
+    pub statuses: &'a [Status],
+    pub color: bool,
+    pub progress: bool,
+}
+
+pub struct Done {
+    pub summary: Summary,
+    /// Rows in `error` (counted whether printed or not).
+    pub errors: usize,
+    pub rows: usize,
+    pub warnings: Vec<String>,
+}
+
+/// The employee file, re-readable: a file, or standard input spooled to a temporary file.
+struct Source {
+    display: String,
+    file: File,
+    encoding: Encoding,
+    len: u64,
+}
+
+impl Source {
+    fn open(path: &str, encoding: Encoding) -> Result<Source> {
+        let (display, mut file) = if path == "-" {
+            let mut spool = tempfile::tempfile().context("cannot create a temporary file for standard input")?;
+            std::io::copy(&mut std::io::stdin().lock(), &mut spool).context("cannot read standard input")?;
+            ("<stdin>".to_string(), spool)
+        } else {
+            (path.to_string(), File::open(path).with_context(|| format!("{path}: cannot read the file"))?)
+        };
+        let len = file.seek(std::io::SeekFrom::End(0)).with_context(|| format!("{display}: cannot read the file"))?;
+        let encoding = match encoding {
+            Encoding::Auto => {
+                file.rewind()?;
+                if is_utf8(&mut file)? {
+                    Encoding::Utf8
+                } else {
+                    Encoding::Gbk
+                }
+            }
+            e => e,
+        };
+        Ok(Source { display, file, encoding, len })
+    }
+
+    /// A CSV reader from the start of the file, hashing the raw bytes into `hash`.
+    fn reader(&self, hash: Option<Arc<Mutex<Sha256>>>) -> Result<csv::Reader<Box<dyn Read + Send>>> {
+        let mut file = self.file.try_clone().with_context(|| format!("{}: cannot read the file", self.display))?;
+        file.rewind()?;
+        let raw = Hashing { inner: BufReader::with_capacity(1 << 16, file), hash };
+        let decoded: Box<dyn Read + Send> = match self.encoding {
+            Encoding::Gbk => Box::new(encoding_rs_io::DecodeReaderBytesBuilder::new().encoding(Some(encoding_rs::GB18030)).build(raw)),
+            _ => Box::new(encoding_rs_io::DecodeReaderBytesBuilder::new().bom_sniffing(true).strip_bom(true).utf8_passthru(true).build(raw)),
+        };
+        Ok(csv_reader(decoded))
+    }
+}
+
+fn is_utf8(file: &mut File) -> Result<bool> {
+    let mut decoder = encoding_rs::UTF_8.new_decoder_with_bom_removal();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut out = String::with_capacity(1 << 17);
+    loop {
+        let n = file.read(&mut buf)?;
+        out.clear();
+        let (result, _) = decoder.decode_to_string_without_replacement(&buf[..n], &mut out, n == 0);
+        if let encoding_rs::DecoderResult::Malformed(..) = result {
+            return Ok(false);
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+}
+
+/// Passes bytes through, feeding them to a SHA-256.
+struct Hashing<R> {
+    inner: R,
+    hash: Option<Arc<Mutex<Sha256>>>,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(h) = &self.hash {
+            h.lock().expect("no panics while hashing").update(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
+
+/// Employee ids seen so far, packed: one string arena and a table of indices.
+struct IdSet {
+    arena: String,
+    ends: Vec<u32>,
+    first_line: Vec<u64>,
+    table: HashTable<u32>,
+    hasher: hashbrown::DefaultHashBuilder,
+}
+
+impl IdSet {
+    fn new() -> IdSet {
+        IdSet { arena: String::new(), ends: Vec::new(), first_line: Vec::new(), table: HashTable::new(), hasher: Default::default() }
+    }
+
+    fn get(&self, index: u32) -> &str {
+        let i = index as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.arena[start..self.ends[i] as usize]
+    }
+
+    /// Adds `id`; returns the line of its first row when it was already there.
+    fn insert(&mut self, id: &str, line: u64) -> Option<u64> {
+        let hash = self.hasher.hash_one(id);
+        if let Some(&index) = self.table.find(hash, |&i| self.get(i) == id) {
+            return Some(self.first_line[index as usize]);
+        }
+        self.arena.push_str(id);
+        self.ends.push(self.arena.len() as u32);
+        self.first_line.push(line);
+        let index = (self.ends.len() - 1) as u32;
+        let (arena, ends, hasher) = (&self.arena, &self.ends, &self.hasher);
+        let lookup = |i: &u32| {
+            let i = *i as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+            hasher.hash_one(&arena[start..ends[i] as usize])
+        };
+        self.table.insert_unique(hash, index, lookup);
+        None
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.table.find(self.hasher.hash_one(id), |&i| self.get(i) == id).is_some()
+    }
+}
+
+/// Reads up to CHUNK non-blank records with their line numbers.
+fn read_chunk<R: Read>(reader: &mut csv::Reader<R>, display: &str) -> Result<Vec<(u64, csv::StringRecord)>> {
+    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut record = csv::StringRecord::new();
+    while chunk.len() < CHUNK {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                if !is_blank(&record) {
+                    let line = record.position().map_or(0, |p| p.line());
+                    chunk.push((line, record.clone()));
+                }
+            }
+            Err(e) => return Err(csv_problem(e, display)),
+        }
+    }
+    Ok(chunk)
+}
+
+fn csv_problem(e: csv::Error, display: &str) -> anyhow::Error {
+    let line = e.position().map(|p| p.line()).unwrap_or(0);
+    match e.kind() {
+        csv::ErrorKind::Utf8 { err, .. } => anyhow::anyhow!(
+            "{display}: line {line}: field {}: not valid UTF-8; if the file was saved by Excel on a Chinese system, try --encoding gbk",
+            err.field() + 1
+        ),
+        _ => anyhow::anyhow!("{display}: line {line}: malformed CSV: {e}"),
+    }
+}
+
+/// Runs `each` over the file's records chunk by chunk, reading the next chunk
+/// while the current one is evaluated.
+fn for_each_chunk<R: Read + Send, T: Send>(
+    reader: &mut csv::Reader<R>,
+    display: &str,
+    progress: &ProgressBar,
+    base: u64,
+    work: impl Fn(&[(u64, csv::StringRecord)]) -> T + Sync,
+    mut sink: impl FnMut(&[(u64, csv::StringRecord)], T) -> Result<()>,
+) -> Result<()> {
+    let mut current = read_chunk(reader, display)?;
+    let (mut tj, mut ts, mut tr, mut tw) = (std::time::Duration::ZERO, std::time::Duration::ZERO, std::sync::Mutex::new(std::time::Duration::ZERO), std::sync::Mutex::new(std::time::Duration::ZERO));
+    while !current.is_empty() {
+        let t = std::time::Instant::now();
+        let (next, done) = rayon::join(|| { let t = std::time::Instant::now(); let r = read_chunk(reader, display); *tr.lock().unwrap() += t.elapsed(); r }, || { let t = std::time::Instant::now(); let r = work(&current); *tw.lock().unwrap() += t.elapsed(); r });
+        tj += t.elapsed();
+        let t = std::time::Instant::now();
+        sink(&current, done)?;
+        ts += t.elapsed();
+        progress.set_position(base + reader.position().byte());
+        current = next?;
+    }
+    eprintln!("TIMING join {tj:?} (read {:?}, work {:?}) sink {ts:?}", tr.get_mut().unwrap(), tw.get_mut().unwrap());
+    Ok(())
+}
+
+pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
+    let scheme = req.scheme;
+    let source = Source::open(req.employees, req.encoding)?;
+    let long = match req.scores {
+        Some(s) => crate::records::read_long_scores(scheme, s)?,
+        None => LongScores::default(),
+    };
+    let progress = if req.progress {
+        let bar = ProgressBar::new(source.len * 2);
+        bar.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {percent}% {eta}").expect("a valid template").progress_chars("=> "));
+        bar.set_message("evaluating");
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+
+    // Pass 1: composites, ids.
+    let t0 = std::time::Instant::now();
+    let hash = (req.format == Format::Json).then(|| Arc::new(Mutex::new(Sha256::new())));
+    let mut reader = source.reader(hash.clone())?;
+    let layout = read_layout(scheme, &mut reader, &source.display)?;
+    let periods = Periods::new(scheme, req.as_of);
+    let columns = ScoreColumns::new(scheme, &layout, &periods);
+    let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long: &long };
+    let mut ids = IdSet::new();
+    let mut duplicates: HashMap<u64, u64> = HashMap::new(); // row index → line of the first row
+    let mut cohorts = Cohorts::default();
+    let mut rows = 0u64;
+    let pass1 = |chunk: &[(u64, csv::StringRecord)]| -> Vec<(String, Option<(GradeRef, Decimal)>)> {
+        chunk
+            .par_iter()
+            .map(|(line, record)| {
+                let mut row = parse_row(scheme, &layout, *line, record.clone(), req.as_of);
+                let composite = batch.figures(&mut row).and_then(|f| f.composite);
+                let id = std::mem::take(&mut row.id);
+                (id, row.grade.zip(composite))
+            })
+            .collect()
+    };
+    for_each_chunk(&mut reader, &source.display, &progress, 0, pass1, |chunk, composites| {
+        for ((line, _), (id, cohort)) in chunk.iter().zip(composites) {
+            let duplicate = if id.is_empty() { None } else { ids.insert(&id, *line) };
+            match duplicate {
+                Some(first) => {
+                    duplicates.insert(rows, first);
+                }
+                None => {
+                    if let Some((grade, composite)) = cohort {
+                        cohorts.add(grade, composite);
+                    }
+                }
+            }
+            rows += 1;
+        }
+        Ok(())
+    })?;
+    cohorts.finish();
+    eprintln!("TIMING pass1 {:?}", t0.elapsed());
+    let mut warnings: Vec<String> = unknown_score_ids(&long, &source.display, |id| ids.contains(id)).into_iter().collect();
+    if rows == 0 {
+        warnings.push(format!("{}: no employee rows below the header", source.display));
+    }
+    drop(ids);
+    drop(reader);
+
+    // Pass 2: decide and write, in order.
+    let mut inputs = vec![(source.display.clone(), hash.map(|h| format!("{:x}", h.lock().expect("hashing done").clone().finalize())).unwrap_or_default())];
+    if let Some(s) = req.scores {
+        inputs.push((s.display.clone(), s.sha256.clone()));
+    }
+    let meta = Meta { scheme, periods: &periods, inputs };
+    let mut writer = Writer::begin(req.format, meta, req.color, out)?;
+    let mut reader = source.reader(None)?;
+    let _ = read_layout(scheme, &mut reader, &source.display)?;
+    let mut errors = 0usize;
+    let mut buffer = Vec::with_capacity(1 << 20);
+    let index = std::sync::atomic::AtomicU64::new(0);
+    let pass2 = |chunk: &[(u64, csv::StringRecord)]| -> Vec<ResultRecord> {
+        let first = index.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::SeqCst);
+        chunk
+            .par_iter()
+            .enumerate()
+            .map(|(i, (line, record))| {
+                let mut row = parse_row(scheme, &layout, *line, record.clone(), req.as_of);
+                if let Some(first_line) = duplicates.get(&(first + i as u64)) {
+                    row.errors.push(duplicate_error(&row.id, *first_line));
+                }
+                let figures = batch.figures(&mut row);
+                let rank = match (row.grade, figures.as_ref().and_then(|f| f.composite)) {
+                    (Some(g), Some(c)) => cohorts.rank_pct(g, c),
+                    _ => None,
+                };
+                let decision = batch.decide(&row, figures.as_ref(), rank);
+                let outcome = crate::evaluate::Outcome { row, figures, rank_pct: rank, decision };
+                ResultRecord::new(scheme, &outcome)
+            })
+            .collect()
+    };
+    for_each_chunk(&mut reader, &source.display, &progress, source.len, pass2, |_, records| {
+        buffer.clear();
+        for r in records {
+            if r.status == Status::Error {
+                errors += 1;
+            }
+            if req.statuses.is_empty() || req.statuses.contains(&r.status) {
+                writer.record(r, &mut buffer)?;
+            }
+        }
+        out.write_all(&buffer)?;
+        Ok(())
+    })?;
+    let summary = writer.end(out)?;
+    eprintln!("TIMING total {:?}", t0.elapsed());
+    progress.finish_and_clear();
+    let read = index.into_inner();
+    if read != rows {
+        bail!("{}: the file changed while it was being read (pass 1 saw {rows} rows, pass 2 {read})", source.display);
+    }
+    Ok(Done { summary, errors, rows: rows as usize, warnings })
+}
+
+/// For tests: the layout of a file, as `run` sees it.
+pub fn layout_of(scheme: &Scheme, text: &str) -> Result<Layout> {
+    read_layout(scheme, &mut csv_reader(text.as_bytes()), "<text>")
+}
