@@ -7,7 +7,7 @@ use crate::calendar::{Period, PeriodKind};
 use crate::exact::{Exact, Overflow};
 use crate::records::{Layout, LongScore, Row};
 use crate::scheme::{Position, Scheme, Scoring};
-use crate::value::parse_number;
+use crate::value::{excerpt, parse_number};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -90,27 +90,29 @@ pub struct ScoreSource<'a> {
 impl ScoreSource<'_> {
     /// The text given for (period, item), checking the two sources agree.
     fn text(&self, period: Period, item: &str, errors: &mut Vec<String>) -> Option<String> {
-        let wide = self
-            .layout
-            .scores
-            .get(&(period, item.to_string()))
-            .map(|c| self.row.cell(*c).trim())
-            .filter(|t| !t.is_empty());
+        let wide = self.layout.scores.get(&(period, item.to_string())).map(|c| self.row.cell(*c).trim()).filter(|t| !t.is_empty());
         let mut long_values = self.long.iter().filter(|s| s.period == period && s.item == item && !s.value.trim().is_empty());
         let long = long_values.next();
         for other in long_values {
             if !same_value(&other.value, &long.unwrap().value) {
                 errors.push(format!(
                     "{period}.{item}: {} gives `{}` on line {} and `{}` on line {}",
-                    self.long_display, long.unwrap().value, long.unwrap().line, other.value, other.line
+                    self.long_display,
+                    excerpt(&long.unwrap().value),
+                    long.unwrap().line,
+                    excerpt(&other.value),
+                    other.line
                 ));
             }
         }
         match (wide, long) {
             (Some(w), Some(l)) if !same_value(w, &l.value) => {
                 errors.push(format!(
-                    "{period}.{item}: the employee file gives `{w}`, {} line {} gives `{}`",
-                    self.long_display, l.line, l.value.trim()
+                    "{period}.{item}: the employee file gives `{}`, {} line {} gives `{}`",
+                    excerpt(w),
+                    self.long_display,
+                    l.line,
+                    excerpt(l.value.trim())
                 ));
                 Some(w.to_string())
             }
@@ -133,7 +135,8 @@ pub fn convert(raw: Decimal, s: Scoring) -> Result<Exact, Overflow> {
     let (r, t, z) = (Exact::from_decimal(raw), Exact::from_decimal(s.target), Exact::from_decimal(s.zero_at));
     let hundred = Exact::from_int(100);
     let higher_is_better = s.zero_at < s.target;
-    let (at_or_past_target, at_or_past_zero) = if higher_is_better { (raw >= s.target, raw <= s.zero_at) } else { (raw <= s.target, raw >= s.zero_at) };
+    let (at_or_past_target, at_or_past_zero) =
+        if higher_is_better { (raw >= s.target, raw <= s.zero_at) } else { (raw <= s.target, raw >= s.zero_at) };
     if at_or_past_target {
         return Ok(hundred);
     }
@@ -159,7 +162,7 @@ pub fn compute(scheme: &Scheme, position: &Position, periods: &Periods, source: 
                 continue;
             };
             let Some(given) = parse_number(&text) else {
-                errors.push(format!("{period}.{}: `{text}` is not a number", k.id));
+                errors.push(format!("{period}.{}: `{}` is not a number", k.id, excerpt(&text)));
                 items.push(None);
                 continue;
             };
@@ -213,7 +216,7 @@ pub fn compute(scheme: &Scheme, position: &Position, periods: &Periods, source: 
             for item in &g.items {
                 let value = source.text(period, &item.id, &mut errors).and_then(|text| match parse_number(&text) {
                     None => {
-                        errors.push(format!("{period}.{}: `{text}` is not a number", item.id));
+                        errors.push(format!("{period}.{}: `{}` is not a number", item.id, excerpt(&text)));
                         None
                     }
                     Some(v) if v < cmin || v > cmax => {
@@ -268,14 +271,21 @@ pub fn compute(scheme: &Scheme, position: &Position, periods: &Periods, source: 
     summarize(scheme, position, periods, quarters, halves).map_err(|e| vec![e.to_string()])
 }
 
-fn summarize(scheme: &Scheme, position: &Position, periods: &Periods, quarters: Vec<QuarterScore>, halves: Vec<HalfScore>) -> Result<Figures, Overflow> {
+fn summarize(
+    scheme: &Scheme,
+    position: &Position,
+    periods: &Periods,
+    quarters: Vec<QuarterScore>,
+    halves: Vec<HalfScore>,
+) -> Result<Figures, Overflow> {
     let hundred = Exact::from_int(100);
     let skip = periods.quarters_read.len() - periods.quarters.len();
     let window: Vec<&QuarterScore> = quarters[skip..].iter().filter(|q| q.score.is_some()).collect();
     let kpi = Exact::mean(window.iter().filter_map(|q| q.score.map(Exact::from_decimal))).transpose()?.map(Exact::round2).transpose()?;
     let kpi_min = window.iter().filter_map(|q| q.score).min();
     let scored_halves: Vec<&HalfScore> = halves.iter().filter(|h| h.rating.is_some()).collect();
-    let competency = Exact::mean(scored_halves.iter().filter_map(|h| h.rating.map(Exact::from_decimal))).transpose()?.map(Exact::round2).transpose()?;
+    let competency =
+        Exact::mean(scored_halves.iter().filter_map(|h| h.rating.map(Exact::from_decimal))).transpose()?.map(Exact::round2).transpose()?;
     let scale = scheme.competency_scale;
     let competency_pct = match competency {
         Some(c) => Some(
