@@ -340,12 +340,25 @@ fn gaps(ctx: &GapContext, trace: &Trace) -> Vec<Gap> {
     match trace {
         Trace::All { children, .. } => children.iter().flat_map(|c| gaps(ctx, c)).collect(),
         Trace::Any { children, .. } => {
-            let mut gap = Gap::says(trace.describe(scheme), "any one of these".into());
+            let mut gap = Gap::says(written(trace, &scheme.column_facts.names), "any one of these".into());
             gap.any_of = children.iter().map(|c| gaps(ctx, c)).collect();
             vec![gap]
         }
-        Trace::Not { child, .. } => vec![Gap::says(trace.describe(scheme), format!("{} must no longer hold", child.describe(scheme)))],
+        Trace::Not { child, .. } => {
+            vec![Gap::says(written(trace, &scheme.column_facts.names), format!("{} must no longer hold", child.describe(scheme)))]
+        }
         Trace::Test { test, found, .. } => vec![test_gap(ctx, test, found)],
+    }
+}
+
+/// A rule node as written, without what was found: `any of (a >= 1 or b >= 1)`.
+fn written(trace: &Trace, names: &[String]) -> String {
+    let join = |children: &[Trace], sep: &str| children.iter().map(|c| written(c, names)).collect::<Vec<_>>().join(sep);
+    match trace {
+        Trace::All { children, .. } => format!("all of ({})", join(children, " and ")),
+        Trace::Any { children, .. } => format!("any of ({})", join(children, " or ")),
+        Trace::Not { child, .. } => format!("not ({})", written(child, names)),
+        Trace::Test { test, .. } => test.describe(names),
     }
 }
 

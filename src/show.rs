@@ -142,6 +142,7 @@ pub fn mermaid_text(text: &str) -> String {
             '>' => out.push_str("#gt;"),
             '&' => out.push_str("#amp;"),
             '`' => out.push_str("#96;"),
+            '|' => out.push_str("#124;"),
             '\n' | '\r' | '\t' => out.push(' '),
             c => out.push(c),
         }
