@@ -1037,7 +1037,8 @@ impl Explanation<'_> {
             let note = if q.in_window { "" } else { " (before the window, read only by streak rules)" };
             match q.score {
                 None => {
-                    writeln!(s, "  {}{note}: no scores — not counted", q.period)?;
+                    let counted = if q.in_window { " — not counted" } else { "" };
+                    writeln!(s, "  {}{note}: no scores{counted}", q.period)?;
                     continue;
                 }
                 Some(score) => writeln!(s, "  {}{note}: quarter score {}", q.period, format_figure_fixed(score))?,

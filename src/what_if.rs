@@ -111,7 +111,13 @@ pub fn what_if<'s>(
         let (period, item) = match target {
             Target::Column(c) => {
                 if cells.len() <= *c {
-                    cells.resize(*c + 1, String::new());
+                    return Err(WhatIfError::BadSet(format!(
+                        "--set {key}={value}: the row of {id} (line {}) has {} cells, so no cell for `{}` (column {}): fix the row first",
+                        row.line,
+                        cells.len(),
+                        layout.headers[*c],
+                        c + 1
+                    )));
                 }
                 let mut was = std::mem::replace(&mut cells[*c], value.clone());
                 let score = score_of(layout, *c);
