@@ -601,3 +601,18 @@ fn dot_output_renders_with_graphviz() {
         }
     }
 }
+
+#[test]
+fn a_short_row_cannot_take_a_value_for_a_cell_it_lacks() {
+    let header =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/telecom-after-sales.csv")).unwrap();
+    let header = header.lines().next().unwrap();
+    let csv = format!("{header}\nX1,短,engineer,technical,T1,2024-01-01\n");
+    let r = run_stdin(&["what-if", "X1", "--set", "grade_date=2025-01-01", "--as-of", "2026-12-31", "-"], Some(csv.as_bytes()));
+    assert_eq!(r.code, 2, "{}", r.transcript());
+    assert!(r.stderr.contains("has 6 cells, so no cell for `grade_date` (column 7)"), "{}", r.stderr);
+    // explain shows the row's errors, exit 3.
+    let r = run_stdin(&["explain", "X1", "--as-of", "2026-12-31", "-"], Some(csv.as_bytes()));
+    assert_eq!(r.code, 3, "{}", r.transcript());
+    assert!(r.stdout.contains("Decision: error"), "{}", r.stdout);
+}
