@@ -138,7 +138,16 @@ const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 /// Loads a scheme from a YAML file, a directory of YAML files, or a built-in
 /// name (`None`: the default built-in scheme).
 pub fn load_scheme(arg: Option<&str>) -> Result<Scheme, SchemeError> {
-    let files = read_files(arg.unwrap_or(builtin::DEFAULT))?;
+    load_scheme_files(read_files(arg.unwrap_or(builtin::DEFAULT))?)
+}
+
+/// Loads a scheme from files already read: (name shown in messages, bytes),
+/// in merge order. `load_scheme` reads the files and calls this; the fuzz
+/// targets call it directly.
+pub fn load_scheme_files(files: Vec<(String, Vec<u8>)>) -> Result<Scheme, SchemeError> {
+    if files.is_empty() {
+        return Err(whole_file_problem("<scheme>", "no scheme file was given".into()));
+    }
     let mut problems = Vec::new();
     let mut sources = Vec::new();
     for (path, bytes) in files {
