@@ -657,3 +657,18 @@ fn same_inputs_give_byte_identical_output() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Regressions
+
+#[test]
+fn as_of_at_the_ends_of_the_calendar_does_not_panic() {
+    // Regression: `--as-of +262142-12-31` (chrono's last day) panicked in
+    // calendar::Period::last_day looking for 262143-01-01.
+    for as_of in ["+262142-12-31", "-262143-01-01"] {
+        for format in ["csv", "json", "table"] {
+            let run = ladder(["evaluate", &format!("--as-of={as_of}"), "--format", format, "examples/telecom-after-sales.csv"]);
+            assert!(run.code == 0 || run.code == 3, "--as-of {as_of} --format {format}: exit {}\n{}", run.code, run.stderr);
+        }
+    }
+}
