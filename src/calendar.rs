@@ -86,14 +86,14 @@ impl Period {
     /// The last day of the period.
     pub fn last_day(self) -> NaiveDate {
         let end_month = self.number as u32 * self.months_long();
-        let first_of_next = if end_month == 12 {
-            NaiveDate::from_ymd_opt(self.year + 1, 1, 1)
+        let last = if end_month == 12 {
+            NaiveDate::from_ymd_opt(self.year, 12, 31)
         } else {
-            NaiveDate::from_ymd_opt(self.year, end_month + 1, 1)
+            NaiveDate::from_ymd_opt(self.year, end_month + 1, 1).and_then(|d| d.pred_opt())
         };
-        first_of_next
-            .and_then(|d| d.pred_opt())
-            .expect("period years come from 4-digit text, far inside chrono's range")
+        // A year outside chrono's range only comes from an as-of date at its
+        // very edge (`--as-of +262142-12-31`): saturate rather than panic.
+        last.unwrap_or(if self.year < 0 { NaiveDate::MIN } else { NaiveDate::MAX })
     }
 
     pub fn previous(self) -> Period {
@@ -239,5 +239,16 @@ mod tests {
         assert!(!looks_like_period("note"));
         assert_eq!(Period::quarter(2024, 1).last_day(), date("2024-03-31"));
         assert_eq!(Period::half(2024, 2).last_day(), date("2024-12-31"));
+    }
+
+    #[test]
+    fn periods_at_the_ends_of_the_calendar_do_not_panic() {
+        // Regression: `--as-of +262142-12-31` panicked looking for 262143-01-01.
+        assert_eq!(Period::quarter(NaiveDate::MAX.year(), 4).last_day(), NaiveDate::MAX);
+        assert_eq!(Period::quarter(NaiveDate::MAX.year() + 1, 1).last_day(), NaiveDate::MAX);
+        assert_eq!(Period::half(NaiveDate::MIN.year() - 1, 2).last_day(), NaiveDate::MIN);
+        let window = Period::window(PeriodKind::Quarter, 4, NaiveDate::MAX);
+        assert_eq!(window.last().unwrap().to_string(), format!("{}Q4", NaiveDate::MAX.year()));
+        Period::window(PeriodKind::Half, 40, NaiveDate::MIN);
     }
 }

@@ -39,6 +39,15 @@ pub enum Command {
     /// Validate a scheme and print a summary of it
     #[command(after_help = "Examples:\n  ladder check\n  ladder check --ladder my-scheme/")]
     Check(SchemeArgs),
+    /// Everything behind one employee's decision: every score, figure and test, and what would change it
+    #[command(after_help = "Examples:\n  ladder explain E003 --as-of 2026-12-31 examples/telecom-after-sales.csv\n  ladder explain C007 --ladder customer-service --format json staff.csv\n\nExit status: 0 explained; 1 the scheme or the file could not be used, or no employee has that id; 2 usage error; 3 the employee's row is in error (the errors are shown).")]
+    Explain(ExplainArgs),
+    /// One employee before and after changes to their row (--set KEY=VALUE), side by side
+    #[command(after_help = "Examples:\n  ladder what-if E003 --set grade_date=2025-09-01 --as-of 2026-12-31 examples/telecom-after-sales.csv\n  ladder what-if E004 --set exam_passed=true --set 2026Q4.repairs=90 staff.csv\n\nKeys: any column header of the file (facts, reserved columns such as grade, grade_date, hire_date), or a score PERIOD.ITEM of the employee's position; an empty value blanks the cell.\nExit status: 0 answered; 1 the scheme or the file could not be used, or no employee has that id; 2 usage error, including an unknown key or a value that cannot stand; 3 the employee is in error after the changes.")]
+    WhatIf(WhatIfArgs),
+    /// Show the scheme: sequences, grades and their rules, bridges — as a table or a graph
+    #[command(after_help = "Examples:\n  ladder show\n  ladder show --ladder customer-service --format mermaid\n  ladder show --format dot | dot -Tsvg > ladders.svg")]
+    Show(ShowArgs),
 }
 
 #[derive(Debug, Args)]
@@ -64,6 +73,42 @@ pub struct InputArgs {
     /// Employee records (CSV); `-` reads standard input
     #[arg(value_name = "EMPLOYEES.csv")]
     pub employees: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The id of the employee to explain
+    #[arg(value_name = "EMPLOYEE_ID")]
+    pub id: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format
+    #[arg(long, short = 'f', value_enum, default_value_t = crate::explain::DetailFormat::Text)]
+    pub format: crate::explain::DetailFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct WhatIfArgs {
+    /// The id of the employee
+    #[arg(value_name = "EMPLOYEE_ID")]
+    pub id: String,
+    /// A change to the employee's row: a column header (or score PERIOD.ITEM) and its new value; repeat for several
+    #[arg(long = "set", value_name = "KEY=VALUE", required = true, value_parser = crate::what_if::parse_set)]
+    pub set: Vec<(String, String)>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format
+    #[arg(long, short = 'f', value_enum, default_value_t = crate::explain::DetailFormat::Text)]
+    pub format: crate::explain::DetailFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub scheme: SchemeArgs,
+    /// Output format
+    #[arg(long, short = 'f', value_enum, default_value_t = crate::show::ShowFormat::Table)]
+    pub format: crate::show::ShowFormat,
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +162,9 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Evaluate(args) => run_evaluate(args),
         Command::Check(args) => run_check(args),
+        Command::Explain(args) => crate::explain::run(args),
+        Command::WhatIf(args) => crate::what_if::run(args),
+        Command::Show(args) => crate::show::run(args),
     }
 }
 
@@ -124,7 +172,7 @@ pub fn load(args: &SchemeArgs) -> Result<Scheme> {
     Ok(load_scheme(args.ladder.as_deref())?)
 }
 
-fn today() -> NaiveDate {
+pub fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 

@@ -7,8 +7,7 @@ use crate::calendar::{Period, PeriodKind};
 use crate::exact::{add_exact, mul_exact, round_ratio, Exact, Overflow};
 use crate::records::{Layout, LongScore, Row};
 use crate::scheme::{Position, Scheme, Scoring};
-
-use crate::value::parse_number;
+use crate::value::{excerpt, parse_number};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -140,7 +139,11 @@ impl<'a> ScoreSource<'a> {
                 if !same_value(&other.value, &first.value) {
                     errors.push(format!(
                         "{period}.{item}: {} gives `{}` on line {} and `{}` on line {}",
-                        self.long_display, first.value, first.line, other.value, other.line
+                        self.long_display,
+                        excerpt(&first.value),
+                        first.line,
+                        excerpt(&other.value),
+                        other.line
                     ));
                 }
             }
@@ -148,10 +151,11 @@ impl<'a> ScoreSource<'a> {
         match (wide, long) {
             (Some(w), Some(l)) if !same_value(w, &l.value) => {
                 errors.push(format!(
-                    "{period}.{item}: the employee file gives `{w}`, {} line {} gives `{}`",
+                    "{period}.{item}: the employee file gives `{}`, {} line {} gives `{}`",
+                    excerpt(w),
                     self.long_display,
                     l.line,
-                    l.value.trim()
+                    excerpt(l.value.trim())
                 ));
                 Some(w)
             }
@@ -251,7 +255,7 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
                 continue;
             };
             let Some(given) = parse_number(text) else {
-                errors.push(format!("{period}.{}: `{text}` is not a number", k.id));
+                errors.push(format!("{period}.{}: `{}` is not a number", k.id, excerpt(text)));
                 items.push(None);
                 continue;
             };
@@ -302,7 +306,7 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
             for (ii, item) in g.items.iter().enumerate() {
                 let value = source.text(columns.halves[hi][gi][ii], period, &item.id, &mut errors).and_then(|text| match parse_number(text) {
                     None => {
-                        errors.push(format!("{period}.{}: `{text}` is not a number", item.id));
+                        errors.push(format!("{period}.{}: `{}` is not a number", item.id, excerpt(text)));
                         None
                     }
                     Some(v) if v < cmin || v > cmax => {

@@ -8,7 +8,8 @@
 //! - [`calendar`], [`exact`], [`value`]: dates and periods, exact arithmetic, cell values;
 //! - [`figures`]: KPI and competency figures; [`eval`]: rules against one employee;
 //! - [`decide`]: the status of one employee; [`evaluate`]: a whole batch;
-//! - [`report`]: the output formats; [`cli`]: the command line.
+//! - [`report`]: the output formats; [`cli`]: the command line;
+//! - [`explain`], [`what_if`], [`show`]: one employee in full, one employee before and after changes, the scheme as a table or graph.
 
 pub mod calendar;
 pub mod cli;
@@ -16,10 +17,13 @@ pub mod decide;
 pub mod eval;
 pub mod evaluate;
 pub mod exact;
+pub mod explain;
 pub mod figures;
 pub mod records;
 pub mod report;
 pub mod rule;
 pub mod scheme;
+pub mod show;
 pub mod stream;
 pub mod value;
+pub mod what_if;

@@ -6,6 +6,7 @@
 use crate::calendar::{looks_like_period, parse_date, Period, PeriodKind};
 use crate::rule::Reserved;
 use crate::scheme::{GradeRef, Scheme};
+use crate::value::excerpt;
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
@@ -51,11 +52,7 @@ pub fn read_input(path: &str, encoding: Encoding) -> Result<Input> {
 
 fn decode(bytes: &[u8], encoding: Encoding, display: &str) -> Result<String> {
     let utf8 = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let gbk = || {
-        encoding_rs::GB18030
-            .decode_without_bom_handling_and_without_replacement(bytes)
-            .map(|c| c.into_owned())
-    };
+    let gbk = || encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes).map(|c| c.into_owned());
     match encoding {
         Encoding::Gbk => gbk().with_context(|| format!("{display}: the file is not valid GBK/GB18030 text")),
         Encoding::Utf8 | Encoding::Auto => match std::str::from_utf8(utf8) {
@@ -66,15 +63,41 @@ fn decode(bytes: &[u8], encoding: Encoding, display: &str) -> Result<String> {
             Err(e) => {
                 let offset = e.valid_up_to();
                 let line = utf8[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+                let column = column_at(utf8, offset).map(|c| format!(", column {c}")).unwrap_or_default();
                 let hint = if gbk().is_some() {
                     "; it looks like GBK (Excel on a Chinese system): try --encoding gbk"
                 } else {
-                    ""
+                    "; save the file as UTF-8 (in Excel: CSV UTF-8)"
                 };
-                bail!("{display}: line {line}: not valid UTF-8 (invalid byte at offset {offset}){hint}")
+                bail!("{display}: line {line}{column}: not valid UTF-8 (invalid byte at offset {offset}){hint}")
             }
         },
     }
+}
+
+/// The column holding byte `offset` of a CSV text whose first line is the
+/// header: "3 `name`". Counts commas outside quotes on the line, so it is a
+/// guide for a person, not a parser (a quoted cell spanning lines confuses it).
+fn column_at(bytes: &[u8], offset: usize) -> Option<String> {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let mut quoted = false;
+    let mut index = 0;
+    for b in &before[line_start..] {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => index += 1,
+            _ => {}
+        }
+    }
+    let header_end = bytes.iter().position(|b| *b == b'\n').unwrap_or(bytes.len());
+    let header = String::from_utf8_lossy(&bytes[..header_end]);
+    let name = csv_reader(header.as_bytes())
+        .headers()
+        .ok()
+        .and_then(|h| h.get(index).map(|n| format!(" `{}`", excerpt(n.trim()))))
+        .unwrap_or_default();
+    Some(format!("{}{name}", index + 1))
 }
 
 /// What each column of the employee file is.
@@ -93,6 +116,9 @@ pub struct Layout {
 impl Layout {
     /// Maps the header row, checking that the file is usable with this scheme.
     pub fn new(scheme: &Scheme, headers: Vec<String>, display: &str) -> Result<Layout> {
+        if headers.iter().all(|h| h.is_empty()) {
+            bail!("{display}: line 1: the file is empty: expected a header row (id, position, sequence, grade, hire_date, grade_date, …)");
+        }
         let mut problems = Vec::new();
         let mut by_name = HashMap::new();
         for (i, h) in headers.iter().enumerate() {
@@ -100,7 +126,7 @@ impl Layout {
                 continue;
             }
             if let Some(first) = by_name.insert(h.clone(), i) {
-                problems.push(format!("column {} `{h}` repeats the header of column {}", i + 1, first + 1));
+                problems.push(format!("column {} `{}` repeats the header of column {}", i + 1, excerpt(h), first + 1));
             }
         }
         let mut reserved = HashMap::new();
@@ -120,7 +146,8 @@ impl Layout {
             }
         }
         let kpi_items: HashSet<&str> = scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| k.id.as_str())).collect();
-        let comp_items: HashSet<&str> = scheme.positions.iter().flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| i.id.as_str()))).collect();
+        let comp_items: HashSet<&str> =
+            scheme.positions.iter().flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| i.id.as_str()))).collect();
         let mut scores = HashMap::new();
         for (i, h) in headers.iter().enumerate() {
             let Some((period_text, item)) = h.split_once('.') else { continue };
@@ -129,7 +156,11 @@ impl Layout {
             }
             let col = i + 1;
             match period_text.parse::<Period>() {
-                Err(_) => problems.push(format!("column {col} `{h}`: `{period_text}` is not a period (expected YYYYQ1..YYYYQ4 or YYYYH1..YYYYH2)")),
+                Err(_) => problems.push(format!(
+                    "column {col} `{}`: `{}` is not a period (expected YYYYQ1..YYYYQ4 or YYYYH1..YYYYH2)",
+                    excerpt(h),
+                    excerpt(period_text)
+                )),
                 Ok(p) => {
                     let (known, what) = match p.kind {
                         PeriodKind::Quarter => (kpi_items.contains(item), "KPI item"),
@@ -139,7 +170,11 @@ impl Layout {
                         scores.insert((p, item.to_string()), i);
                     } else {
                         let suggestion = suggest(item, if p.kind == PeriodKind::Quarter { &kpi_items } else { &comp_items });
-                        problems.push(format!("column {col} `{h}`: `{item}` is no {what} of any position{suggestion}"));
+                        problems.push(format!(
+                            "column {col} `{}`: `{}` is no {what} of any position{suggestion}",
+                            excerpt(h),
+                            excerpt(item)
+                        ));
                     }
                 }
             }
@@ -171,6 +206,11 @@ impl Layout {
 fn suggest(word: &str, known: &HashSet<&str>) -> String {
     let mut best: Option<(&str, usize)> = None;
     for k in known {
+        // The distance is at least the difference in length: skip the long shots
+        // (and never run the quadratic distance over a 10 MB header).
+        if word.chars().count().abs_diff(k.chars().count()) > 2 {
+            continue;
+        }
         let d = edit_distance(word, k);
         if d <= 2 && best.map_or(true, |(_, bd)| d < bd || (d == bd && *k < best.unwrap().0)) {
             best = Some((k, d));
@@ -214,12 +254,8 @@ pub struct LongScores {
 pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
     let display = &input.display;
     let mut reader = csv_reader(input.text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .with_context(|| format!("{display}: cannot read the header"))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+    let headers: Vec<String> =
+        reader.headers().with_context(|| format!("{display}: cannot read the header"))?.iter().map(|h| h.trim().to_string()).collect();
     let expected = ["id", "period", "item", "value"];
     let col = |name: &str| headers.iter().position(|h| h == name);
     let cols: Vec<Option<usize>> = expected.iter().map(|n| col(n)).collect();
@@ -228,7 +264,8 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
     }
     let cols: Vec<usize> = cols.into_iter().flatten().collect();
     let kpi_items: HashSet<&str> = scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| k.id.as_str())).collect();
-    let comp_items: HashSet<&str> = scheme.positions.iter().flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| i.id.as_str()))).collect();
+    let comp_items: HashSet<&str> =
+        scheme.positions.iter().flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| i.id.as_str()))).collect();
     let mut by_id: HashMap<String, Vec<LongScore>> = HashMap::new();
     let mut problems = Vec::new();
     for record in reader.records() {
@@ -240,11 +277,14 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
         }
         let (id, period_text, item, value) = (cell(0), cell(1), cell(2), cell(3));
         if id.is_empty() {
-            problems.push(format!("{display}: line {line}: column `id`: empty"));
+            problems.push(format!("{display}: line {line}: column `id`: empty (expected an employee id)"));
             continue;
         }
         let Ok(period) = period_text.parse::<Period>() else {
-            problems.push(format!("{display}: line {line}: column `period`: `{period_text}` is not a period (expected e.g. 2026Q3 or 2026H1)"));
+            problems.push(format!(
+                "{display}: line {line}: column `period`: `{}` is not a period (expected e.g. 2026Q3 or 2026H1)",
+                excerpt(period_text)
+            ));
             continue;
         };
         let known = match period.kind {
@@ -253,7 +293,7 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
         };
         if !known {
             let what = if period.kind == PeriodKind::Quarter { "KPI item" } else { "competency item" };
-            problems.push(format!("{display}: line {line}: column `item`: `{item}` is no {what} of any position"));
+            problems.push(format!("{display}: line {line}: column `item`: `{}` is no {what} of any position", excerpt(item)));
             continue;
         }
         by_id.entry(id.to_string()).or_default().push(LongScore { period, item: item.to_string(), value: value.to_string(), line });
@@ -301,20 +341,34 @@ impl Row {
 /// Resolves the reserved fields of one record; data problems go to `errors`.
 pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: csv::StringRecord, as_of: NaiveDate) -> Row {
     let mut errors = Vec::new();
-    if cells.len() != layout.headers.len() {
-        errors.push(format!("the row has {} cells, the header has {}", cells.len(), layout.headers.len()));
+    let (given, expected) = (cells.len(), layout.headers.len());
+    if given < expected {
+        let missing = &layout.headers[given..];
+        let names = if missing.len() <= 3 {
+            missing.iter().map(|h| format!("`{}`", excerpt(h))).collect::<Vec<_>>().join(", ")
+        } else {
+            format!("`{}` … `{}`", excerpt(&missing[0]), excerpt(&missing[missing.len() - 1]))
+        };
+        errors.push(format!("line {line}: the row has {given} cells, the header has {expected}: no cell for {names}"));
+    } else if given > expected {
+        errors.push(format!(
+            "line {line}: the row has {given} cells, the header has {expected}: {} cell(s) past the last column `{}`",
+            given - expected,
+            excerpt(layout.headers.last().map_or("", String::as_str))
+        ));
     }
-    let get = |field: Reserved| -> String {
-        layout.reserved.get(&field).and_then(|c| cells.get(*c)).map(|s| s.to_string()).unwrap_or_default()
-    };
+    let get =
+        |field: Reserved| -> String { layout.reserved.get(&field).and_then(|c| cells.get(*c)).map(|s| s.to_string()).unwrap_or_default() };
     let id = get(Reserved::Id);
     let name = get(Reserved::Name);
     let position_text = get(Reserved::Position);
     let sequence_text = get(Reserved::Sequence);
     let grade_text = get(Reserved::Grade);
-    for (field, value) in [(Reserved::Id, &id), (Reserved::Position, &position_text), (Reserved::Sequence, &sequence_text), (Reserved::Grade, &grade_text)] {
+    for (field, value) in
+        [(Reserved::Id, &id), (Reserved::Position, &position_text), (Reserved::Sequence, &sequence_text), (Reserved::Grade, &grade_text)]
+    {
         if value.is_empty() {
-            errors.push(format!("{}: missing", field.name()));
+            errors.push(format!("{}: missing (line {line})", column_name(layout, field)));
         }
     }
     let position = if position_text.is_empty() {
@@ -322,7 +376,11 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: csv::String
     } else {
         let p = scheme.find_position(&position_text);
         if p.is_none() {
-            errors.push(format!("position: `{position_text}` is not a position of the scheme"));
+            errors.push(format!(
+                "{}: `{}` is not a position of the scheme",
+                column_name(layout, Reserved::Position),
+                excerpt(&position_text)
+            ));
         }
         p
     };
@@ -331,7 +389,11 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: csv::String
     } else {
         let s = scheme.find_sequence(&sequence_text);
         if s.is_none() {
-            errors.push(format!("sequence: `{sequence_text}` is not a sequence of the scheme"));
+            errors.push(format!(
+                "{}: `{}` is not a sequence of the scheme",
+                column_name(layout, Reserved::Sequence),
+                excerpt(&sequence_text)
+            ));
         }
         s
     };
@@ -339,8 +401,16 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: csv::String
         Some(s) if !grade_text.is_empty() => {
             let g = scheme.find_grade_in(s, &grade_text);
             if g.is_none() {
-                let elsewhere = scheme.find_grade(&grade_text).map(|g| format!(" (it is a grade of `{}`)", scheme.sequences[g.sequence].id)).unwrap_or_default();
-                errors.push(format!("grade: `{grade_text}` is not a grade of the `{}` sequence{elsewhere}", scheme.sequences[s].id));
+                let elsewhere = scheme
+                    .find_grade(&grade_text)
+                    .map(|g| format!(" (it is a grade of `{}`)", scheme.sequences[g.sequence].id))
+                    .unwrap_or_default();
+                errors.push(format!(
+                    "{}: `{}` is not a grade of the `{}` sequence{elsewhere}",
+                    column_name(layout, Reserved::Grade),
+                    excerpt(&grade_text),
+                    scheme.sequences[s].id
+                ));
             }
             g
         }
@@ -350,17 +420,21 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: csv::String
         let text = get(field);
         if text.is_empty() {
             if field.is_required() {
-                errors.push(format!("{}: missing", field.name()));
+                errors.push(format!("{}: missing (expected a date, YYYY-MM-DD)", column_name(layout, field)));
             }
             return None;
         }
         match parse_date(&text) {
             None => {
-                errors.push(format!("{}: `{text}` is not a date (expected YYYY-MM-DD)", field.name()));
+                errors.push(format!(
+                    "{}: `{}` is not a date (expected YYYY-MM-DD, YYYY-M-D or YYYY/M/D)",
+                    column_name(layout, field),
+                    excerpt(&text)
+                ));
                 None
             }
             Some(d) if d > as_of => {
-                errors.push(format!("{}: {d} is after the as-of date {as_of}", field.name()));
+                errors.push(format!("{}: {d} is after the as-of date {as_of}", column_name(layout, field)));
                 None
             }
             Some(d) => Some(d),
@@ -370,4 +444,10 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: csv::String
     let grade_date = date(Reserved::GradeDate);
     let birth_date = date(Reserved::BirthDate);
     Row { line, cells, id, name, position_text, sequence_text, grade_text, position, grade, hire_date, grade_date, birth_date, errors }
+}
+
+/// The header of a reserved field's column as the file spells it (`工号`
+/// when `columns:` maps id to it), for messages.
+fn column_name(layout: &Layout, field: Reserved) -> String {
+    layout.reserved.get(&field).and_then(|c| layout.headers.get(*c)).cloned().unwrap_or_else(|| field.name().to_string())
 }

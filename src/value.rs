@@ -2,7 +2,20 @@
 //! optional trailing `%`), booleans, dates and ordinal levels.
 
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::str::FromStr;
+
+/// Longest cell text quoted in a message, in characters.
+pub const EXCERPT_CHARS: usize = 60;
+
+/// Cell text as quoted in a message: cut to [`EXCERPT_CHARS`] characters
+/// with `…` and the full length, so a 10 MB cell cannot flood a report.
+pub fn excerpt(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        None => Cow::Borrowed(text),
+        Some((cut, _)) => Cow::Owned(format!("{}… ({} characters)", &text[..cut], text.chars().count())),
+    }
+}
 
 /// `12`, `3.5`, `95%` (= 95). No exponents, no thousands separators.
 pub fn parse_number(text: &str) -> Option<Decimal> {
@@ -39,6 +52,14 @@ mod tests {
         for bad in ["", "abc", "1e5", "1,000", "NaN", ".", "1.2.3", "%"] {
             assert_eq!(parse_number(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn excerpts_cut_long_text() {
+        assert_eq!(excerpt("张伟"), "张伟");
+        let long = "字".repeat(10_000);
+        let e = excerpt(&long);
+        assert!(e.starts_with(&"字".repeat(EXCERPT_CHARS)) && e.ends_with("… (10000 characters)"), "{e}");
     }
 
     #[test]

@@ -21,22 +21,57 @@ pub struct Problem {
     pub snippet: Option<String>,
 }
 
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
+impl Problem {
+    /// The message and its location, without the leading `error: `.
+    fn fmt_body(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.message)?;
         if self.line == 0 {
             return write!(f, "  --> {}", self.file);
         }
         write!(f, "  --> {}:{}:{}", self.file, self.line, self.column)?;
         if let Some(snippet) = &self.snippet {
+            let (shown, caret_at) = snippet_window(snippet, self.column);
             let number = self.line.to_string();
             let pad = " ".repeat(number.len());
-            let caret_pad: String =
-                snippet.chars().take(self.column.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-            write!(f, "\n{pad} |\n{number} | {snippet}\n{pad} | {caret_pad}^")?;
+            let caret_pad: String = shown.chars().take(caret_at).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            write!(f, "\n{pad} |\n{number} | {shown}\n{pad} | {caret_pad}^")?;
         }
         Ok(())
     }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: ")?;
+        self.fmt_body(f)
+    }
+}
+
+/// Widest source excerpt shown under a problem, in characters.
+const SNIPPET_CHARS: usize = 100;
+
+/// The part of a source line shown under a problem, and how many of its
+/// characters come before the caret. A long line (a minified or generated
+/// file) is cut to a window around the column, marked with `…`.
+fn snippet_window(line: &str, column: usize) -> (String, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    let at = column.saturating_sub(1).min(chars.len());
+    if chars.len() <= SNIPPET_CHARS {
+        return (line.to_string(), at);
+    }
+    let start = at.saturating_sub(SNIPPET_CHARS / 2);
+    let end = (start + SNIPPET_CHARS).min(chars.len());
+    let mut shown = String::new();
+    let mut caret_at = at - start;
+    if start > 0 {
+        shown.push('…');
+        caret_at += 1;
+    }
+    shown.extend(&chars[start..end]);
+    if end < chars.len() {
+        shown.push('…');
+    }
+    (shown, caret_at)
 }
 
 /// A scheme that cannot be used, with every problem found.
@@ -47,11 +82,14 @@ pub struct SchemeError {
 
 impl fmt::Display for SchemeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The caller prints the first line after its own `error: ` (cli::main
+        // does), so the first problem starts with its message.
         for (i, p) in self.problems.iter().enumerate() {
             if i > 0 {
-                writeln!(f)?;
+                write!(f, "\nerror: ")?;
             }
-            writeln!(f, "{p}")?;
+            p.fmt_body(f)?;
+            writeln!(f)?;
         }
         let n = self.problems.len();
         write!(f, "the scheme has {n} problem{}; nothing was evaluated", if n == 1 { "" } else { "s" })
@@ -100,7 +138,16 @@ const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 /// Loads a scheme from a YAML file, a directory of YAML files, or a built-in
 /// name (`None`: the default built-in scheme).
 pub fn load_scheme(arg: Option<&str>) -> Result<Scheme, SchemeError> {
-    let files = read_files(arg.unwrap_or(builtin::DEFAULT))?;
+    load_scheme_files(read_files(arg.unwrap_or(builtin::DEFAULT))?)
+}
+
+/// Loads a scheme from files already read: (name shown in messages, bytes),
+/// in merge order. `load_scheme` reads the files and calls this; the fuzz
+/// targets call it directly.
+pub fn load_scheme_files(files: Vec<(String, Vec<u8>)>) -> Result<Scheme, SchemeError> {
+    if files.is_empty() {
+        return Err(whole_file_problem("<scheme>", "no scheme file was given".into()));
+    }
     let mut problems = Vec::new();
     let mut sources = Vec::new();
     for (path, bytes) in files {
@@ -168,32 +215,96 @@ fn parse_file(path: String, bytes: &[u8]) -> Result<SourceFile, Problem> {
     let sha256 = format!("{:x}", Sha256::digest(bytes));
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let whole = |message: String| Problem { file: path.clone(), line: 0, column: 0, message, snippet: None };
+    let at_byte = |offset: usize, message: String| {
+        let at = line_col_of_byte(bytes, offset);
+        Problem { file: path.clone(), line: at.line, column: at.column, message, snippet: None }
+    };
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t.to_string(),
         Err(e) => {
-            return Err(whole(format!(
-                "not UTF-8 text (invalid byte at offset {}): a scheme is a YAML text file",
-                e.valid_up_to()
-            )))
+            return Err(at_byte(
+                e.valid_up_to(),
+                format!("not UTF-8 text (invalid byte at offset {}): a scheme is a YAML text file", e.valid_up_to()),
+            ))
         }
     };
-    if text.contains('\0') {
-        return Err(whole("the file holds NUL bytes: a scheme is a YAML text file, not a binary file".into()));
+    if let Some(offset) = text.find('\0') {
+        return Err(at_byte(offset, "the file holds NUL bytes: a scheme is a YAML text file, not a binary file".into()));
     }
     if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
-        return Err(whole("the file is empty: expected a mapping of scheme keys (scheme, positions, sequences, …)".into()));
+        let mut problem = whole("the file is empty: expected a mapping of scheme keys (scheme, positions, sequences, …)".into());
+        (problem.line, problem.column) = (1, 1);
+        return Err(problem);
+    }
+    if let Some(at) = too_deep(&text, MAX_DEPTH) {
+        let source = SourceFile { path, text, sha256, index: PathIndex::default(), raw: RawFile::default() };
+        return Err(source.problem(at, format!("the YAML nests deeper than {MAX_DEPTH} levels here; a scheme needs a handful")));
     }
     let index = PathIndex::build(&text);
     let raw: RawFile = match serde_yaml::from_str(&text) {
         Ok(raw) => raw,
         Err(e) => {
-            let at = e.location().map(|l| LineCol { line: l.line(), column: l.column() }).unwrap_or(LineCol { line: 1, column: 1 });
-            let message = clean_serde_message(&e.to_string());
+            let mut at = e.location().map(|l| LineCol { line: l.line(), column: l.column() }).unwrap_or(LineCol { line: 1, column: 1 });
+            let mut message = clean_serde_message(&e.to_string());
+            if message == "repetition limit exceeded" {
+                // serde_yaml stops expanding aliases past a limit, without a location.
+                if let Some(alias) = index.first_alias() {
+                    at = alias;
+                }
+                message = "aliases (`*name`) expand to too many nodes (a \"billion laughs\" alias bomb?); a scheme never needs that".into();
+            } else if message == "recursion limit exceeded" {
+                message = format!("the YAML nests deeper than {MAX_DEPTH} levels here; a scheme needs a handful");
+            }
             let source = SourceFile { path, text, sha256, index, raw: RawFile::default() };
             return Err(source.problem(at, message));
         }
     };
     Ok(SourceFile { path, text, sha256, index, raw })
+}
+
+/// The deepest nesting accepted; serde_yaml refuses more than 128 levels too.
+const MAX_DEPTH: usize = 128;
+
+/// Where flow collections (`[`, `{`) first nest deeper than `limit`. The
+/// YAML parser is quadratic in that depth, so a file of 100 000 `[` would take
+/// minutes to be refused: this quick scan refuses it at once. It skips
+/// comments but not quoted text, so that no quote can hide brackets from it;
+/// an overcount needs over a hundred unmatched `[` in titles, which no real
+/// scheme has.
+fn too_deep(text: &str, limit: usize) -> Option<LineCol> {
+    let (mut depth, mut line, mut column) = (0usize, 1usize, 0usize);
+    let mut chars = text.chars().peekable();
+    let mut prev = '\n';
+    while let Some(c) = chars.next() {
+        column += 1;
+        match c {
+            '\n' => {
+                line += 1;
+                column = 0;
+            }
+            '#' if prev.is_whitespace() => while chars.next_if(|c| *c != '\n').is_some() {},
+            '[' | '{' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(LineCol { line, column });
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        prev = c;
+    }
+    None
+}
+
+/// The 1-based line and column (in characters) of a byte offset.
+fn line_col_of_byte(bytes: &[u8], offset: usize) -> LineCol {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    LineCol {
+        line: before.iter().filter(|b| **b == b'\n').count() + 1,
+        column: String::from_utf8_lossy(&before[line_start..]).chars().count() + 1,
+    }
 }
 
 /// serde_yaml appends " at line L column C" to its messages; the location is
@@ -204,5 +315,47 @@ fn clean_serde_message(message: &str) -> String {
     if let Some(rest) = m.strip_prefix("data did not match any variant of untagged enum RawItem") {
         return format!("a competency item is an id or {{id, title}}{rest}");
     }
-    m.to_string()
+    // libyaml's syntax errors carry no path; say what kind of problem they are.
+    const SYNTAX: [&str; 6] = [
+        "did not find expected",
+        "found ",
+        "mapping values are not allowed",
+        "block sequence entries are not allowed",
+        "could not find expected",
+        "control characters are not allowed",
+    ];
+    if SYNTAX.iter().any(|s| m.starts_with(s)) {
+        return format!("YAML syntax error: {m}");
+    }
+    m.replace("expected usize", "expected a whole number").replace("expected u64", "expected a whole number")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_scan_skips_comments_and_sees_through_quotes() {
+        assert_eq!(too_deep("a: [[1]]\n", 2), None);
+        assert_eq!(too_deep("a: [[[1]]]\n", 2), Some(LineCol { line: 1, column: 6 }));
+        assert_eq!(too_deep("a: {b: [1]} # [[[[\n# {{{{\n", 2), None);
+        // A stray quote must not hide what follows it.
+        assert_eq!(too_deep("a: it's\nb: [[[x]]]\n", 2), Some(LineCol { line: 2, column: 6 }));
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_column() {
+        let line = "x".repeat(1000);
+        let (shown, caret) = snippet_window(&line, 500);
+        assert!(shown.chars().count() <= SNIPPET_CHARS + 2, "{}", shown.len());
+        assert!(shown.starts_with('…') && shown.ends_with('…'));
+        assert_eq!(caret, SNIPPET_CHARS / 2 + 1);
+        assert_eq!(snippet_window("short", 3), ("short".to_string(), 2));
+    }
+
+    #[test]
+    fn byte_offsets_become_line_and_column() {
+        assert_eq!(line_col_of_byte(b"ab\ncd\xff", 5), LineCol { line: 2, column: 3 });
+        assert_eq!(line_col_of_byte(b"\xff", 0), LineCol { line: 1, column: 1 });
+    }
 }

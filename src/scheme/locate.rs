@@ -20,6 +20,8 @@ pub struct PathIndex {
     values: HashMap<String, LineCol>,
     /// Where the key naming a path starts (mapping entries only).
     keys: HashMap<String, LineCol>,
+    /// The first alias (`*name`), for problems with alias expansion.
+    first_alias: Option<LineCol>,
 }
 
 impl PathIndex {
@@ -45,6 +47,11 @@ impl PathIndex {
                 None => return self.values.get("").copied().unwrap_or(LineCol { line: 1, column: 1 }),
             }
         }
+    }
+
+    /// Where the document first uses an alias (`*name`).
+    pub fn first_alias(&self) -> Option<LineCol> {
+        self.first_alias
     }
 
     /// The location of the value at `path` (for "this value is wrong").
@@ -111,6 +118,7 @@ impl MarkedEventReceiver for Builder {
                 }
             }
             Event::Alias(_) => {
+                self.index.first_alias.get_or_insert(line_col(mark));
                 if let Some(path) = self.node(mark, None) {
                     self.index.values.insert(path, line_col(mark));
                 }
@@ -151,7 +159,7 @@ mod tests {
         assert_eq!(index.locate("scheme"), LineCol { line: 1, column: 1 });
         assert_eq!(index.locate("positions[0].id"), LineCol { line: 3, column: 5 });
         assert_eq!(index.locate_value("positions[0].kpis[0].weight"), LineCol { line: 5, column: 25 });
-        // Unknown paths fall back to the nearest known parent.
-        assert_eq!(index.locate("positions[0].kpis[0].scoring"), LineCol { line: 5, column: 7 });
+        // Unknown paths fall back to the nearest known parent: here the `{` of the KPI item.
+        assert_eq!(index.locate("positions[0].kpis[0].scoring"), LineCol { line: 5, column: 9 });
     }
 }

@@ -8,7 +8,7 @@ mod load;
 pub mod locate;
 pub mod raw;
 
-pub use load::{load_scheme, Problem, SchemeError};
+pub use load::{load_scheme, load_scheme_files, Problem, SchemeError};
 
 use crate::rule::{ColumnRegistry, Reserved, Rule};
 use rust_decimal::Decimal;
@@ -161,8 +161,7 @@ impl Scheme {
     }
 
     pub fn find_grade_in(&self, sequence: usize, text: &str) -> Option<GradeRef> {
-        find_by_id_or_title(&self.sequences[sequence].grades, text, |g| (&g.id, &g.title))
-            .map(|index| GradeRef { sequence, index })
+        find_by_id_or_title(&self.sequences[sequence].grades, text, |g| (&g.id, &g.title)).map(|index| GradeRef { sequence, index })
     }
 
     /// Finds a grade anywhere in the scheme (grade ids are unique scheme-wide).

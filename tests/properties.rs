@@ -1,0 +1,422 @@
+//! Properties of the evaluator, checked with proptest through the library
+//! API (no process per case, so hundreds of cases run in seconds):
+//! - no row, however malformed, makes evaluation (or any report format) panic;
+//! - composite and competency_pct stay within 0..100, kpi within 0..100;
+//! - raising any single score never lowers kpi, competency or composite;
+//! - a promotion never skips a grade (next grade, or a bridge's target);
+//! - results do not depend on the order of the rows, except for their order.
+//!
+//! The randomized stress runs over arbitrary bytes (`stress_*`) are
+//! `#[ignore]`d: they stand in for the fuzz targets of `fuzz/` where
+//! cargo-fuzz cannot run; docs/bad-input.md says how long they ran and what
+//! they found. Run them with
+//! `PROPTEST_CASES=100000 cargo test --release --test properties -- --ignored`.
+
+use chrono::NaiveDate;
+use ladder::decide::Status;
+use ladder::evaluate::{evaluate, Evaluation};
+use ladder::records::Input;
+use ladder::report::{Format, Report};
+use ladder::scheme::{load_scheme, Scheme};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// A scheme with every kind of rule: time, score, band, rank, `any`, a
+/// streak demotion, a `scoring` item and bridges both ways.
+const SCHEME: &str = r#"
+scheme: props
+title: Properties
+review: {quarters: 2, halves: 1}
+scales:
+  competency: {min: 1, max: 5}
+composite: {kpi: 70, competency: 30}
+bands:
+  - {id: A, min: 90}
+  - {id: B, min: 60}
+  - {id: C, min: 0}
+demotion:
+  any:
+    - {streak: kpi, quarters: 3, below: 40}
+positions:
+  - id: eng
+    title: 工程师
+    kpis:
+      - {id: quality, weight: 50}
+      - {id: volume, weight: 30}
+      - {id: pass_rate, weight: 20, scoring: {target: 99, zero_at: 90}}
+    competencies:
+      core: {weight: 60, items: [skill, care]}
+      attitude: {weight: 40, items: [diligence]}
+sequences:
+  - id: tech
+    grades:
+      - {id: T1}
+      - {id: T2, requires: [{fact: kpi, min: 70}, {fact: months_in_grade, min: 12}]}
+      - {id: T3, requires: [{fact: composite, min: 80}, {fact: months_in_company, min: 24}]}
+      - {id: T4, requires: [{fact: band, is: A}, {fact: rank_pct, max: 50}]}
+  - id: mgmt
+    grades:
+      - {id: M1}
+      - {id: M2, requires: {any: [{fact: kpi, min: 85}, {fact: competency, min: 4}]}}
+      - {id: M3, requires: [{fact: composite, min: 90}, {fact: age, min: 30}]}
+bridges:
+  - {from: T2, to: M1, requires: [{fact: competency, min: 3.5}]}
+  - {from: T3, to: M2, requires: [{fact: rank_pct, max: 50}]}
+  - {from: M2, to: T3, requires: [{fact: kpi, min: 80}]}
+"#;
+
+const QUARTERS: [&str; 3] = ["2026Q2", "2026Q3", "2026Q4"];
+const KPIS: [&str; 3] = ["quality", "volume", "pass_rate"];
+const RATINGS: [&str; 3] = ["skill", "care", "diligence"];
+const GRADES: [(&str, &str); 7] =
+    [("tech", "T1"), ("tech", "T2"), ("tech", "T3"), ("tech", "T4"), ("mgmt", "M1"), ("mgmt", "M2"), ("mgmt", "M3")];
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()
+}
+
+fn scheme() -> &'static Scheme {
+    static SCHEME_CELL: OnceLock<Scheme> = OnceLock::new();
+    SCHEME_CELL.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("props.yaml");
+        std::fs::write(&path, SCHEME).unwrap();
+        load_scheme(Some(path.to_str().unwrap())).unwrap_or_else(|e| panic!("{e}"))
+    })
+}
+
+fn header() -> Vec<String> {
+    let mut h: Vec<String> =
+        ["id", "name", "position", "sequence", "grade", "hire_date", "grade_date", "birth_date"].map(String::from).to_vec();
+    for q in QUARTERS {
+        h.extend(KPIS.iter().map(|k| format!("{q}.{k}")));
+    }
+    h.extend(RATINGS.iter().map(|r| format!("2026H2.{r}")));
+    h
+}
+
+/// Index of the first score column.
+const FIRST_SCORE: usize = 8;
+
+fn to_csv(rows: &[Vec<String>]) -> String {
+    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+    w.write_record(header()).unwrap();
+    for r in rows {
+        w.write_record(r).unwrap();
+    }
+    String::from_utf8(w.into_inner().unwrap()).unwrap()
+}
+
+fn input(text: String) -> Input {
+    Input { display: "props.csv".into(), path: "props.csv".into(), sha256: String::new(), text }
+}
+
+fn run(rows: &[Vec<String>]) -> Evaluation<'static> {
+    evaluate(scheme(), &input(to_csv(rows)), None, as_of()).expect("a usable file")
+}
+
+/// Every report format renders without panicking.
+fn render_all(e: &Evaluation) {
+    let report = Report::new(e, |_| true);
+    for format in [Format::Table, Format::Json, Format::Ndjson, Format::Csv] {
+        let mut out = Vec::new();
+        report.write(format, &mut out, false).unwrap();
+    }
+}
+
+fn decimal(hundredths: u32) -> String {
+    Decimal::new(hundredths as i64, 2).normalize().to_string()
+}
+
+fn date() -> impl Strategy<Value = String> {
+    (2000i32..=2026, 1u32..=12, 1u32..=28).prop_map(|(y, m, d)| format!("{y}-{m:02}-{d:02}"))
+}
+
+/// A well-formed row: a known grade, dates, and each period either blank or
+/// complete with in-range values.
+fn valid_row(id: String) -> impl Strategy<Value = Vec<String>> {
+    let quarter = prop_oneof![
+        1 => Just(None),
+        4 => (0u32..=10_000, 0u32..=10_000, 8_000u32..=10_000).prop_map(Some),
+    ];
+    let half = prop_oneof![
+        1 => Just(None),
+        4 => (100u32..=500, 100u32..=500, 100u32..=500).prop_map(Some),
+    ];
+    (0..GRADES.len(), date(), date(), (1960i32..=2004), proptest::collection::vec(quarter, 3), half).prop_map(
+        move |(g, hire, grade_date, born, quarters, half)| {
+            let (sequence, grade) = GRADES[g];
+            let mut row =
+                vec![id.clone(), format!("n{id}"), "eng".into(), sequence.into(), grade.into(), hire, grade_date, format!("{born}-06-15")];
+            for q in quarters {
+                match q {
+                    None => row.extend(["", "", ""].map(String::from)),
+                    // pass_rate is a raw measure, 80..100, converted by `scoring`.
+                    Some((a, b, c)) => row.extend([decimal(a), decimal(b), decimal(c)]),
+                }
+            }
+            match half {
+                None => row.extend(["", "", ""].map(String::from)),
+                Some((a, b, c)) => row.extend([decimal(a), decimal(b), decimal(c)]),
+            }
+            row
+        },
+    )
+}
+
+fn valid_rows(max: usize) -> impl Strategy<Value = Vec<Vec<String>>> {
+    (1..=max).prop_flat_map(|n| (0..n).map(|i| valid_row(format!("E{i}"))).collect::<Vec<_>>())
+}
+
+/// Cell text meant to break things: odd numbers, odd dates, formulas, huge
+/// and tiny values, control characters, unknown grades.
+fn nasty_cell() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        Just("-".to_string()),
+        Just("NaN".to_string()),
+        Just("1e5".to_string()),
+        Just("-0".to_string()),
+        Just("100.000000000000000000000000001".to_string()),
+        Just("79228162514264337593543950335".to_string()),
+        Just("79228162514264337593543950336".to_string()),
+        Just("0.0000000000000000000000000001".to_string()),
+        Just("-79228162514264337593543950335".to_string()),
+        Just("95%".to_string()),
+        Just("%".to_string()),
+        Just("2026-02-30".to_string()),
+        Just("9999-12-31".to_string()),
+        Just("0000-01-01".to_string()),
+        Just("2024/2/29".to_string()),
+        Just("是".to_string()),
+        Just("=HYPERLINK(\"x\")".to_string()),
+        Just("T1".to_string()),
+        Just("M3".to_string()),
+        Just("tech".to_string()),
+        Just("eng".to_string()),
+        Just("E0".to_string()),
+        (0u32..=20_000).prop_map(decimal),
+        (-1000i64..=1000).prop_map(|n| n.to_string()),
+        "\\PC{0,8}",
+        "[ \t\r\n\"',;]{0,4}",
+    ]
+}
+
+fn nasty_row() -> impl Strategy<Value = Vec<String>> {
+    let n = header().len();
+    proptest::collection::vec(nasty_cell(), n - 2..=n + 2)
+}
+
+fn figures_of(e: &Evaluation, id: &str) -> Option<(Option<Decimal>, Option<Decimal>, Option<Decimal>)> {
+    let o = e.outcomes.iter().find(|o| o.row.id == id)?;
+    o.figures.as_ref().map(|f| (f.kpi, f.competency, f.composite))
+}
+
+/// What a result says, for comparing two runs.
+fn summary(e: &Evaluation) -> HashMap<String, String> {
+    let report = Report::new(e, |_| true);
+    report
+        .records
+        .iter()
+        .map(|r| {
+            (
+                r.id.clone(),
+                format!(
+                    "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+                    r.kpi,
+                    r.competency,
+                    r.competency_pct,
+                    r.composite,
+                    r.band,
+                    r.rank_pct,
+                    r.status,
+                    r.recommended_grade,
+                    r.next_grade,
+                    r.eligible_on,
+                    r.unmet,
+                    (&r.alternatives, &r.errors)
+                ),
+            )
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_row_makes_evaluation_panic(rows in proptest::collection::vec(nasty_row(), 1..6), good in valid_rows(3)) {
+        let mut all = good;
+        all.extend(rows);
+        let e = run(&all);
+        prop_assert_eq!(e.outcomes.len(), all.iter().filter(|r| r.iter().any(|c| !c.trim().is_empty())).count());
+        render_all(&e);
+    }
+
+    #[test]
+    fn figures_stay_on_their_scales(rows in valid_rows(8)) {
+        let e = run(&rows);
+        let hundred = Decimal::ONE_HUNDRED;
+        for o in &e.outcomes {
+            prop_assert!(o.row.errors.is_empty(), "{:?}", o.row.errors);
+            let f = o.figures.as_ref().unwrap();
+            for (name, v) in [("kpi", f.kpi), ("competency_pct", f.competency_pct), ("composite", f.composite), ("rank_pct", o.rank_pct)] {
+                if let Some(v) = v {
+                    prop_assert!(v >= Decimal::ZERO && v <= hundred, "{} = {} for {}", name, v, o.row.id);
+                }
+            }
+            if let Some(c) = f.competency {
+                prop_assert!(c >= Decimal::ONE && c <= Decimal::from(5), "competency = {}", c);
+            }
+        }
+        render_all(&e);
+    }
+
+    #[test]
+    fn raising_one_score_never_lowers_a_figure(row in valid_row("E1".into()), pick in any::<prop::sample::Index>(), raise in 1u32..=5_000) {
+        let filled: Vec<usize> = (FIRST_SCORE..row.len()).filter(|i| !row[*i].is_empty()).collect();
+        prop_assume!(!filled.is_empty());
+        let column = filled[pick.index(filled.len())];
+        let old: Decimal = row[column].parse().unwrap();
+        let max = if column >= FIRST_SCORE + 9 { Decimal::from(5) } else { Decimal::ONE_HUNDRED };
+        let new = (old + Decimal::new(raise as i64, 2)).min(max);
+        let mut raised = row.clone();
+        raised[column] = new.normalize().to_string();
+        let (before, after) = (run(&[row]), run(&[raised]));
+        let (b, a) = (figures_of(&before, "E1").unwrap(), figures_of(&after, "E1").unwrap());
+        for (name, x, y) in [("kpi", b.0, a.0), ("competency", b.1, a.1), ("composite", b.2, a.2)] {
+            if let (Some(x), Some(y)) = (x, y) {
+                prop_assert!(y >= x, "{} fell from {} to {} when {} rose from {} to {}", name, x, y, header()[column], old, new);
+            }
+            prop_assert_eq!(x.is_some(), y.is_some(), "{} appeared or vanished", name);
+        }
+    }
+
+    #[test]
+    fn a_promotion_never_skips_a_grade(rows in valid_rows(8)) {
+        let e = run(&rows);
+        let s = scheme();
+        for o in &e.outcomes {
+            let Some(grade) = o.row.grade else { continue };
+            let d = &o.decision;
+            match d.status {
+                Status::Promote => {
+                    let to = d.recommended.unwrap();
+                    let next = s.grade_above(grade);
+                    let bridged = s.bridges_from(grade).any(|b| b.to == to);
+                    prop_assert!(Some(to) == next || bridged, "{} at {} promoted to {}", o.row.id, s.grade(grade).id, s.grade(to).id);
+                    prop_assert_eq!(d.via_bridge, Some(to) != next);
+                }
+                Status::Demote => {
+                    let to = d.recommended.unwrap();
+                    prop_assert!(to.sequence == grade.sequence && grade.index.checked_sub(to.index).is_some_and(|d| d <= 1));
+                }
+                Status::Hold | Status::Top => prop_assert_eq!(d.recommended, Some(grade)),
+                Status::Error => prop_assert_eq!(d.recommended, None),
+            }
+        }
+    }
+
+    #[test]
+    fn results_do_not_depend_on_row_order(rows in valid_rows(10), seed in any::<u64>()) {
+        let mut shuffled = rows.clone();
+        // A Fisher-Yates shuffle driven by the seed.
+        let mut x = seed | 1;
+        for i in (1..shuffled.len()).rev() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            shuffled.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+        let (a, b) = (run(&rows), run(&shuffled));
+        let order: Vec<&str> = b.outcomes.iter().map(|o| o.row.id.as_str()).collect();
+        let expected: Vec<&str> = shuffled.iter().map(|r| r[0].as_str()).collect();
+        prop_assert_eq!(order, expected, "results keep the input order");
+        prop_assert_eq!(summary(&a), summary(&b));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Randomized stress over arbitrary input: the stand-in for `fuzz/` where
+// cargo-fuzz cannot run. Ignored by default (slow); see docs/bad-input.md.
+
+fn stress_config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(2_000);
+    ProptestConfig { cases, failure_persistence: None, max_shrink_iters: 2_000, ..ProptestConfig::default() }
+}
+
+/// Text near a valid scheme: the fixture with a few bytes changed, cut or repeated.
+fn mutated_scheme() -> impl Strategy<Value = Vec<u8>> {
+    let edits = proptest::collection::vec((any::<prop::sample::Index>(), 0u8..4, any::<u8>(), 1usize..40), 1..8);
+    edits.prop_map(|edits| {
+        let mut bytes = SCHEME.as_bytes().to_vec();
+        for (at, kind, byte, len) in edits {
+            if bytes.is_empty() {
+                break;
+            }
+            let i = at.index(bytes.len());
+            match kind {
+                0 => bytes[i] = byte,
+                1 => {
+                    let end = (i + len).min(bytes.len());
+                    bytes.drain(i..end);
+                }
+                2 => {
+                    let end = (i + len).min(bytes.len());
+                    let chunk = bytes[i..end].to_vec();
+                    bytes.splice(i..i, chunk);
+                }
+                _ => bytes.insert(i, b"[]{}:-&*!|>'\"#,\n "[byte as usize % 17]),
+            }
+        }
+        bytes
+    })
+}
+
+fn load_bytes(bytes: &[u8]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fuzz.yaml");
+    std::fs::write(&path, bytes).unwrap();
+    if let Err(e) = load_scheme(Some(path.to_str().unwrap())) {
+        // Every problem is located in the file.
+        let text = e.to_string();
+        assert!(text.contains("fuzz.yaml"), "{text}");
+    }
+}
+
+fn evaluate_text(text: String) {
+    if let Ok(e) = evaluate(scheme(), &input(text), None, as_of()) {
+        render_all(&e);
+    }
+}
+
+proptest! {
+    #![proptest_config(stress_config())]
+
+    #[test]
+    #[ignore = "randomized stress, minutes long: see docs/bad-input.md"]
+    fn stress_scheme_loader_on_mutated_yaml(bytes in mutated_scheme()) {
+        load_bytes(&bytes);
+    }
+
+    #[test]
+    #[ignore = "randomized stress, minutes long: see docs/bad-input.md"]
+    fn stress_scheme_loader_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        load_bytes(&bytes);
+    }
+
+    #[test]
+    #[ignore = "randomized stress, minutes long: see docs/bad-input.md"]
+    fn stress_evaluation_on_arbitrary_csv_text(body in "\\PC{0,300}", keep_header in any::<bool>()) {
+        let text = if keep_header { format!("{}\n{body}", header().join(",")) } else { body };
+        evaluate_text(text);
+    }
+
+    #[test]
+    #[ignore = "randomized stress, minutes long: see docs/bad-input.md"]
+    fn stress_evaluation_on_nasty_rows(rows in proptest::collection::vec(nasty_row(), 1..20)) {
+        evaluate_text(to_csv(&rows));
+    }
+}
