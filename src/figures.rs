@@ -7,7 +7,7 @@ use crate::calendar::{Period, PeriodKind};
 use crate::exact::{add_exact, mul_exact, round_ratio, Exact, Overflow};
 use crate::records::{Layout, LongScore, Row};
 use crate::scheme::{Position, Scheme, Scoring};
-use crate::value::{excerpt, parse_number};
+use crate::value::{excerpt, not_a_number, parse_number};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -255,7 +255,7 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
                 continue;
             };
             let Some(given) = parse_number(text) else {
-                errors.push(format!("{period}.{}: `{}` is not a number", k.id, excerpt(text)));
+                errors.push(format!("{period}.{}: {}", k.id, not_a_number(text)));
                 items.push(None);
                 continue;
             };
@@ -306,7 +306,7 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
             for (ii, item) in g.items.iter().enumerate() {
                 let value = source.text(columns.halves[hi][gi][ii], period, &item.id, &mut errors).and_then(|text| match parse_number(text) {
                     None => {
-                        errors.push(format!("{period}.{}: `{}` is not a number", item.id, excerpt(text)));
+                        errors.push(format!("{period}.{}: {}", item.id, not_a_number(text)));
                         None
                     }
                     Some(v) if v < cmin || v > cmax => {

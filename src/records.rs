@@ -50,7 +50,7 @@ pub fn read_input(path: &str, encoding: Encoding) -> Result<Input> {
     Ok(Input { display, path: path.to_string(), sha256, text })
 }
 
-fn decode(bytes: &[u8], encoding: Encoding, display: &str) -> Result<String> {
+pub(crate) fn decode(bytes: &[u8], encoding: Encoding, display: &str) -> Result<String> {
     let utf8 = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let gbk = || encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes).map(|c| c.into_owned());
     match encoding {
@@ -309,7 +309,7 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
 
 /// The one place CSV readers are configured.
 pub fn csv_reader<R: Read>(source: R) -> csv::Reader<R> {
-    csv::ReaderBuilder::new().flexible(true).has_headers(true).trim(csv::Trim::All).buffer_capacity(1 << 16).from_reader(source)
+    csv::ReaderBuilder::new().flexible(true).has_headers(true).buffer_capacity(1 << 16).from_reader(source)
 }
 
 /// An employee row, with its reserved fields resolved.
@@ -333,8 +333,9 @@ pub struct Row {
 }
 
 impl Row {
+    /// The cell, trimmed ("" past the end of a short row).
     pub fn cell(&self, column: usize) -> &str {
-        self.cells.get(column).unwrap_or("")
+        self.cells.get(column).map_or("", str::trim)
     }
 }
 

@@ -9,7 +9,7 @@
 use crate::decide::Status;
 use crate::evaluate::{duplicate_error, is_blank, read_layout, unknown_score_ids, Batch, Cohorts};
 use crate::figures::{Periods, ScoreColumns};
-use crate::records::{csv_reader, parse_row, Encoding, Input, Layout, LongScores};
+use crate::records::{csv_reader, parse_row, Encoding, Input, LongScores};
 use crate::report::{Format, Meta, ResultRecord, Summary, Writer};
 use crate::scheme::{GradeRef, Scheme};
 use anyhow::{bail, Context, Result};
@@ -68,16 +68,21 @@ impl Source {
             (path.to_string(), File::open(path).with_context(|| format!("{path}: cannot read the file"))?)
         };
         let len = file.seek(std::io::SeekFrom::End(0)).with_context(|| format!("{display}: cannot read the file"))?;
+        // Check the whole text decodes before reading a record, so a bad byte
+        // anywhere stops the run with its line and column, as for any input.
+        file.rewind()?;
+        let utf8 = encoding != Encoding::Gbk && decodes(&mut file, encoding_rs::UTF_8)?;
         let encoding = match encoding {
-            Encoding::Auto => {
+            Encoding::Auto if utf8 => Encoding::Utf8,
+            Encoding::Auto | Encoding::Gbk => {
                 file.rewind()?;
-                if is_utf8(&mut file)? {
-                    Encoding::Utf8
-                } else {
-                    Encoding::Gbk
+                if !decodes(&mut file, encoding_rs::GB18030)? {
+                    return Err(decode_failure(&mut file, encoding, &display));
                 }
+                Encoding::Gbk
             }
-            e => e,
+            Encoding::Utf8 if utf8 => Encoding::Utf8,
+            Encoding::Utf8 => return Err(decode_failure(&mut file, encoding, &display)),
         };
         Ok(Source { display, file, encoding, len })
     }
@@ -95,8 +100,9 @@ impl Source {
     }
 }
 
-fn is_utf8(file: &mut File) -> Result<bool> {
-    let mut decoder = encoding_rs::UTF_8.new_decoder_with_bom_removal();
+/// Does the file decode without a single malformed byte?
+fn decodes(file: &mut File, encoding: &'static encoding_rs::Encoding) -> Result<bool> {
+    let mut decoder = encoding.new_decoder_with_bom_removal();
     let mut buf = vec![0u8; 1 << 16];
     let mut out = String::with_capacity(1 << 17);
     loop {
@@ -109,6 +115,18 @@ fn is_utf8(file: &mut File) -> Result<bool> {
         if n == 0 {
             return Ok(true);
         }
+    }
+}
+
+/// The located message for a file that does not decode (the rare path: reads it whole).
+fn decode_failure(file: &mut File, encoding: Encoding, display: &str) -> anyhow::Error {
+    let mut bytes = Vec::new();
+    if let Err(e) = file.rewind().and_then(|_| file.read_to_end(&mut bytes)) {
+        return anyhow::Error::new(e).context(format!("{display}: cannot read the file"));
+    }
+    match crate::records::decode(&bytes, encoding, display) {
+        Err(e) => e,
+        Ok(_) => anyhow::anyhow!("{display}: the file does not decode as {encoding:?}"),
     }
 }
 
@@ -210,22 +228,16 @@ fn for_each_chunk<R: Read + Send, T: Send>(
     display: &str,
     progress: &ProgressBar,
     base: u64,
-    work: impl Fn(&[(u64, csv::StringRecord)]) -> T + Sync,
-    mut sink: impl FnMut(&[(u64, csv::StringRecord)], T) -> Result<()>,
+    work: impl Fn(Vec<(u64, csv::StringRecord)>) -> T + Sync,
+    mut sink: impl FnMut(T) -> Result<()>,
 ) -> Result<()> {
     let mut current = read_chunk(reader, display)?;
-    let (mut tj, mut ts, mut tr, mut tw) = (std::time::Duration::ZERO, std::time::Duration::ZERO, std::sync::Mutex::new(std::time::Duration::ZERO), std::sync::Mutex::new(std::time::Duration::ZERO));
     while !current.is_empty() {
-        let t = std::time::Instant::now();
-        let (next, done) = rayon::join(|| { let t = std::time::Instant::now(); let r = read_chunk(reader, display); *tr.lock().unwrap() += t.elapsed(); r }, || { let t = std::time::Instant::now(); let r = work(&current); *tw.lock().unwrap() += t.elapsed(); r });
-        tj += t.elapsed();
-        let t = std::time::Instant::now();
-        sink(&current, done)?;
-        ts += t.elapsed();
+        let (next, done) = rayon::join(|| read_chunk(reader, display), || work(current));
+        sink(done)?;
         progress.set_position(base + reader.position().byte());
         current = next?;
     }
-    eprintln!("TIMING join {tj:?} (read {:?}, work {:?}) sink {ts:?}", tr.get_mut().unwrap(), tw.get_mut().unwrap());
     Ok(())
 }
 
@@ -246,7 +258,6 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     };
 
     // Pass 1: composites, ids.
-    let t0 = std::time::Instant::now();
     let hash = (req.format == Format::Json).then(|| Arc::new(Mutex::new(Sha256::new())));
     let mut reader = source.reader(hash.clone())?;
     let layout = read_layout(scheme, &mut reader, &source.display)?;
@@ -257,20 +268,20 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     let mut duplicates: HashMap<u64, u64> = HashMap::new(); // row index → line of the first row
     let mut cohorts = Cohorts::default();
     let mut rows = 0u64;
-    let pass1 = |chunk: &[(u64, csv::StringRecord)]| -> Vec<(String, Option<(GradeRef, Decimal)>)> {
+    let pass1 = |chunk: Vec<(u64, csv::StringRecord)>| -> Vec<(u64, String, Option<(GradeRef, Decimal)>)> {
         chunk
-            .par_iter()
+            .into_par_iter()
             .map(|(line, record)| {
-                let mut row = parse_row(scheme, &layout, *line, record.clone(), req.as_of);
+                let mut row = parse_row(scheme, &layout, line, record, req.as_of);
                 let composite = batch.figures(&mut row).and_then(|f| f.composite);
                 let id = std::mem::take(&mut row.id);
-                (id, row.grade.zip(composite))
+                (line, id, row.grade.zip(composite))
             })
             .collect()
     };
-    for_each_chunk(&mut reader, &source.display, &progress, 0, pass1, |chunk, composites| {
-        for ((line, _), (id, cohort)) in chunk.iter().zip(composites) {
-            let duplicate = if id.is_empty() { None } else { ids.insert(&id, *line) };
+    for_each_chunk(&mut reader, &source.display, &progress, 0, pass1, |composites| {
+        for (line, id, cohort) in composites {
+            let duplicate = if id.is_empty() { None } else { ids.insert(&id, line) };
             match duplicate {
                 Some(first) => {
                     duplicates.insert(rows, first);
@@ -286,7 +297,6 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
         Ok(())
     })?;
     cohorts.finish();
-    eprintln!("TIMING pass1 {:?}", t0.elapsed());
     let mut warnings: Vec<String> = unknown_score_ids(&long, &source.display, |id| ids.contains(id)).into_iter().collect();
     if rows == 0 {
         warnings.push(format!("{}: no employee rows below the header", source.display));
@@ -306,13 +316,13 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     let mut errors = 0usize;
     let mut buffer = Vec::with_capacity(1 << 20);
     let index = std::sync::atomic::AtomicU64::new(0);
-    let pass2 = |chunk: &[(u64, csv::StringRecord)]| -> Vec<ResultRecord> {
+    let pass2 = |chunk: Vec<(u64, csv::StringRecord)>| -> Vec<ResultRecord> {
         let first = index.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::SeqCst);
         chunk
-            .par_iter()
+            .into_par_iter()
             .enumerate()
             .map(|(i, (line, record))| {
-                let mut row = parse_row(scheme, &layout, *line, record.clone(), req.as_of);
+                let mut row = parse_row(scheme, &layout, line, record, req.as_of);
                 if let Some(first_line) = duplicates.get(&(first + i as u64)) {
                     row.errors.push(duplicate_error(&row.id, *first_line));
                 }
@@ -327,7 +337,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
             })
             .collect()
     };
-    for_each_chunk(&mut reader, &source.display, &progress, source.len, pass2, |_, records| {
+    for_each_chunk(&mut reader, &source.display, &progress, source.len, pass2, |records| {
         buffer.clear();
         for r in records {
             if r.status == Status::Error {
@@ -341,16 +351,10 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
         Ok(())
     })?;
     let summary = writer.end(out)?;
-    eprintln!("TIMING total {:?}", t0.elapsed());
     progress.finish_and_clear();
     let read = index.into_inner();
     if read != rows {
         bail!("{}: the file changed while it was being read (pass 1 saw {rows} rows, pass 2 {read})", source.display);
     }
     Ok(Done { summary, errors, rows: rows as usize, warnings })
-}
-
-/// For tests: the layout of a file, as `run` sees it.
-pub fn layout_of(scheme: &Scheme, text: &str) -> Result<Layout> {
-    read_layout(scheme, &mut csv_reader(text.as_bytes()), "<text>")
 }

@@ -3,7 +3,6 @@
 
 use rust_decimal::Decimal;
 use std::borrow::Cow;
-use std::str::FromStr;
 
 /// Longest cell text quoted in a message, in characters.
 pub const EXCERPT_CHARS: usize = 60;
@@ -17,18 +16,57 @@ pub fn excerpt(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// `12`, `3.5`, `95%` (= 95). No exponents, no thousands separators.
+/// The most significant digits a number may have: a Decimal holds 28 exactly,
+/// and `ladder` never rounds a value it reads.
+pub const MAX_DIGITS: usize = 28;
+
+/// `12`, `3.5`, `95%` (= 95), exactly. No exponents, no thousands separators,
+/// at most [`MAX_DIGITS`] significant digits.
 pub fn parse_number(text: &str) -> Option<Decimal> {
     let t = text.trim();
     let t = t.strip_suffix('%').map(str::trim_end).unwrap_or(t);
-    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
-    if digits.is_empty() || digits.starts_with('.') && digits.len() == 1 {
+    let (negative, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let mut mantissa: i128 = 0;
+    let mut scale: u32 = 0;
+    let (mut seen_digit, mut seen_point, mut significant) = (false, false, 0usize);
+    for b in digits.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                seen_digit = true;
+                if seen_point {
+                    scale += 1;
+                }
+                if mantissa != 0 || b != b'0' {
+                    significant += 1;
+                }
+                if significant > MAX_DIGITS || scale > MAX_DIGITS as u32 {
+                    return None;
+                }
+                mantissa = mantissa * 10 + i128::from(b - b'0');
+            }
+            b'.' if !seen_point => seen_point = true,
+            _ => return None,
+        }
+    }
+    if !seen_digit {
         return None;
     }
-    if !digits.bytes().all(|b| b.is_ascii_digit() || b == b'.') || digits.bytes().filter(|b| *b == b'.').count() > 1 {
-        return None;
+    Decimal::try_from_i128_with_scale(if negative { -mantissa } else { mantissa }, scale).ok()
+}
+
+/// Why a cell is not a number, for messages.
+pub fn not_a_number(text: &str) -> String {
+    let t = text.trim().trim_end_matches('%').trim_start_matches(['-', '+']);
+    let shaped = t.bytes().any(|b| b.is_ascii_digit()) && t.bytes().all(|b| b.is_ascii_digit() || b == b'.') && t.matches('.').count() <= 1;
+    if shaped {
+        format!("`{}` has more significant digits than the {MAX_DIGITS} that can be computed exactly", excerpt(text))
+    } else {
+        format!("`{}` is not a number", excerpt(text))
     }
-    Decimal::from_str(t).ok()
 }
 
 /// `true/false`, `yes/no`, `y/n`, `1/0`, `是/否`, any case.
@@ -43,15 +81,24 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
 
     #[test]
     fn numbers() {
         assert_eq!(parse_number("95%"), Some(Decimal::from(95)));
         assert_eq!(parse_number(" 3.50 "), Decimal::from_str("3.50").ok());
         assert_eq!(parse_number("-2"), Some(Decimal::from(-2)));
-        for bad in ["", "abc", "1e5", "1,000", "NaN", ".", "1.2.3", "%"] {
+        assert_eq!(parse_number("0.50"), Decimal::from_str("0.50").ok());
+        assert_eq!(parse_number(".5"), Decimal::from_str("0.5").ok());
+        assert_eq!(parse_number("5."), Some(Decimal::from(5)));
+        assert_eq!(parse_number("0000000000000000000000000000000001"), Some(Decimal::ONE));
+        for bad in ["", "abc", "1e5", "1,000", "NaN", ".", "1.2.3", "%", "-", "+.", "１"] {
             assert_eq!(parse_number(bad), None, "{bad}");
         }
+        // 29 significant digits would be rounded by a Decimal: refused instead.
+        assert_eq!(parse_number("85.0049999999999999999999999999"), None);
+        assert!(not_a_number("85.0049999999999999999999999999").contains("significant digits"));
+        assert_eq!(parse_number("85.00499999999999999999999999").map(|d| d.to_string()), Some("85.00499999999999999999999999".into()));
     }
 
     #[test]

@@ -164,3 +164,23 @@ fn every_row_evaluated_exits_0() {
     let out = run_with_stdin(&["evaluate", "--ladder", "customer-service", "--format", "csv", "--as-of", "2026-12-31", "-"], Some(&good));
     assert!(out.starts_with("exit: 0\n"), "{out}");
 }
+
+#[test]
+fn parallel_output_is_byte_identical_to_a_single_threaded_run() {
+    for format in ["csv", "ndjson", "json", "table"] {
+        let mut args = vec!["evaluate", "--format", format];
+        args.extend(TELECOM);
+        let run = |threads: &str| {
+            let out = Command::cargo_bin("ladder")
+                .unwrap()
+                .args(&args)
+                .env("NO_COLOR", "1")
+                .env("RAYON_NUM_THREADS", threads)
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .output()
+                .unwrap();
+            out.stdout
+        };
+        assert_eq!(run("1"), run("4"), "--format {format}");
+    }
+}
