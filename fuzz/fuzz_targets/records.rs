@@ -1,7 +1,8 @@
 //! Employee records on arbitrary text, against a small valid scheme: header
 //! mapping, row parsing, figures, rules, decisions and every report format
 //! must never panic or hang. A NUL byte splits the input into the employee
-//! file and a long-form `--scores` file.
+//! file and a long-form `--scores` file. The first two bytes, when the input
+//! starts with `@`, pick the as-of date from across chrono's whole range.
 #![no_main]
 
 use ladder::evaluate::evaluate;
@@ -23,13 +24,22 @@ fn input(name: &str, bytes: &[u8]) -> Input {
 }
 
 fuzz_target!(|data: &[u8]| {
+    let mut as_of = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+    let mut data = data;
+    if let [b'@', hi, lo, rest @ ..] = data {
+        // Spread 65 536 choices over every day chrono knows, ends included.
+        let (min, max) = (chrono::NaiveDate::MIN, chrono::NaiveDate::MAX);
+        let span = (max - min).num_days();
+        let k = i64::from(u16::from_be_bytes([*hi, *lo]));
+        as_of = min + chrono::Duration::days(span * k / i64::from(u16::MAX));
+        data = rest;
+    }
     let (employees, scores) = match data.iter().position(|b| *b == 0) {
         Some(i) => (&data[..i], Some(&data[i + 1..])),
         None => (data, None),
     };
     let employees = input("employees.csv", employees);
     let scores = scores.map(|s| input("scores.csv", s));
-    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
     if let Ok(evaluation) = evaluate(scheme(), &employees, scores.as_ref(), as_of) {
         let report = Report::new(&evaluation, |_| true);
         for format in [Format::Table, Format::Json, Format::Ndjson, Format::Csv] {
