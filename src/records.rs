@@ -323,6 +323,8 @@ pub struct Row {
     pub name: String,
     pub position_text: String,
     pub sequence_text: String,
+    /// The sequence, when the cell names one (even if the grade does not resolve).
+    pub sequence: Option<usize>,
     pub grade_text: String,
     pub position: Option<usize>,
     pub grade: Option<GradeRef>,
@@ -444,7 +446,7 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: csv::String
     let hire_date = date(Reserved::HireDate);
     let grade_date = date(Reserved::GradeDate);
     let birth_date = date(Reserved::BirthDate);
-    Row { line, cells, id, name, position_text, sequence_text, grade_text, position, grade, hire_date, grade_date, birth_date, errors }
+    Row { line, cells, id, name, position_text, sequence_text, sequence, grade_text, position, grade, hire_date, grade_date, birth_date, errors }
 }
 
 /// The header of a reserved field's column as the file spells it (`工号`

@@ -89,7 +89,7 @@ impl ResultRecord {
         ResultRecord {
             id: row.id.clone(),
             name: row.name.clone(),
-            sequence: row.grade.map(|g| scheme.sequences[g.sequence].id.clone()).unwrap_or_else(|| row.sequence_text.clone()),
+            sequence: row.sequence.map(|s| scheme.sequences[s].id.clone()).unwrap_or_else(|| row.sequence_text.clone()),
             grade: row.grade.map(grade_id).unwrap_or_else(|| row.grade_text.clone()),
             position: row.position.map(|p| scheme.positions[p].id.clone()).unwrap_or_else(|| row.position_text.clone()),
             kpi: fig(|f| f.kpi),
