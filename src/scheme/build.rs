@@ -2,7 +2,7 @@
 //! checks everything SPEC §2 lists, collecting every problem.
 
 use super::load::{Problem, SourceFile};
-use super::raw::{describe, number_of, RawBridge, RawPosition, RawSequence, Num};
+use super::raw::{describe, number_of, Num, RawBridge, RawPosition, RawSequence};
 use super::*;
 use crate::rule::{parse_rule, ColumnRegistry, Reserved, Rule, RuleContext, Subject};
 use rust_decimal::Decimal;
@@ -88,7 +88,8 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         Some(r) => {
             for (key, n) in [("quarters", r.value.quarters), ("halves", r.value.halves)] {
                 if n == 0 || n > 40 {
-                    problems.push(r.file.problem_at_value(&format!("review.{key}"), format!("`review.{key}` must be from 1 to 40, found {n}")));
+                    problems
+                        .push(r.file.problem_at_value(&format!("review.{key}"), format!("`review.{key}` must be from 1 to 40, found {n}")));
                 }
             }
             Review { quarters: r.value.quarters, halves: r.value.halves }
@@ -106,12 +107,18 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
                 "kpi" | "competency" => match range_of(value) {
                     Ok(range) if name == "kpi" => {
                         if range.min != Decimal::ZERO || range.max != HUNDRED {
-                            problems.push(s.file.problem_at(&path, format!("`scales.kpi` is always 0..100 (item scores are percentages), found {}..{}", range.min, range.max)));
+                            problems.push(s.file.problem_at(
+                                &path,
+                                format!("`scales.kpi` is always 0..100 (item scores are percentages), found {}..{}", range.min, range.max),
+                            ));
                         }
                     }
                     Ok(range) => {
                         if range.min >= range.max {
-                            problems.push(s.file.problem_at(&path, format!("`scales.competency` needs min < max, found {}..{}", range.min, range.max)));
+                            problems.push(
+                                s.file
+                                    .problem_at(&path, format!("`scales.competency` needs min < max, found {}..{}", range.min, range.max)),
+                            );
                         }
                         competency_scale = range;
                     }
@@ -122,17 +129,26 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
                         let mut texts = Vec::new();
                         for (i, level) in levels.iter().enumerate() {
                             match level.as_str() {
-                                Some(t) if texts.iter().any(|x: &String| x == t) => problems.push(s.file.problem_at_value(&format!("{path}[{i}]"), format!("`{t}` appears twice on the `{name}` scale"))),
+                                Some(t) if texts.iter().any(|x: &String| x == t) => problems.push(
+                                    s.file.problem_at_value(&format!("{path}[{i}]"), format!("`{t}` appears twice on the `{name}` scale")),
+                                ),
                                 Some(t) => texts.push(t.to_string()),
-                                None => problems.push(s.file.problem_at_value(&format!("{path}[{i}]"), format!("a scale level is text, found {}", describe(level)))),
+                                None => problems.push(s.file.problem_at_value(
+                                    &format!("{path}[{i}]"),
+                                    format!("a scale level is text, found {}", describe(level)),
+                                )),
                             }
                         }
                         if Reserved::from_name(name).is_some() || Computed_name(name) {
-                            problems.push(s.file.problem_at(&path, format!("`{name}` is a reserved or computed fact and cannot be an ordinal scale")));
+                            problems.push(
+                                s.file.problem_at(&path, format!("`{name}` is a reserved or computed fact and cannot be an ordinal scale")),
+                            );
                         }
                         ordinal_scales.push((name.clone(), texts));
                     }
-                    _ => problems.push(s.file.problem_at(&path, format!("an ordinal scale is a list of levels, lowest first; found {}", describe(value)))),
+                    _ => problems.push(
+                        s.file.problem_at(&path, format!("an ordinal scale is a list of levels, lowest first; found {}", describe(value))),
+                    ),
                 },
             }
         }
@@ -142,7 +158,15 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         Some(c) => {
             let sum = c.value.kpi.0 + c.value.competency.0;
             if sum != HUNDRED {
-                problems.push(c.file.problem_at("composite", format!("composite weights sum to {} (kpi {} + competency {}), expected 100", sum.normalize(), c.value.kpi.0, c.value.competency.0)));
+                problems.push(c.file.problem_at(
+                    "composite",
+                    format!(
+                        "composite weights sum to {} (kpi {} + competency {}), expected 100",
+                        sum.normalize(),
+                        c.value.kpi.0,
+                        c.value.competency.0
+                    ),
+                ));
             }
             check_weight(c.file, "composite.kpi", c.value.kpi, &mut problems);
             check_weight(c.file, "composite.competency", c.value.competency, &mut problems);
@@ -164,7 +188,13 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
                 }
                 if let Some(prev) = out.last() {
                     if band.min.0 >= prev.min {
-                        problems.push(b.file.problem_at(&format!("{path}.min"), format!("bands must be strictly descending: `{}` has min {} after `{}` with min {}", band.id, band.min.0, prev.id, prev.min)));
+                        problems.push(b.file.problem_at(
+                            &format!("{path}.min"),
+                            format!(
+                                "bands must be strictly descending: `{}` has min {} after `{}` with min {}",
+                                band.id, band.min.0, prev.id, prev.min
+                            ),
+                        ));
                     }
                 }
                 out.push(Band { id: band.id.clone(), title: band.title.clone().unwrap_or_else(|| band.id.clone()), min: band.min.0 });
@@ -234,9 +264,10 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
     }
 
     let find_grade = |id: &str| -> Option<GradeRef> {
-        sequences_out.iter().enumerate().find_map(|(s, seq)| {
-            seq.grades.iter().position(|g| g.id == id).map(|index| GradeRef { sequence: s, index })
-        })
+        sequences_out
+            .iter()
+            .enumerate()
+            .find_map(|(s, seq)| seq.grades.iter().position(|g| g.id == id).map(|index| GradeRef { sequence: s, index }))
     };
     let mut bridges_out = Vec::new();
     let mut seen_bridges: HashMap<(GradeRef, GradeRef), String> = HashMap::new();
@@ -246,7 +277,9 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         let to = find_grade(&b.to);
         for (key, id, found) in [("from", &b.from, from), ("to", &b.to, to)] {
             if found.is_none() {
-                problems.push(placed.file.problem_at_value(&format!("{}.{key}", placed.path), format!("bridge {key} `{id}`: no grade has that id")));
+                problems.push(
+                    placed.file.problem_at_value(&format!("{}.{key}", placed.path), format!("bridge {key} `{id}`: no grade has that id")),
+                );
             }
         }
         let requires = b.requires.as_ref().and_then(|v| rule(placed.file, &format!("{}.requires", placed.path), v, &mut problems));
@@ -255,7 +288,8 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
                 problems.push(placed.file.problem_at(&placed.path, format!("bridge `{}` → `{}` stays in one sequence; a bridge moves across sequences (the next grade of a sequence needs no bridge)", b.from, b.to)));
             }
             if let Some(first) = seen_bridges.get(&(from, to)) {
-                problems.push(placed.file.problem_at(&placed.path, format!("bridge `{}` → `{}` is already defined at {first}", b.from, b.to)));
+                problems
+                    .push(placed.file.problem_at(&placed.path, format!("bridge `{}` → `{}` is already defined at {first}", b.from, b.to)));
             }
             seen_bridges.insert((from, to), placed.file.render(&placed.path));
             bridges_out.push(Bridge { from, to, title: b.title.clone(), requires });
@@ -273,7 +307,9 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
     }
 
     let mut max_streak = 0;
-    let all_rules = requires.iter().chain(demotion.iter())
+    let all_rules = requires
+        .iter()
+        .chain(demotion.iter())
         .chain(sequences_out.iter().flat_map(|s| s.grades.iter().flat_map(|g| g.requires.iter().chain(g.demotion.iter()))))
         .chain(bridges_out.iter().flat_map(|b| b.requires.iter()));
     for r in all_rules {
@@ -351,7 +387,10 @@ fn build_positions(placed: &[Placed<RawPosition>], competency_scale: &Range, pro
             let scoring = k.scoring.as_ref().map(|s| Scoring { target: s.target.0, zero_at: s.zero_at.0 });
             if let Some(s) = &scoring {
                 if s.target == s.zero_at {
-                    problems.push(file.problem_at(&format!("{kpath}.scoring"), format!("`scoring` of `{}` has target = zero_at = {}: no score can be derived", k.id, s.target)));
+                    problems.push(file.problem_at(
+                        &format!("{kpath}.scoring"),
+                        format!("`scoring` of `{}` has target = zero_at = {}: no score can be derived", k.id, s.target),
+                    ));
                 }
             }
             kpis.push(KpiItem { id: k.id.clone(), title: k.title.clone().unwrap_or_else(|| k.id.clone()), weight: k.weight.0, scoring });
@@ -359,7 +398,10 @@ fn build_positions(placed: &[Placed<RawPosition>], competency_scale: &Range, pro
         if p.kpis.is_empty() {
             problems.push(file.problem_at(path, format!("position `{}` has no KPI items (`kpis`)", p.id)));
         } else if sum != HUNDRED {
-            problems.push(file.problem_at(&format!("{path}.kpis"), format!("KPI weights of position `{}` sum to {}, expected 100", p.id, sum.normalize())));
+            problems.push(file.problem_at(
+                &format!("{path}.kpis"),
+                format!("KPI weights of position `{}` sum to {}, expected 100", p.id, sum.normalize()),
+            ));
         }
         let mut groups = Vec::new();
         let mut group_sum = Decimal::ZERO;
@@ -381,7 +423,10 @@ fn build_positions(placed: &[Placed<RawPosition>], competency_scale: &Range, pro
         if p.competencies.0.is_empty() {
             problems.push(file.problem_at(path, format!("position `{}` has no competency groups (`competencies`)", p.id)));
         } else if group_sum != HUNDRED {
-            problems.push(file.problem_at(&format!("{path}.competencies"), format!("competency group weights of position `{}` sum to {}, expected 100", p.id, group_sum.normalize())));
+            problems.push(file.problem_at(
+                &format!("{path}.competencies"),
+                format!("competency group weights of position `{}` sum to {}, expected 100", p.id, group_sum.normalize()),
+            ));
         }
         out.push(Position { id: p.id.clone(), title: p.title.clone().unwrap_or_else(|| p.id.clone()), kpis, groups });
     }

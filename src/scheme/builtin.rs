@@ -10,10 +10,7 @@ pub const DEFAULT: &str = "telecom-after-sales";
 
 /// The names of the built-in schemes, sorted.
 pub fn names() -> Vec<&'static str> {
-    let mut names: Vec<&str> = LADDERS
-        .dirs()
-        .filter_map(|d| d.path().file_name().and_then(|n| n.to_str()))
-        .collect();
+    let mut names: Vec<&str> = LADDERS.dirs().filter_map(|d| d.path().file_name().and_then(|n| n.to_str())).collect();
     names.sort_unstable();
     names
 }

@@ -158,9 +158,7 @@ pub struct Num(pub Decimal);
 impl<'de> Deserialize<'de> for Num {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Num, D::Error> {
         let value = Value::deserialize(deserializer)?;
-        number_of(&value)
-            .map(Num)
-            .ok_or_else(|| serde::de::Error::custom(format!("expected a number, found {}", describe(&value))))
+        number_of(&value).map(Num).ok_or_else(|| serde::de::Error::custom(format!("expected a number, found {}", describe(&value))))
     }
 }
 
