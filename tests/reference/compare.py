@@ -10,6 +10,9 @@ Generates N cases with gen_cases.py (seeds S, S+1, ...), runs
 and the reference on each, and compares every row: id, status, position,
 sequence, grade, recommended_grade, next_grade, eligible_on, alternatives,
 every figure (exactly, as decimals) and whether unmet/errors are empty.
+When the case has DIR/scores.csv it is passed with --scores to both; when it
+has DIR/scheme.d/ (the scheme split over several files) the binary is also
+run with --ladder DIR/scheme.d and must give the same results.
 Differences are printed with the case directory, which is kept; exit 1 if
 any. Exit code 3 of the binary (some rows are errors) is normal; any other
 non-zero exit (1: scheme or input rejected) is a difference.
@@ -21,8 +24,8 @@ still show a difference on the same id, and writes it to DIR/min/.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
-import datetime as dt
 import json
 import os
 import shutil
@@ -39,13 +42,21 @@ import ladder_ref  # noqa: E402
 
 FIGURES = ("kpi", "kpi_quarters", "competency", "competency_halves", "competency_pct",
            "composite", "rank_pct")
-EXACT = ("id", "status", "position", "sequence", "grade", "band", "recommended_grade",
+EXACT = ("id", "name", "status", "position", "sequence", "grade", "band", "recommended_grade",
          "next_grade", "eligible_on", "alternatives")
 
 
-def run_rust(binary, case, as_of, employees=None):
-    cmd = [binary, "evaluate", "--ladder", os.path.join(case, "scheme.yaml"), "--as-of", as_of,
-           "--format", "ndjson", employees or os.path.join(case, "employees.csv")]
+def scores_file(case):
+    path = os.path.join(case, "scores.csv")
+    return path if os.path.exists(path) else None
+
+
+def run_rust(binary, case, as_of, ladder=None):
+    cmd = [binary, "evaluate", "--ladder", ladder or os.path.join(case, "scheme.yaml"),
+           "--as-of", as_of, "--format", "ndjson"]
+    if scores_file(case):
+        cmd += ["--scores", scores_file(case)]
+    cmd.append(os.path.join(case, "employees.csv"))
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     if p.returncode not in (0, 3):
         return None, f"exit {p.returncode}: {' '.join(cmd)}\n{p.stderr.strip()}"
@@ -57,9 +68,10 @@ def run_rust(binary, case, as_of, employees=None):
     return rows, None
 
 
-def run_ref(case, as_of, employees=None):
-    results = ladder_ref.run(os.path.join(case, "scheme.yaml"), ladder_ref.parse_date(as_of),
-                             employees or os.path.join(case, "employees.csv"))
+def run_ref(case, as_of):
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stderr(quiet):  # unknown-id warnings
+        results = ladder_ref.run(os.path.join(case, "scheme.yaml"), ladder_ref.parse_date(as_of),
+                                 os.path.join(case, "employees.csv"), scores_file(case))
     return [json.loads(ladder_ref.to_json_line(r), parse_float=Decimal, parse_int=Decimal)
             for r in results]
 
@@ -96,11 +108,19 @@ def show(v):
     return json.dumps(v, ensure_ascii=False, default=str)
 
 
-def compare_case(binary, case, as_of, employees=None):
-    rust, problem = run_rust(binary, case, as_of, employees)
+def compare_case(binary, case, as_of):
+    rust, problem = run_rust(binary, case, as_of)
     if problem:
         return None, problem
-    return diff_rows(rust, run_ref(case, as_of, employees)), None
+    diffs = diff_rows(rust, run_ref(case, as_of))
+    scheme_dir = os.path.join(case, "scheme.d")
+    if os.path.isdir(scheme_dir):  # the same scheme split over a directory: same results
+        split, problem = run_rust(binary, case, as_of, ladder=scheme_dir)
+        if problem:
+            return None, "with --ladder scheme.d: " + problem
+        diffs += [(n, rid, f"{f} [scheme.d vs scheme.yaml]", a, b)
+                  for n, rid, f, a, b in diff_rows(split, rust)]
+    return diffs, None
 
 
 def shrink(binary, case, as_of, row_id):
@@ -111,8 +131,9 @@ def shrink(binary, case, as_of, row_id):
     header, body = rows[0], rows[1:]
     min_dir = os.path.join(case, "min")
     os.makedirs(min_dir, exist_ok=True)
-    shutil.copy(os.path.join(case, "scheme.yaml"), min_dir)
-    shutil.copy(os.path.join(case, "as_of.txt"), min_dir)
+    for name in ("scheme.yaml", "as_of.txt", "scores.csv"):
+        if os.path.exists(os.path.join(case, name)):
+            shutil.copy(os.path.join(case, name), min_dir)
     trial = os.path.join(min_dir, "employees.csv")
 
     def still_differs(subset):
@@ -127,7 +148,7 @@ def shrink(binary, case, as_of, row_id):
         i, changed = 0, False
         while i < len(keep):
             cand = keep[:i] + keep[i + chunk:]
-            if any(r and r[0].strip() == row_id for r in cand) and still_differs(cand):
+            if any(row_id in (c.strip() for c in r) for r in cand) and still_differs(cand):
                 keep, changed = cand, True
             else:
                 i += chunk
@@ -152,6 +173,10 @@ def main():
         print(f"compare: {binary} is not an executable", file=sys.stderr)
         return 2
     root = a.out or tempfile.mkdtemp(prefix="ladder-compare-")
+    os.makedirs(root, exist_ok=True)
+    snapshot = os.path.join(root, "ladder-under-test")  # immune to a rebuild during the run
+    shutil.copy2(binary, snapshot)
+    binary = snapshot
     total_rows, printed, bad_cases = 0, 0, []
     for seed in range(a.seed, a.seed + a.cases):
         case = os.path.join(root, f"case-{seed}")

@@ -20,7 +20,7 @@ import json
 import os
 import random
 import re
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 KPI_POOL = [  # id, title, possible scoring (target, zero_at) or None
@@ -47,7 +47,7 @@ CERT = ["无", "初级", "中级", "高级"]
 REGIONS = ["北京", "上海", "广州"]
 FACT_COLUMNS = ["exam_passed", "major_incident", "customer_commendations", "onsite_services",
                 "attendance_rate", "leave_days", "education", "cert_level", "region",
-                "transfer_date", "cert_date"]
+                "transfer_date", "cert_date", "shift"]
 BOOL_CELLS = ["true", "false", "yes", "no", "Y", "N", "1", "0", "是", "否", "TRUE", "No"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
@@ -62,8 +62,9 @@ def dec(x) -> str:
     x = Fraction(x)
     if x.denominator == 1:
         return str(x.numerator)
-    d = Decimal(x.numerator) / Decimal(x.denominator)
-    s = format(d, "f")
+    with localcontext() as ctx:
+        ctx.prec = 200
+        s = format(Decimal(x.numerator) / Decimal(x.denominator), "f")
     return s.rstrip("0").rstrip(".") if "." in s else s
 
 
@@ -162,6 +163,7 @@ def block(v, indent=0) -> list:
 class Gen:
     def __init__(self, seed):
         self.rng = random.Random(seed)
+        self.xrng = random.Random(f"extra-{seed}")  # long form and directory split only
         self.seed = seed
 
     # ---- numbers
@@ -206,6 +208,12 @@ class Gen:
         self.kpi_thresholds = [Fraction(x) for x in ("60", "70", "75", "80", "82.5", "85", "85.5", "88", "90")]
         self.scoring_on = {k[0] for k in KPI_POOL if k[2] and r.random() < 0.6}
         self.use_columns = r.random() < 0.25
+        self.colmap = {}
+        if self.use_columns:
+            self.colmap = {"id": "工号", "name": "姓名"}
+            if r.random() < 0.5:
+                self.colmap.update(position="岗位", sequence="序列", grade="职级", hire_date="入职日期",
+                                   grade_date="任职日期", birth_date="出生日期")
         self.positions = []
         for pid, title in r.sample(POSITIONS, r.randint(1, 3)):
             items = r.sample(KPI_POOL, r.randint(2, 6))
@@ -241,10 +249,12 @@ class Gen:
             self.sequences.append({"id": sid, "title": stitle, "grades": grades})
         all_grades = [(s["id"], g["id"]) for s in self.sequences for g in s["grades"]]
         self.bridges = []
+        pairs = [(ga, gb) for sa, ga in all_grades for sb, gb in all_grades if sa != sb]
         for _ in range(r.choice([0, 1, 1, 2, 2, 3])):
-            (sa, ga), (sb, gb) = r.sample(all_grades, 2)
-            while sa == sb:
-                (sa, ga), (sb, gb) = r.sample(all_grades, 2)
+            used = {(b["from"], b["to"]) for b in self.bridges}
+            froms = [b["from"] for b in self.bridges]
+            choices = [p for p in pairs if p not in used and (p[0] in froms or r.random() < 0.7)]
+            ga, gb = r.choice(choices or [p for p in pairs if p not in used])
             b = {"from": ga, "to": gb}
             if r.random() < 0.9:
                 b["requires"] = self.rule(1) if r.random() < 0.5 else r.choice(
@@ -264,7 +274,7 @@ class Gen:
         doc["composite"] = {"kpi": Fraction(wk), "competency": 100 - Fraction(wk)}
         doc["bands"] = self.bands
         if self.use_columns:
-            doc["columns"] = {"id": "工号", "name": "姓名"}
+            doc["columns"] = self.colmap
         if r.random() < 0.6:
             doc["requires"] = r.choice([[self.leaf("kpi")], self.leaf("bool_incident_false"),
                                         [self.leaf("kpi_quarters")], self.rule(1)])
@@ -322,7 +332,7 @@ class Gen:
               "kpi_min", "kpi_quarters", "competency", "competency_pct", "composite", "band",
               "rank", "kpi_item", "comp_group", "streak", "education", "cert", "bool_exam",
               "bool_incident_false", "number", "number2", "percent", "date", "date2", "text",
-              "kpi_below", "streak_below"]
+              "kpi_below", "streak_below", "text2", "number_is", "far"]
 
     def leaf(self, kind=None):
         r = self.rng
@@ -388,12 +398,25 @@ class Gen:
         if kind == "percent":
             return r.choice([{"fact": "attendance_rate", "min": r.choice([95, Fraction("97.5")])},
                              {"fact": "leave_days", op("max", "below"): r.choice([5, Fraction("10.5")])}])
+        if kind == "date" and "hire_date" in self.colmap:
+            kind = "date2"  # which name a renamed reserved column has as a fact is not settled
         if kind == "date":
             return {"fact": "hire_date", op("max", "below"): self.date_between(
                 add_months(self.as_of, -120), add_months(self.as_of, -12))}
         if kind == "date2":
             return {"fact": "cert_date", op("min", "above", "max"): self.date_between(
                 add_months(self.as_of, -60), self.as_of)}
+        if kind == "text2":  # text equality is exact: Night is not night
+            return {"fact": "shift", "is": "night"}
+        if kind == "number_is":
+            return r.choice([{"fact": "customer_commendations", "is": r.choice([0, 1, 2])},
+                             {"fact": "kpi_quarters", "is": self.quarters},
+                             {"fact": "competency_halves", op("is", "min"): self.halves},
+                             {"fact": "cert_date", "is": self.date_between(add_months(self.as_of, -72), self.as_of)}])
+        if kind == "far":  # thresholds near the 20-year horizon of eligible_on
+            return r.choice([{"fact": "months_in_company", "min": r.choice([120, 239, 240])},
+                             {"fact": "age", "min": r.choice([55, 60])},
+                             {"months_since": "transfer_date", "min": r.choice([200, 240])}])
         if kind == "text":
             return {"fact": "region", "is": r.choice(REGIONS)}
         raise ValueError(kind)
@@ -409,26 +432,64 @@ class Gen:
         self.q_periods = sorted(read_q + ([cur_q] if cur_q and r.random() < 0.7 else []))
         self.h_periods = sorted(read_h + ([cur_h] if cur_h and r.random() < 0.7 else []))
         comp_items = sorted({i for p in self.positions for g in p["competencies"].values() for i in g["items"]})
-        head_id, head_name = ("工号", "姓名") if self.use_columns else ("id", "name")
-        header = [head_id, head_name, "position", "sequence", "grade", "hire_date", "grade_date"]
+        keys = ["id", "name", "position", "sequence", "grade", "hire_date", "grade_date"]
         has_birth = r.random() < 0.85 or '"age"' in rules
         if has_birth:
-            header.append("birth_date")
+            keys.append("birth_date")
         facts = FACT_COLUMNS[:]
         r.shuffle(facts)
-        header += facts
+        keys += facts
+        if r.random() < 0.3:
+            r.shuffle(keys)  # reserved columns anywhere
         score_cols = [(q, i) for q in self.q_periods for i in self.kpi_items] + \
                      [(h, i) for h in self.h_periods for i in comp_items]
-        header += [f"{p}.{i}" for p, i in score_cols]
+        keys += [f"{p}.{i}" for p, i in score_cols]
+        header = [self.colmap.get(k, k) for k in keys]
+        if r.random() < 0.05:
+            header = [f" {h} " if r.random() < 0.3 else h for h in header]  # header cells are trimmed too
         n = r.randint(20, 200)
-        rows, ids = [], []
+        dicts, ids = [], []
         for k in range(n):
-            row = self.employee(k, ids, has_birth)
-            rows.append([row.get(h, "") for h in
-                         ["id", "name", "position", "sequence", "grade", "hire_date", "grade_date"]
-                         + (["birth_date"] if has_birth else []) + facts
-                         + [f"{p}.{i}" for p, i in score_cols]])
-        return header, rows
+            dicts.append(self.employee(k, ids, has_birth))
+        long_form = self.long_form(dicts, [f"{p}.{i}" for p, i in score_cols])
+        rows = [[row.get(k, "") for k in keys] for row in dicts]
+        for row in rows:
+            if r.random() < 0.03:  # a ragged row: trailing empty cells left out
+                while row and row[-1] == "":
+                    row.pop()
+        return header, rows, long_form
+
+    def long_form(self, dicts, score_keys):
+        """Sometimes move score cells to a long-form `--scores` file (id,period,item,value)."""
+        x = self.xrng
+        if x.random() > 0.3:
+            return None
+        lines, first = [], {}
+        for row in dicts:
+            first.setdefault(row["id"].strip(), row)
+        for row in dicts:
+            eid = row["id"].strip()
+            if not eid or first[eid] is not row:
+                continue
+            for k in score_keys:
+                v = row.get(k, "")
+                if v.strip() == "" or x.random() > 0.3:
+                    continue
+                period, item = k.split(".", 1)
+                y = x.random()
+                if y < 0.6:  # moved
+                    del row[k]
+                    lines.append([eid, period, item, v])
+                elif y < 0.9:  # given twice, the same number written differently
+                    lines.append([eid, period, item, v.strip() + ("" if "." in v or "%" in v else ".0")])
+                elif y < 0.93:  # given twice, different: an error for the employee
+                    lines.append([eid, period, item, "42.5" if v.strip() != "42.5" else "43"])
+                else:
+                    lines.append([eid, period, item, v])
+        if x.random() < 0.5:
+            lines.append(["NOBODY", score_keys[0].split(".")[0], score_keys[0].split(".", 1)[1], "80"])
+        x.shuffle(lines)
+        return [["id", "period", "item", "value"]] + lines
 
     def fmt_date(self, d):
         x = self.rng.random()
@@ -447,6 +508,8 @@ class Gen:
         ids.append(eid)
         row["id"] = eid
         row["name"] = "" if r.random() < 0.1 else r.choice(SURNAMES) + r.choice(GIVEN) + r.choice(["", r.choice(GIVEN)])
+        if r.random() < 0.03:
+            row["name"] = r.choice(['王, 伟', '"小李" 李', 'Li, "Lee"'])  # quoted CSV cells
         pos = r.choice(self.positions)
         seq = r.choice(self.sequences)
         gi = r.randrange(len(seq["grades"]))
@@ -469,6 +532,10 @@ class Gen:
                 if t.get("fact") == "age":
                     months *= 12
                 base = add_months(as_of, -months) + dt.timedelta(days=r.randint(1, 45))
+                if r.random() < 0.25 and months >= 200:  # eligible right at the 20-year horizon
+                    base = add_months(as_of, 240 - months) + dt.timedelta(days=r.choice([-1, 0, 1]))
+                    if t.get("fact") in ("months_in_grade", "months_in_company", "age"):
+                        base = min(base, as_of)
                 if t.get("fact") == "months_in_grade":
                     gdate, hire = base, min(hire, base)
                 elif t.get("fact") == "months_in_company":
@@ -505,6 +572,7 @@ class Gen:
             "region": "" if blank() else r.choice(REGIONS),
             "transfer_date": "" if blank() else ("2023-02-30" if blank(0.03) else self.fmt_date(transfer)),
             "cert_date": "" if blank() else self.fmt_date(self.date_between(add_months(self.as_of, -72), self.as_of)),
+            "shift": "" if blank() else r.choice(["day", "night", "night", "Night", "NIGHT", "day"]),
         }
         return cells
 
@@ -525,7 +593,12 @@ class Gen:
                 score = Fraction(r.randint(5000, 10000), 100)
         if "scoring" not in item:
             text = dec(score)
-            return text + "%" if r.random() < 0.03 else text
+            x = r.random()
+            if x < 0.03:
+                return text + "%"
+            if x < 0.06:
+                return text + (".00" if "." not in text else "0")
+            return text
         t, z = item["scoring"]["target"], item["scoring"]["zero_at"]
         if flat is None and r.random() < 0.25:  # beyond the target or past zero: clamped
             raw = r.choice([t + (t - z) * Fraction(r.randint(1, 20), 100), z - (t - z) * Fraction(r.randint(1, 20), 100)])
@@ -537,6 +610,10 @@ class Gen:
         r = self.rng
         profile = r.random()
         flat = r.choice(self.kpi_thresholds) if profile < 0.2 else None
+        if flat is not None and r.random() < 0.01:
+            # more digits than a 28-digit decimal holds, just under a rounding boundary:
+            # exactly, the quarter rounds to flat - 0.01; rounded on input it would be flat
+            flat = flat - Fraction(5, 1000) - Fraction(1, 10 ** 30)
         flat_rating = r.choice(self.comp_thresholds) if profile < 0.3 else None
         for q in self.q_periods:
             if r.random() < 0.15:
@@ -622,20 +699,50 @@ def walk(rule):
             yield rule
 
 
+def split_scheme(doc, out, x):
+    """The same scheme as a directory of files (merged in file-name order)."""
+    os.makedirs(out, exist_ok=True)
+    lists = ("positions", "sequences", "bridges")
+    files = {"00-base.yaml": {k: v for k, v in doc.items() if k not in lists}}
+    pos = doc["positions"]
+    cut = x.randint(0, len(pos))
+    files["10-positions.yaml"] = {"positions": pos[:cut]}
+    files["15-positions.yml"] = {"positions": pos[cut:]}
+    bridges = doc.get("bridges") or []
+    cut = x.randint(0, len(bridges))
+    files["20-technical.yaml"] = {"sequences": doc["sequences"][:1], "bridges": bridges[:cut]}
+    files["30-management.yaml"] = {"sequences": doc["sequences"][1:]}
+    files["40-bridges.yaml"] = {"bridges": bridges[cut:]}
+    for name, part in files.items():
+        part = {k: v for k, v in part.items() if v}
+        with open(os.path.join(out, name), "w", encoding="utf-8") as fh:
+            fh.write("\n".join(block(part)) + "\n" if part else "{}\n")
+    with open(os.path.join(out, "README.txt"), "w") as fh:
+        fh.write("not a scheme file: ignored\n")
+
+
 def generate(seed, out):
     g = Gen(seed)
     doc = g.scheme()
-    header, rows = g.employees()
+    header, rows, long_form = g.employees()
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "scheme.yaml"), "w", encoding="utf-8") as fh:
         fh.write(f"# generated by tests/reference/gen_cases.py --seed {seed}\n")
         fh.write("\n".join(block(doc)) + "\n")
+    if g.xrng.random() < 0.3:
+        split_scheme(doc, os.path.join(out, "scheme.d"), g.xrng)
+    if long_form:
+        with open(os.path.join(out, "scores.csv"), "w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(long_form)
     bom = g.rng.random() < 0.3
+    crlf = g.rng.random() < 0.3
     with open(os.path.join(out, "employees.csv"), "w", encoding="utf-8-sig" if bom else "utf-8",
               newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
+        w = csv.writer(fh, lineterminator="\r\n" if crlf else "\n")
         w.writerow(header)
         w.writerows(rows)
+        if g.rng.random() < 0.1:
+            fh.write("\r\n" if crlf else "\n")  # a trailing blank line
     with open(os.path.join(out, "as_of.txt"), "w") as fh:
         fh.write(g.as_of.isoformat() + "\n")
     return g.as_of.isoformat()

@@ -28,7 +28,7 @@ import math
 import os
 import re
 import sys
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 
 import yaml
@@ -47,10 +47,10 @@ RESULT_FIELDS = ("id", "name", "sequence", "grade", "position", "kpi", "kpi_quar
                  "unmet", "alternatives", "errors")
 BOOL_WORDS = {"true": True, "false": False, "yes": True, "no": False, "y": True, "n": False,
               "1": True, "0": False, "是": True, "否": False}
-SCORE_HEADER = re.compile(r"^(\d{4})([QH])(\d+)\.(.+)$")
-PERIOD = re.compile(r"^(\d{4})([QH])(\d+)$")
-DATE_TEXT = re.compile(r"^(\d{4})([-/])(\d{1,2})\2(\d{1,2})$")
-NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+SCORE_HEADER = re.compile(r"^(\d{4})([QH])(\d+)\.(.+)$", re.ASCII)
+PERIOD = re.compile(r"^(\d{4})([QH])(\d+)$", re.ASCII)
+DATE_TEXT = re.compile(r"^(\d{4})([-/])(\d{1,2})\2(\d{1,2})$", re.ASCII)  # ASCII digits only
+NUMBER_TEXT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$", re.ASCII)
 ELIGIBLE_HORIZON_MONTHS = 240
 
 
@@ -85,8 +85,9 @@ def fmt_number(x) -> str:
     x = Fraction(x)
     if x.denominator == 1:
         return str(x.numerator)
-    d = Decimal(x.numerator) / Decimal(x.denominator)
-    s = format(d, "f")
+    with localcontext() as ctx:
+        ctx.prec = 200
+        s = format(Decimal(x.numerator) / Decimal(x.denominator), "f")
     if "." in s:
         s = s.rstrip("0").rstrip(".")
     return s
@@ -313,8 +314,7 @@ def _read_csv(path):
     if not rows:
         raise UnusableInput(f"{path}: empty file")
     header = [h.strip() for h in rows[0]]
-    body = [[c.strip() for c in r] + [""] * (len(header) - len(r)) for r in rows[1:]]
-    return header, body
+    return header, [[c.strip() for c in r] for r in rows[1:]]
 
 
 def _check_score_column(scheme, period_kind, num, item, label):
@@ -343,7 +343,10 @@ def read_employees(path, scheme):
         raise UnusableInput(f"{path}: missing column(s) {', '.join(missing)}")
     emps = []
     for row in body:
-        e = {"cells": {}, "facts": {}, "scores": {}, "errors": []}
+        e = {"cells": {}, "facts": {}, "scores": {}, "errors": [], "conflicts": []}
+        if len(row) != len(header):  # a short or long row is misaligned: not evaluated
+            e["errors"].append(f"the row has {len(row)} cells, the header has {len(header)}")
+            row = row + [""] * (len(header) - len(row))
         for (kind, key), cell in zip(layout, row):
             if kind == "field":
                 e["cells"][key] = cell
@@ -367,6 +370,7 @@ def merge_long_scores(path, scheme, emps):
         first.setdefault(e["cells"].get("id", ""), e)
     seen = {}
     for row in body:
+        row = row + [""] * (len(header) - len(row))
         eid, period, item, value = (row[idx[c]] for c in ("id", "period", "item", "value"))
         m = PERIOD.match(period)
         if not m:
@@ -378,12 +382,13 @@ def merge_long_scores(path, scheme, emps):
             print(f"warning: {path}: score for unknown employee {eid!r} ignored", file=sys.stderr)
             continue
         e, key = first[eid], (period, item)
+        # a conflict only matters where the score is read (see score_periods)
         if key in seen.get(eid, {}) and not _same_value(seen[eid][key], value):
-            e["errors"].append(f"{period}.{item}: given twice in {path} ({seen[eid][key]} and {value})")
+            e["conflicts"].append((key, f"{period}.{item}: given twice in {path} ({seen[eid][key]} and {value})"))
         seen.setdefault(eid, {})[key] = value
         old = e["scores"].get(key)
         if old is not None and not _same_value(old, value):
-            e["errors"].append(f"{period}.{item}: {old} in the records but {value} in {path}")
+            e["conflicts"].append((key, f"{period}.{item}: {old} in the records but {value} in {path}"))
         elif old is None:
             e["scores"][key] = value
 
@@ -493,12 +498,15 @@ def score_periods(e, scheme, read_quarters, halves):
         return v
 
     kpi_ids = [k[0] for k in pos["kpis"]]
+    comp_ids = [i for g in pos["groups"] for i in g[2]]
+    read_periods = set(read_quarters) | set(halves)
+    own = set(kpi_ids) | set(comp_ids)
+    err.extend(msg for (period, item), msg in e["conflicts"] if period in read_periods and item in own)
     for q in read_quarters:
         vals = read(q, kpi_ids, kpi_check)
         if vals is not None:
             e["qitems"][q] = vals
             e["qscore"][q] = round2(sum(w * vals[i] for i, w, _ in pos["kpis"]) / 100)
-    comp_ids = [i for g in pos["groups"] for i in g[2]]
     for h in halves:
         vals = read(h, comp_ids, comp_check)
         if vals is not None:
@@ -801,7 +809,7 @@ def evaluate_records(scheme, as_of, emps):
     results = []
     for e in emps:
         c = e["cells"]
-        res = {"id": c.get("id", ""), "name": c.get("name") or None,
+        res = {"id": c.get("id", ""), "name": c.get("name", ""),
                "sequence": e["sequence"]["id"] if e["sequence"] else c.get("sequence", ""),
                "grade": e["grade"]["id"] if e["grade"] else c.get("grade", ""),
                "position": e["position"]["id"] if e["position"] else c.get("position", ""),
