@@ -209,6 +209,9 @@ fn run_evaluate(args: EvaluateArgs) -> Result<u8> {
         for w in &done.warnings {
             eprintln!("warning: {w}");
         }
+        for note in &done.error_notes {
+            eprintln!("row error: {note}");
+        }
     }
     Ok(if done.errors > 0 { exit::ROW_ERRORS } else { exit::OK })
 }

@@ -6,7 +6,7 @@ use crate::figures::Figures;
 use crate::records::{Layout, Row};
 use crate::rule::{Check, Computed, FactRef, Op, Reserved, Rule, Subject, Test, TestValue};
 use crate::scheme::Scheme;
-use crate::value::{parse_bool, parse_number};
+use crate::value::{excerpt, parse_bool, parse_number};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
@@ -46,9 +46,9 @@ impl Found {
             Found::Number(n) => format!("found {}", crate::exact::format_figure(*n)),
             Found::Bool(b) => format!("found {b}"),
             Found::Date(d) => format!("found {d}"),
-            Found::Level(_, t) | Found::Text(t) => format!("found {t}"),
+            Found::Level(_, t) | Found::Text(t) => format!("found {}", excerpt(t)),
             Found::Band(i) => format!("found {}", scheme.bands.get(*i).map_or("?", |b| b.id.as_str())),
-            Found::Unreadable(t, kind) => format!("found `{t}`, not {kind}"),
+            Found::Unreadable(t, kind) => format!("found `{}`, not {kind}", excerpt(t)),
             Found::Quarters(qs) => {
                 let parts: Vec<String> =
                     qs.iter().map(|(p, s)| format!("{p} {}", s.map_or("no score".to_string(), crate::exact::format_figure))).collect();

@@ -12,6 +12,7 @@ use crate::figures::{Periods, ScoreColumns};
 use crate::records::{csv_reader, parse_row, Encoding, Input, LongScores};
 use crate::report::{Format, Meta, ResultRecord, Summary, Writer};
 use crate::scheme::{GradeRef, Scheme};
+use crate::value::excerpt;
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use hashbrown::HashTable;
@@ -27,6 +28,9 @@ use std::sync::{Arc, Mutex};
 
 /// Records per chunk: large enough to share out, small enough to stay lean.
 const CHUNK: usize = 4096;
+
+/// Rows in error noted on stderr by file and line; the results list them all.
+const MAX_ERROR_NOTES: usize = 20;
 
 pub struct Request<'a> {
     pub scheme: &'a Scheme,
@@ -46,6 +50,8 @@ pub struct Done {
     pub summary: Summary,
     /// Rows in `error` (counted whether printed or not).
     pub errors: usize,
+    /// `FILE:LINE: ID: problems` for the first rows in error, for stderr.
+    pub error_notes: Vec<String>,
     pub rows: usize,
     pub warnings: Vec<String>,
 }
@@ -94,7 +100,9 @@ impl Source {
         let raw = Hashing { inner: BufReader::with_capacity(1 << 16, file), hash };
         let decoded: Box<dyn Read + Send> = match self.encoding {
             Encoding::Gbk => Box::new(encoding_rs_io::DecodeReaderBytesBuilder::new().encoding(Some(encoding_rs::GB18030)).build(raw)),
-            _ => Box::new(encoding_rs_io::DecodeReaderBytesBuilder::new().bom_sniffing(true).strip_bom(true).utf8_passthru(true).build(raw)),
+            _ => {
+                Box::new(encoding_rs_io::DecodeReaderBytesBuilder::new().bom_sniffing(true).strip_bom(true).utf8_passthru(true).build(raw))
+            }
         };
         Ok(csv_reader(decoded))
     }
@@ -305,7 +313,10 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     drop(reader);
 
     // Pass 2: decide and write, in order.
-    let mut inputs = vec![(source.display.clone(), hash.map(|h| format!("{:x}", h.lock().expect("hashing done").clone().finalize())).unwrap_or_default())];
+    let mut inputs = vec![(
+        source.display.clone(),
+        hash.map(|h| format!("{:x}", h.lock().expect("hashing done").clone().finalize())).unwrap_or_default(),
+    )];
     if let Some(s) = req.scores {
         inputs.push((s.display.clone(), s.sha256.clone()));
     }
@@ -314,9 +325,10 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     let mut reader = source.reader(None)?;
     let _ = read_layout(scheme, &mut reader, &source.display)?;
     let mut errors = 0usize;
+    let mut error_notes = Vec::new();
     let mut buffer = Vec::with_capacity(1 << 20);
     let index = std::sync::atomic::AtomicU64::new(0);
-    let pass2 = |chunk: Vec<(u64, csv::StringRecord)>| -> Vec<ResultRecord> {
+    let pass2 = |chunk: Vec<(u64, csv::StringRecord)>| -> Vec<(u64, ResultRecord)> {
         let first = index.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::SeqCst);
         chunk
             .into_par_iter()
@@ -333,15 +345,18 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
                 };
                 let decision = batch.decide(&row, figures.as_ref(), rank);
                 let outcome = crate::evaluate::Outcome { row, figures, rank_pct: rank, decision };
-                ResultRecord::new(scheme, &outcome)
+                (line, ResultRecord::new(scheme, &outcome))
             })
             .collect()
     };
     for_each_chunk(&mut reader, &source.display, &progress, source.len, pass2, |records| {
         buffer.clear();
-        for r in records {
+        for (line, r) in records {
             if r.status == Status::Error {
                 errors += 1;
+                if error_notes.len() < MAX_ERROR_NOTES {
+                    error_notes.push(format!("{}:{line}: {}: {}", source.display, excerpt(&r.id), r.errors.join("; ")));
+                }
             }
             if req.statuses.is_empty() || req.statuses.contains(&r.status) {
                 writer.record(r, &mut buffer)?;
@@ -356,5 +371,8 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     if read != rows {
         bail!("{}: the file changed while it was being read (pass 1 saw {rows} rows, pass 2 {read})", source.display);
     }
-    Ok(Done { summary, errors, rows: rows as usize, warnings })
+    if errors > error_notes.len() {
+        error_notes.push(format!("{}: … and {} more rows in error (see the results)", source.display, errors - error_notes.len()));
+    }
+    Ok(Done { summary, errors, error_notes, rows: rows as usize, warnings })
 }

@@ -91,7 +91,10 @@ fn the_default_scheme_is_the_telecom_one_and_stdin_works() {
         &["evaluate", "--format", "ndjson", "--as-of", "2026-12-31", "--scores", "examples/telecom-after-sales-scores.csv", "-"],
         Some(&csv),
     );
-    assert_eq!(from_stdin, telecom("ndjson"));
+    // The same results; stderr names the input as <stdin>.
+    let stdout = |run: &str| run.split("--- stderr").next().unwrap().to_string();
+    assert_eq!(stdout(&from_stdin), stdout(&telecom("ndjson")));
+    assert!(from_stdin.contains("row error: <stdin>:7: E006"), "{from_stdin}");
 }
 
 #[test]
@@ -101,7 +104,8 @@ fn a_utf8_bom_is_ignored() {
         &["evaluate", "--ladder", "customer-service", "--format", "ndjson", "--as-of", "2026-12-31", "-"],
         Some(&format!("\u{feff}{csv}")),
     );
-    assert_eq!(with_bom, customer_service("ndjson"));
+    let stdout = |run: &str| run.split("--- stderr").next().unwrap().to_string();
+    assert_eq!(stdout(&with_bom), stdout(&customer_service("ndjson")));
 }
 
 #[test]

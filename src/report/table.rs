@@ -7,6 +7,26 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Color, ContentArrangement,
 use rust_decimal::Decimal;
 use std::io::Write;
 
+/// The widest text a table cell shows: a table is for reading, and comfy-table
+/// would spend minutes laying out a 10 MB cell.
+const CELL_CHARS: usize = 200;
+
+/// A cell's text, each line cut to [`CELL_CHARS`] and at most 40 lines.
+fn cut(text: &str) -> String {
+    let mut lines: Vec<String> = text
+        .lines()
+        .take(40)
+        .map(|l| match l.char_indices().nth(CELL_CHARS) {
+            None => l.to_string(),
+            Some((at, _)) => format!("{}… ({} characters)", &l[..at], l.chars().count()),
+        })
+        .collect();
+    if text.lines().nth(40).is_some() {
+        lines.push(format!("… ({} lines)", text.lines().count()));
+    }
+    lines.join("\n")
+}
+
 fn figure(d: Option<Decimal>) -> String {
     d.map(format_figure_fixed).unwrap_or_else(|| "—".into())
 }
@@ -53,18 +73,18 @@ pub fn write_table(meta: &Meta, records: &[ResultRecord], summary: &Summary, out
             status = status.fg(status_color(r.status));
         }
         table.add_row(vec![
-            Cell::new(&r.id),
-            Cell::new(&r.name),
-            Cell::new(&r.grade),
+            Cell::new(cut(&r.id)),
+            Cell::new(cut(&r.name)),
+            Cell::new(cut(&r.grade)),
             Cell::new(figure(r.kpi)),
             Cell::new(figure(r.competency)),
             Cell::new(figure(r.composite)),
             Cell::new(r.band.as_deref().unwrap_or("—")),
             Cell::new(figure(r.rank_pct)),
             status,
-            Cell::new(r.recommended_grade.as_deref().unwrap_or("—")),
+            Cell::new(cut(r.recommended_grade.as_deref().unwrap_or("—"))),
             Cell::new(r.eligible_on.as_deref().unwrap_or("")),
-            Cell::new(why.join("\n")),
+            Cell::new(cut(&why.join("\n"))),
         ]);
     }
     writeln!(
@@ -77,7 +97,6 @@ pub fn write_table(meta: &Meta, records: &[ResultRecord], summary: &Summary, out
         meta.periods.halves.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" "),
     )?;
     writeln!(out, "{table}")?;
-    let counts: Vec<String> =
-        summary.by_status.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", s.as_str())).collect();
+    let counts: Vec<String> = summary.by_status.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", s.as_str())).collect();
     writeln!(out, "{} employees: {}", summary.total, if counts.is_empty() { "none".into() } else { counts.join(", ") })
 }
