@@ -36,9 +36,23 @@ pub struct Input {
     pub text: String,
 }
 
-/// Reads a file (or stdin for `-`) and decodes it.
+/// Reads a file (or stdin for `-`) and decodes it; a workbook (`.xlsx`, …)
+/// is read from its first sheet.
 pub fn read_input(path: &str, encoding: Encoding) -> Result<Input> {
-    let display = if path == "-" { "<stdin>".to_string() } else { path.to_string() };
+    read_input_from(path, encoding, None)
+}
+
+/// [`read_input`], choosing the sheet of a workbook (`--sheet`): the sheet
+/// becomes CSV text (see `xlsx`) and `encoding` does not apply.
+pub fn read_input_from(path: &str, encoding: Encoding, sheet: Option<&str>) -> Result<Input> {
+    if crate::xlsx::is_workbook(path) {
+        let (text, read) = crate::xlsx::sheet_to_string(path, sheet)?;
+        return Ok(Input { display: path.to_string(), path: path.to_string(), sha256: read.sha256, text });
+    }
+    if let Some(sheet) = sheet {
+        bail!("{}: --sheet `{sheet}` is for workbooks ({}); this file is read as CSV", display_name(path), crate::xlsx::EXTENSIONS_TEXT);
+    }
+    let display = display_name(path);
     let mut bytes = Vec::new();
     if path == "-" {
         std::io::stdin().lock().read_to_end(&mut bytes).context("cannot read standard input")?;
@@ -48,6 +62,10 @@ pub fn read_input(path: &str, encoding: Encoding) -> Result<Input> {
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
     let text = decode(&bytes, encoding, &display)?;
     Ok(Input { display, path: path.to_string(), sha256, text })
+}
+
+fn display_name(path: &str) -> String {
+    if path == "-" { "<stdin>".to_string() } else { path.to_string() }
 }
 
 pub(crate) fn decode(bytes: &[u8], encoding: Encoding, display: &str) -> Result<String> {
@@ -361,7 +379,7 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: csv::String
         ));
     }
     let get =
-        |field: Reserved| -> String { layout.reserved.get(&field).and_then(|c| cells.get(*c)).map(|s| s.to_string()).unwrap_or_default() };
+        |field: Reserved| -> String { layout.reserved.get(&field).and_then(|c| cells.get(*c)).map(|s| s.trim().to_string()).unwrap_or_default() };
     let id = get(Reserved::Id);
     let name = get(Reserved::Name);
     let position_text = get(Reserved::Position);

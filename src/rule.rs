@@ -233,6 +233,8 @@ pub struct RuleContext<'a> {
     pub columns: &'a mut ColumnRegistry,
     /// Renders a YAML path of the current file as `file:line:column`.
     pub locate: &'a dyn Fn(&str) -> String,
+    /// The text of the scalar at a YAML path of the current file, as written.
+    pub scalar: &'a dyn Fn(&str) -> Option<String>,
 }
 
 /// The column facts named by rules, each with an id and where it was first named.
@@ -413,7 +415,7 @@ fn parse_test(
             problems.push((value_path, format!("unknown operator `{key}`; expected min, max, above, below or is")));
             continue;
         };
-        match test_value(&map[*key], op, &kind, name, ctx) {
+        match test_value(&map[*key], &value_path, op, &kind, name, ctx) {
             Ok(value) => checks.push(Check { op, value }),
             Err(message) => problems.push((value_path, message)),
         }
@@ -441,10 +443,24 @@ fn resolve_fact(name: &str, at: &str, ctx: &mut RuleContext) -> FactRef {
     FactRef::Column { id: ctx.columns.id(name, at), scale }
 }
 
-fn test_value(value: &Value, op: Op, kind: &Kind, fact: &str, ctx: &RuleContext) -> Result<TestValue, String> {
+/// A YAML number read exactly from its text (serde_yaml holds floats as f64).
+fn exact_number_at(value: &Value, path: &str, ctx: &RuleContext) -> Option<Result<Decimal, String>> {
+    if !matches!(value, Value::Number(_)) {
+        return None;
+    }
+    Some(match (ctx.scalar)(path) {
+        Some(text) => crate::scheme::raw::exact_number(&text),
+        None => number_of(value).ok_or_else(|| format!("expected a finite number, found {}", describe(value))),
+    })
+}
+
+fn test_value(value: &Value, path: &str, op: Op, kind: &Kind, fact: &str, ctx: &RuleContext) -> Result<TestValue, String> {
     let wrong = |expected: &str| format!("`{fact}` is compared with {expected}, found {}", describe(value));
     match kind {
-        Kind::Number => number_of(value).map(TestValue::Number).ok_or_else(|| wrong("a number")),
+        Kind::Number => match exact_number_at(value, path, ctx) {
+            Some(n) => n.map(TestValue::Number),
+            None => Err(wrong("a number")),
+        },
         Kind::Band => {
             let id = value.as_str().ok_or_else(|| wrong("a band id"))?;
             let index = ctx
@@ -476,7 +492,7 @@ fn test_value(value: &Value, op: Op, kind: &Kind, fact: &str, ctx: &RuleContext)
         Kind::Column { scale: None } => match value {
             Value::Bool(b) if op == Op::Is => Ok(TestValue::Bool(*b)),
             Value::Bool(_) => Err(format!("a yes/no fact can only be tested with `is`, not `{}`", op.key())),
-            Value::Number(_) => number_of(value).map(TestValue::Number).ok_or_else(|| wrong("a finite number")),
+            Value::Number(_) => exact_number_at(value, path, ctx).unwrap_or_else(|| Err(wrong("a number"))).map(TestValue::Number),
             Value::String(s) => match parse_date(s) {
                 Some(d) => Ok(TestValue::Date(d)),
                 None if op == Op::Is => Ok(TestValue::Text(s.clone())),

@@ -299,3 +299,25 @@ fn item_and_group_facts_and_months_since() {
     assert_eq!(r.unmet, ["months_since(birth_date) >= 24 (found 18)"]);
     assert_eq!(r.eligible_on.as_deref(), Some("2027-06-01"));
 }
+
+#[test]
+fn scheme_numbers_are_read_exactly_from_their_text() {
+    // 85.00000000000000001 as an f64 is 85: read from its text it is not met by kpi 85.
+    let scheme = SCHEME.replace("          - {fact: kpi, min: 85}", "          - {fact: kpi, min: 85.00000000000000001}");
+    let r = &run_with(&scheme, &[&t1("E1", "2025-01-01", "1", ["85", "85", "85", "85"])], as_of())[0];
+    assert_eq!(r.status, Status::Hold);
+    assert_eq!(r.unmet, ["kpi >= 85.00000000000000001 (found 85)"]);
+    // Weights that miss 100 by 1e-18 do not sum to 100.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scheme.yaml");
+    std::fs::write(&path, SCHEME.replace("{id: quality, weight: 50}", "{id: quality, weight: 50.000000000000000001}")).unwrap();
+    let problems = load_scheme(Some(path.to_str().unwrap())).unwrap_err().to_string();
+    assert!(problems.contains("KPI weights of position `eng` sum to 100.000000000000000001, expected 100"), "{problems}");
+}
+
+#[test]
+fn cells_with_more_digits_than_can_be_exact_are_refused_not_rounded() {
+    let r = &run(&[&t1("E1", "2025-01-01", "1", ["85.0049999999999999999999999999", "85", "85", "85"])])[0];
+    assert_eq!(r.status, Status::Error);
+    assert!(r.errors[0].contains("more significant digits than the 28"), "{:?}", r.errors);
+}

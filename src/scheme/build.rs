@@ -104,7 +104,7 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         for (name, value) in s.value {
             let path = format!("scales.{name}");
             match name.as_str() {
-                "kpi" | "competency" => match range_of(value) {
+                "kpi" | "competency" => match range_of(value, s.file, &path) {
                     Ok(range) if name == "kpi" => {
                         if range.min != Decimal::ZERO || range.max != HUNDRED {
                             problems.push(s.file.problem_at(
@@ -234,6 +234,7 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
     let mut registry = ColumnRegistry::default();
     let mut rule = |file: &SourceFile, path: &str, value: &Value, problems: &mut Vec<Problem>| -> Option<Rule> {
         let locate = |p: &str| file.render(p);
+        let scalar = |p: &str| file.index.scalar(p).map(str::to_string);
         let mut ctx = RuleContext {
             ordinal_scales: &ordinal_scales,
             band_ids: &band_ids,
@@ -241,6 +242,7 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
             competency_groups: &groups,
             columns: &mut registry,
             locate: &locate,
+            scalar: &scalar,
         };
         let mut found = Vec::new();
         let parsed = parse_rule(value, path, &mut ctx, &mut found);
@@ -345,9 +347,16 @@ fn Computed_name(name: &str) -> bool {
     crate::rule::Computed::ALL.iter().any(|(_, n)| *n == name)
 }
 
-fn range_of(value: &Value) -> Result<Range, String> {
+/// A `{min, max}` range, its numbers read exactly from their text at `path`.
+fn range_of(value: &Value, file: &SourceFile, path: &str) -> Result<Range, String> {
     let map = value.as_mapping().ok_or_else(|| format!("a scale range is {{min, max}}, found {}", describe(value)))?;
-    let get = |k: &str| map.get(k).and_then(number_of).ok_or_else(|| format!("a scale range needs a numeric `{k}`"));
+    let get = |k: &str| -> Result<Decimal, String> {
+        let v = map.get(k).filter(|v| v.is_number()).ok_or_else(|| format!("a scale range needs a numeric `{k}`"))?;
+        match file.index.scalar(&format!("{path}.{k}")) {
+            Some(text) => super::raw::exact_number(text),
+            None => number_of(v).ok_or_else(|| format!("a scale range needs a numeric `{k}`")),
+        }
+    };
     if let Some(extra) = map.keys().filter_map(Value::as_str).find(|k| !matches!(*k, "min" | "max")) {
         return Err(format!("unknown key `{extra}` in a scale range (expected min, max)"));
     }

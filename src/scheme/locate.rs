@@ -20,6 +20,9 @@ pub struct PathIndex {
     values: HashMap<String, LineCol>,
     /// Where the key naming a path starts (mapping entries only).
     keys: HashMap<String, LineCol>,
+    /// The text of each scalar value as written: numbers are read from it
+    /// exactly, never through binary floating point.
+    scalars: HashMap<String, String>,
     /// The first alias (`*name`), for problems with alias expansion.
     first_alias: Option<LineCol>,
 }
@@ -52,6 +55,11 @@ impl PathIndex {
     /// Where the document first uses an alias (`*name`).
     pub fn first_alias(&self) -> Option<LineCol> {
         self.first_alias
+    }
+
+    /// The text of the scalar at `path`, as written.
+    pub fn scalar(&self, path: &str) -> Option<&str> {
+        self.scalars.get(path).map(String::as_str)
     }
 
     /// The location of the value at `path` (for "this value is wrong").
@@ -114,7 +122,8 @@ impl MarkedEventReceiver for Builder {
         match ev {
             Event::Scalar(ref value, ..) => {
                 if let Some(path) = self.node(mark, Some(value)) {
-                    self.index.values.insert(path, line_col(mark));
+                    self.index.values.insert(path.clone(), line_col(mark));
+                    self.index.scalars.insert(path, value.clone());
                 }
             }
             Event::Alias(_) => {

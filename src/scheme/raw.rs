@@ -156,10 +156,39 @@ pub struct RawBridge {
 pub struct Num(pub Decimal);
 
 impl<'de> Deserialize<'de> for Num {
+    /// Reads the number's text as written (`50.000000000000000001` stays
+    /// exactly that), never through an f64.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Num, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        number_of(&value).map(Num).ok_or_else(|| serde::de::Error::custom(format!("expected a number, found {}", describe(&value))))
+        struct NumVisitor;
+        impl serde::de::Visitor<'_> for NumVisitor {
+            type Value = Num;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Num, E> {
+                exact_number(text).map(Num).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Num, E> {
+                Ok(Num(Decimal::from(n)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Num, E> {
+                Ok(Num(Decimal::from(n)))
+            }
+        }
+        deserializer.deserialize_str(NumVisitor)
     }
+}
+
+/// A number from its YAML text: decimal digits with an optional sign and
+/// point, at most 28 significant digits, exactly.
+pub fn exact_number(text: &str) -> Result<Decimal, String> {
+    crate::value::parse_number(text).filter(|_| !text.trim().ends_with('%')).ok_or_else(|| {
+        if text.bytes().filter(u8::is_ascii_digit).count() > crate::value::MAX_DIGITS {
+            format!("`{text}` has more significant digits than the {} that can be computed exactly", crate::value::MAX_DIGITS)
+        } else {
+            format!("expected a number written with decimal digits (like 40 or 12.5), found `{text}`")
+        }
+    })
 }
 
 /// The exact decimal a YAML number stands for (floats by their shortest text).

@@ -69,6 +69,11 @@ def parse_number(text):
         s = s[:-1].strip()
     if not NUMBER_TEXT.match(s):
         return None
+    # docs/decisions.md: more than 28 significant digits cannot be held
+    # exactly by the tool, so such a value is refused (not rounded).
+    digits = s.lstrip("+-").replace(".", "").lstrip("0")
+    if len(digits) > 28:
+        return None
     return Fraction(Decimal(s))
 
 
