@@ -68,6 +68,8 @@ fn default_position(scheme: &Scheme) -> &Position {
 enum FactKind {
     Number(f64),
     Bool,
+    /// A yes/no that triggers a demotion: rare.
+    RareBool,
     Date,
     Level(Vec<String>),
     Text(String),
@@ -106,7 +108,24 @@ fn fact_kinds(scheme: &Scheme) -> Vec<FactKind> {
     for r in rules {
         visit(r);
     }
-    kinds.into_iter().map(|k| k.unwrap_or(FactKind::Number(1.0))).collect()
+    // Yes/no facts that demote (a major incident) are rare in a real staff.
+    let mut demoting = vec![false; kinds.len()];
+    let demotion_rules = scheme.demotion.iter().chain(scheme.sequences.iter().flat_map(|s| s.grades.iter().flat_map(|g| g.demotion.iter())));
+    for r in demotion_rules {
+        r.for_each_test(&mut |t| {
+            if let Subject::Fact(ladder::rule::FactRef::Column { id, .. }) = &t.subject {
+                demoting[*id] = true;
+            }
+        });
+    }
+    kinds
+        .into_iter()
+        .zip(demoting)
+        .map(|(k, d)| match (k.unwrap_or(FactKind::Number(1.0)), d) {
+            (FactKind::Bool, true) => FactKind::RareBool,
+            (k, _) => k,
+        })
+        .collect()
 }
 
 fn date(rng: &mut Rng, from_year: u64, years: u64) -> String {
@@ -171,6 +190,7 @@ fn main() {
                     line.push_str(&format!("{}", if (50.0..=100.0).contains(t) { v.min(100.0) } else { v }));
                 }
                 FactKind::Bool => line.push_str(if rng.chance(if talent > 85 { 80 } else { 30 }) { "yes" } else { "no" }),
+                FactKind::RareBool => line.push_str(if rng.chance(2) { "yes" } else { "no" }),
                 FactKind::Date => line.push_str(&date(&mut rng, 2015, 11)),
                 FactKind::Level(levels) if !levels.is_empty() => line.push_str(&levels[rng.below(levels.len() as u64) as usize]),
                 FactKind::Level(_) => {}
@@ -189,8 +209,12 @@ fn main() {
                         line.push_str(&format!("{r:.2}"));
                     }
                     Some(None) => {
-                        let v = (talent + rng.below(20)).saturating_sub(10).min(100);
-                        line.push_str(&format!("{v}.{}", rng.below(10)));
+                        let v = (talent + rng.below(20)).saturating_sub(10);
+                        if v >= 100 {
+                            line.push_str("100");
+                        } else {
+                            line.push_str(&format!("{v}.{}", rng.below(10)));
+                        }
                     }
                 }
             }
