@@ -1,10 +1,11 @@
 //! The command line (SPEC §6): arguments, dispatch, exit codes.
 
 use crate::decide::Status;
-use crate::stream;
+use crate::i18n::Lang;
 use crate::records::{read_input, Encoding};
 use crate::report::Format;
 use crate::scheme::{builtin, load_scheme, Scheme};
+use crate::stream;
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
@@ -23,9 +24,14 @@ pub mod exit {
     pub const ROW_ERRORS: u8 = 3;
 }
 
+/// `ladder --version`: the package version and the git revision it was built from.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("LADDER_GIT_REVISION"), ")");
+
 #[derive(Debug, Parser)]
-#[command(name = "ladder", version, about = "Evaluate promotions on dual-track career ladders", long_about = None)]
-#[command(after_help = "Exit status: 0 every row evaluated; 1 the scheme or an input could not be used; 2 usage error; 3 evaluated, but some rows are errors.")]
+#[command(name = "ladder", version = VERSION, about = "Evaluate promotions on dual-track career ladders", long_about = None)]
+#[command(
+    after_help = "Exit status: 0 every row evaluated; 1 the scheme or an input could not be used; 2 usage error; 3 evaluated, but some rows are errors."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -34,20 +40,45 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Evaluate every employee of a file: figures, status, reasons, next grade
-    #[command(after_help = "Examples:\n  ladder evaluate --as-of 2026-12-31 examples/telecom-after-sales.csv\n  ladder evaluate --ladder customer-service --format csv --output results.csv staff.csv\n  cat staff.csv | ladder evaluate --format ndjson -")]
+    #[command(
+        after_help = "Examples:\n  ladder evaluate --as-of 2026-12-31 examples/telecom-after-sales.csv\n  ladder evaluate --ladder customer-service --format csv --output results.csv staff.csv\n  ladder evaluate --sheet 2026年度 --format html --output review.html staff.xlsx\n  ladder evaluate --encoding gbk --lang zh --status promote,demote 员工.csv\n  cat staff.csv | ladder evaluate --format ndjson -"
+    )]
     Evaluate(EvaluateArgs),
     /// Validate a scheme and print a summary of it
     #[command(after_help = "Examples:\n  ladder check\n  ladder check --ladder my-scheme/")]
     Check(SchemeArgs),
     /// Everything behind one employee's decision: every score, figure and test, and what would change it
-    #[command(after_help = "Examples:\n  ladder explain E003 --as-of 2026-12-31 examples/telecom-after-sales.csv\n  ladder explain C007 --ladder customer-service --format json staff.csv\n\nExit status: 0 explained; 1 the scheme or the file could not be used, or no employee has that id; 2 usage error; 3 the employee's row is in error (the errors are shown).")]
+    #[command(
+        after_help = "Examples:\n  ladder explain E003 --as-of 2026-12-31 examples/telecom-after-sales.csv\n  ladder explain C007 --ladder customer-service --format json staff.csv\n\nExit status: 0 explained; 1 the scheme or the file could not be used, or no employee has that id; 2 usage error; 3 the employee's row is in error (the errors are shown)."
+    )]
     Explain(ExplainArgs),
     /// One employee before and after changes to their row (--set KEY=VALUE), side by side
-    #[command(after_help = "Examples:\n  ladder what-if E003 --set grade_date=2025-09-01 --as-of 2026-12-31 examples/telecom-after-sales.csv\n  ladder what-if E004 --set exam_passed=true --set 2026Q4.repairs=90 staff.csv\n\nKeys: any column header of the file (facts, reserved columns such as grade, grade_date, hire_date), or a score PERIOD.ITEM of the employee's position; an empty value blanks the cell.\nExit status: 0 answered; 1 the scheme or the file could not be used, or no employee has that id; 2 usage error, including an unknown key or a value that cannot stand; 3 the employee is in error after the changes.")]
+    #[command(
+        after_help = "Examples:\n  ladder what-if E003 --set grade_date=2025-09-01 --as-of 2026-12-31 examples/telecom-after-sales.csv\n  ladder what-if E004 --set exam_passed=true --set 2026Q4.repairs=90 staff.csv\n\nKeys: any column header of the file (facts, reserved columns such as grade, grade_date, hire_date), or a score PERIOD.ITEM of the employee's position; an empty value blanks the cell.\nExit status: 0 answered; 1 the scheme or the file could not be used, or no employee has that id; 2 usage error, including an unknown key or a value that cannot stand; 3 the employee is in error after the changes."
+    )]
     WhatIf(WhatIfArgs),
     /// Show the scheme: sequences, grades and their rules, bridges — as a table or a graph
-    #[command(after_help = "Examples:\n  ladder show\n  ladder show --ladder customer-service --format mermaid\n  ladder show --format dot | dot -Tsvg > ladders.svg")]
+    #[command(
+        after_help = "Examples:\n  ladder show\n  ladder show --ladder customer-service --format mermaid\n  ladder show --format dot | dot -Tsvg > ladders.svg"
+    )]
     Show(ShowArgs),
+    /// Print the JSON Schema of the scheme YAML, for editors (ladders/ladder.schema.json)
+    #[command(
+        after_help = "Examples:\n  ladder schema > ladder.schema.json\n\nIn a scheme file, a first line `# yaml-language-server: $schema=ladder.schema.json` lets editors with the YAML language server (VS Code, Neovim, Helix…) complete keys and flag mistakes as you type."
+    )]
+    Schema,
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  ladder completions bash > ~/.local/share/bash-completion/completions/ladder\n  source <(ladder completions bash)      # this bash session only\n  ladder completions zsh > \"${fpath[1]}/_ladder\"\n  ladder completions fish > ~/.config/fish/completions/ladder.fish\n  ladder completions powershell >> $PROFILE"
+    )]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on standard output
+    #[command(after_help = "Examples:\n  ladder man | man -l -\n  ladder man > ~/.local/share/man/man1/ladder.1")]
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -67,11 +98,14 @@ pub struct InputArgs {
     /// Long-form scores: a CSV with columns id,period,item,value
     #[arg(long, value_name = "FILE")]
     pub scores: Option<String>,
-    /// Text encoding of the CSV inputs
+    /// Text encoding of the CSV inputs (workbooks need none)
     #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
     pub encoding: Encoding,
-    /// Employee records (CSV); `-` reads standard input
-    #[arg(value_name = "EMPLOYEES.csv")]
+    /// The sheet of a workbook input to read [default: the first]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Employee records: CSV, or a workbook (.xlsx, .xlsm, .xlsb, .xls, .ods); `-` reads CSV from standard input
+    #[arg(value_name = "EMPLOYEES.csv|.xlsx")]
     pub employees: String,
 }
 
@@ -124,9 +158,12 @@ pub struct EvaluateArgs {
     /// Only print results with these statuses (comma-separated)
     #[arg(long, value_enum, value_delimiter = ',')]
     pub status: Vec<Status>,
-    /// Print no warnings on standard error
+    /// Print no warnings, row-error notes or progress on standard error
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Language of the labels of `table` and `html` (header, status words); data and machine formats never change
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    pub lang: Lang,
 }
 
 fn parse_as_of(text: &str) -> Result<NaiveDate, String> {
@@ -159,13 +196,51 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 pub fn run(cli: Cli) -> Result<u8> {
+    let input = match &cli.command {
+        Command::Evaluate(a) => Some(&a.input),
+        Command::Explain(a) => Some(&a.input),
+        Command::WhatIf(a) => Some(&a.input),
+        _ => None,
+    };
+    if let Some(code) = input.and_then(check_sheet) {
+        return Ok(code);
+    }
     match cli.command {
         Command::Evaluate(args) => run_evaluate(args),
         Command::Check(args) => run_check(args),
         Command::Explain(args) => crate::explain::run(args),
         Command::WhatIf(args) => crate::what_if::run(args),
         Command::Show(args) => crate::show::run(args),
+        Command::Schema => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(crate::schema::schema_json().as_bytes())?;
+            Ok(exit::OK)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "ladder", &mut std::io::stdout().lock());
+            Ok(exit::OK)
+        }
+        Command::Man => {
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
+            out.flush()?;
+            Ok(exit::OK)
+        }
     }
+}
+
+/// `--sheet` on an input that is not a workbook is a usage error (exit 2).
+fn check_sheet(input: &InputArgs) -> Option<u8> {
+    let sheet = input.sheet.as_deref()?;
+    if crate::xlsx::is_workbook(&input.employees) {
+        return None;
+    }
+    eprintln!(
+        "error: --sheet `{sheet}`: `{}` is not a workbook ({}); --sheet applies to workbooks only",
+        input.employees,
+        crate::xlsx::EXTENSIONS_TEXT
+    );
+    Some(exit::USAGE)
 }
 
 pub fn load(args: &SchemeArgs) -> Result<Scheme> {
@@ -185,20 +260,20 @@ fn run_evaluate(args: EvaluateArgs) -> Result<u8> {
         scheme: &scheme,
         employees: &args.input.employees,
         encoding: args.input.encoding,
+        sheet: args.input.sheet.as_deref(),
         scores: scores.as_ref(),
         as_of,
         format: args.format,
         statuses: &args.status,
         color: false,
+        lang: args.lang,
         progress: stderr_is_terminal && !args.quiet,
     };
     let done = match &args.output {
-        Some(path) => {
-            write_atomically(path, |out| stream::run(&request, out))?
-        }
+        Some(path) => write_atomically(path, |out| stream::run(&request, out))?,
         None => {
             let stdout = std::io::stdout();
-            request.color = args.format == Format::Table && stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            request.color = args.format == Format::Table && stdout.is_terminal() && !no_color();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
             let done = stream::run(&request, &mut out)?;
             out.flush()?;
@@ -216,6 +291,11 @@ fn run_evaluate(args: EvaluateArgs) -> Result<u8> {
     Ok(if done.errors > 0 { exit::ROW_ERRORS } else { exit::OK })
 }
 
+/// `NO_COLOR` set to anything but the empty string turns colour off (no-color.org).
+fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
 /// Writes to a temporary file beside `path`, then renames it over `path`, so
 /// a reader never sees half a report and a failed run leaves the old file.
 pub fn write_atomically<T>(path: &str, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
@@ -224,7 +304,8 @@ pub fn write_atomically<T>(path: &str, write: impl FnOnce(&mut dyn Write) -> Res
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
     };
-    let mut temp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{path}: cannot create a temporary file in {}", dir.display()))?;
+    let mut temp =
+        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{path}: cannot create a temporary file in {}", dir.display()))?;
     let value = {
         let mut out = std::io::BufWriter::with_capacity(1 << 16, temp.as_file_mut());
         let value = write(&mut out)?;

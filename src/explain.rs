@@ -1296,7 +1296,7 @@ pub fn indent(text: &str, n: usize) -> String {
 
 /// Reads the employee file and the long-form scores an `InputArgs` names.
 pub fn read_inputs(args: &crate::cli::InputArgs) -> anyhow::Result<(crate::records::Input, Option<crate::records::Input>)> {
-    let input = crate::records::read_input(&args.employees, args.encoding)?;
+    let input = crate::records::read_input_from(&args.employees, args.encoding, args.sheet.as_deref())?;
     let scores = args.scores.as_deref().map(|s| crate::records::read_input(s, args.encoding)).transpose()?;
     Ok((input, scores))
 }

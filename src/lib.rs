@@ -9,7 +9,8 @@
 //! - [`figures`]: KPI and competency figures; [`eval`]: rules against one employee;
 //! - [`decide`]: the status of one employee; [`evaluate`]: a whole batch;
 //! - [`report`]: the output formats; [`cli`]: the command line;
-//! - [`explain`], [`what_if`], [`show`]: one employee in full, one employee before and after changes, the scheme as a table or graph.
+//! - [`explain`], [`what_if`], [`show`]: one employee in full, one employee before and after changes, the scheme as a table or graph;
+//! - [`xlsx`]: workbooks as input; [`i18n`]: Chinese labels; [`schema`]: the JSON Schema of the scheme YAML.
 
 pub mod calendar;
 pub mod cli;
@@ -19,11 +20,14 @@ pub mod evaluate;
 pub mod exact;
 pub mod explain;
 pub mod figures;
+pub mod i18n;
 pub mod records;
 pub mod report;
 pub mod rule;
+pub mod schema;
 pub mod scheme;
 pub mod show;
 pub mod stream;
 pub mod value;
 pub mod what_if;
+pub mod xlsx;

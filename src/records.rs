@@ -65,7 +65,11 @@ pub fn read_input_from(path: &str, encoding: Encoding, sheet: Option<&str>) -> R
 }
 
 fn display_name(path: &str) -> String {
-    if path == "-" { "<stdin>".to_string() } else { path.to_string() }
+    if path == "-" {
+        "<stdin>".to_string()
+    } else {
+        path.to_string()
+    }
 }
 
 pub(crate) fn decode(bytes: &[u8], encoding: Encoding, display: &str) -> Result<String> {

@@ -37,12 +37,16 @@ pub struct Request<'a> {
     /// A path, or `-` for standard input.
     pub employees: &'a str,
     pub encoding: Encoding,
+    /// The sheet of a workbook input (`--sheet`); `None`: the first.
+    pub sheet: Option<&'a str>,
     pub scores: Option<&'a Input>,
     pub as_of: NaiveDate,
     pub format: Format,
     /// Statuses to print (empty: all).
     pub statuses: &'a [Status],
     pub color: bool,
+    /// Labels of `table` and `html`.
+    pub lang: crate::i18n::Lang,
     pub progress: bool,
 }
 
@@ -62,10 +66,27 @@ struct Source {
     file: File,
     encoding: Encoding,
     len: u64,
+    /// A workbook's SHA-256 (its file, not the CSV made of it).
+    sha256: Option<String>,
 }
 
 impl Source {
-    fn open(path: &str, encoding: Encoding) -> Result<Source> {
+    fn open(path: &str, encoding: Encoding, sheet: Option<&str>) -> Result<Source> {
+        if crate::xlsx::is_workbook(path) {
+            // The sheet as a UTF-8 CSV in a temporary file; from here on it is a CSV input.
+            let mut file = tempfile::tempfile().context("cannot create a temporary file for the workbook")?;
+            let read = {
+                let mut out = std::io::BufWriter::new(&mut file);
+                let read = crate::xlsx::sheet_to_csv(path, sheet, &mut out)?;
+                out.flush().context("cannot write a temporary file for the workbook")?;
+                read
+            };
+            let len = file.seek(std::io::SeekFrom::End(0))?;
+            return Ok(Source { display: path.to_string(), file, encoding: Encoding::Utf8, len, sha256: Some(read.sha256) });
+        }
+        if let Some(sheet) = sheet {
+            bail!("{path}: --sheet `{sheet}` is for workbooks ({}); this file is read as CSV", crate::xlsx::EXTENSIONS_TEXT);
+        }
         let (display, mut file) = if path == "-" {
             let mut spool = tempfile::tempfile().context("cannot create a temporary file for standard input")?;
             std::io::copy(&mut std::io::stdin().lock(), &mut spool).context("cannot read standard input")?;
@@ -90,7 +111,7 @@ impl Source {
             Encoding::Utf8 if utf8 => Encoding::Utf8,
             Encoding::Utf8 => return Err(decode_failure(&mut file, encoding, &display)),
         };
-        Ok(Source { display, file, encoding, len })
+        Ok(Source { display, file, encoding, len, sha256: None })
     }
 
     /// A CSV reader from the start of the file, hashing the raw bytes into `hash`.
@@ -251,7 +272,7 @@ fn for_each_chunk<R: Read + Send, T: Send>(
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     let scheme = req.scheme;
-    let source = Source::open(req.employees, req.encoding)?;
+    let source = Source::open(req.employees, req.encoding, req.sheet)?;
     let long = match req.scores {
         Some(s) => crate::records::read_long_scores(scheme, s)?,
         None => LongScores::default(),
@@ -266,7 +287,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     };
 
     // Pass 1: composites, ids.
-    let hash = (req.format == Format::Json).then(|| Arc::new(Mutex::new(Sha256::new())));
+    let hash = matches!(req.format, Format::Json | Format::Html).then(|| Arc::new(Mutex::new(Sha256::new())));
     let mut reader = source.reader(hash.clone())?;
     let layout = read_layout(scheme, &mut reader, &source.display)?;
     let periods = Periods::new(scheme, req.as_of);
@@ -313,15 +334,13 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     drop(reader);
 
     // Pass 2: decide and write, in order.
-    let mut inputs = vec![(
-        source.display.clone(),
-        hash.map(|h| format!("{:x}", h.lock().expect("hashing done").clone().finalize())).unwrap_or_default(),
-    )];
+    let csv_hash = hash.map(|h| format!("{:x}", h.lock().expect("hashing done").clone().finalize())).unwrap_or_default();
+    let mut inputs = vec![(source.display.clone(), source.sha256.clone().unwrap_or(csv_hash))];
     if let Some(s) = req.scores {
         inputs.push((s.display.clone(), s.sha256.clone()));
     }
     let meta = Meta { scheme, periods: &periods, inputs };
-    let mut writer = Writer::begin(req.format, meta, req.color, out)?;
+    let mut writer = Writer::begin(req.format, meta, req.color, out)?.lang(req.lang);
     let mut reader = source.reader(None)?;
     let _ = read_layout(scheme, &mut reader, &source.display)?;
     let mut errors = 0usize;

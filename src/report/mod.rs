@@ -1,16 +1,17 @@
 //! Results as the SPEC §6 fields, and the output formats that print them.
 
 mod csv_out;
+mod html;
 mod json;
 mod table;
 
 use crate::decide::Status;
 use crate::evaluate::{Evaluation, Outcome};
 use crate::figures::Periods;
+use crate::i18n::Lang;
 use crate::scheme::Scheme;
 use rust_decimal::Decimal;
 use std::io::Write;
-
 
 /// How `evaluate` prints its results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -24,6 +25,8 @@ pub enum Format {
     Ndjson,
     /// One CSV row per result, safe to open in a spreadsheet
     Csv,
+    /// One self-contained HTML page: summary, charts, the ladder, a sortable table
+    Html,
 }
 
 /// One result, with exactly the fields of SPEC §6.
@@ -146,12 +149,13 @@ impl Summary {
     }
 }
 
-/// Writes results one by one in any format; `table` needs them all and
-/// keeps them until the end.
+/// Writes results one by one in any format; `table` and `html` need them
+/// all and keep them until the end.
 pub struct Writer<'m> {
     format: Format,
     meta: Meta<'m>,
     color: bool,
+    lang: Lang,
     summary: Summary,
     json: Option<json::JsonDocument>,
     table_rows: Vec<ResultRecord>,
@@ -167,7 +171,13 @@ impl<'m> Writer<'m> {
             }
             _ => None,
         };
-        Ok(Writer { format, meta, color, summary: Summary::new(), json, table_rows: Vec::new() })
+        Ok(Writer { format, meta, color, lang: Lang::En, summary: Summary::new(), json, table_rows: Vec::new() })
+    }
+
+    /// The language of the labels (`table` and `html`; the other formats have none).
+    pub fn lang(mut self, lang: Lang) -> Writer<'m> {
+        self.lang = lang;
+        self
     }
 
     pub fn record(&mut self, r: ResultRecord, out: &mut dyn Write) -> std::io::Result<()> {
@@ -176,7 +186,7 @@ impl<'m> Writer<'m> {
             Format::Json => self.json.as_mut().expect("begun as json").record(&r, out),
             Format::Ndjson => json::write_ndjson_record(&r, out),
             Format::Csv => csv_out::write_csv_record(&r, out),
-            Format::Table => {
+            Format::Table | Format::Html => {
                 self.table_rows.push(r);
                 Ok(())
             }
@@ -186,7 +196,8 @@ impl<'m> Writer<'m> {
     pub fn end(self, out: &mut dyn Write) -> std::io::Result<Summary> {
         match self.format {
             Format::Json => self.json.expect("begun as json").end(&self.summary, out)?,
-            Format::Table => table::write_table(&self.meta, &self.table_rows, &self.summary, out, self.color)?,
+            Format::Table => table::write_table(&self.meta, &self.table_rows, &self.summary, out, self.color, self.lang)?,
+            Format::Html => html::write_html(&self.meta, &self.table_rows, &self.summary, out, self.lang)?,
             Format::Ndjson | Format::Csv => {}
         }
         Ok(self.summary)

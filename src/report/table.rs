@@ -1,8 +1,10 @@
-//! `table`: a readable table (CJK-aligned by comfy-table) and a summary.
+//! `table`: a readable table (CJK-aligned by comfy-table) and a summary,
+//! labelled in English or Chinese (`--lang`).
 
 use super::{Meta, ResultRecord, Summary};
 use crate::decide::Status;
 use crate::exact::format_figure_fixed;
+use crate::i18n::{Label, Lang};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Color, ContentArrangement, Table};
 use rust_decimal::Decimal;
 use std::io::Write;
@@ -41,34 +43,50 @@ fn status_color(s: Status) -> Color {
     }
 }
 
-pub fn write_table(meta: &Meta, records: &[ResultRecord], summary: &Summary, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
+/// The columns of the table, in order.
+const COLUMNS: [Label; 12] = [
+    Label::Id,
+    Label::Name,
+    Label::Grade,
+    Label::Kpi,
+    Label::Competency,
+    Label::Composite,
+    Label::Band,
+    Label::RankPct,
+    Label::Status,
+    Label::Recommended,
+    Label::EligibleOn,
+    Label::Why,
+];
+
+/// The lines of the `why` column: errors, demotion reasons, unmet tests, open bridges.
+pub fn why(r: &ResultRecord, lang: Lang) -> Vec<String> {
+    let mut why: Vec<String> = r.errors.clone();
+    why.extend(r.demoted_by.iter().map(|d| format!("{}: {d}", lang.demotion())));
+    why.extend(r.unmet.iter().cloned());
+    if !r.alternatives.is_empty() {
+        why.push(format!("{}: {}", lang.bridge_open(), r.alternatives.join(", ")));
+    }
+    why
+}
+
+pub fn write_table(
+    meta: &Meta,
+    records: &[ResultRecord],
+    summary: &Summary,
+    out: &mut dyn Write,
+    color: bool,
+    lang: Lang,
+) -> std::io::Result<()> {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
     if !color {
         table.force_no_tty();
     }
-    table.set_header([
-        "id",
-        "name",
-        "grade",
-        "kpi",
-        "competency",
-        "composite",
-        "band",
-        "rank_pct",
-        "status",
-        "recommended",
-        "eligible_on",
-        "why",
-    ]);
+    table.set_header(COLUMNS.map(|c| lang.label(c)));
     for r in records {
-        let mut why: Vec<String> = r.errors.clone();
-        why.extend(r.demoted_by.iter().map(|d| format!("demotion: {d}")));
-        why.extend(r.unmet.iter().cloned());
-        if !r.alternatives.is_empty() {
-            why.push(format!("bridge open to: {}", r.alternatives.join(", ")));
-        }
-        let mut status = Cell::new(r.status.as_str());
+        let why = why(r, lang);
+        let mut status = Cell::new(lang.status(r.status));
         if color {
             status = status.fg(status_color(r.status));
         }
@@ -87,16 +105,9 @@ pub fn write_table(meta: &Meta, records: &[ResultRecord], summary: &Summary, out
             Cell::new(cut(&why.join("\n"))),
         ]);
     }
-    writeln!(
-        out,
-        "{} ({}) · as of {} · quarters {} · halves {}",
-        meta.scheme.title,
-        meta.scheme.id,
-        meta.periods.as_of,
-        meta.periods.quarters.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" "),
-        meta.periods.halves.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" "),
-    )?;
+    let quarters = meta.periods.quarters.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" ");
+    let halves = meta.periods.halves.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" ");
+    writeln!(out, "{}", lang.title_line(&meta.scheme.title, &meta.scheme.id, &meta.periods.as_of.to_string(), &quarters, &halves))?;
     writeln!(out, "{table}")?;
-    let counts: Vec<String> = summary.by_status.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", s.as_str())).collect();
-    writeln!(out, "{} employees: {}", summary.total, if counts.is_empty() { "none".into() } else { counts.join(", ") })
+    writeln!(out, "{}", lang.summary_line(summary.total, &summary.by_status))
 }

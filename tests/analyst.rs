@@ -1,0 +1,556 @@
+//! The analyst's world (issue 6): Excel workbooks in, Chinese headers and
+//! GBK exports, the JSON Schema of the scheme YAML checked by an independent
+//! validator, shell completions and the man page, the `html` report opened in
+//! a real (headless) browser, and `--version`.
+//!
+//! Two tests need programs from outside Rust and FAIL when they are missing,
+//! so CI never passes by skipping them: Python with `jsonschema` and `yaml`
+//! (skip with LADDER_SKIP_PYTHON=1) and Chromium (skip with
+//! LADDER_SKIP_CHROMIUM=1). `.ci/run` installs both.
+
+use assert_cmd::Command;
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const TELECOM_CSV: &str = "examples/telecom-after-sales.csv";
+const TELECOM_SCORES: &str = "examples/telecom-after-sales-scores.csv";
+
+fn ladder() -> Command {
+    let mut cmd = Command::cargo_bin("ladder").unwrap();
+    cmd.env("NO_COLOR", "1").current_dir(ROOT);
+    cmd
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    let out = ladder().args(args).output().unwrap();
+    Run {
+        code: out.status.code().expect("no signal"),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// A fresh directory for one test's files, under target/ (kept as artifacts).
+fn workdir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("analyst").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+// ---------------------------------------------------------------- Excel in
+
+const DATE_COLUMNS: [&str; 6] = ["hire_date", "grade_date", "birth_date", "入职日期", "任职日期", "出生日期"];
+
+/// Writes a CSV file's cells into a real workbook, the way an analyst's sheet
+/// holds them: dates in date columns as Excel dates with a date format,
+/// numbers as numbers — except every third one, stored as text ("numbers
+/// stored as text", Excel's green triangle) — and everything else as text.
+fn workbook_from_csv(csv_path: &Path, xlsx_path: &Path, sheet: &str) {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_path(csv_path).unwrap();
+    let mut book = Workbook::new();
+    let date_format = Format::new().set_num_format("yyyy-mm-dd");
+    let other_date_format = Format::new().set_num_format("d mmm yyyy");
+    let ws = book.add_worksheet();
+    ws.set_name(sheet).unwrap();
+    let mut headers = Vec::new();
+    let mut numbers = 0usize;
+    for (r, record) in reader.records().enumerate() {
+        let record = record.unwrap();
+        if r == 0 {
+            headers = record.iter().map(str::to_string).collect();
+        }
+        for (c, cell) in record.iter().enumerate() {
+            let (row, col) = (r as u32, c as u16);
+            if cell.is_empty() {
+                continue;
+            }
+            let is_date_column = r > 0 && DATE_COLUMNS.contains(&headers[c].as_str());
+            let date = chrono::NaiveDate::parse_from_str(cell, "%Y-%m-%d").ok().filter(|_| is_date_column);
+            if let Some(d) = date {
+                use chrono::Datelike;
+                let excel = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).unwrap();
+                let format = if r % 2 == 0 { &date_format } else { &other_date_format };
+                ws.write_date_with_format(row, col, &excel, format).unwrap();
+                continue;
+            }
+            match cell.parse::<f64>() {
+                // Only cells whose text is the number's shortest form: `85.50` stays text.
+                Ok(f) if r > 0 && f.is_finite() && f.to_string() == cell => {
+                    numbers += 1;
+                    if numbers % 3 == 0 {
+                        ws.write_string(row, col, cell).unwrap();
+                    } else {
+                        ws.write_number(row, col, f).unwrap();
+                    }
+                }
+                _ => {
+                    ws.write_string(row, col, cell).unwrap();
+                }
+            }
+        }
+    }
+    book.save(xlsx_path).unwrap();
+}
+
+#[test]
+fn a_workbook_gives_byte_identical_results_to_the_csv() {
+    let dir = workdir("identical");
+    let xlsx = dir.join("staff.xlsx");
+    workbook_from_csv(&Path::new(ROOT).join(TELECOM_CSV), &xlsx, "员工");
+    for format in ["ndjson", "csv", "table"] {
+        let from_csv = run(&["evaluate", "--as-of", "2026-12-31", "--format", format, "--scores", TELECOM_SCORES, TELECOM_CSV]);
+        let from_xlsx = run(&["evaluate", "--as-of", "2026-12-31", "--format", format, "--scores", TELECOM_SCORES, s(&xlsx)]);
+        assert_eq!(from_csv.code, 3, "the example has rows in error");
+        assert_eq!(from_xlsx.code, from_csv.code, "{format}: {}", from_xlsx.stderr);
+        assert_eq!(from_xlsx.stdout, from_csv.stdout, "{format}");
+        // Row errors name the same lines: spreadsheet rows are CSV lines.
+        assert_eq!(from_xlsx.stderr.replace(s(&xlsx), TELECOM_CSV), from_csv.stderr, "{format}");
+        assert!(from_csv.stderr.contains(&format!("{TELECOM_CSV}:7: E006")), "{}", from_csv.stderr);
+    }
+    // `explain` and `what-if` read workbooks too.
+    let csv = run(&["explain", "E003", "--as-of", "2026-12-31", TELECOM_CSV]);
+    let book = run(&["explain", "E003", "--as-of", "2026-12-31", s(&xlsx)]);
+    assert_eq!((book.code, book.stdout.replace(s(&xlsx), TELECOM_CSV)), (csv.code, csv.stdout.clone()));
+    assert!(csv.stdout.contains("line 4 of"), "the employee's row");
+    let csv = run(&["what-if", "E003", "--set", "grade_date=2025-09-01", "--as-of", "2026-12-31", TELECOM_CSV]);
+    let book = run(&["what-if", "E003", "--set", "grade_date=2025-09-01", "--as-of", "2026-12-31", "--sheet", "员工", s(&xlsx)]);
+    assert_eq!((book.code, book.stdout.replace(s(&xlsx), TELECOM_CSV)), (csv.code, csv.stdout.clone()));
+}
+
+#[test]
+fn json_meta_names_the_workbook_and_its_sha256() {
+    use sha2::Digest;
+    let dir = workdir("meta");
+    let xlsx = dir.join("staff.xlsx");
+    workbook_from_csv(&Path::new(ROOT).join(TELECOM_CSV), &xlsx, "Sheet1");
+    let out = run(&["evaluate", "--as-of", "2026-12-31", "--format", "json", s(&xlsx)]);
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    let sha = format!("{:x}", sha2::Sha256::digest(std::fs::read(&xlsx).unwrap()));
+    assert_eq!(doc["meta"]["inputs"][0]["path"], s(&xlsx));
+    assert_eq!(doc["meta"]["inputs"][0]["sha256"], sha.as_str());
+}
+
+/// What each kind of cell becomes, checked on the CSV text the sheet turns into.
+#[test]
+fn excel_cells_read_as_a_person_reads_them() {
+    let dir = workdir("cells");
+    let xlsx = dir.join("cells.xlsx");
+    let mut book = Workbook::new();
+    let ymd = Format::new().set_num_format("yyyy-mm-dd");
+    let chinese_date = Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\"");
+    let with_time = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+    let ws = book.add_worksheet();
+    for (c, h) in ["id", "name", "hire_date", "grade_date", "a", "b", "c", "d", "e", "f", "g"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "E1").unwrap();
+    ws.write_string(1, 1, "<b>张伟</b>\n二").unwrap();
+    ws.write_date_with_format(1, 2, &ExcelDateTime::from_ymd(2024, 3, 5).unwrap(), &ymd).unwrap();
+    ws.write_date_with_format(1, 3, &ExcelDateTime::from_ymd(2023, 12, 31).unwrap(), &chinese_date).unwrap();
+    ws.write_number(1, 4, 85.0).unwrap();
+    ws.write_number(1, 5, 85.25).unwrap();
+    ws.write_string(1, 6, "85").unwrap();
+    ws.write_number(1, 7, 0.1 + 0.2).unwrap();
+    ws.write_boolean(1, 8, true).unwrap();
+    ws.write_datetime_with_format(1, 9, &ExcelDateTime::from_ymd(2024, 3, 5).unwrap().and_hms(8, 30, 0).unwrap(), &with_time).unwrap();
+    ws.write_number(1, 10, 97.1).unwrap();
+    ws.write_string(3, 0, "E2").unwrap();
+    ws.write_number(3, 4, 1e-7).unwrap();
+    book.save(&xlsx).unwrap();
+
+    let (text, sheet) = ladder::xlsx::sheet_to_string(s(&xlsx), None).unwrap();
+    assert_eq!(sheet.name, "Sheet1");
+    assert_eq!(sheet.rows, 4);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "id,name,hire_date,grade_date,a,b,c,d,e,f,g");
+    assert_eq!(lines[1], "E1,<b>张伟</b> 二,2024-03-05,2023-12-31,85,85.25,85,0.3,true,2024-03-05 08:30:00,97.1");
+    assert_eq!(lines[2], ",,,,,,,,,,", "an empty row stays a line, so later lines keep their row numbers");
+    assert_eq!(lines[3], "E2,,,,0.0000001,,,,,,");
+    assert_eq!(lines.len(), 4);
+}
+
+/// A scheme small enough to write by hand, for workbooks made by hand.
+const TINY_SCHEME: &str = "
+scheme: tiny
+composite: {kpi: 50, competency: 50}
+bands: [{id: A, min: 80}, {id: B, min: 0}]
+positions:
+  - id: agent
+    kpis: [{id: calls, weight: 60}, {id: quality, weight: 40}]
+    competencies: {core: {weight: 100, items: [listening]}}
+sequences:
+  - id: skill
+    grades:
+      - {id: S1}
+      - {id: S2, requires: [{fact: months_in_grade, min: 12}, {fact: kpi, min: 80}]}
+";
+
+const TINY_HEADER: [&str; 11] = [
+    "id",
+    "name",
+    "position",
+    "sequence",
+    "grade",
+    "hire_date",
+    "grade_date",
+    "2026Q3.calls",
+    "2026Q3.quality",
+    "2026Q4.calls",
+    "2026Q4.quality",
+];
+
+fn tiny_scheme(dir: &Path) -> PathBuf {
+    let path = dir.join("tiny.yaml");
+    std::fs::write(&path, TINY_SCHEME).unwrap();
+    path
+}
+
+/// Sheet `first` (a decoy) and sheet `staff`: an empty first row, the
+/// header on row 2, a blank row 4, and a row in error on row 5.
+fn tiny_workbook(path: &Path) {
+    let mut book = Workbook::new();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    book.add_worksheet().set_name("first").unwrap().write_string(0, 0, "not the employees").unwrap();
+    let ws = book.add_worksheet();
+    ws.set_name("staff").unwrap();
+    for (c, h) in TINY_HEADER.iter().enumerate() {
+        ws.write_string(1, c as u16, *h).unwrap();
+    }
+    let rows: [(u32, &str, &str); 2] = [(2, "A1", "S1"), (4, "A2", "S9")];
+    for (row, id, grade) in rows {
+        ws.write_string(row, 0, id).unwrap();
+        ws.write_string(row, 1, "李娜").unwrap();
+        ws.write_string(row, 2, "agent").unwrap();
+        ws.write_string(row, 3, "skill").unwrap();
+        ws.write_string(row, 4, grade).unwrap();
+        ws.write_date_with_format(row, 5, &ExcelDateTime::from_ymd(2024, 3, 5).unwrap(), &date).unwrap();
+        ws.write_date_with_format(row, 6, &ExcelDateTime::from_ymd(2024, 3, 5).unwrap(), &date).unwrap();
+        ws.write_number(row, 7, 85.25).unwrap();
+        ws.write_number(row, 8, 90.0).unwrap();
+        ws.write_string(row, 9, "80").unwrap();
+        ws.write_number(row, 10, 85.0).unwrap();
+    }
+    book.save(path).unwrap();
+}
+
+#[test]
+fn sheet_choice_row_numbers_and_a_missing_sheet() {
+    let dir = workdir("sheets");
+    let scheme = tiny_scheme(&dir);
+    let xlsx = dir.join("staff.xlsx");
+    tiny_workbook(&xlsx);
+    let run_with = |extra: &[&str]| {
+        let mut a = vec!["evaluate", "--ladder", s(&scheme), "--as-of", "2026-12-31", "--format", "ndjson"];
+        a.extend_from_slice(extra);
+        a.push(s(&xlsx));
+        run(&a)
+    };
+
+    let out = run_with(&["--sheet", "staff"]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    let rows: Vec<Value> = out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 2);
+    // 2026Q3: 0.6 × 85.25 + 0.4 × 90 = 87.15; 2026Q4 (80 stored as text): 0.6 × 80 + 0.4 × 85 = 82; kpi 84.58 (84.575 rounded).
+    assert_eq!(rows[0]["id"], "A1");
+    assert_eq!(rows[0]["kpi"].to_string(), "84.58");
+    assert_eq!(rows[0]["status"], "promote", "the Excel date 2024-03-05 gives 33 months in grade");
+    assert_eq!(rows[1]["status"], "error");
+    assert!(out.stderr.contains(&format!("{}:5: A2: grade: `S9`", s(&xlsx))), "spreadsheet row 5: {}", out.stderr);
+
+    // Without --sheet the first sheet is read, and it is not an employee file.
+    let first = run_with(&[]);
+    assert_eq!(first.code, 1);
+    assert!(first.stderr.contains("missing the required column `id`"), "{}", first.stderr);
+
+    let missing = run_with(&["--sheet", "Staff 2026"]);
+    assert_eq!(missing.code, 1);
+    assert!(missing.stdout.is_empty());
+    assert!(missing.stderr.contains("no sheet named `Staff 2026`; the workbook's sheets are `first`, `staff`"), "{}", missing.stderr);
+}
+
+#[test]
+fn sheet_on_a_csv_is_a_usage_error() {
+    let out = run(&["evaluate", "--sheet", "staff", TELECOM_CSV]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--sheet") && out.stderr.contains("not a workbook"), "{}", out.stderr);
+    let out = run(&["explain", "E001", "--sheet", "staff", TELECOM_CSV]);
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn a_broken_workbook_is_reported_not_a_panic() {
+    let dir = workdir("broken");
+    let fake = dir.join("staff.xlsx");
+    std::fs::write(&fake, "id,name\nE1,x\n").unwrap();
+    let out = run(&["evaluate", s(&fake)]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("not a readable Excel (.xlsx) workbook"), "{}", out.stderr);
+}
+
+// ------------------------------------------------------- labels in Chinese
+
+#[test]
+fn lang_zh_labels_the_table_in_chinese_and_leaves_machine_formats_alone() {
+    let out = run(&["evaluate", "--lang", "zh", "--as-of", "2026-12-31", "--scores", TELECOM_SCORES, TELECOM_CSV]);
+    assert_eq!(out.code, 3);
+    let header = out.stdout.lines().find(|l| l.contains("工号")).expect("a Chinese header");
+    for label in ["姓名", "职级", "综合得分", "结论", "建议职级", "原因"] {
+        assert!(header.contains(label), "{label} in {header}");
+    }
+    for word in ["晋升", "保持", "已到顶", "降级", "错误"] {
+        assert!(out.stdout.contains(&format!("┆ {word}")), "status word {word}");
+    }
+    assert!(!out.stdout.contains("┆ promote"));
+    assert!(out.stdout.trim_end().ends_with("共 35 人：晋升 10，保持 17，已到顶 2，降级 3，错误 3"), "{}", out.stdout);
+    for format in ["ndjson", "csv", "json"] {
+        let zh = run(&["evaluate", "--lang", "zh", "--format", format, "--as-of", "2026-12-31", TELECOM_CSV]);
+        let en = run(&["evaluate", "--format", format, "--as-of", "2026-12-31", TELECOM_CSV]);
+        assert_eq!(zh.stdout, en.stdout, "{format}");
+    }
+}
+
+// ------------------------------------------------------- shell conventions
+
+#[test]
+fn bash_completions_load_in_bash() {
+    let bin = assert_cmd::cargo::cargo_bin("ladder");
+    let script = format!("source <('{}' completions bash) && complete -p ladder", bin.display());
+    let out = std::process::Command::new("bash").args(["-c", &script]).output().expect("bash runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("complete") && stdout.contains("ladder"), "{stdout}");
+    // The completion knows the subcommands and the new flags.
+    let text = run(&["completions", "bash"]).stdout;
+    for word in ["evaluate", "explain", "what-if", "completions", "--sheet", "--lang", "html"] {
+        assert!(text.contains(word), "{word}");
+    }
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = run(&["completions", shell]);
+        assert_eq!(out.code, 0, "{shell}: {}", out.stderr);
+        assert!(out.stdout.contains("ladder") && out.stdout.contains("evaluate"), "{shell}");
+    }
+    assert_eq!(run(&["completions", "tcsh"]).code, 2);
+}
+
+#[test]
+fn the_man_page_has_every_subcommand() {
+    let out = run(&["man"]);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.starts_with(".ie") || out.stdout.contains(".TH ladder"), "roff: {}", &out.stdout[..200.min(out.stdout.len())]);
+    for sub in ["evaluate", "check", "explain", "what\\-if", "show", "schema", "completions", "man"] {
+        assert!(out.stdout.contains(sub), "{sub}");
+    }
+}
+
+#[test]
+fn every_subcommand_has_examples_in_its_help() {
+    for sub in ["evaluate", "check", "explain", "what-if", "show", "schema", "completions", "man"] {
+        let out = run(&[sub, "--help"]);
+        assert_eq!(out.code, 0, "{sub}");
+        assert!(out.stdout.contains("Examples:\n  ladder "), "{sub}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn version_names_the_git_revision() {
+    let out = run(&["--version"]);
+    assert_eq!(out.code, 0);
+    let line = out.stdout.trim_end();
+    let rest = line.strip_prefix(&format!("ladder {} (", env!("CARGO_PKG_VERSION"))).unwrap_or_else(|| panic!("{line}"));
+    let revision = rest.strip_suffix(')').unwrap();
+    let in_git = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(ROOT)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if in_git {
+        assert!(revision.len() >= 4 && revision.chars().all(|c| c.is_ascii_hexdigit()), "{line}");
+    } else {
+        assert_eq!(revision, "unknown");
+    }
+}
+
+#[test]
+fn no_colour_unless_a_terminal_asks_for_it() {
+    let args = ["evaluate", "--as-of", "2026-12-31", TELECOM_CSV];
+    // Piped (not a terminal): no escape codes, with or without NO_COLOR.
+    let piped = ladder().env_remove("NO_COLOR").args(args).output().unwrap();
+    assert!(!piped.stdout.contains(&0x1b), "no ANSI escapes when stdout is a pipe");
+    // On a terminal (script(1) gives the command a pty): colour, unless NO_COLOR is set.
+    let Ok(script) = which("script") else { return };
+    let bin = assert_cmd::cargo::cargo_bin("ladder");
+    // stderr (the progress bar draws on it) goes elsewhere: only stdout is looked at.
+    let command = format!("'{}' {} 2>/dev/null", bin.display(), args.join(" "));
+    let on_tty = |no_color: Option<&str>| {
+        let mut cmd = std::process::Command::new(&script);
+        cmd.args(["-qec", &command, "/dev/null"]).current_dir(ROOT).env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        cmd.output().unwrap().stdout
+    };
+    assert!(on_tty(None).contains(&0x1b), "a terminal gets colour");
+    assert!(!on_tty(Some("1")).contains(&0x1b), "NO_COLOR=1 turns it off");
+}
+
+fn which(program: &str) -> Result<PathBuf, ()> {
+    std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(program)).find(|p| p.is_file())).ok_or(())
+}
+
+#[test]
+fn quiet_and_status_filters() {
+    let loud = run(&["evaluate", "--as-of", "2026-12-31", "--format", "ndjson", TELECOM_CSV]);
+    assert!(loud.stderr.contains("row error:"));
+    let quiet = run(&["evaluate", "--quiet", "--as-of", "2026-12-31", "--format", "ndjson", TELECOM_CSV]);
+    assert_eq!((quiet.code, quiet.stderr.as_str()), (3, ""), "--quiet prints nothing on stderr");
+    let some = run(&["evaluate", "--status", "promote,demote", "--as-of", "2026-12-31", "--format", "ndjson", TELECOM_CSV]);
+    let statuses: Vec<String> =
+        some.stdout.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["status"].as_str().unwrap().to_string()).collect();
+    assert!(statuses.iter().any(|s| s == "promote") && statuses.iter().any(|s| s == "demote"));
+    assert!(statuses.iter().all(|s| s == "promote" || s == "demote"), "{statuses:?}");
+    assert_eq!(some.code, 3, "rows in error count even when not printed");
+}
+
+// -------------------------------------------------------------- html report
+
+fn html_report(dir: &Path, extra: &[&str]) -> PathBuf {
+    let page = dir.join("report.html");
+    let mut args = vec!["evaluate", "--format", "html", "--as-of", "2026-12-31", "--scores", TELECOM_SCORES, "--output", s(&page)];
+    args.extend_from_slice(extra);
+    args.push(TELECOM_CSV);
+    let out = run(&args);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    page
+}
+
+#[test]
+fn the_html_report_is_one_self_contained_page() {
+    let dir = workdir("html-static");
+    let html = std::fs::read_to_string(html_report(&dir, &[])).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    for external in ["http://", "https://", "src=", "<link", "@import", "url(http"] {
+        assert!(!html.contains(external), "no external resource: {external}");
+    }
+    assert_eq!(html.matches("<tr data-i=").count(), 35, "one row per employee");
+    assert_eq!(html.matches("<svg class=\"histogram\"").count(), 9, "one histogram per grade with composites");
+    assert!(html.contains("<svg id=\"ladder\""));
+    assert_eq!(html.matches("<g class=\"grade\"").count(), 9, "every grade of the ladder");
+    assert_eq!(html.matches("<path class=\"bridge\"").count(), 3, "every bridge");
+    assert!(html.contains("<table id=\"by-grade\">"));
+    assert!(html.contains("months_in_grade &gt;= 12 (found 9)"), "unmet rules, escaped");
+    // The same inputs give the same bytes.
+    let again = std::fs::read_to_string(html_report(&workdir("html-static-2"), &[])).unwrap();
+    assert_eq!(html.replace("html-static-2", "html-static"), again.replace("html-static-2", "html-static"));
+    // Chinese labels.
+    let zh = std::fs::read_to_string(html_report(&workdir("html-zh"), &["--lang", "zh"])).unwrap();
+    assert!(zh.contains("<html lang=\"zh-CN\">") && zh.contains(">晋升<") && zh.contains(">结论</th>"));
+}
+
+#[test]
+fn the_html_report_escapes_every_text() {
+    let dir = workdir("html-escape");
+    let scheme = tiny_scheme(&dir);
+    let csv = dir.join("staff.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "{}\nX1,<script>alert(1)</script>,agent,skill,S1,2024-03-05,2024-03-05,85,90,80,85\n\"<img src=x onerror=alert(2)>\",\"a&b \"\"q\"\"\",agent,skill,<b>S9</b>,2024-03-05,2024-03-05,85,90,80,85\n",
+            TINY_HEADER.join(",")
+        ),
+    )
+    .unwrap();
+    let out = run(&["evaluate", "--ladder", s(&scheme), "--format", "html", "--as-of", "2026-12-31", s(&csv)]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    let html = out.stdout;
+    assert!(!html.contains("<script>alert"), "a name is never markup");
+    assert!(!html.contains("<img"), "an id is never markup");
+    assert!(!html.contains("<b>S9"), "a grade is never markup");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("a&amp;b &quot;q&quot;"));
+    assert_eq!(html.matches("<script>").count(), 1, "only the page's own script");
+}
+
+/// Opens the report in headless Chromium: the page renders (screenshot kept
+/// under target/), its script runs, and sorting by a column reorders the rows.
+#[test]
+fn the_html_report_renders_and_sorts_in_a_browser() {
+    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|c| which(c).ok()) else {
+        if std::env::var_os("LADDER_SKIP_CHROMIUM").is_some_and(|v| v == "1") {
+            eprintln!("skipped: chromium is missing and LADDER_SKIP_CHROMIUM=1");
+            return;
+        }
+        panic!("chromium is needed to test the html report (.ci/run installs it; LADDER_SKIP_CHROMIUM=1 skips this test)");
+    };
+    let dir = workdir("html-browser");
+    let page = html_report(&dir, &[]);
+    let url = format!("file://{}", page.canonicalize().unwrap().display());
+    let browse = |extra: &[String]| {
+        let profile = tempfile::tempdir().unwrap();
+        let mut cmd = std::process::Command::new(&chromium);
+        cmd.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--window-size=1280,2000",
+        ]);
+        cmd.arg(format!("--user-data-dir={}", profile.path().display())).args(extra);
+        let out = cmd.output().expect("chromium runs");
+        assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let shot = dir.join("report.png");
+    browse(&[format!("--screenshot={}", shot.display()), url.clone()]);
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "a real picture, not a blank page ({} bytes)", png.len());
+
+    let composites = |dom: &str| -> Vec<Option<f64>> {
+        dom.split("<tr data-i=")
+            .skip(1)
+            .map(|row| {
+                // kpi, competency, composite are the first three numeric cells.
+                let cells: Vec<&str> = row.split("<td class=\"n\" data-v=\"").skip(1).take(3).collect();
+                let v = cells[2].split('"').next().unwrap();
+                (!v.is_empty()).then(|| v.parse().unwrap())
+            })
+            .collect()
+    };
+    let dom = browse(&["--dump-dom".into(), url.clone()]);
+    assert!(dom.contains("data-ready=\"1\""), "the page's script ran");
+    assert_eq!(dom.matches("<tr data-i=").count(), 35, "every row rendered");
+    assert!(!dom.contains("data-sorted="), "not sorted before a click");
+
+    let sorted = browse(&["--dump-dom".into(), format!("{url}#sort=composite:desc")]);
+    assert!(sorted.contains("data-sorted=\"composite:desc\""), "the sort ran");
+    let values = composites(&sorted);
+    assert_eq!(values.len(), 35);
+    let present: Vec<f64> = values.iter().flatten().copied().collect();
+    assert!(present.windows(2).all(|w| w[0] >= w[1]), "descending: {present:?}");
+    let first_blank = values.iter().position(Option::is_none).unwrap();
+    assert!(values[first_blank..].iter().all(Option::is_none), "rows without a composite sort last");
+    assert!(sorted.contains("aria-sort=\"descending\""));
+
+    let by_id = browse(&["--dump-dom".into(), format!("{url}#sort=id:desc")]);
+    let first_row = by_id.split("<tr data-i=").nth(1).unwrap();
+    assert!(first_row.contains("<td>E035</td>"), "the last id first: {}", &first_row[..200.min(first_row.len())]);
+}
