@@ -43,9 +43,25 @@ fn telecom_example_table() {
     insta::assert_snapshot!(telecom("table"));
 }
 
+/// The built-in scheme files' hashes change with every edit of a comment in
+/// `ladders/`; the snapshot keeps their paths and the input's hash.
+fn without_scheme_hashes(text: &str) -> String {
+    let mut out = Vec::new();
+    let mut after_scheme_path = false;
+    for line in text.lines() {
+        if after_scheme_path && line.trim_start().starts_with("\"sha256\"") {
+            out.push(line.split(':').next().unwrap_or("").to_string() + ": \"[sha256 of the built-in file]\"");
+        } else {
+            out.push(line.to_string());
+        }
+        after_scheme_path = line.contains("\"path\": \"ladders/");
+    }
+    out.join("\n") + "\n"
+}
+
 #[test]
 fn telecom_example_json() {
-    insta::assert_snapshot!(telecom("json"));
+    insta::assert_snapshot!(without_scheme_hashes(&telecom("json")));
 }
 
 #[test]
