@@ -10,7 +10,7 @@ use crate::decide::Status;
 use crate::evaluate::{duplicate_error, is_blank, read_layout, unknown_score_ids, Batch, Cohorts};
 use crate::figures::{Periods, ScoreColumns};
 use crate::records::{csv_reader, parse_row, Encoding, Input, LongScores};
-use crate::report::{Format, Meta, ResultRecord, Summary, Writer};
+use crate::report::{Format, Meta, Prepared, ResultRecord, Summary, Writer};
 use crate::scheme::{GradeRef, Scheme};
 use crate::value::excerpt;
 use anyhow::{bail, Context, Result};
@@ -347,7 +347,9 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     let mut error_notes = Vec::new();
     let mut buffer = Vec::with_capacity(1 << 20);
     let index = std::sync::atomic::AtomicU64::new(0);
-    let pass2 = |chunk: Vec<(u64, csv::StringRecord)>| -> Vec<(u64, ResultRecord)> {
+    // Each row comes back formatted (the costly part, done in parallel), with
+    // its status and, for a row in error, the note for stderr.
+    let pass2 = |chunk: Vec<(u64, csv::StringRecord)>| -> Vec<(Status, Option<String>, Option<Prepared>)> {
         let first = index.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::SeqCst);
         chunk
             .into_par_iter()
@@ -364,21 +366,26 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
                 };
                 let decision = batch.decide(&row, figures.as_ref(), rank);
                 let outcome = crate::evaluate::Outcome { row, figures, rank_pct: rank, decision };
-                (line, ResultRecord::new(scheme, &outcome))
+                let r = ResultRecord::new(scheme, &outcome);
+                let status = r.status;
+                let note =
+                    (status == Status::Error).then(|| format!("{}:{line}: {}: {}", source.display, excerpt(&r.id), r.errors.join("; ")));
+                let keep = req.statuses.is_empty() || req.statuses.contains(&status);
+                (status, note, keep.then(|| Prepared::new(req.format, r)))
             })
             .collect()
     };
     for_each_chunk(&mut reader, &source.display, &progress, source.len, pass2, |records| {
         buffer.clear();
-        for (line, r) in records {
-            if r.status == Status::Error {
+        for (status, note, prepared) in records {
+            if status == Status::Error {
                 errors += 1;
                 if error_notes.len() < MAX_ERROR_NOTES {
-                    error_notes.push(format!("{}:{line}: {}: {}", source.display, excerpt(&r.id), r.errors.join("; ")));
+                    error_notes.extend(note);
                 }
             }
-            if req.statuses.is_empty() || req.statuses.contains(&r.status) {
-                writer.record(r, &mut buffer)?;
+            if let Some(p) = prepared {
+                writer.prepared(p, &mut buffer)?;
             }
         }
         out.write_all(&buffer)?;

@@ -85,10 +85,17 @@ impl JsonDocument {
         Ok(JsonDocument { records: 0 })
     }
 
-    pub fn record(&mut self, r: &ResultRecord, out: &mut dyn Write) -> io::Result<()> {
+    /// One result as it sits in the document's list (without the separator).
+    pub fn record_text(r: &ResultRecord) -> String {
+        pretty_indented(&record_value(r), 4)
+    }
+
+    /// Writes a result made by [`JsonDocument::record_text`].
+    pub fn record_prepared(&mut self, text: &[u8], out: &mut dyn Write) -> io::Result<()> {
         let sep = if self.records == 0 { "" } else { "," };
         self.records += 1;
-        write!(out, "{sep}\n    {}", pretty_indented(&record_value(r), 4))
+        write!(out, "{sep}\n    ")?;
+        out.write_all(text)
     }
 
     pub fn end(self, summary: &Summary, out: &mut dyn Write) -> io::Result<()> {

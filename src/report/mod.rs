@@ -149,6 +149,32 @@ impl Summary {
     }
 }
 
+/// A result made ready for a [`Writer`]: the streaming formats are formatted
+/// already (this is the costly part, so it can run in parallel); `table` and
+/// `html` keep the record.
+pub enum Prepared {
+    Bytes { status: Status, bytes: Vec<u8> },
+    Record(ResultRecord),
+}
+
+impl Prepared {
+    pub fn new(format: Format, r: ResultRecord) -> Prepared {
+        let mut bytes = Vec::with_capacity(256);
+        let written = match format {
+            Format::Json => {
+                bytes = json::JsonDocument::record_text(&r).into_bytes();
+                Ok(())
+            }
+            Format::Ndjson => json::write_ndjson_record(&r, &mut bytes),
+            Format::Csv => csv_out::write_csv_record(&r, &mut bytes),
+            Format::Table | Format::Html => return Prepared::Record(r),
+        };
+        // Writing into a Vec cannot fail.
+        debug_assert!(written.is_ok());
+        Prepared::Bytes { status: r.status, bytes }
+    }
+}
+
 /// Writes results one by one in any format; `table` and `html` need them
 /// all and keep them until the end.
 pub struct Writer<'m> {
@@ -181,12 +207,22 @@ impl<'m> Writer<'m> {
     }
 
     pub fn record(&mut self, r: ResultRecord, out: &mut dyn Write) -> std::io::Result<()> {
-        self.summary.add(r.status);
-        match self.format {
-            Format::Json => self.json.as_mut().expect("begun as json").record(&r, out),
-            Format::Ndjson => json::write_ndjson_record(&r, out),
-            Format::Csv => csv_out::write_csv_record(&r, out),
-            Format::Table | Format::Html => {
+        let prepared = Prepared::new(self.format, r);
+        self.prepared(prepared, out)
+    }
+
+    /// Writes a result prepared (possibly on another thread) by [`Prepared::new`].
+    pub fn prepared(&mut self, p: Prepared, out: &mut dyn Write) -> std::io::Result<()> {
+        match p {
+            Prepared::Bytes { status, bytes } => {
+                self.summary.add(status);
+                match self.format {
+                    Format::Json => self.json.as_mut().expect("begun as json").record_prepared(&bytes, out),
+                    _ => out.write_all(&bytes),
+                }
+            }
+            Prepared::Record(r) => {
+                self.summary.add(r.status);
                 self.table_rows.push(r);
                 Ok(())
             }
