@@ -1,7 +1,7 @@
 //! Build script: records the git revision for `ladder --version`, so a
 //! report can be traced to the exact code that made it. Outside a git
 //! checkout (a source tarball, `cargo install` from crates.io) the revision
-//! is "unknown".
+//! is "unknown". It also makes cargo rebuild when a built-in scheme changes.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,6 +29,9 @@ fn main() {
         }
     }
     println!("cargo:rerun-if-changed=build.rs");
+    // The built-in schemes are embedded by `include_dir!`, which cargo cannot
+    // see reading them: rebuild when anything under ladders/ changes.
+    println!("cargo:rerun-if-changed=ladders");
 }
 
 fn git_revision(dir: &Path) -> Option<String> {

@@ -157,7 +157,8 @@ impl Layout {
             let found: Vec<usize> = names.filter_map(|n| by_name.get(n).copied()).collect();
             match found.as_slice() {
                 [] if field.is_required() => {
-                    let alias = scheme.columns.iter().find(|(r, _)| *r == field).map(|(_, h)| format!(" (or `{h}`)")).unwrap_or_default();
+                    let aliases: Vec<String> = scheme.columns.iter().filter(|(r, _)| *r == field).map(|(_, h)| format!("`{h}`")).collect();
+                    let alias = if aliases.is_empty() { String::new() } else { format!(" (or {})", aliases.join(", ")) };
                     problems.push(format!("missing the required column `{}`{alias}", field.name()));
                 }
                 [] => {}
@@ -207,10 +208,20 @@ impl Layout {
             .iter()
             .enumerate()
             .map(|(id, name)| {
-                let col = by_name.get(name.as_str()).copied();
+                // The fact's own name, or a header `columns:` gives it (`education: 学历`).
+                let aliases = scheme.fact_columns.iter().filter(|(f, _)| f == name).map(|(_, h)| h.as_str());
+                let mut found: Vec<usize> = std::iter::once(name.as_str()).chain(aliases).filter_map(|n| by_name.get(n).copied()).collect();
+                found.sort_unstable();
+                if let [a, b, ..] = found.as_slice() {
+                    problems.push(format!("both `{}` and `{}` name the `{name}` column", headers[*a], headers[*b]));
+                }
+                let col = found.first().copied();
                 if col.is_none() {
+                    let aliases: Vec<String> =
+                        scheme.fact_columns.iter().filter(|(f, _)| f == name).map(|(_, h)| format!("`{h}`")).collect();
+                    let alias = if aliases.is_empty() { String::new() } else { format!(" (under that name or as {})", aliases.join(", ")) };
                     problems.push(format!(
-                        "the rule at {} tests the fact `{name}`, which is neither computed nor a column of this file",
+                        "the rule at {} tests the fact `{name}`, which is neither computed nor a column of this file{alias}",
                         scheme.column_facts.first_use[id]
                     ));
                 }
@@ -382,8 +393,9 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: csv::String
             excerpt(layout.headers.last().map_or("", String::as_str))
         ));
     }
-    let get =
-        |field: Reserved| -> String { layout.reserved.get(&field).and_then(|c| cells.get(*c)).map(|s| s.trim().to_string()).unwrap_or_default() };
+    let get = |field: Reserved| -> String {
+        layout.reserved.get(&field).and_then(|c| cells.get(*c)).map(|s| s.trim().to_string()).unwrap_or_default()
+    };
     let id = get(Reserved::Id);
     let name = get(Reserved::Name);
     let position_text = get(Reserved::Position);
@@ -468,7 +480,22 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: csv::String
     let hire_date = date(Reserved::HireDate);
     let grade_date = date(Reserved::GradeDate);
     let birth_date = date(Reserved::BirthDate);
-    Row { line, cells, id, name, position_text, sequence_text, sequence, grade_text, position, grade, hire_date, grade_date, birth_date, errors }
+    Row {
+        line,
+        cells,
+        id,
+        name,
+        position_text,
+        sequence_text,
+        sequence,
+        grade_text,
+        position,
+        grade,
+        hire_date,
+        grade_date,
+        birth_date,
+        errors,
+    }
 }
 
 /// The header of a reserved field's column as the file spells it (`工号`

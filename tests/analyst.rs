@@ -554,3 +554,219 @@ fn the_html_report_renders_and_sorts_in_a_browser() {
     let first_row = by_id.split("<tr data-i=").nth(1).unwrap();
     assert!(first_row.contains("<td>E035</td>"), "the last id first: {}", &first_row[..200.min(first_row.len())]);
 }
+
+// ---------------------------------------------- Chinese headers, GBK exports
+
+/// The telecom example as a Chinese HR system exports it: Chinese headers
+/// (the aliases of the built-in scheme's `columns:`, some the second header
+/// of a list) and GBK bytes.
+fn chinese_export(dir: &Path) -> PathBuf {
+    let renames = [
+        ("id", "员工编号"),
+        ("name", "姓名"),
+        ("position", "岗位"),
+        ("sequence", "序列"),
+        ("grade", "职级"),
+        ("hire_date", "入职日期"),
+        ("grade_date", "任职日期"),
+        ("birth_date", "出生日期"),
+        ("education", "学历"),
+        ("customer_satisfaction", "客户满意度"),
+        ("first_contact_resolution", "一次性解决率"),
+        ("onsite_services", "现场服务次数"),
+        ("tech_docs", "技术文档数"),
+        ("large_projects", "大型项目数"),
+        ("customer_commendations", "客户表扬次数"),
+        ("internal_commendations", "内部表扬次数"),
+        ("exam_passed", "通过考试"),
+        ("major_incident", "重大事故"),
+    ];
+    let text = std::fs::read_to_string(Path::new(ROOT).join(TELECOM_CSV)).unwrap();
+    let (header, body) = text.split_once('\n').unwrap();
+    let header: Vec<String> =
+        header.split(',').map(|h| renames.iter().find(|(en, _)| *en == h).map_or(h.to_string(), |(_, zh)| zh.to_string())).collect();
+    assert!(header.iter().filter(|h| !h.is_ascii()).count() == renames.len(), "every renamed column is in the example");
+    let utf8 = format!("{}\n{body}", header.join(","));
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(&utf8);
+    assert!(!unmappable);
+    assert!(std::str::from_utf8(&bytes).is_err(), "really GBK, not UTF-8");
+    let path = dir.join("员工导出.csv");
+    std::fs::write(&path, &bytes).unwrap();
+    path
+}
+
+#[test]
+fn a_gbk_export_with_chinese_headers_reads_like_the_english_csv() {
+    let dir = workdir("chinese");
+    let export = chinese_export(&dir);
+    let english = run(&["evaluate", "--as-of", "2026-12-31", "--format", "ndjson", "--scores", TELECOM_SCORES, TELECOM_CSV]);
+    let chinese =
+        run(&["evaluate", "--encoding", "gbk", "--as-of", "2026-12-31", "--format", "ndjson", "--scores", TELECOM_SCORES, s(&export)]);
+    assert_eq!(chinese.code, english.code, "{}", chinese.stderr);
+    // Messages name a column as the file spells it: 职级, not grade.
+    assert!(chinese.stdout.contains("职级: `高级主管` is not a grade"), "{}", chinese.stdout);
+    assert_eq!(chinese.stdout.replace("职级: `", "grade: `"), english.stdout);
+    assert_eq!(chinese.stderr.replace(s(&export), TELECOM_CSV).replace("职级: `", "grade: `"), english.stderr);
+    // Without --encoding the bytes are refused with a hint, never misread.
+    let utf8 = run(&["evaluate", "--as-of", "2026-12-31", s(&export)]);
+    assert_eq!(utf8.code, 1);
+    assert!(utf8.stderr.contains("--encoding gbk"), "{}", utf8.stderr);
+    // The table in Chinese, from a Chinese file.
+    let table = run(&["evaluate", "--encoding", "auto", "--lang", "zh", "--as-of", "2026-12-31", s(&export)]);
+    assert!(table.stdout.contains("工号") && table.stdout.contains("已到顶"), "{}", table.stdout);
+}
+
+#[test]
+fn columns_aliases_are_checked_and_located() {
+    let dir = workdir("columns");
+    let scheme_with = |columns: &str| {
+        let path = dir.join("scheme.yaml");
+        let text = TINY_SCHEME.replace(
+            "sequences:",
+            &format!(
+                "columns: {columns}\nrequires: [{{fact: education, min: 大专}}]\nscales: {{education: [中专, 大专, 本科]}}\nsequences:"
+            ),
+        );
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    // A key that is neither a reserved field nor a fact a rule reads: a typo, located.
+    let scheme = scheme_with("{id: [工号, 员工编号], educaton: 学历}");
+    let out = run(&["check", "--ladder", s(&scheme)]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("scheme.yaml:9:") && out.stderr.contains("9 | columns: {id: [工号, 员工编号], educaton: 学历}"),
+        "located: {}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("`educaton` is neither a reserved field"), "{}", out.stderr);
+    let out = run(&["check", "--ladder", s(&scheme_with("{id: []}"))]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("`columns.id` lists no header"), "{}", out.stderr);
+    let out = run(&["check", "--ladder", s(&scheme_with("{id: {a: b}}"))]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("a header name or a list of header names"), "{}", out.stderr);
+
+    // A fact by its Chinese header; both names at once is ambiguous.
+    let scheme = scheme_with("{id: [工号, 员工编号], education: [学历, 最高学历]}");
+    let header = TINY_HEADER.join(",").replacen("id,", "员工编号,", 1);
+    let row = "A1,李娜,agent,skill,S1,2024-03-05,2024-03-05,85,90,80,85";
+    let file = dir.join("staff.csv");
+    std::fs::write(&file, format!("{header},最高学历\n{row},本科\n")).unwrap();
+    let out = run(&["evaluate", "--ladder", s(&scheme), "--as-of", "2026-12-31", "--format", "ndjson", s(&file)]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("\"status\":\"promote\""), "{}", out.stdout);
+    std::fs::write(&file, format!("{header},学历,education\n{row},本科,本科\n")).unwrap();
+    let out = run(&["evaluate", "--ladder", s(&scheme), "--as-of", "2026-12-31", s(&file)]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("both `学历` and `education` name the `education` column"), "{}", out.stderr);
+    std::fs::write(&file, format!("{header}\n{row}\n")).unwrap();
+    let out = run(&["evaluate", "--ladder", s(&scheme), "--as-of", "2026-12-31", s(&file)]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("neither computed nor a column of this file (under that name or as `学历`, `最高学历`)"), "{}", out.stderr);
+}
+
+// ------------------------------------------------------ schema for editors
+
+#[test]
+fn the_shipped_schema_is_what_ladder_schema_prints() {
+    let out = run(&["schema"]);
+    assert_eq!(out.code, 0);
+    let shipped = std::fs::read_to_string(Path::new(ROOT).join("ladders/ladder.schema.json")).unwrap();
+    assert!(shipped == out.stdout, "ladders/ladder.schema.json is stale: run `cargo run -q -- schema > ladders/ladder.schema.json`");
+    let schema: Value = serde_json::from_str(&shipped).unwrap();
+    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+}
+
+fn built_in_yaml_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(Path::new(ROOT).join("ladders")).unwrap() {
+        let dir = dir.unwrap().path();
+        if dir.is_dir() {
+            for f in std::fs::read_dir(&dir).unwrap() {
+                let f = f.unwrap().path();
+                if matches!(f.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                    files.push(f);
+                }
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() >= 10, "both built-in schemes: {files:?}");
+    files
+}
+
+#[test]
+fn every_built_in_yaml_file_names_the_schema() {
+    for f in built_in_yaml_files() {
+        let text = std::fs::read_to_string(&f).unwrap();
+        assert_eq!(text.lines().next(), Some("# yaml-language-server: $schema=../ladder.schema.json"), "{}", f.display());
+    }
+}
+
+/// Validates every file of the built-in schemes with an independent
+/// validator (Python's `jsonschema`), and checks that the same validator
+/// rejects what the loader rejects for its shape.
+#[test]
+fn the_built_in_schemes_validate_against_the_schema() {
+    let skip = std::env::var_os("LADDER_SKIP_PYTHON").is_some_and(|v| v == "1");
+    let probe = std::process::Command::new("python3").args(["-c", "import jsonschema, yaml"]).output();
+    match probe {
+        Ok(o) if o.status.success() => {}
+        _ if skip => {
+            eprintln!("skipped: python3 with jsonschema and yaml is missing and LADDER_SKIP_PYTHON=1");
+            return;
+        }
+        _ => panic!(
+            "python3 with the jsonschema and yaml modules is needed (.ci/run installs them: python3 -m pip install jsonschema pyyaml; LADDER_SKIP_PYTHON=1 skips this test)"
+        ),
+    }
+    const SCRIPT: &str = r#"
+import json, sys, yaml, jsonschema
+schema = json.load(open(sys.argv[1], encoding="utf-8"))
+jsonschema.Draft202012Validator.check_schema(schema)
+validator = jsonschema.Draft202012Validator(schema)
+bad = 0
+for path in sys.argv[2:]:
+    doc = yaml.safe_load(open(path, encoding="utf-8"))
+    expect_valid = not path.endswith(".invalid.yaml")
+    errors = list(validator.iter_errors(doc))
+    if bool(errors) == expect_valid:
+        bad += 1
+        print("UNEXPECTED", "invalid" if errors else "valid", path, [e.message for e in errors][:3])
+    else:
+        print("ok", path)
+sys.exit(1 if bad else 0)
+"#;
+    let dir = workdir("schema");
+    // Shapes the loader rejects: the validator must reject them too (else the check above proves nothing).
+    let invalid = [
+        ("unknown-key", "scheme: x\nscheem: y\n"),
+        ("misspelt-weight", "positions: [{id: a, kpis: [{id: k, wieght: 100}]}]\n"),
+        ("rule-operator", "requires: [{fact: kpi, atleast: 60}]\n"),
+        ("rule-nested", "sequences: [{id: s, grades: [{id: G1}, {id: G2, requires: {any: [{not: {fact: kpi}}]}}]}]\n"),
+        ("streak-without-quarters", "demotion: {streak: kpi, below: 60}\n"),
+        ("review-text", "review: {quarters: four, halves: 2}\n"),
+        ("columns-number", "columns: {id: [工号, 3]}\n"),
+    ];
+    let mut args = vec![Path::new(ROOT).join("ladders/ladder.schema.json")];
+    args.extend(built_in_yaml_files());
+    for (name, text) in invalid {
+        let path = dir.join(format!("{name}.invalid.yaml"));
+        std::fs::write(&path, text).unwrap();
+        let loader = run(&["check", "--ladder", s(&path)]);
+        assert_eq!(loader.code, 1, "the loader rejects {name} too");
+        args.push(path);
+    }
+    let valid = dir.join("all-forms.yaml");
+    std::fs::write(
+        &valid,
+        "requires:\n  - {fact: kpi, min: 60, max: 100}\n  - all: [{fact: band, min: B}, {months_since: joined, above: 6}]\n  - any: [{fact: exam_passed, is: true}, {not: {fact: education, below: 大专}}]\ndemotion: {streak: kpi, quarters: 2, below: 60}\ncolumns: {id: 工号, name: [姓名, 名字]}\nscales: {competency: {min: 1, max: 5}, education: [中专, 大专]}\n",
+    )
+    .unwrap();
+    args.push(valid);
+    let out = std::process::Command::new("python3").arg("-c").arg(SCRIPT).args(&args).output().unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{report}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(report.lines().filter(|l| l.starts_with("ok ")).count(), args.len() - 1, "{report}");
+}

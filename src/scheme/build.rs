@@ -212,12 +212,26 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         }
     };
 
+    // `columns:` maps a reserved field, or a fact a rule reads, to one header or several.
     let mut column_aliases = Vec::new();
+    let mut fact_aliases: Vec<(String, String)> = Vec::new();
     if let Some(c) = &columns {
-        for (field, header) in c.value {
-            match Reserved::from_name(field) {
-                Some(r) => column_aliases.push((r, header.trim().to_string())),
-                None => problems.push(c.file.problem_at(&format!("columns.{field}"), format!("`{field}` is not a reserved field; `columns` maps id, name, position, sequence, grade, hire_date, grade_date, birth_date to CSV headers"))),
+        for (field, headers) in c.value {
+            let path = format!("columns.{field}");
+            if headers.0.is_empty() {
+                problems.push(c.file.problem_at(&path, format!("`columns.{field}` lists no header")));
+            }
+            for (i, header) in headers.0.iter().enumerate() {
+                let header = header.trim().to_string();
+                if header.is_empty() {
+                    let at = if headers.0.len() == 1 { path.clone() } else { format!("{path}[{i}]") };
+                    problems.push(c.file.problem_at_value(&at, format!("`columns.{field}`: a header cannot be blank")));
+                    continue;
+                }
+                match Reserved::from_name(field) {
+                    Some(r) => column_aliases.push((r, header)),
+                    None => fact_aliases.push((field.clone(), header)),
+                }
             }
         }
     }
@@ -304,6 +318,14 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
     if sequences_out.is_empty() && problems.is_empty() {
         problems.push(first_file.problem_at("", "the scheme has no `sequences`"));
     }
+    // A `columns:` key that is not a reserved field must be a fact some rule reads.
+    if let Some(c) = &columns {
+        for field in c.value.keys().filter(|f| Reserved::from_name(f).is_none()) {
+            if !registry.names.iter().any(|n| n == field) {
+                problems.push(c.file.problem_at(&format!("columns.{field}"), format!("`{field}` is neither a reserved field (id, name, position, sequence, grade, hire_date, grade_date, birth_date) nor a fact that a rule reads; `columns` maps those to the headers of the employee file")));
+            }
+        }
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -331,6 +353,7 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         composite,
         bands,
         columns: column_aliases,
+        fact_columns: fact_aliases,
         requires,
         demotion,
         positions,

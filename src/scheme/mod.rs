@@ -25,8 +25,12 @@ pub struct Scheme {
     pub composite: Composite,
     /// Highest first; the last reaches the bottom of the composite scale.
     pub bands: Vec<Band>,
-    /// CSV header names for reserved fields, besides their own names.
+    /// CSV header names for reserved fields, besides their own names (`columns:`;
+    /// a field may have several).
     pub columns: Vec<(Reserved, String)>,
+    /// CSV header names for column facts, besides their own names (`columns:`
+    /// entries whose key is a fact a rule reads, such as `education: 学历`).
+    pub fact_columns: Vec<(String, String)>,
     pub requires: Option<Rule>,
     pub demotion: Option<Rule>,
     pub positions: Vec<Position>,

@@ -3,6 +3,7 @@
 //! stay as YAML values: their shape is checked in `rule.rs` with locations.
 
 use rust_decimal::Decimal;
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 use serde_yaml::Value;
 use std::collections::BTreeMap;
@@ -10,55 +11,74 @@ use std::str::FromStr;
 
 /// One YAML file of a scheme. In a directory every file holds some of these
 /// keys; they are merged in file-name order.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFile {
+    /// The scheme's id (required in one file of the scheme).
     pub scheme: Option<String>,
+    /// The scheme's name for people.
     pub title: Option<String>,
+    /// The review window: the last `quarters` complete quarters and `halves` complete halves (default 4 and 2).
     pub review: Option<RawReview>,
     /// `kpi` and `competency` are ranges; every other key is an ordinal scale.
+    #[schemars(with = "Option<crate::schema::ScalesSchema>")]
     pub scales: Option<BTreeMap<String, Value>>,
+    /// Weights of the composite: {kpi: 70, competency: 30}, summing to 100.
     pub composite: Option<RawComposite>,
+    /// Bands by composite, highest first, strictly descending, the last at 0.
     pub bands: Option<Vec<RawBand>>,
-    pub columns: Option<BTreeMap<String, String>>,
+    /// Reserved field or fact → the header(s) of the employee file that hold it.
+    pub columns: Option<BTreeMap<String, Headers>>,
+    /// Scheme-wide: ANDed into every promotion and bridge rule.
+    #[schemars(with = "Option<crate::schema::RuleSchema>")]
     pub requires: Option<Value>,
+    /// Scheme-wide: when it holds, the employee is demoted (ORed with each grade's own).
+    #[schemars(with = "Option<crate::schema::RuleSchema>")]
     pub demotion: Option<Value>,
+    /// Jobs, with their weighted KPI items and competency groups.
     pub positions: Option<Vec<RawPosition>>,
+    /// Tracks of grades, lowest grade first.
     pub sequences: Option<Vec<RawSequence>>,
+    /// Moves from a grade of one sequence to a grade of another.
     pub bridges: Option<Vec<RawBridge>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Review")]
 pub struct RawReview {
     pub quarters: usize,
     pub halves: usize,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Range")]
 pub struct RawRange {
     pub min: Num,
     pub max: Num,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Composite")]
 pub struct RawComposite {
     pub kpi: Num,
     pub competency: Num,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Band")]
 pub struct RawBand {
     pub id: String,
     pub title: Option<String>,
     pub min: Num,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Position")]
 pub struct RawPosition {
     pub id: String,
     pub title: Option<String>,
@@ -69,24 +89,28 @@ pub struct RawPosition {
     pub competencies: indexmap_like::OrderedMap<RawGroup>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "KpiItem")]
 pub struct RawKpi {
     pub id: String,
     pub title: Option<String>,
     pub weight: Num,
+    /// The file holds a raw measure: 100 at `target`, 0 at `zero_at`, linear between.
     pub scoring: Option<RawScoring>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Scoring")]
 pub struct RawScoring {
     pub target: Num,
     pub zero_at: Num,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CompetencyGroup")]
 pub struct RawGroup {
     pub weight: Num,
     #[serde(default)]
@@ -94,15 +118,17 @@ pub struct RawGroup {
 }
 
 /// A competency item: `problem_solving` or `{id: problem_solving, title: 解决问题能力}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
+#[schemars(rename = "CompetencyItem")]
 pub enum RawItem {
     Id(String),
     Titled(RawTitledItem),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "TitledItem")]
 pub struct RawTitledItem {
     pub id: String,
     pub title: Option<String>,
@@ -124,8 +150,9 @@ impl RawItem {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Sequence")]
 pub struct RawSequence {
     pub id: String,
     pub title: Option<String>,
@@ -133,22 +160,60 @@ pub struct RawSequence {
     pub grades: Vec<RawGrade>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Grade")]
 pub struct RawGrade {
     pub id: String,
     pub title: Option<String>,
+    /// The rule to enter this grade from the one below.
+    #[schemars(with = "Option<crate::schema::RuleSchema>")]
     pub requires: Option<Value>,
+    /// This grade's own demotion rule (ORed with the scheme-wide one).
+    #[schemars(with = "Option<crate::schema::RuleSchema>")]
     pub demotion: Option<Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Bridge")]
 pub struct RawBridge {
+    /// A grade id.
     pub from: String,
+    /// A grade id of another sequence.
     pub to: String,
     pub title: Option<String>,
+    /// The bridge's whole rule (with the scheme-wide `requires`).
+    #[schemars(with = "Option<crate::schema::RuleSchema>")]
     pub requires: Option<Value>,
+}
+
+/// The value of a `columns:` entry: one header (`工号`) or a list of headers
+/// (`[工号, 员工编号]`), any of which may name the column in a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Headers(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for Headers {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Headers, D::Error> {
+        struct HeadersVisitor;
+        impl<'de> serde::de::Visitor<'de> for HeadersVisitor {
+            type Value = Headers;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a header name or a list of header names")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Headers, E> {
+                Ok(Headers(vec![text.to_string()]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Headers, A::Error> {
+                let mut headers = Vec::new();
+                while let Some(h) = seq.next_element::<String>()? {
+                    headers.push(h);
+                }
+                Ok(Headers(headers))
+            }
+        }
+        deserializer.deserialize_any(HeadersVisitor)
+    }
 }
 
 /// A number written in YAML, kept as an exact decimal.
