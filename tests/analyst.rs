@@ -322,6 +322,13 @@ fn lang_zh_labels_the_table_in_chinese_and_leaves_machine_formats_alone() {
     }
 }
 
+/// The whole Chinese table of the customer-service example, as a reviewer sees it.
+#[test]
+fn lang_zh_table_snapshot() {
+    let out = run(&["evaluate", "--ladder", "customer-service", "--lang", "zh", "--as-of", "2026-12-31", "examples/customer-service.csv"]);
+    insta::assert_snapshot!(format!("exit: {}\n--- stdout\n{}--- stderr\n{}", out.code, out.stdout, out.stderr));
+}
+
 // ------------------------------------------------------- shell conventions
 
 #[test]
