@@ -417,6 +417,36 @@ fn no_colour_unless_a_terminal_asks_for_it() {
     assert!(!on_tty(Some("1")).contains(&0x1b), "NO_COLOR=1 turns it off");
 }
 
+/// Runs `cmd` to the end, killing it (and failing the test) after `limit`:
+/// a browser that hangs must not hang the test run.
+fn output_within(mut cmd: std::process::Command, limit: std::time::Duration) -> std::process::Output {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the program starts");
+    let (mut stdout, mut stderr) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        stdout.read_to_end(&mut buf).map(|_| buf)
+    });
+    let err = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        stderr.read_to_end(&mut buf).map(|_| buf)
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    std::process::Output { status, stdout: out.join().unwrap().unwrap(), stderr: err.join().unwrap().unwrap() }
+}
+
 fn which(program: &str) -> Result<PathBuf, ()> {
     std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(program)).find(|p| p.is_file())).ok_or(())
 }
@@ -522,7 +552,7 @@ fn the_html_report_renders_and_sorts_in_a_browser() {
             "--window-size=1280,2000",
         ]);
         cmd.arg(format!("--user-data-dir={}", profile.path().display())).args(extra);
-        let out = cmd.output().expect("chromium runs");
+        let out = output_within(cmd, std::time::Duration::from_secs(120));
         assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
