@@ -204,3 +204,21 @@ fn parallel_output_is_byte_identical_to_a_single_threaded_run() {
         assert_eq!(run("1"), run("4"), "--format {format}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn output_files_get_ordinary_permissions_not_the_temporary_files_private_ones() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("results.csv");
+    let mut args = vec!["evaluate", "--format", "csv", "--output", target.to_str().unwrap()];
+    args.extend(TELECOM);
+    run(&args);
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_ne!(mode, 0o600, "a new report is readable like any new file (umask applies)");
+    // An existing report keeps its permissions.
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap();
+    run(&args);
+    assert_eq!(std::fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o640);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no scratch file left behind");
+}
