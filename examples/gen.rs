@@ -80,7 +80,8 @@ fn fact_kinds(scheme: &Scheme) -> Vec<FactKind> {
     let mut visit = |rule: &Rule| {
         rule.for_each_test(&mut |t| {
             let id = match &t.subject {
-                Subject::Fact(ladder::rule::FactRef::Column { id, .. }) | Subject::MonthsSince(ladder::rule::FactRef::Column { id, .. }) => *id,
+                Subject::Fact(ladder::rule::FactRef::Column { id, .. })
+                | Subject::MonthsSince(ladder::rule::FactRef::Column { id, .. }) => *id,
                 _ => return,
             };
             if kinds[id].is_some() {
@@ -110,7 +111,8 @@ fn fact_kinds(scheme: &Scheme) -> Vec<FactKind> {
     }
     // Yes/no facts that demote (a major incident) are rare in a real staff.
     let mut demoting = vec![false; kinds.len()];
-    let demotion_rules = scheme.demotion.iter().chain(scheme.sequences.iter().flat_map(|s| s.grades.iter().flat_map(|g| g.demotion.iter())));
+    let demotion_rules =
+        scheme.demotion.iter().chain(scheme.sequences.iter().flat_map(|s| s.grades.iter().flat_map(|g| g.demotion.iter())));
     for r in demotion_rules {
         r.for_each_test(&mut |t| {
             if let Subject::Fact(ladder::rule::FactRef::Column { id, .. }) = &t.subject {
@@ -161,7 +163,16 @@ fn main() {
     let kinds = fact_kinds(&scheme);
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
-    let mut header = vec!["id".to_string(), "name".into(), "position".into(), "sequence".into(), "grade".into(), "hire_date".into(), "grade_date".into(), "birth_date".into()];
+    let mut header = vec![
+        "id".to_string(),
+        "name".into(),
+        "position".into(),
+        "sequence".into(),
+        "grade".into(),
+        "hire_date".into(),
+        "grade_date".into(),
+        "birth_date".into(),
+    ];
     header.extend(scheme.column_facts.names.iter().cloned());
     for q in quarters {
         header.extend(kpi_items.iter().map(|i| format!("{q}.{i}")));

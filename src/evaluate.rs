@@ -71,7 +71,9 @@ pub fn evaluate<'s>(scheme: &'s Scheme, input: &Input, scores: Option<&Input>, a
 pub fn read_layout<R: std::io::Read>(scheme: &Scheme, reader: &mut csv::Reader<R>, display: &str) -> Result<Layout> {
     let headers: Vec<String> = match reader.headers() {
         Ok(h) if !(h.len() == 1 && h[0].trim().is_empty()) => h.iter().map(|h| h.trim().to_string()).collect(),
-        Ok(_) => anyhow::bail!("{display}: the file is empty: expected a header row (id, position, sequence, grade, hire_date, grade_date, …)"),
+        Ok(_) => {
+            anyhow::bail!("{display}: the file is empty: expected a header row (id, position, sequence, grade, hire_date, grade_date, …)")
+        }
         Err(e) => return Err(e).with_context(|| format!("{display}: cannot read the header row")),
     };
     Layout::new(scheme, headers, display)

@@ -206,9 +206,10 @@ fn quarter_score(position: &Position, items: &[Option<ItemScore>]) -> Result<Dec
     if let Some(sum) = plain() {
         return round_ratio(sum, Decimal::ONE_HUNDRED);
     }
-    let weighted = position.kpis.iter().zip(items).try_fold(Exact::ZERO, |acc, (k, i)| {
-        acc.add(Exact::from_decimal(k.weight).mul(i.as_ref().map_or(Exact::ZERO, |i| i.score))?)
-    })?;
+    let weighted =
+        position.kpis.iter().zip(items).try_fold(Exact::ZERO, |acc, (k, i)| {
+            acc.add(Exact::from_decimal(k.weight).mul(i.as_ref().map_or(Exact::ZERO, |i| i.score))?)
+        })?;
     weighted.div(Exact::from_int(100))?.round2()
 }
 
@@ -304,17 +305,18 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
         for (gi, g) in position.groups.iter().enumerate() {
             let mut group = Vec::with_capacity(g.items.len());
             for (ii, item) in g.items.iter().enumerate() {
-                let value = source.text(columns.halves[hi][gi][ii], period, &item.id, &mut errors).and_then(|text| match parse_number(text) {
-                    None => {
-                        errors.push(format!("{period}.{}: {}", item.id, not_a_number(text)));
-                        None
-                    }
-                    Some(v) if v < cmin || v > cmax => {
-                        errors.push(format!("{period}.{}: {v} is outside the competency scale {cmin}..{cmax}", item.id));
-                        None
-                    }
-                    Some(v) => Some(v),
-                });
+                let value =
+                    source.text(columns.halves[hi][gi][ii], period, &item.id, &mut errors).and_then(|text| match parse_number(text) {
+                        None => {
+                            errors.push(format!("{period}.{}: {}", item.id, not_a_number(text)));
+                            None
+                        }
+                        Some(v) if v < cmin || v > cmax => {
+                            errors.push(format!("{period}.{}: {v} is outside the competency scale {cmin}..{cmax}", item.id));
+                            None
+                        }
+                        Some(v) => Some(v),
+                    });
                 group.push(value);
             }
             ratings.push(group);
@@ -399,8 +401,9 @@ fn summarize(
     };
     let composite = match (kpi, competency_pct) {
         (Some(k), Some(c)) => {
-            let weighted = add_exact(mul_exact(scheme.composite.kpi, k).ok_or(Overflow)?, mul_exact(scheme.composite.competency, c).ok_or(Overflow)?)
-                .ok_or(Overflow)?;
+            let weighted =
+                add_exact(mul_exact(scheme.composite.kpi, k).ok_or(Overflow)?, mul_exact(scheme.composite.competency, c).ok_or(Overflow)?)
+                    .ok_or(Overflow)?;
             Some(round_ratio(weighted, Decimal::ONE_HUNDRED)?)
         }
         _ => None,
