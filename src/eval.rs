@@ -185,7 +185,7 @@ impl<'a> Env<'a> {
                 let mut holds = true;
                 for check in &test.checks {
                     let found = self.read(fact, &check.value);
-                    let ok = compare(&found, check);
+                    let ok = passes(&found, check);
                     if !ok && holds {
                         holds = false;
                         first_found = Some(found);
@@ -296,7 +296,7 @@ fn compare_number(found: Decimal, check: &Check) -> bool {
 }
 
 /// Does what was found pass the check? A missing or unreadable value never does.
-fn compare(found: &Found, check: &Check) -> bool {
+pub fn passes(found: &Found, check: &Check) -> bool {
     let ordering: Option<Ordering> = match (found, &check.value) {
         (Found::Number(f), TestValue::Number(r)) => Some(f.cmp(r)),
         (Found::Bool(f), TestValue::Bool(r)) => return check.op == Op::Is && f == r,

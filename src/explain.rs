@@ -13,7 +13,7 @@
 
 use crate::calendar::{add_months, parse_date, whole_months, whole_years};
 use crate::decide::Status;
-use crate::eval::{Env, Found, Trace};
+use crate::eval::{passes, Env, Found, Trace};
 use crate::evaluate::{rank_pct, Evaluation, Outcome};
 use crate::exact::{format_figure, format_figure_fixed, Exact};
 use crate::report::ResultRecord;
@@ -360,21 +360,6 @@ fn written(trace: &Trace, names: &[String]) -> String {
         Trace::Not { child, .. } => format!("not ({})", written(child, names)),
         Trace::Test { test, .. } => test.describe(names),
     }
-}
-
-/// Does `found` pass `check`? (The comparison of the rule engine, for one check.)
-fn passes(found: &Found, check: &Check) -> bool {
-    use std::cmp::Ordering;
-    let ordering: Option<Ordering> = match (found, &check.value) {
-        (Found::Number(f), TestValue::Number(r)) => Some(f.cmp(r)),
-        (Found::Bool(f), TestValue::Bool(r)) => return check.op == Op::Is && f == r,
-        (Found::Date(f), TestValue::Date(r)) => Some(f.cmp(r)),
-        (Found::Level(f, _), TestValue::Level(r, _)) => Some(f.cmp(r)),
-        (Found::Band(f), TestValue::Band(r, _)) => Some(r.cmp(f)),
-        (Found::Text(f), TestValue::Text(r)) => return check.op == Op::Is && f == r,
-        _ => None,
-    };
-    ordering.is_some_and(|o| check.op.accepts(o))
 }
 
 /// `at least 12`, `above 3`, `at most 30`, `below 23`, `exactly true`.

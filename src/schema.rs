@@ -13,6 +13,7 @@
 //! `ladder schema` prints it; `ladders/ladder.schema.json` is the same text,
 //! checked by a test.
 
+use crate::rule::Computed;
 use crate::scheme::raw::{indexmap_like::OrderedMap, Headers, Num, RawFile};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use std::borrow::Cow;
@@ -122,21 +123,6 @@ fn number_value(description: &str) -> Schema {
     json_schema!({"type": "number", "description": description})
 }
 
-const COMPUTED_FACTS: [&str; 12] = [
-    "kpi",
-    "kpi_quarters",
-    "kpi_min",
-    "competency",
-    "competency_halves",
-    "competency_pct",
-    "composite",
-    "band",
-    "rank_pct",
-    "months_in_grade",
-    "months_in_company",
-    "age",
-];
-
 impl JsonSchema for RuleSchema {
     fn schema_name() -> Cow<'static, str> {
         "Rule".into()
@@ -149,7 +135,7 @@ impl JsonSchema for RuleSchema {
             "title": "fact test",
             "description": "{fact: NAME, OP: VALUE}: every operator given must hold. A fact is computed (kpi, band, months_in_grade, …), `kpi.ITEM`, `competency.GROUP`, a reserved column or any column of the employee file.",
             "properties": {
-                "fact": {"type": "string", "minLength": 1, "description": "The fact tested.", "examples": COMPUTED_FACTS},
+                "fact": {"type": "string", "minLength": 1, "description": "The fact tested.", "examples": Computed::ALL.map(|(_, name)| name)},
                 "min": test_value("At least (>=)."),
                 "max": test_value("At most (<=)."),
                 "above": test_value("Greater than (>)."),
