@@ -175,11 +175,13 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
-/// Employee ids seen so far, packed: one string arena and a table of indices.
+/// Employee ids seen so far, packed: one string arena and a table of indices
+/// (about 25 bytes an employee). Offsets and lines are u32: a file beyond
+/// 4 GiB of ids or 4,294,967,295 lines is refused rather than mis-counted.
 struct IdSet {
     arena: String,
     ends: Vec<u32>,
-    first_line: Vec<u64>,
+    first_line: Vec<u32>,
     table: HashTable<u32>,
     hasher: hashbrown::DefaultHashBuilder,
 }
@@ -196,13 +198,16 @@ impl IdSet {
     }
 
     /// Adds `id`; returns the line of its first row when it was already there.
-    fn insert(&mut self, id: &str, line: u64) -> Option<u64> {
+    fn insert(&mut self, id: &str, line: u64) -> Result<Option<u64>> {
         let hash = self.hasher.hash_one(id);
         if let Some(&index) = self.table.find(hash, |&i| self.get(i) == id) {
-            return Some(self.first_line[index as usize]);
+            return Ok(Some(u64::from(self.first_line[index as usize])));
         }
+        let (Ok(line), Ok(end)) = (u32::try_from(line), u32::try_from(self.arena.len() + id.len())) else {
+            bail!("the file is too large: more than 4,294,967,295 lines or 4 GiB of employee ids");
+        };
         self.arena.push_str(id);
-        self.ends.push(self.arena.len() as u32);
+        self.ends.push(end);
         self.first_line.push(line);
         let index = (self.ends.len() - 1) as u32;
         let (arena, ends, hasher) = (&self.arena, &self.ends, &self.hasher);
@@ -212,7 +217,7 @@ impl IdSet {
             hasher.hash_one(&arena[start..ends[i] as usize])
         };
         self.table.insert_unique(hash, index, lookup);
-        None
+        Ok(None)
     }
 
     fn contains(&self, id: &str) -> bool {
@@ -310,7 +315,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     };
     for_each_chunk(&mut reader, &source.display, &progress, 0, pass1, |composites| {
         for (line, id, cohort) in composites {
-            let duplicate = if id.is_empty() { None } else { ids.insert(&id, line) };
+            let duplicate = if id.is_empty() { None } else { ids.insert(&id, line)? };
             match duplicate {
                 Some(first) => {
                     duplicates.insert(rows, first);
