@@ -423,7 +423,7 @@ fn parse_test(
     if checks.is_empty() && problems.len() == before {
         problems.push((path.into(), "a test needs an operator: min, max, above, below or is".into()));
     }
-    (problems.len() == before).then(|| Test { subject, checks, at })
+    (problems.len() == before).then_some(Test { subject, checks, at })
 }
 
 fn resolve_fact(name: &str, at: &str, ctx: &mut RuleContext) -> FactRef {

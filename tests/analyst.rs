@@ -158,14 +158,14 @@ fn excel_cells_read_as_a_person_reads_them() {
     }
     ws.write_string(1, 0, "E1").unwrap();
     ws.write_string(1, 1, "<b>张伟</b>\n二").unwrap();
-    ws.write_date_with_format(1, 2, &ExcelDateTime::from_ymd(2024, 3, 5).unwrap(), &ymd).unwrap();
-    ws.write_date_with_format(1, 3, &ExcelDateTime::from_ymd(2023, 12, 31).unwrap(), &chinese_date).unwrap();
+    ws.write_date_with_format(1, 2, ExcelDateTime::from_ymd(2024, 3, 5).unwrap(), &ymd).unwrap();
+    ws.write_date_with_format(1, 3, ExcelDateTime::from_ymd(2023, 12, 31).unwrap(), &chinese_date).unwrap();
     ws.write_number(1, 4, 85.0).unwrap();
     ws.write_number(1, 5, 85.25).unwrap();
     ws.write_string(1, 6, "85").unwrap();
     ws.write_number(1, 7, 0.1 + 0.2).unwrap();
     ws.write_boolean(1, 8, true).unwrap();
-    ws.write_datetime_with_format(1, 9, &ExcelDateTime::from_ymd(2024, 3, 5).unwrap().and_hms(8, 30, 0).unwrap(), &with_time).unwrap();
+    ws.write_datetime_with_format(1, 9, ExcelDateTime::from_ymd(2024, 3, 5).unwrap().and_hms(8, 30, 0).unwrap(), &with_time).unwrap();
     ws.write_number(1, 10, 97.1).unwrap();
     ws.write_string(3, 0, "E2").unwrap();
     ws.write_number(3, 4, 1e-7).unwrap();
@@ -236,8 +236,8 @@ fn tiny_workbook(path: &Path) {
         ws.write_string(row, 2, "agent").unwrap();
         ws.write_string(row, 3, "skill").unwrap();
         ws.write_string(row, 4, grade).unwrap();
-        ws.write_date_with_format(row, 5, &ExcelDateTime::from_ymd(2024, 3, 5).unwrap(), &date).unwrap();
-        ws.write_date_with_format(row, 6, &ExcelDateTime::from_ymd(2024, 3, 5).unwrap(), &date).unwrap();
+        ws.write_date_with_format(row, 5, ExcelDateTime::from_ymd(2024, 3, 5).unwrap(), &date).unwrap();
+        ws.write_date_with_format(row, 6, ExcelDateTime::from_ymd(2024, 3, 5).unwrap(), &date).unwrap();
         ws.write_number(row, 7, 85.25).unwrap();
         ws.write_number(row, 8, 90.0).unwrap();
         ws.write_string(row, 9, "80").unwrap();
