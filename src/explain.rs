@@ -229,7 +229,7 @@ pub fn explain<'e>(evaluation: &'e Evaluation<'e>, index: usize) -> Explanation<
             .enumerate()
             .map(|(g, group)| {
                 let ratings = h.ratings.get(g).cloned().unwrap_or_default();
-                let mean = h.group_means.get(g).copied().flatten();
+                let mean = h.group_mean(g);
                 GroupLine {
                     id: group.id.clone(),
                     weight: group.weight,

@@ -55,9 +55,18 @@ pub struct HalfScore {
     pub period: Period,
     /// Ratings by group, aligned with the position's groups and their items.
     pub ratings: Vec<Vec<Option<Decimal>>>,
-    /// Exact group means (None when the half has no rating).
-    pub group_means: Vec<Option<Exact>>,
     pub rating: Option<Decimal>,
+}
+
+impl HalfScore {
+    /// The exact mean of group `g`'s ratings; None when the half has no
+    /// rating. Computed on demand: a rational mean costs a gcd, and only
+    /// `explain` shows it (the half rating is computed without it).
+    pub fn group_mean(&self, g: usize) -> Option<Exact> {
+        self.rating?;
+        let ratings = self.ratings.get(g)?;
+        Exact::mean(ratings.iter().flatten().map(|r| Exact::from_decimal(*r)))?.ok()
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -213,32 +222,27 @@ fn quarter_score(position: &Position, items: &[Option<ItemScore>]) -> Result<Dec
     weighted.div(Exact::from_int(100))?.round2()
 }
 
-/// Σ group_weight × mean(group) / 100 of a complete half, rounded, with the
-/// exact group means.
-fn half_rating(position: &Position, lcm: u64, ratings: &[Vec<Option<Decimal>>]) -> Result<(Decimal, Vec<Option<Exact>>), Overflow> {
-    let mut means = Vec::with_capacity(ratings.len());
+/// Σ group_weight × mean(group) / 100 of a complete half, rounded: in
+/// integers as Σ weight × sum × (lcm / size) / (100 × lcm), with rationals
+/// only when a value is too wide for that.
+fn half_rating(position: &Position, lcm: u64, ratings: &[Vec<Option<Decimal>>]) -> Result<Decimal, Overflow> {
     let mut numerator = Some(Decimal::ZERO);
     for (g, rs) in position.groups.iter().zip(ratings) {
         let sum = rs.iter().flatten().try_fold(Decimal::ZERO, |acc, r| add_exact(acc, *r));
-        let size = rs.len().max(1);
-        means.push(Some(match sum {
-            Some(s) => Exact::from_decimal(s).div_int(size)?,
-            None => Exact::sum(rs.iter().flatten().map(|r| Exact::from_decimal(*r)))?.div_int(size)?,
-        }));
-        let factor = Decimal::from(lcm / size as u64);
+        let factor = Decimal::from(lcm / rs.len().max(1) as u64);
         numerator = numerator.zip(sum).and_then(|(n, s)| add_exact(n, mul_exact(g.weight, mul_exact(s, factor)?)?));
     }
-    let rating = match numerator {
-        Some(n) => round_ratio(n, Decimal::from(lcm).checked_mul(Decimal::ONE_HUNDRED).ok_or(Overflow)?)?,
+    match numerator {
+        Some(n) => round_ratio(n, Decimal::from(lcm).checked_mul(Decimal::ONE_HUNDRED).ok_or(Overflow)?),
         None => {
             let mut total = Exact::ZERO;
-            for (g, m) in position.groups.iter().zip(&means) {
-                total = total.add(Exact::from_decimal(g.weight).mul(m.unwrap_or(Exact::ZERO))?)?;
+            for (g, rs) in position.groups.iter().zip(ratings) {
+                let mean = Exact::mean(rs.iter().flatten().map(|r| Exact::from_decimal(*r))).unwrap_or(Ok(Exact::ZERO))?;
+                total = total.add(Exact::from_decimal(g.weight).mul(mean)?)?;
             }
-            total.div(Exact::from_int(100))?.round2()?
+            total.div(Exact::from_int(100))?.round2()
         }
-    };
-    Ok((rating, means))
+    }
 }
 
 /// Computes every figure of one employee; returns the data problems instead when there are any.
@@ -323,7 +327,6 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
         }
         let total: usize = ratings.iter().map(Vec::len).sum();
         let present: usize = ratings.iter().flatten().filter(|r| r.is_some()).count();
-        let mut group_means = vec![None; position.groups.len()];
         let rating = if present == 0 {
             None
         } else if present < total {
@@ -339,17 +342,14 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
             None
         } else {
             match half_rating(position, columns.lcm, &ratings) {
-                Ok((r, means)) => {
-                    group_means = means;
-                    Some(r)
-                }
+                Ok(r) => Some(r),
                 Err(e) => {
                     errors.push(e.to_string());
                     None
                 }
             }
         };
-        halves.push(HalfScore { period, ratings, group_means, rating });
+        halves.push(HalfScore { period, ratings, rating });
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -427,7 +427,7 @@ fn summarize(
         group_means.push(match (count, total) {
             (0, _) => None,
             (_, Some(t)) => Some(round_ratio(t, Decimal::from(count as u64))?),
-            (_, None) => Exact::mean(scored_halves.iter().filter_map(|h| h.group_means[g])).transpose()?.map(Exact::round2).transpose()?,
+            (_, None) => Exact::mean(scored_halves.iter().filter_map(|h| h.group_mean(g))).transpose()?.map(Exact::round2).transpose()?,
         });
     }
     Ok(Figures {
