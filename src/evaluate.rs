@@ -128,25 +128,27 @@ impl Batch<'_> {
 }
 
 /// The composites of each sequence+grade cohort, for rank_pct. Kept as
-/// whole hundredths (composites have 2 decimals): 8 bytes an employee.
+/// whole hundredths: a composite has 2 decimals and lies in 0..=100 (every
+/// weight, score and percentage it is made of does), so 4 bytes an employee.
 #[derive(Debug, Default)]
 pub struct Cohorts {
-    composites: HashMap<GradeRef, Vec<i64>>,
+    composites: HashMap<GradeRef, Vec<i32>>,
 }
 
-/// A composite in hundredths; None if it somehow has more decimals or is huge.
-fn hundredths(composite: Decimal) -> Option<i64> {
+/// A composite in hundredths; None if it is not one (more decimals, or huge).
+fn hundredths(composite: Decimal) -> Option<i32> {
     let mut c = composite;
     c.rescale(2);
-    (c == composite).then(|| i64::try_from(c.mantissa()).ok()).flatten()
+    (c == composite).then(|| i32::try_from(c.mantissa()).ok()).flatten()
 }
 
 impl Cohorts {
-    pub fn add(&mut self, grade: GradeRef, composite: Decimal) {
-        // Composites are rounded to 2 decimals and at most 100: always representable.
-        if let Some(h) = hundredths(composite) {
-            self.composites.entry(grade).or_default().push(h);
-        }
+    /// Adds a composite; refuses (rather than mis-ranks) one that cannot be a composite.
+    pub fn add(&mut self, grade: GradeRef, composite: Decimal) -> Result<()> {
+        let h =
+            hundredths(composite).with_context(|| format!("internal error: composite {composite} is outside 0..=100 with 2 decimals"))?;
+        self.composites.entry(grade).or_default().push(h);
+        Ok(())
     }
 
     /// Call once every composite is in.
@@ -210,9 +212,12 @@ pub fn evaluate_rows<'s>(
             if let Some(first) = dup {
                 row.errors.push(duplicate_error(&row.id, first));
             }
-            let figures = batch.figures(&mut row);
+            let mut figures = batch.figures(&mut row);
             if let (Some(g), Some(c)) = (row.grade, figures.as_ref().and_then(|f| f.composite)) {
-                cohorts.add(g, c);
+                if let Err(e) = cohorts.add(g, c) {
+                    row.errors.push(e.to_string());
+                    figures = None;
+                }
             }
             Outcome { row, figures, rank_pct: None, decision: Decision::error() }
         })

@@ -191,6 +191,20 @@ impl IdSet {
         IdSet { arena: String::new(), ends: Vec::new(), first_line: Vec::new(), table: HashTable::new(), hasher: Default::default() }
     }
 
+    /// Room for about `ids` more ids of `bytes` bytes each, so the arrays do
+    /// not double (and briefly hold twice their size) while a big file fills them.
+    fn reserve(&mut self, ids: usize, bytes: usize) {
+        self.arena.reserve(ids * bytes);
+        self.ends.reserve(ids);
+        self.first_line.reserve(ids);
+        let (arena, ends, hasher) = (&self.arena, &self.ends, &self.hasher);
+        self.table.reserve(ids, |i: &u32| {
+            let i = *i as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+            hasher.hash_one(&arena[start..ends[i] as usize])
+        });
+    }
+
     fn get(&self, index: u32) -> &str {
         let i = index as usize;
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
@@ -302,8 +316,10 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     let mut duplicates: HashMap<u64, u64> = HashMap::new(); // row index → line of the first row
     let mut cohorts = Cohorts::default();
     let mut rows = 0u64;
-    let pass1 = |chunk: Vec<(u64, csv::StringRecord)>| -> Vec<(u64, String, Option<(GradeRef, Decimal)>)> {
-        chunk
+    type Pass1 = (u64, String, Option<(GradeRef, Decimal)>);
+    let pass1 = |chunk: Vec<(u64, csv::StringRecord)>| -> (Option<(u64, u64)>, Vec<Pass1>) {
+        let span = chunk.first().zip(chunk.last()).and_then(|((_, a), (_, b))| Some((a.position()?.byte(), b.position()?.byte())));
+        let rows = chunk
             .into_par_iter()
             .map(|(line, record)| {
                 let mut row = parse_row(scheme, &layout, line, record, req.as_of);
@@ -311,9 +327,20 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
                 let id = std::mem::take(&mut row.id);
                 (line, id, row.grade.zip(composite))
             })
-            .collect()
+            .collect();
+        (span, rows)
     };
-    for_each_chunk(&mut reader, &source.display, &progress, 0, pass1, |composites| {
+    for_each_chunk(&mut reader, &source.display, &progress, 0, pass1, |(span, composites)| {
+        // After the first chunk, size the id set for the whole file from
+        // the bytes a row takes (an estimate: it only saves regrowing).
+        if rows == 0 && composites.len() > 1 {
+            if let Some((first, last)) = span {
+                let per_row = (last.saturating_sub(first) / (composites.len() as u64 - 1)).max(1);
+                let estimate = (source.len / per_row) as usize;
+                let id_bytes = composites.iter().map(|(_, id, _)| id.len()).sum::<usize>() / composites.len();
+                ids.reserve(estimate + estimate / 16, id_bytes.max(1));
+            }
+        }
         for (line, id, cohort) in composites {
             let duplicate = if id.is_empty() { None } else { ids.insert(&id, line)? };
             match duplicate {
@@ -322,7 +349,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
                 }
                 None => {
                     if let Some((grade, composite)) = cohort {
-                        cohorts.add(grade, composite);
+                        cohorts.add(grade, composite)?;
                     }
                 }
             }
