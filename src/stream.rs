@@ -335,7 +335,9 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
         // the bytes a row takes (an estimate: it only saves regrowing).
         if rows == 0 && composites.len() > 1 {
             if let Some((first, last)) = span {
-                let per_row = (last.saturating_sub(first) / (composites.len() as u64 - 1)).max(1);
+                // A row has at least its six required cells (≈ 30 bytes): a
+                // first chunk of odd tiny rows cannot make the guess huge.
+                let per_row = (last.saturating_sub(first) / (composites.len() as u64 - 1)).max(32);
                 let estimate = (source.len / per_row) as usize;
                 let id_bytes = composites.iter().map(|(_, id, _)| id.len()).sum::<usize>() / composites.len();
                 ids.reserve(estimate + estimate / 16, id_bytes.max(1));
