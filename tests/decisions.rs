@@ -321,3 +321,13 @@ fn cells_with_more_digits_than_can_be_exact_are_refused_not_rounded() {
     assert_eq!(r.status, Status::Error);
     assert!(r.errors[0].contains("more significant digits than the 28"), "{:?}", r.errors);
 }
+
+#[test]
+fn a_scheme_without_bands_has_null_bands() {
+    let scheme = SCHEME
+        .replace("bands:\n  - {id: A, min: 90}\n  - {id: B, min: 80}\n  - {id: C, min: 0}\n", "")
+        .replace("{fact: band, min: A}", "{fact: composite, min: 90}");
+    assert!(!scheme.contains("bands:") && !scheme.contains("fact: band"));
+    let r = &run_with(&scheme, &[&t1("E1", "2025-01-01", "1", ["90", "90", "90", "90"])], as_of())[0];
+    assert_eq!((r.composite, r.band.as_deref(), r.status), (d("85.5"), None, Status::Promote));
+}

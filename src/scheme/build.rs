@@ -206,10 +206,8 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
             }
             out
         }
-        None => {
-            problems.push(first_file.problem_at("", "missing `bands:` (composite bands, highest first)"));
-            Vec::new()
-        }
+        // No bands: every band is null (a scheme may rank without naming bands).
+        None => Vec::new(),
     };
 
     // `columns:` maps a reserved field, or a fact a rule reads, to one header or several.
