@@ -36,6 +36,26 @@ pub enum DetailFormat {
     Json,
 }
 
+/// Prints a one-employee document (explain, what-if) as text or as JSON.
+pub fn write_detail(
+    format: DetailFormat,
+    out: &mut dyn Write,
+    json: impl FnOnce() -> Value,
+    text: impl FnOnce(&mut String) -> std::fmt::Result,
+) -> std::io::Result<()> {
+    match format {
+        DetailFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &json())?;
+            writeln!(out)
+        }
+        DetailFormat::Text => {
+            let mut s = String::new();
+            text(&mut s).expect("writing to a String cannot fail");
+            out.write_all(s.as_bytes())
+        }
+    }
+}
+
 /// Everything behind one employee's decision.
 pub struct Explanation<'e> {
     pub evaluation: &'e Evaluation<'e>,
@@ -900,19 +920,7 @@ impl Explanation<'_> {
     }
 
     pub fn write(&self, format: DetailFormat, out: &mut dyn Write) -> std::io::Result<()> {
-        match format {
-            DetailFormat::Json => {
-                serde_json::to_writer_pretty(&mut *out, &self.to_json())?;
-                writeln!(out)
-            }
-            DetailFormat::Text => out.write_all(self.to_text().as_bytes()),
-        }
-    }
-
-    pub fn to_text(&self) -> String {
-        let mut s = String::new();
-        self.text(&mut s).expect("writing to a String cannot fail");
-        s
+        write_detail(format, out, || self.to_json(), |s| self.text(s))
     }
 
     fn text(&self, s: &mut String) -> std::fmt::Result {

@@ -372,19 +372,7 @@ impl WhatIf<'_> {
     }
 
     pub fn write(&self, format: DetailFormat, out: &mut dyn Write) -> std::io::Result<()> {
-        match format {
-            DetailFormat::Json => {
-                serde_json::to_writer_pretty(&mut *out, &self.to_json())?;
-                writeln!(out)
-            }
-            DetailFormat::Text => out.write_all(self.to_text().as_bytes()),
-        }
-    }
-
-    pub fn to_text(&self) -> String {
-        let mut s = String::new();
-        self.text(&mut s).expect("writing to a String cannot fail");
-        s
+        crate::explain::write_detail(format, out, || self.to_json(), |s| self.text(s))
     }
 
     fn text(&self, s: &mut String) -> std::fmt::Result {
