@@ -214,7 +214,7 @@ impl<'a> Env<'a> {
     }
 
     fn column_text(&self, id: usize) -> &str {
-        self.layout.facts.get(id).copied().flatten().map_or("", |c| self.row.cell(c).trim())
+        self.layout.facts.get(id).copied().flatten().map_or("", |c| self.row.cell(c))
     }
 
     /// Reads a fact as the kind of the value it is tested against.

@@ -137,7 +137,7 @@ pub struct ScoreSource<'a> {
 impl<'a> ScoreSource<'a> {
     /// The text given for (period, item), checking the two sources agree.
     fn text(&self, wide_column: Option<usize>, period: Period, item: &str, errors: &mut Vec<String>) -> Option<&'a str> {
-        let wide = wide_column.map(|c| self.row.cell(c).trim()).filter(|t| !t.is_empty());
+        let wide = wide_column.map(|c| self.row.cell(c)).filter(|t| !t.is_empty()); // cell() trims
         if self.long.is_empty() {
             return wide;
         }
