@@ -115,6 +115,29 @@ const POW10: [i128; 29] = {
     table
 };
 
+/// Is `v` within `min..=max`? Every score cell is range-checked and
+/// `Decimal`'s comparison is slow, so small bounds (the scales' 0..100 and
+/// 1..5) are compared as aligned i128 integers; anything wider falls back.
+pub fn within(v: Decimal, min: Decimal, max: Decimal) -> bool {
+    // Compares `a` with a bound `b` whose mantissa is below 2^31 and scale at most 18.
+    fn cmp(a: Decimal, b: Decimal) -> std::cmp::Ordering {
+        let (sa, sb) = (a.scale() as usize, b.scale() as usize);
+        let (ma, mb) = (a.mantissa(), b.mantissa());
+        if sb > 18 || mb.unsigned_abs() >= 1 << 31 {
+            a.cmp(&b)
+        } else if sa >= sb {
+            // |mb| < 2^31, 10^(sa - sb) <= 10^28 < 2^94: the product is below 2^125.
+            ma.cmp(&(mb * POW10[sa - sb]))
+        } else if sb - sa <= 9 {
+            // |ma| < 2^96, 10^9 < 2^30: the product is below 2^126.
+            (ma * POW10[sb - sa]).cmp(&mb)
+        } else {
+            a.cmp(&b)
+        }
+    }
+    cmp(v, min).is_ge() && cmp(v, max).is_le()
+}
+
 /// `a × b`, or None when the exact product does not fit a Decimal (rust_decimal
 /// would round it; `ladder` never rounds silently).
 pub fn mul_exact(a: Decimal, b: Decimal) -> Option<Decimal> {
@@ -232,6 +255,34 @@ mod tests {
     fn unreduced_values_compare_by_value() {
         assert_eq!(ex("2.50"), ex("2.5"));
         assert!(ex("2.50") < ex("2.51"));
+    }
+
+    #[test]
+    fn within_agrees_with_decimal_ordering() {
+        let values = [
+            "0",
+            "-0.5",
+            "85",
+            "85.00",
+            "84.999",
+            "100",
+            "100.0001",
+            "-100",
+            "3.5",
+            "79228162514264337593543950335",
+            "-79228162514264337593543950335",
+            "0.0000000000000000000000000001",
+            "2147483648",
+            "0.000000000000000000001",
+        ];
+        for v in values {
+            for lo in values {
+                for hi in values {
+                    let expected = d(v) >= d(lo) && d(v) <= d(hi);
+                    assert_eq!(within(d(v), d(lo), d(hi)), expected, "{v} in {lo}..={hi}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! the row, never a silent zero.
 
 use crate::calendar::{Period, PeriodKind};
-use crate::exact::{add_exact, mul_exact, round_ratio, Exact, Overflow};
+use crate::exact::{add_exact, mul_exact, round_ratio, within, Exact, Overflow};
 use crate::records::{Layout, LongScore, Row};
 use crate::scheme::{Position, Scheme, Scoring};
 use crate::value::{excerpt, not_a_number, parse_number};
@@ -267,7 +267,7 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
             let score = match k.scoring {
                 Some(s) => convert(given, s),
                 None => {
-                    if given < Decimal::ZERO || given > Decimal::ONE_HUNDRED {
+                    if !within(given, Decimal::ZERO, Decimal::ONE_HUNDRED) {
                         errors.push(format!("{period}.{}: {given} is outside the KPI scale 0..100", k.id));
                     }
                     Ok(Exact::from_decimal(given))
@@ -315,7 +315,7 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
                             errors.push(format!("{period}.{}: {}", item.id, not_a_number(text)));
                             None
                         }
-                        Some(v) if v < cmin || v > cmax => {
+                        Some(v) if !within(v, cmin, cmax) => {
                             errors.push(format!("{period}.{}: {v} is outside the competency scale {cmin}..{cmax}", item.id));
                             None
                         }
