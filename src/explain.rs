@@ -16,15 +16,15 @@ use crate::decide::Status;
 use crate::eval::{passes, Env, Found, Trace};
 use crate::evaluate::{rank_pct, Evaluation, Outcome};
 use crate::exact::{format_figure, format_figure_fixed, Exact};
+use crate::report::json::{decimal_value, figure_value};
 use crate::report::ResultRecord;
 use crate::rule::{Check, Computed, FactRef, Op, Reserved, Rule, Subject, Test, TestValue};
 use crate::scheme::{GradeRef, Scheme, Scoring};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde_json::{json, Map, Number, Value};
+use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
 use std::io::Write;
-use std::str::FromStr;
 
 /// How `explain` and `what-if` print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -651,13 +651,6 @@ pub fn ordinal(n: usize) -> String {
 // JSON.
 
 /// A figure as a JSON number with at most 2 decimals (as `evaluate` prints it).
-pub fn figure_value(d: Option<Decimal>) -> Value {
-    d.map_or(Value::Null, |d| Value::Number(Number::from_str(&format_figure(d)).expect("a formatted decimal is a JSON number")))
-}
-
-fn number_value(d: Decimal) -> Value {
-    Value::Number(Number::from_str(&d.normalize().to_string()).expect("a decimal is a JSON number"))
-}
 
 fn opt_text(s: &Option<String>) -> Value {
     s.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
@@ -725,7 +718,7 @@ fn found_value(scheme: &Scheme, found: &Found) -> Value {
 
 fn test_value_json(v: &TestValue) -> Value {
     match v {
-        TestValue::Number(n) => number_value(*n),
+        TestValue::Number(n) => decimal_value(*n),
         TestValue::Bool(b) => Value::Bool(*b),
         other => Value::String(other.to_string()),
     }
@@ -759,7 +752,7 @@ fn gap_value(g: &Gap) -> Value {
     m.insert("test".into(), g.test.clone().into());
     m.insert("change".into(), g.change.clone().into());
     if let Some(d) = g.delta {
-        m.insert("delta".into(), number_value(d));
+        m.insert("delta".into(), decimal_value(d));
     }
     if let Some(on) = g.on {
         m.insert("on".into(), on.to_string().into());
@@ -827,9 +820,9 @@ impl Explanation<'_> {
                         json!({
                             "id": k.id,
                             "title": k.title,
-                            "weight": number_value(k.weight),
-                            "value": k.given.map_or(Value::Null, number_value),
-                            "scoring": k.scoring.map_or(Value::Null, |s| json!({"target": number_value(s.target), "zero_at": number_value(s.zero_at)})),
+                            "weight": decimal_value(k.weight),
+                            "value": k.given.map_or(Value::Null, decimal_value),
+                            "scoring": k.scoring.map_or(Value::Null, |s| json!({"target": decimal_value(s.target), "zero_at": decimal_value(s.zero_at)})),
                             "score": figure_value(k.score),
                             "weighted": figure_value(k.weighted),
                         })
@@ -846,8 +839,8 @@ impl Explanation<'_> {
                     .groups
                     .iter()
                     .map(|g| {
-                        let items: Vec<Value> = g.items.iter().map(|(id, title, r)| json!({"id": id, "title": title, "rating": r.map_or(Value::Null, number_value)})).collect();
-                        json!({"id": g.id, "weight": number_value(g.weight), "items": items, "mean": figure_value(g.mean), "weighted": figure_value(g.weighted)})
+                        let items: Vec<Value> = g.items.iter().map(|(id, title, r)| json!({"id": id, "title": title, "rating": r.map_or(Value::Null, decimal_value)})).collect();
+                        json!({"id": g.id, "weight": decimal_value(g.weight), "items": items, "mean": figure_value(g.mean), "weighted": figure_value(g.weighted)})
                     })
                     .collect();
                 json!({"period": h.period, "scored": h.rating.is_some(), "groups": groups, "rating": figure_value(h.rating)})
@@ -865,7 +858,7 @@ impl Explanation<'_> {
                 "competency_halves": f.competency_halves,
                 "competency_pct": figure_value(f.competency_pct),
                 "composite": figure_value(f.composite),
-                "band": f.band.map_or(Value::Null, |b| json!({"id": scheme.bands[b].id, "title": scheme.bands[b].title, "min": number_value(scheme.bands[b].min)})),
+                "band": f.band.map_or(Value::Null, |b| json!({"id": scheme.bands[b].id, "title": scheme.bands[b].title, "min": decimal_value(scheme.bands[b].min)})),
                 "rank_pct": figure_value(o.rank_pct),
                 "rank": self.rank.as_ref().map_or(Value::Null, |k| json!({"position": k.position, "cohort": k.cohort, "tied": k.tied})),
                 "kpi_items": item_means,

@@ -3,13 +3,13 @@
 //! the sequences with promotion arrows and dashed bridge arrows (Mermaid
 //! flowchart or Graphviz digraph), or the whole scheme as JSON.
 
+use crate::report::json::decimal_value;
 use crate::rule::{Rule, Subject, TestValue};
 use crate::scheme::{GradeRef, Scheme};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
-use serde_json::{json, Map, Number, Value};
+use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
 use std::io::Write;
-use std::str::FromStr;
 
 /// How `show` prints the scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -256,13 +256,9 @@ fn dot(scheme: &Scheme) -> String {
 // ---------------------------------------------------------------------------
 // JSON: the scheme as it was read, rules as trees in the YAML's own shape.
 
-fn number(d: rust_decimal::Decimal) -> Value {
-    Value::Number(Number::from_str(&d.normalize().to_string()).expect("a decimal is a JSON number"))
-}
-
 fn test_value(v: &TestValue) -> Value {
     match v {
-        TestValue::Number(n) => number(*n),
+        TestValue::Number(n) => decimal_value(*n),
         TestValue::Bool(b) => Value::Bool(*b),
         other => Value::String(other.to_string()),
     }
@@ -310,15 +306,15 @@ fn json_value(scheme: &Scheme) -> Value {
                 .iter()
                 .map(|k| {
                     json!({
-                        "id": k.id, "title": k.title, "weight": number(k.weight),
-                        "scoring": k.scoring.map_or(Value::Null, |s| json!({"target": number(s.target), "zero_at": number(s.zero_at)})),
+                        "id": k.id, "title": k.title, "weight": decimal_value(k.weight),
+                        "scoring": k.scoring.map_or(Value::Null, |s| json!({"target": decimal_value(s.target), "zero_at": decimal_value(s.zero_at)})),
                     })
                 })
                 .collect();
             let groups: Vec<Value> = p
                 .groups
                 .iter()
-                .map(|g| json!({"id": g.id, "weight": number(g.weight), "items": g.items.iter().map(|i| json!({"id": i.id, "title": i.title})).collect::<Vec<_>>()}))
+                .map(|g| json!({"id": g.id, "weight": decimal_value(g.weight), "items": g.items.iter().map(|i| json!({"id": i.id, "title": i.title})).collect::<Vec<_>>()}))
                 .collect();
             json!({"id": p.id, "title": p.title, "kpis": kpis, "competencies": groups})
         })
@@ -347,7 +343,7 @@ fn json_value(scheme: &Scheme) -> Value {
         .collect();
     let scales: Map<String, Value> = std::iter::once((
         "competency".to_string(),
-        json!({"min": number(scheme.competency_scale.min), "max": number(scheme.competency_scale.max)}),
+        json!({"min": decimal_value(scheme.competency_scale.min), "max": decimal_value(scheme.competency_scale.max)}),
     ))
     .chain(scheme.ordinal_scales.iter().map(|(n, levels)| (n.clone(), json!(levels))))
     .collect();
@@ -356,8 +352,8 @@ fn json_value(scheme: &Scheme) -> Value {
         "title": scheme.title,
         "review": {"quarters": scheme.review.quarters, "halves": scheme.review.halves},
         "scales": scales,
-        "composite": {"kpi": number(scheme.composite.kpi), "competency": number(scheme.composite.competency)},
-        "bands": scheme.bands.iter().map(|b| json!({"id": b.id, "title": b.title, "min": number(b.min)})).collect::<Vec<_>>(),
+        "composite": {"kpi": decimal_value(scheme.composite.kpi), "competency": decimal_value(scheme.composite.competency)},
+        "bands": scheme.bands.iter().map(|b| json!({"id": b.id, "title": b.title, "min": decimal_value(b.min)})).collect::<Vec<_>>(),
         "requires": rule(&scheme.requires),
         "demotion": rule(&scheme.demotion),
         "positions": positions,

@@ -9,8 +9,14 @@ use serde_json::{json, Map, Number, Value};
 use std::io::{self, Write};
 use std::str::FromStr;
 
-fn figure(d: Option<Decimal>) -> Value {
+/// A figure as a JSON number with at most 2 decimals; null when absent.
+pub fn figure_value(d: Option<Decimal>) -> Value {
     d.map_or(Value::Null, |d| Value::Number(Number::from_str(&format_figure(d)).expect("a formatted decimal is a JSON number")))
+}
+
+/// A decimal as an exact JSON number, without trailing zeros (weights, thresholds).
+pub fn decimal_value(d: Decimal) -> Value {
+    Value::Number(Number::from_str(&d.normalize().to_string()).expect("a decimal is a JSON number"))
 }
 
 fn text(s: &Option<String>) -> Value {
@@ -24,14 +30,14 @@ pub fn record_value(r: &ResultRecord) -> Value {
     m.insert("sequence".into(), r.sequence.clone().into());
     m.insert("grade".into(), r.grade.clone().into());
     m.insert("position".into(), r.position.clone().into());
-    m.insert("kpi".into(), figure(r.kpi));
+    m.insert("kpi".into(), figure_value(r.kpi));
     m.insert("kpi_quarters".into(), r.kpi_quarters.map_or(Value::Null, Value::from));
-    m.insert("competency".into(), figure(r.competency));
+    m.insert("competency".into(), figure_value(r.competency));
     m.insert("competency_halves".into(), r.competency_halves.map_or(Value::Null, Value::from));
-    m.insert("competency_pct".into(), figure(r.competency_pct));
-    m.insert("composite".into(), figure(r.composite));
+    m.insert("competency_pct".into(), figure_value(r.competency_pct));
+    m.insert("composite".into(), figure_value(r.composite));
     m.insert("band".into(), text(&r.band));
-    m.insert("rank_pct".into(), figure(r.rank_pct));
+    m.insert("rank_pct".into(), figure_value(r.rank_pct));
     m.insert("status".into(), r.status.as_str().into());
     m.insert("recommended_grade".into(), text(&r.recommended_grade));
     m.insert("next_grade".into(), text(&r.next_grade));

@@ -2,7 +2,7 @@
 
 mod csv_out;
 mod html;
-mod json;
+pub mod json;
 mod table;
 
 use crate::decide::Status;
