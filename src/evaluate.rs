@@ -4,7 +4,7 @@
 use crate::decide::{decide, Decision};
 use crate::eval::Env;
 use crate::exact::Exact;
-use crate::figures::{compute, Figures, Periods, ScoreColumns, ScoreSource};
+use crate::figures::{compute, compute_lean, Figures, Periods, ScoreColumns, ScoreSource};
 use crate::records::{csv_reader, parse_row, read_long_scores, Input, Layout, LongScores, Row};
 use crate::scheme::{GradeRef, Scheme};
 use anyhow::{Context, Result};
@@ -91,6 +91,9 @@ pub struct Batch<'a> {
     pub periods: &'a Periods,
     pub columns: &'a ScoreColumns,
     pub long: &'a LongScores,
+    /// Keep every item's score for `explain` (the in-memory path); a
+    /// streaming batch needs only the figures and takes the faster way.
+    pub detail: bool,
 }
 
 impl Batch<'_> {
@@ -106,7 +109,12 @@ impl Batch<'_> {
             long: self.long.by_id.get(&row.id).map_or(&[], Vec::as_slice),
             long_display: &self.long.display,
         };
-        match compute(self.scheme, position, self.periods, &source) {
+        let computed = if self.detail {
+            compute(self.scheme, position, self.periods, &source)
+        } else {
+            compute_lean(self.scheme, position, self.periods, &source)
+        };
+        match computed {
             Ok(f) => Some(f),
             Err(errors) => {
                 row.errors.extend(errors);
@@ -202,7 +210,7 @@ pub fn evaluate_rows<'s>(
         seen.entry(row.id.as_str()).or_insert(row.line);
     }
     let warnings: Vec<String> = unknown_score_ids(long, &input.display, |id| seen.contains_key(id)).into_iter().collect();
-    let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long };
+    let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long, detail: true };
 
     let mut cohorts = Cohorts::default();
     let mut outcomes: Vec<Outcome> = rows

@@ -311,7 +311,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     let layout = read_layout(scheme, &mut reader, &source.display)?;
     let periods = Periods::new(scheme, req.as_of);
     let columns = ScoreColumns::new(scheme, &layout, &periods);
-    let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long: &long };
+    let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long: &long, detail: false };
     let mut ids = IdSet::new();
     let mut duplicates: HashMap<u64, u64> = HashMap::new(); // row index → line of the first row
     let mut cohorts = Cohorts::default();

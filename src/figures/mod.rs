@@ -11,6 +11,8 @@ use crate::value::{excerpt, not_a_number, parse_number};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+mod fast;
+
 /// The periods an evaluation reads.
 #[derive(Debug, Clone)]
 pub struct Periods {
@@ -93,6 +95,8 @@ pub struct Figures {
 #[derive(Debug, Clone)]
 pub struct ScoreColumns {
     positions: Vec<PositionColumns>,
+    /// The scheme's constants for the fixed-point path; None when one has too many decimals.
+    fast: Option<fast::Plan>,
 }
 
 #[derive(Debug, Clone)]
@@ -122,7 +126,7 @@ impl ScoreColumns {
                 lcm: pos.groups.iter().fold(1u64, |l, g| num_integer::lcm(l, g.items.len().max(1) as u64)),
             })
             .collect();
-        ScoreColumns { positions }
+        ScoreColumns { positions, fast: fast::Plan::new(scheme) }
     }
 }
 
@@ -243,6 +247,18 @@ fn half_rating(position: &Position, lcm: u64, ratings: &[Vec<Option<Decimal>>]) 
             total.div(Exact::from_int(100))?.round2()
         }
     }
+}
+
+/// [`compute`] without the per-item detail `explain` shows: the common case
+/// (plain cells, no long-form scores) in fixed-point integers, anything else
+/// the general way. The figures are the same either way.
+pub fn compute_lean(scheme: &Scheme, position_index: usize, periods: &Periods, source: &ScoreSource) -> Result<Figures, Vec<String>> {
+    if let (Some(plan), true) = (&source.columns.fast, source.long.is_empty()) {
+        if let Some(figures) = fast::compute(plan, position_index, periods, &source.columns.positions[position_index], source.row) {
+            return Ok(figures);
+        }
+    }
+    compute(scheme, position_index, periods, source)
 }
 
 /// Computes every figure of one employee; returns the data problems instead when there are any.

@@ -1,0 +1,380 @@
+//! The figures of the common case in fixed-point integers: every cell read
+//! at six decimals, every sum an `i128`, each named figure rounded once with
+//! an integer division. Exact like the general path (no value is ever
+//! rounded before SPEC §4 says so), and many times faster: no `Decimal`
+//! arithmetic, no rationals, no allocation per cell.
+//!
+//! Anything unusual goes the general way ([`super::compute`]), which also
+//! writes the messages: a cell that is not a number, has more than six
+//! decimals or is out of its scale, a partial quarter or half, long-form
+//! scores, a scheme constant with more than six decimals, an overflow. The
+//! fast path then returns `None`; it never decides an error itself.
+//!
+//! The lean figures it returns carry no per-item detail (`QuarterScore::items`
+//! and `HalfScore::ratings` are empty): they are for deciding and reporting,
+//! not for `explain`, which uses the general path.
+
+use super::{Figures, HalfScore, Periods, PositionColumns, QuarterScore};
+use crate::records::Row;
+use crate::scheme::{Position, Scheme};
+use rust_decimal::Decimal;
+
+/// Decimals every value is held at.
+const DECIMALS: u32 = 6;
+/// 1 at [`DECIMALS`] decimals.
+const ONE: i128 = 1_000_000;
+/// A figure in hundredths is a value at 6 decimals divided by this.
+const TO_HUNDREDTHS: i128 = ONE / 100;
+
+/// The scheme's constants at six decimals, worked out once per file.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// None for a position the fast path cannot take (a constant with more decimals).
+    positions: Vec<Option<PositionPlan>>,
+    competency_min: i128,
+    competency_max: i128,
+    composite_kpi: i128,
+    composite_competency: i128,
+    /// Band minimums, in the scheme's order (highest first).
+    bands: Vec<i128>,
+}
+
+#[derive(Debug, Clone)]
+struct PositionPlan {
+    kpis: Vec<KpiPlan>,
+    groups: Vec<GroupPlan>,
+    /// The least common multiple of the group sizes.
+    lcm: i128,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct KpiPlan {
+    weight: i128,
+    scoring: Option<ScoringPlan>,
+}
+
+/// `scoring: {target, zero_at}` at six decimals, turned so that the score is
+/// `100 × (toward − start) / span` with a positive span.
+#[derive(Debug, Clone, Copy)]
+struct ScoringPlan {
+    zero_at: i128,
+    target: i128,
+    span: i128,
+    higher_is_better: bool,
+}
+
+impl ScoringPlan {
+    /// The score of raw measure `r` as `numerator / span`, clamped to 0..=100.
+    fn numerator(self, r: i128) -> Option<i128> {
+        let (past_target, past_zero, above_zero) = if self.higher_is_better {
+            (r >= self.target, r <= self.zero_at, r.checked_sub(self.zero_at)?)
+        } else {
+            (r <= self.target, r >= self.zero_at, self.zero_at.checked_sub(r)?)
+        };
+        if past_target {
+            self.span.checked_mul(100)
+        } else if past_zero {
+            Some(0)
+        } else {
+            above_zero.checked_mul(100)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct GroupPlan {
+    weight: i128,
+    size: i128,
+    /// lcm / size: the group's sum is weighed by this over the lcm.
+    factor: i128,
+}
+
+/// A scheme value at six decimals; None when it has more.
+fn fixed(d: Decimal) -> Option<i128> {
+    let scale = d.scale();
+    (scale <= DECIMALS).then(|| d.mantissa().checked_mul(10i128.pow(DECIMALS - scale))).flatten()
+}
+
+impl Plan {
+    /// None when a scheme-wide constant has more than six decimals.
+    pub fn new(scheme: &Scheme) -> Option<Plan> {
+        let plan = Plan {
+            positions: scheme.positions.iter().map(PositionPlan::new).collect(),
+            competency_min: fixed(scheme.competency_scale.min)?,
+            competency_max: fixed(scheme.competency_scale.max)?,
+            composite_kpi: fixed(scheme.composite.kpi)?,
+            composite_competency: fixed(scheme.composite.competency)?,
+            bands: scheme.bands.iter().map(|b| fixed(b.min)).collect::<Option<_>>()?,
+        };
+        (plan.competency_max > plan.competency_min).then_some(plan)
+    }
+}
+
+impl PositionPlan {
+    fn new(position: &Position) -> Option<PositionPlan> {
+        let kpis = position
+            .kpis
+            .iter()
+            .map(|k| {
+                let scoring = match k.scoring {
+                    None => None,
+                    Some(s) => {
+                        let (target, zero_at) = (fixed(s.target)?, fixed(s.zero_at)?);
+                        let span = (target - zero_at).abs();
+                        if span == 0 {
+                            return None;
+                        }
+                        Some(ScoringPlan { zero_at, target, span, higher_is_better: zero_at < target })
+                    }
+                };
+                Some(KpiPlan { weight: fixed(k.weight)?, scoring })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        let lcm = position.groups.iter().fold(1i128, |l, g| num_integer::lcm(l, g.items.len().max(1) as i128));
+        let groups = position
+            .groups
+            .iter()
+            .map(|g| {
+                let size = g.items.len() as i128;
+                (size > 0).then(|| Some(GroupPlan { weight: fixed(g.weight)?, size, factor: lcm / size })).flatten()
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(PositionPlan { kpis, groups, lcm })
+    }
+}
+
+/// A cell at six decimals: `85`, `92.5`, `95%`, `+3`, `.5`; None for
+/// anything else, more than six decimals or more than 18 digits.
+fn parse_cell(text: &str) -> Option<i128> {
+    let t = match text.strip_suffix('%') {
+        Some(t) => t.trim_end(),
+        None => text,
+    };
+    let (negative, digits) = match t.as_bytes().first()? {
+        b'-' => (true, &t.as_bytes()[1..]),
+        b'+' => (false, &t.as_bytes()[1..]),
+        _ => (false, t.as_bytes()),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    let mut decimals: Option<u32> = None;
+    let mut seen_digit = false;
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => {
+                seen_digit = true;
+                mantissa = mantissa * 10 + i64::from(b - b'0');
+                if let Some(d) = decimals.as_mut() {
+                    *d += 1;
+                }
+            }
+            b'.' if decimals.is_none() => decimals = Some(0),
+            _ => return None,
+        }
+    }
+    let decimals = decimals.unwrap_or(0);
+    if !seen_digit || decimals > DECIMALS {
+        return None;
+    }
+    let value = i128::from(mantissa) * 10i128.pow(DECIMALS - decimals);
+    Some(if negative { -value } else { value })
+}
+
+/// `n / d` rounded half away from zero; `d` > 0.
+fn round_div(n: i128, d: i128) -> i128 {
+    let (q, r) = (n / d, n % d);
+    if 2 * r.abs() >= d {
+        q + n.signum()
+    } else {
+        q
+    }
+}
+
+/// A figure in hundredths as the `Decimal` the rest of `ladder` compares and prints.
+fn figure(hundredths: i128) -> Option<Decimal> {
+    Decimal::try_from_i128_with_scale(hundredths, 2).ok()
+}
+
+/// The figures of one employee whose scores are all plain, or None to go the general way.
+pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, columns: &PositionColumns, row: &Row) -> Option<Figures> {
+    let position = plan.positions[position_index].as_ref()?;
+    let window_start = periods.quarters_read.len() - periods.quarters.len();
+
+    // Quarters: Σ weight × score in units of 10^-12 (weight and score at 6
+    // decimals); a `scoring` item adds weight × numerator × 10^6 / span,
+    // kept as a fraction over the product of the spans.
+    let mut quarters = Vec::with_capacity(periods.quarters_read.len());
+    let (mut kpi_sum, mut kpi_count, mut kpi_min) = (0i128, 0i128, None::<i128>);
+    // Per KPI item: Σ over the window's scored quarters (values at 6 decimals, or scoring numerators).
+    let mut item_sums = vec![0i128; position.kpis.len()];
+    for (qi, &period) in periods.quarters_read.iter().enumerate() {
+        let cells = &columns.quarters[qi];
+        let present = cells.iter().filter(|c| c.is_some_and(|c| !row.cell(c).is_empty())).count();
+        if present == 0 {
+            quarters.push(QuarterScore { period, items: Vec::new(), score: None });
+            continue;
+        }
+        if present < position.kpis.len() {
+            return None;
+        }
+        let in_window = qi >= window_start;
+        let (mut plain, mut numerator, mut denominator) = (0i128, 0i128, 1i128);
+        for (ki, (k, column)) in position.kpis.iter().zip(cells).enumerate() {
+            let value = parse_cell(row.cell((*column)?))?;
+            let share = match k.scoring {
+                None => {
+                    if !(0..=100 * ONE).contains(&value) {
+                        return None;
+                    }
+                    plain = plain.checked_add(k.weight.checked_mul(value)?)?;
+                    value
+                }
+                Some(s) => {
+                    let a = s.numerator(value)?;
+                    let term = k.weight.checked_mul(a)?.checked_mul(ONE)?;
+                    numerator = numerator.checked_mul(s.span)?.checked_add(term.checked_mul(denominator)?)?;
+                    denominator = denominator.checked_mul(s.span)?;
+                    a
+                }
+            };
+            if in_window {
+                item_sums[ki] = item_sums[ki].checked_add(share)?;
+            }
+        }
+        let total = plain.checked_mul(denominator)?.checked_add(numerator)?;
+        let score = round_div(total, denominator.checked_mul(ONE * ONE)?);
+        if in_window {
+            kpi_sum += score;
+            kpi_count += 1;
+            kpi_min = Some(kpi_min.map_or(score, |m| m.min(score)));
+        }
+        quarters.push(QuarterScore { period, items: Vec::new(), score: Some(figure(score)?) });
+    }
+
+    // Halves: Σ group weight × group sum × (lcm / size) / (lcm × 10^12).
+    let mut halves = Vec::with_capacity(periods.halves.len());
+    let (mut competency_sum, mut competency_count) = (0i128, 0i128);
+    let mut group_sums = vec![0i128; position.groups.len()];
+    let (min, max) = (plan.competency_min, plan.competency_max);
+    for (hi, &period) in periods.halves.iter().enumerate() {
+        let groups = &columns.halves[hi];
+        let total: usize = groups.iter().map(Vec::len).sum();
+        let present = groups.iter().flatten().filter(|c| c.is_some_and(|c| !row.cell(c).is_empty())).count();
+        if present == 0 {
+            halves.push(HalfScore { period, ratings: Vec::new(), rating: None });
+            continue;
+        }
+        if present < total {
+            return None;
+        }
+        let mut weighted = 0i128;
+        for ((g, cells), group_sum) in position.groups.iter().zip(groups).zip(group_sums.iter_mut()) {
+            let mut sum = 0i128;
+            for column in cells {
+                let value = parse_cell(row.cell((*column)?))?;
+                if value < min || value > max {
+                    return None;
+                }
+                sum = sum.checked_add(value)?;
+            }
+            *group_sum = group_sum.checked_add(sum)?;
+            weighted = weighted.checked_add(g.weight.checked_mul(sum)?.checked_mul(g.factor)?)?;
+        }
+        let rating = round_div(weighted, position.lcm.checked_mul(ONE * ONE)?);
+        competency_sum += rating;
+        competency_count += 1;
+        halves.push(HalfScore { period, ratings: Vec::new(), rating: Some(figure(rating)?) });
+    }
+
+    let kpi = (kpi_count > 0).then(|| round_div(kpi_sum, kpi_count));
+    let competency = (competency_count > 0).then(|| round_div(competency_sum, competency_count));
+    // (competency − min) / (max − min) × 100, in hundredths.
+    let competency_pct = match competency {
+        Some(c) => Some(round_div((c.checked_mul(TO_HUNDREDTHS)?.checked_sub(min)?).checked_mul(10_000)?, max - min)),
+        None => None,
+    };
+    let composite = match (kpi, competency_pct) {
+        (Some(k), Some(c)) => {
+            Some(round_div(plan.composite_kpi.checked_mul(k)?.checked_add(plan.composite_competency.checked_mul(c)?)?, 100 * ONE))
+        }
+        _ => None,
+    };
+    let band = composite.and_then(|c| plan.bands.iter().position(|&min| c * TO_HUNDREDTHS >= min));
+    let item_means = position
+        .kpis
+        .iter()
+        .zip(&item_sums)
+        .map(|(k, &sum)| {
+            if kpi_count == 0 {
+                return Some(None);
+            }
+            let hundredths = match k.scoring {
+                None => round_div(sum, kpi_count * TO_HUNDREDTHS),
+                Some(s) => round_div(sum.checked_mul(100)?, s.span.checked_mul(kpi_count)?),
+            };
+            Some(Some(figure(hundredths)?))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let group_means = position
+        .groups
+        .iter()
+        .zip(&group_sums)
+        .map(|(g, &sum)| match competency_count {
+            0 => Some(None),
+            n => Some(Some(figure(round_div(sum, g.size * n * TO_HUNDREDTHS))?)),
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let num = |h: Option<i128>| match h {
+        None => Some(None),
+        Some(h) => figure(h).map(Some),
+    };
+    Some(Figures {
+        quarters,
+        halves,
+        kpi: num(kpi)?,
+        kpi_quarters: kpi_count as usize,
+        kpi_min: num(kpi_min)?,
+        competency: num(competency)?,
+        competency_halves: competency_count as usize,
+        competency_pct: num(competency_pct)?,
+        composite: num(composite)?,
+        band,
+        item_means,
+        group_means,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_read_at_six_decimals_or_not_at_all() {
+        assert_eq!(parse_cell("85"), Some(85 * ONE));
+        assert_eq!(parse_cell("92.5"), Some(92_500_000));
+        assert_eq!(parse_cell("95%"), Some(95 * ONE));
+        assert_eq!(parse_cell("95 %"), Some(95 * ONE));
+        assert_eq!(parse_cell(".5"), Some(500_000));
+        assert_eq!(parse_cell("5."), Some(5 * ONE));
+        assert_eq!(parse_cell("-0.000001"), Some(-1));
+        assert_eq!(parse_cell("+3"), Some(3 * ONE));
+        assert_eq!(parse_cell("0.0000001"), None);
+        assert_eq!(parse_cell("1234567890123456789012"), None);
+        for bad in ["", ".", "-", "%", "1e3", "1,5", "1.2.3", "８５", "85 "] {
+            assert_eq!(parse_cell(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn round_div_rounds_half_away_from_zero() {
+        assert_eq!(round_div(5, 10), 1);
+        assert_eq!(round_div(4, 10), 0);
+        assert_eq!(round_div(-5, 10), -1);
+        assert_eq!(round_div(-4, 10), 0);
+        assert_eq!(round_div(15, 10), 2);
+        assert_eq!(round_div(10, 3), 3);
+        assert_eq!(round_div(20, 3), 7);
+    }
+}
