@@ -11,7 +11,7 @@ fn main() -> std::process::ExitCode {
     // thread is started.
     unsafe {
         libmimalloc_sys::mi_option_set(4, 0); // mi_option_arena_eager_commit
-        libmimalloc_sys::mi_option_set(15, 0); // mi_option_purge_delay
+        libmimalloc_sys::mi_option_set(15, 1000); // mi_option_purge_delay
     }
     ladder::cli::main()
 }

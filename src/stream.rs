@@ -239,23 +239,32 @@ impl IdSet {
     }
 }
 
-/// Reads up to CHUNK non-blank records with their line numbers.
-fn read_chunk<R: Read>(reader: &mut csv::Reader<R>, display: &str) -> Result<Vec<(u64, csv::StringRecord)>> {
-    let mut chunk = Vec::with_capacity(CHUNK);
-    let mut record = csv::StringRecord::new();
-    while chunk.len() < CHUNK {
-        match reader.read_record(&mut record) {
+/// Records of one chunk with their line numbers. The records are reused from
+/// chunk to chunk (a record's buffers outlive the row made of it), so
+/// reading does not allocate once the first chunks are in.
+type Chunk = Vec<(u64, csv::StringRecord)>;
+
+/// Reads up to CHUNK non-blank records into `chunk`; empty at the end of the file.
+fn read_chunk<R: Read>(reader: &mut csv::Reader<R>, display: &str, chunk: &mut Chunk) -> Result<()> {
+    let mut filled = 0;
+    while filled < CHUNK {
+        if chunk.len() == filled {
+            chunk.push((0, csv::StringRecord::new()));
+        }
+        let (line, record) = &mut chunk[filled];
+        match reader.read_record(record) {
             Ok(false) => break,
             Ok(true) => {
-                if !is_blank(&record) {
-                    let line = record.position().map_or(0, |p| p.line());
-                    chunk.push((line, record.clone()));
+                if !is_blank(record) {
+                    *line = record.position().map_or(0, |p| p.line());
+                    filled += 1;
                 }
             }
             Err(e) => return Err(csv_problem(e, display)),
         }
     }
-    Ok(chunk)
+    chunk.truncate(filled);
+    Ok(())
 }
 
 fn csv_problem(e: csv::Error, display: &str) -> anyhow::Error {
@@ -269,22 +278,25 @@ fn csv_problem(e: csv::Error, display: &str) -> anyhow::Error {
     }
 }
 
-/// Runs `each` over the file's records chunk by chunk, reading the next chunk
-/// while the current one is evaluated.
+/// Runs `work` over the file's records chunk by chunk, reading the next
+/// chunk while the current one is evaluated. `work` may take a record out
+/// of the chunk but should put it back, so its buffers are reused.
 fn for_each_chunk<R: Read + Send, T: Send>(
     reader: &mut csv::Reader<R>,
     display: &str,
     progress: &ProgressBar,
     base: u64,
-    work: impl Fn(Vec<(u64, csv::StringRecord)>) -> T + Sync,
+    work: impl Fn(&mut Chunk) -> T + Sync,
     mut sink: impl FnMut(T) -> Result<()>,
 ) -> Result<()> {
-    let mut current = read_chunk(reader, display)?;
+    let (mut current, mut next) = (Chunk::with_capacity(CHUNK), Chunk::with_capacity(CHUNK));
+    read_chunk(reader, display, &mut current)?;
     while !current.is_empty() {
-        let (next, done) = rayon::join(|| read_chunk(reader, display), || work(current));
+        let (read, done) = rayon::join(|| read_chunk(reader, display, &mut next), || work(&mut current));
         sink(done)?;
         progress.set_position(base + reader.position().byte());
-        current = next?;
+        read?;
+        std::mem::swap(&mut current, &mut next);
     }
     Ok(())
 }
@@ -317,15 +329,16 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     let mut cohorts = Cohorts::default();
     let mut rows = 0u64;
     type Pass1 = (u64, String, Option<(GradeRef, Decimal)>);
-    let pass1 = |chunk: Vec<(u64, csv::StringRecord)>| -> (Option<(u64, u64)>, Vec<Pass1>) {
+    let pass1 = |chunk: &mut Chunk| -> (Option<(u64, u64)>, Vec<Pass1>) {
         let span = chunk.first().zip(chunk.last()).and_then(|((_, a), (_, b))| Some((a.position()?.byte(), b.position()?.byte())));
         let rows = chunk
-            .into_par_iter()
+            .par_iter_mut()
             .map(|(line, record)| {
-                let mut row = parse_row(scheme, &layout, line, record, req.as_of);
+                let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
                 let composite = batch.figures(&mut row).and_then(|f| f.composite);
                 let id = std::mem::take(&mut row.id);
-                (line, id, row.grade.zip(composite))
+                *record = row.cells;
+                (*line, id, row.grade.zip(composite))
             })
             .collect();
         (span, rows)
@@ -383,13 +396,14 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     let index = std::sync::atomic::AtomicU64::new(0);
     // Each row comes back formatted (the costly part, done in parallel), with
     // its status and, for a row in error, the note for stderr.
-    let pass2 = |chunk: Vec<(u64, csv::StringRecord)>| -> Vec<(Status, Option<String>, Option<Prepared>)> {
+    let pass2 = |chunk: &mut Chunk| -> Vec<(Status, Option<String>, Option<Prepared>)> {
         let first = index.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::SeqCst);
         chunk
-            .into_par_iter()
+            .par_iter_mut()
             .enumerate()
             .map(|(i, (line, record))| {
-                let mut row = parse_row(scheme, &layout, line, record, req.as_of);
+                let line = *line;
+                let mut row = parse_row(scheme, &layout, line, std::mem::take(record), req.as_of);
                 if let Some(first_line) = duplicates.get(&(first + i as u64)) {
                     row.errors.push(duplicate_error(&row.id, *first_line));
                 }
@@ -399,8 +413,9 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
                     _ => None,
                 };
                 let decision = batch.decide(&row, figures.as_ref(), rank);
-                let outcome = crate::evaluate::Outcome { row, figures, rank_pct: rank, decision };
+                let mut outcome = crate::evaluate::Outcome { row, figures, rank_pct: rank, decision };
                 let r = ResultRecord::new(scheme, &outcome);
+                *record = std::mem::take(&mut outcome.row.cells);
                 let status = r.status;
                 let note =
                     (status == Status::Error).then(|| format!("{}:{line}: {}: {}", source.display, excerpt(&r.id), r.errors.join("; ")));

@@ -145,15 +145,15 @@ impl PositionPlan {
 
 /// A cell at six decimals: `85`, `92.5`, `95%`, `+3`, `.5`; None for
 /// anything else, more than six decimals or more than 18 digits.
-fn parse_cell(text: &str) -> Option<i128> {
-    let t = match text.strip_suffix('%') {
-        Some(t) => t.trim_end(),
+fn parse_cell(text: &[u8]) -> Option<i128> {
+    let t = match text.strip_suffix(b"%") {
+        Some(t) => t.trim_ascii_end(),
         None => text,
     };
-    let (negative, digits) = match t.as_bytes().first()? {
-        b'-' => (true, &t.as_bytes()[1..]),
-        b'+' => (false, &t.as_bytes()[1..]),
-        _ => (false, t.as_bytes()),
+    let (negative, digits) = match t.first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
     };
     if digits.is_empty() || digits.len() > 18 {
         return None;
@@ -182,6 +182,29 @@ fn parse_cell(text: &str) -> Option<i128> {
     Some(if negative { -value } else { value })
 }
 
+/// The most items of a period the fast path takes (a position with more goes the general way).
+const MAX_ITEMS: usize = 32;
+
+/// Reads the cells of `columns` into `values`; returns how many are present
+/// (not blank), or None when one is present but not a plain number, or when
+/// a cell's edges are not ASCII (Unicode spaces are trimmed the general way).
+fn read_cells(row: &Row, columns: &[Option<usize>], values: &mut [i128]) -> Option<usize> {
+    let mut present = 0;
+    for (column, value) in columns.iter().zip(values.iter_mut()) {
+        let raw = column.and_then(|c| row.cells.get(c)).unwrap_or("").as_bytes();
+        if raw.first().is_some_and(|b| !b.is_ascii()) || raw.last().is_some_and(|b| !b.is_ascii()) {
+            return None;
+        }
+        let text = raw.trim_ascii();
+        if text.is_empty() {
+            continue;
+        }
+        *value = parse_cell(text)?;
+        present += 1;
+    }
+    Some(present)
+}
+
 /// `n / d` rounded half away from zero; `d` > 0.
 fn round_div(n: i128, d: i128) -> i128 {
     let (q, r) = (n / d, n % d);
@@ -208,21 +231,21 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
     let mut quarters = Vec::with_capacity(periods.quarters_read.len());
     let (mut kpi_sum, mut kpi_count, mut kpi_min) = (0i128, 0i128, None::<i128>);
     // Per KPI item: Σ over the window's scored quarters (values at 6 decimals, or scoring numerators).
-    let mut item_sums = vec![0i128; position.kpis.len()];
+    let mut item_sums = [0i128; MAX_ITEMS];
+    let mut values = [0i128; MAX_ITEMS];
+    let values = values.get_mut(..position.kpis.len())?;
     for (qi, &period) in periods.quarters_read.iter().enumerate() {
-        let cells = &columns.quarters[qi];
-        let present = cells.iter().filter(|c| c.is_some_and(|c| !row.cell(c).is_empty())).count();
+        let present = read_cells(row, &columns.quarters[qi], values)?;
         if present == 0 {
             quarters.push(QuarterScore { period, items: Vec::new(), score: None });
             continue;
         }
-        if present < position.kpis.len() {
+        if present < values.len() {
             return None;
         }
         let in_window = qi >= window_start;
         let (mut plain, mut numerator, mut denominator) = (0i128, 0i128, 1i128);
-        for (ki, (k, column)) in position.kpis.iter().zip(cells).enumerate() {
-            let value = parse_cell(row.cell((*column)?))?;
+        for (ki, (k, &value)) in position.kpis.iter().zip(values.iter()).enumerate() {
             let share = match k.scoring {
                 None => {
                     if !(0..=100 * ONE).contains(&value) {
@@ -256,12 +279,20 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
     // Halves: Σ group weight × group sum × (lcm / size) / (lcm × 10^12).
     let mut halves = Vec::with_capacity(periods.halves.len());
     let (mut competency_sum, mut competency_count) = (0i128, 0i128);
-    let mut group_sums = vec![0i128; position.groups.len()];
+    let mut group_sums = [0i128; MAX_ITEMS];
     let (min, max) = (plan.competency_min, plan.competency_max);
+    if position.groups.len() > MAX_ITEMS {
+        return None;
+    }
+    let mut ratings = [0i128; MAX_ITEMS];
     for (hi, &period) in periods.halves.iter().enumerate() {
         let groups = &columns.halves[hi];
-        let total: usize = groups.iter().map(Vec::len).sum();
-        let present = groups.iter().flatten().filter(|c| c.is_some_and(|c| !row.cell(c).is_empty())).count();
+        // Every group's ratings, one after the other.
+        let (mut present, mut total) = (0, 0);
+        for cells in groups {
+            present += read_cells(row, cells, ratings.get_mut(total..total + cells.len())?)?;
+            total += cells.len();
+        }
         if present == 0 {
             halves.push(HalfScore { period, ratings: Vec::new(), rating: None });
             continue;
@@ -269,16 +300,16 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
         if present < total {
             return None;
         }
-        let mut weighted = 0i128;
+        let (mut weighted, mut start) = (0i128, 0);
         for ((g, cells), group_sum) in position.groups.iter().zip(groups).zip(group_sums.iter_mut()) {
             let mut sum = 0i128;
-            for column in cells {
-                let value = parse_cell(row.cell((*column)?))?;
+            for &value in &ratings[start..start + cells.len()] {
                 if value < min || value > max {
                     return None;
                 }
-                sum = sum.checked_add(value)?;
+                sum += value;
             }
+            start += cells.len();
             *group_sum = group_sum.checked_add(sum)?;
             weighted = weighted.checked_add(g.weight.checked_mul(sum)?.checked_mul(g.factor)?)?;
         }
@@ -352,18 +383,19 @@ mod tests {
 
     #[test]
     fn cells_are_read_at_six_decimals_or_not_at_all() {
-        assert_eq!(parse_cell("85"), Some(85 * ONE));
-        assert_eq!(parse_cell("92.5"), Some(92_500_000));
-        assert_eq!(parse_cell("95%"), Some(95 * ONE));
-        assert_eq!(parse_cell("95 %"), Some(95 * ONE));
-        assert_eq!(parse_cell(".5"), Some(500_000));
-        assert_eq!(parse_cell("5."), Some(5 * ONE));
-        assert_eq!(parse_cell("-0.000001"), Some(-1));
-        assert_eq!(parse_cell("+3"), Some(3 * ONE));
-        assert_eq!(parse_cell("0.0000001"), None);
-        assert_eq!(parse_cell("1234567890123456789012"), None);
+        let parse = |t: &str| parse_cell(t.as_bytes());
+        assert_eq!(parse("85"), Some(85 * ONE));
+        assert_eq!(parse("92.5"), Some(92_500_000));
+        assert_eq!(parse("95%"), Some(95 * ONE));
+        assert_eq!(parse("95 %"), Some(95 * ONE));
+        assert_eq!(parse(".5"), Some(500_000));
+        assert_eq!(parse("5."), Some(5 * ONE));
+        assert_eq!(parse("-0.000001"), Some(-1));
+        assert_eq!(parse("+3"), Some(3 * ONE));
+        assert_eq!(parse("0.0000001"), None);
+        assert_eq!(parse("1234567890123456789012"), None);
         for bad in ["", ".", "-", "%", "1e3", "1,5", "1.2.3", "８５", "85 "] {
-            assert_eq!(parse_cell(bad), None, "{bad:?}");
+            assert_eq!(parse(bad), None, "{bad:?}");
         }
     }
 
