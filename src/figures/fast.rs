@@ -146,6 +146,8 @@ impl PositionPlan {
 /// A cell at six decimals: `85`, `92.5`, `95%`, `+3`, `.5`; None for
 /// anything else, more than six decimals or more than 18 digits.
 fn parse_cell(text: &[u8]) -> Option<i128> {
+    /// 10^(6 − decimals): brings a mantissa to six decimals.
+    const SCALE: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
     let t = match text.strip_suffix(b"%") {
         Some(t) => t.trim_ascii_end(),
         None => text,
@@ -155,30 +157,29 @@ fn parse_cell(text: &[u8]) -> Option<i128> {
         b'+' => (false, &t[1..]),
         _ => (false, t),
     };
-    if digits.is_empty() || digits.len() > 18 {
+    if digits.len() > 18 {
         return None;
     }
     let mut mantissa: i64 = 0;
-    let mut decimals: Option<u32> = None;
-    let mut seen_digit = false;
-    for &b in digits {
-        match b {
-            b'0'..=b'9' => {
-                seen_digit = true;
-                mantissa = mantissa * 10 + i64::from(b - b'0');
-                if let Some(d) = decimals.as_mut() {
-                    *d += 1;
-                }
-            }
-            b'.' if decimals.is_none() => decimals = Some(0),
-            _ => return None,
+    let mut point = None;
+    for (i, &b) in digits.iter().enumerate() {
+        let digit = b.wrapping_sub(b'0');
+        if digit < 10 {
+            mantissa = mantissa * 10 + i64::from(digit);
+        } else if b == b'.' && point.is_none() {
+            point = Some(i);
+        } else {
+            return None;
         }
     }
-    let decimals = decimals.unwrap_or(0);
-    if !seen_digit || decimals > DECIMALS {
+    let (digit_count, decimals) = match point {
+        Some(p) => (digits.len() - 1, digits.len() - p - 1),
+        None => (digits.len(), 0),
+    };
+    if digit_count == 0 {
         return None;
     }
-    let value = i128::from(mantissa) * 10i128.pow(DECIMALS - decimals);
+    let value = i128::from(mantissa.checked_mul(*SCALE.get(decimals)?)?);
     Some(if negative { -value } else { value })
 }
 
