@@ -78,7 +78,16 @@ impl Trace<'_> {
     pub fn describe(&self, scheme: &Scheme) -> String {
         let names = &scheme.column_facts.names;
         match self {
-            Trace::Test { test, found, .. } => format!("{} ({})", test.describe(names), found.display(scheme)),
+            Trace::Test { test, found, .. } => {
+                let described = test.describe(names);
+                let found = found.display(scheme);
+                let mut text = String::with_capacity(described.len() + found.len() + 3);
+                text.push_str(&described);
+                text.push_str(" (");
+                text.push_str(&found);
+                text.push(')');
+                text
+            }
             Trace::All { children, .. } => {
                 let parts: Vec<String> = children.iter().map(|c| c.describe(scheme)).collect();
                 format!("all of ({})", parts.join(" and "))

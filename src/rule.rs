@@ -25,6 +25,8 @@ pub struct Test {
     pub checks: Vec<Check>,
     /// `file:line:column` of the test in the scheme.
     pub at: String,
+    /// [`Test::describe`], made once: every unmet test of every row prints it.
+    described: std::sync::OnceLock<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -423,7 +425,7 @@ fn parse_test(
     if checks.is_empty() && problems.len() == before {
         problems.push((path.into(), "a test needs an operator: min, max, above, below or is".into()));
     }
-    (problems.len() == before).then_some(Test { subject, checks, at })
+    (problems.len() == before).then_some(Test { subject, checks, at, described: std::sync::OnceLock::new() })
 }
 
 fn resolve_fact(name: &str, at: &str, ctx: &mut RuleContext) -> FactRef {
@@ -534,7 +536,13 @@ impl Test {
     }
 
     /// `months_in_grade >= 12`, `kpi >= 60 in each of the last 2 quarters`.
+    /// `months_in_grade >= 12`: the same for every employee (the column
+    /// names are the scheme's), so it is worked out once.
     pub fn describe(&self, column_names: &[String]) -> String {
+        self.described.get_or_init(|| self.describe_now(column_names)).clone()
+    }
+
+    fn describe_now(&self, column_names: &[String]) -> String {
         let subject = self.subject_name(column_names);
         let checks: Vec<String> = self.checks.iter().map(|c| format!("{subject} {} {}", c.op.symbol(), c.value)).collect();
         let mut text = checks.join(" and ");
