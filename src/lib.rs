@@ -4,7 +4,7 @@
 //! here, one module per concern:
 //! - [`scheme`]: the scheme model, loading (file, directory, built-in) and validation;
 //! - [`rule`]: the rule language and its parsing;
-//! - [`records`]: the employee CSV and long-form scores;
+//! - [`records`]: the employee CSV and long-form scores; [`cells`]: a record's cells as text, checked once;
 //! - [`calendar`], [`exact`], [`value`]: dates and periods, exact arithmetic, cell values;
 //! - [`figures`]: KPI and competency figures; [`eval`]: rules against one employee;
 //! - [`decide`]: the status of one employee; [`evaluate`]: a whole batch;
@@ -13,6 +13,7 @@
 //! - [`xlsx`]: workbooks as input; [`i18n`]: Chinese labels; [`schema`]: the JSON Schema of the scheme YAML.
 
 pub mod calendar;
+pub mod cells;
 pub mod cli;
 pub mod decide;
 pub mod eval;

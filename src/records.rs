@@ -4,6 +4,7 @@
 //! unusable; problems in one row make that row an `error`.
 
 use crate::calendar::{looks_like_period, parse_date, Period, PeriodKind};
+use crate::cells::Cells;
 use crate::rule::Reserved;
 use crate::scheme::{GradeRef, Scheme};
 use crate::value::excerpt;
@@ -350,8 +351,8 @@ pub fn csv_reader<R: Read>(source: R) -> csv::Reader<R> {
 pub struct Row {
     /// Line number in the file (the header is line 1).
     pub line: u64,
-    /// The row's cells, trimmed.
-    pub cells: csv::StringRecord,
+    /// The row's cells as read (`cell` trims them).
+    pub cells: Cells,
     pub id: String,
     pub name: String,
     pub position_text: String,
@@ -375,7 +376,8 @@ impl Row {
 }
 
 /// Resolves the reserved fields of one record; data problems go to `errors`.
-pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: csv::StringRecord, as_of: NaiveDate) -> Row {
+pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<Cells>, as_of: NaiveDate) -> Row {
+    let cells = cells.into();
     let mut errors = Vec::new();
     let (given, expected) = (cells.len(), layout.headers.len());
     if given < expected {

@@ -6,8 +6,9 @@
 //! records on one thread while the previous chunk is evaluated in parallel;
 //! results are written in input order, byte-identical to a serial run.
 
+use crate::cells::Cells;
 use crate::decide::Status;
-use crate::evaluate::{duplicate_error, is_blank, read_layout, unknown_score_ids, Batch, Cohorts};
+use crate::evaluate::{duplicate_error, read_layout, unknown_score_ids, Batch, Cohorts};
 use crate::figures::{Periods, ScoreColumns};
 use crate::records::{csv_reader, parse_row, Encoding, Input, LongScores};
 use crate::report::{Format, Meta, Prepared, ResultRecord, Summary, Writer};
@@ -242,21 +243,29 @@ impl IdSet {
 /// Records of one chunk with their line numbers. The records are reused from
 /// chunk to chunk (a record's buffers outlive the row made of it), so
 /// reading does not allocate once the first chunks are in.
-type Chunk = Vec<(u64, csv::StringRecord)>;
+type Chunk = Vec<(u64, Cells)>;
 
 /// Reads up to CHUNK non-blank records into `chunk`; empty at the end of the file.
 fn read_chunk<R: Read>(reader: &mut csv::Reader<R>, display: &str, chunk: &mut Chunk) -> Result<()> {
     let mut filled = 0;
     while filled < CHUNK {
         if chunk.len() == filled {
-            chunk.push((0, csv::StringRecord::new()));
+            chunk.push((0, Cells::default()));
         }
-        let (line, record) = &mut chunk[filled];
-        match reader.read_record(record) {
+        let (line, cells) = &mut chunk[filled];
+        let mut record = std::mem::take(cells).into_record();
+        match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                if !is_blank(record) {
-                    *line = record.position().map_or(0, |p| p.line());
+                *cells = Cells::new(record).map_err(|(bad, record)| {
+                    let line = record.position().map_or(0, |p| p.line());
+                    anyhow::anyhow!(
+                        "{display}: line {line}: field {}: not valid UTF-8; if the file was saved by Excel on a Chinese system, try --encoding gbk",
+                        bad.field + 1
+                    )
+                })?;
+                if !cells.is_blank() {
+                    *line = cells.position().map_or(0, |p| p.line());
                     filled += 1;
                 }
             }

@@ -151,7 +151,7 @@ pub fn what_if<'s>(
         .iter()
         .enumerate()
         .map(|(i, o)| {
-            let c = if i == index { csv::StringRecord::from(cells.clone()) } else { o.row.cells.clone() };
+            let c = if i == index { crate::cells::Cells::from(cells.clone()) } else { o.row.cells.clone() };
             parse_row(scheme, &layout_after, o.row.line, c, as_of)
         })
         .collect();
