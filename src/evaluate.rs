@@ -3,7 +3,6 @@
 
 use crate::decide::{decide, Decision};
 use crate::eval::Env;
-use crate::exact::Exact;
 use crate::figures::{compute, compute_lean, Figures, Periods, ScoreColumns, ScoreSource};
 use crate::records::{csv_reader, parse_row, read_long_scores, Input, Layout, LongScores, Row};
 use crate::scheme::{GradeRef, Scheme};
@@ -145,6 +144,9 @@ pub struct Cohorts {
 
 /// A composite in hundredths; None if it is not one (more decimals, or huge).
 fn hundredths(composite: Decimal) -> Option<i32> {
+    if composite.scale() == 2 {
+        return i32::try_from(composite.mantissa()).ok();
+    }
     let mut c = composite;
     c.rescale(2);
     (c == composite).then(|| i32::try_from(c.mantissa()).ok()).flatten()
@@ -250,9 +252,15 @@ pub fn duplicate_error(id: &str, first_line: u64) -> String {
     format!("id: `{id}` is a duplicate of the row on line {first_line}")
 }
 
-/// 100 × (1 + higher) / size, rounded.
+/// 100 × (1 + higher) / size, rounded: in hundredths, 10,000 × (1 + higher) / size
+/// rounded half up (both are positive).
 pub fn rank_pct(higher: usize, size: usize) -> Option<Decimal> {
-    Exact::from_int(100 * (1 + higher as i64)).div_int(size).ok()?.round2().ok()
+    let (numerator, size) = (10_000 * (1 + higher as i128), size as i128);
+    if size == 0 {
+        return None;
+    }
+    let (quotient, remainder) = (numerator / size, numerator % size);
+    Some(Decimal::from_i128_with_scale(quotient + i128::from(2 * remainder >= size), 2))
 }
 
 #[cfg(test)]
@@ -267,5 +275,16 @@ mod tests {
         assert_eq!(rank_pct(0, 3).map(|d| d.to_string()), Some("33.33".into()));
         assert_eq!(rank_pct(1, 6).map(|d| d.to_string()), Some("33.33".into()));
         assert_eq!(rank_pct(0, 8).map(|d| d.to_string()), Some("12.50".into()));
+    }
+
+    #[test]
+    fn rank_pct_agrees_with_exact_division() {
+        use crate::exact::Exact;
+        for size in 1..=400usize {
+            for higher in 0..size {
+                let exact = Exact::from_int(100 * (1 + higher as i64)).div_int(size).unwrap().round2().unwrap();
+                assert_eq!(rank_pct(higher, size).unwrap().to_string(), exact.to_string(), "{higher} of {size}");
+            }
+        }
     }
 }

@@ -181,6 +181,22 @@ pub fn round2_decimal(d: Decimal) -> Decimal {
 
 /// Formats a figure with at most 2 decimals and no trailing zeros (`85.5`, `90`).
 pub fn format_figure(d: Decimal) -> String {
+    // Every computed figure already has 2 decimals: print its digits
+    // directly (a million rows print several million figures).
+    if d.scale() <= 2 {
+        let m = d.mantissa();
+        let unit = if d.scale() == 2 { 100 } else { 10i128.pow(d.scale()) };
+        let (whole, mut fraction, mut places) = (m.abs() / unit, m.abs() % unit, d.scale());
+        while places > 0 && fraction % 10 == 0 {
+            fraction /= 10;
+            places -= 1;
+        }
+        let sign = if m < 0 { "-" } else { "" };
+        return match places {
+            0 => format!("{sign}{whole}"),
+            p => format!("{sign}{whole}.{fraction:0width$}", width = p as usize),
+        };
+    }
     round2_decimal(d).normalize().to_string()
 }
 
@@ -282,6 +298,19 @@ mod tests {
                     assert_eq!(within(d(v), d(lo), d(hi)), expected, "{v} in {lo}..={hi}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn figures_print_as_the_normalized_decimal() {
+        for scale in 0..=3 {
+            for m in -20_500i64..=20_500 {
+                let d = Decimal::new(m, scale);
+                assert_eq!(format_figure(d), round2_decimal(d).normalize().to_string(), "{d}");
+            }
+        }
+        for d in [Decimal::MAX, Decimal::MIN, Decimal::new(-1, 28), Decimal::new(5, 3)] {
+            assert_eq!(format_figure(d), round2_decimal(d).normalize().to_string(), "{d}");
         }
     }
 

@@ -4,41 +4,54 @@
 use super::{ResultRecord, FIELDS};
 use crate::exact::format_figure;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::io::{self, Write};
 
-/// A text cell that a spreadsheet would read as a formula gets a leading `'`.
-pub fn spreadsheet_safe(text: &str) -> String {
+/// A text cell that a spreadsheet would read as a formula gets a leading `'`;
+/// any other is borrowed as it is.
+pub fn spreadsheet_safe(text: &str) -> Cow<'_, str> {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
+        Cow::Owned(format!("'{text}"))
     } else {
-        text.to_string()
+        Cow::Borrowed(text)
     }
 }
 
-fn figure(d: Option<Decimal>) -> String {
-    d.map(format_figure).unwrap_or_default()
+fn figure(d: Option<Decimal>) -> Cow<'static, str> {
+    d.map_or(Cow::Borrowed(""), |d| Cow::Owned(format_figure(d)))
+}
+
+fn count(n: Option<usize>) -> Cow<'static, str> {
+    n.map_or(Cow::Borrowed(""), |n| Cow::Owned(n.to_string()))
 }
 
 /// The cells of one result, in `FIELDS` order.
-pub fn cells(r: &ResultRecord) -> [String; 20] {
-    let safe = |s: &str| spreadsheet_safe(s);
-    let opt = |s: &Option<String>| s.as_deref().map(safe).unwrap_or_default();
-    let list = |l: &[String]| safe(&l.join("; "));
+pub fn cells(r: &ResultRecord) -> [Cow<'_, str>; 20] {
+    fn opt(s: &Option<String>) -> Cow<'_, str> {
+        s.as_deref().map_or(Cow::Borrowed(""), spreadsheet_safe)
+    }
+    fn list(l: &[String]) -> Cow<'_, str> {
+        match l {
+            [] => Cow::Borrowed(""),
+            [one] => spreadsheet_safe(one),
+            many => Cow::Owned(spreadsheet_safe(&many.join("; ")).into_owned()),
+        }
+    }
     [
-        safe(&r.id),
-        safe(&r.name),
-        safe(&r.sequence),
-        safe(&r.grade),
-        safe(&r.position),
+        spreadsheet_safe(&r.id),
+        spreadsheet_safe(&r.name),
+        spreadsheet_safe(&r.sequence),
+        spreadsheet_safe(&r.grade),
+        spreadsheet_safe(&r.position),
         figure(r.kpi),
-        r.kpi_quarters.map(|n| n.to_string()).unwrap_or_default(),
+        count(r.kpi_quarters),
         figure(r.competency),
-        r.competency_halves.map(|n| n.to_string()).unwrap_or_default(),
+        count(r.competency_halves),
         figure(r.competency_pct),
         figure(r.composite),
         opt(&r.band),
         figure(r.rank_pct),
-        r.status.as_str().to_string(),
+        Cow::Borrowed(r.status.as_str()),
         opt(&r.recommended_grade),
         opt(&r.next_grade),
         opt(&r.eligible_on),
@@ -63,7 +76,7 @@ pub fn write_csv_header(out: &mut dyn Write) -> io::Result<()> {
 
 pub fn write_csv_record(r: &ResultRecord, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv_writer(out);
-    w.write_record(cells(r))?;
+    w.write_record(cells(r).iter().map(|c| c.as_bytes()))?;
     w.flush()
 }
 

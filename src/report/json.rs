@@ -5,6 +5,7 @@
 use super::{Meta, ResultRecord, Summary};
 use crate::exact::format_figure;
 use rust_decimal::Decimal;
+use serde::Serialize;
 use serde_json::{json, Map, Number, Value};
 use std::io::{self, Write};
 use std::str::FromStr;
@@ -19,33 +20,62 @@ pub fn decimal_value(d: Decimal) -> Value {
     Value::Number(Number::from_str(&d.normalize().to_string()).expect("a decimal is a JSON number"))
 }
 
-fn text(s: &Option<String>) -> Value {
-    s.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
+/// One result as JSON, borrowing from the record: serialized straight to
+/// the output (no `Value` tree), fields in SPEC order.
+#[derive(Serialize)]
+struct RecordJson<'a> {
+    id: &'a str,
+    name: &'a str,
+    sequence: &'a str,
+    grade: &'a str,
+    position: &'a str,
+    kpi: Option<Number>,
+    kpi_quarters: Option<usize>,
+    competency: Option<Number>,
+    competency_halves: Option<usize>,
+    competency_pct: Option<Number>,
+    composite: Option<Number>,
+    band: Option<&'a str>,
+    rank_pct: Option<Number>,
+    status: &'static str,
+    recommended_grade: Option<&'a str>,
+    next_grade: Option<&'a str>,
+    eligible_on: Option<&'a str>,
+    unmet: &'a [String],
+    alternatives: &'a [String],
+    errors: &'a [String],
+}
+
+impl<'a> RecordJson<'a> {
+    fn new(r: &'a ResultRecord) -> RecordJson<'a> {
+        let figure = |d: Option<Decimal>| d.map(|d| Number::from_str(&format_figure(d)).expect("a formatted decimal is a JSON number"));
+        RecordJson {
+            id: &r.id,
+            name: &r.name,
+            sequence: &r.sequence,
+            grade: &r.grade,
+            position: &r.position,
+            kpi: figure(r.kpi),
+            kpi_quarters: r.kpi_quarters,
+            competency: figure(r.competency),
+            competency_halves: r.competency_halves,
+            competency_pct: figure(r.competency_pct),
+            composite: figure(r.composite),
+            band: r.band.as_deref(),
+            rank_pct: figure(r.rank_pct),
+            status: r.status.as_str(),
+            recommended_grade: r.recommended_grade.as_deref(),
+            next_grade: r.next_grade.as_deref(),
+            eligible_on: r.eligible_on.as_deref(),
+            unmet: &r.unmet,
+            alternatives: &r.alternatives,
+            errors: &r.errors,
+        }
+    }
 }
 
 pub fn record_value(r: &ResultRecord) -> Value {
-    let mut m = Map::new();
-    m.insert("id".into(), r.id.clone().into());
-    m.insert("name".into(), r.name.clone().into());
-    m.insert("sequence".into(), r.sequence.clone().into());
-    m.insert("grade".into(), r.grade.clone().into());
-    m.insert("position".into(), r.position.clone().into());
-    m.insert("kpi".into(), figure_value(r.kpi));
-    m.insert("kpi_quarters".into(), r.kpi_quarters.map_or(Value::Null, Value::from));
-    m.insert("competency".into(), figure_value(r.competency));
-    m.insert("competency_halves".into(), r.competency_halves.map_or(Value::Null, Value::from));
-    m.insert("competency_pct".into(), figure_value(r.competency_pct));
-    m.insert("composite".into(), figure_value(r.composite));
-    m.insert("band".into(), text(&r.band));
-    m.insert("rank_pct".into(), figure_value(r.rank_pct));
-    m.insert("status".into(), r.status.as_str().into());
-    m.insert("recommended_grade".into(), text(&r.recommended_grade));
-    m.insert("next_grade".into(), text(&r.next_grade));
-    m.insert("eligible_on".into(), text(&r.eligible_on));
-    m.insert("unmet".into(), r.unmet.clone().into());
-    m.insert("alternatives".into(), r.alternatives.clone().into());
-    m.insert("errors".into(), r.errors.clone().into());
-    Value::Object(m)
+    serde_json::to_value(RecordJson::new(r)).expect("a result always serializes")
 }
 
 pub fn meta_value(meta: &Meta) -> Value {
@@ -93,7 +123,8 @@ impl JsonDocument {
 
     /// One result as it sits in the document's list (without the separator).
     pub fn record_text(r: &ResultRecord) -> String {
-        pretty_indented(&record_value(r), 4)
+        let text = serde_json::to_string_pretty(&RecordJson::new(r)).expect("a result always serializes");
+        text.replace('\n', "\n    ")
     }
 
     /// Writes a result made by [`JsonDocument::record_text`].
@@ -113,7 +144,7 @@ impl JsonDocument {
 }
 
 pub fn write_ndjson_record(r: &ResultRecord, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, &record_value(r))?;
+    serde_json::to_writer(&mut *out, &RecordJson::new(r))?;
     writeln!(out)
 }
 
