@@ -1,7 +1,7 @@
 //! Evaluating rules against one employee: every test records what it found,
 //! so a decision can always say what was required and what was there.
 
-use crate::calendar::{parse_date, whole_months, whole_years};
+use crate::calendar::{parse_date, whole_months, whole_years, Period};
 use crate::figures::Figures;
 use crate::records::{Layout, Row};
 use crate::rule::{Check, Computed, FactRef, Op, Reserved, Rule, Subject, Test, TestValue};
@@ -36,7 +36,7 @@ pub enum Found {
     /// A cell that could not be read as the kind tested.
     Unreadable(String, &'static str),
     /// A streak: each quarter's score, oldest first.
-    Quarters(Vec<(String, Option<Decimal>)>),
+    Quarters(Vec<(Period, Option<Decimal>)>),
 }
 
 impl Found {
@@ -176,7 +176,7 @@ impl<'a> Env<'a> {
             Subject::Streak { quarters } => {
                 let qs = &self.figures.quarters;
                 let start = qs.len().saturating_sub(*quarters);
-                let seen: Vec<(String, Option<Decimal>)> = qs[start..].iter().map(|q| (q.period.to_string(), q.score)).collect();
+                let seen: Vec<(Period, Option<Decimal>)> = qs[start..].iter().map(|q| (q.period, q.score)).collect();
                 let holds = seen.len() == *quarters
                     && seen.iter().all(|(_, s)| s.is_some_and(|s| test.checks.iter().all(|c| compare_number(s, c))));
                 (holds, Found::Quarters(seen))

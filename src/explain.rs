@@ -712,7 +712,7 @@ fn found_value(scheme: &Scheme, found: &Found) -> Value {
         Found::Date(d) => Value::String(d.to_string()),
         Found::Level(_, t) | Found::Text(t) | Found::Unreadable(t, _) => Value::String(t.clone()),
         Found::Band(i) => scheme.bands.get(*i).map_or(Value::Null, |b| Value::String(b.id.clone())),
-        Found::Quarters(qs) => Value::Array(qs.iter().map(|(p, s)| json!({"period": p, "score": figure_value(*s)})).collect()),
+        Found::Quarters(qs) => Value::Array(qs.iter().map(|(p, s)| json!({"period": p.to_string(), "score": figure_value(*s)})).collect()),
     }
 }
 
