@@ -287,8 +287,9 @@ fn csv_problem(e: csv::Error, display: &str) -> anyhow::Error {
     }
 }
 
-/// Runs `work` over the file's records chunk by chunk, reading the next
-/// chunk while the current one is evaluated. `work` may take a record out
+/// Runs `work` over the file's records chunk by chunk, in a pipeline: while
+/// the pool evaluates chunk N and reads chunk N+1, this thread hands the
+/// results of chunk N−1 to `sink` (in order). `work` may take a record out
 /// of the chunk but should put it back, so its buffers are reused.
 fn for_each_chunk<R: Read + Send, T: Send>(
     reader: &mut csv::Reader<R>,
@@ -300,14 +301,21 @@ fn for_each_chunk<R: Read + Send, T: Send>(
 ) -> Result<()> {
     let (mut current, mut next) = (Chunk::with_capacity(CHUNK), Chunk::with_capacity(CHUNK));
     read_chunk(reader, display, &mut current)?;
+    let mut pending: Option<T> = None;
     while !current.is_empty() {
-        let (read, done) = rayon::join(|| read_chunk(reader, display, &mut next), || work(&mut current));
-        sink(done)?;
+        let mut evaluated = None;
+        let sunk = rayon::in_place_scope(|scope| {
+            scope.spawn(|_| evaluated = Some(rayon::join(|| read_chunk(reader, display, &mut next), || work(&mut current))));
+            pending.take().map_or(Ok(()), &mut sink)
+        });
+        sunk?;
+        let (read, done) = evaluated.expect("a scope ends when its tasks do");
+        pending = Some(done);
         progress.set_position(base + reader.position().byte());
         read?;
         std::mem::swap(&mut current, &mut next);
     }
-    Ok(())
+    pending.map_or(Ok(()), sink)
 }
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
