@@ -99,6 +99,11 @@ impl Source {
         // Check the whole text decodes before reading a record, so a bad byte
         // anywhere stops the run with its line and column, as for any input.
         file.rewind()?;
+        // UTF-8 (the default) is checked as it is read, record by record
+        // (see `Cells`), before anything is written; `auto` must know first.
+        if encoding == Encoding::Utf8 {
+            return Ok(Source { display, file, encoding, len, sha256: None });
+        }
         let utf8 = encoding != Encoding::Gbk && decodes(&mut file, encoding_rs::UTF_8)?;
         let encoding = match encoding {
             Encoding::Auto if utf8 => Encoding::Utf8,
@@ -109,10 +114,27 @@ impl Source {
                 }
                 Encoding::Gbk
             }
-            Encoding::Utf8 if utf8 => Encoding::Utf8,
-            Encoding::Utf8 => return Err(decode_failure(&mut file, encoding, &display)),
+            Encoding::Utf8 => Encoding::Utf8,
         };
         Ok(Source { display, file, encoding, len, sha256: None })
+    }
+
+    /// A reading error as the user should see it: bytes that are not UTF-8
+    /// (found while reading, in the header or a record) get the same located
+    /// message as a file checked before reading.
+    fn located(&self, e: anyhow::Error) -> anyhow::Error {
+        if self.encoding != Encoding::Utf8 {
+            return e;
+        }
+        let Ok(mut file) = self.file.try_clone() else { return e };
+        // Any other problem (a header that does not fit the scheme, say) is
+        // still worth checking for: a binary file is better called that.
+        let valid = file.rewind().is_ok() && decodes(&mut file, encoding_rs::UTF_8).unwrap_or(true);
+        if valid {
+            e
+        } else {
+            decode_failure(&mut file, Encoding::Utf8, &self.display)
+        }
     }
 
     /// A CSV reader from the start of the file, hashing the raw bytes into `hash`.
@@ -258,11 +280,11 @@ fn read_chunk<R: Read>(reader: &mut csv::Reader<R>, display: &str, chunk: &mut C
             Ok(false) => break,
             Ok(true) => {
                 *cells = Cells::new(record).map_err(|(bad, record)| {
-                    let line = record.position().map_or(0, |p| p.line());
-                    anyhow::anyhow!(
-                        "{display}: line {line}: field {}: not valid UTF-8; if the file was saved by Excel on a Chinese system, try --encoding gbk",
-                        bad.field + 1
-                    )
+                    anyhow::Error::new(NotUtf8 {
+                        display: display.to_string(),
+                        line: record.position().map_or(0, |p| p.line()),
+                        field: bad.field,
+                    })
                 })?;
                 if !cells.is_blank() {
                     *line = cells.position().map_or(0, |p| p.line());
@@ -275,6 +297,29 @@ fn read_chunk<R: Read>(reader: &mut csv::Reader<R>, display: &str, chunk: &mut C
     chunk.truncate(filled);
     Ok(())
 }
+
+/// A record that is not UTF-8; `Source::located` turns it into the message
+/// with line, column and a hint, as for a file checked before reading.
+#[derive(Debug)]
+struct NotUtf8 {
+    display: String,
+    line: u64,
+    field: usize,
+}
+
+impl std::fmt::Display for NotUtf8 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: line {}: field {}: not valid UTF-8; if the file was saved by Excel on a Chinese system, try --encoding gbk",
+            self.display,
+            self.line,
+            self.field + 1
+        )
+    }
+}
+
+impl std::error::Error for NotUtf8 {}
 
 fn csv_problem(e: csv::Error, display: &str) -> anyhow::Error {
     let line = e.position().map(|p| p.line()).unwrap_or(0);
@@ -337,7 +382,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     // Pass 1: composites, ids.
     let hash = matches!(req.format, Format::Json | Format::Html).then(|| Arc::new(Mutex::new(Sha256::new())));
     let mut reader = source.reader(hash.clone())?;
-    let layout = read_layout(scheme, &mut reader, &source.display)?;
+    let layout = read_layout(scheme, &mut reader, &source.display).map_err(|e| source.located(e))?;
     let periods = Periods::new(scheme, req.as_of);
     let columns = ScoreColumns::new(scheme, &layout, &periods);
     let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long: &long, detail: false };
@@ -388,7 +433,8 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
             rows += 1;
         }
         Ok(())
-    })?;
+    })
+    .map_err(|e| source.located(e))?;
     cohorts.finish();
     let mut warnings: Vec<String> = unknown_score_ids(&long, &source.display, |id| ids.contains(id)).into_iter().collect();
     if rows == 0 {
@@ -456,7 +502,8 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
         }
         out.write_all(&buffer)?;
         Ok(())
-    })?;
+    })
+    .map_err(|e| source.located(e))?;
     let summary = writer.end(out)?;
     progress.finish_and_clear();
     let read = index.into_inner();

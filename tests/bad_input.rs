@@ -428,6 +428,27 @@ fn records_invalid_utf8() {
     evaluate(&path, &[]).code(1).stdout_empty().stderr_has(&["broken-utf8.csv: line 3, column 2 `name`", "not valid UTF-8", "UTF-8"]);
 }
 
+/// Found while reading (UTF-8 is not checked ahead of the run): a bad byte
+/// far down the file still stops it before anything is written, located.
+#[test]
+fn records_invalid_utf8_far_down() {
+    let dir = temp_dir();
+    let mut text = format!("{HEADER}\n");
+    for i in 0..9_998 {
+        text.push_str(&GOOD_ROW.replacen("E1,", &format!("E{i},"), 1));
+        text.push('\n');
+    }
+    let mut bytes = text.into_bytes();
+    bytes.extend_from_slice(b"X1,\xe5\x91,engineer,technical,T1,2024-01-01,2024-01-01,x,85,90,88,80,4,4.5\n");
+    let path = write(dir.path(), "late-utf8.csv", bytes);
+    let out = dir.path().join("out.csv");
+    evaluate(&path, &["--output", out.to_str().unwrap()])
+        .code(1)
+        .stdout_empty()
+        .stderr_has(&["late-utf8.csv: line 10000, column 2 `name`", "not valid UTF-8"]);
+    assert!(!out.exists(), "no report is written");
+}
+
 #[test]
 fn records_binary_file() {
     let dir = temp_dir();
