@@ -192,14 +192,23 @@ const MAX_ITEMS: usize = 32;
 fn read_cells(row: &Row, columns: &[Option<usize>], values: &mut [i128]) -> Option<usize> {
     let mut present = 0;
     for (column, value) in columns.iter().zip(values.iter_mut()) {
-        let raw = column.and_then(|c| row.cells.get(c)).unwrap_or("").as_bytes();
-        if raw.first().is_some_and(|b| !b.is_ascii()) || raw.last().is_some_and(|b| !b.is_ascii()) {
-            return None;
-        }
-        let text = raw.trim_ascii();
-        if text.is_empty() {
-            continue;
-        }
+        let Some(raw) = column.and_then(|c| row.cells.get(c)).map(str::as_bytes) else { continue };
+        let text = match raw {
+            [] => continue,
+            // The usual cell, `85` or `92.5`: nothing to trim.
+            [first, .., last] if first.is_ascii_digit() && last.is_ascii_digit() => raw,
+            [only] if only.is_ascii_digit() => raw,
+            // A Unicode space may need trimming: the general way.
+            [first, ..] if !first.is_ascii() => return None,
+            [.., last] if !last.is_ascii() => return None,
+            _ => {
+                let t = raw.trim_ascii();
+                if t.is_empty() {
+                    continue;
+                }
+                t
+            }
+        };
         *value = parse_cell(text)?;
         present += 1;
     }

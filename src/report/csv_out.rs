@@ -74,10 +74,33 @@ pub fn write_csv_header(out: &mut dyn Write) -> io::Result<()> {
     w.flush()
 }
 
-pub fn write_csv_record(r: &ResultRecord, out: &mut dyn Write) -> io::Result<()> {
-    let mut w = csv_writer(out);
-    w.write_record(cells(r).iter().map(|c| c.as_bytes()))?;
-    w.flush()
+/// One result as CSV bytes. Records are formatted in parallel, so each
+/// thread keeps one writer (its buffer is made once, not once per row).
+pub fn csv_record_bytes(r: &ResultRecord) -> io::Result<Vec<u8>> {
+    /// The bytes a thread's writer has written, shared so they can be taken out.
+    #[derive(Clone, Default)]
+    struct Written(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+    impl Write for Written {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    thread_local! {
+        static WRITER: (std::cell::RefCell<csv::Writer<Written>>, Written) = {
+            let written = Written::default();
+            (std::cell::RefCell::new(csv_writer(written.clone())), written)
+        };
+    }
+    WRITER.with(|(writer, written)| {
+        let mut writer = writer.borrow_mut();
+        writer.write_record(cells(r).iter().map(|c| c.as_bytes()))?;
+        writer.flush()?;
+        Ok(std::mem::take(&mut *written.0.borrow_mut()))
+    })
 }
 
 #[cfg(test)]
