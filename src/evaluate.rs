@@ -139,7 +139,7 @@ impl Batch<'_> {
 /// weight, score and percentage it is made of does), so 4 bytes an employee.
 #[derive(Debug, Default)]
 pub struct Cohorts {
-    composites: HashMap<GradeRef, Vec<i32>>,
+    composites: hashbrown::HashMap<GradeRef, Vec<i32>>,
 }
 
 /// A composite in hundredths; None if it is not one (more decimals, or huge).

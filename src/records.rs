@@ -127,7 +127,7 @@ fn column_at(bytes: &[u8], offset: usize) -> Option<String> {
 #[derive(Debug, Default)]
 pub struct Layout {
     pub headers: Vec<String>,
-    pub reserved: HashMap<Reserved, usize>,
+    pub reserved: hashbrown::HashMap<Reserved, usize>,
     /// (period, item id) → column.
     pub scores: HashMap<(Period, String), usize>,
     /// Column fact id (scheme registry) → column.
@@ -152,7 +152,7 @@ impl Layout {
                 problems.push(format!("column {} `{}` repeats the header of column {}", i + 1, excerpt(h), first + 1));
             }
         }
-        let mut reserved = HashMap::new();
+        let mut reserved = hashbrown::HashMap::new();
         for field in Reserved::ALL {
             let names = std::iter::once(field.name()).chain(scheme.columns.iter().filter(|(r, _)| *r == field).map(|(_, h)| h.as_str()));
             let found: Vec<usize> = names.filter_map(|n| by_name.get(n).copied()).collect();
@@ -281,7 +281,7 @@ pub struct LongScore {
 #[derive(Debug, Default)]
 pub struct LongScores {
     pub display: String,
-    pub by_id: HashMap<String, Vec<LongScore>>,
+    pub by_id: hashbrown::HashMap<String, Vec<LongScore>>,
 }
 
 /// Reads a `--scores` file. Bad structure or unknown periods/items make it unusable.
@@ -300,7 +300,7 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
     let kpi_items: HashSet<&str> = scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| k.id.as_str())).collect();
     let comp_items: HashSet<&str> =
         scheme.positions.iter().flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| i.id.as_str()))).collect();
-    let mut by_id: HashMap<String, Vec<LongScore>> = HashMap::new();
+    let mut by_id: hashbrown::HashMap<String, Vec<LongScore>> = hashbrown::HashMap::new();
     let mut problems = Vec::new();
     for record in reader.records() {
         let record = record.with_context(|| format!("{display}: malformed CSV"))?;

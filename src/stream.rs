@@ -21,7 +21,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::fs::File;
 use std::hash::BuildHasher;
 use std::io::{BufReader, Read, Seek, Write};
@@ -387,7 +386,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     let columns = ScoreColumns::new(scheme, &layout, &periods);
     let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long: &long, detail: false };
     let mut ids = IdSet::new();
-    let mut duplicates: HashMap<u64, u64> = HashMap::new(); // row index → line of the first row
+    let mut duplicates: hashbrown::HashMap<u64, u64> = hashbrown::HashMap::new(); // row index → line of the first row
     let mut cohorts = Cohorts::default();
     let mut rows = 0u64;
     type Pass1 = (u64, String, Option<(GradeRef, Decimal)>);

@@ -145,7 +145,7 @@ impl PositionPlan {
 
 /// A cell at six decimals: `85`, `92.5`, `95%`, `+3`, `.5`; None for
 /// anything else, more than six decimals or more than 18 digits.
-fn parse_cell(text: &[u8]) -> Option<i128> {
+fn parse_cell(text: &[u8]) -> Option<i64> {
     /// 10^(6 − decimals): brings a mantissa to six decimals.
     const SCALE: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
     let t = match text.strip_suffix(b"%") {
@@ -160,26 +160,23 @@ fn parse_cell(text: &[u8]) -> Option<i128> {
     if digits.len() > 18 {
         return None;
     }
-    let mut mantissa: i64 = 0;
-    let mut point = None;
-    for (i, &b) in digits.iter().enumerate() {
-        let digit = b.wrapping_sub(b'0');
-        if digit < 10 {
-            mantissa = mantissa * 10 + i64::from(digit);
-        } else if b == b'.' && point.is_none() {
-            point = Some(i);
-        } else {
-            return None;
-        }
-    }
-    let (digit_count, decimals) = match point {
-        Some(p) => (digits.len() - 1, digits.len() - p - 1),
-        None => (digits.len(), 0),
+    let (whole, fraction) = match digits.iter().position(|&b| b == b'.') {
+        Some(p) => (&digits[..p], &digits[p + 1..]),
+        None => (digits, &digits[digits.len()..]),
     };
-    if digit_count == 0 {
+    if whole.is_empty() && fraction.is_empty() {
         return None;
     }
-    let value = i128::from(mantissa.checked_mul(*SCALE.get(decimals)?)?);
+    let mut mantissa: i64 = 0;
+    for &b in whole.iter().chain(fraction) {
+        // A second point, a sign or a letter is not a digit.
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        mantissa = mantissa * 10 + i64::from(digit);
+    }
+    let value = mantissa.checked_mul(*SCALE.get(fraction.len())?)?;
     Some(if negative { -value } else { value })
 }
 
@@ -189,7 +186,7 @@ const MAX_ITEMS: usize = 32;
 /// Reads the cells of `columns` into `values`; returns how many are present
 /// (not blank), or None when one is present but not a plain number, or when
 /// a cell's edges are not ASCII (Unicode spaces are trimmed the general way).
-fn read_cells(row: &Row, columns: &[Option<usize>], values: &mut [i128]) -> Option<usize> {
+fn read_cells(row: &Row, columns: &[Option<usize>], values: &mut [i64]) -> Option<usize> {
     let mut present = 0;
     for (column, value) in columns.iter().zip(values.iter_mut()) {
         let Some(raw) = column.and_then(|c| row.cells.get(c)).map(str::as_bytes) else { continue };
@@ -260,7 +257,7 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
     let (mut kpi_sum, mut kpi_count, mut kpi_min) = (0i128, 0i128, None::<i128>);
     // Per KPI item: Σ over the window's scored quarters (values at 6 decimals, or scoring numerators).
     let mut item_sums = [0i128; MAX_ITEMS];
-    let mut values = [0i128; MAX_ITEMS];
+    let mut values = [0i64; MAX_ITEMS];
     let values = values.get_mut(..position.kpis.len())?;
     for (qi, &period) in periods.quarters_read.iter().enumerate() {
         let present = read_cells(row, &columns.quarters[qi], values)?;
@@ -274,6 +271,7 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
         let in_window = qi >= window_start;
         let (mut plain, mut numerator, mut denominator) = (0i128, 0i128, 1i128);
         for (ki, (k, &value)) in position.kpis.iter().zip(values.iter()).enumerate() {
+            let value = i128::from(value);
             let share = match k.scoring {
                 None => {
                     if !(0..=100 * ONE).contains(&value) {
@@ -320,7 +318,7 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
     if position.groups.len() > MAX_ITEMS {
         return None;
     }
-    let mut ratings = [0i128; MAX_ITEMS];
+    let mut ratings = [0i64; MAX_ITEMS];
     for (hi, &period) in periods.halves.iter().enumerate() {
         let groups = &columns.halves[hi];
         // Every group's ratings, one after the other.
@@ -340,6 +338,7 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
         for ((g, cells), group_sum) in position.groups.iter().zip(groups).zip(group_sums.iter_mut()) {
             let mut sum = 0i128;
             for &value in &ratings[start..start + cells.len()] {
+                let value = i128::from(value);
                 if value < min || value > max {
                     return None;
                 }
@@ -419,7 +418,7 @@ mod tests {
 
     #[test]
     fn cells_are_read_at_six_decimals_or_not_at_all() {
-        let parse = |t: &str| parse_cell(t.as_bytes());
+        let parse = |t: &str| parse_cell(t.as_bytes()).map(i128::from);
         assert_eq!(parse("85"), Some(85 * ONE));
         assert_eq!(parse("92.5"), Some(92_500_000));
         assert_eq!(parse("95%"), Some(95 * ONE));
