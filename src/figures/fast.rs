@@ -160,23 +160,26 @@ fn parse_cell(text: &[u8]) -> Option<i64> {
     if digits.len() > 18 {
         return None;
     }
-    let (whole, fraction) = match digits.iter().position(|&b| b == b'.') {
-        Some(p) => (&digits[..p], &digits[p + 1..]),
-        None => (digits, &digits[digits.len()..]),
-    };
-    if whole.is_empty() && fraction.is_empty() {
-        return None;
-    }
     let mut mantissa: i64 = 0;
-    for &b in whole.iter().chain(fraction) {
-        // A second point, a sign or a letter is not a digit.
+    let mut point = None;
+    for (i, &b) in digits.iter().enumerate() {
         let digit = b.wrapping_sub(b'0');
-        if digit > 9 {
+        if digit < 10 {
+            mantissa = mantissa * 10 + i64::from(digit);
+        } else if b == b'.' && point.is_none() {
+            point = Some(i);
+        } else {
             return None;
         }
-        mantissa = mantissa * 10 + i64::from(digit);
     }
-    let value = mantissa.checked_mul(*SCALE.get(fraction.len())?)?;
+    let (digit_count, decimals) = match point {
+        Some(p) => (digits.len() - 1, digits.len() - p - 1),
+        None => (digits.len(), 0),
+    };
+    if digit_count == 0 {
+        return None;
+    }
+    let value = mantissa.checked_mul(*SCALE.get(decimals)?)?;
     Some(if negative { -value } else { value })
 }
 
