@@ -396,7 +396,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
             .par_iter_mut()
             .map(|(line, record)| {
                 let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
-                let composite = batch.figures(&mut row).and_then(|f| f.composite);
+                let composite = batch.composite(&mut row);
                 let id = std::mem::take(&mut row.id);
                 *record = row.cells;
                 (*line, id, row.grade.zip(composite))

@@ -248,8 +248,25 @@ fn figure(hundredths: i128) -> Option<Decimal> {
     Decimal::try_from_i128_with_scale(hundredths, 2).ok()
 }
 
+/// What a caller needs of the figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needed {
+    /// Every figure SPEC §4 names (deciding and reporting).
+    Every,
+    /// The composite only (ranking); the other fields are left empty.
+    Composite,
+}
+
 /// The figures of one employee whose scores are all plain, or None to go the general way.
-pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, columns: &PositionColumns, row: &Row) -> Option<Figures> {
+pub(super) fn compute(
+    plan: &Plan,
+    position_index: usize,
+    periods: &Periods,
+    columns: &PositionColumns,
+    row: &Row,
+    needed: Needed,
+) -> Option<Figures> {
+    let every = needed == Needed::Every;
     let position = plan.positions[position_index].as_ref()?;
     let window_start = periods.quarters_read.len() - periods.quarters.len();
 
@@ -265,7 +282,9 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
     for (qi, &period) in periods.quarters_read.iter().enumerate() {
         let present = read_cells(row, &columns.quarters[qi], values)?;
         if present == 0 {
-            quarters.push(QuarterScore { period, items: Vec::new(), score: None });
+            if every {
+                quarters.push(QuarterScore { period, items: Vec::new(), score: None });
+            }
             continue;
         }
         if present < values.len() {
@@ -291,7 +310,7 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
                     a
                 }
             };
-            if in_window {
+            if in_window && every {
                 item_sums[ki] = item_sums[ki].checked_add(share)?;
             }
         }
@@ -310,7 +329,9 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
             kpi_count += 1;
             kpi_min = Some(kpi_min.map_or(score, |m| m.min(score)));
         }
-        quarters.push(QuarterScore { period, items: Vec::new(), score: Some(figure(score)?) });
+        if every {
+            quarters.push(QuarterScore { period, items: Vec::new(), score: Some(figure(score)?) });
+        }
     }
 
     // Halves: Σ group weight × group sum × (lcm / size) / (lcm × 10^12).
@@ -331,7 +352,9 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
             total += cells.len();
         }
         if present == 0 {
-            halves.push(HalfScore { period, ratings: Vec::new(), rating: None });
+            if every {
+                halves.push(HalfScore { period, ratings: Vec::new(), rating: None });
+            }
             continue;
         }
         if present < total {
@@ -354,7 +377,9 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
         let rating = round_div(weighted, position.lcm.checked_mul(ONE * ONE)?);
         competency_sum += rating;
         competency_count += 1;
-        halves.push(HalfScore { period, ratings: Vec::new(), rating: Some(figure(rating)?) });
+        if every {
+            halves.push(HalfScore { period, ratings: Vec::new(), rating: Some(figure(rating)?) });
+        }
     }
 
     let kpi = (kpi_count > 0).then(|| round_div(kpi_sum, kpi_count));
@@ -371,6 +396,14 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
         _ => None,
     };
     let band = composite.and_then(|c| plan.bands.iter().position(|&min| c * TO_HUNDREDTHS >= min));
+    let num = |h: Option<i128>| match h {
+        None => Some(None),
+        Some(h) => figure(h).map(Some),
+    };
+    if !every {
+        // Pass 1 of a batch ranks by the composite alone.
+        return Some(Figures { composite: num(composite)?, ..Figures::default() });
+    }
     let item_means = position
         .kpis
         .iter()
@@ -395,10 +428,6 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
             n => Some(Some(figure(round_div(sum, g.size * n * TO_HUNDREDTHS))?)),
         })
         .collect::<Option<Vec<_>>>()?;
-    let num = |h: Option<i128>| match h {
-        None => Some(None),
-        Some(h) => figure(h).map(Some),
-    };
     Some(Figures {
         quarters,
         halves,
