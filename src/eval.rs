@@ -41,6 +41,33 @@ pub enum Found {
 
 impl Found {
     pub fn display(&self, scheme: &Scheme) -> String {
+        let mut text = String::new();
+        self.write_display(scheme, &mut text);
+        text
+    }
+
+    /// [`Found::display`], appended to `out` (unmet tests are written for
+    /// most employees: the common kinds go straight in, without `format!`).
+    pub fn write_display(&self, scheme: &Scheme, out: &mut String) {
+        match self {
+            Found::Missing => out.push_str("no value"),
+            Found::Number(n) => {
+                out.push_str("found ");
+                out.push_str(&crate::exact::format_figure(*n));
+            }
+            Found::Level(_, t) | Found::Text(t) => {
+                out.push_str("found ");
+                out.push_str(&excerpt(t));
+            }
+            Found::Band(i) => {
+                out.push_str("found ");
+                out.push_str(scheme.bands.get(*i).map_or("?", |b| b.id.as_str()));
+            }
+            other => out.push_str(&other.display_rare(scheme)),
+        }
+    }
+
+    fn display_rare(&self, scheme: &Scheme) -> String {
         match self {
             Found::Missing => "no value".into(),
             Found::Number(n) => format!("found {}", crate::exact::format_figure(*n)),
@@ -79,12 +106,11 @@ impl Trace<'_> {
         let names = &scheme.column_facts.names;
         match self {
             Trace::Test { test, found, .. } => {
-                let described = test.describe(names);
-                let found = found.display(scheme);
-                let mut text = String::with_capacity(described.len() + found.len() + 3);
-                text.push_str(&described);
+                let described = test.described(names);
+                let mut text = String::with_capacity(described.len() + 24);
+                text.push_str(described);
                 text.push_str(" (");
-                text.push_str(&found);
+                found.write_display(scheme, &mut text);
                 text.push(')');
                 text
             }

@@ -539,7 +539,12 @@ impl Test {
     /// `months_in_grade >= 12`: the same for every employee (the column
     /// names are the scheme's), so it is worked out once.
     pub fn describe(&self, column_names: &[String]) -> String {
-        self.described.get_or_init(|| self.describe_now(column_names)).clone()
+        self.described(column_names).to_string()
+    }
+
+    /// [`Test::describe`], borrowed.
+    pub fn described(&self, column_names: &[String]) -> &str {
+        self.described.get_or_init(|| self.describe_now(column_names))
     }
 
     fn describe_now(&self, column_names: &[String]) -> String {
