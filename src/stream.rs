@@ -11,7 +11,7 @@ use crate::decide::Status;
 use crate::evaluate::{duplicate_error, read_layout, unknown_score_ids, Batch, Cohorts};
 use crate::figures::{Periods, ScoreColumns};
 use crate::records::{csv_reader, parse_row, Encoding, Input, LongScores};
-use crate::report::{Format, Meta, Prepared, ResultRecord, Summary, Writer};
+use crate::report::{Format, Formatted, Meta, ResultRecord, Summary, Writer};
 use crate::scheme::{GradeRef, Scheme};
 use crate::value::excerpt;
 use anyhow::{bail, Context, Result};
@@ -458,12 +458,21 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     let index = std::sync::atomic::AtomicU64::new(0);
     // Each row comes back formatted (the costly part, done in parallel), with
     // its status and, for a row in error, the note for stderr.
-    let pass2 = |chunk: &mut Chunk| -> Vec<(Status, Option<String>, Option<Prepared>)> {
+    // Each worker formats its share of a chunk into one `Piece` (the costly
+    // part, done in parallel); pieces come back in input order.
+    #[derive(Default)]
+    struct Piece {
+        formatted: Formatted,
+        errors: usize,
+        /// `FILE:LINE: ID: problems` of its rows in error.
+        notes: Vec<String>,
+    }
+    let pass2 = |chunk: &mut Chunk| -> Vec<Piece> {
         let first = index.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::SeqCst);
         chunk
             .par_iter_mut()
             .enumerate()
-            .map(|(i, (line, record))| {
+            .fold(Piece::default, |mut piece, (i, (line, record))| {
                 let line = *line;
                 let mut row = parse_row(scheme, &layout, line, std::mem::take(record), req.as_of);
                 if let Some(first_line) = duplicates.get(&(first + i as u64)) {
@@ -478,26 +487,24 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
                 let mut outcome = crate::evaluate::Outcome { row, figures, rank_pct: rank, decision };
                 let r = ResultRecord::new(scheme, &outcome);
                 *record = std::mem::take(&mut outcome.row.cells);
-                let status = r.status;
-                let note =
-                    (status == Status::Error).then(|| format!("{}:{line}: {}: {}", source.display, excerpt(&r.id), r.errors.join("; ")));
-                let keep = req.statuses.is_empty() || req.statuses.contains(&status);
-                (status, note, keep.then(|| Prepared::new(req.format, r)))
+                if r.status == Status::Error {
+                    piece.errors += 1;
+                    piece.notes.push(format!("{}:{line}: {}: {}", source.display, excerpt(&r.id), r.errors.join("; ")));
+                }
+                if req.statuses.is_empty() || req.statuses.contains(&r.status) {
+                    piece.formatted.push(req.format, r);
+                }
+                piece
             })
             .collect()
     };
-    for_each_chunk(&mut reader, &source.display, &progress, source.len, pass2, |records| {
+    for_each_chunk(&mut reader, &source.display, &progress, source.len, pass2, |pieces| {
         buffer.clear();
-        for (status, note, prepared) in records {
-            if status == Status::Error {
-                errors += 1;
-                if error_notes.len() < MAX_ERROR_NOTES {
-                    error_notes.extend(note);
-                }
-            }
-            if let Some(p) = prepared {
-                writer.prepared(p, &mut buffer)?;
-            }
+        for piece in pieces {
+            errors += piece.errors;
+            let room = MAX_ERROR_NOTES.saturating_sub(error_notes.len());
+            error_notes.extend(piece.notes.into_iter().take(room));
+            writer.formatted(piece.formatted, &mut buffer)?;
         }
         out.write_all(&buffer)?;
         Ok(())

@@ -77,6 +77,13 @@ pub fn write_csv_header(out: &mut dyn Write) -> io::Result<()> {
 /// One result as CSV bytes. Records are formatted in parallel, so each
 /// thread keeps one writer (its buffer is made once, not once per row).
 pub fn csv_record_bytes(r: &ResultRecord) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(256);
+    append_csv_record(r, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// Appends one result as CSV to `out`.
+pub fn append_csv_record(r: &ResultRecord, out: &mut Vec<u8>) -> io::Result<()> {
     /// The bytes a thread's writer has written, shared so they can be taken out.
     #[derive(Clone, Default)]
     struct Written(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
@@ -99,7 +106,10 @@ pub fn csv_record_bytes(r: &ResultRecord) -> io::Result<Vec<u8>> {
         let mut writer = writer.borrow_mut();
         writer.write_record(cells(r).iter().map(|c| c.as_bytes()))?;
         writer.flush()?;
-        Ok(std::mem::take(&mut *written.0.borrow_mut()))
+        let mut written = written.0.borrow_mut();
+        out.extend_from_slice(&written);
+        written.clear();
+        Ok(())
     })
 }
 

@@ -175,6 +175,33 @@ impl Prepared {
     }
 }
 
+/// Results formatted together (a worker's share of a chunk): `csv` and
+/// `ndjson` results as one run of bytes, others as [`Prepared`] results.
+/// One buffer for many rows spares an allocation per row.
+#[derive(Default)]
+pub struct Formatted {
+    bytes: Vec<u8>,
+    /// The status of each result in `bytes`, for the summary.
+    statuses: Vec<Status>,
+    prepared: Vec<Prepared>,
+}
+
+impl Formatted {
+    pub fn push(&mut self, format: Format, r: ResultRecord) {
+        let written = match format {
+            Format::Csv => csv_out::append_csv_record(&r, &mut self.bytes),
+            Format::Ndjson => json::write_ndjson_record(&r, &mut self.bytes),
+            _ => {
+                self.prepared.push(Prepared::new(format, r));
+                return;
+            }
+        };
+        // Writing into a Vec cannot fail.
+        debug_assert!(written.is_ok());
+        self.statuses.push(r.status);
+    }
+}
+
 /// Writes results one by one in any format; `table` and `html` need them
 /// all and keep them until the end.
 pub struct Writer<'m> {
@@ -227,6 +254,13 @@ impl<'m> Writer<'m> {
                 Ok(())
             }
         }
+    }
+
+    /// Writes results formatted together, in their order.
+    pub fn formatted(&mut self, f: Formatted, out: &mut dyn Write) -> std::io::Result<()> {
+        f.statuses.iter().for_each(|s| self.summary.add(*s));
+        out.write_all(&f.bytes)?;
+        f.prepared.into_iter().try_for_each(|p| self.prepared(p, out))
     }
 
     pub fn end(self, out: &mut dyn Write) -> std::io::Result<Summary> {
