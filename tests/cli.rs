@@ -205,6 +205,44 @@ fn parallel_output_is_byte_identical_to_a_single_threaded_run() {
     }
 }
 
+/// Several chunks of 4,096 rows, each shared out among workers: the pieces
+/// come back in input order whatever the number of threads.
+#[test]
+fn parallel_output_of_many_chunks_is_byte_identical_to_a_single_threaded_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let example = std::fs::read_to_string(root.join("examples/telecom-after-sales.csv")).unwrap();
+    let mut lines = example.lines();
+    let mut big = format!("{}\n", lines.next().unwrap());
+    let rows: Vec<&str> = lines.filter(|l| !l.trim().is_empty()).collect();
+    for copy in 0..300 {
+        for row in &rows {
+            // A new id for every copy (a repeated id would be a duplicate, in error).
+            let (id, rest) = row.split_once(',').unwrap();
+            big.push_str(&format!("{id}-{copy},{rest}\n"));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("big.csv");
+    std::fs::write(&input, big).unwrap();
+    for format in ["csv", "ndjson"] {
+        let run = |threads: &str| {
+            Command::cargo_bin("ladder")
+                .unwrap()
+                .args(["evaluate", "--quiet", "--as-of", "2026-12-31", "--format", format, "--scores"])
+                .arg(root.join("examples/telecom-after-sales-scores.csv"))
+                .arg(&input)
+                .env("RAYON_NUM_THREADS", threads)
+                .output()
+                .unwrap()
+                .stdout
+        };
+        let single = run("1");
+        assert!(single.len() > 1_000_000, "the run wrote {} bytes", single.len());
+        assert_eq!(single, run("2"), "--format {format}, 2 threads");
+        assert_eq!(single, run("5"), "--format {format}, 5 threads");
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn output_files_get_ordinary_permissions_not_the_temporary_files_private_ones() {
