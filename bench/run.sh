@@ -3,6 +3,8 @@
 # the default scheme, then times, on the same file:
 #   - the floor: reading every record with the csv crate and nothing else;
 #   - `ladder evaluate --format csv --output FILE` and `--format ndjson`;
+#   - a plain Python script (bench/python_kpi.py, csv module, floats) that
+#     only computes the weighted quarterly KPI scores, when python3 is there;
 # with the peak memory (max RSS) of each, and prints the ratios.
 #
 #   bench/run.sh                 # 100000 and 1000000 employees
@@ -28,7 +30,9 @@ measure() {
 }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m)"
-printf '%-9s %8s %9s %9s %9s %9s %8s %8s %9s\n' employees file_MB floor_s csv_s ndjson_s peak_MB csv/flr ndj/flr peak/file
+"$ladder" show --format json > "$dir/scheme.json"
+python=$(command -v python3 || true)
+printf '%-9s %8s %9s %9s %9s %9s %9s %8s %8s %9s\n' employees file_MB floor_s csv_s ndjson_s python_s peak_MB csv/flr ndj/flr peak/file
 declare -A csv_time
 for n in $sizes; do
   file="$dir/employees-$n.csv"
@@ -37,10 +41,14 @@ for n in $sizes; do
   read -r floor _ <<<"$(measure target/release/examples/parse_only "$file")"
   read -r csv csv_kb <<<"$(measure "$ladder" evaluate --quiet --as-of 2026-12-31 --format csv --output "$dir/out-$n.csv" "$file")"
   read -r ndjson ndjson_kb <<<"$(measure sh -c "$ladder evaluate --quiet --as-of 2026-12-31 --format ndjson '$file' > '$dir/out-$n.ndjson'")"
+  py=nan
+  if [ -n "$python" ]; then
+    read -r py _ <<<"$(measure sh -c "'$python' bench/python_kpi.py '$dir/scheme.json' '$file' > '$dir/python-$n.csv'")"
+  fi
   peak_kb=$(( csv_kb > ndjson_kb ? csv_kb : ndjson_kb ))
   csv_time[$n]=$csv
-  awk -v n="$n" -v f="$size_kb" -v fl="$floor" -v c="$csv" -v j="$ndjson" -v p="$peak_kb" 'BEGIN{
-    printf "%-9s %8.1f %9.2f %9.2f %9.2f %9.1f %8.2f %8.2f %9.3f\n", n, f/1024, fl, c, j, p/1024, c/fl, j/fl, p/f }'
+  awk -v n="$n" -v f="$size_kb" -v fl="$floor" -v c="$csv" -v j="$ndjson" -v y="$py" -v p="$peak_kb" 'BEGIN{
+    printf "%-9s %8.1f %9.2f %9.2f %9.2f %9.2f %9.1f %8.2f %8.2f %9.3f\n", n, f/1024, fl, c, j, y, p/1024, c/fl, j/fl, p/f }'
 done
 set -- $sizes
 if [ $# -ge 2 ]; then
