@@ -3,7 +3,7 @@
 
 use crate::decide::{decide, Decision};
 use crate::eval::Env;
-use crate::figures::{compute, compute_lean, Figures, Needed, Periods, ScoreColumns, ScoreSource};
+use crate::figures::{compute, compute_lean, Figures, Periods, ScoreColumns, ScoreSource};
 use crate::records::{csv_reader, parse_row, read_long_scores, Input, Layout, LongScores, Row};
 use crate::scheme::{GradeRef, Scheme};
 use anyhow::{Context, Result};
@@ -98,15 +98,6 @@ pub struct Batch<'a> {
 impl Batch<'_> {
     /// The figures of a parsed row; data problems are added to its errors.
     pub fn figures(&self, row: &mut Row) -> Option<Figures> {
-        self.figures_for(row, Needed::Every)
-    }
-
-    /// The composite of a parsed row (to rank it); data problems are added to its errors.
-    pub fn composite(&self, row: &mut Row) -> Option<Decimal> {
-        self.figures_for(row, Needed::Composite).and_then(|f| f.composite)
-    }
-
-    fn figures_for(&self, row: &mut Row, needed: Needed) -> Option<Figures> {
         if !row.errors.is_empty() {
             return None;
         }
@@ -120,7 +111,7 @@ impl Batch<'_> {
         let computed = if self.detail {
             compute(self.scheme, position, self.periods, &source)
         } else {
-            compute_lean(self.scheme, position, self.periods, &source, needed)
+            compute_lean(self.scheme, position, self.periods, &source)
         };
         match computed {
             Ok(f) => Some(f),

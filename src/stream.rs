@@ -9,7 +9,7 @@
 use crate::cells::Cells;
 use crate::decide::Status;
 use crate::evaluate::{duplicate_error, read_layout, unknown_score_ids, Batch, Cohorts};
-use crate::figures::{Periods, ScoreColumns};
+use crate::figures::{spool, Periods, ScoreColumns};
 use crate::records::{csv_reader, parse_row, Encoding, Input, LongScores};
 use crate::report::{Format, Formatted, Meta, ResultRecord, Summary, Writer};
 use crate::scheme::{GradeRef, Scheme};
@@ -264,10 +264,15 @@ impl IdSet {
 /// Records of one chunk with their line numbers. The records are reused from
 /// chunk to chunk (a record's buffers outlive the row made of it), so
 /// reading does not allocate once the first chunks are in.
-type Chunk = Vec<(u64, Cells)>;
+#[derive(Default)]
+struct Chunk {
+    records: Vec<(u64, Cells)>,
+    /// Pass 2: the records of pass 1's figures for these rows (see `figures::spool`).
+    figures: Vec<u8>,
+}
 
 /// Reads up to CHUNK non-blank records into `chunk`; empty at the end of the file.
-fn read_chunk<R: Read>(reader: &mut csv::Reader<R>, display: &str, chunk: &mut Chunk) -> Result<()> {
+fn read_chunk<R: Read>(reader: &mut csv::Reader<R>, display: &str, chunk: &mut Vec<(u64, Cells)>) -> Result<()> {
     let mut filled = 0;
     while filled < CHUNK {
         if chunk.len() == filled {
@@ -340,23 +345,29 @@ fn for_each_chunk<R: Read + Send, T: Send>(
     display: &str,
     progress: &ProgressBar,
     base: u64,
+    mut companion: impl FnMut(&mut Chunk) -> Result<()> + Send,
     work: impl Fn(&mut Chunk) -> T + Sync,
     mut sink: impl FnMut(T) -> Result<()>,
 ) -> Result<()> {
-    let (mut current, mut next) = (Chunk::with_capacity(CHUNK), Chunk::with_capacity(CHUNK));
-    read_chunk(reader, display, &mut current)?;
+    let (mut current, mut next) = (Chunk::default(), Chunk::default());
+    // Reads a chunk; returns how far into the file it got.
+    let mut fill = |chunk: &mut Chunk| -> Result<u64> {
+        read_chunk(reader, display, &mut chunk.records)?;
+        companion(chunk)?;
+        Ok(reader.position().byte())
+    };
+    fill(&mut current)?;
     let mut pending: Option<T> = None;
-    while !current.is_empty() {
+    while !current.records.is_empty() {
         let mut evaluated = None;
         let sunk = rayon::in_place_scope(|scope| {
-            scope.spawn(|_| evaluated = Some(rayon::join(|| read_chunk(reader, display, &mut next), || work(&mut current))));
+            scope.spawn(|_| evaluated = Some(rayon::join(|| fill(&mut next), || work(&mut current))));
             pending.take().map_or(Ok(()), &mut sink)
         });
         sunk?;
         let (read, done) = evaluated.expect("a scope ends when its tasks do");
         pending = Some(done);
-        progress.set_position(base + reader.position().byte());
-        read?;
+        progress.set_position(base + read?);
         std::mem::swap(&mut current, &mut next);
     }
     pending.map_or(Ok(()), sink)
@@ -389,50 +400,76 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     let mut duplicates: hashbrown::HashMap<u64, u64> = hashbrown::HashMap::new(); // row index → line of the first row
     let mut cohorts = Cohorts::default();
     let mut rows = 0u64;
+    // Every row's figures, written down for pass 2 (cheaper than computing
+    // them again from the cells): one fixed-size record a row.
+    let spool_layout = spool::Layout::new(scheme, &periods);
+    let spool_file = tempfile::tempfile().context("cannot create a temporary file for the figures")?;
+    let mut spool_out = std::io::BufWriter::with_capacity(1 << 16, spool_file.try_clone()?);
     type Pass1 = (u64, String, Option<(GradeRef, Decimal)>);
-    let pass1 = |chunk: &mut Chunk| -> (Option<(u64, u64)>, Vec<Pass1>) {
-        let span = chunk.first().zip(chunk.last()).and_then(|((_, a), (_, b))| Some((a.position()?.byte(), b.position()?.byte())));
-        let rows = chunk
+    #[derive(Default)]
+    struct Piece1 {
+        rows: Vec<Pass1>,
+        figures: Vec<u8>,
+    }
+    let pass1 = |chunk: &mut Chunk| -> (Option<(u64, u64)>, Vec<Piece1>) {
+        let records = &mut chunk.records;
+        let span = records.first().zip(records.last()).and_then(|((_, a), (_, b))| Some((a.position()?.byte(), b.position()?.byte())));
+        let pieces = records
             .par_iter_mut()
-            .map(|(line, record)| {
+            .fold(Piece1::default, |mut piece, (line, record)| {
                 let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
-                let composite = batch.composite(&mut row);
+                let figures = batch.figures(&mut row);
+                spool_layout.encode(figures.as_ref(), &mut piece.figures);
                 let id = std::mem::take(&mut row.id);
                 *record = row.cells;
-                (*line, id, row.grade.zip(composite))
+                piece.rows.push((*line, id, row.grade.zip(figures.and_then(|f| f.composite))));
+                piece
             })
             .collect();
-        (span, rows)
+        (span, pieces)
     };
-    for_each_chunk(&mut reader, &source.display, &progress, 0, pass1, |(span, composites)| {
-        // After the first chunk, size the id set for the whole file from
-        // the bytes a row takes (an estimate: it only saves regrowing).
-        if rows == 0 && composites.len() > 1 {
-            if let Some((first, last)) = span {
-                // A row has at least its six required cells (≈ 30 bytes): a
-                // first chunk of odd tiny rows cannot make the guess huge.
-                let per_row = (last.saturating_sub(first) / (composites.len() as u64 - 1)).max(32);
-                let estimate = (source.len / per_row) as usize;
-                let id_bytes = composites.iter().map(|(_, id, _)| id.len()).sum::<usize>() / composites.len();
-                ids.reserve(estimate + estimate / 16, id_bytes.max(1));
+    for_each_chunk(
+        &mut reader,
+        &source.display,
+        &progress,
+        0,
+        |_| Ok(()),
+        pass1,
+        |(span, pieces)| {
+            let mut composites: Vec<Pass1> = Vec::with_capacity(CHUNK);
+            for piece in pieces {
+                spool_out.write_all(&piece.figures).context("cannot write the temporary file of figures")?;
+                composites.extend(piece.rows);
             }
-        }
-        for (line, id, cohort) in composites {
-            let duplicate = if id.is_empty() { None } else { ids.insert(&id, line)? };
-            match duplicate {
-                Some(first) => {
-                    duplicates.insert(rows, first);
+            // After the first chunk, size the id set for the whole file from
+            // the bytes a row takes (an estimate: it only saves regrowing).
+            if rows == 0 && composites.len() > 1 {
+                if let Some((first, last)) = span {
+                    // A row has at least its six required cells (≈ 30 bytes): a
+                    // first chunk of odd tiny rows cannot make the guess huge.
+                    let per_row = (last.saturating_sub(first) / (composites.len() as u64 - 1)).max(32);
+                    let estimate = (source.len / per_row) as usize;
+                    let id_bytes = composites.iter().map(|(_, id, _)| id.len()).sum::<usize>() / composites.len();
+                    ids.reserve(estimate + estimate / 16, id_bytes.max(1));
                 }
-                None => {
-                    if let Some((grade, composite)) = cohort {
-                        cohorts.add(grade, composite)?;
+            }
+            for (line, id, cohort) in composites {
+                let duplicate = if id.is_empty() { None } else { ids.insert(&id, line)? };
+                match duplicate {
+                    Some(first) => {
+                        duplicates.insert(rows, first);
+                    }
+                    None => {
+                        if let Some((grade, composite)) = cohort {
+                            cohorts.add(grade, composite)?;
+                        }
                     }
                 }
+                rows += 1;
             }
-            rows += 1;
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
     .map_err(|e| source.located(e))?;
     cohorts.finish();
     let mut warnings: Vec<String> = unknown_score_ids(&long, &source.display, |id| ids.contains(id)).into_iter().collect();
@@ -441,6 +478,11 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     }
     drop(ids);
     drop(reader);
+    spool_out.flush().context("cannot write the temporary file of figures")?;
+    drop(spool_out);
+    let mut spool_in = BufReader::with_capacity(1 << 16, spool_file);
+    spool_in.rewind()?;
+    let spool_size = spool_layout.size();
 
     // Pass 2: decide and write, in order.
     let csv_hash = hash.map(|h| format!("{:x}", h.lock().expect("hashing done").clone().finalize())).unwrap_or_default();
@@ -468,8 +510,9 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
         notes: Vec<String>,
     }
     let pass2 = |chunk: &mut Chunk| -> Vec<Piece> {
-        let first = index.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::SeqCst);
-        chunk
+        let Chunk { records, figures: kept } = chunk;
+        let first = index.fetch_add(records.len() as u64, std::sync::atomic::Ordering::SeqCst);
+        records
             .par_iter_mut()
             .enumerate()
             .fold(Piece::default, |mut piece, (i, (line, record))| {
@@ -478,7 +521,12 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
                 if let Some(first_line) = duplicates.get(&(first + i as u64)) {
                     row.errors.push(duplicate_error(&row.id, *first_line));
                 }
-                let figures = batch.figures(&mut row);
+                // Pass 1's figures when it kept them (and the row is not in error), else computed here.
+                let figures = match row.errors.is_empty() && row.position.is_some() {
+                    true => kept.get(i * spool_size..(i + 1) * spool_size).and_then(|r| spool_layout.decode(r, &periods)),
+                    false => None,
+                }
+                .or_else(|| batch.figures(&mut row));
                 let rank = match (row.grade, figures.as_ref().and_then(|f| f.composite)) {
                     (Some(g), Some(c)) => cohorts.rank_pct(g, c),
                     _ => None,
@@ -498,7 +546,13 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
             })
             .collect()
     };
-    for_each_chunk(&mut reader, &source.display, &progress, source.len, pass2, |pieces| {
+    let read_figures = |chunk: &mut Chunk| -> Result<()> {
+        chunk.figures.resize(chunk.records.len() * spool_size, 0);
+        spool_in
+            .read_exact(&mut chunk.figures)
+            .with_context(|| format!("{}: the file changed while it was being read (pass 2 has more rows than pass 1)", source.display))
+    };
+    for_each_chunk(&mut reader, &source.display, &progress, source.len, read_figures, pass2, |pieces| {
         buffer.clear();
         for piece in pieces {
             errors += piece.errors;

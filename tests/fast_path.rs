@@ -6,7 +6,7 @@
 //! text — both give the same figures, to the digit, or the same errors.
 
 use chrono::NaiveDate;
-use ladder::figures::{compute, compute_lean, Figures, Needed, Periods, ScoreColumns, ScoreSource};
+use ladder::figures::{compute, compute_lean, Figures, Periods, ScoreColumns, ScoreSource};
 use ladder::records::{parse_row, Layout};
 use ladder::scheme::{load_scheme, Scheme};
 use proptest::prelude::*;
@@ -230,12 +230,7 @@ fn check(case: &Case, as_of: NaiveDate) -> Result<(), TestCaseError> {
     let source = ScoreSource { columns: &columns, row: &row, long: &[], long_display: "" };
     let position = row.position.unwrap();
     let general = compute(&scheme, position, &periods, &source);
-    let lean = compute_lean(&scheme, position, &periods, &source, Needed::Every);
-    let composite = compute_lean(&scheme, position, &periods, &source, Needed::Composite);
-    prop_assert_eq!(
-        general.as_ref().ok().and_then(|f| f.composite).map(|c| c.to_string()),
-        composite.as_ref().ok().and_then(|f| f.composite).map(|c| c.to_string())
-    );
+    let lean = compute_lean(&scheme, position, &periods, &source);
     match (&general, &lean) {
         (Ok(g), Ok(l)) => prop_assert_eq!(shown(g), shown(l), "{}\n{:?}", case.yaml, case.cells),
         (Err(g), Err(l)) => prop_assert_eq!(g, l),

@@ -248,25 +248,8 @@ fn figure(hundredths: i128) -> Option<Decimal> {
     Decimal::try_from_i128_with_scale(hundredths, 2).ok()
 }
 
-/// What a caller needs of the figures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Needed {
-    /// Every figure SPEC §4 names (deciding and reporting).
-    Every,
-    /// The composite only (ranking); the other fields are left empty.
-    Composite,
-}
-
 /// The figures of one employee whose scores are all plain, or None to go the general way.
-pub(super) fn compute(
-    plan: &Plan,
-    position_index: usize,
-    periods: &Periods,
-    columns: &PositionColumns,
-    row: &Row,
-    needed: Needed,
-) -> Option<Figures> {
-    let every = needed == Needed::Every;
+pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, columns: &PositionColumns, row: &Row) -> Option<Figures> {
     let position = plan.positions[position_index].as_ref()?;
     let window_start = periods.quarters_read.len() - periods.quarters.len();
 
@@ -282,9 +265,7 @@ pub(super) fn compute(
     for (qi, &period) in periods.quarters_read.iter().enumerate() {
         let present = read_cells(row, &columns.quarters[qi], values)?;
         if present == 0 {
-            if every {
-                quarters.push(QuarterScore { period, items: Vec::new(), score: None });
-            }
+            quarters.push(QuarterScore { period, items: Vec::new(), score: None });
             continue;
         }
         if present < values.len() {
@@ -310,7 +291,7 @@ pub(super) fn compute(
                     a
                 }
             };
-            if in_window && every {
+            if in_window {
                 item_sums[ki] = item_sums[ki].checked_add(share)?;
             }
         }
@@ -329,9 +310,7 @@ pub(super) fn compute(
             kpi_count += 1;
             kpi_min = Some(kpi_min.map_or(score, |m| m.min(score)));
         }
-        if every {
-            quarters.push(QuarterScore { period, items: Vec::new(), score: Some(figure(score)?) });
-        }
+        quarters.push(QuarterScore { period, items: Vec::new(), score: Some(figure(score)?) });
     }
 
     // Halves: Σ group weight × group sum × (lcm / size) / (lcm × 10^12).
@@ -352,9 +331,7 @@ pub(super) fn compute(
             total += cells.len();
         }
         if present == 0 {
-            if every {
-                halves.push(HalfScore { period, ratings: Vec::new(), rating: None });
-            }
+            halves.push(HalfScore { period, ratings: Vec::new(), rating: None });
             continue;
         }
         if present < total {
@@ -377,9 +354,7 @@ pub(super) fn compute(
         let rating = round_div(weighted, position.lcm.checked_mul(ONE * ONE)?);
         competency_sum += rating;
         competency_count += 1;
-        if every {
-            halves.push(HalfScore { period, ratings: Vec::new(), rating: Some(figure(rating)?) });
-        }
+        halves.push(HalfScore { period, ratings: Vec::new(), rating: Some(figure(rating)?) });
     }
 
     let kpi = (kpi_count > 0).then(|| round_div(kpi_sum, kpi_count));
@@ -400,10 +375,6 @@ pub(super) fn compute(
         None => Some(None),
         Some(h) => figure(h).map(Some),
     };
-    if !every {
-        // Pass 1 of a batch ranks by the composite alone.
-        return Some(Figures { composite: num(composite)?, ..Figures::default() });
-    }
     let item_means = position
         .kpis
         .iter()

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 mod fast;
-pub use fast::Needed;
+pub mod spool;
 
 /// The periods an evaluation reads.
 #[derive(Debug, Clone)]
@@ -252,17 +252,10 @@ fn half_rating(position: &Position, lcm: u64, ratings: &[Vec<Option<Decimal>>]) 
 
 /// [`compute`] without the per-item detail `explain` shows: the common case
 /// (plain cells, no long-form scores) in fixed-point integers, anything else
-/// the general way. The figures are the same either way; with
-/// [`Needed::Composite`] the fixed-point way fills in the composite only.
-pub fn compute_lean(
-    scheme: &Scheme,
-    position_index: usize,
-    periods: &Periods,
-    source: &ScoreSource,
-    needed: Needed,
-) -> Result<Figures, Vec<String>> {
+/// the general way. The figures are the same either way.
+pub fn compute_lean(scheme: &Scheme, position_index: usize, periods: &Periods, source: &ScoreSource) -> Result<Figures, Vec<String>> {
     if let (Some(plan), true) = (&source.columns.fast, source.long.is_empty()) {
-        if let Some(figures) = fast::compute(plan, position_index, periods, &source.columns.positions[position_index], source.row, needed) {
+        if let Some(figures) = fast::compute(plan, position_index, periods, &source.columns.positions[position_index], source.row) {
             return Ok(figures);
         }
     }

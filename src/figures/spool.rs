@@ -1,0 +1,215 @@
+//! Figures kept from pass 1 for pass 2 of a batch, in a temporary file.
+//!
+//! Pass 1 computes every employee's figures anyway (the composite needs
+//! all the score cells); writing them down costs less than computing them
+//! again from the cells in pass 2. Each row gets one fixed-size record, so
+//! a chunk of rows is one contiguous read: a flag byte, then every figure
+//! in hundredths as a little-endian `i32` (`i32::MIN` for none). A figure
+//! that is not a 2-decimal value fitting an `i32`, or a row without
+//! figures (in error, say), gets flag 0: pass 2 computes that row itself.
+
+use super::{Figures, HalfScore, Periods, QuarterScore};
+use crate::scheme::Scheme;
+use rust_decimal::Decimal;
+
+const NONE: i32 = i32::MIN;
+
+/// The record layout of one file's rows (sizes fixed by the scheme and periods).
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    quarters: usize,
+    halves: usize,
+    kpis: usize,
+    groups: usize,
+}
+
+impl Layout {
+    pub fn new(scheme: &Scheme, periods: &Periods) -> Layout {
+        Layout {
+            quarters: periods.quarters_read.len(),
+            halves: periods.halves.len(),
+            kpis: scheme.positions.iter().map(|p| p.kpis.len()).max().unwrap_or(0),
+            groups: scheme.positions.iter().map(|p| p.groups.len()).max().unwrap_or(0),
+        }
+    }
+
+    /// Bytes of one row's record.
+    pub fn size(&self) -> usize {
+        // flag, kpi_quarters, competency_halves, band, item count, group count,
+        // then kpi, kpi_min, competency, competency_pct, composite and the lists.
+        6 + 4 * (5 + self.quarters + self.halves + self.kpis + self.groups)
+    }
+
+    /// Appends the record of `figures` (or of a row pass 2 must compute) to `out`.
+    pub fn encode(&self, figures: Option<&Figures>, out: &mut Vec<u8>) {
+        let start = out.len();
+        if !figures.is_some_and(|f| self.try_encode(f, out)) {
+            out.truncate(start);
+            out.resize(start + self.size(), 0);
+        }
+        debug_assert_eq!(out.len(), start + self.size());
+    }
+
+    fn try_encode(&self, f: &Figures, out: &mut Vec<u8>) -> bool {
+        let fits = f.quarters.len() == self.quarters
+            && f.halves.len() == self.halves
+            && f.item_means.len() <= self.kpis
+            && f.group_means.len() <= self.groups
+            && f.kpi_quarters <= 255
+            && f.competency_halves <= 255
+            && f.band.is_none_or(|b| b < 255);
+        if !fits {
+            return false;
+        }
+        out.extend_from_slice(&[
+            1,
+            f.kpi_quarters as u8,
+            f.competency_halves as u8,
+            f.band.map_or(255, |b| b as u8),
+            f.item_means.len() as u8,
+            f.group_means.len() as u8,
+        ]);
+        let mut put = |d: Option<Decimal>| -> bool {
+            let h = match d {
+                None => NONE,
+                Some(d) => match (d.scale() == 2).then(|| i32::try_from(d.mantissa()).ok()).flatten() {
+                    Some(h) if h != NONE => h,
+                    _ => return false,
+                },
+            };
+            out.extend_from_slice(&h.to_le_bytes());
+            true
+        };
+        let scalars = [f.kpi, f.kpi_min, f.competency, f.competency_pct, f.composite];
+        let lists = f.quarters.iter().map(|q| q.score).chain(f.halves.iter().map(|h| h.rating));
+        let means = f.item_means.iter().copied().chain(std::iter::repeat_n(None, self.kpis - f.item_means.len()));
+        let groups = f.group_means.iter().copied().chain(std::iter::repeat_n(None, self.groups - f.group_means.len()));
+        scalars.into_iter().chain(lists).chain(means).chain(groups).all(&mut put)
+    }
+
+    /// The figures of one record, or None when pass 2 must compute them.
+    pub fn decode(&self, record: &[u8], periods: &Periods) -> Option<Figures> {
+        if record.len() != self.size() || record[0] != 1 {
+            return None;
+        }
+        let mut values = record[6..].chunks_exact(4).map(|b| {
+            let h = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            (h != NONE).then(|| Decimal::new(i64::from(h), 2))
+        });
+        let mut next = || values.next().flatten();
+        let (kpi, kpi_min, competency, competency_pct, composite) = (next(), next(), next(), next(), next());
+        let quarters = periods.quarters_read.iter().map(|&period| QuarterScore { period, items: Vec::new(), score: next() }).collect();
+        let halves = periods.halves.iter().map(|&period| HalfScore { period, ratings: Vec::new(), rating: next() }).collect();
+        let mut item_means: Vec<Option<Decimal>> = (0..self.kpis).map(|_| next()).collect();
+        let mut group_means: Vec<Option<Decimal>> = (0..self.groups).map(|_| next()).collect();
+        item_means.truncate(usize::from(record[4]));
+        group_means.truncate(usize::from(record[5]));
+        Some(Figures {
+            quarters,
+            halves,
+            kpi,
+            kpi_quarters: usize::from(record[1]),
+            kpi_min,
+            competency,
+            competency_halves: usize::from(record[2]),
+            competency_pct,
+            composite,
+            band: (record[3] != 255).then_some(usize::from(record[3])),
+            item_means,
+            group_means,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::{Period, PeriodKind};
+    use chrono::NaiveDate;
+
+    fn periods() -> Periods {
+        let as_of = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+        Periods {
+            as_of,
+            quarters_read: Period::window(PeriodKind::Quarter, 4, as_of),
+            quarters: Period::window(PeriodKind::Quarter, 4, as_of),
+            halves: Period::window(PeriodKind::Half, 2, as_of),
+        }
+    }
+
+    fn d(h: i64) -> Option<Decimal> {
+        Some(Decimal::new(h, 2))
+    }
+
+    fn shown(f: &Figures) -> String {
+        let q: Vec<_> = f.quarters.iter().map(|q| (q.period, q.score)).collect();
+        let h: Vec<_> = f.halves.iter().map(|h| (h.period, h.rating)).collect();
+        format!(
+            "{:?} {} {:?} {:?} {} {:?} {:?} {:?} {q:?} {h:?} {:?} {:?}",
+            f.kpi,
+            f.kpi_quarters,
+            f.kpi_min,
+            f.competency,
+            f.competency_halves,
+            f.competency_pct,
+            f.composite,
+            f.band,
+            f.item_means,
+            f.group_means
+        )
+    }
+
+    #[test]
+    fn figures_come_back_as_they_went() {
+        let p = periods();
+        let layout = Layout { quarters: 4, halves: 2, kpis: 5, groups: 3 };
+        let f = Figures {
+            quarters: p
+                .quarters_read
+                .iter()
+                .zip([d(8512), None, d(0), d(10000)])
+                .map(|(&period, score)| QuarterScore { period, items: vec![], score })
+                .collect(),
+            halves: p.halves.iter().zip([d(350), d(425)]).map(|(&period, rating)| HalfScore { period, ratings: vec![], rating }).collect(),
+            kpi: d(6171),
+            kpi_quarters: 3,
+            kpi_min: d(0),
+            competency: d(388),
+            competency_halves: 2,
+            competency_pct: d(7200),
+            composite: d(6480),
+            band: Some(2),
+            item_means: vec![d(1), None, d(-5)],
+            group_means: vec![d(400), d(375), None],
+        };
+        let mut out = Vec::new();
+        layout.encode(Some(&f), &mut out);
+        layout.encode(None, &mut out);
+        assert_eq!(out.len(), 2 * layout.size());
+        assert_eq!(shown(&layout.decode(&out[..layout.size()], &p).unwrap()), shown(&f));
+        assert!(layout.decode(&out[layout.size()..], &p).is_none());
+    }
+
+    #[test]
+    fn figures_that_do_not_fit_are_computed_again() {
+        let p = periods();
+        let layout = Layout { quarters: 4, halves: 2, kpis: 5, groups: 3 };
+        let base = || Figures {
+            quarters: p.quarters_read.iter().map(|&period| QuarterScore { period, items: vec![], score: None }).collect(),
+            halves: p.halves.iter().map(|&period| HalfScore { period, ratings: vec![], rating: None }).collect(),
+            ..Figures::default()
+        };
+        let odd = [
+            Figures { kpi: Some(Decimal::new(855, 1)), ..base() },
+            Figures { kpi: Some(Decimal::new(i64::from(i32::MAX) + 1, 2)), ..base() },
+            Figures { kpi: Some(Decimal::new(i64::from(i32::MIN), 2)), ..base() },
+            Figures { quarters: Vec::new(), ..base() },
+        ];
+        for f in odd {
+            let mut out = Vec::new();
+            layout.encode(Some(&f), &mut out);
+            assert_eq!(out.len(), layout.size());
+            assert!(layout.decode(&out, &p).is_none(), "{}", shown(&f));
+        }
+    }
+}
