@@ -243,6 +243,49 @@ fn summary(e: &Evaluation) -> HashMap<String, String> {
         .collect()
 }
 
+/// The streaming batch of `ladder evaluate` (fixed-point figures, figures
+/// kept from pass 1, parallel chunks) writes what the in-memory evaluation
+/// (the general exact path) writes, byte for byte.
+fn streamed_equals_in_memory(rows: &[Vec<String>]) -> Result<(), TestCaseError> {
+    let text = to_csv(rows);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.csv");
+    std::fs::write(&path, &text).unwrap();
+    let evaluation = run(rows);
+    for format in [Format::Csv, Format::Ndjson] {
+        let mut expected = Vec::new();
+        Report::new(&evaluation, |_| true).write(format, &mut expected, false).unwrap();
+        let request = ladder::stream::Request {
+            scheme: scheme(),
+            employees: path.to_str().unwrap(),
+            encoding: ladder::records::Encoding::Utf8,
+            sheet: None,
+            scores: None,
+            as_of: as_of(),
+            format,
+            statuses: &[],
+            color: false,
+            lang: ladder::i18n::Lang::En,
+            progress: false,
+        };
+        let mut streamed = Vec::new();
+        ladder::stream::run(&request, &mut streamed).unwrap();
+        prop_assert_eq!(String::from_utf8_lossy(&streamed), String::from_utf8_lossy(&expected), "{:?}", format);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn streaming_evaluation_writes_what_the_in_memory_one_does(good in valid_rows(12), nasty in proptest::collection::vec(nasty_row(), 0..4)) {
+        let mut rows = good;
+        rows.extend(nasty);
+        streamed_equals_in_memory(&rows)?;
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 
