@@ -139,16 +139,27 @@ pub fn within(v: Decimal, min: Decimal, max: Decimal) -> bool {
 }
 
 /// `a × b`, or None when the exact product does not fit a Decimal (rust_decimal
-/// would round it; `ladder` never rounds silently).
+/// would round it; `ladder` never rounds silently). Computed on the
+/// mantissas, so exactness does not hang on how rust_decimal scales a zero.
 pub fn mul_exact(a: Decimal, b: Decimal) -> Option<Decimal> {
-    let product = a.checked_mul(b)?;
-    (product.scale() == a.scale() + b.scale() || a.is_zero() || b.is_zero()).then_some(product)
+    let scale = a.scale() + b.scale();
+    let product = a.mantissa().checked_mul(b.mantissa())?;
+    if scale > 28 {
+        // Only a zero needs no more than 28 decimals here.
+        return (product == 0).then_some(Decimal::ZERO);
+    }
+    Decimal::try_from_i128_with_scale(product, scale).ok()
 }
 
-/// `a + b`, or None when the exact sum does not fit a Decimal.
+/// `a + b`, or None when the exact sum does not fit a Decimal: the mantissas
+/// aligned to the larger scale and added as integers. (Checking the scale
+/// of rust_decimal's sum instead refused `0 + 0.0`, whose zero it scales
+/// its own way: a row of zero scores was an error.)
 pub fn add_exact(a: Decimal, b: Decimal) -> Option<Decimal> {
-    let sum = a.checked_add(b)?;
-    (sum.scale() == a.scale().max(b.scale())).then_some(sum)
+    let scale = a.scale().max(b.scale());
+    let aligned = |d: Decimal| d.mantissa().checked_mul(POW10[(scale - d.scale()) as usize]);
+    let sum = aligned(a)?.checked_add(aligned(b)?)?;
+    Decimal::try_from_i128_with_scale(sum, scale).ok()
 }
 
 /// `num / den` rounded to 2 decimals, half away from zero, computed exactly
@@ -276,6 +287,13 @@ mod tests {
         assert_eq!(mul_exact(d("0.0000000000000001"), d("0.0000000000000001")), None);
         assert_eq!(add_exact(d("0.1"), d("0.02")), Some(d("0.12")));
         assert_eq!(add_exact(Decimal::MAX, d("1")), None);
+        // Zeros of any scale add up exactly.
+        assert_eq!(add_exact(d("0"), d("0.0")), Some(d("0")));
+        assert_eq!(add_exact(d("0.000"), d("5.5")), Some(d("5.5")));
+        assert_eq!(add_exact(d("0.00"), d("-0.0")), Some(d("0")));
+        assert_eq!(mul_exact(d("0.00"), d("70")), Some(d("0")));
+        assert_eq!(mul_exact(d("0.00000000000000000001"), d("0.00000000000000000001")), None);
+        assert_eq!(mul_exact(d("0.00000000000000000000"), d("0.00000000000000000001")), Some(d("0")));
     }
 
     #[test]

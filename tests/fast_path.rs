@@ -290,3 +290,24 @@ fn edges_agree() {
         check(&Case { yaml, cells }, NaiveDate::from_ymd_opt(2027, 6, 30).unwrap()).unwrap();
     }
 }
+
+/// Found by the property above: zeros written `0`, `0.0` and `0%` made the
+/// general path's exact sums refuse themselves ("too precise"), so a row of
+/// zero scores was an error in `explain` while `evaluate` computed it.
+#[test]
+fn zeros_of_any_scale_agree() {
+    let yaml = scheme_yaml(
+        &["25", "25", "25", "25"].map(String::from),
+        &["50".into(), "50".into()],
+        &["50".into(), "50".into()],
+        ("1".into(), "5".into()),
+        None,
+        "1".into(),
+    );
+    let mut cells: Vec<String> = ["E1", "p", "s", "G1", "2020-01-01", "2021-01-01"].map(String::from).to_vec();
+    for first in ["0", "0.0", "0%", "0", "0"] {
+        cells.extend([first, "0", "0", "0"].map(String::from));
+    }
+    cells.extend(std::iter::repeat_n("1".to_string(), HALVES.len() * RATINGS.len()));
+    check(&Case { yaml, cells }, NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()).unwrap();
+}

@@ -374,24 +374,16 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
     summarize(scheme, position, periods, quarters, halves).map_err(|e| vec![e.to_string()])
 }
 
-/// The mean of decimals, rounded: exact integer arithmetic.
+/// The mean of decimals, rounded: exact integer arithmetic, or rationals
+/// when the sum does not fit a Decimal.
 fn mean_rounded<I: IntoIterator<Item = Decimal>>(values: I) -> Result<Option<Decimal>, Overflow> {
-    let mut count = 0u64;
-    let mut sum = Some(Decimal::ZERO);
-    let mut exact = Exact::ZERO;
-    for v in values {
-        count += 1;
-        sum = sum.and_then(|s| add_exact(s, v));
-        if sum.is_none() {
-            exact = exact.add(Exact::from_decimal(v))?;
-        }
-    }
-    if count == 0 {
+    let values: Vec<Decimal> = values.into_iter().collect();
+    if values.is_empty() {
         return Ok(None);
     }
-    match sum {
-        Some(s) => round_ratio(s, Decimal::from(count)).map(Some),
-        None => Err(Overflow),
+    match values.iter().try_fold(Decimal::ZERO, |sum, v| add_exact(sum, *v)) {
+        Some(sum) => round_ratio(sum, Decimal::from(values.len() as u64)).map(Some),
+        None => Exact::mean(values.iter().map(|v| Exact::from_decimal(*v))).transpose()?.map(Exact::round2).transpose(),
     }
 }
 
