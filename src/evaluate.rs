@@ -134,13 +134,29 @@ impl Batch<'_> {
     }
 }
 
-/// The composites of each sequence+grade cohort, for rank_pct. Kept as
-/// whole hundredths: a composite has 2 decimals and lies in 0..=100 (every
-/// weight, score and percentage it is made of does), so 4 bytes an employee.
+/// The composites of each sequence+grade cohort, for rank_pct, counted per
+/// hundredth: a composite has 2 decimals and lies in 0..=100 (every weight,
+/// score and percentage it is made of does), so a cohort is a table of
+/// 10,001 counters, whatever its size — about 40 KB, where a list of a
+/// million composites took 4 MB and a binary search per employee.
 #[derive(Debug, Default)]
 pub struct Cohorts {
-    composites: hashbrown::HashMap<GradeRef, Vec<i32>>,
+    cohorts: hashbrown::HashMap<GradeRef, Cohort>,
 }
+
+#[derive(Debug)]
+struct Cohort {
+    /// The composite (in hundredths) counted by `counts[0]`.
+    offset: i32,
+    /// Before `finish`: how many have each composite; after: how many have
+    /// a strictly higher one.
+    counts: Vec<u32>,
+    size: usize,
+}
+
+/// The widest table a cohort may grow to (composites outside 0..=100 do not
+/// occur; this bounds the memory if one ever did).
+const MAX_SPAN: i64 = 1_000_000;
 
 /// A composite in hundredths; None if it is not one (more decimals, or huge).
 fn hundredths(composite: Decimal) -> Option<i32> {
@@ -152,27 +168,61 @@ fn hundredths(composite: Decimal) -> Option<i32> {
     (c == composite).then(|| i32::try_from(c.mantissa()).ok()).flatten()
 }
 
+impl Cohort {
+    fn new() -> Cohort {
+        Cohort { offset: 0, counts: vec![0; 10_001], size: 0 }
+    }
+
+    /// Widens the table to hold `h`; false when that would pass `MAX_SPAN`.
+    fn cover(&mut self, h: i32) -> bool {
+        let (lo, hi) = (i64::from(self.offset), i64::from(self.offset) + self.counts.len() as i64 - 1);
+        let (new_lo, new_hi) = (lo.min(i64::from(h)), hi.max(i64::from(h)));
+        if (new_lo, new_hi) == (lo, hi) {
+            return true;
+        }
+        if new_hi - new_lo + 1 > MAX_SPAN {
+            return false;
+        }
+        let mut counts = vec![0; (new_hi - new_lo + 1) as usize];
+        counts[(lo - new_lo) as usize..(hi - new_lo + 1) as usize].copy_from_slice(&self.counts);
+        self.counts = counts;
+        self.offset = new_lo as i32;
+        true
+    }
+}
+
 impl Cohorts {
     /// Adds a composite; refuses (rather than mis-ranks) one that cannot be a composite.
     pub fn add(&mut self, grade: GradeRef, composite: Decimal) -> Result<()> {
-        let h =
-            hundredths(composite).with_context(|| format!("internal error: composite {composite} is outside 0..=100 with 2 decimals"))?;
-        self.composites.entry(grade).or_default().push(h);
+        let cohort = self.cohorts.entry(grade).or_insert_with(Cohort::new);
+        let h = hundredths(composite)
+            .filter(|h| cohort.cover(*h))
+            .with_context(|| format!("internal error: composite {composite} is outside 0..=100 with 2 decimals"))?;
+        cohort.counts[(h - cohort.offset) as usize] += 1;
+        cohort.size += 1;
         Ok(())
     }
 
-    /// Call once every composite is in.
+    /// Call once every composite is in: turns the counts into how many are higher.
     pub fn finish(&mut self) {
-        for c in self.composites.values_mut() {
-            c.sort_unstable_by(|a, b| b.cmp(a));
-            c.shrink_to_fit();
+        for cohort in self.cohorts.values_mut() {
+            let mut higher = 0;
+            for count in cohort.counts.iter_mut().rev() {
+                let here = *count;
+                *count = higher;
+                higher += here;
+            }
         }
     }
 
     pub fn rank_pct(&self, grade: GradeRef, composite: Decimal) -> Option<Decimal> {
-        let cohort = self.composites.get(&grade)?;
-        let h = hundredths(composite)?;
-        rank_pct(cohort.partition_point(|x| *x > h), cohort.len())
+        let cohort = self.cohorts.get(&grade)?;
+        let index = i64::from(hundredths(composite)?) - i64::from(cohort.offset);
+        let higher = match usize::try_from(index) {
+            Err(_) => cohort.size, // below the lowest: everyone is higher
+            Ok(i) => cohort.counts.get(i).map_or(0, |n| *n as usize),
+        };
+        rank_pct(higher, cohort.size)
     }
 }
 
@@ -275,6 +325,23 @@ mod tests {
         assert_eq!(rank_pct(0, 3).map(|d| d.to_string()), Some("33.33".into()));
         assert_eq!(rank_pct(1, 6).map(|d| d.to_string()), Some("33.33".into()));
         assert_eq!(rank_pct(0, 8).map(|d| d.to_string()), Some("12.50".into()));
+    }
+
+    #[test]
+    fn cohorts_count_the_strictly_higher() {
+        let grade = GradeRef { sequence: 0, index: 0 };
+        let mut cohorts = Cohorts::default();
+        for c in ["90", "85.5", "85.5", "70", "0", "100", "-0.01"] {
+            cohorts.add(grade, c.parse().unwrap()).unwrap();
+        }
+        cohorts.finish();
+        let rank = |c: &str| cohorts.rank_pct(grade, c.parse().unwrap()).map(|r| r.to_string());
+        assert_eq!(rank("100"), Some("14.29".into())); // 1st of 7
+        assert_eq!(rank("85.5"), Some("42.86".into())); // 2 higher: 3rd of 7
+        assert_eq!(rank("-0.01"), Some("100.00".into()));
+        assert_eq!(rank("-5"), Some("114.29".into())); // below every composite (not one of them)
+        assert!(cohorts.rank_pct(GradeRef { sequence: 1, index: 0 }, "50".parse().unwrap()).is_none());
+        assert!(cohorts.add(grade, "99999999".parse().unwrap()).is_err(), "refused, not mis-ranked");
     }
 
     #[test]
