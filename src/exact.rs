@@ -30,6 +30,9 @@ impl std::error::Error for Overflow {}
 
 pub type ExactResult = Result<Exact, Overflow>;
 
+// `add`, `sub`, `mul`, `div` return a Result (an overflow is reported, never
+// wrapped), so they cannot be the operator traits.
+#[allow(clippy::should_implement_trait)]
 impl Exact {
     pub const ZERO: Exact = Exact(Ratio::new_raw(0, 1));
 

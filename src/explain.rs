@@ -650,8 +650,6 @@ pub fn ordinal(n: usize) -> String {
 // ---------------------------------------------------------------------------
 // JSON.
 
-/// A figure as a JSON number with at most 2 decimals (as `evaluate` prints it).
-
 fn opt_text(s: &Option<String>) -> Value {
     s.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
 }

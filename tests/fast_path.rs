@@ -308,6 +308,6 @@ fn zeros_of_any_scale_agree() {
     for first in ["0", "0.0", "0%", "0", "0"] {
         cells.extend([first, "0", "0", "0"].map(String::from));
     }
-    cells.extend(std::iter::repeat_n("1".to_string(), HALVES.len() * RATINGS.len()));
+    cells.extend(std::iter::repeat("1".to_string()).take(HALVES.len() * RATINGS.len()));
     check(&Case { yaml, cells }, NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()).unwrap();
 }

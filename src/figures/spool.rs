@@ -57,7 +57,7 @@ impl Layout {
             && f.group_means.len() <= self.groups
             && f.kpi_quarters <= 255
             && f.competency_halves <= 255
-            && f.band.is_none_or(|b| b < 255);
+            && f.band.map_or(true, |b| b < 255);
         if !fits {
             return false;
         }
@@ -82,8 +82,8 @@ impl Layout {
         };
         let scalars = [f.kpi, f.kpi_min, f.competency, f.competency_pct, f.composite];
         let lists = f.quarters.iter().map(|q| q.score).chain(f.halves.iter().map(|h| h.rating));
-        let means = f.item_means.iter().copied().chain(std::iter::repeat_n(None, self.kpis - f.item_means.len()));
-        let groups = f.group_means.iter().copied().chain(std::iter::repeat_n(None, self.groups - f.group_means.len()));
+        let means = f.item_means.iter().copied().chain(std::iter::repeat(None).take(self.kpis - f.item_means.len()));
+        let groups = f.group_means.iter().copied().chain(std::iter::repeat(None).take(self.groups - f.group_means.len()));
         scalars.into_iter().chain(lists).chain(means).chain(groups).all(&mut put)
     }
 

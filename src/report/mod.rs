@@ -154,7 +154,7 @@ impl Summary {
 /// `html` keep the record.
 pub enum Prepared {
     Bytes { status: Status, bytes: Vec<u8> },
-    Record(ResultRecord),
+    Record(Box<ResultRecord>),
 }
 
 impl Prepared {
@@ -167,7 +167,7 @@ impl Prepared {
             }
             Format::Ndjson => json::write_ndjson_record(&r, &mut bytes),
             Format::Csv => csv_out::csv_record_bytes(&r).map(|b| bytes = b),
-            Format::Table | Format::Html => return Prepared::Record(r),
+            Format::Table | Format::Html => return Prepared::Record(Box::new(r)),
         };
         // Writing into a Vec cannot fail.
         debug_assert!(written.is_ok());
@@ -250,7 +250,7 @@ impl<'m> Writer<'m> {
             }
             Prepared::Record(r) => {
                 self.summary.add(r.status);
-                self.table_rows.push(r);
+                self.table_rows.push(*r);
                 Ok(())
             }
         }
