@@ -1,10 +1,13 @@
 //! The batch behind `ladder evaluate`: two streaming passes over the file, so
 //! a million employees need memory for their ranks, not for their rows.
 //!
-//! Pass 1 computes every composite (rank needs the whole cohort) and checks
-//! ids; pass 2 computes again, decides and writes. Each pass reads chunks of
-//! records on one thread while the previous chunk is evaluated in parallel;
-//! results are written in input order, byte-identical to a serial run.
+//! Pass 1 computes every row's figures, counts the composites of each
+//! cohort (rank needs the whole cohort), checks ids and keeps the figures in
+//! a temporary file; pass 2 reads the rows and their figures again, decides
+//! and writes. Each pass is a pipeline of chunks: the pool reads one chunk
+//! while it evaluates the one before, and this thread hands the results of
+//! the one before that to the sink; results are written in input order,
+//! byte-identical to a serial run.
 
 use crate::cells::Cells;
 use crate::decide::Status;
@@ -391,7 +394,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
         ProgressBar::hidden()
     };
 
-    // Pass 1: composites, ids.
+    // Pass 1: every row's figures (kept in a temporary file), composites, ids.
     let hash = matches!(req.format, Format::Json | Format::Html).then(|| Arc::new(Mutex::new(Sha256::new())));
     let mut reader = source.reader(hash.clone())?;
     let layout = read_layout(scheme, &mut reader, &source.display).map_err(|e| source.located(e))?;
