@@ -100,27 +100,22 @@ impl Source {
             (path.to_string(), File::open(path).with_context(|| format!("{path}: cannot read the file"))?)
         };
         let len = file.seek(std::io::SeekFrom::End(0)).with_context(|| format!("{display}: cannot read the file"))?;
-        // Check the whole text decodes before reading a record, so a bad byte
-        // anywhere stops the run with its line and column, as for any input.
-        file.rewind()?;
         // UTF-8 (the default) is checked as it is read, record by record
-        // (see `Cells`), before anything is written; `auto` must know first.
+        // (see `Cells`), before anything is written. `auto` must know which it
+        // is before reading, and GBK is checked whole, so that a bad byte
+        // anywhere stops the run with its line and column, as for any input.
         if encoding == Encoding::Utf8 {
             return Ok(Source { display, file, encoding, len, sha256: None });
         }
-        let utf8 = encoding != Encoding::Gbk && decodes(&mut file, encoding_rs::UTF_8)?;
-        let encoding = match encoding {
-            Encoding::Auto if utf8 => Encoding::Utf8,
-            Encoding::Auto | Encoding::Gbk => {
-                file.rewind()?;
-                if !decodes(&mut file, encoding_rs::GB18030)? {
-                    return Err(decode_failure(&mut file, encoding, &display));
-                }
-                Encoding::Gbk
-            }
-            Encoding::Utf8 => Encoding::Utf8,
-        };
-        Ok(Source { display, file, encoding, len, sha256: None })
+        file.rewind()?;
+        if encoding == Encoding::Auto && decodes(&mut file, encoding_rs::UTF_8)? {
+            return Ok(Source { display, file, encoding: Encoding::Utf8, len, sha256: None });
+        }
+        file.rewind()?;
+        if !decodes(&mut file, encoding_rs::GB18030)? {
+            return Err(decode_failure(&mut file, encoding, &display));
+        }
+        Ok(Source { display, file, encoding: Encoding::Gbk, len, sha256: None })
     }
 
     /// A reading error as the user should see it: bytes that are not UTF-8
@@ -330,15 +325,11 @@ impl std::fmt::Display for NotUtf8 {
 
 impl std::error::Error for NotUtf8 {}
 
+/// A record the csv crate cannot read (records are read as bytes, so bytes
+/// that are not UTF-8 are `NotUtf8`, never this).
 fn csv_problem(e: csv::Error, display: &str) -> anyhow::Error {
     let line = e.position().map(|p| p.line()).unwrap_or(0);
-    match e.kind() {
-        csv::ErrorKind::Utf8 { err, .. } => anyhow::anyhow!(
-            "{display}: line {line}: field {}: not valid UTF-8; if the file was saved by Excel on a Chinese system, try --encoding gbk",
-            err.field() + 1
-        ),
-        _ => anyhow::anyhow!("{display}: line {line}: malformed CSV: {e}"),
-    }
+    anyhow::anyhow!("{display}: line {line}: malformed CSV: {e}")
 }
 
 /// Runs `work` over the file's records chunk by chunk, in a pipeline: while
@@ -503,8 +494,6 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     let mut error_notes = Vec::new();
     let mut buffer = Vec::with_capacity(1 << 20);
     let index = std::sync::atomic::AtomicU64::new(0);
-    // Each row comes back formatted (the costly part, done in parallel), with
-    // its status and, for a row in error, the note for stderr.
     // Each worker formats its share of a chunk into one `Piece` (the costly
     // part, done in parallel); pieces come back in input order.
     #[derive(Default)]

@@ -74,15 +74,8 @@ pub fn write_csv_header(out: &mut dyn Write) -> io::Result<()> {
     w.flush()
 }
 
-/// One result as CSV bytes. Records are formatted in parallel, so each
-/// thread keeps one writer (its buffer is made once, not once per row).
-pub fn csv_record_bytes(r: &ResultRecord) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(256);
-    append_csv_record(r, &mut bytes)?;
-    Ok(bytes)
-}
-
-/// Appends one result as CSV to `out`.
+/// Appends one result as CSV to `out`. Records are formatted in parallel,
+/// so each thread keeps one writer (its buffer is made once, not once per row).
 pub fn append_csv_record(r: &ResultRecord, out: &mut Vec<u8>) -> io::Result<()> {
     /// The bytes a thread's writer has written, shared so they can be taken out.
     #[derive(Clone, Default)]

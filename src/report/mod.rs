@@ -166,7 +166,7 @@ impl Prepared {
                 Ok(())
             }
             Format::Ndjson => json::write_ndjson_record(&r, &mut bytes),
-            Format::Csv => csv_out::csv_record_bytes(&r).map(|b| bytes = b),
+            Format::Csv => csv_out::append_csv_record(&r, &mut bytes),
             Format::Table | Format::Html => return Prepared::Record(Box::new(r)),
         };
         // Writing into a Vec cannot fail.
