@@ -130,7 +130,12 @@ impl PositionPlan {
                 Some(KpiPlan { weight: fixed(k.weight)?, scoring })
             })
             .collect::<Option<Vec<_>>>()?;
-        let lcm = position.groups.iter().fold(1i128, |l, g| num_integer::lcm(l, g.items.len().max(1) as i128));
+        // Rows are read into fixed buffers of MAX_ITEMS values.
+        let ratings: usize = position.groups.iter().map(|g| g.items.len()).sum();
+        if position.kpis.len() > MAX_ITEMS || position.groups.len() > MAX_ITEMS || ratings > MAX_ITEMS {
+            return None;
+        }
+        let lcm = i128::from(super::group_lcm(position));
         let groups = position
             .groups
             .iter()
@@ -261,7 +266,7 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
     // Per KPI item: Σ over the window's scored quarters (values at 6 decimals, or scoring numerators).
     let mut item_sums = [0i128; MAX_ITEMS];
     let mut values = [0i64; MAX_ITEMS];
-    let values = values.get_mut(..position.kpis.len())?;
+    let values = &mut values[..position.kpis.len()]; // at most MAX_ITEMS: see PositionPlan::new
     for (qi, &period) in periods.quarters_read.iter().enumerate() {
         let present = read_cells(row, &columns.quarters[qi], values)?;
         if present == 0 {
@@ -296,12 +301,7 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
             }
         }
         let score = if denominator == 1 {
-            // Only plain items: a sum of at most 100 × 10^6 × 100 × 10^6 per
-            // unit of weight, which fits 64 bits for any sane weights.
-            match i64::try_from(plain) {
-                Ok(p) => i128::from(round_div_64(p, 1_000_000_000_000)),
-                Err(_) => round_div(plain, ONE * ONE),
-            }
+            round_div(plain, ONE * ONE) // only plain items
         } else {
             round_div(plain.checked_mul(denominator)?.checked_add(numerator)?, denominator.checked_mul(ONE * ONE)?)
         };
@@ -318,16 +318,13 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
     let (mut competency_sum, mut competency_count) = (0i128, 0i128);
     let mut group_sums = [0i128; MAX_ITEMS];
     let (min, max) = (plan.competency_min, plan.competency_max);
-    if position.groups.len() > MAX_ITEMS {
-        return None;
-    }
     let mut ratings = [0i64; MAX_ITEMS];
     for (hi, &period) in periods.halves.iter().enumerate() {
         let groups = &columns.halves[hi];
         // Every group's ratings, one after the other.
         let (mut present, mut total) = (0, 0);
         for cells in groups {
-            present += read_cells(row, cells, ratings.get_mut(total..total + cells.len())?)?;
+            present += read_cells(row, cells, &mut ratings[total..total + cells.len()])?;
             total += cells.len();
         }
         if present == 0 {

@@ -124,11 +124,17 @@ impl ScoreColumns {
                     .iter()
                     .map(|&h| pos.groups.iter().map(|g| g.items.iter().map(|i| col(h, &i.id)).collect()).collect())
                     .collect(),
-                lcm: pos.groups.iter().fold(1u64, |l, g| num_integer::lcm(l, g.items.len().max(1) as u64)),
+                lcm: group_lcm(pos),
             })
             .collect();
         ScoreColumns { positions, fast: fast::Plan::new(scheme) }
     }
+}
+
+/// The least common multiple of a position's group sizes (both ways of
+/// computing a half rating weigh each group's sum by lcm / size).
+fn group_lcm(position: &Position) -> u64 {
+    position.groups.iter().fold(1u64, |l, g| num_integer::lcm(l, g.items.len().max(1) as u64))
 }
 
 /// Where an employee's score cells come from: wide columns and long-form lines.
