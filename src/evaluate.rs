@@ -1,6 +1,7 @@
 //! A batch evaluation: read the rows, compute every employee's figures, rank
 //! each cohort, then decide. Rows keep their input order.
 
+use crate::cells::Cells;
 use crate::decide::{decide, Decision};
 use crate::eval::Env;
 use crate::figures::{compute, compute_lean, Figures, Periods, ScoreColumns, ScoreSource};
@@ -58,10 +59,11 @@ pub fn evaluate<'s>(scheme: &'s Scheme, input: &Input, scores: Option<&Input>, a
     for record in reader.records() {
         let record = record.with_context(|| format!("{}: malformed CSV", input.display))?;
         let line = record.position().map_or(0, |p| p.line());
-        if is_blank(&record) {
+        let cells = Cells::from(record);
+        if cells.is_blank() {
             continue;
         }
-        rows.push(parse_row(scheme, &layout, line, record, as_of));
+        rows.push(parse_row(scheme, &layout, line, cells, as_of));
     }
     Ok(evaluate_rows(scheme, layout, rows, &long, as_of, input, scores))
 }
@@ -76,11 +78,6 @@ pub fn read_layout<R: std::io::Read>(scheme: &Scheme, reader: &mut csv::Reader<R
         Err(e) => return Err(e).with_context(|| format!("{display}: cannot read the header row")),
     };
     Layout::new(scheme, headers, display)
-}
-
-/// A blank line (Excel leaves them at the end) is not an employee.
-pub fn is_blank(record: &csv::StringRecord) -> bool {
-    record.iter().all(|c| c.trim().is_empty())
 }
 
 /// What every row of one file is evaluated with.

@@ -284,7 +284,7 @@ fn read_chunk<R: Read>(reader: &mut csv::Reader<R>, display: &str, chunk: &mut V
             Ok(false) => break,
             Ok(true) => {
                 *cells = Cells::new(record).map_err(|(bad, record)| {
-                    anyhow::Error::new(NotUtf8 {
+                    anyhow::Error::new(RecordNotUtf8 {
                         display: display.to_string(),
                         line: record.position().map_or(0, |p| p.line()),
                         field: bad.field,
@@ -305,13 +305,13 @@ fn read_chunk<R: Read>(reader: &mut csv::Reader<R>, display: &str, chunk: &mut V
 /// A record that is not UTF-8; `Source::located` turns it into the message
 /// with line, column and a hint, as for a file checked before reading.
 #[derive(Debug)]
-struct NotUtf8 {
+struct RecordNotUtf8 {
     display: String,
     line: u64,
     field: usize,
 }
 
-impl std::fmt::Display for NotUtf8 {
+impl std::fmt::Display for RecordNotUtf8 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
@@ -323,10 +323,10 @@ impl std::fmt::Display for NotUtf8 {
     }
 }
 
-impl std::error::Error for NotUtf8 {}
+impl std::error::Error for RecordNotUtf8 {}
 
 /// A record the csv crate cannot read (records are read as bytes, so bytes
-/// that are not UTF-8 are `NotUtf8`, never this).
+/// that are not UTF-8 are `RecordNotUtf8`, never this).
 fn csv_problem(e: csv::Error, display: &str) -> anyhow::Error {
     let line = e.position().map(|p| p.line()).unwrap_or(0);
     anyhow::anyhow!("{display}: line {line}: malformed CSV: {e}")
