@@ -10,9 +10,14 @@ use serde_json::{json, Map, Number, Value};
 use std::io::{self, Write};
 use std::str::FromStr;
 
+/// A figure as a JSON number with at most 2 decimals.
+fn figure_number(d: Decimal) -> Number {
+    Number::from_str(&format_figure(d)).expect("a formatted decimal is a JSON number")
+}
+
 /// A figure as a JSON number with at most 2 decimals; null when absent.
 pub fn figure_value(d: Option<Decimal>) -> Value {
-    d.map_or(Value::Null, |d| Value::Number(Number::from_str(&format_figure(d)).expect("a formatted decimal is a JSON number")))
+    d.map_or(Value::Null, |d| Value::Number(figure_number(d)))
 }
 
 /// A decimal as an exact JSON number, without trailing zeros (weights, thresholds).
@@ -48,7 +53,7 @@ struct RecordJson<'a> {
 
 impl<'a> RecordJson<'a> {
     fn new(r: &'a ResultRecord) -> RecordJson<'a> {
-        let figure = |d: Option<Decimal>| d.map(|d| Number::from_str(&format_figure(d)).expect("a formatted decimal is a JSON number"));
+        let figure = |d: Option<Decimal>| d.map(figure_number);
         RecordJson {
             id: &r.id,
             name: &r.name,
