@@ -24,6 +24,7 @@ pub mod figures;
 pub mod i18n;
 pub mod records;
 pub mod report;
+pub mod row_spool;
 pub mod rule;
 pub mod schema;
 pub mod scheme;

@@ -12,9 +12,10 @@
 use crate::cells::Cells;
 use crate::decide::Status;
 use crate::evaluate::{duplicate_error, read_layout, unknown_score_ids, Batch, Cohorts};
-use crate::figures::{spool, Periods, ScoreColumns};
+use crate::figures::{Periods, ScoreColumns};
 use crate::records::{csv_reader, parse_row, Encoding, Input, LongScores};
 use crate::report::{Format, Formatted, Meta, ResultRecord, Summary, Writer};
+use crate::row_spool::RowSpool;
 use crate::scheme::{GradeRef, Scheme};
 use crate::value::excerpt;
 use anyhow::{bail, Context, Result};
@@ -261,14 +262,22 @@ impl IdSet {
     }
 }
 
-/// Records of one chunk with their line numbers. The records are reused from
-/// chunk to chunk (a record's buffers outlive the row made of it), so
-/// reading does not allocate once the first chunks are in.
+/// Pass 1: records of one chunk with their line numbers. The records are
+/// reused from chunk to chunk (a record's buffers outlive the row made of
+/// it), so reading does not allocate once the first chunks are in.
 #[derive(Default)]
 struct Chunk {
     records: Vec<(u64, Cells)>,
-    /// Pass 2: the records of pass 1's figures for these rows (see `figures::spool`).
-    figures: Vec<u8>,
+}
+
+/// Pass 2: one chunk of the rows pass 1 kept (see `row_spool`), with cells
+/// reused from chunk to chunk like pass 1's.
+#[derive(Default)]
+struct KeptChunk {
+    bytes: Vec<u8>,
+    /// Each row's span in `bytes`.
+    rows: Vec<(usize, usize)>,
+    cells: Vec<Cells>,
 }
 
 /// Reads up to CHUNK non-blank records into `chunk`; empty at the end of the file.
@@ -332,29 +341,20 @@ fn csv_problem(e: csv::Error, display: &str) -> anyhow::Error {
     anyhow::anyhow!("{display}: line {line}: malformed CSV: {e}")
 }
 
-/// Runs `work` over the file's records chunk by chunk, in a pipeline: while
-/// the pool evaluates chunk N and reads chunk N+1, this thread hands the
-/// results of chunk N−1 to `sink` (in order). `work` may take a record out
-/// of the chunk but should put it back, so its buffers are reused.
-fn for_each_chunk<R: Read + Send, T: Send>(
-    reader: &mut csv::Reader<R>,
-    display: &str,
+/// Runs `work` over chunks in a pipeline: while the pool evaluates chunk N
+/// and `fill`s chunk N+1, this thread hands the results of chunk N−1 to
+/// `sink` (in order). `fill` returns how far it got (for the progress bar),
+/// or None when there was nothing left to read.
+fn for_each_chunk<C: Default + Send, T: Send>(
     progress: &ProgressBar,
-    base: u64,
-    mut companion: impl FnMut(&mut Chunk) -> Result<()> + Send,
-    work: impl Fn(&mut Chunk) -> T + Sync,
+    mut fill: impl FnMut(&mut C) -> Result<Option<u64>> + Send,
+    work: impl Fn(&mut C) -> T + Sync,
     mut sink: impl FnMut(T) -> Result<()>,
 ) -> Result<()> {
-    let (mut current, mut next) = (Chunk::default(), Chunk::default());
-    // Reads a chunk; returns how far into the file it got.
-    let mut fill = |chunk: &mut Chunk| -> Result<u64> {
-        read_chunk(reader, display, &mut chunk.records)?;
-        companion(chunk)?;
-        Ok(reader.position().byte())
-    };
-    fill(&mut current)?;
+    let (mut current, mut next) = (C::default(), C::default());
+    let mut more = fill(&mut current)?.is_some();
     let mut pending: Option<T> = None;
-    while !current.records.is_empty() {
+    while more {
         let mut evaluated = None;
         let sunk = rayon::in_place_scope(|scope| {
             scope.spawn(|_| evaluated = Some(rayon::join(|| fill(&mut next), || work(&mut current))));
@@ -363,7 +363,11 @@ fn for_each_chunk<R: Read + Send, T: Send>(
         sunk?;
         let (read, done) = evaluated.expect("a scope ends when its tasks do");
         pending = Some(done);
-        progress.set_position(base + read?);
+        let read = read?;
+        if let Some(at) = read {
+            progress.set_position(at);
+        }
+        more = read.is_some();
         std::mem::swap(&mut current, &mut next);
     }
     pending.map_or(Ok(()), sink)
@@ -396,16 +400,16 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     let mut duplicates: hashbrown::HashMap<u64, u64> = hashbrown::HashMap::new(); // row index → line of the first row
     let mut cohorts = Cohorts::default();
     let mut rows = 0u64;
-    // Every row's figures, written down for pass 2 (cheaper than computing
-    // them again from the cells): one fixed-size record a row.
-    let spool_layout = spool::Layout::new(scheme, &periods);
-    let spool_file = tempfile::tempfile().context("cannot create a temporary file for the figures")?;
+    // What pass 2 needs of every row (its figures and a few cells), written
+    // down: cheaper than reading and splitting the whole file again.
+    let kept = RowSpool::new(scheme, &layout, &periods, &source.display)?;
+    let spool_file = tempfile::tempfile().context("cannot create a temporary file for pass 1")?;
     let mut spool_out = std::io::BufWriter::with_capacity(1 << 16, spool_file.try_clone()?);
     type Pass1 = (u64, String, Option<(GradeRef, Decimal)>);
     #[derive(Default)]
     struct Piece1 {
         rows: Vec<Pass1>,
-        figures: Vec<u8>,
+        kept: Vec<u8>,
     }
     let pass1 = |chunk: &mut Chunk| -> (Option<(u64, u64)>, Vec<Piece1>) {
         let records = &mut chunk.records;
@@ -415,7 +419,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
             .fold(Piece1::default, |mut piece, (line, record)| {
                 let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
                 let figures = batch.figures(&mut row);
-                spool_layout.encode(figures.as_ref(), &mut piece.figures);
+                kept.write_row(*line, figures.as_ref(), &row.cells, &mut piece.kept);
                 let id = std::mem::take(&mut row.id);
                 *record = row.cells;
                 piece.rows.push((*line, id, row.grade.zip(figures.and_then(|f| f.composite))));
@@ -424,48 +428,43 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
             .collect();
         (span, pieces)
     };
-    for_each_chunk(
-        &mut reader,
-        &source.display,
-        &progress,
-        0,
-        |_| Ok(()),
-        pass1,
-        |(span, pieces)| {
-            let mut composites: Vec<Pass1> = Vec::with_capacity(CHUNK);
-            for piece in pieces {
-                spool_out.write_all(&piece.figures).context("cannot write the temporary file of figures")?;
-                composites.extend(piece.rows);
+    let read_records = |chunk: &mut Chunk| -> Result<Option<u64>> {
+        read_chunk(&mut reader, &source.display, &mut chunk.records)?;
+        Ok((!chunk.records.is_empty()).then(|| reader.position().byte()))
+    };
+    for_each_chunk(&progress, read_records, pass1, |(span, pieces)| {
+        let count = pieces.iter().map(|p| p.rows.len()).sum();
+        let records: Vec<&[u8]> = pieces.iter().map(|p| p.kept.as_slice()).collect();
+        RowSpool::write_chunk(&mut spool_out, count, &records).context("cannot write the temporary file of pass 1")?;
+        let composites = pieces.iter().flat_map(|p| p.rows.iter());
+        // After the first chunk, size the id set for the whole file from
+        // the bytes a row takes (an estimate: it only saves regrowing).
+        if rows == 0 && count > 1 {
+            if let Some((first, last)) = span {
+                // A row has at least its six required cells (≈ 30 bytes): a
+                // first chunk of odd tiny rows cannot make the guess huge.
+                let per_row = (last.saturating_sub(first) / (count as u64 - 1)).max(32);
+                let estimate = (source.len / per_row) as usize;
+                let id_bytes = composites.clone().map(|(_, id, _)| id.len()).sum::<usize>() / count;
+                ids.reserve(estimate + estimate / 16, id_bytes.max(1));
             }
-            // After the first chunk, size the id set for the whole file from
-            // the bytes a row takes (an estimate: it only saves regrowing).
-            if rows == 0 && composites.len() > 1 {
-                if let Some((first, last)) = span {
-                    // A row has at least its six required cells (≈ 30 bytes): a
-                    // first chunk of odd tiny rows cannot make the guess huge.
-                    let per_row = (last.saturating_sub(first) / (composites.len() as u64 - 1)).max(32);
-                    let estimate = (source.len / per_row) as usize;
-                    let id_bytes = composites.iter().map(|(_, id, _)| id.len()).sum::<usize>() / composites.len();
-                    ids.reserve(estimate + estimate / 16, id_bytes.max(1));
+        }
+        for (line, id, cohort) in composites {
+            let duplicate = if id.is_empty() { None } else { ids.insert(id, *line)? };
+            match duplicate {
+                Some(first) => {
+                    duplicates.insert(rows, first);
                 }
-            }
-            for (line, id, cohort) in composites {
-                let duplicate = if id.is_empty() { None } else { ids.insert(&id, line)? };
-                match duplicate {
-                    Some(first) => {
-                        duplicates.insert(rows, first);
-                    }
-                    None => {
-                        if let Some((grade, composite)) = cohort {
-                            cohorts.add(grade, composite)?;
-                        }
+                None => {
+                    if let Some((grade, composite)) = cohort {
+                        cohorts.add(*grade, *composite)?;
                     }
                 }
-                rows += 1;
             }
-            Ok(())
-        },
-    )
+            rows += 1;
+        }
+        Ok(())
+    })
     .map_err(|e| source.located(e))?;
     cohorts.finish();
     let mut warnings: Vec<String> = unknown_score_ids(&long, &source.display, |id| ids.contains(id)).into_iter().collect();
@@ -474,11 +473,11 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     }
     drop(ids);
     drop(reader);
-    spool_out.flush().context("cannot write the temporary file of figures")?;
+    spool_out.flush().context("cannot write the temporary file of pass 1")?;
     drop(spool_out);
     let mut spool_in = BufReader::with_capacity(1 << 16, spool_file);
+    let spool_len = spool_in.seek(std::io::SeekFrom::End(0))?.max(1);
     spool_in.rewind()?;
-    let spool_size = spool_layout.size();
 
     // Pass 2: decide and write, in order.
     let csv_hash = hash.map(|h| format!("{:x}", h.lock().expect("hashing done").clone().finalize())).unwrap_or_default();
@@ -488,12 +487,12 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     }
     let meta = Meta { scheme, periods: &periods, inputs };
     let mut writer = Writer::begin(req.format, meta, req.color, out)?.lang(req.lang);
-    let mut reader = source.reader(None)?;
-    let _ = read_layout(scheme, &mut reader, &source.display)?;
     let mut errors = 0usize;
     let mut error_notes = Vec::new();
     let mut buffer = Vec::with_capacity(1 << 20);
     let index = std::sync::atomic::AtomicU64::new(0);
+    // Projected rows are evaluated on their own layout (and need no figures computed).
+    let projected = Batch { layout: &kept.projected, ..batch };
     // Each worker formats its share of a chunk into one `Piece` (the costly
     // part, done in parallel); pieces come back in input order.
     #[derive(Default)]
@@ -502,25 +501,35 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
         errors: usize,
         /// `FILE:LINE: ID: problems` of its rows in error.
         notes: Vec<String>,
+        /// A row that did not read back from the temporary file.
+        damaged: Option<anyhow::Error>,
     }
-    let pass2 = |chunk: &mut Chunk| -> Vec<Piece> {
-        let Chunk { records, figures: kept } = chunk;
-        let first = index.fetch_add(records.len() as u64, std::sync::atomic::Ordering::SeqCst);
-        records
-            .par_iter_mut()
+    let pass2 = |chunk: &mut KeptChunk| -> Vec<Piece> {
+        let KeptChunk { bytes, rows, cells } = chunk;
+        cells.resize_with(rows.len(), Cells::default);
+        let first = index.fetch_add(rows.len() as u64, std::sync::atomic::Ordering::SeqCst);
+        rows.par_iter()
+            .zip(cells.par_iter_mut())
             .enumerate()
-            .fold(Piece::default, |mut piece, (i, (line, record))| {
-                let line = *line;
-                let mut row = parse_row(scheme, &layout, line, std::mem::take(record), req.as_of);
+            .fold(Piece::default, |mut piece, (i, (&(start, end), cells))| {
+                let kept_row = match kept.read_row(&bytes[start..end], cells) {
+                    Ok(k) => k,
+                    Err(e) => {
+                        piece.damaged.get_or_insert(e);
+                        return piece;
+                    }
+                };
+                let (line, batch) = (kept_row.line, if kept_row.projected { &projected } else { &batch });
+                let mut row = parse_row(scheme, batch.layout, line, std::mem::take(cells), req.as_of);
                 if let Some(first_line) = duplicates.get(&(first + i as u64)) {
                     row.errors.push(duplicate_error(&row.id, *first_line));
                 }
-                // Pass 1's figures when it kept them (and the row is not in error), else computed here.
-                let figures = match row.errors.is_empty() && row.position.is_some() {
-                    true => kept.get(i * spool_size..(i + 1) * spool_size).and_then(|r| spool_layout.decode(r, &periods)),
-                    false => None,
-                }
-                .or_else(|| batch.figures(&mut row));
+                // Pass 1's figures of a projected row; a whole row's are computed here.
+                let figures = match kept_row.projected {
+                    true if row.errors.is_empty() => kept.figures.decode(kept_row.figures, &periods),
+                    true => None,
+                    false => batch.figures(&mut row),
+                };
                 let rank = match (row.grade, figures.as_ref().and_then(|f| f.composite)) {
                     (Some(g), Some(c)) => cohorts.rank_pct(g, c),
                     _ => None,
@@ -528,7 +537,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
                 let decision = batch.decide(&row, figures.as_ref(), rank);
                 let mut outcome = crate::evaluate::Outcome { row, figures, rank_pct: rank, decision };
                 let r = ResultRecord::new(scheme, &outcome);
-                *record = std::mem::take(&mut outcome.row.cells);
+                *cells = std::mem::take(&mut outcome.row.cells);
                 if r.status == Status::Error {
                     piece.errors += 1;
                     piece.notes.push(format!("{}:{line}: {}: {}", source.display, excerpt(&r.id), r.errors.join("; ")));
@@ -540,15 +549,20 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
             })
             .collect()
     };
-    let read_figures = |chunk: &mut Chunk| -> Result<()> {
-        chunk.figures.resize(chunk.records.len() * spool_size, 0);
-        spool_in
-            .read_exact(&mut chunk.figures)
-            .with_context(|| format!("{}: the file changed while it was being read (pass 2 has more rows than pass 1)", source.display))
+    let mut spool_read = 0u64;
+    let read_kept = |chunk: &mut KeptChunk| -> Result<Option<u64>> {
+        if !RowSpool::read_chunk(&mut spool_in, &mut chunk.bytes, &mut chunk.rows).context("cannot read the temporary file of pass 1")? {
+            return Ok(None);
+        }
+        spool_read += chunk.bytes.len() as u64 + 8;
+        Ok(Some(source.len + source.len * spool_read / spool_len))
     };
-    for_each_chunk(&mut reader, &source.display, &progress, source.len, read_figures, pass2, |pieces| {
+    for_each_chunk(&progress, read_kept, pass2, |pieces| {
         buffer.clear();
         for piece in pieces {
+            if let Some(e) = piece.damaged {
+                return Err(e);
+            }
             errors += piece.errors;
             let room = MAX_ERROR_NOTES.saturating_sub(error_notes.len());
             error_notes.extend(piece.notes.into_iter().take(room));
@@ -556,13 +570,12 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
         }
         out.write_all(&buffer)?;
         Ok(())
-    })
-    .map_err(|e| source.located(e))?;
+    })?;
     let summary = writer.end(out)?;
     progress.finish_and_clear();
     let read = index.into_inner();
     if read != rows {
-        bail!("{}: the file changed while it was being read (pass 1 saw {rows} rows, pass 2 {read})", source.display);
+        bail!("the temporary file of pass 1 does not read back: pass 1 kept {rows} rows, pass 2 read {read}");
     }
     if errors > error_notes.len() {
         error_notes.push(format!("{}: … and {} more rows in error (see the results)", source.display, errors - error_notes.len()));

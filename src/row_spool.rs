@@ -1,0 +1,216 @@
+//! What pass 1 of a batch keeps of each row for pass 2, in a temporary file.
+//!
+//! Pass 2 decides and writes. It needs each row's figures (pass 1 computed
+//! them) and the few cells the decision and the report read: the reserved
+//! columns and the columns rules test, not the score cells, which are most
+//! of a row. Keeping just those spares pass 2 reading and splitting the whole
+//! file again. A row pass 2 must evaluate as it was (in error, or with
+//! figures the figure record cannot hold) is kept whole, every cell.
+//!
+//! The file is a run of chunks: `u32` bytes and `u32` rows, then the rows,
+//! each `u32` bytes (of what follows), `u64` line, the figure record
+//! ([`figures::spool`](crate::figures::spool); its flag says whether the row
+//! is projected), `u32` cells, their `u32` ends, then their bytes. Numbers
+//! are little-endian. The file is this process's own, so a record that does
+//! not read back is reported as a damaged temporary file, not trusted.
+
+use crate::cells::Cells;
+use crate::figures::{spool, Figures, Periods};
+use crate::records::Layout;
+use crate::scheme::Scheme;
+use anyhow::{bail, Context, Result};
+use std::io::{Read, Write};
+
+/// How rows are kept: the figure record, and the columns a projected row keeps.
+pub struct RowSpool {
+    pub figures: spool::Layout,
+    /// Columns of the file a projected row keeps, in file order.
+    columns: Vec<usize>,
+    /// The layout of a projected row's cells (those columns, with their headers).
+    pub projected: Layout,
+}
+
+/// One row read back.
+pub struct KeptRow<'a> {
+    pub line: u64,
+    /// Projected (cells of `RowSpool::projected`, figures in `figures`), or
+    /// whole (cells of the file's layout; figures to compute).
+    pub projected: bool,
+    pub figures: &'a [u8],
+}
+
+const HEADER: usize = 8; // a chunk's bytes and rows
+
+impl RowSpool {
+    pub fn new(scheme: &Scheme, layout: &Layout, periods: &Periods, display: &str) -> Result<RowSpool> {
+        let mut columns: Vec<usize> = layout.reserved.values().copied().chain(layout.facts.iter().flatten().copied()).collect();
+        columns.sort_unstable();
+        columns.dedup();
+        let headers = columns.iter().map(|&c| layout.headers[c].clone()).collect();
+        // The same scheme on a subset of a header it accepted: this cannot fail.
+        let projected = Layout::new(scheme, headers, display).context("the header without its score columns")?;
+        Ok(RowSpool { figures: spool::Layout::new(scheme, periods), columns, projected })
+    }
+
+    /// Appends one row's record to `out`: projected when its figures fit the
+    /// figure record, whole otherwise.
+    pub fn write_row(&self, line: u64, figures: Option<&Figures>, cells: &Cells, out: &mut Vec<u8>) {
+        let start = out.len();
+        out.extend_from_slice(&[0; 4]);
+        out.extend_from_slice(&line.to_le_bytes());
+        let flag = out.len();
+        self.figures.encode(figures, out);
+        let columns = (out[flag] == 1).then_some(self.columns.as_slice());
+        let count = columns.map_or(cells.len(), <[usize]>::len);
+        let cell = |i: usize| cells.get(columns.map_or(i, |c| c[i])).unwrap_or("").as_bytes();
+        out.extend_from_slice(&(count as u32).to_le_bytes());
+        let mut end = 0u32;
+        for i in 0..count {
+            end += cell(i).len() as u32;
+            out.extend_from_slice(&end.to_le_bytes());
+        }
+        for i in 0..count {
+            out.extend_from_slice(cell(i));
+        }
+        let size = (out.len() - start - 4) as u32;
+        out[start..start + 4].copy_from_slice(&size.to_le_bytes());
+    }
+
+    /// Writes one chunk of `rows` row records (`pieces`, in order).
+    pub fn write_chunk(out: &mut impl Write, rows: usize, pieces: &[&[u8]]) -> Result<()> {
+        let bytes: usize = pieces.iter().map(|p| p.len()).sum();
+        let (Ok(bytes), Ok(rows)) = (u32::try_from(bytes), u32::try_from(rows)) else {
+            bail!("a chunk of rows is too large for the temporary file");
+        };
+        out.write_all(&bytes.to_le_bytes())?;
+        out.write_all(&rows.to_le_bytes())?;
+        for piece in pieces {
+            out.write_all(piece)?;
+        }
+        Ok(())
+    }
+
+    /// Reads the next chunk into `buffer` and the span of each row into
+    /// `rows`; false at the end of the file.
+    pub fn read_chunk(input: &mut impl Read, buffer: &mut Vec<u8>, rows: &mut Vec<(usize, usize)>) -> Result<bool> {
+        rows.clear();
+        let mut header = [0u8; HEADER];
+        match input.read_exact(&mut header) {
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
+            other => other?,
+        }
+        let bytes = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let count = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as usize;
+        buffer.resize(bytes, 0);
+        input.read_exact(buffer)?;
+        let mut at = 0;
+        for _ in 0..count {
+            let size = read_u32(buffer, at).ok_or_else(damaged)? as usize;
+            let end = at + 4 + size;
+            if end > buffer.len() {
+                return Err(damaged());
+            }
+            rows.push((at + 4, end));
+            at = end;
+        }
+        if at != buffer.len() {
+            return Err(damaged());
+        }
+        Ok(true)
+    }
+
+    /// One row of a chunk read back: its cells go into `cells` (reusing its buffers).
+    pub fn read_row<'a>(&self, record: &'a [u8], cells: &mut Cells) -> Result<KeptRow<'a>> {
+        let size = self.figures.size();
+        let (line, rest) = record.split_at_checked(8).ok_or_else(damaged)?;
+        let (figures, rest) = rest.split_at_checked(size).ok_or_else(damaged)?;
+        let count = read_u32(rest, 0).ok_or_else(damaged)? as usize;
+        let (ends, bytes) = rest[4..].split_at_checked(count * 4).ok_or_else(damaged)?;
+        let mut fields = std::mem::take(cells).into_record();
+        fields.clear();
+        let mut start = 0;
+        for i in 0..count {
+            let end = read_u32(ends, i * 4).ok_or_else(damaged)? as usize;
+            fields.push_field(bytes.get(start..end).ok_or_else(damaged)?);
+            start = end;
+        }
+        *cells = Cells::new(fields).map_err(|_| damaged())?;
+        let line = u64::from_le_bytes(line.try_into().map_err(|_| damaged())?);
+        Ok(KeptRow { line, projected: figures.first() == Some(&1), figures })
+    }
+}
+
+fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn damaged() -> anyhow::Error {
+    anyhow::anyhow!("the temporary file of pass 1 does not read back (was it changed by another program?)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::figures::{HalfScore, QuarterScore};
+    use chrono::NaiveDate;
+
+    const HEADER: &str = "id,name,position,sequence,grade,hire_date,grade_date,customer_satisfaction,major_incident,education,\
+        onsite_services,first_contact_resolution,tech_docs,customer_commendations,internal_commendations,exam_passed,large_projects,\
+        remark,2026Q4.inquiry_handling";
+    const ROW: &str = "E1,张伟,service_rep_1,technical,T1,2020-01-01,2021-01-01,95,no,大专,50,90,1,1,0,yes,0,note,88";
+
+    fn setup() -> (RowSpool, Cells, Periods) {
+        let scheme = crate::scheme::load_scheme(None).expect("the default scheme");
+        let layout = Layout::new(&scheme, HEADER.split(',').map(String::from).collect(), "t.csv").expect("a usable header");
+        let periods = Periods::new(&scheme, NaiveDate::from_ymd_opt(2026, 12, 31).unwrap());
+        let spool = RowSpool::new(&scheme, &layout, &periods, "t.csv").unwrap();
+        (spool, Cells::from(ROW.split(',').map(String::from).collect::<Vec<_>>()), periods)
+    }
+
+    fn cells(c: &Cells) -> Vec<&str> {
+        c.iter().collect()
+    }
+
+    #[test]
+    fn a_row_with_figures_keeps_the_cells_pass_2_reads_and_no_others() {
+        let (spool, row, periods) = setup();
+        let figures = Figures {
+            quarters: periods.quarters_read.iter().map(|&period| QuarterScore { period, items: vec![], score: None }).collect(),
+            halves: periods.halves.iter().map(|&period| HalfScore { period, ratings: vec![], rating: None }).collect(),
+            ..Figures::default()
+        };
+        let mut out = Vec::new();
+        spool.write_row(7, Some(&figures), &row, &mut out);
+        let mut back = Cells::default();
+        let kept = spool.read_row(&out[4..], &mut back).unwrap();
+        assert_eq!((kept.line, kept.projected), (7, true));
+        // Every cell but the unused `remark` and the score.
+        assert_eq!(cells(&back), cells(&row)[..17]);
+        assert_eq!(spool.projected.headers.len(), 17);
+        assert!(spool.figures.decode(kept.figures, &periods).is_some());
+    }
+
+    #[test]
+    fn a_row_without_figures_is_kept_whole_and_a_damaged_one_is_refused() {
+        let (spool, row, _) = setup();
+        let mut out = Vec::new();
+        spool.write_row(9, None, &row, &mut out);
+        let mut back = Cells::default();
+        let kept = spool.read_row(&out[4..], &mut back).unwrap();
+        assert_eq!((kept.line, kept.projected), (9, false));
+        assert_eq!(cells(&back), cells(&row));
+        for cut in [5, 24, out.len() - 1] {
+            assert!(spool.read_row(&out[4..cut], &mut back).is_err(), "cut at {cut}");
+        }
+        // A chunk whose rows overrun it.
+        let mut file = Vec::new();
+        RowSpool::write_chunk(&mut file, 2, &[&out]).unwrap();
+        let (mut bytes, mut rows) = (Vec::new(), Vec::new());
+        assert!(RowSpool::read_chunk(&mut file.as_slice(), &mut bytes, &mut rows).is_err());
+        let mut file = Vec::new();
+        RowSpool::write_chunk(&mut file, 1, &[&out]).unwrap();
+        assert!(RowSpool::read_chunk(&mut file.as_slice(), &mut bytes, &mut rows).unwrap());
+        assert_eq!(rows, [(4, out.len())]);
+        assert!(!RowSpool::read_chunk(&mut &file[file.len()..], &mut bytes, &mut rows).unwrap());
+    }
+}
