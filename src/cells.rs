@@ -73,6 +73,16 @@ impl Cells {
     }
 }
 
+/// `str::trim`, with a shortcut for the usual cell that starts and ends with
+/// a visible ASCII character (`trim` decodes characters at both ends).
+pub fn trim(text: &str) -> &str {
+    match text.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        [only] if only.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
 impl From<csv::StringRecord> for Cells {
     fn from(record: csv::StringRecord) -> Cells {
         Cells(record.into_byte_record())
@@ -111,6 +121,12 @@ mod tests {
     }
 
     proptest! {
+        /// The shortcut trims exactly as `str::trim`, spaces of any kind included.
+        #[test]
+        fn trim_is_str_trim(text in "[ \t\u{3000}\u{a0}a-z0-9.%是]{0,6}") {
+            prop_assert_eq!(trim(&text), text.trim());
+        }
+
         /// Whatever the bytes, a `Cells` is made exactly when every cell is UTF-8.
         #[test]
         fn made_exactly_when_every_cell_is_utf8(fields in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..6), 0..6)) {

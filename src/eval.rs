@@ -53,7 +53,7 @@ impl Found {
             Found::Missing => out.push_str("no value"),
             Found::Number(n) => {
                 out.push_str("found ");
-                out.push_str(&crate::exact::format_figure(*n));
+                out.push_str(crate::exact::FigureText::new(*n).as_str());
             }
             Found::Level(_, t) | Found::Text(t) => {
                 out.push_str("found ");

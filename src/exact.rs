@@ -195,34 +195,74 @@ pub fn round2_decimal(d: Decimal) -> Decimal {
 
 /// Formats a figure with at most 2 decimals and no trailing zeros (`85.5`, `90`).
 pub fn format_figure(d: Decimal) -> String {
-    // Every computed figure already has 2 decimals: print its digits
-    // directly (a million rows print several million figures; `format!`
-    // and 128-bit integers made this a tenth of writing a row).
-    if d.scale() <= 2 {
-        let unit = 10u128.pow(d.scale());
-        let magnitude = d.mantissa().unsigned_abs();
-        if let Ok(whole) = u64::try_from(magnitude / unit) {
-            let (mut fraction, mut places) = ((magnitude % unit) as u8, d.scale());
-            while places > 0 && fraction % 10 == 0 {
-                fraction /= 10;
-                places -= 1;
-            }
-            let mut text = String::with_capacity(24);
-            if d.mantissa() < 0 {
-                text.push('-');
-            }
-            text.push_str(itoa::Buffer::new().format(whole));
-            if places > 0 {
-                text.push('.');
-                if places == 2 && fraction < 10 {
-                    text.push('0');
+    FigureText::new(d).as_str().to_string()
+}
+
+/// A figure's text as [`format_figure`] writes it, on the stack: a million
+/// rows print several million figures, and allocating each was a measurable
+/// part of writing a row.
+pub enum FigureText {
+    /// The usual figure, 2 decimals or fewer and a whole part within `u64`:
+    /// at most a sign, 20 digits, a point and 2 decimals.
+    Inline {
+        bytes: [u8; 24],
+        len: u8,
+    },
+    Other(String),
+}
+
+impl FigureText {
+    pub fn new(d: Decimal) -> FigureText {
+        // Every computed figure already has 2 decimals: print its digits
+        // directly (`format!` and 128-bit integers made this a tenth of
+        // writing a row).
+        if d.scale() <= 2 {
+            let unit = 10u128.pow(d.scale());
+            let magnitude = d.mantissa().unsigned_abs();
+            if let Ok(whole) = u64::try_from(magnitude / unit) {
+                let (mut fraction, mut places) = ((magnitude % unit) as u8, d.scale());
+                while places > 0 && fraction % 10 == 0 {
+                    fraction /= 10;
+                    places -= 1;
                 }
-                text.push_str(itoa::Buffer::new().format(fraction));
+                let mut text = Inline::default();
+                if d.mantissa() < 0 {
+                    text.push(b"-");
+                }
+                text.push(itoa::Buffer::new().format(whole).as_bytes());
+                if places > 0 {
+                    text.push(b".");
+                    if places == 2 && fraction < 10 {
+                        text.push(b"0");
+                    }
+                    text.push(itoa::Buffer::new().format(fraction).as_bytes());
+                }
+                return FigureText::Inline { bytes: text.bytes, len: text.len as u8 };
             }
-            return text;
+        }
+        FigureText::Other(round2_decimal(d).normalize().to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            // Only ASCII digits, `-` and `.` are pushed.
+            FigureText::Inline { bytes, len } => std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default(),
+            FigureText::Other(s) => s,
         }
     }
-    round2_decimal(d).normalize().to_string()
+}
+
+#[derive(Default)]
+struct Inline {
+    bytes: [u8; 24],
+    len: usize,
+}
+
+impl Inline {
+    fn push(&mut self, part: &[u8]) {
+        self.bytes[self.len..self.len + part.len()].copy_from_slice(part);
+        self.len += part.len();
+    }
 }
 
 /// Formats a figure with exactly 2 decimals (`85.50`), for tables.

@@ -371,7 +371,7 @@ pub struct Row {
 impl Row {
     /// The cell, trimmed ("" past the end of a short row).
     pub fn cell(&self, column: usize) -> &str {
-        self.cells.get(column).map_or("", str::trim)
+        self.cells.get(column).map_or("", crate::cells::trim)
     }
 }
 
@@ -396,7 +396,7 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<C
         ));
     }
     let get = |field: Reserved| -> String {
-        layout.reserved.get(&field).and_then(|c| cells.get(*c)).map(|s| s.trim().to_string()).unwrap_or_default()
+        layout.reserved.get(&field).and_then(|c| cells.get(*c)).map(|s| crate::cells::trim(s).to_string()).unwrap_or_default()
     };
     let id = get(Reserved::Id);
     let name = get(Reserved::Name);

@@ -23,7 +23,7 @@ pub const MAX_DIGITS: usize = 28;
 /// `12`, `3.5`, `95%` (= 95), exactly. No exponents, no thousands separators,
 /// at most [`MAX_DIGITS`] significant digits.
 pub fn parse_number(text: &str) -> Option<Decimal> {
-    let t = text.trim();
+    let t = crate::cells::trim(text);
     let t = t.strip_suffix('%').map(str::trim_end).unwrap_or(t);
     let (negative, digits) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -71,10 +71,16 @@ pub fn not_a_number(text: &str) -> String {
 
 /// `true/false`, `yes/no`, `y/n`, `1/0`, `是/否`, any case.
 pub fn parse_bool(text: &str) -> Option<bool> {
-    match text.trim().to_lowercase().as_str() {
-        "true" | "yes" | "y" | "1" | "是" => Some(true),
-        "false" | "no" | "n" | "0" | "否" => Some(false),
-        _ => None,
+    // ASCII case-folding is enough: no other character lowercases to a
+    // letter of these words (it was `to_lowercase`, an allocation per test).
+    let t = crate::cells::trim(text);
+    let is = |words: [&str; 5]| words.iter().any(|w| t.eq_ignore_ascii_case(w));
+    if is(["true", "yes", "y", "1", "是"]) {
+        Some(true)
+    } else if is(["false", "no", "n", "0", "否"]) {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -118,5 +124,10 @@ mod tests {
             assert_eq!(parse_bool(f), Some(false));
         }
         assert_eq!(parse_bool("maybe"), None);
+        // Trimmed, any case; other letters that fold to ASCII (the Kelvin sign) stay themselves.
+        assert_eq!(parse_bool(" TrUe\u{3000}"), Some(true));
+        for other in ["tru", "yess", "\u{212A}", "nO!", ""] {
+            assert_eq!(parse_bool(other), None, "{other}");
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! is made safe to open in a spreadsheet.
 
 use super::{ResultRecord, FIELDS};
-use crate::exact::format_figure;
+use crate::exact::FigureText;
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -17,32 +17,50 @@ pub fn spreadsheet_safe(text: &str) -> Cow<'_, str> {
     }
 }
 
-fn figure(d: Option<Decimal>) -> Cow<'static, str> {
-    d.map_or(Cow::Borrowed(""), |d| Cow::Owned(format_figure(d)))
+/// One cell of a result: text, or a figure written on the stack.
+pub enum Cell<'a> {
+    Text(Cow<'a, str>),
+    Figure(FigureText),
 }
 
-fn count(n: Option<usize>) -> Cow<'static, str> {
-    n.map_or(Cow::Borrowed(""), |n| Cow::Owned(n.to_string()))
+impl Cell<'_> {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Cell::Text(t) => t,
+            Cell::Figure(f) => f.as_str(),
+        }
+    }
+}
+
+fn figure(d: Option<Decimal>) -> Cell<'static> {
+    d.map_or(Cell::Text(Cow::Borrowed("")), |d| Cell::Figure(FigureText::new(d)))
+}
+
+fn count(n: Option<usize>) -> Cell<'static> {
+    figure(n.map(Decimal::from))
 }
 
 /// The cells of one result, in `FIELDS` order.
-pub fn cells(r: &ResultRecord) -> [Cow<'_, str>; 20] {
-    fn opt(s: &Option<String>) -> Cow<'_, str> {
-        s.as_deref().map_or(Cow::Borrowed(""), spreadsheet_safe)
+pub fn cells(r: &ResultRecord) -> [Cell<'_>; 20] {
+    fn text(s: &str) -> Cell<'_> {
+        Cell::Text(spreadsheet_safe(s))
     }
-    fn list(l: &[String]) -> Cow<'_, str> {
-        match l {
+    fn opt(s: &Option<String>) -> Cell<'_> {
+        Cell::Text(s.as_deref().map_or(Cow::Borrowed(""), spreadsheet_safe))
+    }
+    fn list(l: &[String]) -> Cell<'_> {
+        Cell::Text(match l {
             [] => Cow::Borrowed(""),
             [one] => spreadsheet_safe(one),
             many => Cow::Owned(spreadsheet_safe(&many.join("; ")).into_owned()),
-        }
+        })
     }
     [
-        spreadsheet_safe(&r.id),
-        spreadsheet_safe(&r.name),
-        spreadsheet_safe(&r.sequence),
-        spreadsheet_safe(&r.grade),
-        spreadsheet_safe(&r.position),
+        text(&r.id),
+        text(&r.name),
+        text(&r.sequence),
+        text(&r.grade),
+        text(&r.position),
         figure(r.kpi),
         count(r.kpi_quarters),
         figure(r.competency),
@@ -51,7 +69,7 @@ pub fn cells(r: &ResultRecord) -> [Cow<'_, str>; 20] {
         figure(r.composite),
         opt(&r.band),
         figure(r.rank_pct),
-        Cow::Borrowed(r.status.as_str()),
+        Cell::Text(Cow::Borrowed(r.status.as_str())),
         opt(&r.recommended_grade),
         opt(&r.next_grade),
         opt(&r.eligible_on),
@@ -97,7 +115,7 @@ pub fn append_csv_record(r: &ResultRecord, out: &mut Vec<u8>) -> io::Result<()> 
     }
     WRITER.with(|(writer, written)| {
         let mut writer = writer.borrow_mut();
-        writer.write_record(cells(r).iter().map(|c| c.as_bytes()))?;
+        writer.write_record(cells(r).iter().map(|c| c.as_str().as_bytes()))?;
         writer.flush()?;
         let mut written = written.0.borrow_mut();
         out.extend_from_slice(&written);

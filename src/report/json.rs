@@ -3,7 +3,7 @@
 //! are written record by record, so a million results never sit in memory.
 
 use super::{Meta, ResultRecord, Summary};
-use crate::exact::format_figure;
+use crate::exact::FigureText;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{json, Map, Number, Value};
@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 /// A figure as a JSON number with at most 2 decimals.
 fn figure_number(d: Decimal) -> Number {
-    Number::from_str(&format_figure(d)).expect("a formatted decimal is a JSON number")
+    Number::from_str(FigureText::new(d).as_str()).expect("a formatted decimal is a JSON number")
 }
 
 /// A figure as a JSON number with at most 2 decimals; null when absent.
