@@ -58,10 +58,6 @@ impl Cells {
         (0..self.len()).filter_map(|i| self.get(i))
     }
 
-    pub fn position(&self) -> Option<&csv::Position> {
-        self.0.position()
-    }
-
     /// A record with no cell that is not blank (Excel leaves such lines at the end).
     pub fn is_blank(&self) -> bool {
         self.iter().all(|c| c.trim().is_empty())

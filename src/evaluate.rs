@@ -56,9 +56,10 @@ pub fn evaluate<'s>(scheme: &'s Scheme, input: &Input, scores: Option<&Input>, a
     let mut reader = csv_reader(input.text.as_bytes());
     let layout = read_layout(scheme, &mut reader, &input.display)?;
     let mut rows = Vec::new();
+    let mut lines = crate::blocks::Lines::new(input.text.as_bytes(), 1);
     for record in reader.records() {
         let record = record.with_context(|| format!("{}: malformed CSV", input.display))?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = lines.at(record.position().map_or(0, |p| p.byte() as usize));
         let cells = Cells::from(record);
         if cells.is_blank() {
             continue;

@@ -12,6 +12,7 @@
 //! - [`explain`], [`what_if`], [`show`]: one employee in full, one employee before and after changes, the scheme as a table or graph;
 //! - [`xlsx`]: workbooks as input; [`i18n`]: Chinese labels; [`schema`]: the JSON Schema of the scheme YAML.
 
+pub mod blocks;
 pub mod calendar;
 pub mod cells;
 pub mod cli;

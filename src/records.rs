@@ -302,9 +302,10 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
         scheme.positions.iter().flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| i.id.as_str()))).collect();
     let mut by_id: hashbrown::HashMap<String, Vec<LongScore>> = hashbrown::HashMap::new();
     let mut problems = Vec::new();
+    let mut lines = crate::blocks::Lines::new(input.text.as_bytes(), 1);
     for record in reader.records() {
         let record = record.with_context(|| format!("{display}: malformed CSV"))?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = lines.at(record.position().map_or(0, |p| p.byte() as usize));
         let cell = |i: usize| record.get(cols[i]).unwrap_or("").trim();
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;

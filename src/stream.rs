@@ -9,6 +9,7 @@
 //! the one before that to the sink; results are written in input order,
 //! byte-identical to a serial run.
 
+use crate::blocks::{parse_block, BadKind, BadRecord, BlockReader, Cutter, RawChunk};
 use crate::cells::Cells;
 use crate::decide::Status;
 use crate::evaluate::{duplicate_error, read_layout, unknown_score_ids, Batch, Cohorts};
@@ -29,11 +30,6 @@ use std::fs::File;
 use std::hash::BuildHasher;
 use std::io::{BufReader, Read, Seek, Write};
 use std::sync::{Arc, Mutex};
-
-/// Records per chunk: large enough to share out, small enough to stay lean
-/// (measured on a million rows: 2,048 is as fast as 4,096 and 6 MB leaner;
-/// 8,192 and more are slower and larger).
-const CHUNK: usize = 2048;
 
 /// Rows in error noted on stderr by file and line; the results list them all.
 const MAX_ERROR_NOTES: usize = 20;
@@ -137,18 +133,17 @@ impl Source {
         }
     }
 
-    /// A CSV reader from the start of the file, hashing the raw bytes into `hash`.
-    fn reader(&self, hash: Option<Arc<Mutex<Sha256>>>) -> Result<csv::Reader<Box<dyn Read + Send>>> {
+    /// The file as UTF-8 from its start, hashing the raw bytes into `hash`.
+    fn decoded(&self, hash: Option<Arc<Mutex<Sha256>>>) -> Result<Box<dyn Read + Send>> {
         let mut file = self.file.try_clone().with_context(|| format!("{}: cannot read the file", self.display))?;
         file.rewind()?;
         let raw = Hashing { inner: BufReader::with_capacity(1 << 16, file), hash };
-        let decoded: Box<dyn Read + Send> = match self.encoding {
+        Ok(match self.encoding {
             Encoding::Gbk => Box::new(encoding_rs_io::DecodeReaderBytesBuilder::new().encoding(Some(encoding_rs::GB18030)).build(raw)),
             _ => {
                 Box::new(encoding_rs_io::DecodeReaderBytesBuilder::new().bom_sniffing(true).strip_bom(true).utf8_passthru(true).build(raw))
             }
-        };
-        Ok(csv_reader(decoded))
+        })
     }
 }
 
@@ -262,12 +257,15 @@ impl IdSet {
     }
 }
 
-/// Pass 1: records of one chunk with their line numbers. The records are
-/// reused from chunk to chunk (a record's buffers outlive the row made of
-/// it), so reading does not allocate once the first chunks are in.
+/// Pass 1: whole records cut from the file, and the records of each block
+/// once parsed. The records are reused from chunk to chunk (a record's
+/// buffers outlive the row made of it), so reading does not allocate once
+/// the first chunks are in.
 #[derive(Default)]
 struct Chunk {
-    records: Vec<(u64, Cells)>,
+    raw: RawChunk,
+    /// Each block's reader and records.
+    blocks: Vec<(BlockReader, Vec<(u64, Cells)>)>,
 }
 
 /// Pass 2: one chunk of the rows pass 1 kept (see `row_spool`), with cells
@@ -278,37 +276,6 @@ struct KeptChunk {
     /// Each row's span in `bytes`.
     rows: Vec<(usize, usize)>,
     cells: Vec<Cells>,
-}
-
-/// Reads up to CHUNK non-blank records into `chunk`; empty at the end of the file.
-fn read_chunk<R: Read>(reader: &mut csv::Reader<R>, display: &str, chunk: &mut Vec<(u64, Cells)>) -> Result<()> {
-    let mut filled = 0;
-    while filled < CHUNK {
-        if chunk.len() == filled {
-            chunk.push((0, Cells::default()));
-        }
-        let (line, cells) = &mut chunk[filled];
-        let mut record = std::mem::take(cells).into_record();
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                *cells = Cells::new(record).map_err(|(bad, record)| {
-                    anyhow::Error::new(RecordNotUtf8 {
-                        display: display.to_string(),
-                        line: record.position().map_or(0, |p| p.line()),
-                        field: bad.field,
-                    })
-                })?;
-                if !cells.is_blank() {
-                    *line = cells.position().map_or(0, |p| p.line());
-                    filled += 1;
-                }
-            }
-            Err(e) => return Err(csv_problem(e, display)),
-        }
-    }
-    chunk.truncate(filled);
-    Ok(())
 }
 
 /// A record that is not UTF-8; `Source::located` turns it into the message
@@ -334,11 +301,12 @@ impl std::fmt::Display for RecordNotUtf8 {
 
 impl std::error::Error for RecordNotUtf8 {}
 
-/// A record the csv crate cannot read (records are read as bytes, so bytes
-/// that are not UTF-8 are `RecordNotUtf8`, never this).
-fn csv_problem(e: csv::Error, display: &str) -> anyhow::Error {
-    let line = e.position().map(|p| p.line()).unwrap_or(0);
-    anyhow::anyhow!("{display}: line {line}: malformed CSV: {e}")
+/// The error for a record of a block that cannot be read.
+fn bad_record(bad: BadRecord, display: &str) -> anyhow::Error {
+    match bad.problem {
+        BadKind::NotUtf8 { field } => anyhow::Error::new(RecordNotUtf8 { display: display.to_string(), line: bad.line, field }),
+        BadKind::Csv(e) => anyhow::anyhow!("{display}: line {}: malformed CSV: {e}", bad.line),
+    }
 }
 
 /// Runs `work` over chunks in a pipeline: while the pool evaluates chunk N
@@ -391,8 +359,11 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
 
     // Pass 1: every row's figures (kept in a temporary file), composites, ids.
     let hash = matches!(req.format, Format::Json | Format::Html).then(|| Arc::new(Mutex::new(Sha256::new())));
-    let mut reader = source.reader(hash.clone())?;
-    let layout = read_layout(scheme, &mut reader, &source.display).map_err(|e| source.located(e))?;
+    let mut header = csv_reader(source.decoded(None)?);
+    let layout = read_layout(scheme, &mut header, &source.display).map_err(|e| source.located(e))?;
+    let mut cutter = Cutter::new(source.decoded(hash.clone())?, header.position().byte())
+        .with_context(|| format!("{}: cannot read the file", source.display))?;
+    drop(header);
     let periods = Periods::new(scheme, req.as_of);
     let columns = ScoreColumns::new(scheme, &layout, &periods);
     let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long: &long, detail: false };
@@ -411,43 +382,53 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
         rows: Vec<Pass1>,
         kept: Vec<u8>,
     }
-    let pass1 = |chunk: &mut Chunk| -> (Option<(u64, u64)>, Vec<Piece1>) {
-        let records = &mut chunk.records;
-        let span = records.first().zip(records.last()).and_then(|((_, a), (_, b))| Some((a.position()?.byte(), b.position()?.byte())));
-        let pieces = records
-            .par_iter_mut()
-            .fold(Piece1::default, |mut piece, (line, record)| {
-                let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
-                let figures = batch.figures(&mut row);
-                kept.write_row(*line, figures.as_ref(), &row.cells, &mut piece.kept);
-                let id = std::mem::take(&mut row.id);
-                *record = row.cells;
-                piece.rows.push((*line, id, row.grade.zip(figures.and_then(|f| f.composite))));
-                piece
+    // Each block of a chunk is parsed and evaluated by one task.
+    let pass1 = |chunk: &mut Chunk| -> Result<(usize, Vec<Piece1>)> {
+        let Chunk { raw, blocks } = chunk;
+        if blocks.len() < raw.blocks.len() {
+            blocks.resize_with(raw.blocks.len(), Default::default);
+        }
+        let pieces: Vec<Result<Piece1>> = raw
+            .blocks
+            .par_iter()
+            .zip(blocks.par_iter_mut())
+            .map(|(block, (reader, records))| {
+                parse_block(reader, &raw.bytes[block.start..block.end], block.line, records)
+                    .map_err(|bad| bad_record(bad, &source.display))?;
+                let mut piece = Piece1::default();
+                for (line, record) in records.iter_mut() {
+                    let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
+                    let figures = batch.figures(&mut row);
+                    kept.write_row(*line, figures.as_ref(), &row.cells, &mut piece.kept);
+                    let id = std::mem::take(&mut row.id);
+                    *record = row.cells;
+                    piece.rows.push((*line, id, row.grade.zip(figures.and_then(|f| f.composite))));
+                }
+                Ok(piece)
             })
             .collect();
-        (span, pieces)
+        // The first problem in the file's order, as a serial reading would meet it.
+        Ok((raw.bytes.len(), pieces.into_iter().collect::<Result<_>>()?))
     };
     let read_records = |chunk: &mut Chunk| -> Result<Option<u64>> {
-        read_chunk(&mut reader, &source.display, &mut chunk.records)?;
-        Ok((!chunk.records.is_empty()).then(|| reader.position().byte()))
+        let more = cutter.next_chunk(&mut chunk.raw).with_context(|| format!("{}: cannot read the file", source.display))?;
+        Ok(more.then(|| chunk.raw.offset + chunk.raw.bytes.len() as u64))
     };
-    for_each_chunk(&progress, read_records, pass1, |(span, pieces)| {
+    for_each_chunk(&progress, read_records, pass1, |evaluated| {
+        let (bytes, pieces) = evaluated?;
         let count = pieces.iter().map(|p| p.rows.len()).sum();
         let records: Vec<&[u8]> = pieces.iter().map(|p| p.kept.as_slice()).collect();
         RowSpool::write_chunk(&mut spool_out, count, &records).context("cannot write the temporary file of pass 1")?;
         let composites = pieces.iter().flat_map(|p| p.rows.iter());
         // After the first chunk, size the id set for the whole file from
         // the bytes a row takes (an estimate: it only saves regrowing).
-        if rows == 0 && count > 1 {
-            if let Some((first, last)) = span {
-                // A row has at least its six required cells (≈ 30 bytes): a
-                // first chunk of odd tiny rows cannot make the guess huge.
-                let per_row = (last.saturating_sub(first) / (count as u64 - 1)).max(32);
-                let estimate = (source.len / per_row) as usize;
-                let id_bytes = composites.clone().map(|(_, id, _)| id.len()).sum::<usize>() / count;
-                ids.reserve(estimate + estimate / 16, id_bytes.max(1));
-            }
+        if rows == 0 && count > 0 {
+            // A row has at least its six required cells (≈ 30 bytes): a
+            // first chunk of odd tiny rows cannot make the guess huge.
+            let per_row = (bytes / count).max(32);
+            let estimate = source.len as usize / per_row;
+            let id_bytes = composites.clone().map(|(_, id, _)| id.len()).sum::<usize>() / count;
+            ids.reserve(estimate + estimate / 16, id_bytes.max(1));
         }
         for (line, id, cohort) in composites {
             let duplicate = if id.is_empty() { None } else { ids.insert(id, *line)? };
@@ -472,7 +453,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
         warnings.push(format!("{}: no employee rows below the header", source.display));
     }
     drop(ids);
-    drop(reader);
+    drop(cutter);
     spool_out.flush().context("cannot write the temporary file of pass 1")?;
     drop(spool_out);
     let mut spool_in = BufReader::with_capacity(1 << 16, spool_file);

@@ -691,3 +691,21 @@ fn as_of_at_the_ends_of_the_calendar_does_not_panic() {
         }
     }
 }
+
+/// Excel saves CSV with CRLF line ends, and files may have empty lines: a
+/// row in error is still named by the line it is on (the csv crate places a
+/// record after a CRLF on the line before), in the batch, in `explain` and
+/// in a `--scores` file.
+#[test]
+fn lines_are_right_with_crlf_and_empty_lines() {
+    let dir = temp_dir();
+    let bad = GOOD_ROW.replacen("E1,", "E2,", 1).replacen("2024-01-01", "2024-13-01", 1);
+    let text = format!("{HEADER}\r\n{GOOD_ROW}\r\n\r\n\r\n{bad}\r\n");
+    let path = write(dir.path(), "crlf.csv", text);
+    evaluate(&path, &[]).code(3).stderr_has(&["crlf.csv:5: E2: hire_date: `2024-13-01` is not a date"]);
+    let explained = ladder(["explain", "E2", "--ladder", SCHEME, "--as-of", AS_OF, &path]);
+    assert!(explained.stdout().contains("line 5 of"), "{}", explained.stdout());
+    let scores = write(dir.path(), "scores.csv", "id,period,item,value\r\nE1,2026Q3,quality,85\r\n\r\nE1,2026Q9,quality,85\r\n");
+    let good = write(dir.path(), "good.csv", format!("{HEADER}\r\n{GOOD_ROW}\r\n"));
+    evaluate(&good, &["--scores", &scores]).code(1).stderr_has(&["scores.csv: line 4"]);
+}

@@ -17,6 +17,7 @@ use ladder::decide::Status;
 use ladder::evaluate::{evaluate, Evaluation};
 use ladder::records::Input;
 use ladder::report::{Format, Report};
+use ladder::rule::Rule;
 use ladder::scheme::{load_scheme, Scheme};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -31,6 +32,7 @@ title: Properties
 review: {quarters: 2, halves: 1}
 scales:
   competency: {min: 1, max: 5}
+  education: [高中, 大专, 本科]
 composite: {kpi: 70, competency: 30}
 bands:
   - {id: A, min: 90}
@@ -60,7 +62,7 @@ sequences:
     grades:
       - {id: M1}
       - {id: M2, requires: {any: [{fact: kpi, min: 85}, {fact: competency, min: 4}]}}
-      - {id: M3, requires: [{fact: composite, min: 90}, {fact: age, min: 30}]}
+      - {id: M3, requires: [{fact: composite, min: 90}, {fact: age, min: 30}, {fact: education, min: 大专}]}
 bridges:
   - {from: T2, to: M1, requires: [{fact: competency, min: 3.5}]}
   - {from: T3, to: M2, requires: [{fact: rank_pct, max: 50}]}
@@ -89,7 +91,7 @@ fn scheme() -> &'static Scheme {
 
 fn header() -> Vec<String> {
     let mut h: Vec<String> =
-        ["id", "name", "position", "sequence", "grade", "hire_date", "grade_date", "birth_date"].map(String::from).to_vec();
+        ["id", "name", "position", "sequence", "grade", "hire_date", "grade_date", "birth_date", "education"].map(String::from).to_vec();
     for q in QUARTERS {
         h.extend(KPIS.iter().map(|k| format!("{q}.{k}")));
     }
@@ -98,7 +100,7 @@ fn header() -> Vec<String> {
 }
 
 /// Index of the first score column.
-const FIRST_SCORE: usize = 8;
+const FIRST_SCORE: usize = 9;
 
 fn to_csv(rows: &[Vec<String>]) -> String {
     let mut w = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
@@ -145,11 +147,22 @@ fn valid_row(id: String) -> impl Strategy<Value = Vec<String>> {
         1 => Just(None),
         4 => (100u32..=500, 100u32..=500, 100u32..=500).prop_map(Some),
     ];
-    (0..GRADES.len(), date(), date(), (1960i32..=2004), proptest::collection::vec(quarter, 3), half).prop_map(
-        move |(g, hire, grade_date, born, quarters, half)| {
+    // Education: a level, a blank, or a word that is not on the scale.
+    let education = prop::sample::select(vec!["高中", "大专", "本科", "", "博士"]);
+    (0..GRADES.len(), date(), date(), (1960i32..=2004), education, proptest::collection::vec(quarter, 3), half).prop_map(
+        move |(g, hire, grade_date, born, education, quarters, half)| {
             let (sequence, grade) = GRADES[g];
-            let mut row =
-                vec![id.clone(), format!("n{id}"), "eng".into(), sequence.into(), grade.into(), hire, grade_date, format!("{born}-06-15")];
+            let mut row = vec![
+                id.clone(),
+                format!("n{id}"),
+                "eng".into(),
+                sequence.into(),
+                grade.into(),
+                hire,
+                grade_date,
+                format!("{born}-06-15"),
+                education.into(),
+            ];
             for q in quarters {
                 match q {
                     None => row.extend(["", "", ""].map(String::from)),
@@ -288,6 +301,41 @@ proptest! {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The quick truth of a rule (`holds`, which skips building findings
+    /// where that allocates) is the truth of its full trace, for every rule
+    /// of the scheme and every employee, nasty rows included.
+    #[test]
+    fn a_rule_holds_exactly_when_its_trace_does(good in valid_rows(6), nasty in proptest::collection::vec(nasty_row(), 0..3)) {
+        let mut rows = good;
+        rows.extend(nasty);
+        let e = run(&rows);
+        let s = scheme();
+        let grades = s.sequences.iter().flat_map(|q| q.grades.iter());
+        let rules: Vec<_> = [&s.requires, &s.demotion]
+            .into_iter()
+            .chain(grades.flat_map(|g| [&g.requires, &g.demotion]))
+            .chain(s.bridges.iter().map(|b| &b.requires))
+            .flatten()
+            .collect();
+        // Every part of every rule, down to each test.
+        fn parts<'r>(rule: &'r Rule, out: &mut Vec<&'r Rule>) {
+            out.push(rule);
+            match rule {
+                Rule::All(rules) | Rule::Any(rules) => rules.iter().for_each(|r| parts(r, out)),
+                Rule::Not(rule) => parts(rule, out),
+                Rule::Test(_) => {}
+            }
+        }
+        let mut all = Vec::new();
+        rules.iter().for_each(|r| parts(r, &mut all));
+        for outcome in &e.outcomes {
+            let Some(env) = e.env(outcome, as_of()) else { continue };
+            for rule in &all {
+                prop_assert_eq!(env.holds(rule), env.eval(rule).holds(), "{} on {:?}", outcome.row.id, rule);
+            }
+        }
+    }
 
     #[test]
     fn no_row_makes_evaluation_panic(rows in proptest::collection::vec(nasty_row(), 1..6), good in valid_rows(3)) {

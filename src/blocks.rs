@@ -1,0 +1,343 @@
+//! A CSV stream cut into blocks of whole records, so that several threads
+//! can parse one file: reading the records with the csv crate is the
+//! single largest cost of a batch, and one thread alone cannot keep up with
+//! the others evaluating.
+//!
+//! The reading thread only finds where records end. In a stretch without a
+//! quote character every line feed or carriage return ends a record (or an
+//! empty line, which the csv crate skips), so a block ends after the last one; a stretch with quotes is scanned by
+//! `csv_core`, the csv crate's own parser, for where its records end. Each
+//! block is then parsed by the csv crate as usual, by whichever thread takes it.
+//!
+//! Lines are counted here too: the csv crate places a record after a CRLF
+//! line on the line before it, and one after empty lines on the first empty one.
+
+use crate::cells::Cells;
+use anyhow::Result;
+use std::io::Read;
+
+/// Bytes a chunk of blocks aims at (about 2,000 rows of the benchmark's file:
+/// big enough to share out, small enough to stay lean).
+const CHUNK_BYTES: usize = 1 << 19;
+
+/// Blocks per chunk, for the threads to share.
+const BLOCKS: usize = 8;
+
+/// One block of whole records: its bytes and the line its first byte is on.
+#[derive(Default)]
+pub struct Block {
+    pub start: usize,
+    pub end: usize,
+    pub line: u64,
+}
+
+/// Whole records cut from the stream, in blocks.
+#[derive(Default)]
+pub struct RawChunk {
+    pub bytes: Vec<u8>,
+    pub blocks: Vec<Block>,
+    /// Where `bytes` starts in the stream.
+    pub offset: u64,
+}
+
+/// Cuts a stream into chunks of whole records.
+pub struct Cutter<R> {
+    input: R,
+    /// Bytes read past the last cut.
+    carry: Vec<u8>,
+    /// The stream's offset and line at the start of `carry`.
+    offset: u64,
+    line: u64,
+    eof: bool,
+    chunk_bytes: usize,
+}
+
+impl<R: Read> Cutter<R> {
+    /// Cuts `input` from byte `skip` on (past the header).
+    pub fn new(mut input: R, skip: u64) -> std::io::Result<Cutter<R>> {
+        let mut skipped = Vec::new();
+        (&mut input).take(skip).read_to_end(&mut skipped)?;
+        let line = 1 + newlines(&skipped);
+        Ok(Cutter { input, carry: Vec::new(), offset: skip, line, eof: false, chunk_bytes: CHUNK_BYTES })
+    }
+
+    #[cfg(test)]
+    fn chunk_bytes(self, chunk_bytes: usize) -> Cutter<R> {
+        Cutter { chunk_bytes, ..self }
+    }
+
+    /// Fills `chunk` with the next whole records; false at the end of the stream.
+    pub fn next_chunk(&mut self, chunk: &mut RawChunk) -> std::io::Result<bool> {
+        chunk.bytes.clear();
+        chunk.blocks.clear();
+        chunk.offset = self.offset;
+        chunk.bytes.append(&mut self.carry);
+        let mut want = self.chunk_bytes;
+        let cut = loop {
+            while !self.eof && chunk.bytes.len() < want {
+                let had = chunk.bytes.len();
+                chunk.bytes.resize(want, 0);
+                let n = read_some(&mut self.input, &mut chunk.bytes[had..])?;
+                chunk.bytes.truncate(had + n);
+                self.eof = n == 0;
+            }
+            if self.eof {
+                break chunk.bytes.len();
+            }
+            match last_record_end(&chunk.bytes) {
+                Some(cut) => break cut,
+                None => want *= 2, // a record longer than the chunk: read on
+            }
+        };
+        self.carry.extend_from_slice(&chunk.bytes[cut..]);
+        chunk.bytes.truncate(cut);
+        if chunk.bytes.is_empty() {
+            return Ok(false);
+        }
+        // Blocks of about equal size, each ending where a record does.
+        let ends = block_ends(&chunk.bytes, BLOCKS);
+        let (mut start, mut line) = (0, self.line);
+        for end in ends {
+            chunk.blocks.push(Block { start, end, line });
+            line += newlines(&chunk.bytes[start..end]);
+            start = end;
+        }
+        self.line = line;
+        self.offset += cut as u64;
+        Ok(true)
+    }
+}
+
+fn read_some(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match input.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+fn newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// Where the last complete record of `bytes` (which starts where a record
+/// does) ends; None when no record ends in it.
+fn last_record_end(bytes: &[u8]) -> Option<usize> {
+    if memchr::memchr(b'"', bytes).is_none() {
+        return memchr::memrchr2(b'\n', b'\r', bytes).map(|i| i + 1);
+    }
+    let mut last = None;
+    record_ends(bytes, |end| last = Some(end));
+    last
+}
+
+/// Up to `count` cuts of `bytes` (whole records) into parts of about equal
+/// size, each where a record ends; the last is the end of `bytes`.
+fn block_ends(bytes: &[u8], count: usize) -> Vec<usize> {
+    let size = bytes.len().div_ceil(count).max(1);
+    let mut ends = Vec::with_capacity(count);
+    if memchr::memchr(b'"', bytes).is_none() {
+        let mut at = 0;
+        while at < bytes.len() {
+            let end = match memchr::memchr2(b'\n', b'\r', bytes.get(at + size..).unwrap_or_default()) {
+                Some(i) => at + size + i + 1,
+                None => bytes.len(),
+            };
+            ends.push(end);
+            at = end;
+        }
+    } else {
+        let mut next = size;
+        record_ends(bytes, |end| {
+            if end >= next && end < bytes.len() {
+                ends.push(end);
+                next = end + size;
+            }
+        });
+        ends.push(bytes.len());
+    }
+    ends
+}
+
+/// Calls `found` with the end of each complete record of `bytes` (which starts
+/// where a record does), as the csv crate reads them: `csv_core` with the
+/// csv crate's defaults, the ones `records::csv_reader` uses.
+fn record_ends(bytes: &[u8], mut found: impl FnMut(usize)) {
+    let mut reader = csv_core::Reader::new();
+    let (mut out, mut ends) = (vec![0u8; 1 << 12], vec![0usize; 256]);
+    let mut at = 0;
+    // An empty input would mean the end of the stream to csv_core: stop before.
+    while at < bytes.len() {
+        let (result, read, _, _) = reader.read_record(&bytes[at..], &mut out, &mut ends);
+        at += read;
+        match result {
+            // The fields themselves are not kept: the buffers are reused.
+            csv_core::ReadRecordResult::OutputFull | csv_core::ReadRecordResult::OutputEndsFull => {}
+            csv_core::ReadRecordResult::Record => found(at),
+            csv_core::ReadRecordResult::InputEmpty | csv_core::ReadRecordResult::End => break,
+        }
+    }
+}
+
+/// The line each record of a stretch of CSV starts on, from where the csv
+/// crate's reader was when it began the record.
+pub struct Lines<'a> {
+    bytes: &'a [u8],
+    counted: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    /// `bytes` starts on `line`.
+    pub fn new(bytes: &'a [u8], line: u64) -> Lines<'a> {
+        Lines { bytes, counted: 0, line }
+    }
+
+    /// The line of the record the reader began at `position` (an offset into
+    /// `bytes`, never behind the one before): line ends the reader had not yet
+    /// passed are skipped.
+    pub fn at(&mut self, position: usize) -> u64 {
+        let rest = self.bytes.get(position..).unwrap_or_default();
+        let start = position + rest.iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
+        if start > self.counted {
+            self.line += newlines(&self.bytes[self.counted..start]);
+            self.counted = start;
+        }
+        self.line
+    }
+}
+
+/// A record that is not UTF-8, at `line`, cell `field` (0-based).
+#[derive(Debug)]
+pub struct BadRecord {
+    pub line: u64,
+    pub problem: BadKind,
+}
+
+#[derive(Debug)]
+pub enum BadKind {
+    NotUtf8 { field: usize },
+    Csv(csv::Error),
+}
+
+/// A csv reader for blocks, made once and reused: making one builds the
+/// parser's tables, which cost more than parsing a small block.
+pub struct BlockReader(csv::Reader<std::io::Cursor<Vec<u8>>>);
+
+impl Default for BlockReader {
+    fn default() -> BlockReader {
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(std::io::Cursor::new(Vec::new()));
+        // The first seek reads the (empty) header row; from then on seeking only rewinds.
+        let _ = reader.seek_raw(std::io::SeekFrom::Start(0), csv::Position::new());
+        BlockReader(reader)
+    }
+}
+
+/// Parses one block into `records` (reusing their buffers), skipping blank
+/// records; each record with its line.
+pub fn parse_block(reader: &mut BlockReader, bytes: &[u8], first_line: u64, records: &mut Vec<(u64, Cells)>) -> Result<(), BadRecord> {
+    let reader = &mut reader.0;
+    let data = reader.get_mut().get_mut();
+    data.clear();
+    data.extend_from_slice(bytes);
+    if let Err(e) = reader.seek_raw(std::io::SeekFrom::Start(0), csv::Position::new()) {
+        return Err(BadRecord { line: first_line, problem: BadKind::Csv(e) });
+    }
+    let mut lines = Lines::new(bytes, first_line);
+    let mut filled = 0;
+    loop {
+        if records.len() == filled {
+            records.push((0, Cells::default()));
+        }
+        let (line, cells) = &mut records[filled];
+        let mut record = std::mem::take(cells).into_record();
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let at = lines.at(record.position().map_or(0, |p| p.byte() as usize));
+                *cells = Cells::new(record).map_err(|(bad, _)| BadRecord { line: at, problem: BadKind::NotUtf8 { field: bad.field } })?;
+                if !cells.is_blank() {
+                    *line = at;
+                    filled += 1;
+                }
+            }
+            Err(e) => {
+                let at = lines.at(e.position().map_or(0, |p| p.byte() as usize));
+                return Err(BadRecord { line: at, problem: BadKind::Csv(e) });
+            }
+        }
+    }
+    records.truncate(filled);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Every record of `text` with its line, as cut and parsed here, in chunks of `chunk` bytes.
+    fn cut_and_parse(text: &[u8], chunk: usize) -> Vec<(u64, Vec<String>)> {
+        let mut cutter = Cutter::new(text, 0).unwrap().chunk_bytes(chunk);
+        let mut chunk = RawChunk::default();
+        let mut out = Vec::new();
+        let mut reader = BlockReader::default();
+        while cutter.next_chunk(&mut chunk).unwrap() {
+            for block in &chunk.blocks {
+                let mut records = Vec::new();
+                parse_block(&mut reader, &chunk.bytes[block.start..block.end], block.line, &mut records).unwrap();
+                out.extend(records.into_iter().map(|(line, c)| (line, c.iter().map(String::from).collect())));
+            }
+        }
+        out
+    }
+
+    /// The same records read in one go by the csv crate, with the line each starts on.
+    fn serial(text: &[u8]) -> Vec<(u64, Vec<String>)> {
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text);
+        let mut lines = Lines::new(text, 1);
+        let mut out = Vec::new();
+        for record in reader.byte_records() {
+            let record = record.unwrap();
+            let line = lines.at(record.position().unwrap().byte() as usize);
+            let cells = Cells::new(record).unwrap();
+            if !cells.is_blank() {
+                out.push((line, cells.iter().map(String::from).collect()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn lines_are_where_records_start_whatever_the_line_ends() {
+        let lf = b"a,b\nc,d\n\n\ne,f\n";
+        let crlf = b"a,b\r\nc,d\r\n\r\n\r\ne,f\r\n";
+        let quoted = b"a,\"b\nb\"\r\nc,d\n";
+        assert_eq!(serial(lf).iter().map(|r| r.0).collect::<Vec<_>>(), [1, 2, 5]);
+        assert_eq!(serial(crlf).iter().map(|r| r.0).collect::<Vec<_>>(), [1, 2, 5]);
+        assert_eq!(serial(quoted).iter().map(|r| r.0).collect::<Vec<_>>(), [1, 3]);
+    }
+
+    #[test]
+    fn a_big_file_is_cut_where_records_end() {
+        let mut text = Vec::new();
+        for i in 0..100_000 {
+            let end: &[u8] = if i % 3 == 0 { b"\r\n" } else { b"\n" };
+            let quoted = if i % 1000 == 7 { "\"x,\ny\"" } else { "x" };
+            text.extend_from_slice(format!("E{i},{quoted},{}", i % 17).as_bytes());
+            text.extend_from_slice(end);
+        }
+        for chunk in [CHUNK_BYTES, 1000, 3] {
+            assert_eq!(cut_and_parse(&text, chunk), serial(&text), "chunks of {chunk} bytes");
+        }
+    }
+
+    proptest! {
+        /// Cut in blocks or read in one go, the records and their lines are the same.
+        #[test]
+        fn cutting_changes_nothing(text in "([a-c,\"]|\r\n|\n|\r){0,200}", chunk in 1usize..64) {
+            prop_assert_eq!(cut_and_parse(text.as_bytes(), chunk), serial(text.as_bytes()));
+        }
+    }
+}
