@@ -20,6 +20,9 @@ use std::io::Read;
 /// big enough to share out, small enough to stay lean).
 const CHUNK_BYTES: usize = 1 << 19;
 
+/// The longest record read (bytes).
+const MAX_RECORD: usize = 1 << 30;
+
 /// Blocks per chunk, for the threads to share.
 const BLOCKS: usize = 8;
 
@@ -74,19 +77,26 @@ impl<R: Read> Cutter<R> {
         chunk.bytes.append(&mut self.carry);
         let mut want = self.chunk_bytes;
         let cut = loop {
-            while !self.eof && chunk.bytes.len() < want {
-                let had = chunk.bytes.len();
-                chunk.bytes.resize(want, 0);
-                let n = read_some(&mut self.input, &mut chunk.bytes[had..])?;
-                chunk.bytes.truncate(had + n);
-                self.eof = n == 0;
+            if !self.eof && chunk.bytes.len() < want {
+                // `read_to_end` fills spare capacity without zeroing it first.
+                let missing = (want - chunk.bytes.len()) as u64;
+                let n = (&mut self.input).take(missing).read_to_end(&mut chunk.bytes)?;
+                self.eof = (n as u64) < missing;
             }
             if self.eof {
                 break chunk.bytes.len();
             }
             match last_record_end(&chunk.bytes) {
                 Some(cut) => break cut,
-                None => want *= 2, // a record longer than the chunk: read on
+                // A record longer than the chunk: read on, up to a limit no
+                // CSV of employees comes near (cells are indexed in 32 bits).
+                None if want < MAX_RECORD => want *= 2,
+                None => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("a record of over {} MiB: is this a CSV file of employees?", MAX_RECORD >> 20),
+                    ))
+                }
             }
         };
         self.carry.extend_from_slice(&chunk.bytes[cut..]);
@@ -105,15 +115,6 @@ impl<R: Read> Cutter<R> {
         self.line = line;
         self.offset += cut as u64;
         Ok(true)
-    }
-}
-
-fn read_some(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    loop {
-        match input.read(buf) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            other => return other,
-        }
     }
 }
 
@@ -223,21 +224,70 @@ pub enum BadKind {
 
 /// A csv reader for blocks, made once and reused: making one builds the
 /// parser's tables, which cost more than parsing a small block.
-pub struct BlockReader(csv::Reader<std::io::Cursor<Vec<u8>>>);
+pub struct BlockReader(csv::Reader<std::io::Cursor<Vec<u8>>>, csv::ByteRecord);
 
 impl Default for BlockReader {
     fn default() -> BlockReader {
         let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(std::io::Cursor::new(Vec::new()));
         // The first seek reads the (empty) header row; from then on seeking only rewinds.
         let _ = reader.seek_raw(std::io::SeekFrom::Start(0), csv::Position::new());
-        BlockReader(reader)
+        BlockReader(reader, csv::ByteRecord::new())
     }
 }
 
 /// Parses one block into `records` (reusing their buffers), skipping blank
 /// records; each record with its line.
 pub fn parse_block(reader: &mut BlockReader, bytes: &[u8], first_line: u64, records: &mut Vec<(u64, Cells)>) -> Result<(), BadRecord> {
-    let reader = &mut reader.0;
+    if memchr::memchr(b'"', bytes).is_none() {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            split_plain(text, first_line, records);
+            return Ok(());
+        }
+    }
+    parse_with_csv(reader, bytes, first_line, records)
+}
+
+/// A block without a quote character, checked to be UTF-8: there every
+/// carriage return or line feed ends a record (or an empty line) and every
+/// comma ends a field, which is what the csv crate makes of such text,
+/// without running its state machine over every byte (a third of the cost
+/// of reading). Tested against the csv crate below.
+fn split_plain(text: &str, first_line: u64, records: &mut Vec<(u64, Cells)>) {
+    let bytes = text.as_bytes();
+    let (mut line, mut at, mut filled) = (first_line, 0, 0);
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\n' => {
+                line += 1;
+                at += 1;
+                continue;
+            }
+            b'\r' => {
+                at += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let end = memchr::memchr2(b'\n', b'\r', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+        if records.len() == filled {
+            records.push((0, Cells::default()));
+        }
+        let (record_line, cells) = &mut records[filled];
+        // Line ends are ASCII: `at` and `end` are on character boundaries.
+        cells.fill_plain(&text[at..end]);
+        if !cells.is_blank() {
+            *record_line = line;
+            filled += 1;
+        }
+        at = end;
+    }
+    records.truncate(filled);
+}
+
+/// Parses a block with the csv crate (quotes, or bytes that are not UTF-8:
+/// the csv crate and `Cells` say exactly where).
+fn parse_with_csv(reader: &mut BlockReader, bytes: &[u8], first_line: u64, records: &mut Vec<(u64, Cells)>) -> Result<(), BadRecord> {
+    let BlockReader(reader, record) = reader;
     let data = reader.get_mut().get_mut();
     data.clear();
     data.extend_from_slice(bytes);
@@ -251,12 +301,13 @@ pub fn parse_block(reader: &mut BlockReader, bytes: &[u8], first_line: u64, reco
             records.push((0, Cells::default()));
         }
         let (line, cells) = &mut records[filled];
-        let mut record = std::mem::take(cells).into_record();
-        match reader.read_byte_record(&mut record) {
+        match reader.read_byte_record(record) {
             Ok(false) => break,
             Ok(true) => {
                 let at = lines.at(record.position().map_or(0, |p| p.byte() as usize));
-                *cells = Cells::new(record).map_err(|(bad, _)| BadRecord { line: at, problem: BadKind::NotUtf8 { field: bad.field } })?;
+                cells
+                    .fill(record.as_slice(), record.iter().map(<[u8]>::len))
+                    .map_err(|bad| BadRecord { line: at, problem: BadKind::NotUtf8 { field: bad.field } })?;
                 if !cells.is_blank() {
                     *line = at;
                     filled += 1;
@@ -301,7 +352,7 @@ mod tests {
         for record in reader.byte_records() {
             let record = record.unwrap();
             let line = lines.at(record.position().unwrap().byte() as usize);
-            let cells = Cells::new(record).unwrap();
+            let cells = Cells::new(&record).unwrap();
             if !cells.is_blank() {
                 out.push((line, cells.iter().map(String::from).collect()));
             }
@@ -329,11 +380,36 @@ mod tests {
             text.extend_from_slice(end);
         }
         for chunk in [CHUNK_BYTES, 1000, 3] {
-            assert_eq!(cut_and_parse(&text, chunk), serial(&text), "chunks of {chunk} bytes");
+            let (cut, whole) = (cut_and_parse(&text, chunk), serial(&text));
+            let first_difference = cut.iter().zip(&whole).position(|(a, b)| a != b);
+            assert!(
+                cut == whole,
+                "chunks of {chunk} bytes: {} and {} records, first difference at {first_difference:?}",
+                cut.len(),
+                whole.len()
+            );
+        }
+    }
+
+    fn records(result: Result<(), BadRecord>, records: Vec<(u64, Cells)>) -> Result<Vec<(u64, Vec<String>)>, String> {
+        match result {
+            Ok(()) => Ok(records.into_iter().map(|(line, c)| (line, c.iter().map(String::from).collect())).collect()),
+            Err(bad) => Err(format!("line {} {:?}", bad.line, bad.problem)),
         }
     }
 
     proptest! {
+        /// Split by hand or read by the csv crate, a block without quotes
+        /// gives the same records on the same lines, and bytes that are not
+        /// UTF-8 the same error.
+        #[test]
+        fn plain_splitting_is_the_csv_crate(bytes in proptest::collection::vec(prop::sample::select(vec![b'a', b' ', b',', b'\r', b'\n', 0xE5, 0x91, 0x98, 0xFF]), 0..80)) {
+            let (mut fast, mut slow) = (Vec::new(), Vec::new());
+            let fast = records(parse_block(&mut BlockReader::default(), &bytes, 3, &mut fast), fast);
+            let slow = records(parse_with_csv(&mut BlockReader::default(), &bytes, 3, &mut slow), slow);
+            prop_assert_eq!(fast, slow);
+        }
+
         /// Cut in blocks or read in one go, the records and their lines are the same.
         #[test]
         fn cutting_changes_nothing(text in "([a-c,\"]|\r\n|\n|\r){0,200}", chunk in 1usize..64) {

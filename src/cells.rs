@@ -2,13 +2,21 @@
 //!
 //! `csv::StringRecord` checks UTF-8 field by field, one call per cell: on a
 //! million rows of 68 cells with Chinese names that was a tenth of the whole
-//! evaluation. [`Cells`] checks the record's bytes in one pass instead, plus
-//! that every cell starts on a character boundary, which together prove
-//! every cell is UTF-8; reading a cell then needs no check.
+//! evaluation. [`Cells`] keeps a record as one string and where each cell
+//! ends: the text is checked in one pass, and a cell is a slice of it that
+//! must start and end on character boundaries. Filling one reuses its
+//! buffers, so reading a file does not allocate per row.
 
 /// A record whose every cell is valid UTF-8 (checked when it is made).
 #[derive(Debug, Clone, Default)]
-pub struct Cells(csv::ByteRecord);
+pub struct Cells {
+    text: String,
+    /// Where each cell ends in `text`.
+    ends: Vec<u32>,
+    /// Bytes between one cell and the next: 0, or 1 for the comma of a line
+    /// kept as it was read (`fill_plain`).
+    gap: u32,
+}
 
 /// A cell that is not UTF-8: its index (0-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,41 +25,86 @@ pub struct NotUtf8 {
 }
 
 impl Cells {
-    /// Checks `record`: the whole buffer is UTF-8 and no cell starts inside
-    /// a character (then every cell, a slice between character boundaries,
-    /// is UTF-8 too).
-    pub fn new(record: csv::ByteRecord) -> Result<Cells, (NotUtf8, csv::ByteRecord)> {
-        let whole = record.as_slice();
-        let mut start = 0;
-        let mut boundaries = true;
-        for field in record.iter() {
-            // A continuation byte (10xxxxxx) never starts a character.
-            if whole.get(start).is_some_and(|b| (0x80..0xC0).contains(b)) {
-                boundaries = false;
-                break;
+    /// The cells of `record`, checked: the whole record is UTF-8 and no cell
+    /// starts or ends inside a character.
+    pub fn new(record: &csv::ByteRecord) -> Result<Cells, NotUtf8> {
+        let mut cells = Cells::default();
+        cells.fill(record.as_slice(), record.iter().map(<[u8]>::len))?;
+        Ok(cells)
+    }
+
+    /// Makes these the cells whose bytes, one after another, are `bytes`,
+    /// with the given lengths (which must add up to all of `bytes`); the
+    /// buffers are reused. On a problem the cells are left empty.
+    pub fn fill(&mut self, bytes: &[u8], lengths: impl IntoIterator<Item = usize>) -> Result<(), NotUtf8> {
+        let mut text = std::mem::take(&mut self.text).into_bytes();
+        text.clear();
+        text.extend_from_slice(bytes);
+        self.ends.clear();
+        self.gap = 0;
+        let mut end = 0usize;
+        let mut fits = true;
+        for length in lengths {
+            // Lengths that overrun the bytes (or 32 bits) are refused below.
+            end = end.saturating_add(length);
+            fits &= end <= bytes.len();
+            self.ends.push(u32::try_from(end).unwrap_or(u32::MAX));
+        }
+        let fits = fits && end == bytes.len();
+        match String::from_utf8(text) {
+            Ok(text) if fits && self.ends.iter().all(|&e| text.is_char_boundary(e as usize)) => {
+                self.text = text;
+                Ok(())
             }
-            start += field.len();
+            Ok(text) => Err(self.clear_with(text.into_bytes(), bytes)),
+            Err(e) => Err(self.clear_with(e.into_bytes(), bytes)),
         }
-        if boundaries && std::str::from_utf8(whole).is_ok() {
-            return Ok(Cells(record));
-        }
-        let field = record.iter().position(|f| std::str::from_utf8(f).is_err()).unwrap_or(0);
-        Err((NotUtf8 { field }, record))
+    }
+
+    /// Leaves the cells empty (keeping the buffer) and names the first cell
+    /// of `bytes` that is not UTF-8 on its own.
+    fn clear_with(&mut self, mut buffer: Vec<u8>, bytes: &[u8]) -> NotUtf8 {
+        let mut start = 0;
+        let field = self
+            .ends
+            .iter()
+            .position(|&end| {
+                let cell = bytes.get(start..end as usize);
+                start = end as usize;
+                cell.map_or(true, |c| std::str::from_utf8(c).is_err())
+            })
+            .unwrap_or(0);
+        buffer.clear();
+        self.text = String::from_utf8(buffer).unwrap_or_default();
+        self.ends.clear();
+        NotUtf8 { field }
+    }
+
+    /// Makes these the cells of `line`, split at every comma: a line of a
+    /// CSV file that has no quote character.
+    pub fn fill_plain(&mut self, line: &str) {
+        self.text.clear();
+        self.text.push_str(line);
+        self.ends.clear();
+        self.gap = 1;
+        // Commas are ASCII: every cut is on a character boundary. A line of
+        // over 4 GiB cannot be in a chunk of the file (see `blocks`).
+        self.ends.extend(memchr::memchr_iter(b',', line.as_bytes()).map(|i| i as u32));
+        self.ends.push(line.len() as u32);
     }
 
     pub fn get(&self, i: usize) -> Option<&str> {
-        // SAFETY: `Cells::new` (the only way to make a non-empty `Cells`;
-        // `From<StringRecord>` starts from checked text) proved every cell
-        // is UTF-8, and the record is not changed afterwards.
-        self.0.get(i).map(|bytes| unsafe { std::str::from_utf8_unchecked(bytes) })
+        let end = *self.ends.get(i)? as usize;
+        let start = if i == 0 { 0 } else { (self.ends[i - 1] + self.gap) as usize };
+        self.text.get(start..end)
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.ends.is_empty()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &str> {
@@ -60,12 +113,11 @@ impl Cells {
 
     /// A record with no cell that is not blank (Excel leaves such lines at the end).
     pub fn is_blank(&self) -> bool {
-        self.iter().all(|c| c.trim().is_empty())
-    }
-
-    /// The record back, to read the next one into its buffers.
-    pub fn into_record(self) -> csv::ByteRecord {
-        self.0
+        if self.gap == 0 {
+            self.text.trim().is_empty()
+        } else {
+            self.text.chars().all(|c| c == ',' || c.is_whitespace())
+        }
     }
 }
 
@@ -81,7 +133,13 @@ pub fn trim(text: &str) -> &str {
 
 impl From<csv::StringRecord> for Cells {
     fn from(record: csv::StringRecord) -> Cells {
-        Cells(record.into_byte_record())
+        let mut text = String::new();
+        let mut ends = Vec::with_capacity(record.len());
+        for field in record.iter() {
+            text.push_str(field);
+            ends.push(text.len() as u32);
+        }
+        Cells { text, ends, gap: 0 }
     }
 }
 
@@ -102,7 +160,7 @@ mod tests {
 
     #[test]
     fn utf8_cells_are_text() {
-        let cells = Cells::new(record(&["员工0".as_bytes(), b"", b"85"])).unwrap();
+        let cells = Cells::new(&record(&["员工0".as_bytes(), b"", b"85"])).unwrap();
         assert_eq!(cells.iter().collect::<Vec<_>>(), ["员工0", "", "85"]);
         assert_eq!(cells.get(3), None);
     }
@@ -110,10 +168,21 @@ mod tests {
     #[test]
     fn a_character_split_across_cells_is_refused() {
         // "员" is E5 91 98: valid when the cells are joined, not cell by cell.
-        let (bad, _) = Cells::new(record(&[b"a\xE5", b"\x91\x98"])).unwrap_err();
+        let bad = Cells::new(&record(&[b"a\xE5", b"\x91\x98"])).unwrap_err();
         assert_eq!(bad.field, 0);
-        let (bad, _) = Cells::new(record(&[b"ok", b"\xFF"])).unwrap_err();
+        let bad = Cells::new(&record(&[b"ok", b"\xFF"])).unwrap_err();
         assert_eq!(bad.field, 1);
+        // Refused cells are left empty, their buffers kept for the next record.
+        let mut cells = Cells::new(&record(&[b"x", b"y"])).unwrap();
+        assert!(cells.fill(b"ok\xFF", [2, 1]).is_err());
+        assert!(cells.is_empty() && cells.get(0).is_none());
+        cells.fill_plain("a,,b");
+        assert_eq!(cells.iter().collect::<Vec<_>>(), ["a", "", "b"]);
+        assert!(!cells.is_blank());
+        cells.fill_plain(", ,\u{3000}");
+        assert!(cells.is_blank() && cells.len() == 3);
+        cells.fill_plain("");
+        assert_eq!(cells.iter().collect::<Vec<_>>(), [""]);
     }
 
     proptest! {
@@ -128,7 +197,7 @@ mod tests {
         fn made_exactly_when_every_cell_is_utf8(fields in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..6), 0..6)) {
             let every_cell_utf8 = fields.iter().all(|f| std::str::from_utf8(f).is_ok());
             let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
-            prop_assert_eq!(Cells::new(record(&refs)).is_ok(), every_cell_utf8);
+            prop_assert_eq!(Cells::new(&record(&refs)).is_ok(), every_cell_utf8);
         }
 
         #[test]
@@ -144,7 +213,7 @@ mod tests {
             }
             fields.push(&bytes[start..]);
             let every_cell_utf8 = fields.iter().all(|f| std::str::from_utf8(f).is_ok());
-            prop_assert_eq!(Cells::new(record(&fields)).is_ok(), every_cell_utf8);
+            prop_assert_eq!(Cells::new(&record(&fields)).is_ok(), every_cell_utf8);
         }
     }
 }

@@ -126,15 +126,15 @@ impl RowSpool {
         let (figures, rest) = rest.split_at_checked(size).ok_or_else(damaged)?;
         let count = read_u32(rest, 0).ok_or_else(damaged)? as usize;
         let (ends, bytes) = rest[4..].split_at_checked(count * 4).ok_or_else(damaged)?;
-        let mut fields = std::mem::take(cells).into_record();
-        fields.clear();
         let mut start = 0;
-        for i in 0..count {
-            let end = read_u32(ends, i * 4).ok_or_else(damaged)? as usize;
-            fields.push_field(bytes.get(start..end).ok_or_else(damaged)?);
+        let lengths = ends.chunks_exact(4).map(|e| {
+            let end = u32::from_le_bytes([e[0], e[1], e[2], e[3]]) as usize;
+            let length = end.wrapping_sub(start);
             start = end;
-        }
-        *cells = Cells::new(fields).map_err(|_| damaged())?;
+            length
+        });
+        // A damaged record has ends that go back or past the bytes: refused by `fill`.
+        cells.fill(bytes, lengths).map_err(|_| damaged())?;
         let line = u64::from_le_bytes(line.try_into().map_err(|_| damaged())?);
         Ok(KeptRow { line, projected: figures.first() == Some(&1), figures })
     }
