@@ -53,6 +53,7 @@ pub struct Cutter<R> {
     line: u64,
     eof: bool,
     chunk_bytes: usize,
+    max_record: usize,
 }
 
 impl<R: Read> Cutter<R> {
@@ -61,12 +62,17 @@ impl<R: Read> Cutter<R> {
         let mut skipped = Vec::new();
         (&mut input).take(skip).read_to_end(&mut skipped)?;
         let line = 1 + newlines(&skipped);
-        Ok(Cutter { input, carry: Vec::new(), offset: skip, line, eof: false, chunk_bytes: CHUNK_BYTES })
+        Ok(Cutter { input, carry: Vec::new(), offset: skip, line, eof: false, chunk_bytes: CHUNK_BYTES, max_record: MAX_RECORD })
     }
 
     #[cfg(test)]
     fn chunk_bytes(self, chunk_bytes: usize) -> Cutter<R> {
         Cutter { chunk_bytes, ..self }
+    }
+
+    #[cfg(test)]
+    fn max_record(self, max_record: usize) -> Cutter<R> {
+        Cutter { max_record, ..self }
     }
 
     /// Fills `chunk` with the next whole records; false at the end of the stream.
@@ -90,11 +96,11 @@ impl<R: Read> Cutter<R> {
                 Some(cut) => break cut,
                 // A record longer than the chunk: read on, up to a limit no
                 // CSV of employees comes near (cells are indexed in 32 bits).
-                None if want < MAX_RECORD => want *= 2,
+                None if want < self.max_record => want *= 2,
                 None => {
                     return Err(std::io::Error::new(
                         std::io::ErrorKind::InvalidData,
-                        format!("a record of over {} MiB: is this a CSV file of employees?", MAX_RECORD >> 20),
+                        format!("a record of over {} MiB: is this a CSV file of employees?", self.max_record >> 20),
                     ))
                 }
             }
@@ -396,6 +402,17 @@ mod tests {
             Ok(()) => Ok(records.into_iter().map(|(line, c)| (line, c.iter().map(String::from).collect())).collect()),
             Err(bad) => Err(format!("line {} {:?}", bad.line, bad.problem)),
         }
+    }
+
+    #[test]
+    fn a_record_too_long_to_be_a_row_is_refused() {
+        let mut text = vec![b'x'; 5 << 20];
+        text.push(b'\n');
+        let mut cutter = Cutter::new(text.as_slice(), 0).unwrap().chunk_bytes(1 << 20).max_record(4 << 20);
+        let e = cutter.next_chunk(&mut RawChunk::default()).unwrap_err();
+        assert!(e.to_string().contains("a record of over 4 MiB"), "{e}");
+        let mut cutter = Cutter::new(text.as_slice(), 0).unwrap().chunk_bytes(1 << 20).max_record(8 << 20);
+        assert!(cutter.next_chunk(&mut RawChunk::default()).unwrap());
     }
 
     proptest! {
