@@ -1,13 +1,14 @@
-//! The batch behind `ladder evaluate`: two streaming passes over the file, so
-//! a million employees need memory for their ranks, not for their rows.
+//! The batch behind `ladder evaluate`: two streaming passes, so a million
+//! employees need memory for their ranks, not for their rows.
 //!
-//! Pass 1 computes every row's figures, counts the composites of each
-//! cohort (rank needs the whole cohort), checks ids and keeps the figures in
-//! a temporary file; pass 2 reads the rows and their figures again, decides
-//! and writes. Each pass is a pipeline of chunks: the pool reads one chunk
-//! while it evaluates the one before, and this thread hands the results of
-//! the one before that to the sink; results are written in input order,
-//! byte-identical to a serial run.
+//! Pass 1 reads the file (cut into blocks of records that the pool parses,
+//! see `blocks`), computes every row's figures, counts the composites of
+//! each cohort (rank needs the whole cohort), checks ids and keeps what
+//! pass 2 needs of each row in a temporary file (see `row_spool`); pass 2
+//! reads that file, decides and writes. Each pass is a pipeline of chunks:
+//! the pool evaluates one chunk while the next is read, and this thread
+//! hands the results of the one before to the sink; results are written in
+//! input order, byte-identical to a serial run.
 
 use crate::blocks::{parse_block, BadKind, BadRecord, BlockReader, Cutter, RawChunk};
 use crate::cells::Cells;
