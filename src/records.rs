@@ -356,10 +356,13 @@ pub struct Row {
     pub cells: Cells,
     pub id: String,
     pub name: String,
+    /// The position cell as written, when it names no position (else empty).
     pub position_text: String,
+    /// The sequence cell as written, when the grade does not resolve (else empty).
     pub sequence_text: String,
     /// The sequence, when the cell names one (even if the grade does not resolve).
     pub sequence: Option<usize>,
+    /// The grade cell as written, when it names no grade of the sequence (else empty).
     pub grade_text: String,
     pub position: Option<usize>,
     pub grade: Option<GradeRef>,
@@ -396,17 +399,18 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<C
             excerpt(layout.headers.last().map_or("", String::as_str))
         ));
     }
-    let get = |field: Reserved| -> String {
-        layout.reserved.get(&field).and_then(|c| cells.get(*c)).map(|s| crate::cells::trim(s).to_string()).unwrap_or_default()
-    };
-    let id = get(Reserved::Id);
-    let name = get(Reserved::Name);
+    let get = |field: Reserved| -> &str { layout.reserved.get(&field).and_then(|c| cells.get(*c)).map_or("", crate::cells::trim) };
+    let id = get(Reserved::Id).to_string();
+    let name = get(Reserved::Name).to_string();
     let position_text = get(Reserved::Position);
     let sequence_text = get(Reserved::Sequence);
     let grade_text = get(Reserved::Grade);
-    for (field, value) in
-        [(Reserved::Id, &id), (Reserved::Position, &position_text), (Reserved::Sequence, &sequence_text), (Reserved::Grade, &grade_text)]
-    {
+    for (field, value) in [
+        (Reserved::Id, id.as_str()),
+        (Reserved::Position, position_text),
+        (Reserved::Sequence, sequence_text),
+        (Reserved::Grade, grade_text),
+    ] {
         if value.is_empty() {
             errors.push(format!("{}: missing (line {line})", column_name(layout, field)));
         }
@@ -414,12 +418,12 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<C
     let position = if position_text.is_empty() {
         None
     } else {
-        let p = scheme.find_position(&position_text);
+        let p = scheme.find_position(position_text);
         if p.is_none() {
             errors.push(format!(
                 "{}: `{}` is not a position of the scheme",
                 column_name(layout, Reserved::Position),
-                excerpt(&position_text)
+                excerpt(position_text)
             ));
         }
         p
@@ -427,28 +431,28 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<C
     let sequence = if sequence_text.is_empty() {
         None
     } else {
-        let s = scheme.find_sequence(&sequence_text);
+        let s = scheme.find_sequence(sequence_text);
         if s.is_none() {
             errors.push(format!(
                 "{}: `{}` is not a sequence of the scheme",
                 column_name(layout, Reserved::Sequence),
-                excerpt(&sequence_text)
+                excerpt(sequence_text)
             ));
         }
         s
     };
     let grade = match sequence {
         Some(s) if !grade_text.is_empty() => {
-            let g = scheme.find_grade_in(s, &grade_text);
+            let g = scheme.find_grade_in(s, grade_text);
             if g.is_none() {
                 let elsewhere = scheme
-                    .find_grade(&grade_text)
+                    .find_grade(grade_text)
                     .map(|g| format!(" (it is a grade of `{}`)", scheme.sequences[g.sequence].id))
                     .unwrap_or_default();
                 errors.push(format!(
                     "{}: `{}` is not a grade of the `{}` sequence{elsewhere}",
                     column_name(layout, Reserved::Grade),
-                    excerpt(&grade_text),
+                    excerpt(grade_text),
                     scheme.sequences[s].id
                 ));
             }
@@ -464,12 +468,12 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<C
             }
             return None;
         }
-        match parse_date(&text) {
+        match parse_date(text) {
             None => {
                 errors.push(format!(
                     "{}: `{}` is not a date (expected YYYY-MM-DD, YYYY-M-D or YYYY/M/D)",
                     column_name(layout, field),
-                    excerpt(&text)
+                    excerpt(text)
                 ));
                 None
             }
@@ -483,6 +487,12 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<C
     let hire_date = date(Reserved::HireDate);
     let grade_date = date(Reserved::GradeDate);
     let birth_date = date(Reserved::BirthDate);
+    // The texts as written are kept only where they did not resolve (they
+    // stand in for the ids in reports and `explain`); most rows need none.
+    let unresolved = |text: &str, resolved: bool| if resolved { String::new() } else { text.to_string() };
+    let position_text = unresolved(position_text, position.is_some());
+    let sequence_text = unresolved(sequence_text, grade.is_some());
+    let grade_text = unresolved(grade_text, grade.is_some());
     Row {
         line,
         cells,

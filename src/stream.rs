@@ -518,8 +518,8 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
                 };
                 let decision = batch.decide(&row, figures.as_ref(), rank);
                 let mut outcome = crate::evaluate::Outcome { row, figures, rank_pct: rank, decision };
-                let r = ResultRecord::new(scheme, &outcome);
                 *cells = std::mem::take(&mut outcome.row.cells);
+                let r = ResultRecord::from_outcome(scheme, outcome);
                 if r.status == Status::Error {
                     piece.errors += 1;
                     piece.notes.push(format!("{}:{line}: {}: {}", source.display, excerpt(&r.id), r.errors.join("; ")));

@@ -82,6 +82,31 @@ pub const FIELDS: [&str; 20] = [
 
 impl ResultRecord {
     pub fn new(scheme: &Scheme, o: &Outcome) -> ResultRecord {
+        ResultRecord::build(scheme, o, |o| {
+            (o.row.id.clone(), o.row.name.clone(), o.decision.unmet.clone(), o.row.errors.clone(), o.decision.demoted_by.clone())
+        })
+    }
+
+    /// The record of an outcome that is not needed afterwards: its texts
+    /// are moved, not copied (a batch makes a million of these).
+    pub fn from_outcome(scheme: &Scheme, mut o: Outcome) -> ResultRecord {
+        let texts = (
+            std::mem::take(&mut o.row.id),
+            std::mem::take(&mut o.row.name),
+            std::mem::take(&mut o.decision.unmet),
+            std::mem::take(&mut o.row.errors),
+            std::mem::take(&mut o.decision.demoted_by),
+        );
+        ResultRecord::build(scheme, &o, |_| texts)
+    }
+
+    /// `texts`: the id, name, unmet tests, errors and demotion reasons.
+    #[allow(clippy::type_complexity)]
+    fn build(
+        scheme: &Scheme,
+        o: &Outcome,
+        texts: impl FnOnce(&Outcome) -> (String, String, Vec<String>, Vec<String>, Vec<String>),
+    ) -> ResultRecord {
         let row = &o.row;
         let f = o.figures.as_ref();
         let d = &o.decision;
@@ -89,9 +114,10 @@ impl ResultRecord {
         let error = d.status == Status::Error;
         // Figures of a row in error are not reported: they may rest on bad data.
         let fig = |get: fn(&crate::figures::Figures) -> Option<Decimal>| if error { None } else { f.and_then(get) };
+        let (id, name, unmet, errors, demoted_by) = texts(o);
         ResultRecord {
-            id: row.id.clone(),
-            name: row.name.clone(),
+            id,
+            name,
             sequence: row.sequence.map(|s| scheme.sequences[s].id.clone()).unwrap_or_else(|| row.sequence_text.clone()),
             grade: row.grade.map(grade_id).unwrap_or_else(|| row.grade_text.clone()),
             position: row.position.map(|p| scheme.positions[p].id.clone()).unwrap_or_else(|| row.position_text.clone()),
@@ -107,10 +133,10 @@ impl ResultRecord {
             recommended_grade: d.recommended.map(grade_id),
             next_grade: d.next.map(grade_id),
             eligible_on: d.eligible_on.map(|e| e.to_string()),
-            unmet: d.unmet.clone(),
+            unmet,
             alternatives: d.alternatives.iter().map(|g| grade_id(*g)).collect(),
-            errors: row.errors.clone(),
-            demoted_by: d.demoted_by.clone(),
+            errors,
+            demoted_by,
         }
     }
 }
