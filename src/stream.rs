@@ -384,32 +384,39 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
         kept: Vec<u8>,
     }
     // Each block of a chunk is parsed and evaluated by one task.
+    // The blocks of a chunk are parsed in parallel, then its rows are shared
+    // out one by one (blocks alone are too coarse: the last one of a chunk
+    // would keep one core waiting).
     let pass1 = |chunk: &mut Chunk| -> Result<(usize, Vec<Piece1>)> {
         let Chunk { raw, blocks } = chunk;
         if blocks.len() < raw.blocks.len() {
             blocks.resize_with(raw.blocks.len(), Default::default);
         }
-        let pieces: Vec<Result<Piece1>> = raw
+        let blocks = &mut blocks[..raw.blocks.len()];
+        let parsed: Vec<Result<(), BadRecord>> = raw
             .blocks
             .par_iter()
             .zip(blocks.par_iter_mut())
-            .map(|(block, (reader, records))| {
-                parse_block(reader, &raw.bytes[block.start..block.end], block.line, records)
-                    .map_err(|bad| bad_record(bad, &source.display))?;
-                let mut piece = Piece1::default();
-                for (line, record) in records.iter_mut() {
-                    let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
-                    let figures = batch.figures(&mut row);
-                    kept.write_row(*line, figures.as_ref(), &row.cells, &mut piece.kept);
-                    let id = std::mem::take(&mut row.id);
-                    *record = row.cells;
-                    piece.rows.push((*line, id, row.grade.zip(figures.and_then(|f| f.composite))));
-                }
-                Ok(piece)
-            })
+            .map(|(block, (reader, records))| parse_block(reader, &raw.bytes[block.start..block.end], block.line, records))
             .collect();
         // The first problem in the file's order, as a serial reading would meet it.
-        Ok((raw.bytes.len(), pieces.into_iter().collect::<Result<_>>()?))
+        if let Some(bad) = parsed.into_iter().find_map(Result::err) {
+            return Err(bad_record(bad, &source.display));
+        }
+        let pieces = blocks
+            .par_iter_mut()
+            .flat_map(|(_, records)| records.par_iter_mut())
+            .fold(Piece1::default, |mut piece, (line, record)| {
+                let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
+                let figures = batch.figures(&mut row);
+                kept.write_row(*line, figures.as_ref(), &row.cells, &mut piece.kept);
+                let id = std::mem::take(&mut row.id);
+                *record = row.cells;
+                piece.rows.push((*line, id, row.grade.zip(figures.and_then(|f| f.composite))));
+                piece
+            })
+            .collect();
+        Ok((raw.bytes.len(), pieces))
     };
     let read_records = |chunk: &mut Chunk| -> Result<Option<u64>> {
         let more = cutter.next_chunk(&mut chunk.raw).with_context(|| format!("{}: cannot read the file", source.display))?;
@@ -485,6 +492,8 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
         notes: Vec<String>,
         /// A row that did not read back from the temporary file.
         damaged: Option<anyhow::Error>,
+        /// Figures whose lists the next row's are decoded into.
+        spare: crate::figures::Figures,
     }
     let pass2 = |chunk: &mut KeptChunk| -> Vec<Piece> {
         let KeptChunk { bytes, rows, cells } = chunk;
@@ -508,7 +517,10 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
                 }
                 // Pass 1's figures of a projected row; a whole row's are computed here.
                 let figures = match kept_row.projected {
-                    true if row.errors.is_empty() => kept.figures.decode(kept_row.figures, &periods),
+                    true if row.errors.is_empty() => {
+                        let mut figures = std::mem::take(&mut piece.spare);
+                        kept.figures.decode_into(kept_row.figures, &periods, &mut figures).then_some(figures)
+                    }
                     true => None,
                     false => batch.figures(&mut row),
                 };
@@ -519,7 +531,10 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
                 let decision = batch.decide(&row, figures.as_ref(), rank);
                 let mut outcome = crate::evaluate::Outcome { row, figures, rank_pct: rank, decision };
                 *cells = std::mem::take(&mut outcome.row.cells);
-                let r = ResultRecord::from_outcome(scheme, outcome);
+                let r = ResultRecord::from_outcome(scheme, &mut outcome);
+                if let Some(figures) = outcome.figures.take() {
+                    piece.spare = figures; // its lists are reused for the next row
+                }
                 if r.status == Status::Error {
                     piece.errors += 1;
                     piece.notes.push(format!("{}:{line}: {}: {}", source.display, excerpt(&r.id), r.errors.join("; ")));

@@ -89,35 +89,37 @@ impl Layout {
 
     /// The figures of one record, or None when pass 2 must compute them.
     pub fn decode(&self, record: &[u8], periods: &Periods) -> Option<Figures> {
+        let mut figures = Figures::default();
+        self.decode_into(record, periods, &mut figures).then_some(figures)
+    }
+
+    /// Like `decode`, into `figures`, reusing its lists (a batch decodes a
+    /// million rows); false when pass 2 must compute them.
+    pub fn decode_into(&self, record: &[u8], periods: &Periods, figures: &mut Figures) -> bool {
         if record.len() != self.size() || record[0] != 1 {
-            return None;
+            return false;
         }
         let mut values = record[6..].chunks_exact(4).map(|b| {
             let h = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
             (h != NONE).then(|| Decimal::new(i64::from(h), 2))
         });
         let mut next = || values.next().flatten();
-        let (kpi, kpi_min, competency, competency_pct, composite) = (next(), next(), next(), next(), next());
-        let quarters = periods.quarters_read.iter().map(|&period| QuarterScore { period, items: Vec::new(), score: next() }).collect();
-        let halves = periods.halves.iter().map(|&period| HalfScore { period, ratings: Vec::new(), rating: next() }).collect();
-        let mut item_means: Vec<Option<Decimal>> = (0..self.kpis).map(|_| next()).collect();
-        let mut group_means: Vec<Option<Decimal>> = (0..self.groups).map(|_| next()).collect();
-        item_means.truncate(usize::from(record[4]));
-        group_means.truncate(usize::from(record[5]));
-        Some(Figures {
-            quarters,
-            halves,
-            kpi,
-            kpi_quarters: usize::from(record[1]),
-            kpi_min,
-            competency,
-            competency_halves: usize::from(record[2]),
-            competency_pct,
-            composite,
-            band: (record[3] != 255).then_some(usize::from(record[3])),
-            item_means,
-            group_means,
-        })
+        let f = figures;
+        (f.kpi, f.kpi_min, f.competency, f.competency_pct, f.composite) = (next(), next(), next(), next(), next());
+        f.quarters.clear();
+        f.quarters.extend(periods.quarters_read.iter().map(|&period| QuarterScore { period, items: Vec::new(), score: next() }));
+        f.halves.clear();
+        f.halves.extend(periods.halves.iter().map(|&period| HalfScore { period, ratings: Vec::new(), rating: next() }));
+        f.item_means.clear();
+        f.item_means.extend((0..self.kpis).map(|_| next()));
+        f.group_means.clear();
+        f.group_means.extend((0..self.groups).map(|_| next()));
+        f.item_means.truncate(usize::from(record[4]));
+        f.group_means.truncate(usize::from(record[5]));
+        f.kpi_quarters = usize::from(record[1]);
+        f.competency_halves = usize::from(record[2]);
+        f.band = (record[3] != 255).then_some(usize::from(record[3]));
+        true
     }
 }
 

@@ -87,9 +87,9 @@ impl ResultRecord {
         })
     }
 
-    /// The record of an outcome that is not needed afterwards: its texts
-    /// are moved, not copied (a batch makes a million of these).
-    pub fn from_outcome(scheme: &Scheme, mut o: Outcome) -> ResultRecord {
+    /// The record of an outcome whose texts are not needed afterwards: they
+    /// are moved out, not copied (a batch makes a million of these).
+    pub fn from_outcome(scheme: &Scheme, o: &mut Outcome) -> ResultRecord {
         let texts = (
             std::mem::take(&mut o.row.id),
             std::mem::take(&mut o.row.name),
@@ -97,7 +97,7 @@ impl ResultRecord {
             std::mem::take(&mut o.row.errors),
             std::mem::take(&mut o.decision.demoted_by),
         );
-        ResultRecord::build(scheme, &o, |_| texts)
+        ResultRecord::build(scheme, o, |_| texts)
     }
 
     /// `texts`: the id, name, unmet tests, errors and demotion reasons.
