@@ -1,13 +1,14 @@
 //! A CSV stream cut into blocks of whole records, so that several threads
-//! can parse one file: reading the records with the csv crate is the
-//! single largest cost of a batch, and one thread alone cannot keep up with
-//! the others evaluating.
+//! can parse one file: reading records is a large part of a batch, and one
+//! thread doing it for all the others holds them back.
 //!
 //! The reading thread only finds where records end. In a stretch without a
 //! quote character every line feed or carriage return ends a record (or an
-//! empty line, which the csv crate skips), so a block ends after the last one; a stretch with quotes is scanned by
-//! `csv_core`, the csv crate's own parser, for where its records end. Each
-//! block is then parsed by the csv crate as usual, by whichever thread takes it.
+//! empty line, which the csv crate skips), so a chunk ends after the last
+//! one; a stretch with quotes is scanned once by `csv_core`, the csv crate's
+//! own parser, for where its records end. Whichever thread takes a block
+//! then parses it: split at commas and line ends when it has no quotes and
+//! is UTF-8, else read by the csv crate as usual (`parse_block`).
 //!
 //! Lines are counted here too: the csv crate places a record after a CRLF
 //! line on the line before it, and one after empty lines on the first empty one.
@@ -54,6 +55,10 @@ pub struct Cutter<R> {
     eof: bool,
     chunk_bytes: usize,
     max_record: usize,
+    /// For stretches with quotes: the parser that finds where records end
+    /// (made once: making one builds its tables), and the ends it found.
+    scanner: csv_core::Reader,
+    ends: Vec<usize>,
 }
 
 impl<R: Read> Cutter<R> {
@@ -62,7 +67,17 @@ impl<R: Read> Cutter<R> {
         let mut skipped = Vec::new();
         (&mut input).take(skip).read_to_end(&mut skipped)?;
         let line = 1 + newlines(&skipped);
-        Ok(Cutter { input, carry: Vec::new(), offset: skip, line, eof: false, chunk_bytes: CHUNK_BYTES, max_record: MAX_RECORD })
+        Ok(Cutter {
+            input,
+            carry: Vec::new(),
+            offset: skip,
+            line,
+            eof: false,
+            chunk_bytes: CHUNK_BYTES,
+            max_record: MAX_RECORD,
+            scanner: csv_core::Reader::new(),
+            ends: Vec::new(),
+        })
     }
 
     #[cfg(test)]
@@ -90,9 +105,13 @@ impl<R: Read> Cutter<R> {
                 self.eof = (n as u64) < missing;
             }
             if self.eof {
+                // The rest is whole records (the last may lack its line end).
+                if memchr::memchr(b'"', &chunk.bytes).is_some() {
+                    record_ends(&mut self.scanner, &chunk.bytes, &mut self.ends);
+                }
                 break chunk.bytes.len();
             }
-            match last_record_end(&chunk.bytes) {
+            match self.last_record_end(&chunk.bytes) {
                 Some(cut) => break cut,
                 // A record longer than the chunk: read on, up to a limit no
                 // CSV of employees comes near (cells are indexed in 32 bits).
@@ -111,7 +130,8 @@ impl<R: Read> Cutter<R> {
             return Ok(false);
         }
         // Blocks of about equal size, each ending where a record does.
-        let ends = block_ends(&chunk.bytes, BLOCKS);
+        let quoted = memchr::memchr(b'"', &chunk.bytes).is_some();
+        let ends = block_ends(&chunk.bytes, BLOCKS, quoted.then_some(self.ends.as_slice()));
         let (mut start, mut line) = (0, self.line);
         for end in ends {
             chunk.blocks.push(Block { start, end, line });
@@ -128,60 +148,68 @@ fn newlines(bytes: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
-/// Where the last complete record of `bytes` (which starts where a record
-/// does) ends; None when no record ends in it.
-fn last_record_end(bytes: &[u8]) -> Option<usize> {
-    if memchr::memchr(b'"', bytes).is_none() {
-        return memchr::memrchr2(b'\n', b'\r', bytes).map(|i| i + 1);
+impl<R> Cutter<R> {
+    /// Where the last complete record of `bytes` (which starts where a
+    /// record does) ends; None when no record ends in it. With quotes, the
+    /// end of every record is left in `self.ends`.
+    fn last_record_end(&mut self, bytes: &[u8]) -> Option<usize> {
+        if memchr::memchr(b'"', bytes).is_none() {
+            return memchr::memrchr2(b'\n', b'\r', bytes).map(|i| i + 1);
+        }
+        record_ends(&mut self.scanner, bytes, &mut self.ends);
+        self.ends.last().copied()
     }
-    let mut last = None;
-    record_ends(bytes, |end| last = Some(end));
-    last
 }
 
 /// Up to `count` cuts of `bytes` (whole records) into parts of about equal
-/// size, each where a record ends; the last is the end of `bytes`.
-fn block_ends(bytes: &[u8], count: usize) -> Vec<usize> {
+/// size, each where a record ends; the last is the end of `bytes`. `scanned`:
+/// where the records end when `bytes` has quotes (found by `record_ends`;
+/// those past `bytes` are ignored).
+fn block_ends(bytes: &[u8], count: usize, scanned: Option<&[usize]>) -> Vec<usize> {
     let size = bytes.len().div_ceil(count).max(1);
     let mut ends = Vec::with_capacity(count);
-    if memchr::memchr(b'"', bytes).is_none() {
-        let mut at = 0;
-        while at < bytes.len() {
-            let end = match memchr::memchr2(b'\n', b'\r', bytes.get(at + size..).unwrap_or_default()) {
-                Some(i) => at + size + i + 1,
-                None => bytes.len(),
-            };
-            ends.push(end);
-            at = end;
-        }
-    } else {
-        let mut next = size;
-        record_ends(bytes, |end| {
-            if end >= next && end < bytes.len() {
+    match scanned {
+        None => {
+            let mut at = 0;
+            while at < bytes.len() {
+                let end = match memchr::memchr2(b'\n', b'\r', bytes.get(at + size..).unwrap_or_default()) {
+                    Some(i) => at + size + i + 1,
+                    None => bytes.len(),
+                };
                 ends.push(end);
-                next = end + size;
+                at = end;
             }
-        });
-        ends.push(bytes.len());
+        }
+        Some(scanned) => {
+            let mut next = size;
+            for &end in scanned {
+                if end >= next && end < bytes.len() {
+                    ends.push(end);
+                    next = end + size;
+                }
+            }
+            ends.push(bytes.len());
+        }
     }
     ends
 }
 
-/// Calls `found` with the end of each complete record of `bytes` (which starts
-/// where a record does), as the csv crate reads them: `csv_core` with the
-/// csv crate's defaults, the ones `records::csv_reader` uses.
-fn record_ends(bytes: &[u8], mut found: impl FnMut(usize)) {
-    let mut reader = csv_core::Reader::new();
-    let (mut out, mut ends) = (vec![0u8; 1 << 12], vec![0usize; 256]);
+/// The end of each complete record of `bytes` (which starts where a record
+/// does) into `ends`, as the csv crate reads them: `csv_core` with the csv
+/// crate's defaults, the ones `records::csv_reader` uses.
+fn record_ends(scanner: &mut csv_core::Reader, bytes: &[u8], ends: &mut Vec<usize>) {
+    scanner.reset();
+    ends.clear();
+    let (mut out, mut field_ends) = ([0u8; 1 << 12], [0usize; 256]);
     let mut at = 0;
     // An empty input would mean the end of the stream to csv_core: stop before.
     while at < bytes.len() {
-        let (result, read, _, _) = reader.read_record(&bytes[at..], &mut out, &mut ends);
+        let (result, read, _, _) = scanner.read_record(&bytes[at..], &mut out, &mut field_ends);
         at += read;
         match result {
             // The fields themselves are not kept: the buffers are reused.
             csv_core::ReadRecordResult::OutputFull | csv_core::ReadRecordResult::OutputEndsFull => {}
-            csv_core::ReadRecordResult::Record => found(at),
+            csv_core::ReadRecordResult::Record => ends.push(at),
             csv_core::ReadRecordResult::InputEmpty | csv_core::ReadRecordResult::End => break,
         }
     }
