@@ -511,6 +511,52 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<C
     }
 }
 
+/// What `parse_row` resolved of a row without problems: kept by a batch's
+/// pass 1 so that pass 2 need not resolve the row again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolved {
+    pub position: usize,
+    pub grade: GradeRef,
+    pub hire_date: Option<NaiveDate>,
+    pub grade_date: Option<NaiveDate>,
+    pub birth_date: Option<NaiveDate>,
+}
+
+impl Row {
+    /// What was resolved, when the row has no problems.
+    pub fn resolved(&self) -> Option<Resolved> {
+        match (self.errors.is_empty(), self.position, self.grade) {
+            (true, Some(position), Some(grade)) => {
+                Some(Resolved { position, grade, hire_date: self.hire_date, grade_date: self.grade_date, birth_date: self.birth_date })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The row `parse_row` makes of `cells` when it resolves to `resolved`
+/// (a row without problems: every text resolved, no errors).
+pub fn resolved_row(layout: &Layout, line: u64, cells: Cells, resolved: &Resolved) -> Row {
+    let get = |field: Reserved| layout.reserved.get(&field).and_then(|c| cells.get(*c)).map_or("", crate::cells::trim).to_string();
+    let (id, name) = (get(Reserved::Id), get(Reserved::Name));
+    Row {
+        line,
+        cells,
+        id,
+        name,
+        position_text: String::new(),
+        sequence_text: String::new(),
+        sequence: Some(resolved.grade.sequence),
+        grade_text: String::new(),
+        position: Some(resolved.position),
+        grade: Some(resolved.grade),
+        hire_date: resolved.hire_date,
+        grade_date: resolved.grade_date,
+        birth_date: resolved.birth_date,
+        errors: Vec::new(),
+    }
+}
+
 /// The header of a reserved field's column as the file spells it (`工号`
 /// when `columns:` maps id to it), for messages.
 fn column_name(layout: &Layout, field: Reserved) -> String {

@@ -7,18 +7,24 @@
 //! file again. A row pass 2 must evaluate as it was (in error, or with
 //! figures the figure record cannot hold) is kept whole, every cell.
 //!
+//! A projected row also keeps what resolving its reserved cells gave
+//! (position, grade, dates), so pass 2 does not resolve them again.
+//!
 //! The file is a run of chunks: `u32` bytes and `u32` rows, then the rows,
 //! each `u32` bytes (of what follows), `u64` line, the figure record
 //! ([`figures::spool`](crate::figures::spool); its flag says whether the row
-//! is projected), `u32` cells, their `u32` ends, then their bytes. Numbers
+//! is projected), for a projected row its position, sequence and grade
+//! index (`u32`) and three dates (`i32` days from the common era, `i32::MIN`
+//! for none), then `u32` cells, their `u32` ends and their bytes. Numbers
 //! are little-endian. The file is this process's own, so a record that does
 //! not read back is reported as a damaged temporary file, not trusted.
 
 use crate::cells::Cells;
 use crate::figures::{spool, Figures, Periods};
-use crate::records::Layout;
-use crate::scheme::Scheme;
+use crate::records::{Layout, Resolved, Row};
+use crate::scheme::{GradeRef, Scheme};
 use anyhow::{bail, Context, Result};
+use chrono::{Datelike, NaiveDate};
 use std::io::{Read, Write};
 
 /// How rows are kept: the figure record, and the columns a projected row keeps.
@@ -28,6 +34,10 @@ pub struct RowSpool {
     columns: Vec<usize>,
     /// The layout of a projected row's cells (those columns, with their headers).
     pub projected: Layout,
+    /// The scheme's positions, and grades of each sequence: a resolved row
+    /// read back must point inside them.
+    positions: usize,
+    grades: Vec<usize>,
 }
 
 /// One row read back.
@@ -37,7 +47,12 @@ pub struct KeptRow<'a> {
     /// whole (cells of the file's layout; figures to compute).
     pub projected: bool,
     pub figures: &'a [u8],
+    /// What the row resolved to (projected rows).
+    pub resolved: Option<Resolved>,
 }
+
+/// Bytes of a projected row's `Resolved`.
+const RESOLVED: usize = 24;
 
 const HEADER: usize = 8; // a chunk's bytes and rows
 
@@ -49,18 +64,32 @@ impl RowSpool {
         let headers = columns.iter().map(|&c| layout.headers[c].clone()).collect();
         // The same scheme on a subset of a header it accepted: this cannot fail.
         let projected = Layout::new(scheme, headers, display).context("the header without its score columns")?;
-        Ok(RowSpool { figures: spool::Layout::new(scheme, periods), columns, projected })
+        Ok(RowSpool {
+            figures: spool::Layout::new(scheme, periods),
+            columns,
+            projected,
+            positions: scheme.positions.len(),
+            grades: scheme.sequences.iter().map(|s| s.grades.len()).collect(),
+        })
     }
 
-    /// Appends one row's record to `out`: projected when its figures fit the
-    /// figure record, whole otherwise.
-    pub fn write_row(&self, line: u64, figures: Option<&Figures>, cells: &Cells, out: &mut Vec<u8>) {
+    /// Appends one row's record to `out`: projected when it has no problems
+    /// and its figures fit the figure record, whole otherwise.
+    pub fn write_row(&self, row: &Row, figures: Option<&Figures>, out: &mut Vec<u8>) {
         let start = out.len();
         out.extend_from_slice(&[0; 4]);
-        out.extend_from_slice(&line.to_le_bytes());
+        out.extend_from_slice(&row.line.to_le_bytes());
         let flag = out.len();
-        self.figures.encode(figures, out);
-        let columns = (out[flag] == 1).then_some(self.columns.as_slice());
+        let resolved = row.resolved();
+        self.figures.encode(figures.filter(|_| resolved.is_some()), out);
+        let columns = match resolved {
+            Some(r) if out[flag] == 1 => {
+                write_resolved(&r, out);
+                Some(self.columns.as_slice())
+            }
+            _ => None,
+        };
+        let cells = &row.cells;
         let count = columns.map_or(cells.len(), <[usize]>::len);
         let cell = |i: usize| cells.get(columns.map_or(i, |c| c[i])).unwrap_or("").as_bytes();
         out.extend_from_slice(&(count as u32).to_le_bytes());
@@ -124,6 +153,16 @@ impl RowSpool {
         let size = self.figures.size();
         let (line, rest) = record.split_at_checked(8).ok_or_else(damaged)?;
         let (figures, rest) = rest.split_at_checked(size).ok_or_else(damaged)?;
+        let projected = figures.first() == Some(&1);
+        let (resolved, rest) = match projected {
+            true => {
+                let (bytes, rest) = rest.split_at_checked(RESOLVED).ok_or_else(damaged)?;
+                let resolved = read_resolved(bytes)
+                    .filter(|r| r.position < self.positions && self.grades.get(r.grade.sequence).is_some_and(|&n| r.grade.index < n));
+                (Some(resolved.ok_or_else(damaged)?), rest)
+            }
+            false => (None, rest),
+        };
         let count = read_u32(rest, 0).ok_or_else(damaged)? as usize;
         let (ends, bytes) = rest[4..].split_at_checked(count * 4).ok_or_else(damaged)?;
         let mut start = 0;
@@ -136,8 +175,32 @@ impl RowSpool {
         // A damaged record has ends that go back or past the bytes: refused by `fill`.
         cells.fill(bytes, lengths).map_err(|_| damaged())?;
         let line = u64::from_le_bytes(line.try_into().map_err(|_| damaged())?);
-        Ok(KeptRow { line, projected: figures.first() == Some(&1), figures })
+        Ok(KeptRow { line, projected, figures, resolved })
     }
+}
+
+fn write_resolved(r: &Resolved, out: &mut Vec<u8>) {
+    for n in [r.position, r.grade.sequence, r.grade.index] {
+        out.extend_from_slice(&(n as u32).to_le_bytes());
+    }
+    for date in [r.hire_date, r.grade_date, r.birth_date] {
+        out.extend_from_slice(&date.map_or(i32::MIN, |d| d.num_days_from_ce()).to_le_bytes());
+    }
+}
+
+fn read_resolved(bytes: &[u8]) -> Option<Resolved> {
+    let n = |i: usize| read_u32(bytes, 4 * i);
+    let date = |i: usize| match n(i)? as i32 {
+        i32::MIN => Some(None),
+        days => NaiveDate::from_num_days_from_ce_opt(days).map(Some),
+    };
+    Some(Resolved {
+        position: n(0)? as usize,
+        grade: GradeRef { sequence: n(1)? as usize, index: n(2)? as usize },
+        hire_date: date(3)?,
+        grade_date: date(4)?,
+        birth_date: date(5)?,
+    })
 }
 
 fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
@@ -152,53 +215,69 @@ fn damaged() -> anyhow::Error {
 mod tests {
     use super::*;
     use crate::figures::{HalfScore, QuarterScore};
-    use chrono::NaiveDate;
+    use crate::records::{parse_row, resolved_row};
 
     const HEADER: &str = "id,name,position,sequence,grade,hire_date,grade_date,customer_satisfaction,major_incident,education,\
         onsite_services,first_contact_resolution,tech_docs,customer_commendations,internal_commendations,exam_passed,large_projects,\
         remark,2026Q4.inquiry_handling";
     const ROW: &str = "E1,张伟,service_rep_1,technical,T1,2020-01-01,2021-01-01,95,no,大专,50,90,1,1,0,yes,0,note,88";
 
-    fn setup() -> (RowSpool, Cells, Periods) {
+    fn setup(row: &str) -> (RowSpool, Row, Periods) {
         let scheme = crate::scheme::load_scheme(None).expect("the default scheme");
         let layout = Layout::new(&scheme, HEADER.split(',').map(String::from).collect(), "t.csv").expect("a usable header");
-        let periods = Periods::new(&scheme, NaiveDate::from_ymd_opt(2026, 12, 31).unwrap());
+        let as_of = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+        let periods = Periods::new(&scheme, as_of);
         let spool = RowSpool::new(&scheme, &layout, &periods, "t.csv").unwrap();
-        (spool, Cells::from(ROW.split(',').map(String::from).collect::<Vec<_>>()), periods)
+        let cells = Cells::from(row.split(',').map(String::from).collect::<Vec<_>>());
+        (spool, parse_row(&scheme, &layout, 7, cells, as_of), periods)
     }
 
     fn cells(c: &Cells) -> Vec<&str> {
         c.iter().collect()
     }
 
-    #[test]
-    fn a_row_with_figures_keeps_the_cells_pass_2_reads_and_no_others() {
-        let (spool, row, periods) = setup();
-        let figures = Figures {
+    fn figures(periods: &Periods) -> Figures {
+        Figures {
             quarters: periods.quarters_read.iter().map(|&period| QuarterScore { period, items: vec![], score: None }).collect(),
             halves: periods.halves.iter().map(|&period| HalfScore { period, ratings: vec![], rating: None }).collect(),
             ..Figures::default()
-        };
+        }
+    }
+
+    #[test]
+    fn a_row_with_figures_keeps_the_cells_pass_2_reads_and_no_others() {
+        let (spool, row, periods) = setup(ROW);
         let mut out = Vec::new();
-        spool.write_row(7, Some(&figures), &row, &mut out);
+        spool.write_row(&row, Some(&figures(&periods)), &mut out);
         let mut back = Cells::default();
         let kept = spool.read_row(&out[4..], &mut back).unwrap();
         assert_eq!((kept.line, kept.projected), (7, true));
         // Every cell but the unused `remark` and the score.
-        assert_eq!(cells(&back), cells(&row)[..17]);
+        assert_eq!(cells(&back), cells(&row.cells)[..17]);
         assert_eq!(spool.projected.headers.len(), 17);
         assert!(spool.figures.decode(kept.figures, &periods).is_some());
+        // What it resolved to comes back, and makes the row parse_row made.
+        let resolved = kept.resolved.expect("a projected row keeps what it resolved to");
+        assert_eq!(Some(resolved), row.resolved());
+        let again = resolved_row(&spool.projected, kept.line, back, &resolved);
+        assert_eq!(
+            format!("{:?}", (&again.id, &again.name, again.position, again.grade, again.hire_date, again.grade_date)),
+            format!("{:?}", (&row.id, &row.name, row.position, row.grade, row.hire_date, row.grade_date))
+        );
+        assert_eq!((again.birth_date, again.sequence, again.errors.len()), (None, row.sequence, 0));
     }
 
     #[test]
-    fn a_row_without_figures_is_kept_whole_and_a_damaged_one_is_refused() {
-        let (spool, row, _) = setup();
+    fn a_row_in_error_is_kept_whole_and_a_damaged_one_is_refused() {
+        // An unknown grade: figures or not, the row is kept whole.
+        let (spool, row, periods) = setup(&ROW.replace(",T1,", ",T9,"));
+        assert!(!row.errors.is_empty());
         let mut out = Vec::new();
-        spool.write_row(9, None, &row, &mut out);
+        spool.write_row(&row, Some(&figures(&periods)), &mut out);
         let mut back = Cells::default();
         let kept = spool.read_row(&out[4..], &mut back).unwrap();
-        assert_eq!((kept.line, kept.projected), (9, false));
-        assert_eq!(cells(&back), cells(&row));
+        assert_eq!((kept.line, kept.projected, kept.resolved), (7, false, None));
+        assert_eq!(cells(&back), cells(&row.cells));
         for cut in [5, 24, out.len() - 1] {
             assert!(spool.read_row(&out[4..cut], &mut back).is_err(), "cut at {cut}");
         }
@@ -212,5 +291,16 @@ mod tests {
         assert!(RowSpool::read_chunk(&mut file.as_slice(), &mut bytes, &mut rows).unwrap());
         assert_eq!(rows, [(4, out.len())]);
         assert!(!RowSpool::read_chunk(&mut &file[file.len()..], &mut bytes, &mut rows).unwrap());
+    }
+
+    #[test]
+    fn a_resolved_grade_outside_the_scheme_is_refused() {
+        let (spool, row, periods) = setup(ROW);
+        let mut out = Vec::new();
+        spool.write_row(&row, Some(&figures(&periods)), &mut out);
+        // The grade index sits after the size, line and figure record, position and sequence.
+        let at = 4 + 8 + spool.figures.size() + 8;
+        out[at..at + 4].copy_from_slice(&999u32.to_le_bytes());
+        assert!(spool.read_row(&out[4..], &mut Cells::default()).is_err());
     }
 }

@@ -15,7 +15,7 @@ use crate::cells::Cells;
 use crate::decide::Status;
 use crate::evaluate::{duplicate_error, read_layout, unknown_score_ids, Batch, Cohorts};
 use crate::figures::{Periods, ScoreColumns};
-use crate::records::{csv_reader, parse_row, Encoding, Input, LongScores};
+use crate::records::{csv_reader, parse_row, resolved_row, Encoding, Input, LongScores};
 use crate::report::{Format, Formatted, Meta, ResultRecord, Summary, Writer};
 use crate::row_spool::RowSpool;
 use crate::scheme::{GradeRef, Scheme};
@@ -409,7 +409,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
             .fold(Piece1::default, |mut piece, (line, record)| {
                 let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
                 let figures = batch.figures(&mut row);
-                kept.write_row(*line, figures.as_ref(), &row.cells, &mut piece.kept);
+                kept.write_row(&row, figures.as_ref(), &mut piece.kept);
                 let id = std::mem::take(&mut row.id);
                 *record = row.cells;
                 piece.rows.push((*line, id, row.grade.zip(figures.and_then(|f| f.composite))));
@@ -511,7 +511,10 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
                     }
                 };
                 let (line, batch) = (kept_row.line, if kept_row.projected { &projected } else { &batch });
-                let mut row = parse_row(scheme, batch.layout, line, std::mem::take(cells), req.as_of);
+                let mut row = match &kept_row.resolved {
+                    Some(resolved) => resolved_row(batch.layout, line, std::mem::take(cells), resolved),
+                    None => parse_row(scheme, batch.layout, line, std::mem::take(cells), req.as_of),
+                };
                 if let Some(first_line) = duplicates.get(&(first + i as u64)) {
                     row.errors.push(duplicate_error(&row.id, *first_line));
                 }
