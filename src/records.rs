@@ -399,7 +399,7 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<C
             excerpt(layout.headers.last().map_or("", String::as_str))
         ));
     }
-    let get = |field: Reserved| -> &str { layout.reserved.get(&field).and_then(|c| cells.get(*c)).map_or("", crate::cells::trim) };
+    let get = |field: Reserved| reserved_cell(layout, &cells, field);
     let id = get(Reserved::Id).to_string();
     let name = get(Reserved::Name).to_string();
     let position_text = get(Reserved::Position);
@@ -511,6 +511,11 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<C
     }
 }
 
+/// The cell of a reserved field, trimmed ("" when the file has no such column).
+fn reserved_cell<'c>(layout: &Layout, cells: &'c Cells, field: Reserved) -> &'c str {
+    layout.reserved.get(&field).and_then(|c| cells.get(*c)).map_or("", crate::cells::trim)
+}
+
 /// What `parse_row` resolved of a row without problems: kept by a batch's
 /// pass 1 so that pass 2 need not resolve the row again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -537,8 +542,7 @@ impl Row {
 /// The row `parse_row` makes of `cells` when it resolves to `resolved`
 /// (a row without problems: every text resolved, no errors).
 pub fn resolved_row(layout: &Layout, line: u64, cells: Cells, resolved: &Resolved) -> Row {
-    let get = |field: Reserved| layout.reserved.get(&field).and_then(|c| cells.get(*c)).map_or("", crate::cells::trim).to_string();
-    let (id, name) = (get(Reserved::Id), get(Reserved::Name));
+    let (id, name) = (reserved_cell(layout, &cells, Reserved::Id).to_string(), reserved_cell(layout, &cells, Reserved::Name).to_string());
     Row {
         line,
         cells,

@@ -43,11 +43,10 @@ pub struct RowSpool {
 /// One row read back.
 pub struct KeptRow<'a> {
     pub line: u64,
-    /// Projected (cells of `RowSpool::projected`, figures in `figures`), or
-    /// whole (cells of the file's layout; figures to compute).
-    pub projected: bool,
+    /// The figure record (pass 1's figures of a projected row).
     pub figures: &'a [u8],
-    /// What the row resolved to (projected rows).
+    /// What a projected row resolved to; None for a row kept whole (cells
+    /// of the file's layout, figures to compute).
     pub resolved: Option<Resolved>,
 }
 
@@ -153,8 +152,7 @@ impl RowSpool {
         let size = self.figures.size();
         let (line, rest) = record.split_at_checked(8).ok_or_else(damaged)?;
         let (figures, rest) = rest.split_at_checked(size).ok_or_else(damaged)?;
-        let projected = figures.first() == Some(&1);
-        let (resolved, rest) = match projected {
+        let (resolved, rest) = match figures.first() == Some(&1) {
             true => {
                 let (bytes, rest) = rest.split_at_checked(RESOLVED).ok_or_else(damaged)?;
                 let resolved = read_resolved(bytes)
@@ -175,7 +173,7 @@ impl RowSpool {
         // A damaged record has ends that go back or past the bytes: refused by `fill`.
         cells.fill(bytes, lengths).map_err(|_| damaged())?;
         let line = u64::from_le_bytes(line.try_into().map_err(|_| damaged())?);
-        Ok(KeptRow { line, projected, figures, resolved })
+        Ok(KeptRow { line, figures, resolved })
     }
 }
 
@@ -251,7 +249,7 @@ mod tests {
         spool.write_row(&row, Some(&figures(&periods)), &mut out);
         let mut back = Cells::default();
         let kept = spool.read_row(&out[4..], &mut back).unwrap();
-        assert_eq!((kept.line, kept.projected), (7, true));
+        assert_eq!(kept.line, 7);
         // Every cell but the unused `remark` and the score.
         assert_eq!(cells(&back), cells(&row.cells)[..17]);
         assert_eq!(spool.projected.headers.len(), 17);
@@ -276,7 +274,7 @@ mod tests {
         spool.write_row(&row, Some(&figures(&periods)), &mut out);
         let mut back = Cells::default();
         let kept = spool.read_row(&out[4..], &mut back).unwrap();
-        assert_eq!((kept.line, kept.projected, kept.resolved), (7, false, None));
+        assert_eq!((kept.line, kept.resolved), (7, None));
         assert_eq!(cells(&back), cells(&row.cells));
         for cut in [5, 24, out.len() - 1] {
             assert!(spool.read_row(&out[4..cut], &mut back).is_err(), "cut at {cut}");

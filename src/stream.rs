@@ -383,7 +383,6 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
         rows: Vec<Pass1>,
         kept: Vec<u8>,
     }
-    // Each block of a chunk is parsed and evaluated by one task.
     // The blocks of a chunk are parsed in parallel, then its rows are shared
     // out one by one (blocks alone are too coarse: the last one of a chunk
     // would keep one core waiting).
@@ -510,22 +509,24 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
                         return piece;
                     }
                 };
-                let (line, batch) = (kept_row.line, if kept_row.projected { &projected } else { &batch });
-                let mut row = match &kept_row.resolved {
-                    Some(resolved) => resolved_row(batch.layout, line, std::mem::take(cells), resolved),
-                    None => parse_row(scheme, batch.layout, line, std::mem::take(cells), req.as_of),
+                let line = kept_row.line;
+                // A projected row is rebuilt from what pass 1 resolved, on its
+                // own layout; a row kept whole is parsed as it was.
+                let (batch, mut row) = match &kept_row.resolved {
+                    Some(resolved) => (&projected, resolved_row(&kept.projected, line, std::mem::take(cells), resolved)),
+                    None => (&batch, parse_row(scheme, &layout, line, std::mem::take(cells), req.as_of)),
                 };
                 if let Some(first_line) = duplicates.get(&(first + i as u64)) {
                     row.errors.push(duplicate_error(&row.id, *first_line));
                 }
                 // Pass 1's figures of a projected row; a whole row's are computed here.
-                let figures = match kept_row.projected {
-                    true if row.errors.is_empty() => {
+                let figures = match kept_row.resolved {
+                    Some(_) if row.errors.is_empty() => {
                         let mut figures = std::mem::take(&mut piece.spare);
                         kept.figures.decode_into(kept_row.figures, &periods, &mut figures).then_some(figures)
                     }
-                    true => None,
-                    false => batch.figures(&mut row),
+                    Some(_) => None,
+                    None => batch.figures(&mut row),
                 };
                 let rank = match (row.grade, figures.as_ref().and_then(|f| f.composite)) {
                     (Some(g), Some(c)) => cohorts.rank_pct(g, c),

@@ -217,6 +217,14 @@ fn nasty_cell() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Up to `good` valid rows followed by a number of nasty ones in `nasty`.
+fn good_then_nasty(good: usize, nasty: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Vec<String>>> {
+    (valid_rows(good), proptest::collection::vec(nasty_row(), nasty)).prop_map(|(mut rows, nasty)| {
+        rows.extend(nasty);
+        rows
+    })
+}
+
 fn nasty_row() -> impl Strategy<Value = Vec<String>> {
     let n = header().len();
     proptest::collection::vec(nasty_cell(), n - 2..=n + 2)
@@ -292,9 +300,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn streaming_evaluation_writes_what_the_in_memory_one_does(good in valid_rows(12), nasty in proptest::collection::vec(nasty_row(), 0..4)) {
-        let mut rows = good;
-        rows.extend(nasty);
+    fn streaming_evaluation_writes_what_the_in_memory_one_does(rows in good_then_nasty(12, 0..4)) {
         streamed_equals_in_memory(&rows)?;
     }
 }
@@ -306,9 +312,7 @@ proptest! {
     /// where that allocates) is the truth of its full trace, for every rule
     /// of the scheme and every employee, nasty rows included.
     #[test]
-    fn a_rule_holds_exactly_when_its_trace_does(good in valid_rows(6), nasty in proptest::collection::vec(nasty_row(), 0..3)) {
-        let mut rows = good;
-        rows.extend(nasty);
+    fn a_rule_holds_exactly_when_its_trace_does(rows in good_then_nasty(6, 0..3)) {
         let e = run(&rows);
         let s = scheme();
         let grades = s.sequences.iter().flat_map(|q| q.grades.iter());
@@ -338,9 +342,7 @@ proptest! {
     }
 
     #[test]
-    fn no_row_makes_evaluation_panic(rows in proptest::collection::vec(nasty_row(), 1..6), good in valid_rows(3)) {
-        let mut all = good;
-        all.extend(rows);
+    fn no_row_makes_evaluation_panic(all in good_then_nasty(3, 1..6)) {
         let e = run(&all);
         prop_assert_eq!(e.outcomes.len(), all.iter().filter(|r| r.iter().any(|c| !c.trim().is_empty())).count());
         render_all(&e);
