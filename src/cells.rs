@@ -99,6 +99,18 @@ impl Cells {
         self.text.get(start..end)
     }
 
+    /// The bytes of cell `i`, empty past the last cell: for readers of
+    /// ASCII (numbers), which need no character boundaries checked.
+    #[inline]
+    pub fn bytes(&self, i: usize) -> &[u8] {
+        let Some(&end) = self.ends.get(i) else { return &[] };
+        let start = match i.checked_sub(1) {
+            Some(before) => self.ends[before] + self.gap,
+            None => 0,
+        };
+        self.text.as_bytes().get(start as usize..end as usize).unwrap_or_default()
+    }
+
     pub fn len(&self) -> usize {
         self.ends.len()
     }

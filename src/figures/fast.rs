@@ -148,11 +148,42 @@ impl PositionPlan {
     }
 }
 
+/// 10^(6 − decimals): brings a mantissa to six decimals.
+const SCALE: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+
+/// The usual cell, `85` or `92.5` (digits, at most one point, at most six
+/// decimals, no sign, no `%`, no space), at six decimals; None for any
+/// other, which [`parse_cell`] reads. One pass over the bytes: this runs
+/// for every score of every employee.
+#[inline]
+fn parse_plain(text: &[u8]) -> Option<i64> {
+    // 18 bytes hold at most 18 digits: no overflow below.
+    if text.len() > 18 {
+        return None;
+    }
+    let (mut mantissa, mut i) = (0i64, 0);
+    while let Some(digit) = text.get(i).map(|b| b.wrapping_sub(b'0')).filter(|d| *d < 10) {
+        mantissa = mantissa * 10 + i64::from(digit);
+        i += 1;
+    }
+    let whole_digits = i;
+    let mut decimals = 0;
+    if text.get(i) == Some(&b'.') {
+        i += 1;
+        while let Some(digit) = text.get(i).map(|b| b.wrapping_sub(b'0')).filter(|d| *d < 10) {
+            mantissa = mantissa * 10 + i64::from(digit);
+            i += 1;
+            decimals += 1;
+        }
+    }
+    // Every byte read, at least one digit.
+    let scale = SCALE.get(decimals)?;
+    (i == text.len() && whole_digits + decimals > 0).then(|| mantissa.checked_mul(*scale)).flatten()
+}
+
 /// A cell at six decimals: `85`, `92.5`, `95%`, `+3`, `.5`; None for
 /// anything else, more than six decimals or more than 18 digits.
 fn parse_cell(text: &[u8]) -> Option<i64> {
-    /// 10^(6 − decimals): brings a mantissa to six decimals.
-    const SCALE: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
     let t = match text.strip_suffix(b"%") {
         Some(t) => t.trim_ascii_end(),
         None => text,
@@ -197,24 +228,29 @@ const MAX_ITEMS: usize = 32;
 fn read_cells(row: &Row, columns: &[Option<usize>], values: &mut [i64]) -> Option<usize> {
     let mut present = 0;
     for (column, value) in columns.iter().zip(values.iter_mut()) {
-        let Some(raw) = column.and_then(|c| row.cells.get(c)).map(str::as_bytes) else { continue };
-        let text = match raw {
-            [] => continue,
-            // The usual cell, `85` or `92.5`: nothing to trim.
-            [first, .., last] if first.is_ascii_digit() && last.is_ascii_digit() => raw,
-            [only] if only.is_ascii_digit() => raw,
-            // A Unicode space may need trimming: the general way.
-            [first, ..] if !first.is_ascii() => return None,
-            [.., last] if !last.is_ascii() => return None,
-            _ => {
-                let t = raw.trim_ascii();
-                if t.is_empty() {
+        // No column, or none in this row: blank.
+        let raw = match *column {
+            Some(c) => row.cells.bytes(c),
+            None => continue,
+        };
+        if raw.is_empty() {
+            continue;
+        }
+        *value = match parse_plain(raw) {
+            Some(v) => v,
+            None => {
+                let text = match raw {
+                    // A Unicode space may need trimming: the general way.
+                    [first, ..] if !first.is_ascii() => return None,
+                    [.., last] if !last.is_ascii() => return None,
+                    _ => raw.trim_ascii(),
+                };
+                if text.is_empty() {
                     continue;
                 }
-                t
+                parse_cell(text)?
             }
         };
-        *value = parse_cell(text)?;
         present += 1;
     }
     Some(present)
@@ -431,6 +467,43 @@ mod tests {
         assert_eq!(parse("1234567890123456789012"), None);
         for bad in ["", ".", "-", "%", "1e3", "1,5", "1.2.3", "８５", "85 "] {
             assert_eq!(parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn plain_cells_read_as_the_general_way_does() {
+        for text in ["85", "92.5", "0", "100", ".5", "5.", "0.000001", "000085.500000", "123456789012"] {
+            assert_eq!(parse_plain(text.as_bytes()), parse_cell(text.as_bytes()), "{text:?}");
+            assert!(parse_plain(text.as_bytes()).is_some(), "{text:?}");
+        }
+        // Left to the general way: signs, `%`, spaces, too many digits or decimals, not a number.
+        for text in [
+            "",
+            ".",
+            "-3",
+            "+3",
+            "95%",
+            " 85",
+            "85 ",
+            "1.2.3",
+            "0.0000001",
+            "1234567890123456789",
+            "123456789012345678",
+            "1e3",
+            "８５",
+            "..5",
+        ] {
+            assert_eq!(parse_plain(text.as_bytes()), None, "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever parse_plain reads, parse_cell reads the same.
+        #[test]
+        fn parse_plain_agrees_with_parse_cell(text in "[0-9.+%-]{0,20}") {
+            if let Some(v) = parse_plain(text.as_bytes()) {
+                proptest::prop_assert_eq!(Some(v), parse_cell(text.as_bytes()));
+            }
         }
     }
 
