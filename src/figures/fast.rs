@@ -50,6 +50,9 @@ struct PositionPlan {
 #[derive(Debug, Clone, Copy)]
 struct KpiPlan {
     weight: i128,
+    /// The weight when it fits 64 bits (always, in practice): i64 × i64
+    /// never overflows an i128, so no overflow check is needed.
+    weight64: Option<i64>,
     scoring: Option<ScoringPlan>,
 }
 
@@ -87,6 +90,9 @@ struct GroupPlan {
     size: i128,
     /// lcm / size: the group's sum is weighed by this over the lcm.
     factor: i128,
+    /// weight × factor when it fits 64 bits (always, in practice): times
+    /// a 64-bit sum it never overflows an i128.
+    weight_factor64: Option<i64>,
 }
 
 /// A scheme value at six decimals; None when it has more.
@@ -127,7 +133,8 @@ impl PositionPlan {
                         Some(ScoringPlan { zero_at, target, span, higher_is_better: zero_at < target })
                     }
                 };
-                Some(KpiPlan { weight: fixed(k.weight)?, scoring })
+                let weight = fixed(k.weight)?;
+                Some(KpiPlan { weight, weight64: i64::try_from(weight).ok(), scoring })
             })
             .collect::<Option<Vec<_>>>()?;
         // Rows are read into fixed buffers of MAX_ITEMS values.
@@ -141,7 +148,13 @@ impl PositionPlan {
             .iter()
             .map(|g| {
                 let size = g.items.len() as i128;
-                (size > 0).then(|| Some(GroupPlan { weight: fixed(g.weight)?, size, factor: lcm / size })).flatten()
+                (size > 0)
+                    .then(|| {
+                        let (weight, factor) = (fixed(g.weight)?, lcm / size);
+                        let weight_factor64 = weight.checked_mul(factor).and_then(|wf| i64::try_from(wf).ok());
+                        Some(GroupPlan { weight, size, factor, weight_factor64 })
+                    })
+                    .flatten()
             })
             .collect::<Option<Vec<_>>>()?;
         Some(PositionPlan { kpis, groups, lcm })
@@ -315,17 +328,20 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
         let in_window = qi >= window_start;
         let (mut plain, mut numerator, mut denominator) = (0i128, 0i128, 1i128);
         for (ki, (k, &value)) in position.kpis.iter().zip(values.iter()).enumerate() {
-            let value = i128::from(value);
             let share = match k.scoring {
                 None => {
-                    if !(0..=100 * ONE).contains(&value) {
+                    if !(0..=100 * ONE as i64).contains(&value) {
                         return None;
                     }
-                    plain = plain.checked_add(k.weight.checked_mul(value)?)?;
-                    value
+                    let term = match k.weight64 {
+                        Some(w) => i128::from(w) * i128::from(value),
+                        None => k.weight.checked_mul(i128::from(value))?,
+                    };
+                    plain = plain.checked_add(term)?;
+                    i128::from(value)
                 }
                 Some(s) => {
-                    let a = s.numerator(value)?;
+                    let a = s.numerator(i128::from(value))?;
                     let term = k.weight.checked_mul(a)?.checked_mul(ONE)?;
                     numerator = numerator.checked_mul(s.span)?.checked_add(term.checked_mul(denominator)?)?;
                     denominator = denominator.checked_mul(s.span)?;
@@ -372,17 +388,20 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
         }
         let (mut weighted, mut start) = (0i128, 0);
         for ((g, cells), group_sum) in position.groups.iter().zip(groups).zip(group_sums.iter_mut()) {
-            let mut sum = 0i128;
+            let mut sum = 0i64;
             for &value in &ratings[start..start + cells.len()] {
-                let value = i128::from(value);
-                if value < min || value > max {
+                if i128::from(value) < min || i128::from(value) > max {
                     return None;
                 }
-                sum += value;
+                sum = sum.checked_add(value)?;
             }
             start += cells.len();
-            *group_sum = group_sum.checked_add(sum)?;
-            weighted = weighted.checked_add(g.weight.checked_mul(sum)?.checked_mul(g.factor)?)?;
+            *group_sum = group_sum.checked_add(i128::from(sum))?;
+            let term = match g.weight_factor64 {
+                Some(wf) => i128::from(wf) * i128::from(sum),
+                None => g.weight.checked_mul(i128::from(sum))?.checked_mul(g.factor)?,
+            };
+            weighted = weighted.checked_add(term)?;
         }
         let rating = round_div(weighted, position.lcm.checked_mul(ONE * ONE)?);
         competency_sum += rating;
