@@ -216,29 +216,31 @@ impl FigureText {
         // Every computed figure already has 2 decimals: print its digits
         // directly (`format!` and 128-bit integers made this a tenth of
         // writing a row).
-        if d.scale() <= 2 {
-            let unit = 10u128.pow(d.scale());
-            let magnitude = d.mantissa().unsigned_abs();
-            if let Ok(whole) = u64::try_from(magnitude / unit) {
-                let (mut fraction, mut places) = ((magnitude % unit) as u8, d.scale());
-                while places > 0 && fraction % 10 == 0 {
-                    fraction /= 10;
-                    places -= 1;
-                }
-                let mut text = Inline::default();
-                if d.mantissa() < 0 {
-                    text.push(b"-");
-                }
-                text.push(itoa::Buffer::new().format(whole).as_bytes());
-                if places > 0 {
-                    text.push(b".");
-                    if places == 2 && fraction < 10 {
-                        text.push(b"0");
-                    }
-                    text.push(itoa::Buffer::new().format(fraction).as_bytes());
-                }
-                return FigureText::Inline { bytes: text.bytes, len: text.len as u8 };
+        let magnitude = u64::try_from(d.mantissa().unsigned_abs());
+        if let (Ok(magnitude), scale @ 0..=2) = (magnitude, d.scale()) {
+            // Divisions by constants, in 64 bits: a 128-bit division was most of the cost.
+            let (whole, mut fraction, mut places) = match scale {
+                0 => (magnitude, 0, 0),
+                1 => (magnitude / 10, (magnitude % 10) as u8, 1),
+                _ => (magnitude / 100, (magnitude % 100) as u8, 2),
+            };
+            while places > 0 && fraction % 10 == 0 {
+                fraction /= 10;
+                places -= 1;
             }
+            let mut text = Inline::default();
+            if d.mantissa() < 0 {
+                text.push(b"-");
+            }
+            text.push(itoa::Buffer::new().format(whole).as_bytes());
+            if places > 0 {
+                text.push(b".");
+                if places == 2 && fraction < 10 {
+                    text.push(b"0");
+                }
+                text.push(itoa::Buffer::new().format(fraction).as_bytes());
+            }
+            return FigureText::Inline { bytes: text.bytes, len: text.len as u8 };
         }
         FigureText::Other(round2_decimal(d).normalize().to_string())
     }
@@ -381,7 +383,17 @@ mod tests {
                 assert_eq!(format_figure(d), round2_decimal(d).normalize().to_string(), "{d}");
             }
         }
-        for d in [Decimal::MAX, Decimal::MIN, Decimal::new(-1, 28), Decimal::new(5, 3)] {
+        let wide = |m: i128, scale| Decimal::from_i128_with_scale(m, scale);
+        let u64_max = i128::from(u64::MAX);
+        for d in [
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(-1, 28),
+            Decimal::new(5, 3),
+            wide(u64_max, 2),
+            wide(-u64_max, 1),
+            wide(u64_max + 1, 2),
+        ] {
             assert_eq!(format_figure(d), round2_decimal(d).normalize().to_string(), "{d}");
         }
     }
