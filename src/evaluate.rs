@@ -96,6 +96,11 @@ pub struct Batch<'a> {
 impl Batch<'_> {
     /// The figures of a parsed row; data problems are added to its errors.
     pub fn figures(&self, row: &mut Row) -> Option<Figures> {
+        self.figures_reusing(row, Figures::default())
+    }
+
+    /// [`Batch::figures`], in `spare`'s lists where it can (a batch computes a million).
+    pub fn figures_reusing(&self, row: &mut Row, spare: Figures) -> Option<Figures> {
         if !row.errors.is_empty() {
             return None;
         }
@@ -109,7 +114,7 @@ impl Batch<'_> {
         let computed = if self.detail {
             compute(self.scheme, position, self.periods, &source)
         } else {
-            compute_lean(self.scheme, position, self.periods, &source)
+            compute_lean(self.scheme, position, self.periods, &source, spare)
         };
         match computed {
             Ok(f) => Some(f),

@@ -382,6 +382,8 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     struct Piece1 {
         rows: Vec<Pass1>,
         kept: Vec<u8>,
+        /// Figures whose lists the next row's are computed into.
+        spare: crate::figures::Figures,
     }
     // The blocks of a chunk are parsed in parallel, then its rows are shared
     // out one by one (blocks alone are too coarse: the last one of a chunk
@@ -407,11 +409,14 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
             .flat_map(|(_, records)| records.par_iter_mut())
             .fold(Piece1::default, |mut piece, (line, record)| {
                 let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
-                let figures = batch.figures(&mut row);
+                let figures = batch.figures_reusing(&mut row, std::mem::take(&mut piece.spare));
                 kept.write_row(&row, figures.as_ref(), &mut piece.kept);
                 let id = std::mem::take(&mut row.id);
                 *record = row.cells;
-                piece.rows.push((*line, id, row.grade.zip(figures.and_then(|f| f.composite))));
+                piece.rows.push((*line, id, row.grade.zip(figures.as_ref().and_then(|f| f.composite))));
+                if let Some(figures) = figures {
+                    piece.spare = figures;
+                }
                 piece
             })
             .collect();

@@ -299,18 +299,32 @@ fn round_div_64(n: i64, d: i64) -> i64 {
 
 /// A figure in hundredths as the `Decimal` the rest of `ladder` compares and prints.
 fn figure(hundredths: i128) -> Option<Decimal> {
-    Decimal::try_from_i128_with_scale(hundredths, 2).ok()
+    // Figures fit 32 bits but for absurd schemes: then with the 96-bit checks.
+    match i32::try_from(hundredths) {
+        Ok(h) => Some(Decimal::from_parts(h.unsigned_abs(), 0, 0, h < 0, 2)),
+        Err(_) => Decimal::try_from_i128_with_scale(hundredths, 2).ok(),
+    }
 }
 
-/// The figures of one employee whose scores are all plain, or None to go the general way.
-pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, columns: &PositionColumns, row: &Row) -> Option<Figures> {
+/// The figures of one employee whose scores are all plain, written into
+/// `out` (its lists are reused: a batch computes a million); None to go the
+/// general way, with `out` left in any state.
+pub(super) fn compute(
+    plan: &Plan,
+    position_index: usize,
+    periods: &Periods,
+    columns: &PositionColumns,
+    row: &Row,
+    out: &mut Figures,
+) -> Option<()> {
     let position = plan.positions[position_index].as_ref()?;
     let window_start = periods.quarters_read.len() - periods.quarters.len();
 
     // Quarters: Σ weight × score in units of 10^-12 (weight and score at 6
     // decimals); a `scoring` item adds weight × numerator × 10^6 / span,
     // kept as a fraction over the product of the spans.
-    let mut quarters = Vec::with_capacity(periods.quarters_read.len());
+    let quarters = &mut out.quarters;
+    quarters.clear();
     let (mut kpi_sum, mut kpi_count, mut kpi_min) = (0i128, 0i128, None::<i128>);
     // Per KPI item: Σ over the window's scored quarters (values at 6 decimals, or scoring numerators).
     let mut item_sums = [0i128; MAX_ITEMS];
@@ -366,7 +380,8 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
     }
 
     // Halves: Σ group weight × group sum × (lcm / size) / (lcm × 10^12).
-    let mut halves = Vec::with_capacity(periods.halves.len());
+    let halves = &mut out.halves;
+    halves.clear();
     let (mut competency_sum, mut competency_count) = (0i128, 0i128);
     let mut group_sums = [0i128; MAX_ITEMS];
     let (min, max) = (plan.competency_min, plan.competency_max);
@@ -427,44 +442,27 @@ pub(super) fn compute(plan: &Plan, position_index: usize, periods: &Periods, col
         None => Some(None),
         Some(h) => figure(h).map(Some),
     };
-    let item_means = position
-        .kpis
-        .iter()
-        .zip(&item_sums)
-        .map(|(k, &sum)| {
-            if kpi_count == 0 {
-                return Some(None);
-            }
-            let hundredths = match k.scoring {
-                None => round_div(sum, kpi_count * TO_HUNDREDTHS),
-                Some(s) => round_div(sum.checked_mul(100)?, s.span.checked_mul(kpi_count)?),
-            };
-            Some(Some(figure(hundredths)?))
-        })
-        .collect::<Option<Vec<_>>>()?;
-    let group_means = position
-        .groups
-        .iter()
-        .zip(&group_sums)
-        .map(|(g, &sum)| match competency_count {
-            0 => Some(None),
-            n => Some(Some(figure(round_div(sum, g.size * n * TO_HUNDREDTHS))?)),
-        })
-        .collect::<Option<Vec<_>>>()?;
-    Some(Figures {
-        quarters,
-        halves,
-        kpi: num(kpi)?,
-        kpi_quarters: kpi_count as usize,
-        kpi_min: num(kpi_min)?,
-        competency: num(competency)?,
-        competency_halves: competency_count as usize,
-        competency_pct: num(competency_pct)?,
-        composite: num(composite)?,
-        band,
-        item_means,
-        group_means,
-    })
+    out.item_means.clear();
+    for (k, &sum) in position.kpis.iter().zip(&item_sums) {
+        let mean = match (kpi_count, k.scoring) {
+            (0, _) => None,
+            (_, None) => Some(figure(round_div(sum, kpi_count * TO_HUNDREDTHS))?),
+            (_, Some(s)) => Some(figure(round_div(sum.checked_mul(100)?, s.span.checked_mul(kpi_count)?))?),
+        };
+        out.item_means.push(mean);
+    }
+    out.group_means.clear();
+    for (g, &sum) in position.groups.iter().zip(&group_sums) {
+        let mean = match competency_count {
+            0 => None,
+            n => Some(figure(round_div(sum, g.size * n * TO_HUNDREDTHS))?),
+        };
+        out.group_means.push(mean);
+    }
+    (out.kpi, out.kpi_min, out.competency) = (num(kpi)?, num(kpi_min)?, num(competency)?);
+    (out.competency_pct, out.composite, out.band) = (num(competency_pct)?, num(composite)?, band);
+    (out.kpi_quarters, out.competency_halves) = (kpi_count as usize, competency_count as usize);
+    Some(())
 }
 
 #[cfg(test)]

@@ -259,10 +259,17 @@ fn half_rating(position: &Position, lcm: u64, ratings: &[Vec<Option<Decimal>>]) 
 /// [`compute`] without the per-item detail `explain` shows: the common case
 /// (plain cells, no long-form scores) in fixed-point integers, anything else
 /// the general way. The figures are the same either way.
-pub fn compute_lean(scheme: &Scheme, position_index: usize, periods: &Periods, source: &ScoreSource) -> Result<Figures, Vec<String>> {
+/// `spare`'s lists are reused (a batch computes a million rows' figures).
+pub fn compute_lean(
+    scheme: &Scheme,
+    position_index: usize,
+    periods: &Periods,
+    source: &ScoreSource,
+    mut spare: Figures,
+) -> Result<Figures, Vec<String>> {
     if let (Some(plan), true) = (&source.columns.fast, source.long.is_empty()) {
-        if let Some(figures) = fast::compute(plan, position_index, periods, &source.columns.positions[position_index], source.row) {
-            return Ok(figures);
+        if fast::compute(plan, position_index, periods, &source.columns.positions[position_index], source.row, &mut spare).is_some() {
+            return Ok(spare);
         }
     }
     compute(scheme, position_index, periods, source)

@@ -99,17 +99,26 @@ impl Layout {
         if record.len() != self.size() || record[0] != 1 {
             return false;
         }
-        let mut values = record[6..].chunks_exact(4).map(|b| {
-            let h = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-            (h != NONE).then(|| Decimal::new(i64::from(h), 2))
+        // Hundredths as a Decimal without Decimal::new's checks: the scale is 2.
+        let mut values = record[6..].chunks_exact(4).map(|b| match i32::from_le_bytes([b[0], b[1], b[2], b[3]]) {
+            NONE => None,
+            h => Some(Decimal::from_parts(h.unsigned_abs(), 0, 0, h < 0, 2)),
         });
         let mut next = || values.next().flatten();
         let f = figures;
         (f.kpi, f.kpi_min, f.competency, f.competency_pct, f.composite) = (next(), next(), next(), next(), next());
-        f.quarters.clear();
-        f.quarters.extend(periods.quarters_read.iter().map(|&period| QuarterScore { period, items: Vec::new(), score: next() }));
-        f.halves.clear();
-        f.halves.extend(periods.halves.iter().map(|&period| HalfScore { period, ratings: Vec::new(), rating: next() }));
+        // The lists keep their length from row to row: only the figures change.
+        let (quarters, halves) = (&periods.quarters_read, &periods.halves);
+        if f.quarters.len() != quarters.len() || f.quarters.iter().zip(quarters).any(|(q, p)| q.period != *p || !q.items.is_empty()) {
+            f.quarters.clear();
+            f.quarters.extend(quarters.iter().map(|&period| QuarterScore { period, items: Vec::new(), score: None }));
+        }
+        if f.halves.len() != halves.len() || f.halves.iter().zip(halves).any(|(h, p)| h.period != *p || !h.ratings.is_empty()) {
+            f.halves.clear();
+            f.halves.extend(halves.iter().map(|&period| HalfScore { period, ratings: Vec::new(), rating: None }));
+        }
+        f.quarters.iter_mut().for_each(|q| q.score = next());
+        f.halves.iter_mut().for_each(|h| h.rating = next());
         f.item_means.clear();
         f.item_means.extend((0..self.kpis).map(|_| next()));
         f.group_means.clear();
