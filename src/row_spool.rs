@@ -90,15 +90,17 @@ impl RowSpool {
         };
         let cells = &row.cells;
         let count = columns.map_or(cells.len(), <[usize]>::len);
-        let cell = |i: usize| cells.get(columns.map_or(i, |c| c[i])).unwrap_or("").as_bytes();
+        let cell = |i: usize| cells.bytes(columns.map_or(i, |c| c[i]));
         out.extend_from_slice(&(count as u32).to_le_bytes());
+        // The ends in place, then the bytes.
+        let ends = out.len();
+        out.resize(ends + 4 * count, 0);
         let mut end = 0u32;
         for i in 0..count {
-            end += cell(i).len() as u32;
-            out.extend_from_slice(&end.to_le_bytes());
-        }
-        for i in 0..count {
-            out.extend_from_slice(cell(i));
+            let cell = cell(i);
+            end += cell.len() as u32;
+            out[ends + 4 * i..ends + 4 * i + 4].copy_from_slice(&end.to_le_bytes());
+            out.extend_from_slice(cell);
         }
         let size = (out.len() - start - 4) as u32;
         out[start..start + 4].copy_from_slice(&size.to_le_bytes());

@@ -69,6 +69,11 @@ impl Layout {
             f.item_means.len() as u8,
             f.group_means.len() as u8,
         ]);
+        // Every slot is written in place (unset ones stay `NONE`): one
+        // resize rather than an append per figure.
+        let slots = out.len();
+        out.resize(slots + 4 * (5 + self.quarters + self.halves + self.kpis + self.groups), 0);
+        let mut slots = out[slots..].chunks_exact_mut(4);
         let mut put = |d: Option<Decimal>| -> bool {
             let h = match d {
                 None => NONE,
@@ -77,8 +82,10 @@ impl Layout {
                     _ => return false,
                 },
             };
-            out.extend_from_slice(&h.to_le_bytes());
-            true
+            slots.next().is_some_and(|slot| {
+                slot.copy_from_slice(&h.to_le_bytes());
+                true
+            })
         };
         let scalars = [f.kpi, f.kpi_min, f.competency, f.competency_pct, f.composite];
         let lists = f.quarters.iter().map(|q| q.score).chain(f.halves.iter().map(|h| h.rating));
