@@ -66,20 +66,27 @@ impl Decision {
 const HORIZON_MONTHS: u32 = 240;
 
 /// The parts of the rule to enter `grade`: its own `requires`, then the scheme-wide one.
-pub fn entry_rule<'s>(env: &Env<'s>, own: Option<&'s Rule>) -> Vec<&'s Rule> {
-    own.into_iter().chain(env.scheme.requires.as_ref()).collect()
+pub fn entry_rule<'s>(env: &Env<'s>, own: Option<&'s Rule>) -> impl Iterator<Item = &'s Rule> + Clone {
+    own.into_iter().chain(env.scheme.requires.as_ref())
 }
 
-/// Evaluates rule parts and flattens top-level `all`s into one list of traces.
-pub fn trace_parts<'r>(env: &Env, parts: &[&'r Rule]) -> Vec<Trace<'r>> {
-    let mut out = Vec::new();
+/// What fails of rule parts, one line each: a top-level `all` is reported
+/// child by child. Only failing parts are traced for their texts (tracing
+/// builds the finding of every test; most employees meet most tests).
+pub fn unmet<'r>(env: &Env, parts: impl Iterator<Item = &'r Rule>) -> Vec<String> {
+    let mut unmet = Vec::new();
+    let mut report = |rule: &Rule| {
+        if !env.holds(rule) {
+            unmet.push(env.eval(rule).failure(env.scheme));
+        }
+    };
     for part in parts {
-        match env.eval(part) {
-            Trace::All { children, .. } => out.extend(children),
-            other => out.push(other),
+        match part {
+            Rule::All(children) => children.iter().for_each(&mut report),
+            other => report(other),
         }
     }
-    out
+    unmet
 }
 
 pub fn decide(env: &Env, grade: GradeRef) -> Decision {
@@ -87,17 +94,13 @@ pub fn decide(env: &Env, grade: GradeRef) -> Decision {
     let next = scheme.grade_above(grade);
 
     let alternatives: Vec<GradeRef> =
-        scheme.bridges_from(grade).filter(|b| entry_rule(env, b.requires.as_ref()).iter().all(|r| env.holds(r))).map(|b| b.to).collect();
+        scheme.bridges_from(grade).filter(|b| entry_rule(env, b.requires.as_ref()).all(|r| env.holds(r))).map(|b| b.to).collect();
 
+    // The next grade's rule holds exactly when none of its tests is unmet.
     let (next_holds, unmet) = match next {
         Some(n) => {
-            // Only the parts that fail are traced for their texts (tracing
-            // builds the finding of every test; most employees meet some parts).
-            let parts = entry_rule(env, scheme.grade(n).requires.as_ref());
-            let failing: Vec<&Rule> = parts.into_iter().filter(|r| !env.holds(r)).collect();
-            let traces = trace_parts(env, &failing);
-            let unmet: Vec<String> = traces.iter().filter(|t| !t.holds()).map(|t| t.failure(scheme)).collect();
-            (failing.is_empty(), unmet)
+            let unmet = unmet(env, entry_rule(env, scheme.grade(n).requires.as_ref()));
+            (unmet.is_empty(), unmet)
         }
         None => (false, Vec::new()),
     };
@@ -144,7 +147,7 @@ pub fn decide(env: &Env, grade: GradeRef) -> Decision {
 /// The first date after the as-of date on which the entry rule would hold if
 /// only the calendar moved on.
 pub fn eligible_on(env: &Env, own: Option<&Rule>) -> Option<NaiveDate> {
-    let parts = entry_rule(env, own);
+    let parts: Vec<&Rule> = entry_rule(env, own).collect();
     if !parts.iter().any(|r| uses_time(r)) {
         return None;
     }
