@@ -17,59 +17,6 @@ pub fn spreadsheet_safe(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// One cell of a result: text, or a figure written on the stack.
-pub enum Cell<'a> {
-    Text(Cow<'a, str>),
-    Figure(FigureText),
-}
-
-fn figure(d: Option<Decimal>) -> Cell<'static> {
-    d.map_or(Cell::Text(Cow::Borrowed("")), |d| Cell::Figure(FigureText::new(d)))
-}
-
-fn count(n: Option<usize>) -> Cell<'static> {
-    figure(n.map(Decimal::from))
-}
-
-/// The cells of one result, in `FIELDS` order.
-pub fn cells(r: &ResultRecord) -> [Cell<'_>; 20] {
-    fn text(s: &str) -> Cell<'_> {
-        Cell::Text(spreadsheet_safe(s))
-    }
-    fn opt(s: &Option<String>) -> Cell<'_> {
-        Cell::Text(s.as_deref().map_or(Cow::Borrowed(""), spreadsheet_safe))
-    }
-    fn list(l: &[String]) -> Cell<'_> {
-        Cell::Text(match l {
-            [] => Cow::Borrowed(""),
-            [one] => spreadsheet_safe(one),
-            many => Cow::Owned(spreadsheet_safe(&many.join("; ")).into_owned()),
-        })
-    }
-    [
-        text(&r.id),
-        text(&r.name),
-        text(&r.sequence),
-        text(&r.grade),
-        text(&r.position),
-        figure(r.kpi),
-        count(r.kpi_quarters),
-        figure(r.competency),
-        count(r.competency_halves),
-        figure(r.competency_pct),
-        figure(r.composite),
-        opt(&r.band),
-        figure(r.rank_pct),
-        Cell::Text(Cow::Borrowed(r.status.as_str())),
-        opt(&r.recommended_grade),
-        opt(&r.next_grade),
-        opt(&r.eligible_on),
-        list(&r.unmet),
-        list(&r.alternatives),
-        list(&r.errors),
-    ]
-}
-
 /// The one place CSV writers are configured.
 /// A writer is made per record (records are formatted in parallel), so its
 /// buffer is small: the default 8 KiB would be zeroed for every row.
@@ -84,23 +31,76 @@ pub fn write_csv_header(out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Appends one result as CSV to `out`, as the csv crate's writer would
-/// write it (the property test below holds them to that). Written by hand
-/// because this runs once per employee, in parallel: the crate's writer
-/// buffers each record and checks every byte of every cell, figures
-/// included, and that was 8 % of a batch evaluation.
+/// write its cells (the property tests below hold them to that). Written by
+/// hand because this runs once per employee: the crate's writer buffers
+/// each record and checks every byte of every cell, figures included, and
+/// that was 8 % of a batch evaluation.
 pub fn append_csv_record(r: &ResultRecord, out: &mut Vec<u8>) -> io::Result<()> {
-    for (i, cell) in cells(r).iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        match cell {
-            // Digits, a point and a sign: never quoted.
-            Cell::Figure(f) => out.extend_from_slice(f.as_str().as_bytes()),
-            Cell::Text(t) => push_field(t.as_bytes(), out),
-        }
+    for text in [&r.id, &r.name, &r.sequence, &r.grade, &r.position] {
+        push_text(text, out);
+        out.push(b',');
     }
+    push_figure(r.kpi, out);
+    push_figure(r.kpi_quarters.map(Decimal::from), out);
+    push_figure(r.competency, out);
+    push_figure(r.competency_halves.map(Decimal::from), out);
+    push_figure(r.competency_pct, out);
+    push_figure(r.composite, out);
+    push_text(r.band.as_deref().unwrap_or(""), out);
+    out.push(b',');
+    push_figure(r.rank_pct, out);
+    push_text(r.status.as_str(), out);
+    out.push(b',');
+    for text in [&r.recommended_grade, &r.next_grade, &r.eligible_on] {
+        push_text(text.as_deref().unwrap_or(""), out);
+        out.push(b',');
+    }
+    push_list(&r.unmet, out);
+    out.push(b',');
+    push_list(&r.alternatives, out);
+    out.push(b',');
+    push_list(&r.errors, out);
     out.push(b'\n');
     Ok(())
+}
+
+/// A figure and the comma after it: digits, a point and a sign never need quotes.
+fn push_figure(d: Option<Decimal>, out: &mut Vec<u8>) {
+    if let Some(d) = d {
+        out.extend_from_slice(FigureText::new(d).as_str().as_bytes());
+    }
+    out.push(b',');
+}
+
+/// A text cell, made spreadsheet safe.
+fn push_text(text: &str, out: &mut Vec<u8>) {
+    push_field(spreadsheet_safe(text).as_bytes(), out);
+}
+
+/// A list joined with `; ` as one text cell, without joining it first.
+fn push_list(items: &[String], out: &mut Vec<u8>) {
+    let special = |b: &u8| matches!(b, b',' | b'"' | b'\r' | b'\n');
+    let quoted = items.iter().any(|i| i.as_bytes().iter().any(special));
+    if quoted {
+        out.push(b'"');
+    }
+    // The joined text starts as its first item does.
+    if items.first().is_some_and(|first| spreadsheet_safe(first).len() != first.len()) {
+        out.push(b'\'');
+    }
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b"; ");
+        }
+        if quoted {
+            push_escaped(item.as_bytes(), out);
+        } else {
+            out.extend_from_slice(item.as_bytes());
+        }
+    }
+    if quoted {
+        out.push(b'"');
+    }
 }
 
 /// One field as the csv crate writes it by default (`QuoteStyle::Necessary`):
@@ -112,21 +112,36 @@ fn push_field(field: &[u8], out: &mut Vec<u8>) {
         return;
     }
     out.push(b'"');
+    push_escaped(field, out);
+    out.push(b'"');
+}
+
+/// Bytes inside quotes: each quote doubled.
+fn push_escaped(field: &[u8], out: &mut Vec<u8>) {
     for &b in field {
         if b == b'"' {
             out.push(b'"');
         }
         out.push(b);
     }
-    out.push(b'"');
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{csv_writer, push_field, spreadsheet_safe};
+    use super::{csv_writer, push_field, push_list, spreadsheet_safe};
     use proptest::prelude::*;
 
     proptest! {
+        /// A list is written as its items joined with `; `, made spreadsheet safe, as one field.
+        #[test]
+        fn lists_are_written_as_their_joined_text(items in proptest::collection::vec("[a-z,\"\r\n 张;'=+@-]{0,6}", 0..4)) {
+            let mut expected = Vec::new();
+            push_field(spreadsheet_safe(&items.join("; ")).as_bytes(), &mut expected);
+            let mut written = Vec::new();
+            push_list(&items, &mut written);
+            prop_assert_eq!(String::from_utf8_lossy(&written), String::from_utf8_lossy(&expected));
+        }
+
         /// Fields are written exactly as the csv crate writes them.
         #[test]
         fn fields_are_written_as_the_csv_crate_does(fields in proptest::collection::vec("[a-z,\"\r\n 张;'=-]{0,12}", 2..6)) {
