@@ -273,7 +273,8 @@ impl Default for BlockReader {
 /// records; each record with its line.
 pub fn parse_block(reader: &mut BlockReader, bytes: &[u8], first_line: u64, records: &mut Vec<(u64, Cells)>) -> Result<(), BadRecord> {
     if memchr::memchr(b'"', bytes).is_none() {
-        if let Ok(text) = std::str::from_utf8(bytes) {
+        // simdutf8: the standard check took a twentieth of an evaluation.
+        if let Ok(text) = simdutf8::basic::from_utf8(bytes) {
             split_plain(text, first_line, records);
             return Ok(());
         }
