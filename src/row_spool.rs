@@ -1,14 +1,15 @@
 //! What pass 1 of a batch keeps of each row for pass 2, in a temporary file.
 //!
 //! Pass 2 decides and writes. It needs each row's figures (pass 1 computed
-//! them) and the few cells the decision and the report read: the reserved
-//! columns and the columns rules test, not the score cells, which are most
-//! of a row. Keeping just those spares pass 2 reading and splitting the whole
+//! them) and the few cells the decision and the report read: the id, the
+//! name and the columns rules test, not the score cells, which are most of
+//! a row. Keeping just those spares pass 2 reading and splitting the whole
 //! file again. A row pass 2 must evaluate as it was (in error, or with
 //! figures the figure record cannot hold) is kept whole, every cell.
 //!
-//! A projected row also keeps what resolving its reserved cells gave
-//! (position, grade, dates), so pass 2 does not resolve them again.
+//! A projected row keeps what resolving its other reserved cells gave
+//! (position, grade, dates) instead of those cells, so pass 2 does not
+//! resolve them again.
 //!
 //! The file is a run of chunks: `u32` bytes and `u32` rows, then the rows,
 //! each `u32` bytes (of what follows), `u64` line, the figure record
@@ -22,8 +23,9 @@
 use crate::cells::Cells;
 use crate::figures::{spool, Figures, Periods};
 use crate::records::{Layout, Resolved, Row};
+use crate::rule::Reserved;
 use crate::scheme::{GradeRef, Scheme};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use chrono::{Datelike, NaiveDate};
 use std::io::{Read, Write};
 
@@ -56,20 +58,30 @@ const RESOLVED: usize = 24;
 const HEADER: usize = 8; // a chunk's bytes and rows
 
 impl RowSpool {
-    pub fn new(scheme: &Scheme, layout: &Layout, periods: &Periods, display: &str) -> Result<RowSpool> {
-        let mut columns: Vec<usize> = layout.reserved.values().copied().chain(layout.facts.iter().flatten().copied()).collect();
+    pub fn new(scheme: &Scheme, layout: &Layout, periods: &Periods) -> RowSpool {
+        // What pass 2 reads of a projected row's cells: its id and name (the
+        // rest of its reserved cells is in what it resolved to) and the
+        // columns rules test.
+        let id_and_name = |r: &Reserved| matches!(r, Reserved::Id | Reserved::Name);
+        let reserved = layout.reserved.iter().filter(|(r, _)| id_and_name(r));
+        let mut columns: Vec<usize> = reserved.clone().map(|(_, &c)| c).chain(layout.facts.iter().flatten().copied()).collect();
         columns.sort_unstable();
         columns.dedup();
-        let headers = columns.iter().map(|&c| layout.headers[c].clone()).collect();
-        // The same scheme on a subset of a header it accepted: this cannot fail.
-        let projected = Layout::new(scheme, headers, display).context("the header without its score columns")?;
-        Ok(RowSpool {
+        let kept = |c: usize| columns.binary_search(&c).ok();
+        let projected = Layout {
+            headers: columns.iter().map(|&c| layout.headers[c].clone()).collect(),
+            reserved: reserved.filter_map(|(&r, &c)| Some((r, kept(c)?))).collect(),
+            scores: Default::default(),
+            facts: layout.facts.iter().map(|c| c.and_then(kept)).collect(),
+            by_name: columns.iter().enumerate().map(|(i, &c)| (layout.headers[c].clone(), i)).collect(),
+        };
+        RowSpool {
             figures: spool::Layout::new(scheme, periods),
             columns,
             projected,
             positions: scheme.positions.len(),
             grades: scheme.sequences.iter().map(|s| s.grades.len()).collect(),
-        })
+        }
     }
 
     /// Appends one row's record to `out`: projected when it has no problems
@@ -227,7 +239,7 @@ mod tests {
         let layout = Layout::new(&scheme, HEADER.split(',').map(String::from).collect(), "t.csv").expect("a usable header");
         let as_of = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
         let periods = Periods::new(&scheme, as_of);
-        let spool = RowSpool::new(&scheme, &layout, &periods, "t.csv").unwrap();
+        let spool = RowSpool::new(&scheme, &layout, &periods);
         let cells = Cells::from(row.split(',').map(String::from).collect::<Vec<_>>());
         (spool, parse_row(&scheme, &layout, 7, cells, as_of), periods)
     }
@@ -252,9 +264,12 @@ mod tests {
         let mut back = Cells::default();
         let kept = spool.read_row(&out[4..], &mut back).unwrap();
         assert_eq!(kept.line, 7);
-        // Every cell but the unused `remark` and the score.
-        assert_eq!(cells(&back), cells(&row.cells)[..17]);
-        assert_eq!(spool.projected.headers.len(), 17);
+        // Id, name and the columns rules test: not the resolved position,
+        // sequence, grade and dates, the unused `remark` or the score.
+        let all = cells(&row.cells);
+        assert_eq!(cells(&back), [&all[..2], &all[7..17]].concat());
+        assert_eq!(spool.projected.headers.len(), 12);
+        assert_eq!(spool.projected.headers[2], "customer_satisfaction");
         assert!(spool.figures.decode(kept.figures, &periods).is_some());
         // What it resolved to comes back, and makes the row parse_row made.
         let resolved = kept.resolved.expect("a projected row keeps what it resolved to");

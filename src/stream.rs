@@ -374,7 +374,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     let mut rows = 0u64;
     // What pass 2 needs of every row (its figures and a few cells), written
     // down: cheaper than reading and splitting the whole file again.
-    let kept = RowSpool::new(scheme, &layout, &periods, &source.display)?;
+    let kept = RowSpool::new(scheme, &layout, &periods);
     let spool_file = tempfile::tempfile().context("cannot create a temporary file for pass 1")?;
     let mut spool_out = std::io::BufWriter::with_capacity(1 << 16, spool_file.try_clone()?);
     type Pass1 = (u64, String, Option<(GradeRef, Decimal)>);
