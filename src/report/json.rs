@@ -148,15 +148,176 @@ impl JsonDocument {
     }
 }
 
-pub fn write_ndjson_record(r: &ResultRecord, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, &RecordJson::new(r))?;
-    writeln!(out)
+/// Appends one result as an `ndjson` line: the bytes `serde_json` writes
+/// for it (a property test holds them to that), written by hand because
+/// this runs once per employee and serde_json's numbers (arbitrary
+/// precision: each one a string) cost a fifth of a batch evaluation.
+pub fn write_ndjson_record(r: &ResultRecord, out: &mut Vec<u8>) -> io::Result<()> {
+    out.extend_from_slice(b"{\"id\":");
+    push_string(&r.id, out);
+    for (key, text) in [("name", &r.name), ("sequence", &r.sequence), ("grade", &r.grade), ("position", &r.position)] {
+        push_key(key, out);
+        push_string(text, out);
+    }
+    push_key("kpi", out);
+    push_figure(r.kpi, out);
+    push_key("kpi_quarters", out);
+    push_count(r.kpi_quarters, out);
+    push_key("competency", out);
+    push_figure(r.competency, out);
+    push_key("competency_halves", out);
+    push_count(r.competency_halves, out);
+    push_key("competency_pct", out);
+    push_figure(r.competency_pct, out);
+    push_key("composite", out);
+    push_figure(r.composite, out);
+    push_key("band", out);
+    push_optional(r.band.as_deref(), out);
+    push_key("rank_pct", out);
+    push_figure(r.rank_pct, out);
+    push_key("status", out);
+    push_string(r.status.as_str(), out);
+    for (key, text) in [("recommended_grade", &r.recommended_grade), ("next_grade", &r.next_grade), ("eligible_on", &r.eligible_on)] {
+        push_key(key, out);
+        push_optional(text.as_deref(), out);
+    }
+    for (key, list) in [("unmet", &r.unmet), ("alternatives", &r.alternatives), ("errors", &r.errors)] {
+        push_key(key, out);
+        out.push(b'[');
+        for (i, item) in list.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            push_string(item, out);
+        }
+        out.push(b']');
+    }
+    out.extend_from_slice(b"}\n");
+    Ok(())
+}
+
+/// `,"key":` (keys are plain ASCII).
+fn push_key(key: &str, out: &mut Vec<u8>) {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+fn push_figure(d: Option<Decimal>, out: &mut Vec<u8>) {
+    match d {
+        Some(d) => out.extend_from_slice(FigureText::new(d).as_str().as_bytes()),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn push_count(n: Option<usize>, out: &mut Vec<u8>) {
+    match n {
+        Some(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn push_optional(text: Option<&str>, out: &mut Vec<u8>) {
+    match text {
+        Some(t) => push_string(t, out),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// A JSON string escaped as serde_json escapes it: `"` and `\\`, control
+/// characters as `\n`-style or `\u00xx` escapes, everything else as it is.
+fn push_string(text: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut plain = 0; // start of the run not yet written
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0C => b"\\f",
+            0x00..=0x1F => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[plain..i]);
+        plain = i + 1;
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xF)]]);
+        } else {
+            out.extend_from_slice(escape);
+        }
+    }
+    out.extend_from_slice(&bytes[plain..]);
+    out.push(b'"');
 }
 
 #[cfg(test)]
 mod tests {
-    use super::pretty_indented;
+    use super::{pretty_indented, write_ndjson_record, RecordJson};
+    use crate::decide::Status;
+    use crate::report::ResultRecord;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
     use serde_json::json;
+
+    fn text() -> impl Strategy<Value = String> {
+        "[a-z\"\\\\/\u{0}-\u{1f}\u{7f}张 ]{0,8}"
+    }
+
+    fn figure() -> impl Strategy<Value = Option<Decimal>> {
+        proptest::option::of((-100_000i64..100_000, 0u32..4).prop_map(|(m, scale)| Decimal::new(m, scale)))
+    }
+
+    prop_compose! {
+        fn record()(
+            texts in proptest::collection::vec(text(), 5),
+            optional in proptest::collection::vec(proptest::option::of(text()), 4),
+            figures in proptest::collection::vec(figure(), 5),
+            counts in proptest::collection::vec(proptest::option::of(0usize..10), 2),
+            lists in proptest::collection::vec(proptest::collection::vec(text(), 0..3), 3),
+            status in proptest::sample::select(Status::ALL.to_vec()),
+        ) -> ResultRecord {
+            ResultRecord {
+                id: texts[0].clone(),
+                name: texts[1].clone(),
+                sequence: texts[2].clone(),
+                grade: texts[3].clone(),
+                position: texts[4].clone(),
+                kpi: figures[0],
+                kpi_quarters: counts[0],
+                competency: figures[1],
+                competency_halves: counts[1],
+                competency_pct: figures[2],
+                composite: figures[3],
+                band: optional[0].clone(),
+                rank_pct: figures[4],
+                status,
+                recommended_grade: optional[1].clone(),
+                next_grade: optional[2].clone(),
+                eligible_on: optional[3].clone(),
+                unmet: lists[0].clone(),
+                alternatives: lists[1].clone(),
+                errors: lists[2].clone(),
+                demoted_by: Vec::new(),
+            }
+        }
+    }
+
+    proptest! {
+        /// An ndjson line is what serde_json writes for the record.
+        #[test]
+        fn ndjson_lines_are_what_serde_json_writes(r in record()) {
+            let mut expected = serde_json::to_string(&RecordJson::new(&r)).unwrap();
+            expected.push('\n');
+            let mut written = Vec::new();
+            write_ndjson_record(&r, &mut written).unwrap();
+            prop_assert_eq!(String::from_utf8(written).unwrap(), expected);
+        }
+    }
 
     #[test]
     fn indenting_matches_nested_pretty_printing() {
