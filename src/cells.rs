@@ -134,15 +134,10 @@ impl Cells {
 /// Commas are a few bytes apart: a search call per comma (memchr) cost
 /// more than the bit tricks of one pass.
 fn push_commas(bytes: &[u8], ends: &mut Vec<u32>) {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    const COMMAS: u64 = u64::from_ne_bytes([b','; 8]);
     let mut words = bytes.chunks_exact(8);
     let mut at = 0u32;
     for word in &mut words {
-        let x = u64::from_le_bytes(word.try_into().expect("chunks of 8")) ^ COMMAS;
-        // The top bit of each byte that is 0 in x (a comma), and of no other:
-        // adding within the low 7 bits never carries into the next byte.
-        let mut commas = !(((x & LOW7) + LOW7) | x | LOW7);
+        let mut commas = crate::swar::equal(crate::swar::word(word), b',');
         while commas != 0 {
             ends.push(at + commas.trailing_zeros() / 8);
             commas &= commas - 1;

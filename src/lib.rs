@@ -10,6 +10,7 @@
 //! - [`decide`]: the status of one employee; [`evaluate`]: a whole batch;
 //! - [`report`]: the output formats; [`cli`]: the command line;
 //! - [`explain`], [`what_if`], [`show`]: one employee in full, one employee before and after changes, the scheme as a table or graph;
+//! - [`swar`]: finding ASCII bytes eight at a time;
 //! - [`xlsx`]: workbooks as input; [`i18n`]: Chinese labels; [`schema`]: the JSON Schema of the scheme YAML.
 
 pub mod blocks;
@@ -31,6 +32,7 @@ pub mod schema;
 pub mod scheme;
 pub mod show;
 pub mod stream;
+pub mod swar;
 pub mod value;
 pub mod what_if;
 pub mod xlsx;

@@ -79,8 +79,7 @@ fn push_text(text: &str, out: &mut Vec<u8>) {
 
 /// A list joined with `; ` as one text cell, without joining it first.
 fn push_list(items: &[String], out: &mut Vec<u8>) {
-    let special = |b: &u8| matches!(b, b',' | b'"' | b'\r' | b'\n');
-    let quoted = items.iter().any(|i| i.as_bytes().iter().any(special));
+    let quoted = items.iter().any(|i| needs_quotes(i.as_bytes()));
     if quoted {
         out.push(b'"');
     }
@@ -107,13 +106,19 @@ fn push_list(items: &[String], out: &mut Vec<u8>) {
 /// in quotes, with its quotes doubled, when it holds a comma, a quote or a
 /// line end; else as it is.
 fn push_field(field: &[u8], out: &mut Vec<u8>) {
-    if !field.iter().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
+    if !needs_quotes(field) {
         out.extend_from_slice(field);
         return;
     }
     out.push(b'"');
     push_escaped(field, out);
     out.push(b'"');
+}
+
+/// Does a field hold a comma, a quote or a line end?
+fn needs_quotes(field: &[u8]) -> bool {
+    use crate::swar::{any, equal};
+    any(field, b'a', |w| equal(w, b',') | equal(w, b'"') | equal(w, b'\r') | equal(w, b'\n'))
 }
 
 /// Bytes inside quotes: each quote doubled.

@@ -229,6 +229,12 @@ fn push_optional(text: Option<&str>, out: &mut Vec<u8>) {
 fn push_string(text: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let bytes = text.as_bytes();
+    use crate::swar::{any, below, equal};
+    if !any(bytes, b'a', |w| equal(w, b'"') | equal(w, b'\\') | below(w, 0x20)) {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut plain = 0; // start of the run not yet written
     for (i, &b) in bytes.iter().enumerate() {
         let escape: &[u8] = match b {
