@@ -219,7 +219,43 @@ impl<'a> Env<'a> {
                     _ => test.checks.is_empty(),
                 }
             }
-            _ => self.test(test).0,
+            // Each check read as the kind it compares, without building
+            // what was found (the usual tests: a figure, a number or a
+            // yes/no cell); anything else through `read` and `passes`.
+            Subject::Fact(fact) => test.checks.iter().all(|check| match (&check.value, fact) {
+                (TestValue::Number(required), FactRef::Computed(c)) if *c != Computed::Band => {
+                    self.computed_number(*c).is_some_and(|n| check.op.accepts(n.cmp(required)))
+                }
+                // A blank cell is no number.
+                (TestValue::Number(required), FactRef::Column { id, .. }) => {
+                    parse_number(self.column_text(*id)).is_some_and(|n| check.op.accepts(n.cmp(required)))
+                }
+                (TestValue::Bool(required), FactRef::Column { id, .. }) => {
+                    check.op == Op::Is && parse_bool(self.column_text(*id)) == Some(*required)
+                }
+                _ => passes(&self.read(fact, &check.value), check),
+            }),
+            Subject::MonthsSince(_) => self.test(test).0,
+        }
+    }
+
+    /// A computed fact that is a number (every one but `band`); None when it has no value.
+    fn computed_number(&self, c: Computed) -> Option<Decimal> {
+        let f = self.figures;
+        let count = |n: usize| Some(Decimal::from(n));
+        match c {
+            Computed::Kpi => f.kpi,
+            Computed::KpiQuarters => count(f.kpi_quarters),
+            Computed::KpiMin => f.kpi_min,
+            Computed::Competency => f.competency,
+            Computed::CompetencyHalves => count(f.competency_halves),
+            Computed::CompetencyPct => f.competency_pct,
+            Computed::Composite => f.composite,
+            Computed::Band => None,
+            Computed::RankPct => self.rank_pct,
+            Computed::MonthsInGrade => self.row.grade_date.and_then(|d| count(whole_months(d, self.time_as_of) as usize)),
+            Computed::MonthsInCompany => self.row.hire_date.and_then(|d| count(whole_months(d, self.time_as_of) as usize)),
+            Computed::Age => self.row.birth_date.and_then(|d| count(whole_years(d, self.time_as_of) as usize)),
         }
     }
 
@@ -282,24 +318,9 @@ impl<'a> Env<'a> {
     fn read(&self, fact: &FactRef, against: &TestValue) -> Found {
         let f = self.figures;
         let number = |n: Option<Decimal>| n.map_or(Found::Missing, Found::Number);
-        let count = |n: usize| Found::Number(Decimal::from(n));
         match fact {
-            FactRef::Computed(c) => match c {
-                Computed::Kpi => number(f.kpi),
-                Computed::KpiQuarters => count(f.kpi_quarters),
-                Computed::KpiMin => number(f.kpi_min),
-                Computed::Competency => number(f.competency),
-                Computed::CompetencyHalves => count(f.competency_halves),
-                Computed::CompetencyPct => number(f.competency_pct),
-                Computed::Composite => number(f.composite),
-                Computed::Band => f.band.map_or(Found::Missing, Found::Band),
-                Computed::RankPct => number(self.rank_pct),
-                Computed::MonthsInGrade => self.row.grade_date.map_or(Found::Missing, |d| count(whole_months(d, self.time_as_of) as usize)),
-                Computed::MonthsInCompany => {
-                    self.row.hire_date.map_or(Found::Missing, |d| count(whole_months(d, self.time_as_of) as usize))
-                }
-                Computed::Age => self.row.birth_date.map_or(Found::Missing, |d| count(whole_years(d, self.time_as_of) as usize)),
-            },
+            FactRef::Computed(Computed::Band) => f.band.map_or(Found::Missing, Found::Band),
+            FactRef::Computed(c) => self.computed_number(*c).map_or(Found::Missing, Found::Number),
             FactRef::KpiItem(item) => {
                 let position = self.row.position.map(|p| &self.scheme.positions[p]);
                 let index = position.and_then(|p| p.kpis.iter().position(|k| k.id == *item));
