@@ -25,7 +25,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// A scheme with every kind of rule: time, score, band, rank, `any`, a
-/// streak demotion, a `scoring` item and bridges both ways.
+/// streak demotion, a `scoring` item, bridges both ways, and tests on a
+/// number column and a yes/no column (facts read from the file).
 const SCHEME: &str = r#"
 scheme: props
 title: Properties
@@ -55,13 +56,13 @@ sequences:
   - id: tech
     grades:
       - {id: T1}
-      - {id: T2, requires: [{fact: kpi, min: 70}, {fact: months_in_grade, min: 12}]}
-      - {id: T3, requires: [{fact: composite, min: 80}, {fact: months_in_company, min: 24}]}
+      - {id: T2, requires: [{fact: kpi, min: 70}, {fact: months_in_grade, min: 12}, {fact: exam_passed, is: true}]}
+      - {id: T3, requires: [{fact: composite, min: 80}, {fact: months_in_company, min: 24}, {fact: leave_days, max: 20}]}
       - {id: T4, requires: [{fact: band, is: A}, {fact: rank_pct, max: 50}]}
   - id: mgmt
     grades:
       - {id: M1}
-      - {id: M2, requires: {any: [{fact: kpi, min: 85}, {fact: competency, min: 4}]}}
+      - {id: M2, requires: {any: [{fact: kpi, min: 85}, {fact: competency, min: 4}, {fact: leave_days, below: 3}]}}
       - {id: M3, requires: [{fact: composite, min: 90}, {fact: age, min: 30}, {fact: education, min: 大专}]}
 bridges:
   - {from: T2, to: M1, requires: [{fact: competency, min: 3.5}]}
@@ -96,11 +97,18 @@ fn header() -> Vec<String> {
         h.extend(KPIS.iter().map(|k| format!("{q}.{k}")));
     }
     h.extend(RATINGS.iter().map(|r| format!("2026H2.{r}")));
+    h.extend(FACTS.map(String::from));
     h
 }
 
+/// The fact columns, after the scores.
+const FACTS: [&str; 2] = ["leave_days", "exam_passed"];
+
 /// Index of the first score column.
 const FIRST_SCORE: usize = 9;
+
+/// Index one past the last score column (3 quarters × 3 KPIs, 3 ratings).
+const END_SCORE: usize = FIRST_SCORE + 12;
 
 fn to_csv(rows: &[Vec<String>]) -> String {
     let mut w = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
@@ -149,8 +157,16 @@ fn valid_row(id: String) -> impl Strategy<Value = Vec<String>> {
     ];
     // Education: a level, a blank, or a word that is not on the scale.
     let education = prop::sample::select(vec!["高中", "大专", "本科", "", "博士"]);
-    (0..GRADES.len(), date(), date(), (1960i32..=2004), education, proptest::collection::vec(quarter, 3), half).prop_map(
-        move |(g, hire, grade_date, born, education, quarters, half)| {
+    // Fact cells: mostly readable, sometimes blank or not what the rule compares.
+    let leave_days = prop_oneof![
+        6 => (0u32..=30).prop_map(|n| n.to_string()),
+        1 => (0u32..=3000).prop_map(decimal),
+        1 => prop::sample::select(vec!["", "-3", "x", "20.00", "3.0"]).prop_map(String::from),
+    ];
+    let exam_passed = prop::sample::select(vec!["true", "false", "是", "否", "yes", "no", "1", "0", "", "maybe"]);
+    let facts = (leave_days, exam_passed);
+    (0..GRADES.len(), date(), date(), (1960i32..=2004), education, proptest::collection::vec(quarter, 3), half, facts).prop_map(
+        move |(g, hire, grade_date, born, education, quarters, half, (leave_days, exam_passed))| {
             let (sequence, grade) = GRADES[g];
             let mut row = vec![
                 id.clone(),
@@ -174,6 +190,7 @@ fn valid_row(id: String) -> impl Strategy<Value = Vec<String>> {
                 None => row.extend(["", "", ""].map(String::from)),
                 Some((a, b, c)) => row.extend([decimal(a), decimal(b), decimal(c)]),
             }
+            row.extend([leave_days, exam_passed.to_string()]);
             row
         },
     )
@@ -369,7 +386,7 @@ proptest! {
 
     #[test]
     fn raising_one_score_never_lowers_a_figure(row in valid_row("E1".into()), pick in any::<prop::sample::Index>(), raise in 1u32..=5_000) {
-        let filled: Vec<usize> = (FIRST_SCORE..row.len()).filter(|i| !row[*i].is_empty()).collect();
+        let filled: Vec<usize> = (FIRST_SCORE..END_SCORE).filter(|i| !row[*i].is_empty()).collect();
         prop_assume!(!filled.is_empty());
         let column = filled[pick.index(filled.len())];
         let old: Decimal = row[column].parse().unwrap();
