@@ -1,12 +1,13 @@
 //! The command line (SPEC §6): arguments, dispatch, exit codes.
 
 use crate::decide::Status;
+use crate::durable::write_atomically;
 use crate::i18n::Lang;
 use crate::records::{read_input, Encoding};
 use crate::report::Format;
 use crate::scheme::{builtin, load_scheme, Scheme};
 use crate::stream;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use std::io::{IsTerminal, Write};
@@ -294,50 +295,6 @@ fn run_evaluate(args: EvaluateArgs) -> Result<u8> {
 /// `NO_COLOR` set to anything but the empty string turns colour off (no-color.org).
 fn no_color() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-}
-
-/// The permissions a file newly created in `dir` gets (0666 less the umask):
-/// the umask can only be read by changing it, so a scratch file shows it.
-#[cfg(unix)]
-fn new_file_permissions(dir: &std::path::Path) -> Option<std::fs::Permissions> {
-    let probe = tempfile::Builder::new().prefix(".ladder-umask-").tempfile_in(dir).ok()?;
-    let path = probe.path().to_path_buf();
-    drop(probe); // removes it; recreate with the default mode
-    let mode = std::fs::File::create(&path).and_then(|f| f.metadata()).map(|m| m.permissions());
-    let _ = std::fs::remove_file(&path);
-    mode.ok()
-}
-
-#[cfg(not(unix))]
-fn new_file_permissions(_dir: &std::path::Path) -> Option<std::fs::Permissions> {
-    None
-}
-
-/// Writes to a temporary file beside `path`, then renames it over `path`, so
-/// a reader never sees half a report and a failed run leaves the old file.
-pub fn write_atomically<T>(path: &str, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
-    let target = std::path::Path::new(path);
-    let dir = match target.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    let mut temp =
-        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{path}: cannot create a temporary file in {}", dir.display()))?;
-    let value = {
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, temp.as_file_mut());
-        let value = write(&mut out)?;
-        out.flush().with_context(|| format!("{path}: cannot write"))?;
-        value
-    };
-    temp.as_file().sync_all().with_context(|| format!("{path}: cannot write"))?;
-    // The temporary file is private (0600); the report gets the permissions
-    // of the file it replaces, or those of a newly created file.
-    let permissions = std::fs::metadata(target).map(|m| m.permissions()).ok().or_else(|| new_file_permissions(dir));
-    if let Some(p) = permissions {
-        temp.as_file().set_permissions(p).with_context(|| format!("{path}: cannot set permissions"))?;
-    }
-    temp.persist(target).with_context(|| format!("{path}: cannot replace the file"))?;
-    Ok(value)
 }
 
 fn run_check(args: SchemeArgs) -> Result<u8> {

@@ -8,7 +8,7 @@
 //! - [`calendar`], [`exact`], [`value`]: dates and periods, exact arithmetic, cell values;
 //! - [`figures`]: KPI and competency figures; [`eval`]: rules against one employee;
 //! - [`decide`]: the status of one employee; [`evaluate`]: a whole batch;
-//! - [`report`]: the output formats; [`cli`]: the command line;
+//! - [`report`]: the output formats; [`durable`]: report files written whole and durably; [`cli`]: the command line;
 //! - [`explain`], [`what_if`], [`show`]: one employee in full, one employee before and after changes, the scheme as a table or graph;
 //! - [`swar`]: finding ASCII bytes eight at a time;
 //! - [`xlsx`]: workbooks as input; [`i18n`]: Chinese labels; [`schema`]: the JSON Schema of the scheme YAML.
@@ -18,6 +18,7 @@ pub mod calendar;
 pub mod cells;
 pub mod cli;
 pub mod decide;
+pub mod durable;
 pub mod eval;
 pub mod evaluate;
 pub mod exact;

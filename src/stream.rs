@@ -388,7 +388,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     // The blocks of a chunk are parsed in parallel, then its rows are shared
     // out one by one (blocks alone are too coarse: the last one of a chunk
     // would keep one core waiting).
-    let pass1 = |chunk: &mut Chunk| -> Result<(usize, Vec<Piece1>)> {
+    let pass1 = |chunk: &mut Chunk| -> Result<(usize, Vec<Box<Piece1>>)> {
         let Chunk { raw, blocks } = chunk;
         if blocks.len() < raw.blocks.len() {
             blocks.resize_with(raw.blocks.len(), Default::default);
@@ -407,7 +407,8 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
         let pieces = blocks
             .par_iter_mut()
             .flat_map(|(_, records)| records.par_iter_mut())
-            .fold(Piece1::default, |mut piece, (line, record)| {
+            // Boxed: the fold hands its accumulator on by value for every row.
+            .fold(Box::<Piece1>::default, |mut piece, (line, record)| {
                 let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
                 let figures = batch.figures_reusing(&mut row, std::mem::take(&mut piece.spare));
                 kept.write_row(&row, figures.as_ref(), &mut piece.kept);
@@ -499,14 +500,15 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
         /// Figures whose lists the next row's are decoded into.
         spare: crate::figures::Figures,
     }
-    let pass2 = |chunk: &mut KeptChunk| -> Vec<Piece> {
+    let pass2 = |chunk: &mut KeptChunk| -> Vec<Box<Piece>> {
         let KeptChunk { bytes, rows, cells } = chunk;
         cells.resize_with(rows.len(), Cells::default);
         let first = index.fetch_add(rows.len() as u64, std::sync::atomic::Ordering::SeqCst);
         rows.par_iter()
             .zip(cells.par_iter_mut())
             .enumerate()
-            .fold(Piece::default, |mut piece, (i, (&(start, end), cells))| {
+            // Boxed: the fold hands its accumulator on by value for every row.
+            .fold(Box::<Piece>::default, |mut piece, (i, (&(start, end), cells))| {
                 let kept_row = match kept.read_row(&bytes[start..end], cells) {
                     Ok(k) => k,
                     Err(e) => {
