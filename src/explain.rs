@@ -23,6 +23,7 @@ use crate::scheme::{GradeRef, Scheme, Scoring};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -60,7 +61,7 @@ pub fn write_detail(
 pub struct Explanation<'e> {
     pub evaluation: &'e Evaluation<'e>,
     pub index: usize,
-    pub record: ResultRecord,
+    pub record: ResultRecord<'e>,
     pub quarters: Vec<QuarterView>,
     pub halves: Vec<HalfView>,
     pub rank: Option<Rank>,
@@ -650,8 +651,8 @@ pub fn ordinal(n: usize) -> String {
 // ---------------------------------------------------------------------------
 // JSON.
 
-fn opt_text(s: &Option<String>) -> Value {
-    s.as_ref().map_or(Value::Null, |s| Value::String(s.clone()))
+fn opt_text(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, |s| Value::String(s.to_string()))
 }
 
 fn date_value(d: Option<NaiveDate>) -> Value {
@@ -672,12 +673,12 @@ pub fn record_value(r: &ResultRecord) -> Value {
         "competency_halves": r.competency_halves,
         "competency_pct": figure_value(r.competency_pct),
         "composite": figure_value(r.composite),
-        "band": opt_text(&r.band),
+        "band": opt_text(r.band.as_deref()),
         "rank_pct": figure_value(r.rank_pct),
         "status": r.status.as_str(),
-        "recommended_grade": opt_text(&r.recommended_grade),
-        "next_grade": opt_text(&r.next_grade),
-        "eligible_on": opt_text(&r.eligible_on),
+        "recommended_grade": opt_text(r.recommended_grade.as_deref()),
+        "next_grade": opt_text(r.next_grade.as_deref()),
+        "eligible_on": opt_text(r.eligible_on.as_deref()),
         "unmet": r.unmet,
         "alternatives": r.alternatives,
         "errors": r.errors,
@@ -866,9 +867,9 @@ impl Explanation<'_> {
         let d = &o.decision;
         let decision = json!({
             "status": r.status.as_str(),
-            "recommended_grade": opt_text(&r.recommended_grade),
-            "next_grade": opt_text(&r.next_grade),
-            "eligible_on": opt_text(&r.eligible_on),
+            "recommended_grade": opt_text(r.recommended_grade.as_deref()),
+            "next_grade": opt_text(r.next_grade.as_deref()),
+            "eligible_on": opt_text(r.eligible_on.as_deref()),
             "unmet": r.unmet,
             "alternatives": r.alternatives,
             "via_bridge": d.via_bridge,
@@ -891,7 +892,7 @@ impl Explanation<'_> {
                 json!({
                     "kind": rv.kind.as_str(),
                     "to": id_title(scheme, rv.to),
-                    "title": opt_text(&rv.title),
+                    "title": opt_text(rv.title.as_deref()),
                     "holds": rv.holds,
                     "parts": parts,
                     "changes": rv.changes.iter().map(gap_value).collect::<Vec<_>>(),
@@ -958,11 +959,11 @@ impl Explanation<'_> {
         writeln!(s)?;
 
         // The decision first, in one paragraph.
-        let grade_name = |id: &Option<String>| -> String {
-            id.as_ref()
+        let grade_name = |id: &Option<Cow<str>>| -> String {
+            id.as_deref()
                 .map(|id| match scheme.find_grade(id) {
                     Some(g) => format!("{} {}", id, scheme.grade(g).title),
-                    None => id.clone(),
+                    None => id.to_string(),
                 })
                 .unwrap_or_else(|| "—".into())
         };

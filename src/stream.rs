@@ -490,8 +490,8 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
     // Each worker formats its share of a chunk into one `Piece` (the costly
     // part, done in parallel); pieces come back in input order.
     #[derive(Default)]
-    struct Piece {
-        formatted: Formatted,
+    struct Piece<'s> {
+        formatted: Formatted<'s>,
         errors: usize,
         /// `FILE:LINE: ID: problems` of its rows in error.
         notes: Vec<String>,
@@ -500,7 +500,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
         /// Figures whose lists the next row's are decoded into.
         spare: crate::figures::Figures,
     }
-    let pass2 = |chunk: &mut KeptChunk| -> Vec<Box<Piece>> {
+    let pass2 = |chunk: &mut KeptChunk| -> Vec<Box<Piece<'_>>> {
         let KeptChunk { bytes, rows, cells } = chunk;
         cells.resize_with(rows.len(), Cells::default);
         let first = index.fetch_add(rows.len() as u64, std::sync::atomic::Ordering::SeqCst);

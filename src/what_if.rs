@@ -331,7 +331,7 @@ fn list_minus(a: &[String], b: &[String]) -> Vec<String> {
 }
 
 impl WhatIf<'_> {
-    fn records(&self, i: usize) -> (ResultRecord, ResultRecord) {
+    fn records(&self, i: usize) -> (ResultRecord<'_>, ResultRecord<'_>) {
         (ResultRecord::new(self.before.scheme, &self.before.outcomes[i]), ResultRecord::new(self.after.scheme, &self.after.outcomes[i]))
     }
 

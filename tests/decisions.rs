@@ -74,7 +74,7 @@ fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()
 }
 
-fn run_with(scheme_yaml: &str, rows: &[&str], as_of: NaiveDate) -> Vec<ResultRecord> {
+fn run_with(scheme_yaml: &str, rows: &[&str], as_of: NaiveDate) -> Vec<ResultRecord<'static>> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("scheme.yaml");
     std::fs::write(&path, scheme_yaml).unwrap();
@@ -82,10 +82,10 @@ fn run_with(scheme_yaml: &str, rows: &[&str], as_of: NaiveDate) -> Vec<ResultRec
     let text = format!("{HEADER}\n{}\n", rows.join("\n"));
     let input = Input { display: "staff.csv".into(), path: "staff.csv".into(), sha256: String::new(), text };
     let evaluation = evaluate(&scheme, &input, None, as_of).unwrap_or_else(|e| panic!("{e:#}"));
-    evaluation.outcomes.iter().map(|o| ResultRecord::new(&scheme, o)).collect()
+    evaluation.outcomes.iter().map(|o| ResultRecord::new(&scheme, o).into_owned()).collect()
 }
 
-fn run(rows: &[&str]) -> Vec<ResultRecord> {
+fn run(rows: &[&str]) -> Vec<ResultRecord<'static>> {
     run_with(SCHEME, rows, as_of())
 }
 
@@ -283,7 +283,7 @@ fn data_problems_make_the_row_an_error_and_others_are_still_evaluated() {
 fn titles_resolve_to_ids() {
     let row = "E1,n,工程师,tech,中级,2020-01-01,2025-01-01,,本科,yes,no,1,,,,90,90,90,90,4,4,4,,,,";
     let r = &run(&[row])[0];
-    assert_eq!((r.position.as_str(), r.grade.as_str()), ("eng", "T2"));
+    assert_eq!((&*r.position, &*r.grade), ("eng", "T2"));
 }
 
 #[test]

@@ -36,7 +36,7 @@ pub fn write_csv_header(out: &mut dyn Write) -> io::Result<()> {
 /// each record and checks every byte of every cell, figures included, and
 /// that was 8 % of a batch evaluation.
 pub fn append_csv_record(r: &ResultRecord, out: &mut Vec<u8>) -> io::Result<()> {
-    for text in [&r.id, &r.name, &r.sequence, &r.grade, &r.position] {
+    for text in [&*r.id, &*r.name, &*r.sequence, &*r.grade, &*r.position] {
         push_text(text, out);
         out.push(b',');
     }
@@ -51,8 +51,8 @@ pub fn append_csv_record(r: &ResultRecord, out: &mut Vec<u8>) -> io::Result<()> 
     push_figure(r.rank_pct, out);
     push_text(r.status.as_str(), out);
     out.push(b',');
-    for text in [&r.recommended_grade, &r.next_grade, &r.eligible_on] {
-        push_text(text.as_deref().unwrap_or(""), out);
+    for text in [r.recommended_grade.as_deref(), r.next_grade.as_deref(), r.eligible_on.as_deref()] {
+        push_text(text.unwrap_or(""), out);
         out.push(b',');
     }
     push_list(&r.unmet, out);
@@ -78,16 +78,16 @@ fn push_text(text: &str, out: &mut Vec<u8>) {
 }
 
 /// A list joined with `; ` as one text cell, without joining it first.
-fn push_list(items: &[String], out: &mut Vec<u8>) {
-    let quoted = items.iter().any(|i| needs_quotes(i.as_bytes()));
+fn push_list<S: AsRef<str>>(items: &[S], out: &mut Vec<u8>) {
+    let quoted = items.iter().any(|i| needs_quotes(i.as_ref().as_bytes()));
     if quoted {
         out.push(b'"');
     }
     // The joined text starts as its first item does.
-    if items.first().is_some_and(|first| spreadsheet_safe(first).len() != first.len()) {
+    if items.first().map(AsRef::as_ref).is_some_and(|first| spreadsheet_safe(first).len() != first.len()) {
         out.push(b'\'');
     }
-    for (i, item) in items.iter().enumerate() {
+    for (i, item) in items.iter().map(AsRef::as_ref).enumerate() {
         if i > 0 {
             out.extend_from_slice(b"; ");
         }

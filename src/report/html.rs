@@ -73,7 +73,7 @@ fn grade_stats<'a>(meta: &'a Meta, records: &'a [ResultRecord]) -> Vec<GradeStat
         }
     }
     for r in records {
-        let key = (r.sequence.as_str(), r.grade.as_str());
+        let key = (&*r.sequence, &*r.grade);
         let i = *index.entry(key).or_insert_with(|| {
             stats.push(GradeStats {
                 sequence: &r.sequence,

@@ -7,6 +7,7 @@ use crate::exact::FigureText;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{json, Map, Number, Value};
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::str::FromStr;
 
@@ -47,7 +48,7 @@ struct RecordJson<'a> {
     next_grade: Option<&'a str>,
     eligible_on: Option<&'a str>,
     unmet: &'a [String],
-    alternatives: &'a [String],
+    alternatives: &'a [Cow<'a, str>],
     errors: &'a [String],
 }
 
@@ -155,7 +156,7 @@ impl JsonDocument {
 pub fn write_ndjson_record(r: &ResultRecord, out: &mut Vec<u8>) -> io::Result<()> {
     out.extend_from_slice(b"{\"id\":");
     push_string(&r.id, out);
-    for (key, text) in [("name", &r.name), ("sequence", &r.sequence), ("grade", &r.grade), ("position", &r.position)] {
+    for (key, text) in [("name", &*r.name), ("sequence", &*r.sequence), ("grade", &*r.grade), ("position", &*r.position)] {
         push_key(key, out);
         push_string(text, out);
     }
@@ -177,23 +178,34 @@ pub fn write_ndjson_record(r: &ResultRecord, out: &mut Vec<u8>) -> io::Result<()
     push_figure(r.rank_pct, out);
     push_key("status", out);
     push_string(r.status.as_str(), out);
-    for (key, text) in [("recommended_grade", &r.recommended_grade), ("next_grade", &r.next_grade), ("eligible_on", &r.eligible_on)] {
+    for (key, text) in [
+        ("recommended_grade", r.recommended_grade.as_deref()),
+        ("next_grade", r.next_grade.as_deref()),
+        ("eligible_on", r.eligible_on.as_deref()),
+    ] {
         push_key(key, out);
-        push_optional(text.as_deref(), out);
+        push_optional(text, out);
     }
-    for (key, list) in [("unmet", &r.unmet), ("alternatives", &r.alternatives), ("errors", &r.errors)] {
-        push_key(key, out);
-        out.push(b'[');
-        for (i, item) in list.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            push_string(item, out);
-        }
-        out.push(b']');
-    }
+    push_key("unmet", out);
+    push_strings(&r.unmet, out);
+    push_key("alternatives", out);
+    push_strings(&r.alternatives, out);
+    push_key("errors", out);
+    push_strings(&r.errors, out);
     out.extend_from_slice(b"}\n");
     Ok(())
+}
+
+/// A JSON array of strings.
+fn push_strings<S: AsRef<str>>(list: &[S], out: &mut Vec<u8>) {
+    out.push(b'[');
+    for (i, item) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_string(item.as_ref(), out);
+    }
+    out.push(b']');
 }
 
 /// `,"key":` (keys are plain ASCII).
@@ -286,27 +298,27 @@ mod tests {
             counts in proptest::collection::vec(proptest::option::of(0usize..10), 2),
             lists in proptest::collection::vec(proptest::collection::vec(text(), 0..3), 3),
             status in proptest::sample::select(Status::ALL.to_vec()),
-        ) -> ResultRecord {
+        ) -> ResultRecord<'static> {
             ResultRecord {
                 id: texts[0].clone(),
                 name: texts[1].clone(),
-                sequence: texts[2].clone(),
-                grade: texts[3].clone(),
-                position: texts[4].clone(),
+                sequence: texts[2].clone().into(),
+                grade: texts[3].clone().into(),
+                position: texts[4].clone().into(),
                 kpi: figures[0],
                 kpi_quarters: counts[0],
                 competency: figures[1],
                 competency_halves: counts[1],
                 competency_pct: figures[2],
                 composite: figures[3],
-                band: optional[0].clone(),
+                band: optional[0].clone().map(Into::into),
                 rank_pct: figures[4],
                 status,
-                recommended_grade: optional[1].clone(),
-                next_grade: optional[2].clone(),
+                recommended_grade: optional[1].clone().map(Into::into),
+                next_grade: optional[2].clone().map(Into::into),
                 eligible_on: optional[3].clone(),
                 unmet: lists[0].clone(),
-                alternatives: lists[1].clone(),
+                alternatives: lists[1].iter().cloned().map(Into::into).collect(),
                 errors: lists[2].clone(),
                 demoted_by: Vec::new(),
             }

@@ -11,6 +11,7 @@ use crate::figures::Periods;
 use crate::i18n::Lang;
 use crate::scheme::Scheme;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::io::Write;
 
 /// How `evaluate` prints its results.
@@ -31,26 +32,30 @@ pub enum Format {
 
 /// One result, with exactly the fields of SPEC §6.
 #[derive(Debug, Clone)]
-pub struct ResultRecord {
+///
+/// Names the scheme holds (sequence, grade, position, band) are borrowed
+/// from it when they resolved, so a batch does not copy them for every row;
+/// what the row itself said is owned.
+pub struct ResultRecord<'s> {
     pub id: String,
     pub name: String,
-    pub sequence: String,
-    pub grade: String,
-    pub position: String,
+    pub sequence: Cow<'s, str>,
+    pub grade: Cow<'s, str>,
+    pub position: Cow<'s, str>,
     pub kpi: Option<Decimal>,
     pub kpi_quarters: Option<usize>,
     pub competency: Option<Decimal>,
     pub competency_halves: Option<usize>,
     pub competency_pct: Option<Decimal>,
     pub composite: Option<Decimal>,
-    pub band: Option<String>,
+    pub band: Option<Cow<'s, str>>,
     pub rank_pct: Option<Decimal>,
     pub status: Status,
-    pub recommended_grade: Option<String>,
-    pub next_grade: Option<String>,
+    pub recommended_grade: Option<Cow<'s, str>>,
+    pub next_grade: Option<Cow<'s, str>>,
     pub eligible_on: Option<String>,
     pub unmet: Vec<String>,
-    pub alternatives: Vec<String>,
+    pub alternatives: Vec<Cow<'s, str>>,
     pub errors: Vec<String>,
     /// Not a SPEC field: why a `demote` happened, for the table.
     pub demoted_by: Vec<String>,
@@ -80,8 +85,8 @@ pub const FIELDS: [&str; 20] = [
     "errors",
 ];
 
-impl ResultRecord {
-    pub fn new(scheme: &Scheme, o: &Outcome) -> ResultRecord {
+impl<'s> ResultRecord<'s> {
+    pub fn new(scheme: &'s Scheme, o: &Outcome) -> ResultRecord<'s> {
         ResultRecord::build(scheme, o, |o| {
             (o.row.id.clone(), o.row.name.clone(), o.decision.unmet.clone(), o.row.errors.clone(), o.decision.demoted_by.clone())
         })
@@ -89,7 +94,7 @@ impl ResultRecord {
 
     /// The record of an outcome whose texts are not needed afterwards: they
     /// are moved out, not copied (a batch makes a million of these).
-    pub fn from_outcome(scheme: &Scheme, o: &mut Outcome) -> ResultRecord {
+    pub fn from_outcome(scheme: &'s Scheme, o: &mut Outcome) -> ResultRecord<'s> {
         let texts = (
             std::mem::take(&mut o.row.id),
             std::mem::take(&mut o.row.name),
@@ -103,14 +108,15 @@ impl ResultRecord {
     /// `texts`: the id, name, unmet tests, errors and demotion reasons.
     #[allow(clippy::type_complexity)]
     fn build(
-        scheme: &Scheme,
+        scheme: &'s Scheme,
         o: &Outcome,
         texts: impl FnOnce(&Outcome) -> (String, String, Vec<String>, Vec<String>, Vec<String>),
-    ) -> ResultRecord {
+    ) -> ResultRecord<'s> {
         let row = &o.row;
         let f = o.figures.as_ref();
         let d = &o.decision;
-        let grade_id = |g: crate::scheme::GradeRef| scheme.grade(g).id.clone();
+        let grade_id = |g: crate::scheme::GradeRef| Cow::Borrowed(scheme.grade(g).id.as_str());
+        let own = |text: &String| Cow::Owned(text.clone());
         let error = d.status == Status::Error;
         // Figures of a row in error are not reported: they may rest on bad data.
         let fig = |get: fn(&crate::figures::Figures) -> Option<Decimal>| if error { None } else { f.and_then(get) };
@@ -118,16 +124,16 @@ impl ResultRecord {
         ResultRecord {
             id,
             name,
-            sequence: row.sequence.map(|s| scheme.sequences[s].id.clone()).unwrap_or_else(|| row.sequence_text.clone()),
-            grade: row.grade.map(grade_id).unwrap_or_else(|| row.grade_text.clone()),
-            position: row.position.map(|p| scheme.positions[p].id.clone()).unwrap_or_else(|| row.position_text.clone()),
+            sequence: row.sequence.map(|s| Cow::Borrowed(scheme.sequences[s].id.as_str())).unwrap_or_else(|| own(&row.sequence_text)),
+            grade: row.grade.map(grade_id).unwrap_or_else(|| own(&row.grade_text)),
+            position: row.position.map(|p| Cow::Borrowed(scheme.positions[p].id.as_str())).unwrap_or_else(|| own(&row.position_text)),
             kpi: fig(|f| f.kpi),
             kpi_quarters: if error { None } else { f.map(|f| f.kpi_quarters) },
             competency: fig(|f| f.competency),
             competency_halves: if error { None } else { f.map(|f| f.competency_halves) },
             competency_pct: fig(|f| f.competency_pct),
             composite: fig(|f| f.composite),
-            band: if error { None } else { f.and_then(|f| f.band).map(|b| scheme.bands[b].id.clone()) },
+            band: if error { None } else { f.and_then(|f| f.band).map(|b| Cow::Borrowed(scheme.bands[b].id.as_str())) },
             rank_pct: if error { None } else { o.rank_pct },
             status: d.status,
             recommended_grade: d.recommended.map(grade_id),
@@ -137,6 +143,34 @@ impl ResultRecord {
             alternatives: d.alternatives.iter().map(|g| grade_id(*g)).collect(),
             errors,
             demoted_by,
+        }
+    }
+
+    /// The record with nothing borrowed from the scheme (to outlive it).
+    pub fn into_owned(self) -> ResultRecord<'static> {
+        let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+        ResultRecord {
+            sequence: own(self.sequence),
+            grade: own(self.grade),
+            position: own(self.position),
+            band: self.band.map(own),
+            recommended_grade: self.recommended_grade.map(own),
+            next_grade: self.next_grade.map(own),
+            alternatives: self.alternatives.into_iter().map(own).collect(),
+            id: self.id,
+            name: self.name,
+            kpi: self.kpi,
+            kpi_quarters: self.kpi_quarters,
+            competency: self.competency,
+            competency_halves: self.competency_halves,
+            competency_pct: self.competency_pct,
+            composite: self.composite,
+            rank_pct: self.rank_pct,
+            status: self.status,
+            eligible_on: self.eligible_on,
+            unmet: self.unmet,
+            errors: self.errors,
+            demoted_by: self.demoted_by,
         }
     }
 }
@@ -178,13 +212,13 @@ impl Summary {
 /// A result made ready for a [`Writer`]: the streaming formats are formatted
 /// already (this is the costly part, so it can run in parallel); `table` and
 /// `html` keep the record.
-pub enum Prepared {
+pub enum Prepared<'s> {
     Bytes { status: Status, bytes: Vec<u8> },
-    Record(Box<ResultRecord>),
+    Record(Box<ResultRecord<'s>>),
 }
 
-impl Prepared {
-    pub fn new(format: Format, r: ResultRecord) -> Prepared {
+impl<'s> Prepared<'s> {
+    pub fn new(format: Format, r: ResultRecord<'s>) -> Prepared<'s> {
         let mut bytes = Vec::with_capacity(256);
         let written = match format {
             Format::Json => {
@@ -205,15 +239,15 @@ impl Prepared {
 /// `ndjson` results as one run of bytes, others as [`Prepared`] results.
 /// One buffer for many rows spares an allocation per row.
 #[derive(Default)]
-pub struct Formatted {
+pub struct Formatted<'s> {
     bytes: Vec<u8>,
     /// The status of each result in `bytes`, for the summary.
     statuses: Vec<Status>,
-    prepared: Vec<Prepared>,
+    prepared: Vec<Prepared<'s>>,
 }
 
-impl Formatted {
-    pub fn push(&mut self, format: Format, r: ResultRecord) {
+impl<'s> Formatted<'s> {
+    pub fn push(&mut self, format: Format, r: ResultRecord<'s>) {
         let written = match format {
             Format::Csv => csv_out::append_csv_record(&r, &mut self.bytes),
             Format::Ndjson => json::write_ndjson_record(&r, &mut self.bytes),
@@ -237,7 +271,7 @@ pub struct Writer<'m> {
     lang: Lang,
     summary: Summary,
     json: Option<json::JsonDocument>,
-    table_rows: Vec<ResultRecord>,
+    table_rows: Vec<ResultRecord<'m>>,
 }
 
 impl<'m> Writer<'m> {
@@ -259,13 +293,13 @@ impl<'m> Writer<'m> {
         self
     }
 
-    pub fn record(&mut self, r: ResultRecord, out: &mut dyn Write) -> std::io::Result<()> {
+    pub fn record(&mut self, r: ResultRecord<'m>, out: &mut dyn Write) -> std::io::Result<()> {
         let prepared = Prepared::new(self.format, r);
         self.prepared(prepared, out)
     }
 
     /// Writes a result prepared (possibly on another thread) by [`Prepared::new`].
-    pub fn prepared(&mut self, p: Prepared, out: &mut dyn Write) -> std::io::Result<()> {
+    pub fn prepared(&mut self, p: Prepared<'m>, out: &mut dyn Write) -> std::io::Result<()> {
         match p {
             Prepared::Bytes { status, bytes } => {
                 self.summary.add(status);
@@ -283,7 +317,7 @@ impl<'m> Writer<'m> {
     }
 
     /// Writes results formatted together, in their order.
-    pub fn formatted(&mut self, f: Formatted, out: &mut dyn Write) -> std::io::Result<()> {
+    pub fn formatted(&mut self, f: Formatted<'m>, out: &mut dyn Write) -> std::io::Result<()> {
         f.statuses.iter().for_each(|s| self.summary.add(*s));
         out.write_all(&f.bytes)?;
         f.prepared.into_iter().try_for_each(|p| self.prepared(p, out))
@@ -303,7 +337,7 @@ impl<'m> Writer<'m> {
 /// Everything a format needs to print, in memory (explain, what-if, tests).
 pub struct Report<'a> {
     pub evaluation: &'a Evaluation<'a>,
-    pub records: Vec<ResultRecord>,
+    pub records: Vec<ResultRecord<'a>>,
 }
 
 impl<'a> Report<'a> {
