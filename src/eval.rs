@@ -219,21 +219,20 @@ impl<'a> Env<'a> {
                     _ => test.checks.is_empty(),
                 }
             }
-            // Each check read as the kind it compares, without building
-            // what was found (the usual tests: a figure, a number or a
-            // yes/no cell); anything else through `read` and `passes`.
-            Subject::Fact(fact) => test.checks.iter().all(|check| match (&check.value, fact) {
-                (TestValue::Number(required), FactRef::Computed(c)) if *c != Computed::Band => {
-                    self.computed_number(*c).is_some_and(|n| check.op.accepts(n.cmp(required)))
-                }
-                // A blank cell is no number.
-                (TestValue::Number(required), FactRef::Column { id, .. }) => {
-                    parse_number(self.column_text(*id)).is_some_and(|n| check.op.accepts(n.cmp(required)))
-                }
-                (TestValue::Bool(required), FactRef::Column { id, .. }) => {
-                    check.op == Op::Is && parse_bool(self.column_text(*id)) == Some(*required)
-                }
-                _ => passes(&self.read(fact, &check.value), check),
+            // The usual tests (a figure, a number or yes/no cell) read
+            // straight from the figures or the cell, compared the shared
+            // way; anything else through `read`.
+            Subject::Fact(fact) => test.checks.iter().all(|check| {
+                let number = match (&check.value, fact) {
+                    (TestValue::Number(_), FactRef::Computed(c)) if *c != Computed::Band => self.computed_number(*c),
+                    (TestValue::Number(_), FactRef::Column { id, .. }) => parse_number(self.column_text(*id)),
+                    (TestValue::Bool(_), FactRef::Column { id, .. }) => {
+                        return parse_bool(self.column_text(*id)).is_some_and(|b| passes(&Found::Bool(b), check))
+                    }
+                    _ => return passes(&self.read(fact, &check.value), check),
+                };
+                // None: a blank or unreadable cell, or a figure without a value.
+                number.is_some_and(|n| compare_number(n, check))
             }),
             Subject::MonthsSince(_) => self.test(test).0,
         }
