@@ -213,36 +213,11 @@ pub enum FigureText {
 
 impl FigureText {
     pub fn new(d: Decimal) -> FigureText {
-        // Every computed figure already has 2 decimals: print its digits
-        // directly (`format!` and 128-bit integers made this a tenth of
-        // writing a row).
-        let magnitude = u64::try_from(d.mantissa().unsigned_abs());
-        if let (Ok(magnitude), scale @ 0..=2) = (magnitude, d.scale()) {
-            // Divisions by constants, in 64 bits: a 128-bit division was most of the cost.
-            let (whole, mut fraction, mut places) = match scale {
-                0 => (magnitude, 0, 0),
-                1 => (magnitude / 10, (magnitude % 10) as u8, 1),
-                _ => (magnitude / 100, (magnitude % 100) as u8, 2),
-            };
-            while places > 0 && fraction % 10 == 0 {
-                fraction /= 10;
-                places -= 1;
-            }
-            let mut text = Inline::default();
-            if d.mantissa() < 0 {
-                text.push(b"-");
-            }
-            text.push(itoa::Buffer::new().format(whole).as_bytes());
-            if places > 0 {
-                text.push(b".");
-                if places == 2 && fraction < 10 {
-                    text.push(b"0");
-                }
-                text.push(itoa::Buffer::new().format(fraction).as_bytes());
-            }
+        let mut text = Inline::default();
+        if push_usual_figure(d, |part| text.push(part)) {
             return FigureText::Inline { bytes: text.bytes, len: text.len as u8 };
         }
-        FigureText::Other(round2_decimal(d).normalize().to_string())
+        FigureText::Other(unusual_figure(d))
     }
 
     pub fn as_str(&self) -> &str {
@@ -252,6 +227,50 @@ impl FigureText {
             FigureText::Other(s) => s,
         }
     }
+}
+
+/// Appends a figure's text as [`format_figure`] writes it to `out` (the
+/// writers of csv and json rows: no UTF-8 check, no copy through a buffer).
+pub fn append_figure(d: Decimal, out: &mut Vec<u8>) {
+    if !push_usual_figure(d, |part| out.extend_from_slice(part)) {
+        out.extend_from_slice(unusual_figure(d).as_bytes());
+    }
+}
+
+/// Pushes the text of the usual figure, 2 decimals or fewer and a whole
+/// part within `u64`, in parts; false, having pushed nothing, for any other.
+#[inline]
+fn push_usual_figure(d: Decimal, mut push: impl FnMut(&[u8])) -> bool {
+    // Every computed figure already has 2 decimals: print its digits
+    // directly (`format!` and 128-bit integers made this a tenth of
+    // writing a row).
+    let magnitude = u64::try_from(d.mantissa().unsigned_abs());
+    let (Ok(magnitude), scale @ 0..=2) = (magnitude, d.scale()) else { return false };
+    // Divisions by constants, in 64 bits: a 128-bit division was most of the cost.
+    let (whole, mut fraction, mut places) = match scale {
+        0 => (magnitude, 0, 0),
+        1 => (magnitude / 10, (magnitude % 10) as u8, 1),
+        _ => (magnitude / 100, (magnitude % 100) as u8, 2),
+    };
+    while places > 0 && fraction % 10 == 0 {
+        fraction /= 10;
+        places -= 1;
+    }
+    if d.mantissa() < 0 {
+        push(b"-");
+    }
+    push(itoa::Buffer::new().format(whole).as_bytes());
+    match places {
+        0 => {}
+        1 => push(&[b'.', b'0' + fraction]),
+        _ => push(&[b'.', b'0' + fraction / 10, b'0' + fraction % 10]),
+    }
+    true
+}
+
+/// Any other figure (more decimals, or beyond `u64`): the general way.
+fn unusual_figure(d: Decimal) -> String {
+    round2_decimal(d).normalize().to_string()
 }
 
 #[derive(Default)]
@@ -375,12 +394,20 @@ mod tests {
         }
     }
 
+    /// Both writers of a figure's text write the normalized decimal.
+    fn check_figure(d: Decimal) {
+        let expected = round2_decimal(d).normalize().to_string();
+        assert_eq!(format_figure(d), expected, "{d}");
+        let mut out = b"x,".to_vec();
+        append_figure(d, &mut out);
+        assert_eq!(out, format!("x,{expected}").into_bytes(), "{d}");
+    }
+
     #[test]
     fn figures_print_as_the_normalized_decimal() {
         for scale in 0..=3 {
             for m in -20_500i64..=20_500 {
-                let d = Decimal::new(m, scale);
-                assert_eq!(format_figure(d), round2_decimal(d).normalize().to_string(), "{d}");
+                check_figure(Decimal::new(m, scale));
             }
         }
         let wide = |m: i128, scale| Decimal::from_i128_with_scale(m, scale);
@@ -394,7 +421,7 @@ mod tests {
             wide(-u64_max, 1),
             wide(u64_max + 1, 2),
         ] {
-            assert_eq!(format_figure(d), round2_decimal(d).normalize().to_string(), "{d}");
+            check_figure(d);
         }
     }
 

@@ -2,7 +2,7 @@
 //! is made safe to open in a spreadsheet.
 
 use super::{ResultRecord, FIELDS};
-use crate::exact::FigureText;
+use crate::exact::append_figure;
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -67,7 +67,7 @@ pub fn append_csv_record(r: &ResultRecord, out: &mut Vec<u8>) -> io::Result<()> 
 /// A figure and the comma after it: digits, a point and a sign never need quotes.
 fn push_figure(d: Option<Decimal>, out: &mut Vec<u8>) {
     if let Some(d) = d {
-        out.extend_from_slice(FigureText::new(d).as_str().as_bytes());
+        append_figure(d, out);
     }
     out.push(b',');
 }

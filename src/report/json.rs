@@ -3,7 +3,7 @@
 //! are written record by record, so a million results never sit in memory.
 
 use super::{Meta, ResultRecord, Summary};
-use crate::exact::FigureText;
+use crate::exact::{append_figure, FigureText};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{json, Map, Number, Value};
@@ -217,7 +217,7 @@ fn push_key(key: &str, out: &mut Vec<u8>) {
 
 fn push_figure(d: Option<Decimal>, out: &mut Vec<u8>) {
     match d {
-        Some(d) => out.extend_from_slice(FigureText::new(d).as_str().as_bytes()),
+        Some(d) => append_figure(d, out),
         None => out.extend_from_slice(b"null"),
     }
 }
