@@ -3,7 +3,7 @@
 //! date on which time alone would make the employee eligible.
 
 use crate::calendar::{add_months, whole_months};
-use crate::eval::{time_bases, uses_time, Env, Trace};
+use crate::eval::{time_bases, uses_time, Env};
 use crate::rule::{FactRef, Rule, Subject};
 use crate::scheme::GradeRef;
 use chrono::NaiveDate;
@@ -65,6 +65,9 @@ impl Decision {
 /// How far ahead eligible_on looks (SPEC §5: 20 years).
 const HORIZON_MONTHS: u32 = 240;
 
+/// Bytes first set aside for the text of an unmet test (most fit).
+const UNMET_TEXT: usize = 96;
+
 /// The parts of the rule to enter `grade`: its own `requires`, then the scheme-wide one.
 pub fn entry_rule<'s>(env: &Env<'s>, own: Option<&'s Rule>) -> impl Iterator<Item = &'s Rule> + Clone {
     own.into_iter().chain(env.scheme.requires.as_ref())
@@ -77,7 +80,10 @@ pub fn unmet<'r>(env: &Env, parts: impl Iterator<Item = &'r Rule>) -> Vec<String
     let mut unmet = Vec::new();
     let mut report = |rule: &Rule| {
         if !env.holds(rule) {
-            unmet.push(env.eval(rule).failure(env.scheme));
+            // Room for the usual text: growing it step by step cost more than writing it.
+            let mut text = String::with_capacity(UNMET_TEXT);
+            env.write_failure(rule, &mut text);
+            unmet.push(text);
         }
     };
     for part in parts {
@@ -109,10 +115,12 @@ pub fn decide(env: &Env, grade: GradeRef) -> Decision {
         .demotion
         .iter()
         .chain(scheme.grade(grade).demotion.iter())
-        .filter(|r| env.holds(r)) // the cheap test first: most employees are not demoted
-        .map(|r| env.eval(r))
-        .filter(Trace::holds)
-        .map(|t| t.success(scheme))
+        .filter(|r| env.holds(r)) // what held, of the rules that hold
+        .map(|r| {
+            let mut text = String::with_capacity(UNMET_TEXT);
+            env.write_success(r, &mut text);
+            text
+        })
         .collect();
     let demoted = !demoted_by.is_empty();
     let mut decision = Decision {

@@ -166,6 +166,76 @@ impl Trace<'_> {
 }
 
 impl<'a> Env<'a> {
+    /// [`Trace::describe`] of `rule`, appended to `out` without building the
+    /// trace (its nodes, their lists and a string for each part): a
+    /// million rows write about three unmet texts each.
+    pub fn write_description(&self, rule: &Rule, out: &mut String) {
+        match rule {
+            Rule::Test(test) => {
+                let (_, found) = self.test(test);
+                out.push_str(test.described(&self.scheme.column_facts.names));
+                out.push_str(" (");
+                found.write_display(self.scheme, out);
+                out.push(')');
+            }
+            Rule::All(children) => self.write_joined("all of (", " and ", children.iter(), out, Env::write_description),
+            Rule::Any(children) => self.write_joined("any of (", " or ", children.iter(), out, Env::write_description),
+            Rule::Not(child) => {
+                out.push_str("not ");
+                self.write_description(child, out);
+            }
+        }
+    }
+
+    /// [`Trace::failure`] of `rule`, appended to `out` the same way.
+    pub fn write_failure(&self, rule: &Rule, out: &mut String) {
+        match rule {
+            Rule::All(children) => {
+                let failing = children.iter().filter(|c| !self.holds(c));
+                match failing.clone().count() {
+                    1 => failing.for_each(|c| self.write_failure(c, out)),
+                    _ => self.write_joined("all of (", " and ", failing, out, Env::write_failure),
+                }
+            }
+            Rule::Any(children) => self.write_joined("any of (", " or ", children.iter(), out, Env::write_failure),
+            _ => self.write_description(rule, out),
+        }
+    }
+
+    /// [`Trace::success`] of `rule`, appended to `out` the same way.
+    pub fn write_success(&self, rule: &Rule, out: &mut String) {
+        match rule {
+            Rule::Any(children) => {
+                let holding = children.iter().filter(|c| self.holds(c));
+                match holding.clone().count() {
+                    1 => holding.for_each(|c| self.write_success(c, out)),
+                    _ => self.write_joined("any of (", " or ", holding, out, Env::write_success),
+                }
+            }
+            Rule::All(children) => self.write_joined("all of (", " and ", children.iter(), out, Env::write_success),
+            _ => self.write_description(rule, out),
+        }
+    }
+
+    /// `open`, each part written by `write` with `separator` between them, then `)`.
+    fn write_joined<'r>(
+        &self,
+        open: &str,
+        separator: &str,
+        parts: impl Iterator<Item = &'r Rule>,
+        out: &mut String,
+        write: fn(&Env<'a>, &Rule, &mut String),
+    ) {
+        out.push_str(open);
+        for (i, part) in parts.enumerate() {
+            if i > 0 {
+                out.push_str(separator);
+            }
+            write(self, part, out);
+        }
+        out.push(')');
+    }
+
     pub fn eval<'r>(&self, rule: &'r Rule) -> Trace<'r> {
         match rule {
             Rule::All(rules) => {

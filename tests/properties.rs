@@ -63,7 +63,21 @@ sequences:
     grades:
       - {id: M1}
       - {id: M2, requires: {any: [{fact: kpi, min: 85}, {fact: competency, min: 4}, {fact: leave_days, below: 3}]}}
-      - {id: M3, requires: [{fact: composite, min: 90}, {fact: age, min: 30}, {fact: education, min: 大专}]}
+      # Nested rules, so that every way of writing a rule's text is checked.
+      - id: M3
+        requires:
+          - {fact: composite, min: 90}
+          - {fact: age, min: 30}
+          - {fact: education, min: 大专}
+          - any:
+              - all: [{fact: kpi, min: 80}, {fact: leave_days, max: 5}, {not: {fact: education, is: 高中}}]
+              - not: {fact: exam_passed, is: false}
+        demotion:
+          all:
+            - {fact: kpi, below: 60}
+            - any:
+                - {fact: leave_days, above: 20}
+                - all: [{fact: exam_passed, is: false}, {any: [{fact: age, min: 40}, {fact: competency, below: 3}]}]
 bridges:
   - {from: T2, to: M1, requires: [{fact: competency, min: 3.5}]}
   - {from: T3, to: M2, requires: [{fact: rank_pct, max: 50}]}
@@ -353,7 +367,17 @@ proptest! {
         for outcome in &e.outcomes {
             let Some(env) = e.env(outcome, as_of()) else { continue };
             for rule in &all {
-                prop_assert_eq!(env.holds(rule), env.eval(rule).holds(), "{} on {:?}", outcome.row.id, rule);
+                let trace = env.eval(rule);
+                prop_assert_eq!(env.holds(rule), trace.holds(), "{} on {:?}", outcome.row.id, rule);
+                // The texts written without a trace are the trace's.
+                let written = |write: &dyn Fn(&mut String)| {
+                    let mut text = String::new();
+                    write(&mut text);
+                    text
+                };
+                prop_assert_eq!(written(&|t| env.write_description(rule, t)), trace.describe(s));
+                prop_assert_eq!(written(&|t| env.write_failure(rule, t)), trace.failure(s));
+                prop_assert_eq!(written(&|t| env.write_success(rule, t)), trace.success(s));
             }
         }
     }
