@@ -138,6 +138,20 @@ impl Source {
     fn decoded(&self, hash: Option<Arc<Mutex<Sha256>>>) -> Result<Box<dyn Read + Send>> {
         let mut file = self.file.try_clone().with_context(|| format!("{}: cannot read the file", self.display))?;
         file.rewind()?;
+        if self.encoding == Encoding::Utf8 && hash.is_none() {
+            // The usual case, read straight from the file: the decoder would
+            // copy every byte through its buffer only to leave out a BOM.
+            let mut head = Vec::with_capacity(3);
+            (&mut file).take(3).read_to_end(&mut head)?;
+            let utf16 = matches!(head.as_slice(), [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]);
+            if head != [0xEF, 0xBB, 0xBF] {
+                file.rewind()?;
+            }
+            // A UTF-16 BOM: the decoder reads the file as UTF-16.
+            if !utf16 {
+                return Ok(Box::new(file));
+            }
+        }
         let raw = Hashing { inner: BufReader::with_capacity(1 << 16, file), hash };
         Ok(match self.encoding {
             Encoding::Gbk => Box::new(encoding_rs_io::DecodeReaderBytesBuilder::new().encoding(Some(encoding_rs::GB18030)).build(raw)),

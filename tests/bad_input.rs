@@ -540,6 +540,19 @@ fn encoding_utf8_with_bom() {
 }
 
 #[test]
+fn encoding_utf16_with_bom() {
+    // Read through the decoder, which knows UTF-16 by its BOM (a UTF-8 file is read straight).
+    let dir = temp_dir();
+    let expected = evaluate(&fixture("good.csv"), &[]).stdout;
+    for (name, bom, units) in [("le.csv", b"\xFF\xFE", u16::to_le_bytes as fn(u16) -> [u8; 2]), ("be.csv", b"\xFE\xFF", u16::to_be_bytes)] {
+        let mut bytes = bom.to_vec();
+        bytes.extend(good_text().encode_utf16().flat_map(units));
+        let run = evaluate(&write(dir.path(), name, bytes), &[]);
+        assert_eq!(run.stdout, expected, "{name}");
+    }
+}
+
+#[test]
 fn encoding_gbk_with_the_flag() {
     let dir = temp_dir();
     let path = write(dir.path(), "gbk.csv", gbk_bytes(&good_text()));
