@@ -74,16 +74,20 @@ pub fn entry_rule<'s>(env: &Env<'s>, own: Option<&'s Rule>) -> impl Iterator<Ite
 }
 
 /// What fails of rule parts, one line each: a top-level `all` is reported
-/// child by child. Only failing parts are traced for their texts (tracing
-/// builds the finding of every test; most employees meet most tests).
-pub fn unmet<'r>(env: &Env, parts: impl Iterator<Item = &'r Rule>) -> Vec<String> {
+/// child by child, and only failing parts are evaluated for their texts.
+/// Also whether every failing part tests a time fact: when one does not, it
+/// fails whatever the date, so there is no eligible_on to look for (most
+/// employees on hold).
+fn unmet<'r>(env: &Env, parts: impl Iterator<Item = &'r Rule>) -> (Vec<String>, bool) {
     let mut unmet = Vec::new();
+    let mut only_time_fails = true;
     let mut report = |rule: &Rule| {
         if !env.holds(rule) {
             // Room for the usual text: growing it step by step cost more than writing it.
             let mut text = String::with_capacity(UNMET_TEXT);
             env.write_failure(rule, &mut text);
             unmet.push(text);
+            only_time_fails &= uses_time(rule);
         }
     };
     for part in parts {
@@ -92,7 +96,7 @@ pub fn unmet<'r>(env: &Env, parts: impl Iterator<Item = &'r Rule>) -> Vec<String
             other => report(other),
         }
     }
-    unmet
+    (unmet, only_time_fails)
 }
 
 pub fn decide(env: &Env, grade: GradeRef) -> Decision {
@@ -103,12 +107,12 @@ pub fn decide(env: &Env, grade: GradeRef) -> Decision {
         scheme.bridges_from(grade).filter(|b| entry_rule(env, b.requires.as_ref()).all(|r| env.holds(r))).map(|b| b.to).collect();
 
     // The next grade's rule holds exactly when none of its tests is unmet.
-    let (next_holds, unmet) = match next {
+    let (next_holds, unmet, only_time_fails) = match next {
         Some(n) => {
-            let unmet = unmet(env, entry_rule(env, scheme.grade(n).requires.as_ref()));
-            (unmet.is_empty(), unmet)
+            let (unmet, only_time_fails) = unmet(env, entry_rule(env, scheme.grade(n).requires.as_ref()));
+            (unmet.is_empty(), unmet, only_time_fails)
         }
-        None => (false, Vec::new()),
+        None => (false, Vec::new(), false),
     };
 
     let demoted_by: Vec<String> = scheme
@@ -146,7 +150,7 @@ pub fn decide(env: &Env, grade: GradeRef) -> Decision {
         decision.via_bridge = true;
     } else if next.is_none() {
         decision.status = Status::Top;
-    } else {
+    } else if only_time_fails {
         decision.eligible_on = eligible_on(env, scheme.grade(next.unwrap_or(grade)).requires.as_ref());
     }
     decision
