@@ -399,6 +399,13 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
         /// Figures whose lists the next row's are computed into.
         spare: crate::figures::Figures,
     }
+    impl Piece1 {
+        fn new() -> Box<Piece1> {
+            // Room for the rows a worker usually keeps in one go: doubling
+            // from nothing copied every byte kept about once more.
+            Box::new(Piece1 { kept: Vec::with_capacity(1 << 15), ..Default::default() })
+        }
+    }
     // The blocks of a chunk are parsed in parallel, then its rows are shared
     // out one by one (blocks alone are too coarse: the last one of a chunk
     // would keep one core waiting).
@@ -422,7 +429,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Done> {
             .par_iter_mut()
             .flat_map(|(_, records)| records.par_iter_mut())
             // Boxed: the fold hands its accumulator on by value for every row.
-            .fold(Box::<Piece1>::default, |mut piece, (line, record)| {
+            .fold(Piece1::new, |mut piece, (line, record)| {
                 let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
                 let figures = batch.figures_reusing(&mut row, std::mem::take(&mut piece.spare));
                 kept.write_row(&row, figures.as_ref(), &mut piece.kept);

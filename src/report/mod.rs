@@ -236,6 +236,9 @@ impl<'s> Prepared<'s> {
 }
 
 /// Results formatted together (a worker's share of a chunk): `csv` and
+/// Bytes a [`Formatted`] sets aside when it is first written to.
+const FIRST_BYTES: usize = 1 << 15;
+
 /// `ndjson` results as one run of bytes, others as [`Prepared`] results.
 /// One buffer for many rows spares an allocation per row.
 #[derive(Default)]
@@ -248,6 +251,11 @@ pub struct Formatted<'s> {
 
 impl<'s> Formatted<'s> {
     pub fn push(&mut self, format: Format, r: ResultRecord<'s>) {
+        if self.bytes.capacity() == 0 {
+            // Room for the rows a worker usually formats in one go: doubling
+            // from nothing copied every byte written about once more.
+            self.bytes.reserve(FIRST_BYTES);
+        }
         let written = match format {
             Format::Csv => csv_out::append_csv_record(&r, &mut self.bytes),
             Format::Ndjson => json::write_ndjson_record(&r, &mut self.bytes),
