@@ -275,7 +275,8 @@ fn run_evaluate(args: EvaluateArgs) -> Result<u8> {
         None => {
             let stdout = std::io::stdout();
             request.color = args.format == Format::Table && stdout.is_terminal() && !no_color();
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            // Not locked: the results are written from the pool's threads.
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
             let done = stream::run(&request, &mut out)?;
             out.flush()?;
             done

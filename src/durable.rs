@@ -23,7 +23,7 @@ const SYNC_STEP: u64 = 1 << 16;
 
 /// Writes to a temporary file beside `path`, then renames it over `path`, so
 /// a reader never sees half a report and a failed run leaves the old file.
-pub fn write_atomically<T>(path: &str, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+pub fn write_atomically<T>(path: &str, write: impl FnOnce(&mut (dyn Write + Send)) -> Result<T>) -> Result<T> {
     let target = std::path::Path::new(path);
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
