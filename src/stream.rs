@@ -337,26 +337,30 @@ fn for_each_chunk<C: Default + Send, T: Send>(
     work: impl Fn(&mut C) -> T + Sync,
     mut sink: impl FnMut(T) -> Result<()> + Send,
 ) -> Result<()> {
-    let (mut current, mut next) = (C::default(), C::default());
-    let mut more = fill(&mut current)?.is_some();
-    let mut pending: Option<T> = None;
-    while more {
-        let mut evaluated = None;
-        let sunk = rayon::scope(|scope| {
-            scope.spawn(|_| evaluated = Some(rayon::join(|| fill(&mut next), || work(&mut current))));
-            pending.take().map_or(Ok(()), &mut sink)
-        });
-        sunk?;
-        let (read, done) = evaluated.expect("a scope ends when its tasks do");
-        pending = Some(done);
-        let read = read?;
-        if let Some(at) = read {
-            progress.set_position(at);
+    // The whole loop is one task of the pool, so that going from one chunk
+    // to the next does not wait for this thread to wake up.
+    rayon::scope(|_| {
+        let (mut current, mut next) = (C::default(), C::default());
+        let mut more = fill(&mut current)?.is_some();
+        let mut pending: Option<T> = None;
+        while more {
+            let mut evaluated = None;
+            let sunk = rayon::in_place_scope(|scope| {
+                scope.spawn(|_| evaluated = Some(rayon::join(|| fill(&mut next), || work(&mut current))));
+                pending.take().map_or(Ok(()), &mut sink)
+            });
+            sunk?;
+            let (read, done) = evaluated.expect("a scope ends when its tasks do");
+            pending = Some(done);
+            let read = read?;
+            if let Some(at) = read {
+                progress.set_position(at);
+            }
+            more = read.is_some();
+            std::mem::swap(&mut current, &mut next);
         }
-        more = read.is_some();
-        std::mem::swap(&mut current, &mut next);
-    }
-    pending.map_or(Ok(()), sink)
+        pending.map_or(Ok(()), sink)
+    })
 }
 
 pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
