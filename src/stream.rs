@@ -511,7 +511,6 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     let mut writer = Writer::begin(req.format, meta, req.color, out)?.lang(req.lang);
     let mut errors = 0usize;
     let mut error_notes = Vec::new();
-    let mut buffer = Vec::with_capacity(1 << 20);
     let index = std::sync::atomic::AtomicU64::new(0);
     // Projected rows are evaluated on their own layout (and need no figures computed).
     let projected = Batch { layout: &kept.projected, ..batch };
@@ -593,18 +592,19 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
         spool_read += chunk.bytes.len() as u64 + 8;
         Ok(Some(source.len + source.len * spool_read / spool_len))
     };
-    for_each_chunk(&progress, read_kept, pass2, |pieces| {
-        buffer.clear();
+    for_each_chunk(&progress, read_kept, pass2, |mut pieces| {
+        // Nothing of a chunk with a damaged row is written.
+        if let Some(e) = pieces.iter_mut().find_map(|p| p.damaged.take()) {
+            return Err(e);
+        }
+        // Each piece straight to the output (its writer buffers small ones):
+        // gathering a chunk's first copied every byte of the report once more.
         for piece in pieces {
-            if let Some(e) = piece.damaged {
-                return Err(e);
-            }
             errors += piece.errors;
             let room = MAX_ERROR_NOTES.saturating_sub(error_notes.len());
             error_notes.extend(piece.notes.into_iter().take(room));
-            writer.formatted(piece.formatted, &mut buffer)?;
+            writer.formatted(piece.formatted, out)?;
         }
-        out.write_all(&buffer)?;
         Ok(())
     })?;
     let summary = writer.end(out)?;
