@@ -18,6 +18,10 @@ pub struct Cells {
     gap: u32,
 }
 
+/// Ends that do not cut a text into cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotWhole;
+
 /// A cell that is not UTF-8: its index (0-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotUtf8 {
@@ -57,6 +61,30 @@ impl Cells {
             }
             _ => Err(self.clear_with(bytes)),
         }
+    }
+
+    /// Makes these the cells of `text` that end at `ends` (which must go
+    /// up, end on character boundaries and end with the text); the buffers
+    /// are reused. On a problem the cells are left empty.
+    pub fn fill_text(&mut self, text: &str, ends: impl IntoIterator<Item = u32>) -> Result<(), NotWhole> {
+        self.text.clear();
+        self.ends.clear();
+        self.gap = 0;
+        let mut last = 0;
+        for end in ends {
+            if end < last || !text.is_char_boundary(end as usize) {
+                self.ends.clear();
+                return Err(NotWhole);
+            }
+            self.ends.push(end);
+            last = end;
+        }
+        if last as usize != text.len() {
+            self.ends.clear();
+            return Err(NotWhole);
+        }
+        self.text.push_str(text);
+        Ok(())
     }
 
     /// Leaves the cells empty and names the first cell of `bytes` that is

@@ -11,14 +11,17 @@
 //! (position, grade, dates) instead of those cells, so pass 2 does not
 //! resolve them again.
 //!
-//! The file is a run of chunks: `u32` bytes and `u32` rows, then the rows,
-//! each `u32` bytes (of what follows), `u64` line, the figure record
-//! ([`figures::spool`](crate::figures::spool); its flag says whether the row
-//! is projected), for a projected row its position, sequence and grade
-//! index (`u32`) and three dates (`i32` days from the common era, `i32::MIN`
-//! for none), then `u32` cells, their `u32` ends and their bytes. Numbers
-//! are little-endian. The file is this process's own, so a record that does
-//! not read back is reported as a damaged temporary file, not trusted.
+//! The file is a run of chunks: `u32` bytes and `u32` rows, then the rows'
+//! records, then the text of their cells, row after row. A record is `u32`
+//! bytes (of what follows), `u32` bytes of its text, `u64` line, the figure
+//! record ([`figures::spool`](crate::figures::spool); its flag says whether
+//! the row is projected), for a projected row its position, sequence and
+//! grade index (`u32`) and three dates (`i32` days from the common era,
+//! `i32::MIN` for none), then `u32` cells and their `u32` ends in its text.
+//! Numbers are little-endian. The text of a chunk is checked as UTF-8 in
+//! one go (row by row, that was a tenth of pass 2's reading). The file is
+//! this process's own, so a record that does not read back is reported as
+//! a damaged temporary file, not trusted.
 
 use crate::cells::Cells;
 use crate::figures::{spool, Figures, Periods};
@@ -27,7 +30,9 @@ use crate::rule::Reserved;
 use crate::scheme::{GradeRef, Scheme};
 use anyhow::{bail, Result};
 use chrono::{Datelike, NaiveDate};
+use rayon::prelude::*;
 use std::io::{Read, Write};
+use std::ops::Range;
 
 /// How rows are kept: the figure record, and the columns a projected row keeps.
 pub struct RowSpool {
@@ -57,6 +62,57 @@ const RESOLVED: usize = 24;
 
 const HEADER: usize = 8; // a chunk's bytes and rows
 
+/// What a worker keeps of its rows, in order: their records, and the text
+/// of their cells apart.
+#[derive(Default)]
+pub struct Kept {
+    records: Vec<u8>,
+    text: Vec<u8>,
+}
+
+impl Kept {
+    /// Room for the rows a worker usually keeps in one go: doubling from
+    /// nothing copied every byte kept about once more.
+    pub fn new() -> Kept {
+        Kept { records: Vec::with_capacity(1 << 15), text: Vec::with_capacity(1 << 14) }
+    }
+}
+
+/// One chunk read back: its bytes, and where each row's record and text are.
+#[derive(Default)]
+pub struct KeptChunk {
+    bytes: Vec<u8>,
+    rows: Vec<(Range<usize>, Range<usize>)>,
+    /// Where the text of the rows starts in `bytes`.
+    text: usize,
+}
+
+impl KeptChunk {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Bytes of the chunk in the file.
+    pub fn file_bytes(&self) -> usize {
+        HEADER + self.bytes.len()
+    }
+
+    /// The text of the chunk's rows, checked as UTF-8 once for all.
+    pub fn text(&self) -> Result<&str> {
+        simdutf8::basic::from_utf8(&self.bytes[self.text..]).map_err(|_| damaged())
+    }
+
+    /// Each row's record, and the span of its cells in [`KeptChunk::text`].
+    pub fn rows(&self) -> impl IndexedParallelIterator<Item = (&[u8], Range<usize>)> {
+        let text = self.text;
+        self.rows.par_iter().map(move |(record, cells)| (&self.bytes[record.clone()], cells.start - text..cells.end - text))
+    }
+}
+
 impl RowSpool {
     pub fn new(scheme: &Scheme, layout: &Layout, periods: &Periods) -> RowSpool {
         // What pass 2 reads of a projected row's cells: its id and name (the
@@ -84,11 +140,12 @@ impl RowSpool {
         }
     }
 
-    /// Appends one row's record to `out`: projected when it has no problems
-    /// and its figures fit the figure record, whole otherwise.
-    pub fn write_row(&self, row: &Row, figures: Option<&Figures>, out: &mut Vec<u8>) {
+    /// Appends one row to `out`: projected when it has no problems and its
+    /// figures fit the figure record, whole otherwise.
+    pub fn write_row(&self, row: &Row, figures: Option<&Figures>, kept: &mut Kept) {
+        let Kept { records: out, text } = kept;
         let start = out.len();
-        out.extend_from_slice(&[0; 4]);
+        out.extend_from_slice(&[0; 8]);
         out.extend_from_slice(&row.line.to_le_bytes());
         let flag = out.len();
         let resolved = row.resolved();
@@ -104,37 +161,38 @@ impl RowSpool {
         let count = columns.map_or(cells.len(), <[usize]>::len);
         let cell = |i: usize| cells.bytes(columns.map_or(i, |c| c[i]));
         out.extend_from_slice(&(count as u32).to_le_bytes());
-        // The ends in place, then the bytes.
-        let ends = out.len();
-        out.resize(ends + 4 * count, 0);
-        let mut end = 0u32;
+        let text_start = text.len();
         for i in 0..count {
             let cell = cell(i);
-            end += cell.len() as u32;
-            out[ends + 4 * i..ends + 4 * i + 4].copy_from_slice(&end.to_le_bytes());
-            out.extend_from_slice(cell);
+            text.extend_from_slice(cell);
+            out.extend_from_slice(&((text.len() - text_start) as u32).to_le_bytes());
         }
         let size = (out.len() - start - 4) as u32;
         out[start..start + 4].copy_from_slice(&size.to_le_bytes());
+        out[start + 4..start + 8].copy_from_slice(&((text.len() - text_start) as u32).to_le_bytes());
     }
 
-    /// Writes one chunk of `rows` row records (`pieces`, in order).
-    pub fn write_chunk(out: &mut impl Write, rows: usize, pieces: &[&[u8]]) -> Result<()> {
-        let bytes: usize = pieces.iter().map(|p| p.len()).sum();
+    /// Writes one chunk of `rows` rows (`pieces`, in order).
+    pub fn write_chunk(out: &mut impl Write, rows: usize, pieces: &[&Kept]) -> Result<()> {
+        let bytes: usize = pieces.iter().map(|p| p.records.len() + p.text.len()).sum();
         let (Ok(bytes), Ok(rows)) = (u32::try_from(bytes), u32::try_from(rows)) else {
             bail!("a chunk of rows is too large for the temporary file");
         };
         out.write_all(&bytes.to_le_bytes())?;
         out.write_all(&rows.to_le_bytes())?;
         for piece in pieces {
-            out.write_all(piece)?;
+            out.write_all(&piece.records)?;
+        }
+        for piece in pieces {
+            out.write_all(&piece.text)?;
         }
         Ok(())
     }
 
-    /// Reads the next chunk into `buffer` and the span of each row into
-    /// `rows`; false at the end of the file.
-    pub fn read_chunk(input: &mut impl Read, buffer: &mut Vec<u8>, rows: &mut Vec<(usize, usize)>) -> Result<bool> {
+    /// Reads the next chunk into `chunk` (reusing its buffers); false at
+    /// the end of the file.
+    pub fn read_chunk(input: &mut impl Read, chunk: &mut KeptChunk) -> Result<bool> {
+        let KeptChunk { bytes: buffer, rows, text } = chunk;
         rows.clear();
         let mut header = [0u8; HEADER];
         match input.read_exact(&mut header) {
@@ -145,15 +203,22 @@ impl RowSpool {
         let count = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as usize;
         buffer.resize(bytes, 0);
         input.read_exact(buffer)?;
+        // The records, each with the length of its text; then the texts.
         let mut at = 0;
         for _ in 0..count {
             let size = read_u32(buffer, at).ok_or_else(damaged)? as usize;
+            let text_len = read_u32(buffer, at + 4).ok_or_else(damaged)? as usize;
             let end = at + 4 + size;
-            if end > buffer.len() {
+            if size < 4 || end > buffer.len() {
                 return Err(damaged());
             }
-            rows.push((at + 4, end));
+            rows.push((at + 8..end, 0..text_len));
             at = end;
+        }
+        *text = at;
+        for (_, cells) in rows.iter_mut() {
+            *cells = at..at + cells.end;
+            at = cells.end;
         }
         if at != buffer.len() {
             return Err(damaged());
@@ -161,8 +226,9 @@ impl RowSpool {
         Ok(true)
     }
 
-    /// One row of a chunk read back: its cells go into `cells` (reusing its buffers).
-    pub fn read_row<'a>(&self, record: &'a [u8], cells: &mut Cells) -> Result<KeptRow<'a>> {
+    /// One row of a chunk read back, from its record and the text of its
+    /// cells: its cells go into `cells` (reusing its buffers).
+    pub fn read_row<'a>(&self, record: &'a [u8], text: Option<&str>, cells: &mut Cells) -> Result<KeptRow<'a>> {
         let size = self.figures.size();
         let (line, rest) = record.split_at_checked(8).ok_or_else(damaged)?;
         let (figures, rest) = rest.split_at_checked(size).ok_or_else(damaged)?;
@@ -176,16 +242,13 @@ impl RowSpool {
             false => (None, rest),
         };
         let count = read_u32(rest, 0).ok_or_else(damaged)? as usize;
-        let (ends, bytes) = rest[4..].split_at_checked(count * 4).ok_or_else(damaged)?;
-        let mut start = 0;
-        let lengths = ends.chunks_exact(4).map(|e| {
-            let end = u32::from_le_bytes([e[0], e[1], e[2], e[3]]) as usize;
-            let length = end.wrapping_sub(start);
-            start = end;
-            length
-        });
-        // A damaged record has ends that go back or past the bytes: refused by `fill`.
-        cells.fill(bytes, lengths).map_err(|_| damaged())?;
+        let ends = &rest[4..];
+        if ends.len() != count * 4 {
+            return Err(damaged());
+        }
+        let ends = ends.chunks_exact(4).map(|e| u32::from_le_bytes([e[0], e[1], e[2], e[3]]));
+        // A damaged record has ends that go back, past the text or inside a character: refused by `fill_text`.
+        cells.fill_text(text.ok_or_else(damaged)?, ends).map_err(|_| damaged())?;
         let line = u64::from_le_bytes(line.try_into().map_err(|_| damaged())?);
         Ok(KeptRow { line, figures, resolved })
     }
@@ -256,13 +319,34 @@ mod tests {
         }
     }
 
+    /// `rows` written as one chunk and read back.
+    fn round_trip(spool: &RowSpool, rows: &[(&Row, Option<&Figures>)]) -> KeptChunk {
+        let mut kept = Kept::new();
+        rows.iter().for_each(|(row, figures)| spool.write_row(row, *figures, &mut kept));
+        let mut file = Vec::new();
+        RowSpool::write_chunk(&mut file, rows.len(), &[&kept]).unwrap();
+        let mut chunk = KeptChunk::default();
+        assert!(RowSpool::read_chunk(&mut file.as_slice(), &mut chunk).unwrap());
+        assert_eq!(chunk.file_bytes(), file.len());
+        chunk
+    }
+
+    /// Row `i` of a chunk: its record and its text.
+    fn row_of(chunk: &KeptChunk, i: usize) -> (Vec<u8>, String) {
+        let text = chunk.text().unwrap();
+        let rows: Vec<(&[u8], Range<usize>)> = chunk.rows().collect();
+        (rows[i].0.to_vec(), text[rows[i].1.clone()].to_string())
+    }
+
     #[test]
     fn a_row_with_figures_keeps_the_cells_pass_2_reads_and_no_others() {
         let (spool, row, periods) = setup(ROW);
-        let mut out = Vec::new();
-        spool.write_row(&row, Some(&figures(&periods)), &mut out);
+        let f = figures(&periods);
+        let chunk = round_trip(&spool, &[(&row, Some(&f)), (&row, None)]);
+        assert_eq!(chunk.len(), 2);
+        let (record, text) = row_of(&chunk, 0);
         let mut back = Cells::default();
-        let kept = spool.read_row(&out[4..], &mut back).unwrap();
+        let kept = spool.read_row(&record, Some(&text), &mut back).unwrap();
         assert_eq!(kept.line, 7);
         // Id, name and the columns rules test: not the resolved position,
         // sequence, grade and dates, the unused `remark` or the score.
@@ -280,6 +364,11 @@ mod tests {
             format!("{:?}", (&row.id, &row.name, row.position, row.grade, row.hire_date, row.grade_date))
         );
         assert_eq!((again.birth_date, again.sequence, again.errors.len()), (None, row.sequence, 0));
+        // The second row, without figures, is kept whole, after the first in the chunk's text.
+        let (record, text) = row_of(&chunk, 1);
+        let mut back = Cells::default();
+        assert_eq!(spool.read_row(&record, Some(&text), &mut back).unwrap().resolved, None);
+        assert_eq!(cells(&back), all);
     }
 
     #[test]
@@ -287,35 +376,46 @@ mod tests {
         // An unknown grade: figures or not, the row is kept whole.
         let (spool, row, periods) = setup(&ROW.replace(",T1,", ",T9,"));
         assert!(!row.errors.is_empty());
-        let mut out = Vec::new();
-        spool.write_row(&row, Some(&figures(&periods)), &mut out);
+        let chunk = round_trip(&spool, &[(&row, Some(&figures(&periods)))]);
+        let (record, text) = row_of(&chunk, 0);
         let mut back = Cells::default();
-        let kept = spool.read_row(&out[4..], &mut back).unwrap();
+        let kept = spool.read_row(&record, Some(&text), &mut back).unwrap();
         assert_eq!((kept.line, kept.resolved), (7, None));
         assert_eq!(cells(&back), cells(&row.cells));
-        for cut in [5, 24, out.len() - 1] {
-            assert!(spool.read_row(&out[4..cut], &mut back).is_err(), "cut at {cut}");
+        for cut in [5, 24, record.len() - 1] {
+            assert!(spool.read_row(&record[..cut], Some(&text), &mut back).is_err(), "cut at {cut}");
         }
+        // Text that is short, or whose cells would end inside a character.
+        assert!(spool.read_row(&record, Some(&text[..text.len() - 1]), &mut back).is_err());
+        assert!(spool.read_row(&record, None, &mut back).is_err());
+        let shifted = format!("x{}", &text[..text.len() - 1]);
+        assert!(text.contains('张') && spool.read_row(&record, Some(&shifted), &mut back).is_err());
         // A chunk whose rows overrun it.
+        let mut kept = Kept::new();
+        spool.write_row(&row, None, &mut kept);
         let mut file = Vec::new();
-        RowSpool::write_chunk(&mut file, 2, &[&out]).unwrap();
-        let (mut bytes, mut rows) = (Vec::new(), Vec::new());
-        assert!(RowSpool::read_chunk(&mut file.as_slice(), &mut bytes, &mut rows).is_err());
+        RowSpool::write_chunk(&mut file, 2, &[&kept]).unwrap();
+        let mut chunk = KeptChunk::default();
+        assert!(RowSpool::read_chunk(&mut file.as_slice(), &mut chunk).is_err());
         let mut file = Vec::new();
-        RowSpool::write_chunk(&mut file, 1, &[&out]).unwrap();
-        assert!(RowSpool::read_chunk(&mut file.as_slice(), &mut bytes, &mut rows).unwrap());
-        assert_eq!(rows, [(4, out.len())]);
-        assert!(!RowSpool::read_chunk(&mut &file[file.len()..], &mut bytes, &mut rows).unwrap());
+        RowSpool::write_chunk(&mut file, 1, &[&kept]).unwrap();
+        assert!(RowSpool::read_chunk(&mut file.as_slice(), &mut chunk).unwrap());
+        assert!(!RowSpool::read_chunk(&mut &file[file.len()..], &mut chunk).unwrap());
+        // A chunk whose text is not UTF-8.
+        let last = file.len() - 1;
+        file[last] = 0xFF;
+        assert!(RowSpool::read_chunk(&mut file.as_slice(), &mut chunk).unwrap());
+        assert!(chunk.text().is_err());
     }
 
     #[test]
     fn a_resolved_grade_outside_the_scheme_is_refused() {
         let (spool, row, periods) = setup(ROW);
-        let mut out = Vec::new();
-        spool.write_row(&row, Some(&figures(&periods)), &mut out);
-        // The grade index sits after the size, line and figure record, position and sequence.
-        let at = 4 + 8 + spool.figures.size() + 8;
-        out[at..at + 4].copy_from_slice(&999u32.to_le_bytes());
-        assert!(spool.read_row(&out[4..], &mut Cells::default()).is_err());
+        let chunk = round_trip(&spool, &[(&row, Some(&figures(&periods)))]);
+        let (mut record, text) = row_of(&chunk, 0);
+        // The grade index sits after the line, the figure record, position and sequence.
+        let at = 8 + spool.figures.size() + 8;
+        record[at..at + 4].copy_from_slice(&999u32.to_le_bytes());
+        assert!(spool.read_row(&record, Some(&text), &mut Cells::default()).is_err());
     }
 }

@@ -287,9 +287,7 @@ struct Chunk {
 /// reused from chunk to chunk like pass 1's.
 #[derive(Default)]
 struct KeptChunk {
-    bytes: Vec<u8>,
-    /// Each row's span in `bytes`.
-    rows: Vec<(usize, usize)>,
+    kept: crate::row_spool::KeptChunk,
     cells: Vec<Cells>,
 }
 
@@ -402,15 +400,13 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     #[derive(Default)]
     struct Piece1 {
         rows: Vec<Pass1>,
-        kept: Vec<u8>,
+        kept: crate::row_spool::Kept,
         /// Figures whose lists the next row's are computed into.
         spare: crate::figures::Figures,
     }
     impl Piece1 {
         fn new() -> Box<Piece1> {
-            // Room for the rows a worker usually keeps in one go: doubling
-            // from nothing copied every byte kept about once more.
-            Box::new(Piece1 { kept: Vec::with_capacity(1 << 15), ..Default::default() })
+            Box::new(Piece1 { kept: crate::row_spool::Kept::new(), ..Default::default() })
         }
     }
     // The blocks of a chunk are parsed in parallel, then its rows are shared
@@ -458,7 +454,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     for_each_chunk(&progress, read_records, pass1, |evaluated| {
         let (bytes, pieces) = evaluated?;
         let count = pieces.iter().map(|p| p.rows.len()).sum();
-        let records: Vec<&[u8]> = pieces.iter().map(|p| p.kept.as_slice()).collect();
+        let records: Vec<&crate::row_spool::Kept> = pieces.iter().map(|p| &p.kept).collect();
         RowSpool::write_chunk(&mut spool_out, count, &records).context("cannot write the temporary file of pass 1")?;
         let composites = pieces.iter().flat_map(|p| p.rows.iter());
         // After the first chunk, size the id set for the whole file from
@@ -528,15 +524,17 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
         spare: crate::figures::Figures,
     }
     let pass2 = |chunk: &mut KeptChunk| -> Vec<Box<Piece<'_>>> {
-        let KeptChunk { bytes, rows, cells } = chunk;
+        let KeptChunk { kept: rows, cells } = chunk;
         cells.resize_with(rows.len(), Cells::default);
         let first = index.fetch_add(rows.len() as u64, std::sync::atomic::Ordering::SeqCst);
-        rows.par_iter()
+        // None when it is not UTF-8: each row is then damaged.
+        let text = rows.text().ok();
+        rows.rows()
             .zip(cells.par_iter_mut())
             .enumerate()
             // Boxed: the fold hands its accumulator on by value for every row.
-            .fold(Box::<Piece>::default, |mut piece, (i, (&(start, end), cells))| {
-                let kept_row = match kept.read_row(&bytes[start..end], cells) {
+            .fold(Box::<Piece>::default, |mut piece, (i, ((record, cells_text), cells))| {
+                let kept_row = match kept.read_row(record, text.and_then(|t| t.get(cells_text)), cells) {
                     Ok(k) => k,
                     Err(e) => {
                         piece.damaged.get_or_insert(e);
@@ -586,10 +584,10 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     };
     let mut spool_read = 0u64;
     let read_kept = |chunk: &mut KeptChunk| -> Result<Option<u64>> {
-        if !RowSpool::read_chunk(&mut spool_in, &mut chunk.bytes, &mut chunk.rows).context("cannot read the temporary file of pass 1")? {
+        if !RowSpool::read_chunk(&mut spool_in, &mut chunk.kept).context("cannot read the temporary file of pass 1")? {
             return Ok(None);
         }
-        spool_read += chunk.bytes.len() as u64 + 8;
+        spool_read += chunk.kept.file_bytes() as u64;
         Ok(Some(source.len + source.len * spool_read / spool_len))
     };
     for_each_chunk(&progress, read_kept, pass2, |mut pieces| {
