@@ -19,10 +19,15 @@ mkdir -p "$dir"
 cargo build --release --quiet --bin ladder --example gen --example parse_only
 ladder=target/release/ladder
 
-# Prints "seconds peak_kb" of the best of $runs runs.
+# Prints "seconds peak_kb" of the best of $runs runs. Before each run (not
+# timed) the last run's reports are deleted and dirty pages written back, so
+# that a run does not pay for freeing, or writing back, the one before's
+# output (hundreds of MB: on this VM that made runs vary by half a second).
 measure() {
   local best="" line
   for _ in $(seq "$runs"); do
+    rm -f "$dir"/out-*.csv "$dir"/out-*.ndjson
+    sync
     line=$(/usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -1)
     if [ -z "$best" ] || awk -v a="${line% *}" -v b="${best% *}" 'BEGIN{exit !(a<b)}'; then best=$line; fi
   done
