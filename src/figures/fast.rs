@@ -208,29 +208,7 @@ fn parse_cell(text: &[u8]) -> Option<i64> {
         b'+' => (false, &t[1..]),
         _ => (false, t),
     };
-    if digits.len() > 18 {
-        return None;
-    }
-    let mut mantissa: i64 = 0;
-    let mut point = None;
-    for (i, &b) in digits.iter().enumerate() {
-        let digit = b.wrapping_sub(b'0');
-        if digit < 10 {
-            mantissa = mantissa * 10 + i64::from(digit);
-        } else if b == b'.' && point.is_none() {
-            point = Some(i);
-        } else {
-            return None;
-        }
-    }
-    let (digit_count, decimals) = match point {
-        Some(p) => (digits.len() - 1, digits.len() - p - 1),
-        None => (digits.len(), 0),
-    };
-    if digit_count == 0 {
-        return None;
-    }
-    let value = mantissa.checked_mul(*SCALE.get(decimals)?)?;
+    let value = parse_plain(digits)?;
     Some(if negative { -value } else { value })
 }
 
@@ -517,18 +495,27 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Whatever parse_plain reads, parse_cell reads the same.
+        /// A cell reads as the number it spells, at six decimals: its
+        /// digits as one integer, scaled by the decimals it has (None with
+        /// no digit or more than six decimals).
         #[test]
-        fn parse_plain_agrees_with_parse_cell(text in "[0-9.+%-]{0,20}") {
-            if let Some(v) = parse_plain(text.as_bytes()) {
-                proptest::prop_assert_eq!(Some(v), parse_cell(text.as_bytes()));
+        fn cells_read_as_the_numbers_they_spell(
+            sign in "[+-]?",
+            whole in "[0-9]{0,9}",
+            fraction in proptest::option::of("[0-9]{0,8}"),
+            percent in "%?",
+        ) {
+            let decimals = fraction.as_ref().map_or(0, String::len);
+            let text = format!("{sign}{whole}{}{percent}", fraction.as_ref().map_or(String::new(), |f| format!(".{f}")));
+            let digits = format!("{whole}{}", fraction.clone().unwrap_or_default());
+            let expected = (!digits.is_empty() && decimals <= 6).then(|| {
+                let value = digits.parse::<i64>().unwrap() * 10i64.pow(6 - decimals as u32);
+                if sign == "-" { -value } else { value }
+            });
+            proptest::prop_assert_eq!(parse_cell(text.as_bytes()), expected, "{}", text);
+            if sign.is_empty() && percent.is_empty() {
+                proptest::prop_assert_eq!(parse_plain(text.as_bytes()), expected, "{}", text);
             }
-        }
-
-        /// Of digits and points, parse_plain reads all that parse_cell does.
-        #[test]
-        fn parse_plain_reads_every_plain_number(text in "[0-9.]{0,20}") {
-            proptest::prop_assert_eq!(parse_plain(text.as_bytes()), parse_cell(text.as_bytes()));
         }
     }
 
