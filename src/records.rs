@@ -127,7 +127,7 @@ fn column_at(bytes: &[u8], offset: usize) -> Option<String> {
 #[derive(Debug, Default)]
 pub struct Layout {
     pub headers: Vec<String>,
-    pub reserved: hashbrown::HashMap<Reserved, usize>,
+    pub reserved: ReservedColumns,
     /// (period, item id) → column.
     pub scores: HashMap<(Period, String), usize>,
     /// Column fact id (scheme registry) → column.
@@ -152,7 +152,7 @@ impl Layout {
                 problems.push(format!("column {} `{}` repeats the header of column {}", i + 1, excerpt(h), first + 1));
             }
         }
-        let mut reserved = hashbrown::HashMap::new();
+        let mut reserved = ReservedColumns::default();
         for field in Reserved::ALL {
             let names = std::iter::once(field.name()).chain(scheme.columns.iter().filter(|(r, _)| *r == field).map(|(_, h)| h.as_str()));
             let found: Vec<usize> = names.filter_map(|n| by_name.get(n).copied()).collect();
@@ -511,6 +511,34 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<C
     }
 }
 
+/// The column of each reserved field the file has, by field: looked up
+/// eight times a row, where a hash map cost more than finding the cells.
+#[derive(Debug, Clone, Default)]
+pub struct ReservedColumns([Option<usize>; Reserved::ALL.len()]);
+
+impl ReservedColumns {
+    pub fn get(&self, field: &Reserved) -> Option<&usize> {
+        self.0[*field as usize].as_ref()
+    }
+
+    pub fn insert(&mut self, field: Reserved, column: usize) {
+        self.0[field as usize] = Some(column);
+    }
+
+    /// Each field the file has, with its column.
+    pub fn iter(&self) -> impl Iterator<Item = (&Reserved, &usize)> + Clone {
+        Reserved::ALL.iter().zip(&self.0).filter_map(|(field, column)| Some((field, column.as_ref()?)))
+    }
+}
+
+impl FromIterator<(Reserved, usize)> for ReservedColumns {
+    fn from_iter<I: IntoIterator<Item = (Reserved, usize)>>(fields: I) -> ReservedColumns {
+        let mut columns = ReservedColumns::default();
+        fields.into_iter().for_each(|(field, column)| columns.insert(field, column));
+        columns
+    }
+}
+
 /// The cell of a reserved field, trimmed ("" when the file has no such column).
 fn reserved_cell<'c>(layout: &Layout, cells: &'c Cells, field: Reserved) -> &'c str {
     layout.reserved.get(&field).and_then(|c| cells.get(*c)).map_or("", crate::cells::trim)
@@ -565,4 +593,22 @@ pub fn resolved_row(layout: &Layout, line: u64, cells: Cells, resolved: &Resolve
 /// when `columns:` maps id to it), for messages.
 fn column_name(layout: &Layout, field: Reserved) -> String {
     layout.reserved.get(&field).and_then(|c| layout.headers.get(*c)).cloned().unwrap_or_else(|| field.name().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_columns_are_found_by_field() {
+        // The array is indexed by the field's place in `Reserved::ALL`.
+        for (i, field) in Reserved::ALL.iter().enumerate() {
+            assert_eq!(*field as usize, i, "{field:?}");
+        }
+        let columns: ReservedColumns = [(Reserved::Grade, 4), (Reserved::Id, 0), (Reserved::BirthDate, 9)].into_iter().collect();
+        assert_eq!(columns.get(&Reserved::Grade), Some(&4));
+        assert_eq!(columns.get(&Reserved::Name), None);
+        let all: Vec<(Reserved, usize)> = columns.iter().map(|(f, c)| (*f, *c)).collect();
+        assert_eq!(all, [(Reserved::Id, 0), (Reserved::Grade, 4), (Reserved::BirthDate, 9)]);
+    }
 }
