@@ -6,9 +6,9 @@
 //! each cohort (rank needs the whole cohort), checks ids and keeps what
 //! pass 2 needs of each row in a temporary file (see `row_spool`); pass 2
 //! reads that file, decides and writes. Each pass is a pipeline of chunks:
-//! the pool evaluates one chunk while the next is read, and this thread
-//! hands the results of the one before to the sink; results are written in
-//! input order, byte-identical to a serial run.
+//! the pool evaluates one chunk while it reads the next and hands the
+//! results of the one before to the sink; results are written in input
+//! order, byte-identical to a serial run.
 
 use crate::blocks::{parse_block, BadKind, BadRecord, BlockReader, Cutter, RawChunk};
 use crate::cells::Cells;
