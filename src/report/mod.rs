@@ -31,11 +31,11 @@ pub enum Format {
 }
 
 /// One result, with exactly the fields of SPEC §6.
-#[derive(Debug, Clone)]
 ///
 /// Names the scheme holds (sequence, grade, position, band) are borrowed
 /// from it when they resolved, so a batch does not copy them for every row;
 /// what the row itself said is owned.
+#[derive(Debug, Clone)]
 pub struct ResultRecord<'s> {
     pub id: String,
     pub name: String,
@@ -235,10 +235,10 @@ impl<'s> Prepared<'s> {
     }
 }
 
-/// Results formatted together (a worker's share of a chunk): `csv` and
 /// Bytes a [`Formatted`] sets aside when it is first written to.
 const FIRST_BYTES: usize = 1 << 15;
 
+/// Results formatted together (a worker's share of a chunk): `csv` and
 /// `ndjson` results as one run of bytes, others as [`Prepared`] results.
 /// One buffer for many rows spares an allocation per row.
 #[derive(Default)]
