@@ -135,28 +135,31 @@ impl Source {
     }
 
     /// The file as UTF-8 from its start, hashing the raw bytes into `hash`.
+    /// A UTF-8 file is read straight, its BOM left out; GBK, and UTF-16
+    /// (known by its BOM), go through a decoder, which copies every byte
+    /// through its buffer.
     fn decoded(&self, hash: Option<Arc<Mutex<Sha256>>>) -> Result<Box<dyn Read + Send>> {
         let mut file = self.file.try_clone().with_context(|| format!("{}: cannot read the file", self.display))?;
         file.rewind()?;
-        if self.encoding == Encoding::Utf8 && hash.is_none() {
-            // The usual case, read straight from the file: the decoder would
-            // copy every byte through its buffer only to leave out a BOM.
-            let mut head = Vec::with_capacity(3);
-            (&mut file).take(3).read_to_end(&mut head)?;
-            let utf16 = matches!(head.as_slice(), [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]);
-            if head != [0xEF, 0xBB, 0xBF] {
-                file.rewind()?;
-            }
-            // A UTF-16 BOM: the decoder reads the file as UTF-16.
-            if !utf16 {
-                return Ok(Box::new(file));
-            }
-        }
-        let raw = Hashing { inner: BufReader::with_capacity(1 << 16, file), hash };
+        let mut head = Vec::with_capacity(3);
+        (&mut file).take(3).read_to_end(&mut head)?;
+        file.rewind()?;
+        let mut raw: Box<dyn Read + Send> = match hash {
+            Some(hash) => Box::new(Hashing { inner: file, hash }),
+            // The file itself reads into a buffer without zeroing it first.
+            None => Box::new(file),
+        };
+        let decoder = encoding_rs_io::DecodeReaderBytesBuilder::new;
         Ok(match self.encoding {
-            Encoding::Gbk => Box::new(encoding_rs_io::DecodeReaderBytesBuilder::new().encoding(Some(encoding_rs::GB18030)).build(raw)),
+            Encoding::Gbk => Box::new(decoder().encoding(Some(encoding_rs::GB18030)).build(BufReader::with_capacity(1 << 16, raw))),
+            _ if matches!(head.as_slice(), [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]) => {
+                Box::new(decoder().bom_sniffing(true).strip_bom(true).build(BufReader::with_capacity(1 << 16, raw)))
+            }
             _ => {
-                Box::new(encoding_rs_io::DecodeReaderBytesBuilder::new().bom_sniffing(true).strip_bom(true).utf8_passthru(true).build(raw))
+                if head == [0xEF, 0xBB, 0xBF] {
+                    raw.read_exact(&mut [0; 3])?; // hashed, and left out
+                }
+                raw
             }
         })
     }
@@ -195,15 +198,13 @@ fn decode_failure(file: &mut File, encoding: Encoding, display: &str) -> anyhow:
 /// Passes bytes through, feeding them to a SHA-256.
 struct Hashing<R> {
     inner: R,
-    hash: Option<Arc<Mutex<Sha256>>>,
+    hash: Arc<Mutex<Sha256>>,
 }
 
 impl<R: Read> Read for Hashing<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if let Some(h) = &self.hash {
-            h.lock().expect("no panics while hashing").update(&buf[..n]);
-        }
+        self.hash.lock().expect("no panics while hashing").update(&buf[..n]);
         Ok(n)
     }
 }

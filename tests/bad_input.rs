@@ -537,6 +537,12 @@ fn encoding_utf8_with_bom() {
     run.code(0).row_ok(0, "E1").row_ok(1, "E2");
     assert!(run.stdout().contains("张伟"));
     assert_eq!(run.stdout, evaluate(&fixture("good.csv"), &[]).stdout, "a BOM changes nothing");
+    // The report's SHA-256 is of the file as it is, BOM included.
+    use sha2::Digest;
+    let json = ladder(["evaluate", "--ladder", SCHEME, "--as-of", AS_OF, "--format", "json", &path]).stdout();
+    let sha = format!("{:x}", sha2::Sha256::digest(std::fs::read(&path).unwrap()));
+    assert!(json.contains(&format!("\"sha256\": \"{sha}\"")), "{json}");
+    assert!(json.contains("张伟"));
 }
 
 #[test]
