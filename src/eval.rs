@@ -103,137 +103,184 @@ impl Trace<'_> {
 
     /// The node as one line: `months_in_grade >= 12 (found 10)`.
     pub fn describe(&self, scheme: &Scheme) -> String {
-        let names = &scheme.column_facts.names;
-        match self {
-            Trace::Test { test, found, .. } => {
-                let described = test.described(names);
-                let mut text = String::with_capacity(described.len() + 24);
-                text.push_str(described);
-                text.push_str(" (");
-                found.write_display(scheme, &mut text);
-                text.push(')');
-                text
-            }
-            Trace::All { children, .. } => {
-                let parts: Vec<String> = children.iter().map(|c| c.describe(scheme)).collect();
-                format!("all of ({})", parts.join(" and "))
-            }
-            Trace::Any { children, .. } => {
-                let parts: Vec<String> = children.iter().map(|c| c.describe(scheme)).collect();
-                format!("any of ({})", parts.join(" or "))
-            }
-            Trace::Not { child, .. } => format!("not {}", child.describe(scheme)),
-        }
+        text(|out| write_description(&TraceTexts { trace: self, scheme }, out))
     }
 
     /// What held, as one line: only the holding parts of an `any`.
     pub fn success(&self, scheme: &Scheme) -> String {
-        match self {
-            Trace::Any { children, .. } => {
-                let parts: Vec<String> = children.iter().filter(|c| c.holds()).map(|c| c.success(scheme)).collect();
-                if parts.len() == 1 {
-                    parts.into_iter().next().unwrap_or_default()
-                } else {
-                    format!("any of ({})", parts.join(" or "))
-                }
-            }
-            Trace::All { children, .. } => {
-                let parts: Vec<String> = children.iter().map(|c| c.success(scheme)).collect();
-                format!("all of ({})", parts.join(" and "))
-            }
-            _ => self.describe(scheme),
-        }
+        text(|out| write_success(&TraceTexts { trace: self, scheme }, out))
     }
 
     /// What failed, as one line: only the failing parts of an `all`.
     pub fn failure(&self, scheme: &Scheme) -> String {
-        match self {
-            Trace::All { children, .. } => {
-                let parts: Vec<String> = children.iter().filter(|c| !c.holds()).map(|c| c.failure(scheme)).collect();
-                if parts.len() == 1 {
-                    parts.into_iter().next().unwrap_or_default()
-                } else {
-                    format!("all of ({})", parts.join(" and "))
-                }
+        text(|out| write_failure(&TraceTexts { trace: self, scheme }, out))
+    }
+}
+
+fn text(write: impl FnOnce(&mut String)) -> String {
+    let mut text = String::new();
+    write(&mut text);
+    text
+}
+
+/// The shape of a rule's node, for its texts.
+#[derive(Clone, Copy)]
+enum Branch {
+    All,
+    Any,
+    Not,
+}
+
+/// What a rule's texts are written from: its trace (`explain`), or the
+/// rule itself, evaluated part by part as its text is written (a batch
+/// writes about three unmet texts a row and needs no trace). One grammar,
+/// below, serves both.
+trait Texts: Sized {
+    fn holds(&self) -> bool;
+    /// `all`, `any` or `not` and its parts; None for a test.
+    fn branch(&self) -> Option<(Branch, impl Iterator<Item = Self> + Clone)>;
+    /// A test and what it found: `months_in_grade >= 12 (found 10)`.
+    fn write_test(&self, out: &mut String);
+}
+
+/// The node as one line, every part of it.
+fn write_description<T: Texts>(node: &T, out: &mut String) {
+    match node.branch() {
+        None => node.write_test(out),
+        Some((Branch::All, parts)) => write_joined("all of (", " and ", parts, out, write_description),
+        Some((Branch::Any, parts)) => write_joined("any of (", " or ", parts, out, write_description),
+        Some((Branch::Not, parts)) => {
+            out.push_str("not ");
+            parts.for_each(|part| write_description(&part, out));
+        }
+    }
+}
+
+/// What failed: only the failing parts of an `all` (the one itself when
+/// only one fails).
+fn write_failure<T: Texts>(node: &T, out: &mut String) {
+    match node.branch() {
+        Some((Branch::All, parts)) => {
+            let failing = parts.filter(|part| !part.holds());
+            match failing.clone().count() {
+                1 => failing.for_each(|part| write_failure(&part, out)),
+                _ => write_joined("all of (", " and ", failing, out, write_failure),
             }
-            Trace::Any { children, .. } => {
-                let parts: Vec<String> = children.iter().map(|c| c.failure(scheme)).collect();
-                format!("any of ({})", parts.join(" or "))
+        }
+        Some((Branch::Any, parts)) => write_joined("any of (", " or ", parts, out, write_failure),
+        _ => write_description(node, out),
+    }
+}
+
+/// What held: only the holding parts of an `any` (the one itself when only
+/// one holds).
+fn write_success<T: Texts>(node: &T, out: &mut String) {
+    match node.branch() {
+        Some((Branch::Any, parts)) => {
+            let holding = parts.filter(|part| part.holds());
+            match holding.clone().count() {
+                1 => holding.for_each(|part| write_success(&part, out)),
+                _ => write_joined("any of (", " or ", holding, out, write_success),
             }
-            _ => self.describe(scheme),
+        }
+        Some((Branch::All, parts)) => write_joined("all of (", " and ", parts, out, write_success),
+        _ => write_description(node, out),
+    }
+}
+
+/// `open`, each part written by `write` with `separator` between them, then `)`.
+fn write_joined<T>(open: &str, separator: &str, parts: impl Iterator<Item = T>, out: &mut String, write: fn(&T, &mut String)) {
+    out.push_str(open);
+    for (i, part) in parts.enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        write(&part, out);
+    }
+    out.push(')');
+}
+
+/// `months_in_grade >= 12 (found 10)`.
+fn write_test(test: &Test, found: &Found, scheme: &Scheme, out: &mut String) {
+    out.push_str(test.described(&scheme.column_facts.names));
+    out.push_str(" (");
+    found.write_display(scheme, out);
+    out.push(')');
+}
+
+/// A trace, with the scheme its texts name things by.
+struct TraceTexts<'t, 'r> {
+    trace: &'t Trace<'r>,
+    scheme: &'t Scheme,
+}
+
+impl Texts for TraceTexts<'_, '_> {
+    fn holds(&self) -> bool {
+        self.trace.holds()
+    }
+
+    fn branch(&self) -> Option<(Branch, impl Iterator<Item = Self> + Clone)> {
+        let (branch, parts) = match self.trace {
+            Trace::All { children, .. } => (Branch::All, children.as_slice()),
+            Trace::Any { children, .. } => (Branch::Any, children.as_slice()),
+            Trace::Not { child, .. } => (Branch::Not, std::slice::from_ref(&**child)),
+            Trace::Test { .. } => return None,
+        };
+        let scheme = self.scheme;
+        Some((branch, parts.iter().map(move |trace| TraceTexts { trace, scheme })))
+    }
+
+    fn write_test(&self, out: &mut String) {
+        if let Trace::Test { test, found, .. } = self.trace {
+            write_test(test, found, self.scheme, out);
+        }
+    }
+}
+
+/// A rule, evaluated for one employee as its text is written.
+struct RuleTexts<'e, 'a, 'r> {
+    env: &'e Env<'a>,
+    rule: &'r Rule,
+}
+
+impl Texts for RuleTexts<'_, '_, '_> {
+    fn holds(&self) -> bool {
+        self.env.holds(self.rule)
+    }
+
+    fn branch(&self) -> Option<(Branch, impl Iterator<Item = Self> + Clone)> {
+        let (branch, parts) = match self.rule {
+            Rule::All(rules) => (Branch::All, rules.as_slice()),
+            Rule::Any(rules) => (Branch::Any, rules.as_slice()),
+            Rule::Not(rule) => (Branch::Not, std::slice::from_ref(&**rule)),
+            Rule::Test(_) => return None,
+        };
+        let env = self.env;
+        Some((branch, parts.iter().map(move |rule| RuleTexts { env, rule })))
+    }
+
+    fn write_test(&self, out: &mut String) {
+        if let Rule::Test(test) = self.rule {
+            write_test(test, &self.env.test(test).1, self.env.scheme, out);
         }
     }
 }
 
 impl<'a> Env<'a> {
     /// [`Trace::describe`] of `rule`, appended to `out` without building the
-    /// trace (its nodes, their lists and a string for each part): a
-    /// million rows write about three unmet texts each.
+    /// trace (its nodes, their lists and a string for each part).
     pub fn write_description(&self, rule: &Rule, out: &mut String) {
-        match rule {
-            Rule::Test(test) => {
-                let (_, found) = self.test(test);
-                out.push_str(test.described(&self.scheme.column_facts.names));
-                out.push_str(" (");
-                found.write_display(self.scheme, out);
-                out.push(')');
-            }
-            Rule::All(children) => self.write_joined("all of (", " and ", children.iter(), out, Env::write_description),
-            Rule::Any(children) => self.write_joined("any of (", " or ", children.iter(), out, Env::write_description),
-            Rule::Not(child) => {
-                out.push_str("not ");
-                self.write_description(child, out);
-            }
-        }
+        write_description(&RuleTexts { env: self, rule }, out);
     }
 
     /// [`Trace::failure`] of `rule`, appended to `out` the same way.
     pub fn write_failure(&self, rule: &Rule, out: &mut String) {
-        match rule {
-            Rule::All(children) => {
-                let failing = children.iter().filter(|c| !self.holds(c));
-                match failing.clone().count() {
-                    1 => failing.for_each(|c| self.write_failure(c, out)),
-                    _ => self.write_joined("all of (", " and ", failing, out, Env::write_failure),
-                }
-            }
-            Rule::Any(children) => self.write_joined("any of (", " or ", children.iter(), out, Env::write_failure),
-            _ => self.write_description(rule, out),
-        }
+        write_failure(&RuleTexts { env: self, rule }, out);
     }
 
     /// [`Trace::success`] of `rule`, appended to `out` the same way.
     pub fn write_success(&self, rule: &Rule, out: &mut String) {
-        match rule {
-            Rule::Any(children) => {
-                let holding = children.iter().filter(|c| self.holds(c));
-                match holding.clone().count() {
-                    1 => holding.for_each(|c| self.write_success(c, out)),
-                    _ => self.write_joined("any of (", " or ", holding, out, Env::write_success),
-                }
-            }
-            Rule::All(children) => self.write_joined("all of (", " and ", children.iter(), out, Env::write_success),
-            _ => self.write_description(rule, out),
-        }
-    }
-
-    /// `open`, each part written by `write` with `separator` between them, then `)`.
-    fn write_joined<'r>(
-        &self,
-        open: &str,
-        separator: &str,
-        parts: impl Iterator<Item = &'r Rule>,
-        out: &mut String,
-        write: fn(&Env<'a>, &Rule, &mut String),
-    ) {
-        out.push_str(open);
-        for (i, part) in parts.enumerate() {
-            if i > 0 {
-                out.push_str(separator);
-            }
-            write(self, part, out);
-        }
-        out.push(')');
+        write_success(&RuleTexts { env: self, rule }, out);
     }
 
     pub fn eval<'r>(&self, rule: &'r Rule) -> Trace<'r> {

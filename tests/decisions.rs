@@ -331,3 +331,46 @@ fn a_scheme_without_bands_has_null_bands() {
     let r = &run_with(&scheme, &[&t1("E1", "2025-01-01", "1", ["90", "90", "90", "90"])], as_of())[0];
     assert_eq!((r.composite, r.band.as_deref(), r.status), (d("85.5"), None, Status::Promote));
 }
+
+/// The texts of nested rules: only the failing parts of an `all` that
+/// failed, every part of an `any` that failed, only the holding parts of an
+/// `any` that held, one part alone when only one is left.
+#[test]
+fn nested_rules_say_what_failed_and_what_held() {
+    let scheme = SCHEME
+        .replace(
+            "      - {id: M1}\n",
+            "      - id: M1
+        demotion:
+          all:
+            - {fact: kpi, below: 75}
+            - any: [{fact: education, min: 本科}, {fact: exam_passed, is: false}, {fact: customer_commendations, min: 1}]
+            - any:
+                - {fact: exam_passed, is: false}
+                - all: [{fact: education, max: 本科}, {any: [{fact: exam_passed, is: false}, {fact: education, min: 本科}]}]
+",
+        )
+        .replace(
+            "      - {id: M2, requires: [{fact: months_in_company, min: 60}]}",
+            "      - id: M2
+        requires:
+          - any:
+              - all: [{fact: kpi, min: 80}, {fact: education, min: 本科}, {fact: exam_passed, is: false}]
+              - all: [{fact: education, min: 本科}, {any: [{all: [{fact: kpi, min: 80}, {fact: education, min: 本科}]}, {fact: exam_passed, is: false}]}]
+              - not: {fact: customer_commendations, min: 1}",
+        );
+    // kpi (80 + 60) / 2 and (79.99 + 60) / 2, then their mean: 70.
+    let row = "E1,n,eng,mgmt,M1,2020-01-01,2025-01-01,2025-06-01,本科,yes,no,1,,,,80,60,79.99,60,4,4,4.5,,,,";
+    let r = &run_with(&scheme, &[row], as_of())[0];
+    assert_eq!(r.status, Status::Demote);
+    assert_eq!(
+        r.demoted_by,
+        ["all of (kpi < 75 (found 70) and any of (education >= 本科 (found 本科) or customer_commendations >= 1 (found 1)) \
+          and all of (education <= 本科 (found 本科) and education >= 本科 (found 本科)))"]
+    );
+    assert_eq!(
+        r.unmet,
+        ["any of (all of (kpi >= 80 (found 70) and exam_passed = false (found true)) \
+          or any of (kpi >= 80 (found 70) or exam_passed = false (found true)) or not customer_commendations >= 1 (found 1))"]
+    );
+}
