@@ -63,7 +63,7 @@ sequences:
     grades:
       - {id: M1}
       - {id: M2, requires: {any: [{fact: kpi, min: 85}, {fact: competency, min: 4}, {fact: leave_days, below: 3}]}}
-      # Nested rules, so that every way of writing a rule's text is checked.
+      # Nested rules: their texts, written from a trace and from the rule as it is evaluated, are compared on every shape.
       - id: M3
         requires:
           - {fact: composite, min: 90}
@@ -369,7 +369,7 @@ proptest! {
             for rule in &all {
                 let trace = env.eval(rule);
                 prop_assert_eq!(env.holds(rule), trace.holds(), "{} on {:?}", outcome.row.id, rule);
-                // The texts written without a trace are the trace's.
+                // The texts written as the rule is evaluated are the trace's (the same found values, the same parts held).
                 let written = |write: &dyn Fn(&mut String)| {
                     let mut text = String::new();
                     write(&mut text);
