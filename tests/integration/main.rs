@@ -1,0 +1,21 @@
+//! The one integration-test binary: every test of the `ladder` binary and
+//! of the library's public paths, one module per concern, so a change to the
+//! library relinks one test program instead of eight.
+//!
+//! Where a new test belongs:
+//! - a whole run on the shipped examples (snapshots): `cli`;
+//! - a bad scheme or a bad input file, and its located message: `bad_input`;
+//! - a decision path or an arithmetic edge of SPEC §4–§5: `decisions`;
+//! - `explain`, `what-if`, `show`: `explain`;
+//! - workbooks, Chinese exports, html, completions: `analyst`;
+//! - fast path against the exact path: `fast_path`; other properties: `properties`;
+//! - the independent Python reference of the SPEC: `reference`.
+
+mod analyst;
+mod bad_input;
+mod cli;
+mod decisions;
+mod explain;
+mod fast_path;
+mod properties;
+mod reference;
