@@ -15,7 +15,7 @@
 //! not for `explain`, which uses the general path.
 
 use super::{Figures, HalfScore, Periods, PositionColumns, QuarterScore};
-use crate::records::Row;
+use crate::input::records::Row;
 use crate::scheme::{Position, Scheme};
 use rust_decimal::Decimal;
 

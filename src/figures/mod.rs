@@ -5,9 +5,9 @@
 
 use crate::calendar::{Period, PeriodKind};
 use crate::exact::{add_exact, mul_exact, round_ratio, within, Exact, Overflow};
-use crate::records::{Layout, LongScore, Row};
+use crate::input::records::{Layout, LongScore, Row};
+use crate::input::value::{excerpt, not_a_number, parse_number};
 use crate::scheme::{Position, Scheme, Scoring};
-use crate::value::{excerpt, not_a_number, parse_number};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 

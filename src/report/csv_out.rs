@@ -117,7 +117,7 @@ fn push_field(field: &[u8], out: &mut Vec<u8>) {
 
 /// Does a field hold a comma, a quote or a line end?
 fn needs_quotes(field: &[u8]) -> bool {
-    use crate::swar::{any, equal};
+    use crate::input::swar::{any, equal};
     any(field, b'a', |w| equal(w, b',') | equal(w, b'"') | equal(w, b'\r') | equal(w, b'\n'))
 }
 

@@ -14,9 +14,9 @@
 //! carries `data-sorted="COLUMN:desc"`), so a headless browser can check both.
 
 use super::{Meta, ResultRecord, Summary};
-use crate::decide::Status;
+use crate::decision::Status;
 use crate::exact::format_figure_fixed;
-use crate::i18n::{Label, Lang};
+use crate::report::i18n::{Label, Lang};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use std::collections::HashMap;

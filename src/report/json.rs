@@ -242,7 +242,7 @@ fn push_optional(text: Option<&str>, out: &mut Vec<u8>) {
 fn push_string(text: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let bytes = text.as_bytes();
-    use crate::swar::{any, below, equal};
+    use crate::input::swar::{any, below, equal};
     if !any(bytes, b'a', |w| equal(w, b'"') | equal(w, b'\\') | below(w, 0x20)) {
         out.extend_from_slice(bytes);
         out.push(b'"');
@@ -277,7 +277,7 @@ fn push_string(text: &str, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::{pretty_indented, write_ndjson_record, RecordJson};
-    use crate::decide::Status;
+    use crate::decision::Status;
     use crate::report::ResultRecord;
     use proptest::prelude::*;
     use rust_decimal::Decimal;

@@ -1,14 +1,16 @@
 //! Results as the SPEC §6 fields, and the output formats that print them.
 
 mod csv_out;
+pub mod durable;
 mod html;
+pub mod i18n;
 pub mod json;
 mod table;
 
-use crate::decide::Status;
-use crate::evaluate::{Evaluation, Outcome};
+use crate::batch::memory::{Evaluation, Outcome};
+use crate::decision::Status;
 use crate::figures::Periods;
-use crate::i18n::Lang;
+use crate::report::i18n::Lang;
 use crate::scheme::Scheme;
 use rust_decimal::Decimal;
 use std::borrow::Cow;

@@ -2,9 +2,9 @@
 //! labelled in English or Chinese (`--lang`).
 
 use super::{Meta, ResultRecord, Summary};
-use crate::decide::Status;
+use crate::decision::Status;
 use crate::exact::format_figure_fixed;
-use crate::i18n::{Label, Lang};
+use crate::report::i18n::{Label, Lang};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Color, ContentArrangement, Table};
 use rust_decimal::Decimal;
 use std::io::Write;

@@ -7,6 +7,7 @@ pub mod builtin;
 mod load;
 pub mod locate;
 pub mod raw;
+pub mod schema;
 
 pub use load::{load_scheme, load_scheme_files, Problem, SchemeError};
 

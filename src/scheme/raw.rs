@@ -21,7 +21,7 @@ pub struct RawFile {
     /// The review window: the last `quarters` complete quarters and `halves` complete halves (default 4 and 2).
     pub review: Option<RawReview>,
     /// `kpi` and `competency` are ranges; every other key is an ordinal scale.
-    #[schemars(with = "Option<crate::schema::ScalesSchema>")]
+    #[schemars(with = "Option<crate::scheme::schema::ScalesSchema>")]
     pub scales: Option<BTreeMap<String, Value>>,
     /// Weights of the composite: {kpi: 70, competency: 30}, summing to 100.
     pub composite: Option<RawComposite>,
@@ -30,10 +30,10 @@ pub struct RawFile {
     /// Reserved field or fact → the header(s) of the employee file that hold it.
     pub columns: Option<BTreeMap<String, Headers>>,
     /// Scheme-wide: ANDed into every promotion and bridge rule.
-    #[schemars(with = "Option<crate::schema::RuleSchema>")]
+    #[schemars(with = "Option<crate::scheme::schema::RuleSchema>")]
     pub requires: Option<Value>,
     /// Scheme-wide: when it holds, the employee is demoted (ORed with each grade's own).
-    #[schemars(with = "Option<crate::schema::RuleSchema>")]
+    #[schemars(with = "Option<crate::scheme::schema::RuleSchema>")]
     pub demotion: Option<Value>,
     /// Jobs, with their weighted KPI items and competency groups.
     pub positions: Option<Vec<RawPosition>>,
@@ -167,10 +167,10 @@ pub struct RawGrade {
     pub id: String,
     pub title: Option<String>,
     /// The rule to enter this grade from the one below.
-    #[schemars(with = "Option<crate::schema::RuleSchema>")]
+    #[schemars(with = "Option<crate::scheme::schema::RuleSchema>")]
     pub requires: Option<Value>,
     /// This grade's own demotion rule (ORed with the scheme-wide one).
-    #[schemars(with = "Option<crate::schema::RuleSchema>")]
+    #[schemars(with = "Option<crate::scheme::schema::RuleSchema>")]
     pub demotion: Option<Value>,
 }
 
@@ -184,7 +184,7 @@ pub struct RawBridge {
     pub to: String,
     pub title: Option<String>,
     /// The bridge's whole rule (with the scheme-wide `requires`).
-    #[schemars(with = "Option<crate::schema::RuleSchema>")]
+    #[schemars(with = "Option<crate::scheme::schema::RuleSchema>")]
     pub requires: Option<Value>,
 }
 
@@ -247,9 +247,9 @@ impl<'de> Deserialize<'de> for Num {
 /// A number from its YAML text: decimal digits with an optional sign and
 /// point, at most 28 significant digits, exactly.
 pub fn exact_number(text: &str) -> Result<Decimal, String> {
-    crate::value::parse_number(text).filter(|_| !text.trim().ends_with('%')).ok_or_else(|| {
-        if text.bytes().filter(u8::is_ascii_digit).count() > crate::value::MAX_DIGITS {
-            format!("`{text}` has more significant digits than the {} that can be computed exactly", crate::value::MAX_DIGITS)
+    crate::input::value::parse_number(text).filter(|_| !text.trim().ends_with('%')).ok_or_else(|| {
+        if text.bytes().filter(u8::is_ascii_digit).count() > crate::input::value::MAX_DIGITS {
+            format!("`{text}` has more significant digits than the {} that can be computed exactly", crate::input::value::MAX_DIGITS)
         } else {
             format!("expected a number written with decimal digits (like 40 or 12.5), found `{text}`")
         }

@@ -171,7 +171,7 @@ fn excel_cells_read_as_a_person_reads_them() {
     ws.write_number(3, 4, 1e-7).unwrap();
     book.save(&xlsx).unwrap();
 
-    let (text, sheet) = ladder::xlsx::sheet_to_string(s(&xlsx), None).unwrap();
+    let (text, sheet) = ladder::input::workbook::sheet_to_string(s(&xlsx), None).unwrap();
     assert_eq!(sheet.name, "Sheet1");
     assert_eq!(sheet.rows, 4);
     let lines: Vec<&str> = text.lines().collect();

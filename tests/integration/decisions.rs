@@ -2,9 +2,9 @@
 //! small scheme written for the purpose, through the library.
 
 use chrono::NaiveDate;
-use ladder::decide::Status;
-use ladder::evaluate::evaluate;
-use ladder::records::Input;
+use ladder::batch::memory::evaluate;
+use ladder::decision::Status;
+use ladder::input::records::Input;
 use ladder::report::ResultRecord;
 use ladder::scheme::load_scheme;
 use rust_decimal::Decimal;

@@ -7,7 +7,7 @@
 
 use chrono::NaiveDate;
 use ladder::figures::{compute, compute_lean, Figures, Periods, ScoreColumns, ScoreSource};
-use ladder::records::{parse_row, Layout};
+use ladder::input::records::{parse_row, Layout};
 use ladder::scheme::{load_scheme, Scheme};
 use proptest::prelude::*;
 

@@ -13,9 +13,9 @@
 //! `PROPTEST_CASES=100000 cargo test --release --test properties -- --ignored`.
 
 use chrono::NaiveDate;
-use ladder::decide::Status;
-use ladder::evaluate::{evaluate, Evaluation};
-use ladder::records::Input;
+use ladder::batch::memory::{evaluate, Evaluation};
+use ladder::decision::Status;
+use ladder::input::records::Input;
 use ladder::report::{Format, Report};
 use ladder::rule::Rule;
 use ladder::scheme::{load_scheme, Scheme};
@@ -307,21 +307,21 @@ fn streamed_equals_in_memory(rows: &[Vec<String>]) -> Result<(), TestCaseError> 
     for format in [Format::Csv, Format::Ndjson] {
         let mut expected = Vec::new();
         Report::new(&evaluation, |_| true).write(format, &mut expected, false).unwrap();
-        let request = ladder::stream::Request {
+        let request = ladder::batch::stream::Request {
             scheme: scheme(),
             employees: path.to_str().unwrap(),
-            encoding: ladder::records::Encoding::Utf8,
+            encoding: ladder::input::records::Encoding::Utf8,
             sheet: None,
             scores: None,
             as_of: as_of(),
             format,
             statuses: &[],
             color: false,
-            lang: ladder::i18n::Lang::En,
+            lang: ladder::report::i18n::Lang::En,
             progress: false,
         };
         let mut streamed = Vec::new();
-        ladder::stream::run(&request, &mut streamed).unwrap();
+        ladder::batch::stream::run(&request, &mut streamed).unwrap();
         prop_assert_eq!(String::from_utf8_lossy(&streamed), String::from_utf8_lossy(&expected), "{:?}", format);
     }
     Ok(())

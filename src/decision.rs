@@ -3,7 +3,7 @@
 //! date on which time alone would make the employee eligible.
 
 use crate::calendar::{add_months, whole_months};
-use crate::eval::{time_bases, uses_time, Env};
+use crate::rule::eval::{time_bases, uses_time, Env};
 use crate::rule::{FactRef, Rule, Subject};
 use crate::scheme::GradeRef;
 use chrono::NaiveDate;

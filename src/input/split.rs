@@ -13,7 +13,7 @@
 //! Lines are counted here too: the csv crate places a record after a CRLF
 //! line on the line before it, and one after empty lines on the first empty one.
 
-use crate::cells::Cells;
+use crate::input::cells::Cells;
 use anyhow::Result;
 use std::io::Read;
 

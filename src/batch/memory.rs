@@ -1,11 +1,11 @@
 //! A batch evaluation: read the rows, compute every employee's figures, rank
 //! each cohort, then decide. Rows keep their input order.
 
-use crate::cells::Cells;
-use crate::decide::{decide, Decision};
-use crate::eval::Env;
+use crate::decision::{decide, Decision};
 use crate::figures::{compute, compute_lean, Figures, Periods, ScoreColumns, ScoreSource};
-use crate::records::{csv_reader, parse_row, read_long_scores, Input, Layout, LongScores, Row};
+use crate::input::cells::Cells;
+use crate::input::records::{csv_reader, parse_row, read_long_scores, Input, Layout, LongScores, Row};
+use crate::rule::eval::Env;
 use crate::scheme::{GradeRef, Scheme};
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -56,7 +56,7 @@ pub fn evaluate<'s>(scheme: &'s Scheme, input: &Input, scores: Option<&Input>, a
     let mut reader = csv_reader(input.text.as_bytes());
     let layout = read_layout(scheme, &mut reader, &input.display)?;
     let mut rows = Vec::new();
-    let mut lines = crate::blocks::Lines::new(input.text.as_bytes(), 1);
+    let mut lines = crate::input::split::Lines::new(input.text.as_bytes(), 1);
     for record in reader.records() {
         let record = record.with_context(|| format!("{}: malformed CSV", input.display))?;
         let line = lines.at(record.position().map_or(0, |p| p.byte() as usize));

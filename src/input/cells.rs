@@ -165,7 +165,7 @@ fn push_commas(bytes: &[u8], ends: &mut Vec<u32>) {
     let mut words = bytes.chunks_exact(8);
     let mut at = 0u32;
     for word in &mut words {
-        let mut commas = crate::swar::equal(crate::swar::word(word), b',');
+        let mut commas = crate::input::swar::equal(crate::input::swar::word(word), b',');
         while commas != 0 {
             ends.push(at + commas.trailing_zeros() / 8);
             commas &= commas - 1;

@@ -4,7 +4,7 @@
 //! is printed as it is, and the machine formats (json, ndjson, csv) never
 //! change, so a pipeline reads the same fields whatever the analyst prefers.
 
-use crate::decide::Status;
+use crate::decision::Status;
 
 /// The language of the labels of reports meant for reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -11,13 +11,13 @@
 //! values shown "for reading" (item scores, weighted parts, group means) are
 //! rounded only for display.
 
+use crate::batch::memory::{rank_pct, Evaluation, Outcome};
 use crate::calendar::{add_months, parse_date, whole_months, whole_years};
-use crate::decide::Status;
-use crate::eval::{passes, Env, Found, Trace};
-use crate::evaluate::{rank_pct, Evaluation, Outcome};
+use crate::decision::Status;
 use crate::exact::{format_figure, format_figure_fixed, Exact};
 use crate::report::json::{decimal_value, figure_value};
 use crate::report::ResultRecord;
+use crate::rule::eval::{passes, Env, Found, Trace};
 use crate::rule::{Check, Computed, FactRef, Op, Reserved, Rule, Subject, Test, TestValue};
 use crate::scheme::{GradeRef, Scheme, Scoring};
 use chrono::NaiveDate;
@@ -1280,9 +1280,9 @@ pub fn indent(text: &str, n: usize) -> String {
 }
 
 /// Reads the employee file and the long-form scores an `InputArgs` names.
-pub fn read_inputs(args: &crate::cli::InputArgs) -> anyhow::Result<(crate::records::Input, Option<crate::records::Input>)> {
-    let input = crate::records::read_input_from(&args.employees, args.encoding, args.sheet.as_deref())?;
-    let scores = args.scores.as_deref().map(|s| crate::records::read_input(s, args.encoding)).transpose()?;
+pub fn read_inputs(args: &crate::cli::InputArgs) -> anyhow::Result<(crate::input::records::Input, Option<crate::input::records::Input>)> {
+    let input = crate::input::records::read_input_from(&args.employees, args.encoding, args.sheet.as_deref())?;
+    let scores = args.scores.as_deref().map(|s| crate::input::records::read_input(s, args.encoding)).transpose()?;
     Ok((input, scores))
 }
 
@@ -1292,12 +1292,12 @@ pub fn run(args: crate::cli::ExplainArgs) -> anyhow::Result<u8> {
     let scheme = crate::cli::load(&args.input.scheme)?;
     let as_of = args.input.as_of.unwrap_or_else(crate::cli::today);
     let (input, scores) = read_inputs(&args.input)?;
-    let evaluation = crate::evaluate::evaluate(&scheme, &input, scores.as_ref(), as_of)?;
+    let evaluation = crate::batch::memory::evaluate(&scheme, &input, scores.as_ref(), as_of)?;
     for w in &evaluation.warnings {
         eprintln!("warning: {w}");
     }
     let Some(index) = find(&evaluation, &args.id) else {
-        eprintln!("error: {}", crate::what_if::unknown_id(&evaluation, &args.id, &input.display));
+        eprintln!("error: {}", crate::cmd::what_if::unknown_id(&evaluation, &args.id, &input.display));
         return Ok(exit::UNUSABLE);
     };
     let explanation = explain(&evaluation, index);

@@ -23,7 +23,7 @@ pub const MAX_DIGITS: usize = 28;
 /// `12`, `3.5`, `95%` (= 95), exactly. No exponents, no thousands separators,
 /// at most [`MAX_DIGITS`] significant digits.
 pub fn parse_number(text: &str) -> Option<Decimal> {
-    let t = crate::cells::trim(text);
+    let t = crate::input::cells::trim(text);
     let t = t.strip_suffix('%').map(str::trim_end).unwrap_or(t);
     let (negative, digits) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -73,7 +73,7 @@ pub fn not_a_number(text: &str) -> String {
 pub fn parse_bool(text: &str) -> Option<bool> {
     // ASCII case-folding is enough: no other character lowercases to a
     // letter of these words (it was `to_lowercase`, an allocation per test).
-    let t = crate::cells::trim(text);
+    let t = crate::input::cells::trim(text);
     let is = |words: [&str; 5]| words.iter().any(|w| t.eq_ignore_ascii_case(w));
     if is(["true", "yes", "y", "1", "是"]) {
         Some(true)

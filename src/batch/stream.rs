@@ -10,16 +10,16 @@
 //! results of the one before to the sink; results are written in input
 //! order, byte-identical to a serial run.
 
-use crate::blocks::{parse_block, BadKind, BadRecord, BlockReader, Cutter, RawChunk};
-use crate::cells::Cells;
-use crate::decide::Status;
-use crate::evaluate::{duplicate_error, read_layout, unknown_score_ids, Batch, Cohorts};
+use crate::batch::memory::{duplicate_error, read_layout, unknown_score_ids, Batch, Cohorts};
+use crate::batch::spool::RowSpool;
+use crate::decision::Status;
 use crate::figures::{Periods, ScoreColumns};
-use crate::records::{csv_reader, parse_row, resolved_row, Encoding, Input, LongScores};
+use crate::input::cells::Cells;
+use crate::input::records::{csv_reader, parse_row, resolved_row, Encoding, Input, LongScores};
+use crate::input::split::{parse_block, BadKind, BadRecord, BlockReader, Cutter, RawChunk};
+use crate::input::value::excerpt;
 use crate::report::{Format, Formatted, Meta, ResultRecord, Summary, Writer};
-use crate::row_spool::RowSpool;
 use crate::scheme::{GradeRef, Scheme};
-use crate::value::excerpt;
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use hashbrown::HashTable;
@@ -49,7 +49,7 @@ pub struct Request<'a> {
     pub statuses: &'a [Status],
     pub color: bool,
     /// Labels of `table` and `html`.
-    pub lang: crate::i18n::Lang,
+    pub lang: crate::report::i18n::Lang,
     pub progress: bool,
 }
 
@@ -75,12 +75,12 @@ struct Source {
 
 impl Source {
     fn open(path: &str, encoding: Encoding, sheet: Option<&str>) -> Result<Source> {
-        if crate::xlsx::is_workbook(path) {
+        if crate::input::workbook::is_workbook(path) {
             // The sheet as a UTF-8 CSV in a temporary file; from here on it is a CSV input.
             let mut file = tempfile::tempfile().context("cannot create a temporary file for the workbook")?;
             let read = {
                 let mut out = std::io::BufWriter::new(&mut file);
-                let read = crate::xlsx::sheet_to_csv(path, sheet, &mut out)?;
+                let read = crate::input::workbook::sheet_to_csv(path, sheet, &mut out)?;
                 out.flush().context("cannot write a temporary file for the workbook")?;
                 read
             };
@@ -88,7 +88,7 @@ impl Source {
             return Ok(Source { display: path.to_string(), file, encoding: Encoding::Utf8, len, sha256: Some(read.sha256) });
         }
         if let Some(sheet) = sheet {
-            bail!("{path}: --sheet `{sheet}` is for workbooks ({}); this file is read as CSV", crate::xlsx::EXTENSIONS_TEXT);
+            bail!("{path}: --sheet `{sheet}` is for workbooks ({}); this file is read as CSV", crate::input::workbook::EXTENSIONS_TEXT);
         }
         let (display, mut file) = if path == "-" {
             let mut spool = tempfile::tempfile().context("cannot create a temporary file for standard input")?;
@@ -189,7 +189,7 @@ fn decode_failure(file: &mut File, encoding: Encoding, display: &str) -> anyhow:
     if let Err(e) = file.rewind().and_then(|_| file.read_to_end(&mut bytes)) {
         return anyhow::Error::new(e).context(format!("{display}: cannot read the file"));
     }
-    match crate::records::decode(&bytes, encoding, display) {
+    match crate::input::records::decode(&bytes, encoding, display) {
         Err(e) => e,
         Ok(_) => anyhow::anyhow!("{display}: the file does not decode as {encoding:?}"),
     }
@@ -288,7 +288,7 @@ struct Chunk {
 /// reused from chunk to chunk like pass 1's.
 #[derive(Default)]
 struct KeptChunk {
-    kept: crate::row_spool::KeptChunk,
+    kept: crate::batch::spool::KeptChunk,
     cells: Vec<Cells>,
 }
 
@@ -366,7 +366,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     let scheme = req.scheme;
     let source = Source::open(req.employees, req.encoding, req.sheet)?;
     let long = match req.scores {
-        Some(s) => crate::records::read_long_scores(scheme, s)?,
+        Some(s) => crate::input::records::read_long_scores(scheme, s)?,
         None => LongScores::default(),
     };
     let progress = if req.progress {
@@ -401,13 +401,13 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     #[derive(Default)]
     struct Piece1 {
         rows: Vec<Pass1>,
-        kept: crate::row_spool::Kept,
+        kept: crate::batch::spool::Kept,
         /// Figures whose lists the next row's are computed into.
         spare: crate::figures::Figures,
     }
     impl Piece1 {
         fn new() -> Box<Piece1> {
-            Box::new(Piece1 { kept: crate::row_spool::Kept::new(), ..Default::default() })
+            Box::new(Piece1 { kept: crate::batch::spool::Kept::new(), ..Default::default() })
         }
     }
     // The blocks of a chunk are parsed in parallel, then its rows are shared
@@ -455,7 +455,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     for_each_chunk(&progress, read_records, pass1, |evaluated| {
         let (bytes, pieces) = evaluated?;
         let count = pieces.iter().map(|p| p.rows.len()).sum();
-        let records: Vec<&crate::row_spool::Kept> = pieces.iter().map(|p| &p.kept).collect();
+        let records: Vec<&crate::batch::spool::Kept> = pieces.iter().map(|p| &p.kept).collect();
         RowSpool::write_chunk(&mut spool_out, count, &records).context("cannot write the temporary file of pass 1")?;
         let composites = pieces.iter().flat_map(|p| p.rows.iter());
         // After the first chunk, size the id set for the whole file from
@@ -566,7 +566,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
                     _ => None,
                 };
                 let decision = batch.decide(&row, figures.as_ref(), rank);
-                let mut outcome = crate::evaluate::Outcome { row, figures, rank_pct: rank, decision };
+                let mut outcome = crate::batch::memory::Outcome { row, figures, rank_pct: rank, decision };
                 *cells = std::mem::take(&mut outcome.row.cells);
                 let r = ResultRecord::from_outcome(scheme, &mut outcome);
                 if let Some(figures) = outcome.figures.take() {

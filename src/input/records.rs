@@ -4,10 +4,10 @@
 //! unusable; problems in one row make that row an `error`.
 
 use crate::calendar::{looks_like_period, parse_date, Period, PeriodKind};
-use crate::cells::Cells;
+use crate::input::cells::Cells;
+use crate::input::value::excerpt;
 use crate::rule::Reserved;
 use crate::scheme::{GradeRef, Scheme};
-use crate::value::excerpt;
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
@@ -46,12 +46,16 @@ pub fn read_input(path: &str, encoding: Encoding) -> Result<Input> {
 /// [`read_input`], choosing the sheet of a workbook (`--sheet`): the sheet
 /// becomes CSV text (see `xlsx`) and `encoding` does not apply.
 pub fn read_input_from(path: &str, encoding: Encoding, sheet: Option<&str>) -> Result<Input> {
-    if crate::xlsx::is_workbook(path) {
-        let (text, read) = crate::xlsx::sheet_to_string(path, sheet)?;
+    if crate::input::workbook::is_workbook(path) {
+        let (text, read) = crate::input::workbook::sheet_to_string(path, sheet)?;
         return Ok(Input { display: path.to_string(), path: path.to_string(), sha256: read.sha256, text });
     }
     if let Some(sheet) = sheet {
-        bail!("{}: --sheet `{sheet}` is for workbooks ({}); this file is read as CSV", display_name(path), crate::xlsx::EXTENSIONS_TEXT);
+        bail!(
+            "{}: --sheet `{sheet}` is for workbooks ({}); this file is read as CSV",
+            display_name(path),
+            crate::input::workbook::EXTENSIONS_TEXT
+        );
     }
     let display = display_name(path);
     let mut bytes = Vec::new();
@@ -302,7 +306,7 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
         scheme.positions.iter().flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| i.id.as_str()))).collect();
     let mut by_id: hashbrown::HashMap<String, Vec<LongScore>> = hashbrown::HashMap::new();
     let mut problems = Vec::new();
-    let mut lines = crate::blocks::Lines::new(input.text.as_bytes(), 1);
+    let mut lines = crate::input::split::Lines::new(input.text.as_bytes(), 1);
     for record in reader.records() {
         let record = record.with_context(|| format!("{display}: malformed CSV"))?;
         let line = lines.at(record.position().map_or(0, |p| p.byte() as usize));
@@ -375,7 +379,7 @@ pub struct Row {
 impl Row {
     /// The cell, trimmed ("" past the end of a short row).
     pub fn cell(&self, column: usize) -> &str {
-        self.cells.get(column).map_or("", crate::cells::trim)
+        self.cells.get(column).map_or("", crate::input::cells::trim)
     }
 }
 
@@ -541,7 +545,7 @@ impl FromIterator<(Reserved, usize)> for ReservedColumns {
 
 /// The cell of a reserved field, trimmed ("" when the file has no such column).
 fn reserved_cell<'c>(layout: &Layout, cells: &'c Cells, field: Reserved) -> &'c str {
-    layout.reserved.get(&field).and_then(|c| cells.get(*c)).map_or("", crate::cells::trim)
+    layout.reserved.get(&field).and_then(|c| cells.get(*c)).map_or("", crate::input::cells::trim)
 }
 
 /// What `parse_row` resolved of a row without problems: kept by a batch's

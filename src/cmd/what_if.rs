@@ -4,15 +4,15 @@
 //! cells are written into the employee's row and every row is evaluated
 //! again, through the same code as `evaluate`.
 
+use crate::batch::memory::{evaluate, evaluate_rows, Evaluation};
 use crate::calendar::{Period, PeriodKind};
-use crate::decide::Status;
-use crate::evaluate::{evaluate, evaluate_rows, Evaluation};
-use crate::explain::{indent, meta_value, plain_table, record_value, DetailFormat};
-use crate::records::{parse_row, read_long_scores, Input, Layout, LongScore, LongScores};
+use crate::cmd::explain::{indent, meta_value, plain_table, record_value, DetailFormat};
+use crate::decision::Status;
+use crate::input::records::{parse_row, read_long_scores, Input, Layout, LongScore, LongScores};
+use crate::input::value::{parse_bool, parse_number};
 use crate::report::ResultRecord;
 use crate::rule::{FactRef, Reserved, Rule, Subject, TestValue};
 use crate::scheme::Scheme;
-use crate::value::{parse_bool, parse_number};
 use chrono::NaiveDate;
 use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
@@ -73,7 +73,7 @@ pub fn what_if<'s>(
     sets: &[(String, String)],
 ) -> Result<WhatIf<'s>, WhatIfError> {
     let before = evaluate(scheme, input, scores, as_of).map_err(WhatIfError::Unusable)?;
-    let index = crate::explain::find(&before, id).ok_or_else(|| WhatIfError::UnknownId(unknown_id(&before, id, &input.display)))?;
+    let index = crate::cmd::explain::find(&before, id).ok_or_else(|| WhatIfError::UnknownId(unknown_id(&before, id, &input.display)))?;
     let row = &before.outcomes[index].row;
     let layout = &before.layout;
     let mut long = match scores {
@@ -151,7 +151,7 @@ pub fn what_if<'s>(
         .iter()
         .enumerate()
         .map(|(i, o)| {
-            let c = if i == index { crate::cells::Cells::from(cells.clone()) } else { o.row.cells.clone() };
+            let c = if i == index { crate::input::cells::Cells::from(cells.clone()) } else { o.row.cells.clone() };
             parse_row(scheme, &layout_after, o.row.line, c, as_of)
         })
         .collect();
@@ -372,7 +372,7 @@ impl WhatIf<'_> {
     }
 
     pub fn write(&self, format: DetailFormat, out: &mut dyn Write) -> std::io::Result<()> {
-        crate::explain::write_detail(format, out, || self.to_json(), |s| self.text(s))
+        crate::cmd::explain::write_detail(format, out, || self.to_json(), |s| self.text(s))
     }
 
     fn text(&self, s: &mut String) -> std::fmt::Result {
@@ -477,7 +477,7 @@ pub fn run(args: crate::cli::WhatIfArgs) -> anyhow::Result<u8> {
     use crate::cli::exit;
     let scheme = crate::cli::load(&args.input.scheme)?;
     let as_of = args.input.as_of.unwrap_or_else(crate::cli::today);
-    let (input, scores) = crate::explain::read_inputs(&args.input)?;
+    let (input, scores) = crate::cmd::explain::read_inputs(&args.input)?;
     let answer = match what_if(&scheme, &input, scores.as_ref(), as_of, &args.id, &args.set) {
         Ok(a) => a,
         Err(WhatIfError::Unusable(e)) => return Err(e),

@@ -23,9 +23,9 @@
 //! this process's own, so a record that does not read back is reported as
 //! a damaged temporary file, not trusted.
 
-use crate::cells::Cells;
 use crate::figures::{spool, Figures, Periods};
-use crate::records::{Layout, Resolved, Row};
+use crate::input::cells::Cells;
+use crate::input::records::{Layout, Resolved, Row};
 use crate::rule::Reserved;
 use crate::scheme::{GradeRef, Scheme};
 use anyhow::{bail, Result};
@@ -290,7 +290,7 @@ fn damaged() -> anyhow::Error {
 mod tests {
     use super::*;
     use crate::figures::{HalfScore, QuarterScore};
-    use crate::records::{parse_row, resolved_row};
+    use crate::input::records::{parse_row, resolved_row};
 
     const HEADER: &str = "id,name,position,sequence,grade,hire_date,grade_date,customer_satisfaction,major_incident,education,\
         onsite_services,first_contact_resolution,tech_docs,customer_commendations,internal_commendations,exam_passed,large_projects,\

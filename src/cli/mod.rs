@@ -1,12 +1,12 @@
 //! The command line (SPEC §6): arguments, dispatch, exit codes.
 
-use crate::decide::Status;
-use crate::durable::write_atomically;
-use crate::i18n::Lang;
-use crate::records::{read_input, Encoding};
+use crate::batch::stream;
+use crate::decision::Status;
+use crate::input::records::{read_input, Encoding};
+use crate::report::durable::write_atomically;
+use crate::report::i18n::Lang;
 use crate::report::Format;
 use crate::scheme::{builtin, load_scheme, Scheme};
-use crate::stream;
 use anyhow::Result;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
@@ -118,8 +118,8 @@ pub struct ExplainArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// Output format
-    #[arg(long, short = 'f', value_enum, default_value_t = crate::explain::DetailFormat::Text)]
-    pub format: crate::explain::DetailFormat,
+    #[arg(long, short = 'f', value_enum, default_value_t = crate::cmd::explain::DetailFormat::Text)]
+    pub format: crate::cmd::explain::DetailFormat,
 }
 
 #[derive(Debug, Args)]
@@ -128,13 +128,13 @@ pub struct WhatIfArgs {
     #[arg(value_name = "EMPLOYEE_ID")]
     pub id: String,
     /// A change to the employee's row: a column header (or score PERIOD.ITEM) and its new value; repeat for several
-    #[arg(long = "set", value_name = "KEY=VALUE", required = true, value_parser = crate::what_if::parse_set)]
+    #[arg(long = "set", value_name = "KEY=VALUE", required = true, value_parser = crate::cmd::what_if::parse_set)]
     pub set: Vec<(String, String)>,
     #[command(flatten)]
     pub input: InputArgs,
     /// Output format
-    #[arg(long, short = 'f', value_enum, default_value_t = crate::explain::DetailFormat::Text)]
-    pub format: crate::explain::DetailFormat,
+    #[arg(long, short = 'f', value_enum, default_value_t = crate::cmd::explain::DetailFormat::Text)]
+    pub format: crate::cmd::explain::DetailFormat,
 }
 
 #[derive(Debug, Args)]
@@ -142,8 +142,8 @@ pub struct ShowArgs {
     #[command(flatten)]
     pub scheme: SchemeArgs,
     /// Output format
-    #[arg(long, short = 'f', value_enum, default_value_t = crate::show::ShowFormat::Table)]
-    pub format: crate::show::ShowFormat,
+    #[arg(long, short = 'f', value_enum, default_value_t = crate::cmd::show::ShowFormat::Table)]
+    pub format: crate::cmd::show::ShowFormat,
 }
 
 #[derive(Debug, Args)]
@@ -209,12 +209,12 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Evaluate(args) => run_evaluate(args),
         Command::Check(args) => run_check(args),
-        Command::Explain(args) => crate::explain::run(args),
-        Command::WhatIf(args) => crate::what_if::run(args),
-        Command::Show(args) => crate::show::run(args),
+        Command::Explain(args) => crate::cmd::explain::run(args),
+        Command::WhatIf(args) => crate::cmd::what_if::run(args),
+        Command::Show(args) => crate::cmd::show::run(args),
         Command::Schema => {
             let mut out = std::io::stdout().lock();
-            out.write_all(crate::schema::schema_json().as_bytes())?;
+            out.write_all(crate::scheme::schema::schema_json().as_bytes())?;
             Ok(exit::OK)
         }
         Command::Completions { shell } => {
@@ -233,13 +233,13 @@ pub fn run(cli: Cli) -> Result<u8> {
 /// `--sheet` on an input that is not a workbook is a usage error (exit 2).
 fn check_sheet(input: &InputArgs) -> Option<u8> {
     let sheet = input.sheet.as_deref()?;
-    if crate::xlsx::is_workbook(&input.employees) {
+    if crate::input::workbook::is_workbook(&input.employees) {
         return None;
     }
     eprintln!(
         "error: --sheet `{sheet}`: `{}` is not a workbook ({}); --sheet applies to workbooks only",
         input.employees,
-        crate::xlsx::EXTENSIONS_TEXT
+        crate::input::workbook::EXTENSIONS_TEXT
     );
     Some(exit::USAGE)
 }

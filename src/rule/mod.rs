@@ -2,6 +2,8 @@
 //! streaks and `months_since`, parsed from YAML into a typed tree whose every
 //! test knows where it was written.
 
+pub mod eval;
+
 use crate::calendar::parse_date;
 use crate::scheme::raw::{describe, number_of};
 use chrono::NaiveDate;

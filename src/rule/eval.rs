@@ -3,10 +3,10 @@
 
 use crate::calendar::{parse_date, whole_months, whole_years, Period};
 use crate::figures::Figures;
-use crate::records::{Layout, Row};
+use crate::input::records::{Layout, Row};
+use crate::input::value::{excerpt, parse_bool, parse_number};
 use crate::rule::{Check, Computed, FactRef, Op, Reserved, Rule, Subject, Test, TestValue};
 use crate::scheme::Scheme;
-use crate::value::{excerpt, parse_bool, parse_number};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::cmp::Ordering;

@@ -1,0 +1,5 @@
+//! The subcommands that need more than a few lines, one module each.
+
+pub mod explain;
+pub mod show;
+pub mod what_if;
