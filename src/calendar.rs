@@ -7,6 +7,11 @@ use chrono::{Datelike, Months, NaiveDate};
 use std::fmt;
 use std::str::FromStr;
 
+/// Today on the local clock: the review date when `--as-of` is not given.
+pub fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
 /// Parses `2024-03-05`, `2024-3-5` or `2024/3/5`.
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     // YYYY, then `-` or `/`, M or MM, the same separator, D or DD: read as

@@ -15,9 +15,14 @@ pub mod calendar;
 pub mod cli;
 pub mod cmd;
 pub mod decision;
+pub mod detail;
+pub mod error;
 pub mod exact;
 pub mod figures;
 pub mod input;
 pub mod report;
 pub mod rule;
 pub mod scheme;
+
+/// `ladder --version`: the package version and the git revision it was built from.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("LADDER_GIT_REVISION"), ")");

@@ -9,3 +9,43 @@ pub mod split;
 pub mod swar;
 pub mod value;
 pub mod workbook;
+
+use records::{read_input, read_input_from, Encoding, Input};
+
+/// The input files a command names: the employee records (a path, or `-` for
+/// standard input), the long-form scores, their text encoding and the sheet
+/// of a workbook.
+#[derive(Debug, Clone)]
+pub struct Files {
+    pub employees: String,
+    pub scores: Option<String>,
+    pub encoding: Encoding,
+    pub sheet: Option<String>,
+}
+
+impl Files {
+    /// `--sheet` names a sheet of a workbook: on any other file it is a usage
+    /// error, said before anything is read.
+    pub fn check_sheet(&self) -> Result<(), String> {
+        match self.sheet.as_deref() {
+            Some(sheet) if !workbook::is_workbook(&self.employees) => Err(format!(
+                "--sheet `{sheet}`: `{}` is not a workbook ({}); --sheet applies to workbooks only",
+                self.employees,
+                workbook::EXTENSIONS_TEXT
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The long-form scores, read whole.
+    pub fn read_scores(&self) -> anyhow::Result<Option<Input>> {
+        self.scores.as_deref().map(|s| read_input(s, self.encoding)).transpose()
+    }
+
+    /// The employee records and then the scores, read whole (one employee in
+    /// detail needs the whole cohort in memory).
+    pub fn read_all(&self) -> anyhow::Result<(Input, Option<Input>)> {
+        let input = read_input_from(&self.employees, self.encoding, self.sheet.as_deref())?;
+        Ok((input, self.read_scores()?))
+    }
+}

@@ -168,7 +168,7 @@ pub fn write_html(meta: &Meta, records: &[ResultRecord], summary: &Summary, out:
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"ladder {}\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
         lang.pick("en", "zh-CN"),
-        escape(crate::cli::VERSION),
+        escape(crate::VERSION),
         escape(&title)
     );
     let _ = writeln!(page, "<h1>{} <small>({})</small></h1>", escape(&scheme.title), escape(&scheme.id));
@@ -186,7 +186,7 @@ pub fn write_html(meta: &Meta, records: &[ResultRecord], summary: &Summary, out:
         let hash = if sha.is_empty() { String::new() } else { format!(" · sha256 <code>{}</code>", escape(sha)) };
         let _ = writeln!(page, "<p class=\"meta\">{} <code>{}</code>{hash}</p>", lang.pick("input", "输入"), escape(path));
     }
-    let _ = writeln!(page, "<p class=\"meta\">ladder {}</p>", escape(crate::cli::VERSION));
+    let _ = writeln!(page, "<p class=\"meta\">ladder {}</p>", escape(crate::VERSION));
 
     let stats = grade_stats(meta, records);
     write_summary(&mut page, summary, &stats, lang);

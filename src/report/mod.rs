@@ -5,6 +5,7 @@ pub mod durable;
 mod html;
 pub mod i18n;
 pub mod json;
+pub mod scheme;
 mod table;
 
 use crate::batch::memory::{Evaluation, Outcome};

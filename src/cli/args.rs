@@ -1,0 +1,164 @@
+//! The command line as clap reads it (SPEC §6): the arguments of every
+//! subcommand, checked for form only; `request` turns them into what a
+//! command runs on.
+
+use crate::decision::Status;
+use crate::detail::DetailFormat;
+use crate::input::records::Encoding;
+use crate::report::i18n::Lang;
+use crate::report::scheme::ShowFormat;
+use crate::report::Format;
+use crate::VERSION;
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "ladder", version = VERSION, about = "Evaluate promotions on dual-track career ladders", long_about = None)]
+#[command(
+    after_help = "Exit status: 0 every row evaluated; 1 the scheme or an input could not be used; 2 usage error; 3 evaluated, but some rows are errors."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate every employee of a file: figures, status, reasons, next grade
+    #[command(
+        after_help = "Examples:\n  ladder evaluate --as-of 2026-12-31 examples/telecom-after-sales.csv\n  ladder evaluate --ladder customer-service --format csv --output results.csv staff.csv\n  ladder evaluate --sheet 2026年度 --format html --output review.html staff.xlsx\n  ladder evaluate --encoding gbk --lang zh --status promote,demote 员工.csv\n  cat staff.csv | ladder evaluate --format ndjson -"
+    )]
+    Evaluate(EvaluateArgs),
+    /// Validate a scheme and print a summary of it
+    #[command(after_help = "Examples:\n  ladder check\n  ladder check --ladder my-scheme/")]
+    Check(SchemeArgs),
+    /// Everything behind one employee's decision: every score, figure and test, and what would change it
+    #[command(
+        after_help = "Examples:\n  ladder explain E003 --as-of 2026-12-31 examples/telecom-after-sales.csv\n  ladder explain C007 --ladder customer-service --format json staff.csv\n\nExit status: 0 explained; 1 the scheme or the file could not be used, or no employee has that id; 2 usage error; 3 the employee's row is in error (the errors are shown)."
+    )]
+    Explain(ExplainArgs),
+    /// One employee before and after changes to their row (--set KEY=VALUE), side by side
+    #[command(
+        after_help = "Examples:\n  ladder what-if E003 --set grade_date=2025-09-01 --as-of 2026-12-31 examples/telecom-after-sales.csv\n  ladder what-if E004 --set exam_passed=true --set 2026Q4.repairs=90 staff.csv\n\nKeys: any column header of the file (facts, reserved columns such as grade, grade_date, hire_date), or a score PERIOD.ITEM of the employee's position; an empty value blanks the cell.\nExit status: 0 answered; 1 the scheme or the file could not be used, or no employee has that id; 2 usage error, including an unknown key or a value that cannot stand; 3 the employee is in error after the changes."
+    )]
+    WhatIf(WhatIfArgs),
+    /// Show the scheme: sequences, grades and their rules, bridges — as a table or a graph
+    #[command(
+        after_help = "Examples:\n  ladder show\n  ladder show --ladder customer-service --format mermaid\n  ladder show --format dot | dot -Tsvg > ladders.svg"
+    )]
+    Show(ShowArgs),
+    /// Print the JSON Schema of the scheme YAML, for editors (ladders/ladder.schema.json)
+    #[command(
+        after_help = "Examples:\n  ladder schema > ladder.schema.json\n\nIn a scheme file, a first line `# yaml-language-server: $schema=ladder.schema.json` lets editors with the YAML language server (VS Code, Neovim, Helix…) complete keys and flag mistakes as you type."
+    )]
+    Schema,
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  ladder completions bash > ~/.local/share/bash-completion/completions/ladder\n  source <(ladder completions bash)      # this bash session only\n  ladder completions zsh > \"${fpath[1]}/_ladder\"\n  ladder completions fish > ~/.config/fish/completions/ladder.fish\n  ladder completions powershell >> $PROFILE"
+    )]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on standard output
+    #[command(after_help = "Examples:\n  ladder man | man -l -\n  ladder man > ~/.local/share/man/man1/ladder.1")]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemeArgs {
+    /// Scheme: a YAML file, a directory of YAML files, or a built-in name
+    #[arg(long, short = 'l', value_name = "PATH|NAME")]
+    pub ladder: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    #[command(flatten)]
+    pub scheme: SchemeArgs,
+    /// The review date (YYYY-MM-DD); the window is the complete periods before it [default: today]
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
+    pub as_of: Option<NaiveDate>,
+    /// Long-form scores: a CSV with columns id,period,item,value
+    #[arg(long, value_name = "FILE")]
+    pub scores: Option<String>,
+    /// Text encoding of the CSV inputs (workbooks need none)
+    #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
+    pub encoding: Encoding,
+    /// The sheet of a workbook input to read [default: the first]
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Employee records: CSV, or a workbook (.xlsx, .xlsm, .xlsb, .xls, .ods); `-` reads CSV from standard input
+    #[arg(value_name = "EMPLOYEES.csv|.xlsx")]
+    pub employees: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The id of the employee to explain
+    #[arg(value_name = "EMPLOYEE_ID")]
+    pub id: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format
+    #[arg(long, short = 'f', value_enum, default_value_t = DetailFormat::Text)]
+    pub format: DetailFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct WhatIfArgs {
+    /// The id of the employee
+    #[arg(value_name = "EMPLOYEE_ID")]
+    pub id: String,
+    /// A change to the employee's row: a column header (or score PERIOD.ITEM) and its new value; repeat for several
+    #[arg(long = "set", value_name = "KEY=VALUE", required = true, value_parser = parse_set)]
+    pub set: Vec<(String, String)>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format
+    #[arg(long, short = 'f', value_enum, default_value_t = DetailFormat::Text)]
+    pub format: DetailFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub scheme: SchemeArgs,
+    /// Output format
+    #[arg(long, short = 'f', value_enum, default_value_t = ShowFormat::Table)]
+    pub format: ShowFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the results to FILE (atomically) instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<String>,
+    /// Only print results with these statuses (comma-separated)
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub status: Vec<Status>,
+    /// Print no warnings, row-error notes or progress on standard error
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Language of the labels of `table` and `html` (header, status words); data and machine formats never change
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    pub lang: Lang,
+}
+
+fn parse_as_of(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("`{text}` is not a date (expected YYYY-MM-DD)"))
+}
+
+/// `KEY=VALUE`, for clap. The value may be empty (a blank cell).
+pub fn parse_set(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.trim().to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE (e.g. grade_date=2025-09-01 or 2026Q3.standardization=95)")),
+    }
+}

@@ -1,0 +1,90 @@
+//! From arguments to a request a command can run: the sheet checked, the
+//! scheme loaded, the as-of date settled, the inputs a command reads whole
+//! read, and whether stdout and stderr are terminals decided. The order is
+//! the order in which problems are reported (the first one stops the run).
+
+use super::args::{Cli, Command, EvaluateArgs, ExplainArgs, InputArgs, SchemeArgs, ShowArgs, WhatIfArgs};
+use crate::calendar::today;
+use crate::cmd;
+use crate::error::{Error, Result};
+use crate::input::Files;
+use crate::report::Format;
+use crate::scheme::{load_scheme, Scheme};
+use chrono::NaiveDate;
+use std::io::IsTerminal;
+
+/// One subcommand with everything it needs.
+pub enum Request {
+    Evaluate(cmd::evaluate::Request),
+    Check(cmd::check::Request),
+    Explain(cmd::explain::Request),
+    WhatIf(cmd::what_if::Request),
+    Show(cmd::show::Request),
+    Schema,
+    Completions(clap_complete::Shell),
+    Man,
+}
+
+/// Resolves the parsed command line.
+pub fn resolve(cli: Cli) -> Result<Request> {
+    Ok(match cli.command {
+        Command::Evaluate(args) => Request::Evaluate(evaluate(args)?),
+        Command::Check(args) => Request::Check(cmd::check::Request { scheme: scheme(&args)?, ladder: args.ladder }),
+        Command::Explain(args) => Request::Explain(explain(args)?),
+        Command::WhatIf(args) => Request::WhatIf(what_if(args)?),
+        Command::Show(ShowArgs { scheme: s, format }) => Request::Show(cmd::show::Request { scheme: scheme(&s)?, format }),
+        Command::Schema => Request::Schema,
+        Command::Completions { shell } => Request::Completions(shell),
+        Command::Man => Request::Man,
+    })
+}
+
+fn scheme(args: &SchemeArgs) -> Result<Scheme> {
+    load_scheme(args.ladder.as_deref()).map_err(|e| Error::Unusable(e.into()))
+}
+
+/// The input files, the sheet checked first; then the scheme; then the as-of date.
+fn inputs(args: InputArgs) -> Result<(Files, Scheme, NaiveDate)> {
+    let files = Files { employees: args.employees, scores: args.scores, encoding: args.encoding, sheet: args.sheet };
+    files.check_sheet().map_err(Error::Usage)?;
+    let scheme = scheme(&args.scheme)?;
+    Ok((files, scheme, args.as_of.unwrap_or_else(today)))
+}
+
+fn evaluate(args: EvaluateArgs) -> Result<cmd::evaluate::Request> {
+    let (files, scheme, as_of) = inputs(args.input)?;
+    // The scores are read whole; the employees are streamed by the batch.
+    let scores = files.read_scores()?;
+    // Colour only on a terminal, for the table, unless NO_COLOR says otherwise.
+    let color = args.output.is_none() && args.format == Format::Table && std::io::stdout().is_terminal() && !no_color();
+    Ok(cmd::evaluate::Request {
+        scheme,
+        files,
+        scores,
+        as_of,
+        format: args.format,
+        output: args.output,
+        statuses: args.status,
+        color,
+        lang: args.lang,
+        quiet: args.quiet,
+        progress: std::io::stderr().is_terminal() && !args.quiet,
+    })
+}
+
+fn explain(args: ExplainArgs) -> Result<cmd::explain::Request> {
+    let (files, scheme, as_of) = inputs(args.input)?;
+    let (input, scores) = files.read_all()?;
+    Ok(cmd::explain::Request { scheme, input, scores, as_of, id: args.id, format: args.format })
+}
+
+fn what_if(args: WhatIfArgs) -> Result<cmd::what_if::Request> {
+    let (files, scheme, as_of) = inputs(args.input)?;
+    let (input, scores) = files.read_all()?;
+    Ok(cmd::what_if::Request { scheme, input, scores, as_of, id: args.id, sets: args.set, format: args.format })
+}
+
+/// `NO_COLOR` set to anything but the empty string turns colour off (no-color.org).
+fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}

@@ -1,0 +1,45 @@
+//! `ladder check`: the scheme validated (loading it does that) and
+//! summarised — where it came from, its review window, composite, bands,
+//! positions, sequences and bridges.
+
+use crate::error::{Exit, Result};
+use crate::scheme::{builtin, Scheme};
+use std::io::Write;
+
+pub struct Request {
+    pub scheme: Scheme,
+    /// `--ladder` as given (none: the built-in default).
+    pub ladder: Option<String>,
+}
+
+pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
+    let scheme = &req.scheme;
+    writeln!(out, "ok: {} ({})", scheme.id, scheme.title)?;
+    let source = match &req.ladder {
+        None => format!("built-in (default: {})", builtin::DEFAULT),
+        Some(l) => l.clone(),
+    };
+    writeln!(out, "  from:      {source}, {} file(s)", scheme.sources.len())?;
+    writeln!(out, "  review:    last {} quarters, last {} halves", scheme.review.quarters, scheme.review.halves)?;
+    writeln!(out, "  composite: kpi {} + competency {}", scheme.composite.kpi, scheme.composite.competency)?;
+    let bands: Vec<String> = scheme.bands.iter().map(|b| format!("{} {} (>= {})", b.id, b.title, b.min)).collect();
+    writeln!(out, "  bands:     {}", bands.join(", "))?;
+    writeln!(out, "  positions: {}", scheme.positions.len())?;
+    for p in &scheme.positions {
+        let groups: Vec<String> = p.groups.iter().map(|g| format!("{} {}×{}", g.id, g.weight, g.items.len())).collect();
+        writeln!(out, "    {} {}: {} KPI items; competencies {}", p.id, p.title, p.kpis.len(), groups.join(", "))?;
+    }
+    writeln!(out, "  sequences: {}", scheme.sequences.len())?;
+    for s in &scheme.sequences {
+        let grades: Vec<String> = s.grades.iter().map(|g| format!("{} {}", g.id, g.title)).collect();
+        writeln!(out, "    {} {}: {}", s.id, s.title, grades.join(" → "))?;
+    }
+    writeln!(out, "  bridges:   {}", scheme.bridges.len())?;
+    for b in &scheme.bridges {
+        writeln!(out, "    {} → {}", scheme.grade(b.from).id, scheme.grade(b.to).id)?;
+    }
+    if !scheme.column_facts.names.is_empty() {
+        writeln!(out, "  columns the rules read: {}", scheme.column_facts.names.join(", "))?;
+    }
+    Ok(Exit::Ok)
+}

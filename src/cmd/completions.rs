@@ -1,0 +1,10 @@
+//! `ladder completions SHELL`: a completion script, generated from the one
+//! clap definition of the command line.
+
+use crate::error::{Exit, Result};
+use std::io::Write;
+
+pub fn run(shell: clap_complete::Shell, mut command: clap::Command, out: &mut dyn Write) -> Result<Exit> {
+    clap_complete::generate(shell, &mut command, "ladder", out);
+    Ok(Exit::Ok)
+}

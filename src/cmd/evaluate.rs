@@ -1,0 +1,65 @@
+//! `ladder evaluate`: every employee of a file, streamed through the batch,
+//! written to stdout or (whole and durably) to `--output`.
+
+use crate::batch::stream;
+use crate::decision::Status;
+use crate::error::{Exit, Result};
+use crate::input::records::Input;
+use crate::input::Files;
+use crate::report::durable::write_atomically;
+use crate::report::i18n::Lang;
+use crate::report::Format;
+use crate::scheme::Scheme;
+use chrono::NaiveDate;
+use std::io::Write;
+
+pub struct Request {
+    pub scheme: Scheme,
+    pub files: Files,
+    /// The long-form scores, read whole.
+    pub scores: Option<Input>,
+    pub as_of: NaiveDate,
+    pub format: Format,
+    /// Write the report to this file instead of `out`.
+    pub output: Option<String>,
+    /// Statuses to print (empty: all).
+    pub statuses: Vec<Status>,
+    pub color: bool,
+    pub lang: Lang,
+    /// No warnings or row-error notes on stderr.
+    pub quiet: bool,
+    pub progress: bool,
+}
+
+pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Exit> {
+    let batch = stream::Request {
+        scheme: &req.scheme,
+        employees: &req.files.employees,
+        encoding: req.files.encoding,
+        sheet: req.files.sheet.as_deref(),
+        scores: req.scores.as_ref(),
+        as_of: req.as_of,
+        format: req.format,
+        statuses: &req.statuses,
+        color: req.color,
+        lang: req.lang,
+        progress: req.progress,
+    };
+    let done = match &req.output {
+        Some(path) => write_atomically(path, |file| stream::run(&batch, file))?,
+        None => {
+            let done = stream::run(&batch, out)?;
+            out.flush()?;
+            done
+        }
+    };
+    if !req.quiet {
+        for w in &done.warnings {
+            eprintln!("warning: {w}");
+        }
+        for note in &done.error_notes {
+            eprintln!("row error: {note}");
+        }
+    }
+    Ok(Exit::row_errors_if(done.errors > 0))
+}

@@ -1,0 +1,132 @@
+//! One employee in detail: `explain` (everything behind a decision) and
+//! `what-if` (the decision before and after changes to the row). What both
+//! print — the format choice, the record and meta as JSON, the text tables,
+//! finding the employee — lives here, so neither borrows from the other.
+
+pub mod explain;
+pub mod what_if;
+
+use crate::batch::memory::Evaluation;
+use crate::report::json::figure_value;
+use crate::report::ResultRecord;
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+use std::io::Write;
+
+/// How `explain` and `what-if` print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum DetailFormat {
+    /// Text for reading
+    #[default]
+    Text,
+    /// One JSON document with the same content
+    Json,
+}
+
+/// Prints a one-employee document (explain, what-if) as text or as JSON.
+pub fn write_detail(
+    format: DetailFormat,
+    out: &mut dyn Write,
+    json: impl FnOnce() -> Value,
+    text: impl FnOnce(&mut String) -> std::fmt::Result,
+) -> std::io::Result<()> {
+    match format {
+        DetailFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &json())?;
+            writeln!(out)
+        }
+        DetailFormat::Text => {
+            let mut s = String::new();
+            text(&mut s).expect("writing to a String cannot fail");
+            out.write_all(s.as_bytes())
+        }
+    }
+}
+
+/// Finds the employee's row: the first row with that id (a later row with the
+/// same id is a duplicate, in error).
+pub fn find(evaluation: &Evaluation, id: &str) -> Option<usize> {
+    evaluation.outcomes.iter().position(|o| o.row.id == id)
+}
+
+pub fn unknown_id(evaluation: &Evaluation, id: &str, display: &str) -> String {
+    let ids: Vec<&str> = evaluation.outcomes.iter().map(|o| o.row.id.as_str()).filter(|i| !i.is_empty()).collect();
+    let close: Vec<&str> = ids.iter().copied().filter(|i| i.eq_ignore_ascii_case(id) || i.trim() == id.trim()).collect();
+    let hint = match (close.first(), ids.first(), ids.last()) {
+        (Some(c), _, _) => format!("; did you mean `{c}`?"),
+        (None, Some(first), Some(last)) => format!(" ({} employees, ids {first} … {last})", ids.len()),
+        _ => " (the file has no employee rows)".into(),
+    };
+    format!("{display}: no employee with id `{id}`{hint}")
+}
+
+pub fn opt_text(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, |s| Value::String(s.to_string()))
+}
+
+pub fn date_value(d: Option<NaiveDate>) -> Value {
+    d.map_or(Value::Null, |d| Value::String(d.to_string()))
+}
+
+/// The SPEC §6 result fields of a record, as `evaluate --format json` prints them.
+pub fn record_value(r: &ResultRecord) -> Value {
+    json!({
+        "id": r.id,
+        "name": r.name,
+        "sequence": r.sequence,
+        "grade": r.grade,
+        "position": r.position,
+        "kpi": figure_value(r.kpi),
+        "kpi_quarters": r.kpi_quarters,
+        "competency": figure_value(r.competency),
+        "competency_halves": r.competency_halves,
+        "competency_pct": figure_value(r.competency_pct),
+        "composite": figure_value(r.composite),
+        "band": opt_text(r.band.as_deref()),
+        "rank_pct": figure_value(r.rank_pct),
+        "status": r.status.as_str(),
+        "recommended_grade": opt_text(r.recommended_grade.as_deref()),
+        "next_grade": opt_text(r.next_grade.as_deref()),
+        "eligible_on": opt_text(r.eligible_on.as_deref()),
+        "unmet": r.unmet,
+        "alternatives": r.alternatives,
+        "errors": r.errors,
+    })
+}
+
+/// Tool, scheme, as-of date, window and inputs, so a review can be reproduced.
+pub fn meta_value(e: &Evaluation) -> Value {
+    let scheme_files: Vec<Value> = e.scheme.sources.iter().map(|s| json!({"path": s.path, "sha256": s.sha256})).collect();
+    let inputs: Vec<Value> = e.inputs.iter().map(|(p, h)| json!({"path": p, "sha256": h})).collect();
+    json!({
+        "tool": "ladder",
+        "version": env!("CARGO_PKG_VERSION"),
+        "scheme": e.scheme.id,
+        "scheme_files": scheme_files,
+        "as_of": e.periods.as_of.to_string(),
+        "window": {
+            "quarters": e.periods.quarters.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+            "halves": e.periods.halves.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        },
+        "inputs": inputs,
+    })
+}
+
+/// A borderless table for the text reports (CJK-aware column widths).
+pub fn plain_table(header: &[&str]) -> comfy_table::Table {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::NOTHING)
+        .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+        .force_no_tty()
+        .set_header(header.iter().copied());
+    for c in t.column_iter_mut() {
+        c.set_padding((0, 2));
+    }
+    t
+}
+
+/// Indents every line, and drops trailing spaces.
+pub fn indent(text: &str, n: usize) -> String {
+    let pad = " ".repeat(n);
+    text.lines().map(|l| format!("{pad}{}", l.trim_end())).collect::<Vec<_>>().join("\n")
+}

@@ -1,0 +1,444 @@
+//! `ladder what-if`: one employee evaluated twice, before and after changes to
+//! their row, side by side. The rest of the file stays as it is, so rank and
+//! every cohort figure are recomputed against the real cohort: the changed
+//! cells are written into the employee's row and every row is evaluated
+//! again, through the same code as `evaluate`.
+
+use super::{find, indent, meta_value, plain_table, record_value, unknown_id, write_detail, DetailFormat};
+use crate::batch::memory::{evaluate, evaluate_rows, Evaluation};
+use crate::calendar::{Period, PeriodKind};
+use crate::decision::Status;
+use crate::error::Error;
+use crate::input::records::{parse_row, read_long_scores, Input, Layout, LongScore, LongScores};
+use crate::input::value::{parse_bool, parse_number};
+use crate::report::ResultRecord;
+use crate::rule::{FactRef, Reserved, Rule, Subject, TestValue};
+use crate::scheme::Scheme;
+use chrono::NaiveDate;
+use serde_json::{json, Map, Value};
+use std::fmt::Write as _;
+use std::io::Write;
+
+/// One cell changed.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The key as given.
+    pub key: String,
+    /// The header of the column it names (a score not in the file: `PERIOD.ITEM`).
+    pub column: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// Where a `--set` goes.
+enum Target {
+    /// A column of the employee file.
+    Column(usize),
+    /// A score that is not a column of the file (it may come from `--scores`).
+    Score(Period, String),
+}
+
+pub struct WhatIf<'s> {
+    pub before: Evaluation<'s>,
+    pub after: Evaluation<'s>,
+    pub index: usize,
+    pub changes: Vec<Change>,
+}
+
+/// Evaluates the file, then again with the employee's cells changed.
+pub fn what_if<'s>(
+    scheme: &'s Scheme,
+    input: &Input,
+    scores: Option<&Input>,
+    as_of: NaiveDate,
+    id: &str,
+    sets: &[(String, String)],
+) -> Result<WhatIf<'s>, Error> {
+    let before = evaluate(scheme, input, scores, as_of).map_err(Error::Unusable)?;
+    let index = find(&before, id).ok_or_else(|| Error::UnknownId(unknown_id(&before, id, &input.display)))?;
+    let row = &before.outcomes[index].row;
+    let layout = &before.layout;
+    let mut long = match scores {
+        Some(s) => read_long_scores(scheme, s).map_err(Error::Unusable)?,
+        None => LongScores::default(),
+    };
+
+    // Resolve and check every key before changing anything.
+    let mut problems = Vec::new();
+    let mut targets = Vec::new();
+    for (i, (key, value)) in sets.iter().enumerate() {
+        if sets[..i].iter().any(|(k, _)| k == key) {
+            problems.push(format!("--set {key}: given more than once"));
+            continue;
+        }
+        match resolve(scheme, &before, index, key) {
+            Err(message) => problems.push(format!("--set {key}={value}: {message}")),
+            Ok(target) => {
+                if let Err(message) = check_value(scheme, layout, &target, key, value) {
+                    problems.push(format!("--set {key}={value}: {message}"));
+                }
+                targets.push((target, key.clone(), value.clone()));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Usage(problems.join("\n")));
+    }
+
+    // The employee's row with the changes; every other row as it was.
+    let mut cells: Vec<String> = row.cells.iter().map(str::to_string).collect();
+    let mut changes = Vec::new();
+    let own_long = long.by_id.entry(row.id.clone()).or_default();
+    for (target, key, value) in &targets {
+        let (period, item) = match target {
+            Target::Column(c) => {
+                if cells.len() <= *c {
+                    return Err(Error::Usage(format!(
+                        "--set {key}={value}: the row of {id} (line {}) has {} cells, so no cell for `{}` (column {}): fix the row first",
+                        row.line,
+                        cells.len(),
+                        layout.headers[*c],
+                        c + 1
+                    )));
+                }
+                let mut was = std::mem::replace(&mut cells[*c], value.clone());
+                let score = score_of(layout, *c);
+                if let (true, Some((p, item))) = (was.is_empty(), &score) {
+                    // A blank cell may be filled by a long-form score: that is the value before.
+                    was =
+                        own_long.iter().find(|s| s.period == *p && s.item == *item).map(|s| s.value.trim().to_string()).unwrap_or_default();
+                }
+                changes.push(Change { key: key.clone(), column: layout.headers[*c].clone(), before: was, after: value.clone() });
+                match score {
+                    Some(score) => score,
+                    None => continue,
+                }
+            }
+            Target::Score(p, item) => {
+                let was =
+                    own_long.iter().find(|s| s.period == *p && s.item == *item).map(|s| s.value.trim().to_string()).unwrap_or_default();
+                changes.push(Change { key: key.clone(), column: format!("{p}.{item}"), before: was, after: value.clone() });
+                (*p, item.clone())
+            }
+        };
+        // The new value replaces a long-form score for the same period and item.
+        own_long.retain(|s| !(s.period == period && s.item == item));
+        if matches!(target, Target::Score(..)) && !value.is_empty() {
+            own_long.push(LongScore { period, item, value: value.clone(), line: 0 });
+        }
+    }
+    let layout_after = Layout::new(scheme, layout.headers.clone(), &input.display).map_err(Error::Unusable)?;
+    let rows = before
+        .outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let c = if i == index { crate::input::cells::Cells::from(cells.clone()) } else { o.row.cells.clone() };
+            parse_row(scheme, &layout_after, o.row.line, c, as_of)
+        })
+        .collect();
+    let after = evaluate_rows(scheme, layout_after, rows, &long, as_of, input, scores);
+
+    // A change may not make the row invalid: that is a bad value, not an answer.
+    let was = &before.outcomes[index].row.errors;
+    let new: Vec<&String> = after.outcomes[index].row.errors.iter().filter(|e| !was.contains(e)).collect();
+    if !new.is_empty() {
+        let given: Vec<String> = changes.iter().map(|c| format!("{}={}", c.key, c.after)).collect();
+        let list: Vec<String> = new.iter().map(|e| format!("  - {e}")).collect();
+        return Err(Error::Usage(format!("--set {}: the row of {id} would be invalid:\n{}", given.join(" "), list.join("\n"))));
+    }
+    Ok(WhatIf { before, after, index, changes })
+}
+
+/// The (period, item) a column holds, when it is a score column.
+fn score_of(layout: &Layout, column: usize) -> Option<(Period, String)> {
+    layout.scores.iter().find(|(_, c)| **c == column).map(|((p, item), _)| (*p, item.clone()))
+}
+
+fn resolve(scheme: &Scheme, e: &Evaluation, index: usize, key: &str) -> Result<Target, String> {
+    let layout = &e.layout;
+    let row = &e.outcomes[index].row;
+    let column = layout.by_name.get(key).copied().or_else(|| Reserved::from_name(key).and_then(|r| layout.reserved.get(&r).copied()));
+    if let Some(c) = column {
+        if layout.reserved.get(&Reserved::Id) == Some(&c) {
+            return Err("the id cannot be changed: it is how the employee is found".into());
+        }
+        if let Some((p, item)) = score_of(layout, c) {
+            check_score_key(scheme, e, row.position, p, &item)?;
+        }
+        return Ok(Target::Column(c));
+    }
+    if let Some((p, item)) = key.split_once('.').and_then(|(p, i)| Some((p.parse::<Period>().ok()?, i))) {
+        check_score_key(scheme, e, row.position, p, item)?;
+        return Ok(Target::Score(p, item.to_string()));
+    }
+    if Reserved::from_name(key).is_some() {
+        return Err(format!("the file has no `{key}` column"));
+    }
+    Err(format!(
+        "unknown key: `{key}` is not a column of {} (keys are column headers, such as grade or grade_date, or scores such as {})",
+        e.inputs.first().map_or("the file", |(p, _)| p.as_str()),
+        example_score(scheme, e, row.position)
+    ))
+}
+
+fn example_score(scheme: &Scheme, e: &Evaluation, position: Option<usize>) -> String {
+    let item = position.and_then(|p| scheme.positions[p].kpis.first()).map_or("ITEM", |k| k.id.as_str());
+    let period = e.periods.quarters.last().map_or("2026Q3".into(), |p| p.to_string());
+    format!("{period}.{item}")
+}
+
+/// A score key must name an item of the employee's position, in a period the evaluation reads.
+fn check_score_key(scheme: &Scheme, e: &Evaluation, position: Option<usize>, period: Period, item: &str) -> Result<(), String> {
+    let read: &[Period] = match period.kind {
+        PeriodKind::Quarter => &e.periods.quarters_read,
+        PeriodKind::Half => &e.periods.halves,
+    };
+    if !read.contains(&period) {
+        let list: Vec<String> = read.iter().map(|p| p.to_string()).collect();
+        return Err(format!(
+            "{period} is not read as of {} (the periods read are {}): the change would count for nothing",
+            e.periods.as_of,
+            list.join(", ")
+        ));
+    }
+    let Some(p) = position.map(|p| &scheme.positions[p]) else { return Ok(()) };
+    let (known, what): (Vec<&str>, &str) = match period.kind {
+        PeriodKind::Quarter => (p.kpis.iter().map(|k| k.id.as_str()).collect(), "KPI item"),
+        PeriodKind::Half => (p.groups.iter().flat_map(|g| g.items.iter().map(|i| i.id.as_str())).collect(), "competency item"),
+    };
+    if !known.contains(&item) {
+        return Err(format!("`{item}` is no {what} of the position {} (its {what}s: {})", p.id, known.join(", ")));
+    }
+    Ok(())
+}
+
+/// A value must be readable as what it is used for: a score as a number, a
+/// fact as the kind its rules test it as. A blank is "no value" and always allowed.
+fn check_value(scheme: &Scheme, layout: &Layout, target: &Target, key: &str, value: &str) -> Result<(), String> {
+    if value.is_empty() {
+        return Ok(());
+    }
+    let is_score = match target {
+        Target::Score(..) => true,
+        Target::Column(c) => score_of(layout, *c).is_some(),
+    };
+    if is_score {
+        return match parse_number(value) {
+            Some(_) => Ok(()),
+            None => Err(format!("`{value}` is not a number")),
+        };
+    }
+    let Target::Column(column) = target else { return Ok(()) };
+    let mut problem = None;
+    for_each_rule(scheme, &mut |rule| {
+        rule.for_each_test(&mut |t| {
+            if problem.is_some() {
+                return;
+            }
+            let names_column =
+                |f: &FactRef| matches!(f, FactRef::Column { id, .. } if layout.facts.get(*id).copied().flatten() == Some(*column));
+            match &t.subject {
+                Subject::MonthsSince(f) if names_column(f) && crate::calendar::parse_date(value).is_none() => {
+                    problem = Some(format!("the rule at {} reads `{key}` as a date; `{value}` is not a date (expected YYYY-MM-DD)", t.at));
+                }
+                Subject::Fact(f) if names_column(f) => {
+                    for c in &t.checks {
+                        let bad = match &c.value {
+                            TestValue::Number(_) => parse_number(value).is_none().then_some("a number".to_string()),
+                            TestValue::Bool(_) => parse_bool(value).is_none().then_some("yes/no (true/false, 是/否)".to_string()),
+                            TestValue::Date(_) => crate::calendar::parse_date(value).is_none().then_some("a date (YYYY-MM-DD)".to_string()),
+                            TestValue::Level(..) => {
+                                let levels = match f {
+                                    FactRef::Column { scale: Some(s), .. } => scheme.ordinal_scales.get(*s).map(|(_, l)| l.as_slice()),
+                                    _ => None,
+                                };
+                                levels.filter(|l| !l.iter().any(|x| x == value)).map(|l| format!("a level of its scale ({})", l.join(", ")))
+                            }
+                            TestValue::Band(..) | TestValue::Text(_) => None,
+                        };
+                        if let Some(kind) = bad {
+                            problem = Some(format!("the rule at {} tests `{key}` as {kind}; `{value}` is not", t.at));
+                            return;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        })
+    });
+    problem.map_or(Ok(()), Err)
+}
+
+fn for_each_rule<'a>(scheme: &'a Scheme, f: &mut dyn FnMut(&'a Rule)) {
+    let grades = scheme.sequences.iter().flat_map(|s| s.grades.iter());
+    let rules = scheme
+        .requires
+        .iter()
+        .chain(scheme.demotion.iter())
+        .chain(grades.flat_map(|g| g.requires.iter().chain(g.demotion.iter())))
+        .chain(scheme.bridges.iter().flat_map(|b| b.requires.iter()));
+    for r in rules {
+        f(r);
+    }
+}
+
+/// The fields that differ between two results: field → (before, after).
+fn differences(before: &Value, after: &Value) -> Map<String, Value> {
+    let mut changed = Map::new();
+    if let (Value::Object(b), Value::Object(a)) = (before, after) {
+        for (k, bv) in b {
+            let av = a.get(k).unwrap_or(&Value::Null);
+            if bv != av {
+                changed.insert(k.clone(), json!({"before": bv, "after": av}));
+            }
+        }
+    }
+    changed
+}
+
+fn list_minus(a: &[String], b: &[String]) -> Vec<String> {
+    a.iter().filter(|x| !b.contains(x)).cloned().collect()
+}
+
+impl WhatIf<'_> {
+    fn records(&self, i: usize) -> (ResultRecord<'_>, ResultRecord<'_>) {
+        (ResultRecord::new(self.before.scheme, &self.before.outcomes[i]), ResultRecord::new(self.after.scheme, &self.after.outcomes[i]))
+    }
+
+    /// The employee is in error after the changes.
+    pub fn ends_in_error(&self) -> bool {
+        self.after.outcomes[self.index].decision.status == Status::Error
+    }
+
+    /// Other employees whose result changed (through rank), with what changed.
+    fn others_changed(&self) -> Vec<(String, Map<String, Value>)> {
+        (0..self.before.outcomes.len())
+            .filter(|i| *i != self.index)
+            .filter_map(|i| {
+                let (b, a) = self.records(i);
+                let d = differences(&record_value(&b), &record_value(&a));
+                (!d.is_empty()).then(|| (b.id.clone(), d))
+            })
+            .collect()
+    }
+
+    pub fn to_json(&self) -> Value {
+        let (b, a) = self.records(self.index);
+        let (bv, av) = (record_value(&b), record_value(&a));
+        let changes: Vec<Value> =
+            self.changes.iter().map(|c| json!({"key": c.key, "column": c.column, "before": c.before, "after": c.after})).collect();
+        let others: Vec<Value> = self.others_changed().into_iter().map(|(id, d)| json!({"id": id, "changed": d})).collect();
+        json!({
+            "meta": meta_value(&self.before),
+            "id": b.id,
+            "set": changes,
+            "before": bv,
+            "after": av,
+            "changed": differences(&bv, &av),
+            "unmet_now_met": list_minus(&b.unmet, &a.unmet),
+            "unmet_new": list_minus(&a.unmet, &b.unmet),
+            "others_changed": others,
+        })
+    }
+
+    pub fn write(&self, format: DetailFormat, out: &mut dyn Write) -> std::io::Result<()> {
+        write_detail(format, out, || self.to_json(), |s| self.text(s))
+    }
+
+    fn text(&self, s: &mut String) -> std::fmt::Result {
+        let (b, a) = self.records(self.index);
+        let name = if b.name.is_empty() { String::new() } else { format!(" {}", b.name) };
+        writeln!(s, "What if: {}{name} ({} {}) · as of {}", b.id, b.sequence, b.grade, self.before.periods.as_of)?;
+        for c in &self.changes {
+            let show = |v: &str| if v.is_empty() { "(blank)".to_string() } else { v.to_string() };
+            let column = if c.column == c.key { String::new() } else { format!(" [column {}]", c.column) };
+            writeln!(s, "  {}{column}: {} → {}", c.key, show(&c.before), show(&c.after))?;
+        }
+        writeln!(s)?;
+        let (bv, av) = (record_value(&b), record_value(&a));
+        let mut t = plain_table(&["field", "before", "after", ""]);
+        let fields = [
+            "status",
+            "recommended_grade",
+            "next_grade",
+            "eligible_on",
+            "grade",
+            "position",
+            "kpi",
+            "kpi_quarters",
+            "competency",
+            "competency_halves",
+            "competency_pct",
+            "composite",
+            "band",
+            "rank_pct",
+            "unmet",
+            "alternatives",
+            "errors",
+        ];
+        for f in fields {
+            let figure = matches!(f, "kpi" | "competency" | "competency_pct" | "composite" | "rank_pct");
+            let show = |v: &Value| if figure { figure_text(v) } else { cell_text(v) };
+            let (x, y) = (show(&bv[f]), show(&av[f]));
+            if f == "errors" && bv[f] == av[f] && bv[f].as_array().is_some_and(Vec::is_empty) {
+                continue;
+            }
+            let mark = if bv[f] != av[f] { "changed" } else { "" };
+            t.add_row(vec![f.to_string(), x, y, mark.to_string()]);
+        }
+        writeln!(s, "{}", indent(&t.to_string(), 2))?;
+        writeln!(s)?;
+        let met = list_minus(&b.unmet, &a.unmet);
+        let new = list_minus(&a.unmet, &b.unmet);
+        if !met.is_empty() {
+            writeln!(s, "No longer unmet:")?;
+            for u in met {
+                writeln!(s, "  - {u}")?;
+            }
+        }
+        if !new.is_empty() {
+            writeln!(s, "Newly unmet:")?;
+            for u in new {
+                writeln!(s, "  - {u}")?;
+            }
+        }
+        let others = self.others_changed();
+        if others.is_empty() {
+            writeln!(s, "Other employees: no result changed.")?;
+        } else {
+            writeln!(s, "Other employees whose result changed (the cohort is ranked again):")?;
+            for (id, d) in others {
+                let parts: Vec<String> = d
+                    .iter()
+                    .map(|(k, v)| {
+                        format!("{k} {} → {}", cell_text(&v["before"]).replace('\n', "; "), cell_text(&v["after"]).replace('\n', "; "))
+                    })
+                    .collect();
+                writeln!(s, "  {id}: {}", parts.join(", "))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A figure with 2 decimals, as `evaluate`'s table prints it.
+fn figure_text(v: &Value) -> String {
+    match v {
+        Value::Number(n) => {
+            rust_decimal::Decimal::from_str_exact(&n.to_string()).map_or_else(|_| n.to_string(), crate::exact::format_figure_fixed)
+        }
+        other => cell_text(other),
+    }
+}
+
+/// A JSON field as table text: null as `—`, lists one per line.
+fn cell_text(v: &Value) -> String {
+    match v {
+        Value::Null => "—".into(),
+        Value::String(t) => t.clone(),
+        Value::Array(items) if items.is_empty() => "—".into(),
+        Value::Array(items) => items.iter().map(cell_text).collect::<Vec<_>>().join("\n"),
+        other => other.to_string(),
+    }
+}
