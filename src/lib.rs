@@ -24,6 +24,7 @@ pub mod evaluate;
 pub mod exact;
 pub mod explain;
 pub mod figures;
+pub mod header;
 pub mod i18n;
 pub mod records;
 pub mod report;
