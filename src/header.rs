@@ -170,10 +170,13 @@ pub fn find<R: Read>(source: R, required: &Required, header_row: Option<u64>, di
         None => format!("line {}", upper.line),
     };
     let note = match chosen {
-        Chosen::Found(_) if upper.line > first_line => Some(format!(
-            "{display}: the header is {lines}: the first row with every required column; the {} row(s) above it are skipped as titles (--header-row N names the header row)",
-            top[..at].len()
-        )),
+        Chosen::Found(_) if upper.line > first_line => {
+            let above =
+                if upper.line == 2 { "line 1 above it is".to_string() } else { format!("lines 1–{} above it are", upper.line - 1) };
+            Some(format!(
+                "{display}: the header is {lines}, the first row with every required column; {above} skipped as titles (--header-row N names another row)"
+            ))
+        }
         Chosen::Named(_) | Chosen::Found(_) if lower.is_some() => Some(format!("{display}: the header is {lines}")),
         _ => None,
     };
@@ -223,12 +226,14 @@ pub fn second_level_cells(upper: &[String], lower: &[String], id_column: usize) 
     (0..width).any(|i| blank(upper, i) && !blank(lower, i))
 }
 
+/// [`second_level_cells`], with the id column of `upper` (no id column, no
+/// second level), and only when the combined names still hold every
+/// required column: a data row with a blank id below a header with an
+/// unnamed column must stay a data row (its cells would rename `position`,
+/// `grade`, … and lose them).
 fn second_level(upper: &Top, lower: &Top, required: &Required) -> bool {
-    // The id column is the upper row's (a vertically merged `id` cell), or,
-    // when the upper row has none, the lower row's cannot be blank: no id
-    // column means no second level by this rule.
     match required.id_column(&upper.cells) {
-        Some(id) => second_level_cells(&upper.cells, &lower.cells, id),
+        Some(id) => second_level_cells(&upper.cells, &lower.cells, id) && required.held_by(&combine(&upper.cells, &lower.cells)),
         None => false,
     }
 }
@@ -409,6 +414,12 @@ mod tests {
         let text = format!("{HEADER},2026Q3,\nE1,a,b,c,d,e,1,2\n");
         let h = names(&text, None).unwrap();
         assert_eq!((h.second, h.names.len()), (None, 8));
+        // Its id is blank, and it has a cell under the unnamed column: its
+        // other cells would rename the required columns.
+        let text = format!("{HEADER},\n,a,b,c,d,e,x\n");
+        assert_eq!(names(&text, None).unwrap().second, None);
+        let text = format!("{HEADER},\n,,,,,,x\n");
+        assert_eq!(names(&text, None).unwrap().second, Some(2));
         // A blank under a blank upper cell.
         assert!(!second_level_cells(&cells("id,x,,"), &cells(",y,,"), 0));
         assert!(!second_level_cells(&cells("id,x,,z"), &cells(",y,,"), 0));
