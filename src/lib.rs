@@ -4,7 +4,7 @@
 //! here, one module per concern:
 //! - [`scheme`]: the scheme model, loading (file, directory, built-in) and validation;
 //! - [`rule`]: the rule language and its parsing;
-//! - [`records`]: the employee CSV and long-form scores; [`cells`]: a record's cells as text, checked once;
+//! - [`records`]: the employee CSV and long-form scores; [`header`]: where its header is (title rows, two levels); [`cells`]: a record's cells as text, checked once;
 //! - [`calendar`], [`exact`], [`value`]: dates and periods, exact arithmetic, cell values;
 //! - [`figures`]: KPI and competency figures; [`eval`]: rules against one employee;
 //! - [`decide`]: the status of one employee; [`evaluate`]: a whole batch;
