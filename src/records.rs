@@ -118,7 +118,8 @@ fn column_at(bytes: &[u8], offset: usize) -> Option<String> {
     let name = csv_reader(header.as_bytes())
         .headers()
         .ok()
-        .and_then(|h| h.get(index).map(|n| format!(" `{}`", excerpt(n.trim()))))
+        // A title row above the header has blank cells: no name then.
+        .and_then(|h| h.get(index).filter(|n| !n.trim().is_empty()).map(|n| format!(" `{}`", excerpt(n.trim()))))
         .unwrap_or_default();
     Some(format!("{}{name}", index + 1))
 }

@@ -178,6 +178,12 @@ fn a_title_row_above_the_header_is_skipped_with_a_note() {
     let stderr = same_as_clean(s(&xlsx), &[]);
     assert!(stderr.contains("title.xlsx: the header is line 2"), "{stderr}");
     assert!(stderr.contains("title.xlsx:6: C004: hire_date"), "{stderr}");
+    // Saved by Excel on a Chinese system: GBK, CRLF line ends; read through the decoder.
+    let gbk = dir.join("title-gbk.csv");
+    let text = csv_text(&all).replace('\n', "\r\n");
+    std::fs::write(&gbk, encoding_rs::GBK.encode(&text).0).unwrap();
+    let stderr = same_as_clean(s(&gbk), &["--encoding", "gbk"]);
+    assert!(stderr.contains("title-gbk.csv: the header is line 2") && stderr.contains("title-gbk.csv:6: C004"), "{stderr}");
     // --quiet keeps stderr empty.
     let quiet = evaluate(s(&xlsx), "csv", &["--quiet"]);
     assert_eq!(quiet.stderr, "");
