@@ -105,6 +105,9 @@ pub struct InputArgs {
     /// The sheet of a workbook input to read [default: the first]
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
+    /// The row of the header, counting every row of the sheet or file from 1 (title and blank rows too) [default: the first row with every required column, of the first 10]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_row: Option<u64>,
     /// Employee records: CSV, or a workbook (.xlsx, .xlsm, .xlsb, .xls, .ods); `-` reads CSV from standard input
     #[arg(value_name = "EMPLOYEES.csv|.xlsx")]
     pub employees: String,
@@ -269,6 +272,7 @@ fn run_evaluate(args: EvaluateArgs) -> Result<u8> {
         color: false,
         lang: args.lang,
         progress: stderr_is_terminal && !args.quiet,
+        header_row: args.input.header_row,
     };
     let done = match &args.output {
         Some(path) => write_atomically(path, |out| stream::run(&request, out))?,
@@ -283,6 +287,9 @@ fn run_evaluate(args: EvaluateArgs) -> Result<u8> {
         }
     };
     if !args.quiet {
+        for note in &done.notes {
+            eprintln!("note: {note}");
+        }
         for w in &done.warnings {
             eprintln!("warning: {w}");
         }

@@ -1292,7 +1292,10 @@ pub fn run(args: crate::cli::ExplainArgs) -> anyhow::Result<u8> {
     let scheme = crate::cli::load(&args.input.scheme)?;
     let as_of = args.input.as_of.unwrap_or_else(crate::cli::today);
     let (input, scores) = read_inputs(&args.input)?;
-    let evaluation = crate::batch::memory::evaluate(&scheme, &input, scores.as_ref(), as_of)?;
+    let evaluation = crate::batch::memory::evaluate_with(&scheme, &input, scores.as_ref(), as_of, args.input.header_row)?;
+    for note in &evaluation.notes {
+        eprintln!("note: {note}");
+    }
     for w in &evaluation.warnings {
         eprintln!("warning: {w}");
     }

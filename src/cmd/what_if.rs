@@ -4,8 +4,8 @@
 //! cells are written into the employee's row and every row is evaluated
 //! again, through the same code as `evaluate`.
 
-use crate::batch::memory::{evaluate, evaluate_rows, Evaluation};
 use crate::calendar::{Period, PeriodKind};
+use crate::batch::memory::{evaluate_rows, evaluate_with, Evaluation};
 use crate::cmd::explain::{indent, meta_value, plain_table, record_value, DetailFormat};
 use crate::decision::Status;
 use crate::input::records::{parse_row, read_long_scores, Input, Layout, LongScore, LongScores};
@@ -71,8 +71,9 @@ pub fn what_if<'s>(
     as_of: NaiveDate,
     id: &str,
     sets: &[(String, String)],
+    header_row: Option<u64>,
 ) -> Result<WhatIf<'s>, WhatIfError> {
-    let before = evaluate(scheme, input, scores, as_of).map_err(WhatIfError::Unusable)?;
+    let before = evaluate_with(scheme, input, scores, as_of, header_row).map_err(WhatIfError::Unusable)?;
     let index = crate::cmd::explain::find(&before, id).ok_or_else(|| WhatIfError::UnknownId(unknown_id(&before, id, &input.display)))?;
     let row = &before.outcomes[index].row;
     let layout = &before.layout;
@@ -145,7 +146,7 @@ pub fn what_if<'s>(
             own_long.push(LongScore { period, item, value: value.clone(), line: 0 });
         }
     }
-    let layout_after = Layout::new(scheme, layout.headers.clone(), &input.display).map_err(WhatIfError::Unusable)?;
+    let layout_after = Layout::new_at(scheme, layout.headers.clone(), &input.display, layout.header_line).map_err(WhatIfError::Unusable)?;
     let rows = before
         .outcomes
         .iter()
@@ -478,7 +479,7 @@ pub fn run(args: crate::cli::WhatIfArgs) -> anyhow::Result<u8> {
     let scheme = crate::cli::load(&args.input.scheme)?;
     let as_of = args.input.as_of.unwrap_or_else(crate::cli::today);
     let (input, scores) = crate::cmd::explain::read_inputs(&args.input)?;
-    let answer = match what_if(&scheme, &input, scores.as_ref(), as_of, &args.id, &args.set) {
+    let answer = match what_if(&scheme, &input, scores.as_ref(), as_of, &args.id, &args.set, args.input.header_row) {
         Ok(a) => a,
         Err(WhatIfError::Unusable(e)) => return Err(e),
         Err(WhatIfError::UnknownId(message)) => {
@@ -490,6 +491,9 @@ pub fn run(args: crate::cli::WhatIfArgs) -> anyhow::Result<u8> {
             return Ok(exit::USAGE);
         }
     };
+    for note in &answer.before.notes {
+        eprintln!("note: {note}");
+    }
     for w in &answer.before.warnings {
         eprintln!("warning: {w}");
     }

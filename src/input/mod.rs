@@ -4,6 +4,7 @@
 //! text read as typed values.
 
 pub mod cells;
+pub mod header;
 pub mod records;
 pub mod split;
 pub mod swar;
