@@ -179,6 +179,8 @@ fn seed_004_fifty_site_visits_bind_engineers_and_first_contact_resolution_the_ot
     s.add(engineer("V2", "T1", "2025-06-02", "85", "95", &[("onsite_services", "50"), ("first_contact_resolution", "60%")]));
     s.add(service_rep("V3", &[("first_contact_resolution", "80%")]));
     s.add(service_rep("V4", &[("first_contact_resolution", "86%")]));
+    // Seeds 000/002/004 ask no commendation of a 中级 (the scheme used to borrow seed 003's).
+    s.add(engineer("V5", "T1", "2025-06-02", "85", "95", &[("customer_commendations", "0"), ("internal_commendations", "0")]));
     let r = evaluate("telecom-after-sales", &s);
 
     // An engineer with 10 visits is not 中级, however good the resolution rate.
@@ -192,6 +194,8 @@ fn seed_004_fifty_site_visits_bind_engineers_and_first_contact_resolution_the_ot
     assert_eq!(unmet(&r["V3"]), ["any of (position = engineer (found service_rep_1) or first_contact_resolution >= 85 (found 80))"]);
     assert_eq!(r["V4"]["status"], "promote", "{}", r["V4"]);
     assert_eq!(r["V4"]["recommended_grade"], "T2");
+    assert_eq!(r["V5"]["status"], "promote", "{}", r["V5"]);
+    assert_eq!(r["V5"]["recommended_grade"], "T2");
 }
 
 #[test]
@@ -322,6 +326,42 @@ fn cs_employee(id: &str, position: &str, sequence: &str, grade: &str, over: &[(&
     c
 }
 
+/// A 客服专员 with a full year of KPI (`score` on the items scored 0–100 but
+/// 客户满意度, which is `satisfaction`; the raw rates at their seed targets) and
+/// ratings of 4.5.
+fn specialist(id: &str, score: &str, satisfaction: &str, over: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let mut c = cs_employee(id, "cs_specialist", "skill", "S4", over);
+    for q in QUARTERS {
+        for (item, v) in [
+            ("system_accuracy", "98"),
+            ("tracking_on_time", score),
+            ("complaint_rate", "0.3"),
+            ("satisfaction", satisfaction),
+            ("receipt_return", score),
+            ("invoicing", score),
+        ] {
+            c.insert(format!("{q}.{item}"), v.to_string());
+        }
+    }
+    for h in HALVES {
+        for item in [
+            "learning",
+            "innovation",
+            "adaptability",
+            "receptiveness",
+            "office_skills",
+            "exception_handling",
+            "mentoring",
+            "responsibility",
+            "initiative",
+            "service_awareness",
+        ] {
+            c.insert(format!("{h}.{item}"), "4.5".to_string());
+        }
+    }
+    c
+}
+
 #[test]
 fn seed_003_senior_management_is_not_demoted_by_the_rules() {
     // 003 第八章一: 出现重大事故、投诉,红头文件类通报的高级管理层以下的走免职、降级 —
@@ -350,49 +390,40 @@ fn seed_003_a_gaoji_specialist_may_cross_to_project_supervisor() {
     // 003 交叉晋升①: 高级客服专员 ↔ 项目主管 / 客服主管; 第七章一: 技能类主管层 … 可通过横向晋升到
     // 相应管理岗位. Four 高级 in the cohort; the best (rank_pct 25) is 13 months in grade, short
     // of the 2 years of 资深 (第六章四(三)1), so the bridges decide.
-    let specialist = |id: &str, score: &str| {
-        let mut c = cs_employee(id, "cs_specialist", "skill", "S4", &[]);
-        for q in QUARTERS {
-            for (item, v) in [
-                ("system_accuracy", "98"),
-                ("tracking_on_time", score),
-                ("complaint_rate", "0.3"),
-                ("satisfaction", "96"),
-                ("receipt_return", score),
-                ("invoicing", score),
-            ] {
-                c.insert(format!("{q}.{item}"), v.to_string());
-            }
-        }
-        for h in HALVES {
-            for item in [
-                "learning",
-                "innovation",
-                "adaptability",
-                "receptiveness",
-                "office_skills",
-                "exception_handling",
-                "mentoring",
-                "responsibility",
-                "initiative",
-                "service_awareness",
-            ] {
-                c.insert(format!("{h}.{item}"), "4.5".to_string());
-            }
-        }
-        c
-    };
     let mut s = Sheet::new(&CS_FACTS);
-    s.add(specialist("X1", "96"));
-    s.add(specialist("X2", "90"));
-    s.add(specialist("X3", "89"));
-    s.add(specialist("X4", "88"));
+    s.add(specialist("X1", "96", "96", &[]));
+    s.add(specialist("X2", "90", "96", &[]));
+    s.add(specialist("X3", "89", "96", &[]));
+    s.add(specialist("X4", "88", "96", &[]));
     let r = evaluate("customer-service", &s);
     assert_eq!(r["X1"]["rank_pct"], 25.0);
     assert_eq!(r["X1"]["status"], "promote", "{}", r["X1"]);
     assert_eq!(r["X1"]["recommended_grade"], "M1");
     assert_eq!(r["X1"]["alternatives"], serde_json::json!(["M1", "P1"]));
     assert_eq!(r["X2"]["alternatives"], serde_json::json!([]));
+}
+
+#[test]
+fn seed_003_a_zishen_needs_no_satisfaction_floor_the_seed_does_not_set() {
+    // 003 第六章四 资深客服专员标准 1–10 and 要求 1–4: no satisfaction floor (客户满意度—100% is a
+    // KPI target, scored in the KPI). A 高级 meeting every one of them, first of four, with a
+    // 客户满意度 score of 85 is promoted (the scheme used to ask 90, from seed 002).
+    let met =
+        [("grade_date", "2024-11-04"), ("customer_commendations", "2"), ("commending_customers", "2"), ("internal_commendations", "2")];
+    let mut s = Sheet::new(&CS_FACTS);
+    s.add(specialist("Z1", "98", "85", &met));
+    s.add(specialist("Z2", "90", "96", &[]));
+    s.add(specialist("Z3", "89", "96", &[]));
+    s.add(specialist("Z4", "88", "96", &[]));
+    let r = evaluate("customer-service", &s);
+    assert_eq!(r["Z1"]["rank_pct"], 25.0);
+    assert_eq!(r["Z1"]["status"], "promote", "{}", r["Z1"]);
+    assert_eq!(r["Z1"]["recommended_grade"], "S5");
+    // One 客户书面表扬 short of 四(二)7 holds, whatever else is met.
+    let mut s = Sheet::new(&CS_FACTS);
+    s.add(specialist("Z1", "98", "85", &[met[0], ("customer_commendations", "1"), met[2], met[3]]));
+    let r = evaluate("customer-service", &s);
+    assert_eq!(unmet(&r["Z1"])[0], "customer_commendations >= 2 (found 1)");
 }
 
 // ---------------------------------------------------------------------------
