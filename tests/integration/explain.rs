@@ -431,13 +431,13 @@ fn bad_sets_exit_2_and_say_why() {
 
 #[test]
 fn a_blank_value_clears_a_cell() {
-    let r = run(&with(&["what-if", "E003", "--set", "first_contact_resolution=", "--format", "json"], &TELECOM));
+    let r = run(&with(&["what-if", "E003", "--set", "customer_commendations=", "--format", "json"], &TELECOM));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = r.json();
     assert_eq!(v["set"][0]["after"], "");
-    // E003, a 服务代表, is held to the first-contact resolution rate: blank, the `any` now fails.
+    // E003 had one customer commendation and no internal one: the `any` now fails.
     let unmet = v["after"]["unmet"].as_array().unwrap();
-    assert!(unmet.iter().any(|u| u.as_str().unwrap().contains("first_contact_resolution >= 85 (no value)")), "{unmet:?}");
+    assert!(unmet.iter().any(|u| u.as_str().unwrap().contains("customer_commendations >= 1 (no value)")), "{unmet:?}");
 }
 
 // ---------------------------------------------------------------------------
