@@ -20,3 +20,4 @@ mod fast_path;
 mod header_rows;
 mod properties;
 mod reference;
+mod seeds;
