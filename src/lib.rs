@@ -6,7 +6,7 @@
 //! - [`report`]: the output formats, their labels ([`report::i18n`]) and report files written durably;
 //! - [`batch`]: a whole file evaluated, in memory or streamed in two passes;
 //! - [`decision`]: the status of one employee; [`figures`]: KPI and competency figures; [`rule`]: the rule language and its evaluation;
-//! - [`input`]: opening, decoding and splitting the records, workbooks, cells and their values;
+//! - [`input`]: opening, decoding and splitting the records, finding their header, workbooks, cells and their values;
 //! - [`scheme`]: the scheme model, loading (file, directory, built-in), validation and its JSON Schema;
 //! - [`calendar`], [`exact`]: dates and periods, exact arithmetic.
 

@@ -4,7 +4,7 @@
 use crate::decision::{decide, Decision};
 use crate::figures::{compute, compute_lean, Figures, Periods, ScoreColumns, ScoreSource};
 use crate::input::cells::Cells;
-use crate::input::records::{csv_reader, parse_row, read_long_scores, Input, Layout, LongScores, Row};
+use crate::input::records::{parse_row, read_long_scores, records_reader, Input, Layout, LongScores, Row};
 use crate::rule::eval::Env;
 use crate::scheme::{GradeRef, Scheme};
 use anyhow::{Context, Result};
@@ -32,6 +32,8 @@ pub struct Evaluation<'s> {
     pub outcomes: Vec<Outcome>,
     /// Things worth saying on stderr that are not row errors.
     pub warnings: Vec<String>,
+    /// What is worth knowing of how the file was read (the header found below title rows).
+    pub notes: Vec<String>,
 }
 
 impl Evaluation<'_> {
@@ -49,14 +51,28 @@ impl Evaluation<'_> {
 
 /// Reads the employee rows of `input` (and `scores`), then evaluates them.
 pub fn evaluate<'s>(scheme: &'s Scheme, input: &Input, scores: Option<&Input>, as_of: NaiveDate) -> Result<Evaluation<'s>> {
+    evaluate_with(scheme, input, scores, as_of, None)
+}
+
+/// [`evaluate`], with the header on line `header_row` (`--header-row`) when given.
+pub fn evaluate_with<'s>(
+    scheme: &'s Scheme,
+    input: &Input,
+    scores: Option<&Input>,
+    as_of: NaiveDate,
+    header_row: Option<u64>,
+) -> Result<Evaluation<'s>> {
     let long = match scores {
         Some(s) => read_long_scores(scheme, s)?,
         None => LongScores::default(),
     };
-    let mut reader = csv_reader(input.text.as_bytes());
-    let layout = read_layout(scheme, &mut reader, &input.display)?;
+    let (layout, header) = read_layout(scheme, input.text.as_bytes(), &input.display, header_row)?;
+    // The records start past the header's last row, on the line they are on in the file.
+    let rest = input.text.as_bytes().get(header.end as usize..).unwrap_or_default();
+    let first_line = 1 + input.text.as_bytes()[..input.text.len() - rest.len()].iter().filter(|b| **b == b'\n').count() as u64;
+    let mut reader = records_reader(rest);
     let mut rows = Vec::new();
-    let mut lines = crate::input::split::Lines::new(input.text.as_bytes(), 1);
+    let mut lines = crate::input::split::Lines::new(rest, first_line);
     for record in reader.records() {
         let record = record.with_context(|| format!("{}: malformed CSV", input.display))?;
         let line = lines.at(record.position().map_or(0, |p| p.byte() as usize));
@@ -66,19 +82,28 @@ pub fn evaluate<'s>(scheme: &'s Scheme, input: &Input, scores: Option<&Input>, a
         }
         rows.push(parse_row(scheme, &layout, line, cells, as_of));
     }
-    Ok(evaluate_rows(scheme, layout, rows, &long, as_of, input, scores))
+    let mut evaluation = evaluate_rows(scheme, layout, rows, &long, as_of, input, scores);
+    evaluation.notes.extend(header.note);
+    Ok(evaluation)
 }
 
-/// Reads the header row and maps it.
-pub fn read_layout<R: std::io::Read>(scheme: &Scheme, reader: &mut csv::Reader<R>, display: &str) -> Result<Layout> {
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) if !(h.len() == 1 && h[0].trim().is_empty()) => h.iter().map(|h| h.trim().to_string()).collect(),
-        Ok(_) => {
-            anyhow::bail!("{display}: the file is empty: expected a header row (id, position, sequence, grade, hire_date, grade_date, …)")
-        }
-        Err(e) => return Err(e).with_context(|| format!("{display}: cannot read the header row")),
-    };
-    Layout::new(scheme, headers, display)
+/// Finds the header at the top of `source` (see `header`) and maps it. When
+/// no row of the first ten has every required column, the problems are the
+/// first row's, with a line saying so.
+pub fn read_layout<R: std::io::Read>(
+    scheme: &Scheme,
+    source: R,
+    display: &str,
+    header_row: Option<u64>,
+) -> Result<(Layout, crate::input::header::Header)> {
+    let header = crate::input::header::find(source, &crate::input::records::required_columns(scheme), header_row, display)?;
+    match Layout::new_at(scheme, header.names.clone(), display, header.line) {
+        Ok(layout) => Ok((layout, header)),
+        Err(e) => match &header.not_found {
+            Some(line) => Err(anyhow::anyhow!("{e:#}\n{line}")),
+            None => Err(e),
+        },
+    }
 }
 
 /// What every row of one file is evaluated with.
@@ -297,7 +322,7 @@ pub fn evaluate_rows<'s>(
     if let Some(s) = scores {
         inputs.push((s.display.clone(), s.sha256.clone()));
     }
-    Evaluation { scheme, periods, layout, inputs, outcomes, warnings }
+    Evaluation { scheme, periods, layout, inputs, outcomes, warnings, notes: Vec::new() }
 }
 
 /// The error of a row whose id an earlier row already has.

@@ -130,6 +130,7 @@ impl RowSpool {
             scores: Default::default(),
             facts: layout.facts.iter().map(|c| c.and_then(kept)).collect(),
             by_name: columns.iter().enumerate().map(|(i, &c)| (layout.headers[c].clone(), i)).collect(),
+            header_line: layout.header_line,
         };
         RowSpool {
             figures: spool::Layout::new(scheme, periods),

@@ -15,7 +15,7 @@ use crate::batch::spool::RowSpool;
 use crate::decision::Status;
 use crate::figures::{Periods, ScoreColumns};
 use crate::input::cells::Cells;
-use crate::input::records::{csv_reader, parse_row, resolved_row, Encoding, Input, LongScores};
+use crate::input::records::{parse_row, resolved_row, Encoding, Input, LongScores};
 use crate::input::split::{parse_block, BadKind, BadRecord, BlockReader, Cutter, RawChunk};
 use crate::input::value::excerpt;
 use crate::report::{Format, Formatted, Meta, ResultRecord, Summary, Writer};
@@ -51,6 +51,8 @@ pub struct Request<'a> {
     /// Labels of `table` and `html`.
     pub lang: crate::report::i18n::Lang,
     pub progress: bool,
+    /// The header's line (`--header-row`); `None`: found as SPEC §3 says.
+    pub header_row: Option<u64>,
 }
 
 pub struct Done {
@@ -61,6 +63,8 @@ pub struct Done {
     pub error_notes: Vec<String>,
     pub rows: usize,
     pub warnings: Vec<String>,
+    /// How the file was read (the header found below title rows), for stderr.
+    pub notes: Vec<String>,
 }
 
 /// The employee file, re-readable: a file, or standard input spooled to a temporary file.
@@ -380,11 +384,10 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
 
     // Pass 1: every row's figures (kept in a temporary file), composites, ids.
     let hash = matches!(req.format, Format::Json | Format::Html).then(|| Arc::new(Mutex::new(Sha256::new())));
-    let mut header = csv_reader(source.decoded(None)?);
-    let layout = read_layout(scheme, &mut header, &source.display).map_err(|e| source.located(e))?;
-    let mut cutter = Cutter::new(source.decoded(hash.clone())?, header.position().byte())
-        .with_context(|| format!("{}: cannot read the file", source.display))?;
-    drop(header);
+    let (layout, header) = read_layout(scheme, source.decoded(None)?, &source.display, req.header_row).map_err(|e| source.located(e))?;
+    // The records start past the header's last row (title rows and a second level included).
+    let mut cutter =
+        Cutter::new(source.decoded(hash.clone())?, header.end).with_context(|| format!("{}: cannot read the file", source.display))?;
     let periods = Periods::new(scheme, req.as_of);
     let columns = ScoreColumns::new(scheme, &layout, &periods);
     let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long: &long, detail: false };
@@ -615,5 +618,5 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     if errors > error_notes.len() {
         error_notes.push(format!("{}: … and {} more rows in error (see the results)", source.display, errors - error_notes.len()));
     }
-    Ok(Done { summary, errors, error_notes, rows: rows as usize, warnings })
+    Ok(Done { summary, errors, error_notes, rows: rows as usize, warnings, notes: header.note.into_iter().collect() })
 }

@@ -89,6 +89,9 @@ pub struct InputArgs {
     /// The sheet of a workbook input to read [default: the first]
     #[arg(long, value_name = "NAME")]
     pub sheet: Option<String>,
+    /// The row of the header, counting every row of the sheet or file from 1 (title and blank rows too) [default: the first row with every required column, of the first 10]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_row: Option<u64>,
     /// Employee records: CSV, or a workbook (.xlsx, .xlsm, .xlsb, .xls, .ods); `-` reads CSV from standard input
     #[arg(value_name = "EMPLOYEES.csv|.xlsx")]
     pub employees: String,

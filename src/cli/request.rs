@@ -45,7 +45,8 @@ fn scheme(args: &SchemeArgs) -> Result<Scheme> {
 
 /// The input files, the sheet checked first; then the scheme; then the as-of date.
 fn inputs(args: InputArgs) -> Result<(Files, Scheme, NaiveDate)> {
-    let files = Files { employees: args.employees, scores: args.scores, encoding: args.encoding, sheet: args.sheet };
+    let files =
+        Files { employees: args.employees, scores: args.scores, encoding: args.encoding, sheet: args.sheet, header_row: args.header_row };
     files.check_sheet().map_err(Error::Usage)?;
     let scheme = scheme(&args.scheme)?;
     Ok((files, scheme, args.as_of.unwrap_or_else(today)))
@@ -75,13 +76,22 @@ fn evaluate(args: EvaluateArgs) -> Result<cmd::evaluate::Request> {
 fn explain(args: ExplainArgs) -> Result<cmd::explain::Request> {
     let (files, scheme, as_of) = inputs(args.input)?;
     let (input, scores) = files.read_all()?;
-    Ok(cmd::explain::Request { scheme, input, scores, as_of, id: args.id, format: args.format })
+    Ok(cmd::explain::Request { scheme, input, scores, as_of, header_row: files.header_row, id: args.id, format: args.format })
 }
 
 fn what_if(args: WhatIfArgs) -> Result<cmd::what_if::Request> {
     let (files, scheme, as_of) = inputs(args.input)?;
     let (input, scores) = files.read_all()?;
-    Ok(cmd::what_if::Request { scheme, input, scores, as_of, id: args.id, sets: args.set, format: args.format })
+    Ok(cmd::what_if::Request {
+        scheme,
+        input,
+        scores,
+        as_of,
+        header_row: files.header_row,
+        id: args.id,
+        sets: args.set,
+        format: args.format,
+    })
 }
 
 /// `NO_COLOR` set to anything but the empty string turns colour off (no-color.org).

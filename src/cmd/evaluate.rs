@@ -44,6 +44,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Exit> {
         color: req.color,
         lang: req.lang,
         progress: req.progress,
+        header_row: req.files.header_row,
     };
     let done = match &req.output {
         Some(path) => write_atomically(path, |file| stream::run(&batch, file))?,
@@ -54,6 +55,9 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Exit> {
         }
     };
     if !req.quiet {
+        for note in &done.notes {
+            eprintln!("note: {note}");
+        }
         for w in &done.warnings {
             eprintln!("warning: {w}");
         }

@@ -1,7 +1,7 @@
 //! `ladder explain`: one employee's decision in full (the explanation itself
 //! is built in `detail::explain`).
 
-use crate::batch::memory::evaluate;
+use crate::batch::memory::evaluate_with;
 use crate::decision::Status;
 use crate::detail::explain::explain;
 use crate::detail::{find, unknown_id, DetailFormat};
@@ -16,13 +16,18 @@ pub struct Request {
     pub input: Input,
     pub scores: Option<Input>,
     pub as_of: NaiveDate,
+    /// `--header-row`: the header's line (none: found among the first rows).
+    pub header_row: Option<u64>,
     /// The employee to explain.
     pub id: String,
     pub format: DetailFormat,
 }
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
-    let evaluation = evaluate(&req.scheme, &req.input, req.scores.as_ref(), req.as_of)?;
+    let evaluation = evaluate_with(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, req.header_row)?;
+    for note in &evaluation.notes {
+        eprintln!("note: {note}");
+    }
     for w in &evaluation.warnings {
         eprintln!("warning: {w}");
     }

@@ -14,6 +14,8 @@ pub struct Request {
     pub input: Input,
     pub scores: Option<Input>,
     pub as_of: NaiveDate,
+    /// `--header-row`: the header's line (none: found among the first rows).
+    pub header_row: Option<u64>,
     /// The employee.
     pub id: String,
     /// The changes, `KEY=VALUE` split.
@@ -22,7 +24,10 @@ pub struct Request {
 }
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
-    let answer = what_if(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, &req.id, &req.sets)?;
+    let answer = what_if(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, &req.id, &req.sets, req.header_row)?;
+    for note in &answer.before.notes {
+        eprintln!("note: {note}");
+    }
     for w in &answer.before.warnings {
         eprintln!("warning: {w}");
     }

@@ -5,7 +5,7 @@
 //! again, through the same code as `evaluate`.
 
 use super::{find, indent, meta_value, plain_table, record_value, unknown_id, write_detail, DetailFormat};
-use crate::batch::memory::{evaluate, evaluate_rows, Evaluation};
+use crate::batch::memory::{evaluate_rows, evaluate_with, Evaluation};
 use crate::calendar::{Period, PeriodKind};
 use crate::decision::Status;
 use crate::error::Error;
@@ -53,8 +53,9 @@ pub fn what_if<'s>(
     as_of: NaiveDate,
     id: &str,
     sets: &[(String, String)],
+    header_row: Option<u64>,
 ) -> Result<WhatIf<'s>, Error> {
-    let before = evaluate(scheme, input, scores, as_of).map_err(Error::Unusable)?;
+    let before = evaluate_with(scheme, input, scores, as_of, header_row).map_err(Error::Unusable)?;
     let index = find(&before, id).ok_or_else(|| Error::UnknownId(unknown_id(&before, id, &input.display)))?;
     let row = &before.outcomes[index].row;
     let layout = &before.layout;
@@ -127,7 +128,7 @@ pub fn what_if<'s>(
             own_long.push(LongScore { period, item, value: value.clone(), line: 0 });
         }
     }
-    let layout_after = Layout::new(scheme, layout.headers.clone(), &input.display).map_err(Error::Unusable)?;
+    let layout_after = Layout::new_at(scheme, layout.headers.clone(), &input.display, layout.header_line).map_err(Error::Unusable)?;
     let rows = before
         .outcomes
         .iter()

@@ -4,6 +4,7 @@
 //! text read as typed values.
 
 pub mod cells;
+pub mod header;
 pub mod records;
 pub mod split;
 pub mod swar;
@@ -21,6 +22,8 @@ pub struct Files {
     pub scores: Option<String>,
     pub encoding: Encoding,
     pub sheet: Option<String>,
+    /// `--header-row`: the header's line (none: found among the first rows).
+    pub header_row: Option<u64>,
 }
 
 impl Files {

@@ -122,7 +122,8 @@ fn column_at(bytes: &[u8], offset: usize) -> Option<String> {
     let name = csv_reader(header.as_bytes())
         .headers()
         .ok()
-        .and_then(|h| h.get(index).map(|n| format!(" `{}`", excerpt(n.trim()))))
+        // A title row above the header has blank cells: no name then.
+        .and_then(|h| h.get(index).filter(|n| !n.trim().is_empty()).map(|n| format!(" `{}`", excerpt(n.trim()))))
         .unwrap_or_default();
     Some(format!("{}{name}", index + 1))
 }
@@ -138,13 +139,35 @@ pub struct Layout {
     pub facts: Vec<Option<usize>>,
     /// Header name → column, for `--set` and other lookups.
     pub by_name: HashMap<String, usize>,
+    /// The line of the header row (below title rows, the first of a two-level header).
+    pub header_line: u64,
+}
+
+/// The columns a header must have (SPEC §3): each required reserved field,
+/// under its own name or the scheme's `columns:` aliases; the id first.
+pub fn required_columns(scheme: &Scheme) -> crate::input::header::Required {
+    let fields = Reserved::ALL
+        .iter()
+        .filter(|f| f.is_required())
+        .map(|field| {
+            std::iter::once(field.name().to_string())
+                .chain(scheme.columns.iter().filter(|(r, _)| r == field).map(|(_, h)| h.clone()))
+                .collect()
+        })
+        .collect();
+    crate::input::header::Required { fields }
 }
 
 impl Layout {
-    /// Maps the header row, checking that the file is usable with this scheme.
+    /// Maps the header row (line 1), checking that the file is usable with this scheme.
     pub fn new(scheme: &Scheme, headers: Vec<String>, display: &str) -> Result<Layout> {
+        Layout::new_at(scheme, headers, display, 1)
+    }
+
+    /// [`Layout::new`] for a header on `line` (below title rows): messages name that line.
+    pub fn new_at(scheme: &Scheme, headers: Vec<String>, display: &str, line: u64) -> Result<Layout> {
         if headers.iter().all(|h| h.is_empty()) {
-            bail!("{display}: line 1: the file is empty: expected a header row (id, position, sequence, grade, hire_date, grade_date, …)");
+            bail!("{display}: line {line}: the file is empty: expected a header row (id, position, sequence, grade, hire_date, grade_date, …)");
         }
         let mut problems = Vec::new();
         let mut by_name = HashMap::new();
@@ -234,9 +257,9 @@ impl Layout {
             })
             .collect();
         if !problems.is_empty() {
-            bail!("{display}: line 1 (header): {}", problems.join(&format!("\n{display}: line 1 (header): ")));
+            bail!("{display}: line {line} (header): {}", problems.join(&format!("\n{display}: line {line} (header): ")));
         }
-        Ok(Layout { headers, reserved, scores, facts, by_name })
+        Ok(Layout { headers, reserved, scores, facts, by_name, header_line: line })
     }
 }
 
@@ -349,6 +372,11 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
 /// The one place CSV readers are configured.
 pub fn csv_reader<R: Read>(source: R) -> csv::Reader<R> {
     csv::ReaderBuilder::new().flexible(true).has_headers(true).buffer_capacity(1 << 16).from_reader(source)
+}
+
+/// A reader of the records below a header (`header` has read it): every row is a record.
+pub fn records_reader<R: Read>(source: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new().flexible(true).has_headers(false).buffer_capacity(1 << 16).from_reader(source)
 }
 
 /// An employee row, with its reserved fields resolved.

@@ -316,7 +316,7 @@ fn what_if_flips_a_tenure_blocked_employee_and_leaves_everything_else_unchanged(
     let (before, after) = (&v["before"], &v["after"]);
     assert_eq!(before["status"], "hold");
     assert_eq!(before["eligible_on"], "2027-03-16");
-    assert_eq!(before["unmet"], serde_json::json!(["months_in_grade >= 12 (found 9)"]));
+    assert_eq!(before["unmet"], serde_json::json!(["months_in_grade >= 6 (found 3)"]));
     assert_eq!(after["status"], "promote");
     assert_eq!(after["recommended_grade"], "T2");
     assert_eq!(after["eligible_on"], Value::Null);
@@ -460,7 +460,7 @@ fn show_json_is_the_scheme_with_rules_as_trees() {
     let grades: Vec<&str> = technical["grades"].as_array().unwrap().iter().map(|g| g["id"].as_str().unwrap()).collect();
     assert_eq!(grades, ["T1", "T2", "T3", "T4", "T5"]);
     let t2 = &technical["grades"][1];
-    assert_eq!(t2["requires"]["all"][0], serde_json::json!({"fact": "months_in_grade", "min": 12, "text": "months_in_grade >= 12"}));
+    assert_eq!(t2["requires"]["all"][0], serde_json::json!({"fact": "months_in_grade", "min": 6, "text": "months_in_grade >= 6"}));
     assert!(t2["requires"]["all"][1]["any"].is_array());
     assert_eq!(
         v["demotion"]["any"][1],

@@ -17,5 +17,7 @@ mod cli;
 mod decisions;
 mod explain;
 mod fast_path;
+mod header_rows;
 mod properties;
 mod reference;
+mod seeds;

@@ -319,6 +319,7 @@ fn streamed_equals_in_memory(rows: &[Vec<String>]) -> Result<(), TestCaseError> 
             color: false,
             lang: ladder::report::i18n::Lang::En,
             progress: false,
+            header_row: None,
         };
         let mut streamed = Vec::new();
         ladder::batch::stream::run(&request, &mut streamed).unwrap();
