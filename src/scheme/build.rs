@@ -262,6 +262,23 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         parsed
     };
 
+    // `requires:` with nothing after it reads as no rule at all; say so
+    // rather than let an empty key mean "nothing required" or "never demoted".
+    for file in files {
+        for (key, value) in [("requires", &file.raw.requires), ("demotion", &file.raw.demotion)] {
+            null_rule(file, key, value.as_ref(), &mut problems);
+        }
+    }
+    for placed in &sequences {
+        for (gi, g) in placed.item.grades.iter().enumerate() {
+            for (key, value) in [("requires", &g.requires), ("demotion", &g.demotion)] {
+                null_rule(placed.file, &format!("{}.grades[{gi}].{key}", placed.path), value.as_ref(), &mut problems);
+            }
+        }
+    }
+    for placed in &bridges {
+        null_rule(placed.file, &format!("{}.requires", placed.path), placed.item.requires.as_ref(), &mut problems);
+    }
     let requires = requires.and_then(|r| rule(r.file, "requires", r.value, &mut problems));
     let demotion = demotion.and_then(|r| rule(r.file, "demotion", r.value, &mut problems));
     let mut sequences_out = Vec::new();
@@ -361,6 +378,15 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         max_streak,
         sources: files.iter().map(|f| Source { path: f.path.clone(), sha256: f.sha256.clone() }).collect(),
     })
+}
+
+/// A rule key written with no value (`demotion:`, `requires: ~`): serde
+/// reads it as absent, the index still has its (empty) scalar.
+fn null_rule(file: &SourceFile, path: &str, value: Option<&Value>, problems: &mut Vec<Problem>) {
+    if value.is_none() && file.index.scalar(path).is_some() {
+        let key = path.rsplit('.').next().unwrap_or(path);
+        problems.push(file.problem_at(path, format!("`{key}` is empty: write a rule, or leave the key out")));
+    }
 }
 
 #[allow(non_snake_case)]

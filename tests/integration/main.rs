@@ -20,3 +20,4 @@ mod fast_path;
 mod overflow;
 mod properties;
 mod reference;
+mod scheme_validation;

@@ -1,0 +1,93 @@
+//! Scheme validation against hostile or careless schemes (issue 14): an
+//! empty rule where a rule is expected, rules nested deep in block style,
+//! titles that could stand for two ids, unreadable files in a scheme
+//! directory. Each is a located problem (`file:line:column`) and exit 1,
+//! never a silent meaning, a skipped file or a crash.
+
+use assert_cmd::Command;
+use std::path::Path;
+use std::time::Duration;
+
+const SCHEME: &str = "tests/fixtures/bad/scheme.yaml";
+
+struct Run {
+    code: Option<i32>,
+    stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    fn refused(&self, parts: &[&str]) -> &Run {
+        assert_eq!(self.code, Some(1), "exit code; stderr:\n{}", self.stderr);
+        for part in parts {
+            assert!(self.stderr.contains(part), "stderr lacks {part:?}:\n{}", self.stderr);
+        }
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+        self
+    }
+}
+
+fn check(scheme: &str) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_ladder"))
+        .args(["check", "--ladder", scheme])
+        .timeout(Duration::from_secs(20))
+        .output()
+        .expect("ladder runs");
+    Run { code: out.status.code(), stderr: String::from_utf8_lossy(&out.stderr).into_owned() }
+}
+
+/// The fixture scheme with each `(from, to)` replaced once.
+fn scheme_with(replacements: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(SCHEME).unwrap();
+    for (from, to) in replacements {
+        assert!(text.contains(from), "the fixture scheme has no {from:?}");
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn the_fixture_scheme_is_good() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ladder")).args(["check", "--ladder", SCHEME]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Every empty rule list, at any depth, is a problem at its own line and
+/// column; `demotion: []` used to demote every employee.
+#[test]
+fn empty_rule_lists_are_problems_where_they_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let grade_rule = "        requires:\n          - {fact: months_in_grade, min: 12}\n          - {fact: kpi, min: 80}";
+    let cases: [(&str, String, &[&str]); 9] = [
+        ("top-demotion", String::new(), &[":3:1", "`demotion` is an empty list"]),
+        ("grade-requires", "        requires: []".into(), &[":26:9", "`requires` is an empty list"]),
+        ("all", "        requires:\n          all: []".into(), &[":27:11", "`all` needs at least one rule"]),
+        ("any", "        requires:\n          any: []".into(), &[":27:11", "`any` needs at least one rule"]),
+        ("not", "        requires:\n          - not: []".into(), &[":27:13", "`not` is an empty list"]),
+        ("deep", "        requires:\n          - any:\n              - {fact: kpi, min: 1}\n              - not:\n                  all:\n                    - []".into(), &[":31:23", "the rule is an empty list"]),
+        ("grade-demotion", "        demotion: []\n        requires: [{fact: kpi, min: 80}]".into(), &[":26:9", "`demotion` is an empty list"]),
+        ("null-demotion", "        demotion:\n        requires: [{fact: kpi, min: 80}]".into(), &[":26:9", "`demotion` is empty"]),
+        ("null-requires", "        requires: ~".into(), &[":26:9", "`requires` is empty"]),
+    ];
+    for (name, rule, expected) in cases {
+        let text = match name {
+            // On line 3, right after `scheme: mini`.
+            "top-demotion" => scheme_with(&[("scheme: mini\n", "scheme: mini\ndemotion: []\n")]),
+            _ => scheme_with(&[(grade_rule, &rule)]),
+        };
+        let path = write(dir.path(), &format!("{name}.yaml"), text);
+        let mut parts = vec![format!("{path}{}", expected[0])];
+        parts.extend(expected[1..].iter().map(|s| s.to_string()));
+        check(&path).refused(&parts.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+    // A bridge's empty rule too.
+    let text = scheme_with(&[("requires: [{fact: rank_pct, max: 50}]", "requires: []")]);
+    let path = write(dir.path(), "bridge.yaml", text);
+    check(&path).refused(&[&format!("{path}:36:24"), "`requires` is an empty list"]);
+}
