@@ -240,7 +240,13 @@ fn parse_file(path: String, bytes: &[u8]) -> Result<SourceFile, Problem> {
         let source = SourceFile { path, text, sha256, index: PathIndex::default(), raw: RawFile::default() };
         return Err(source.problem(at, format!("the YAML nests deeper than {MAX_DEPTH} levels here; a scheme needs a handful")));
     }
-    let index = PathIndex::build(&text);
+    let index = match PathIndex::build_bounded(&text, MAX_DEPTH) {
+        Ok(index) => index,
+        Err(at) => {
+            let source = SourceFile { path, text, sha256, index: PathIndex::default(), raw: RawFile::default() };
+            return Err(source.problem(at, format!("the YAML nests deeper than {MAX_DEPTH} levels here; a scheme needs a handful")));
+        }
+    };
     let raw: RawFile = match serde_yaml::from_str(&text) {
         Ok(raw) => raw,
         Err(e) => {

@@ -31,10 +31,28 @@ impl PathIndex {
     /// Indexes `text`; a document the scanner rejects yields an empty index
     /// (serde_yaml reports the syntax error itself, with its location).
     pub fn build(text: &str) -> PathIndex {
+        Self::build_bounded(text, usize::MAX).unwrap_or_default()
+    }
+
+    /// [`PathIndex::build`], or where a collection first opens deeper than
+    /// `max_depth`. The events are pulled one by one: yaml-rust2's own
+    /// `load` recurses once per level, and 100 000 nested `- ` in block
+    /// style overflowed the stack before any limit was checked.
+    pub fn build_bounded(text: &str, max_depth: usize) -> Result<PathIndex, LineCol> {
         let mut builder = Builder::default();
         let mut parser = Parser::new_from_str(text);
-        let _ = parser.load(&mut builder, false);
-        builder.index
+        // A scanner error ends the index; serde_yaml reports it with its location.
+        while let Ok((event, mark)) = parser.next_token() {
+            match event {
+                // One document, as serde_yaml reads.
+                Event::StreamEnd | Event::DocumentEnd => break,
+                Event::MappingStart(..) | Event::SequenceStart(..) if builder.stack.len() >= max_depth => {
+                    return Err(line_col(mark));
+                }
+                _ => builder.on_event(event, mark),
+            }
+        }
+        Ok(builder.index)
     }
 
     /// The best location for a problem at `path`: the key that names it, else
@@ -170,5 +188,16 @@ mod tests {
         assert_eq!(index.locate_value("positions[0].kpis[0].weight"), LineCol { line: 5, column: 25 });
         // Unknown paths fall back to the nearest known parent: here the `{` of the KPI item.
         assert_eq!(index.locate("positions[0].kpis[0].scoring"), LineCol { line: 5, column: 9 });
+    }
+
+    #[test]
+    fn nesting_is_bounded_before_anything_recurses() {
+        let text = format!("a:\n  {}x\n", "- ".repeat(100_000));
+        // The root mapping is level 1, so the fourth `- ` (column 9) opens level 5.
+        assert_eq!(PathIndex::build_bounded(&text, 4).unwrap_err(), LineCol { line: 2, column: 9 });
+        assert!(PathIndex::build_bounded("a:\n  - - x\n", 4).is_ok());
+        // Unbounded, the walk is a loop: no stack overflow (kept small: the scanner is slow at depth).
+        let text = format!("a:\n  {}x\n", "- ".repeat(2_000));
+        assert_eq!(PathIndex::build(&text).locate("a[0][0]"), LineCol { line: 2, column: 7 });
     }
 }

@@ -91,3 +91,25 @@ fn empty_rule_lists_are_problems_where_they_are_written() {
     let path = write(dir.path(), "bridge.yaml", text);
     check(&path).refused(&[&format!("{path}:36:24"), "`requires` is an empty list"]);
 }
+
+/// Rules nested 100 000 deep in block style (`- - - …` on one line, and
+/// `all:` / `- all:` on lines of their own) are refused at the level that
+/// passes the limit; yaml-rust2's loader recursed once a level and the
+/// process aborted on a stack overflow after 1.7 GB.
+#[test]
+fn rules_nested_deep_in_block_style_are_refused_with_a_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let dashes = format!("scheme: x\ndemotion:\n  {}{{fact: kpi, min: 1}}\n", "- ".repeat(100_000));
+    let path = write(dir.path(), "dashes.yaml", dashes);
+    // Level 1 is the root mapping, the 128th `- ` opens level 129: column 3 + 2 × 127.
+    check(&path).refused(&[&format!("{path}:3:257"), "nests deeper than 128 levels"]);
+    let mut lines = vec!["scheme: x".to_string(), "demotion:".to_string()];
+    for level in 0..1_000 {
+        let indent = " ".repeat(2 + 4 * level);
+        lines.push(format!("{indent}all:"));
+        lines.push(format!("{indent}  -"));
+    }
+    lines.push(format!("{}{{fact: kpi, min: 1}}", " ".repeat(2 + 4 * 1_000)));
+    let path = write(dir.path(), "all.yaml", lines.join("\n") + "\n");
+    check(&path).refused(&[&format!("{path}:130:"), "nests deeper than 128 levels"]);
+}
