@@ -113,3 +113,39 @@ fn rules_nested_deep_in_block_style_are_refused_with_a_location() {
     let path = write(dir.path(), "all.yaml", lines.join("\n") + "\n");
     check(&path).refused(&[&format!("{path}:130:"), "nests deeper than 128 levels"]);
 }
+
+/// Titles stand for ids in the employee file (SPEC §3): two grades,
+/// positions or sequences with one title, or a title that is another's id,
+/// are problems naming both places; a cell used to mean the first silently.
+#[test]
+fn a_title_stands_for_one_thing_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[(&str, &str)], &[&str]); 4] = [
+        (
+            "grades",
+            &[("      - {id: T1}", "      - {id: T1, title: 技术员}"), ("      - {id: M1}", "      - {id: M1, title: ' 技术员 '}")],
+            &[":33:25", "grade `M1` has the same title `技术员` as grade `T1` (at ", ":24:18)"],
+        ),
+        (
+            "title-is-an-id",
+            &[("      - {id: M1}", "      - {id: M1, title: T2}")],
+            &[":33:25", "the title `T2` of grade `M1` is the id of grade `T2` (at ", ":25:9)"],
+        ),
+        (
+            "positions",
+            &[("sequences:\n", "  - id: engineer2\n    title: 工程师\n    kpis: [{id: quality, weight: 100}]\n    competencies: {core: {weight: 100, items: [skill]}}\nsequences:\n")],
+            &[":22:12", "position `engineer2` has the same title `工程师` as position `engineer` (at ", ":15:5)"],
+        ),
+        (
+            "sequences",
+            &[("  - id: technical\n", "  - id: technical\n    title: 序列\n"), ("  - id: management\n", "  - id: management\n    title: 序列\n")],
+            &[":33:12", "sequence `management` has the same title `序列` as sequence `technical` (at ", ":23:5)"],
+        ),
+    ];
+    for (name, replacements, expected) in cases {
+        let path = write(dir.path(), &format!("{name}.yaml"), scheme_with(replacements));
+        let mut parts = vec![format!("{path}{}", expected[0])];
+        parts.extend(expected[1..].iter().map(|s| s.to_string()));
+        check(&path).refused(&parts.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+}
