@@ -174,22 +174,51 @@ fn read_files(arg: &str) -> Result<Vec<(String, Vec<u8>)>, SchemeError> {
     let path = Path::new(arg);
     if path.is_dir() {
         let entries = std::fs::read_dir(path).map_err(|e| whole_file_problem(arg, format!("cannot read the directory: {e}")))?;
-        let mut names: Vec<_> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
-            .collect();
+        let mut problems = Vec::new();
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    problems.push(whole_file_problem(arg, format!("cannot list the directory: {e}")).problems.remove(0));
+                    continue;
+                }
+            };
+            let p = entry.path();
+            // `.YAML` and `.Yml` are YAML files too (Windows users write them so).
+            let is_yaml =
+                p.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+            if !is_yaml {
+                continue;
+            }
+            // Following symlinks: a dangling link or a loop is an error naming
+            // the file, never a file silently left out of the scheme.
+            match std::fs::metadata(&p) {
+                Ok(meta) if meta.is_file() => names.push(p),
+                Ok(_) => problems.push(
+                    whole_file_problem(&p.display().to_string(), "is not a regular file; a scheme directory holds YAML files".into())
+                        .problems
+                        .remove(0),
+                ),
+                Err(e) => problems.push(whole_file_problem(&p.display().to_string(), format!("cannot read: {e}")).problems.remove(0)),
+            }
+        }
         names.sort();
-        if names.is_empty() {
+        let mut files = Vec::new();
+        for p in names {
+            match read_one(&p) {
+                Ok(bytes) => files.push((p.display().to_string(), bytes)),
+                Err(mut e) => problems.append(&mut e.problems),
+            }
+        }
+        if !problems.is_empty() {
+            problems.sort();
+            return Err(SchemeError { problems });
+        }
+        if files.is_empty() {
             return Err(whole_file_problem(arg, "the directory holds no .yaml or .yml file".into()));
         }
-        names
-            .into_iter()
-            .map(|p| {
-                let shown = p.display().to_string();
-                read_one(&p).map(|bytes| (shown, bytes))
-            })
-            .collect()
+        Ok(files)
     } else if path.is_file() {
         Ok(vec![(arg.to_string(), read_one(path)?)])
     } else if let Some(files) = builtin::files(arg) {

@@ -149,3 +149,28 @@ fn a_title_stands_for_one_thing_only() {
         check(&path).refused(&parts.iter().map(String::as_str).collect::<Vec<_>>());
     }
 }
+
+/// A directory scheme's file that cannot be read is an error naming it,
+/// never a file silently left out (the rules it holds would be missing);
+/// `.YAML` and `.YML` are YAML files like `.yaml`.
+#[cfg(unix)]
+#[test]
+fn unreadable_files_of_a_scheme_directory_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let scheme = dir.path().join("scheme");
+    std::fs::create_dir(&scheme).unwrap();
+    std::fs::copy(SCHEME, scheme.join("Main.YAML")).unwrap();
+    let shown = scheme.to_str().unwrap().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_ladder")).args(["check", "--ladder", &shown]).output().unwrap();
+    assert!(out.status.success(), "a .YAML file is read: {}", String::from_utf8_lossy(&out.stderr));
+
+    std::os::unix::fs::symlink(dir.path().join("gone.yaml"), scheme.join("extra.yaml")).unwrap();
+    std::os::unix::fs::symlink(scheme.join("loop.yml"), scheme.join("loop.yml")).unwrap();
+    let run = check(&shown);
+    run.refused(&[&format!("{shown}/extra.yaml"), &format!("{shown}/loop.yml"), "cannot read:", "2 problems"]);
+    // Other names are still no part of the scheme.
+    std::fs::remove_file(scheme.join("extra.yaml")).unwrap();
+    std::fs::remove_file(scheme.join("loop.yml")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("gone"), scheme.join("notes.txt")).unwrap();
+    assert_eq!(check(&shown).code, Some(0));
+}
