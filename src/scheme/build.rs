@@ -146,6 +146,9 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
                         }
                         ordinal_scales.push((name.clone(), texts));
                     }
+                    Some(_) => {
+                        problems.push(s.file.problem_at(&path, format!("the `{name}` scale is empty: list its levels, lowest first")))
+                    }
                     _ => problems.push(
                         s.file.problem_at(&path, format!("an ordinal scale is a list of levels, lowest first; found {}", describe(value))),
                     ),

@@ -287,6 +287,11 @@ fn parse_file(path: String, bytes: &[u8]) -> Result<SourceFile, Problem> {
                     at = alias;
                 }
                 message = "aliases (`*name`) expand to too many nodes (a \"billion laughs\" alias bomb?); a scheme never needs that".into();
+            } else if message.contains("duplicate field") || message.contains("duplicate entry") {
+                // serde_yaml points at the mapping; the index knows the repeated key's own line.
+                if let Some(duplicate) = index.first_duplicate_key() {
+                    at = duplicate;
+                }
             } else if message == "recursion limit exceeded" {
                 message = format!("the YAML nests deeper than {MAX_DEPTH} levels here; a scheme needs a handful");
             }
@@ -359,6 +364,13 @@ fn clean_serde_message(message: &str) -> String {
         "could not find expected",
         "control characters are not allowed",
     ];
+    // serde_yaml holds integers in 64 bits; a wider one reads as a type error.
+    if let Some(rest) = m.split_once("invalid type: integer `").map(|(_, rest)| rest) {
+        if let Some((digits, _)) = rest.split_once("` as u128") {
+            let prefix = m.split_once("invalid type").map_or("", |(p, _)| p);
+            return format!("{prefix}`{digits}` is too large: a whole number here is at most {}", u64::MAX);
+        }
+    }
     if SYNTAX.iter().any(|s| m.starts_with(s)) {
         return format!("YAML syntax error: {m}");
     }

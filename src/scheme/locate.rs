@@ -25,6 +25,9 @@ pub struct PathIndex {
     scalars: HashMap<String, String>,
     /// The first alias (`*name`), for problems with alias expansion.
     first_alias: Option<LineCol>,
+    /// The first key written twice in one mapping, where it is written again
+    /// (serde_yaml reports a duplicate at the start of the mapping).
+    first_duplicate_key: Option<LineCol>,
 }
 
 impl PathIndex {
@@ -73,6 +76,11 @@ impl PathIndex {
     /// Where the document first uses an alias (`*name`).
     pub fn first_alias(&self) -> Option<LineCol> {
         self.first_alias
+    }
+
+    /// Where a key is first written a second time in the same mapping.
+    pub fn first_duplicate_key(&self) -> Option<LineCol> {
+        self.first_duplicate_key
     }
 
     /// The text of the scalar at `path`, as written.
@@ -126,7 +134,11 @@ impl Builder {
                 None => {
                     // A key: complex keys (mappings as keys) get a placeholder.
                     let k = scalar.unwrap_or("?").to_string();
-                    self.index.keys.insert(join_key(path, &k), line_col(mark));
+                    if let Some(_first) = self.index.keys.insert(join_key(path, &k), line_col(mark)) {
+                        if scalar.is_some() && !path.starts_with('?') {
+                            self.index.first_duplicate_key.get_or_insert(line_col(mark));
+                        }
+                    }
                     *key = Some(k);
                     None
                 }

@@ -174,3 +174,31 @@ fn unreadable_files_of_a_scheme_directory_are_named() {
     std::os::unix::fs::symlink(dir.path().join("gone"), scheme.join("notes.txt")).unwrap();
     assert_eq!(check(&shown).code, Some(0));
 }
+
+/// Messages that point at the right place and say what is wrong (issue 14
+/// items 15, 16): a duplicate key at its own line, an integer past 64 bits
+/// "too large", an empty scale "empty".
+#[test]
+fn duplicate_keys_huge_integers_and_empty_scales_are_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, (&str, &str), &[&str]); 4] = [
+        ("dup-top", ("title: Mini scheme for bad-input tests\n", "title: a\nbands: []\ntitle: b\n"), &[":5:1", "duplicate field `title`"]),
+        (
+            "dup-nested",
+            ("core: {weight: 100, items: [skill, care]}", "core: {weight: 100, items: [skill, care], weight: 5}"),
+            &[":20:49", "duplicate field `weight`"],
+        ),
+        (
+            "huge",
+            ("review: {quarters: 2, halves: 1}", "review: {quarters: 18446744073709551616, halves: 1}"),
+            &[":4:20", "`18446744073709551616` is too large"],
+        ),
+        ("empty-scale", ("education: [高中, 大专, 本科]", "education: []"), &[":7:3", "the `education` scale is empty"]),
+    ];
+    for (name, replacement, expected) in cases {
+        let path = write(dir.path(), &format!("{name}.yaml"), scheme_with(&[replacement]));
+        let mut parts = vec![format!("{path}{}", expected[0])];
+        parts.extend(expected[1..].iter().map(|s| s.to_string()));
+        check(&path).refused(&parts.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+}
