@@ -114,13 +114,16 @@ fn rules_nested_deep_in_block_style_are_refused_with_a_location() {
     check(&path).refused(&[&format!("{path}:130:"), "nests deeper than 128 levels"]);
 }
 
+/// A case: its name, the replacements in the fixture scheme, the expected location and message parts.
+type Case = (&'static str, &'static [(&'static str, &'static str)], &'static [&'static str]);
+
 /// Titles stand for ids in the employee file (SPEC §3): two grades,
 /// positions or sequences with one title, or a title that is another's id,
 /// are problems naming both places; a cell used to mean the first silently.
 #[test]
 fn a_title_stands_for_one_thing_only() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, &[(&str, &str)], &[&str]); 4] = [
+    let cases: [Case; 4] = [
         (
             "grades",
             &[("      - {id: T1}", "      - {id: T1, title: 技术员}"), ("      - {id: M1}", "      - {id: M1, title: ' 技术员 '}")],
