@@ -18,6 +18,8 @@ mod decisions;
 mod explain;
 mod fast_path;
 mod header_rows;
+mod overflow;
 mod properties;
 mod reference;
+mod scheme_validation;
 mod seeds;
