@@ -17,5 +17,6 @@ mod cli;
 mod decisions;
 mod explain;
 mod fast_path;
+mod output_safety;
 mod properties;
 mod reference;
