@@ -459,4 +459,86 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "the temporary file is gone");
     }
+    /// A writer that fails every write with `kind`.
+    struct Failing(io::ErrorKind);
+
+    impl Write for Failing {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::from(self.0))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Err(io::Error::from(self.0))
+        }
+    }
+
+    #[test]
+    fn a_failed_write_is_the_targets_failure_whatever_the_writer_made_of_it() {
+        // The code above the writer swallowed the io error into its own.
+        let failed = write_watched("report.csv", Failing(io::ErrorKind::StorageFull), |out| {
+            out.write_all(&[b'x'; 1 << 17]).map_err(|_| anyhow::anyhow!("a row could not be printed"))
+        })
+        .map(|(v, _)| v)
+        .unwrap_err();
+        let w = failed.downcast_ref::<WriteFailed>().expect("a WriteFailed");
+        assert_eq!(w.kind, io::ErrorKind::StorageFull);
+        assert!(failed.to_string().starts_with("report.csv: cannot write: "), "{failed}");
+        // Nothing reached the writer until the final flush: that failure counts too.
+        let failed = write_watched("stdout", Failing(io::ErrorKind::BrokenPipe), |out| Ok(out.write_all(b"small")?)).unwrap_err();
+        assert_eq!(failed.downcast_ref::<WriteFailed>().map(|w| w.kind), Some(io::ErrorKind::BrokenPipe));
+    }
+
+    #[test]
+    fn an_os_error_is_shown_without_its_number() {
+        let e = WriteFailed::new("stdout", &io::Error::from_raw_os_error(28));
+        assert_eq!(e.to_string(), "stdout: cannot write: No space left on device");
+    }
+
+    #[test]
+    fn destinations() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let at = |name: &str| d.join(name).display().to_string();
+        for stdout in ["-", "/dev/stdout", "/dev/fd/1"] {
+            assert_eq!(destination(stdout), Ok(Destination::Stdout));
+        }
+        assert_eq!(destination(&at("new.csv")), Ok(Destination::Replace(d.join("new.csv"))));
+        std::fs::create_dir(d.join("reports")).unwrap();
+        assert!(destination(&at("reports")).unwrap_err().contains("is a directory"));
+        std::fs::write(d.join("reports/a.csv"), "old").unwrap();
+        std::os::unix::fs::symlink("reports/a.csv", d.join("link.csv")).unwrap();
+        std::os::unix::fs::symlink(d.join("link.csv"), d.join("link2.csv")).unwrap();
+        assert_eq!(destination(&at("link2.csv")), Ok(Destination::Replace(d.join("reports/a.csv"))));
+        std::os::unix::fs::symlink("loop", d.join("loop")).unwrap();
+        assert!(destination(&at("loop")).unwrap_err().contains("symbolic links in a row"));
+        assert_eq!(destination("/dev/zero"), Ok(Destination::Stream("/dev/zero".into())));
+    }
+
+    #[test]
+    fn a_report_through_a_symlink_replaces_the_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("a.csv"), "old").unwrap();
+        std::os::unix::fs::symlink("a.csv", d.join("link.csv")).unwrap();
+        let path = d.join("link.csv").display().to_string();
+        write_output(&path, &destination(&path).unwrap(), |out| Ok(out.write_all(b"new")?)).unwrap();
+        assert_eq!(std::fs::read_to_string(d.join("a.csv")).unwrap(), "new");
+        assert!(std::fs::symlink_metadata(d.join("link.csv")).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read_dir(d).unwrap().count(), 2, "no temporary file left");
+    }
+
+    #[test]
+    fn one_file_under_many_names_is_one_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("a.csv"), "a").unwrap();
+        std::fs::write(d.join("b.csv"), "a").unwrap();
+        std::fs::hard_link(d.join("a.csv"), d.join("hard.csv")).unwrap();
+        std::os::unix::fs::symlink("a.csv", d.join("soft.csv")).unwrap();
+        let a = FileId::of(&d.join("a.csv")).unwrap();
+        for same in ["hard.csv", "soft.csv", "./a.csv"] {
+            assert!(FileId::of(&d.join(same)).unwrap().same(&a), "{same}");
+        }
+        assert!(!FileId::of(&d.join("b.csv")).unwrap().same(&a), "same bytes, another file");
+        assert!(FileId::of(&d.join("none.csv")).is_none());
+    }
 }

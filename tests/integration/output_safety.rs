@@ -176,17 +176,26 @@ fn output_beside_the_inputs_is_written() {
 
 // ---------------------------------------------------------------- item 2
 
-fn is_regular(path: &Path) -> bool {
-    std::fs::symlink_metadata(path).unwrap().file_type().is_file()
+/// A private device node `name` (`c major minor`) in `dir`: a test that
+/// broke would replace it, never the machine's /dev/null or /dev/full.
+/// None where device nodes cannot be made (no CAP_MKNOD).
+fn device(dir: &Path, name: &str, minor: &str) -> Option<PathBuf> {
+    let path = dir.join(name);
+    let made = Command::new("mknod").arg(&path).args(["c", "1", minor]).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("cannot make device nodes here: the {name} case is skipped");
+    }
+    made.then_some(path)
 }
 
 #[test]
 fn output_to_a_device_writes_into_it_and_leaves_it_a_device() {
     let (dir, _) = scratch();
-    let out = run(dir.path(), &["evaluate", "--as-of", AS_OF, "--format", "csv", "--output", "/dev/null", "staff.csv"]);
+    let Some(null) = device(dir.path(), "null", "3") else { return };
+    let out = run(dir.path(), &["evaluate", "--as-of", AS_OF, "--format", "csv", "--output", "null", "staff.csv"]);
     assert_eq!(out.code, Some(3), "{}", out.stderr);
-    assert!(!is_regular(Path::new("/dev/null")), "/dev/null is still a device");
-    assert_eq!(names(dir.path()), ["staff.csv"], "no temporary file beside the input either");
+    assert!(std::fs::symlink_metadata(&null).unwrap().file_type().is_char_device(), "still a device");
+    assert_eq!(names(dir.path()), ["null", "staff.csv"], "no temporary file beside it");
 }
 
 #[test]
@@ -195,13 +204,15 @@ fn output_to_a_fifo_writes_into_it_and_leaves_it_a_fifo() {
     let d = dir.path();
     let fifo = d.join("pipe");
     assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
-    let reader = {
+    let (sender, received) = std::sync::mpsc::channel();
+    {
         let fifo = fifo.clone();
-        std::thread::spawn(move || std::fs::read(fifo).unwrap())
-    };
+        std::thread::spawn(move || sender.send(std::fs::read(fifo).unwrap()));
+    }
     let out = run(d, &["evaluate", "--as-of", AS_OF, "--format", "csv", "--output", "pipe", "staff.csv"]);
     assert_eq!(out.code, Some(3), "{}", out.stderr);
-    let through_fifo = reader.join().unwrap();
+    // A run that renamed a file over the FIFO never opened it: no hang, a failure.
+    let through_fifo = received.recv_timeout(Duration::from_secs(20)).expect("the report came through the FIFO");
     let plain = run(d, &["evaluate", "--as-of", AS_OF, "--format", "csv", "staff.csv"]);
     assert!(!plain.stdout.is_empty() && through_fifo == plain.stdout, "the FIFO got the report");
     assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "still a FIFO");
@@ -400,9 +411,11 @@ fn a_full_disk_on_stdout_is_an_error_never_a_panic_nor_success() {
 #[test]
 fn a_full_disk_under_output_is_an_error_naming_the_file() {
     let (dir, _) = scratch();
-    let out = run(dir.path(), &["evaluate", "--as-of", AS_OF, "--format", "json", "--output", "/dev/full", "staff.csv"]);
+    let Some(full) = device(dir.path(), "full", "7") else { return };
+    let out = run(dir.path(), &["evaluate", "--as-of", AS_OF, "--format", "json", "--output", "full", "staff.csv"]);
     assert_eq!(out.code, Some(1), "{}", out.stderr);
-    assert!(out.stderr.contains("error: /dev/full: cannot write: No space left on device"), "{}", out.stderr);
+    assert!(out.stderr.contains("error: full: cannot write: No space left on device"), "{}", out.stderr);
+    assert!(std::fs::symlink_metadata(&full).unwrap().file_type().is_char_device());
 }
 
 /// Runs `command` with its stdout a pipe whose reader is gone before it writes.
