@@ -483,7 +483,8 @@ mod tests {
         assert_eq!(w.kind, io::ErrorKind::StorageFull);
         assert!(failed.to_string().starts_with("report.csv: cannot write: "), "{failed}");
         // Nothing reached the writer until the final flush: that failure counts too.
-        let failed = write_watched("stdout", Failing(io::ErrorKind::BrokenPipe), |out| Ok(out.write_all(b"small")?)).unwrap_err();
+        let failed =
+            write_watched("stdout", Failing(io::ErrorKind::BrokenPipe), |out| Ok(out.write_all(b"small")?)).map(|(v, _)| v).unwrap_err();
         assert_eq!(failed.downcast_ref::<WriteFailed>().map(|w| w.kind), Some(io::ErrorKind::BrokenPipe));
     }
 
