@@ -3,7 +3,7 @@
 use crate::batch::stream;
 use crate::decision::Status;
 use crate::input::records::{read_input, Encoding};
-use crate::report::durable::write_atomically;
+use crate::report::durable::{stderr_line, to_stdout, write_output, Destination, FileId, WriteFailed};
 use crate::report::i18n::Lang;
 use crate::report::Format;
 use crate::scheme::{builtin, load_scheme, Scheme};
@@ -23,6 +23,9 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// Evaluated, but some rows are `error`.
     pub const ROW_ERRORS: u8 = 3;
+    /// Standard output (or the `--output` FIFO) was closed by its reader:
+    /// 128 + SIGPIPE, what a shell shows for a process SIGPIPE ended.
+    pub const BROKEN_PIPE: u8 = 141;
 }
 
 /// `ladder --version`: the package version and the git revision it was built from.
@@ -178,25 +181,41 @@ fn parse_as_of(text: &str) -> Result<NaiveDate, String> {
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
+        // A usage error on stderr: if stderr cannot take it, the status still tells.
+        Err(e) if e.use_stderr() => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
+            return ExitCode::from(exit::USAGE);
+        }
+        // --help, --version: the output itself, which must arrive for a 0.
+        Err(e) => {
+            let printed = e.print().and_then(|()| std::io::stdout().flush());
+            return match printed {
+                Ok(()) => ExitCode::from(exit::OK),
+                Err(io) => fail(&WriteFailed::new("stdout", &io).into()),
+            };
         }
     };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            if is_broken_pipe(&e) {
-                return ExitCode::from(exit::OK);
-            }
-            eprintln!("error: {e:#}");
-            ExitCode::from(exit::UNUSABLE)
-        }
+        Err(e) => fail(&e),
     }
 }
 
+/// The exit status of a run that failed, after its message on stderr. A
+/// reader that closed the pipe wanted no more: that ends quietly.
+fn fail(e: &anyhow::Error) -> ExitCode {
+    if is_broken_pipe(e) {
+        return ExitCode::from(exit::BROKEN_PIPE);
+    }
+    stderr_line(format_args!("error: {e:#}"));
+    ExitCode::from(exit::UNUSABLE)
+}
+
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    e.chain().any(|c| {
+        c.downcast_ref::<WriteFailed>().is_some_and(|w| w.kind == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 pub fn run(cli: Cli) -> Result<u8> {
@@ -216,18 +235,18 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::WhatIf(args) => crate::cmd::what_if::run(args),
         Command::Show(args) => crate::cmd::show::run(args),
         Command::Schema => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(crate::scheme::schema::schema_json().as_bytes())?;
+            to_stdout(|out| Ok(out.write_all(crate::scheme::schema::schema_json().as_bytes())?))?;
             Ok(exit::OK)
         }
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "ladder", &mut std::io::stdout().lock());
+            // clap_complete panics when its writer fails: it writes to memory.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "ladder", &mut script);
+            to_stdout(|out| Ok(out.write_all(&script)?))?;
             Ok(exit::OK)
         }
         Command::Man => {
-            let mut out = std::io::stdout().lock();
-            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
-            out.flush()?;
+            to_stdout(|out| Ok(clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(out)?))?;
             Ok(exit::OK)
         }
     }
@@ -239,11 +258,11 @@ fn check_sheet(input: &InputArgs) -> Option<u8> {
     if crate::input::workbook::is_workbook(&input.employees) {
         return None;
     }
-    eprintln!(
+    stderr_line(format_args!(
         "error: --sheet `{sheet}`: `{}` is not a workbook ({}); --sheet applies to workbooks only",
         input.employees,
         crate::input::workbook::EXTENSIONS_TEXT
-    );
+    ));
     Some(exit::USAGE)
 }
 
@@ -256,7 +275,28 @@ pub fn today() -> NaiveDate {
 }
 
 fn run_evaluate(args: EvaluateArgs) -> Result<u8> {
+    // Where the report goes, and that it replaces no input, is settled
+    // before anything is read or written.
+    let destination = match &args.output {
+        None => Destination::Stdout,
+        Some(path) => match crate::report::durable::destination(path).and_then(|d| refuse_inputs(path, &d, &args.input).map(|()| d)) {
+            Ok(d) => d,
+            Err(message) => {
+                stderr_line(format_args!("error: {message}"));
+                return Ok(exit::USAGE);
+            }
+        },
+    };
     let scheme = load(&args.input.scheme)?;
+    // The scheme's reader decides which files it read: those too are spared.
+    if let (Some(path), Destination::Replace(target)) = (&args.output, &destination) {
+        if let Some(out) = FileId::of(target) {
+            if let Some(source) = scheme.sources.iter().find(|s| FileId::of(std::path::Path::new(&s.path)).is_some_and(|f| f.same(&out))) {
+                stderr_line(format_args!("error: {}", replaces_input(path, "a file of the scheme", &source.path)));
+                return Ok(exit::USAGE);
+            }
+        }
+    }
     let as_of = args.input.as_of.unwrap_or_else(today);
     let scores = args.input.scores.as_deref().map(|s| read_input(s, args.input.encoding)).transpose()?;
     let stderr_is_terminal = std::io::stderr().is_terminal();
@@ -275,15 +315,10 @@ fn run_evaluate(args: EvaluateArgs) -> Result<u8> {
         header_row: args.input.header_row,
     };
     let done = match &args.output {
-        Some(path) => write_atomically(path, |out| stream::run(&request, out))?,
+        Some(path) => write_output(path, &destination, |out| stream::run(&request, out))?,
         None => {
-            let stdout = std::io::stdout();
-            request.color = args.format == Format::Table && stdout.is_terminal() && !no_color();
-            // Not locked: the results are written from the pool's threads.
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
-            let done = stream::run(&request, &mut out)?;
-            out.flush()?;
-            done
+            request.color = args.format == Format::Table && std::io::stdout().is_terminal() && !no_color();
+            to_stdout(|out| stream::run(&request, out))?
         }
     };
     if !args.quiet {
@@ -291,13 +326,58 @@ fn run_evaluate(args: EvaluateArgs) -> Result<u8> {
             eprintln!("note: {note}");
         }
         for w in &done.warnings {
-            eprintln!("warning: {w}");
+            stderr_line(format_args!("warning: {w}"));
         }
         for note in &done.error_notes {
-            eprintln!("row error: {note}");
+            stderr_line(format_args!("row error: {note}"));
         }
     }
     Ok(if done.errors > 0 { exit::ROW_ERRORS } else { exit::OK })
+}
+
+/// `--output` must not name an input: the report would replace it. Compared
+/// by identity (canonical path, device and inode), so another spelling, a
+/// symlink or a hard link is caught too.
+fn refuse_inputs(path: &str, destination: &Destination, input: &InputArgs) -> Result<(), String> {
+    let out = match destination {
+        Destination::Replace(target) | Destination::Stream(target) => FileId::of(target),
+        // `/dev/stdout` redirected to an input file: that file is the output.
+        Destination::Stdout if path != "-" => FileId::of(std::path::Path::new(path)),
+        Destination::Stdout => None,
+    };
+    let Some(out) = out else { return Ok(()) };
+    let same = |p: &str| FileId::of(std::path::Path::new(p)).is_some_and(|f| f.same(&out));
+    if input.employees == "-" {
+        if FileId::of_stdin().is_some_and(|f| f.same(&out)) {
+            return Err(replaces_input(path, "the employee file", "- (standard input)"));
+        }
+    } else if same(&input.employees) {
+        return Err(replaces_input(path, "the employee file", &input.employees));
+    }
+    if let Some(scores) = input.scores.as_deref().filter(|s| same(s)) {
+        return Err(replaces_input(path, "the --scores file", scores));
+    }
+    if let Some(ladder) = input.scheme.ladder.as_deref() {
+        let at = std::path::Path::new(ladder);
+        if at.is_dir() {
+            // Every YAML file of the directory, whatever the case of its extension.
+            let entries = std::fs::read_dir(at).into_iter().flatten().filter_map(Result::ok).map(|e| e.path());
+            for file in entries.filter(|p| {
+                p.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+            }) {
+                if FileId::of(&file).is_some_and(|f| f.same(&out)) {
+                    return Err(replaces_input(path, "a file of the scheme", &file.display().to_string()));
+                }
+            }
+        } else if same(ladder) {
+            return Err(replaces_input(path, "the scheme file", ladder));
+        }
+    }
+    Ok(())
+}
+
+fn replaces_input(path: &str, what: &str, input: &str) -> String {
+    format!("--output `{path}` is {what} `{input}`: the report would replace it; write the report to another file")
 }
 
 /// `NO_COLOR` set to anything but the empty string turns colour off (no-color.org).
@@ -307,7 +387,11 @@ fn no_color() -> bool {
 
 fn run_check(args: SchemeArgs) -> Result<u8> {
     let scheme = load(&args)?;
-    let mut out = std::io::stdout().lock();
+    to_stdout(|out| write_check(&args, &scheme, out))?;
+    Ok(exit::OK)
+}
+
+fn write_check(args: &SchemeArgs, scheme: &Scheme, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "ok: {} ({})", scheme.id, scheme.title)?;
     let source = match &args.ladder {
         None => format!("built-in (default: {})", builtin::DEFAULT),
@@ -335,5 +419,5 @@ fn run_check(args: SchemeArgs) -> Result<u8> {
     if !scheme.column_facts.names.is_empty() {
         writeln!(out, "  columns the rules read: {}", scheme.column_facts.names.join(", "))?;
     }
-    Ok(exit::OK)
+    Ok(())
 }

@@ -1297,15 +1297,13 @@ pub fn run(args: crate::cli::ExplainArgs) -> anyhow::Result<u8> {
         eprintln!("note: {note}");
     }
     for w in &evaluation.warnings {
-        eprintln!("warning: {w}");
+        crate::report::durable::stderr_line(format_args!("warning: {w}"));
     }
     let Some(index) = find(&evaluation, &args.id) else {
-        eprintln!("error: {}", crate::cmd::what_if::unknown_id(&evaluation, &args.id, &input.display));
+        crate::report::durable::stderr_line(format_args!("error: {}", crate::cmd::what_if::unknown_id(&evaluation, &args.id, &input.display)));
         return Ok(exit::UNUSABLE);
     };
     let explanation = explain(&evaluation, index);
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    explanation.write(args.format, &mut out)?;
-    out.flush()?;
+    crate::report::durable::to_stdout(|out| Ok(explanation.write(args.format, out)?))?;
     Ok(if explanation.record.status == Status::Error { exit::ROW_ERRORS } else { exit::OK })
 }

@@ -366,8 +366,6 @@ fn json_value(scheme: &Scheme) -> Value {
 /// `ladder show`.
 pub fn run(args: crate::cli::ShowArgs) -> anyhow::Result<u8> {
     let scheme = crate::cli::load(&args.scheme)?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    write(&scheme, args.format, &mut out)?;
-    out.flush()?;
+    crate::report::durable::to_stdout(|out| Ok(write(&scheme, args.format, out)?))?;
     Ok(crate::cli::exit::OK)
 }

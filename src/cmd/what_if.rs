@@ -483,11 +483,11 @@ pub fn run(args: crate::cli::WhatIfArgs) -> anyhow::Result<u8> {
         Ok(a) => a,
         Err(WhatIfError::Unusable(e)) => return Err(e),
         Err(WhatIfError::UnknownId(message)) => {
-            eprintln!("error: {message}");
+            crate::report::durable::stderr_line(format_args!("error: {message}"));
             return Ok(exit::UNUSABLE);
         }
         Err(WhatIfError::BadSet(message)) => {
-            eprintln!("error: {message}");
+            crate::report::durable::stderr_line(format_args!("error: {message}"));
             return Ok(exit::USAGE);
         }
     };
@@ -495,10 +495,8 @@ pub fn run(args: crate::cli::WhatIfArgs) -> anyhow::Result<u8> {
         eprintln!("note: {note}");
     }
     for w in &answer.before.warnings {
-        eprintln!("warning: {w}");
+        crate::report::durable::stderr_line(format_args!("warning: {w}"));
     }
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    answer.write(args.format, &mut out)?;
-    out.flush()?;
+    crate::report::durable::to_stdout(|out| Ok(answer.write(args.format, out)?))?;
     Ok(if answer.ends_in_error() { exit::ROW_ERRORS } else { exit::OK })
 }

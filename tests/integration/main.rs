@@ -18,6 +18,7 @@ mod decisions;
 mod explain;
 mod fast_path;
 mod header_rows;
+mod output_safety;
 mod overflow;
 mod properties;
 mod reference;
