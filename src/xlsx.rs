@@ -207,6 +207,9 @@ pub fn cell_text(cell: &Data) -> String {
         Data::Int(i) => i.to_string(),
         Data::Float(f) => number_text(*f),
         Data::Bool(b) => b.to_string(),
+        // A damaged date cell (`NaN`) is not 1899-12-30: keep its text, which
+        // no date column accepts.
+        Data::DateTime(dt) if !dt.as_f64().is_finite() => number_text(dt.as_f64()),
         Data::DateTime(dt) if dt.is_datetime() => match dt.as_datetime() {
             Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().format("%Y-%m-%d").to_string(),
             Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),

@@ -19,3 +19,4 @@ mod explain;
 mod fast_path;
 mod properties;
 mod reference;
+mod workbook_cells;
