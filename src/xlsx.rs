@@ -41,11 +41,57 @@ pub fn is_workbook(path: &str) -> bool {
     extension(path).is_some()
 }
 
-/// Do these bytes start a zip package (`.xlsx`, `.xlsm`, `.ods`)? For
-/// standard input, which has no extension.
-pub fn is_zip(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"PK\x03\x04")
+/// The kind of workbook these bytes are, by their signature, for standard
+/// input, which has no extension: a zip package is `.xlsx` (or `.ods` when
+/// its first entry says so, `.xlsb` when it has a binary workbook part), an
+/// OLE compound file is `.xls`; anything else is not a workbook (CSV).
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    const OLE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+    if bytes.starts_with(OLE) {
+        return Some("xls");
+    }
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return None;
+    }
+    // An OpenDocument package stores its `mimetype` first, uncompressed.
+    let head = &bytes[..bytes.len().min(128)];
+    if memchr::memmem::find(head, b"application/vnd.oasis.opendocument.spreadsheet").is_some() {
+        return Some("ods");
+    }
+    let binary =
+        zip::ZipArchive::new(Cursor::new(bytes)).is_ok_and(|zip| zip.file_names().any(|n| n.eq_ignore_ascii_case("xl/workbook.bin")));
+    Some(if binary { "xlsb" } else { "xlsx" })
 }
+
+/// A workbook read from standard input, already spooled to `spool`: the
+/// first sheet as CSV in a new temporary file (rewound), its length and the
+/// workbook's SHA-256; `None` when the bytes are not a workbook's.
+pub fn spooled_workbook(spool: &mut std::fs::File) -> Result<Option<(std::fs::File, u64, String)>> {
+    use std::io::{Read, Seek};
+    let mut signature = [0u8; 8];
+    spool.rewind()?;
+    let read = spool.read(&mut signature)?;
+    if sniff(&signature[..read]).is_none() {
+        spool.rewind()?;
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    spool.rewind()?;
+    spool.read_to_end(&mut bytes).context("cannot read standard input")?;
+    let mut file = tempfile::tempfile().context("cannot create a temporary file for the workbook")?;
+    let sheet = {
+        let mut out = std::io::BufWriter::new(&mut file);
+        let sheet = bytes_to_csv(STDIN, &bytes, None, &mut out)?;
+        out.flush().context("cannot write a temporary file for the workbook")?;
+        sheet
+    };
+    let len = file.seek(std::io::SeekFrom::End(0))?;
+    file.rewind()?;
+    Ok(Some((file, len, sheet.sha256)))
+}
+
+/// How messages name standard input.
+const STDIN: &str = "<stdin>";
 
 fn extension(path: &str) -> Option<String> {
     let ext = std::path::Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
@@ -72,12 +118,11 @@ pub fn sheet_to_csv(path: &str, sheet: Option<&str>, out: &mut dyn Write) -> Res
 
 /// Like [`sheet_to_csv`] for a workbook already in memory (standard input):
 /// `name` is the file's name for messages, and its extension, if it is a
-/// workbook's, says the kind; any other name is read as a zip package
-/// (`.xlsx`, `.xlsm`).
+/// workbook's, says the kind; otherwise the bytes' signature does.
 pub fn bytes_to_csv(name: &str, bytes: &[u8], sheet: Option<&str>, out: &mut dyn Write) -> Result<Sheet> {
     let path = name;
     let sha256 = format!("{:x}", Sha256::digest(bytes));
-    let ext = extension(path).unwrap_or_else(|| "xlsx".into());
+    let ext = extension(path).or_else(|| sniff(bytes).map(str::to_string)).unwrap_or_else(|| "xlsx".into());
     let mut book = open(path, &ext, bytes)?;
     let names = book.sheet_names();
     let name = match sheet {
@@ -106,6 +151,18 @@ pub fn bytes_to_csv(name: &str, bytes: &[u8], sheet: Option<&str>, out: &mut dyn
 pub fn sheet_to_string(path: &str, sheet: Option<&str>) -> Result<(String, Sheet)> {
     let mut buffer = Vec::new();
     let sheet = sheet_to_csv(path, sheet, &mut buffer)?;
+    utf8(path, buffer, sheet)
+}
+
+/// A workbook read from standard input into `bytes`, its first sheet
+/// converted in memory.
+pub fn stdin_to_string(bytes: &[u8]) -> Result<(String, Sheet)> {
+    let mut buffer = Vec::new();
+    let sheet = bytes_to_csv(STDIN, bytes, None, &mut buffer)?;
+    utf8(STDIN, buffer, sheet)
+}
+
+fn utf8(path: &str, buffer: Vec<u8>, sheet: Sheet) -> Result<(String, Sheet)> {
     // calamine gives UTF-8 text and the CSV writer adds only ASCII; should
     // that ever change, say so rather than panic.
     let text = String::from_utf8(buffer).map_err(|_| anyhow!("{path}: the sheet did not convert to UTF-8 text"))?;
@@ -639,6 +696,23 @@ mod tests {
         for bad in ["-1", "x", "", "1.5"] {
             assert!(check_shared_string(bad, 3, (0, 0)).unwrap_err().contains("not a shared-string number"), "{bad}");
         }
+    }
+
+    #[test]
+    fn contained_panics_become_errors() {
+        assert_eq!(contained(|| 7), Ok(7));
+        let error = contained(|| -> u8 { panic!("index out of bounds") }).unwrap_err();
+        assert!(error.contains("damaged") && error.contains("index out of bounds"), "{error}");
+    }
+
+    #[test]
+    fn workbooks_on_standard_input_are_known_by_signature() {
+        assert_eq!(sniff(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest"), Some("xls"));
+        assert_eq!(sniff(b"PK\x03\x04 not really a zip"), Some("xlsx"));
+        assert_eq!(sniff(b"PK\x03\x04....mimetypeapplication/vnd.oasis.opendocument.spreadsheet"), Some("ods"));
+        assert_eq!(sniff(b"id,name\n"), None);
+        assert_eq!(sniff(b"PK"), None);
+        assert_eq!(sniff(b""), None);
     }
 
     #[test]

@@ -324,3 +324,45 @@ fn a_damaged_shared_string_reference_is_a_located_error_not_a_panic() {
         assert!(out.stderr.contains(&format!("{}:2: A1: hire_date", s(&path))), "{value}: {}", out.stderr);
     }
 }
+
+// ------------------------------------------------------- a workbook on stdin
+
+/// `ladder evaluate - < staff.xlsx`: standard input has no extension, so a
+/// workbook is known by its zip signature and read as the file would be.
+#[test]
+fn a_workbook_on_standard_input_is_read_as_a_workbook() {
+    let dir = workdir("stdin");
+    let scheme = scheme(&dir);
+    let xlsx = dir.join("staff.xlsx");
+    let mut book = Workbook::new();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let percent = Format::new().set_num_format("0%");
+    let ws = book.add_worksheet();
+    write_header(ws);
+    write_person(ws, 1, "A1");
+    for column in [5, 6] {
+        ws.write_date_with_format(1, column, ExcelDateTime::from_ymd(2024, 3, 5).unwrap(), &date).unwrap();
+    }
+    ws.write_number_with_format(1, 7, 0.91, &percent).unwrap();
+    ws.write_number(1, 8, 88.0).unwrap();
+    ws.write_number(1, 9, 97.2).unwrap();
+    book.save(&xlsx).unwrap();
+    let bytes = std::fs::read(&xlsx).unwrap();
+
+    let args = ["evaluate", "--ladder", s(&scheme), "--as-of", "2026-12-31", "--format", "json", "-"];
+    let piped = run_with_stdin(&args, Some(&bytes));
+    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    let json: Value = serde_json::from_str(&piped.stdout).unwrap();
+    assert_eq!(json["results"].as_array().unwrap(), &results(&scheme, &xlsx, "2026-12-31"));
+    assert_eq!(json["results"][0]["status"], "promote", "{json}");
+
+    let explained = run_with_stdin(&["explain", "A1", "--ladder", s(&scheme), "--as-of", "2026-12-31", "-"], Some(&bytes));
+    assert_eq!(explained.code, 0, "{}", explained.stderr);
+    assert!(explained.stdout.contains("line 2 of <stdin>") && explained.stdout.contains("raw 97.2"), "{}", explained.stdout);
+
+    // A damaged workbook on stdin is named as standard input.
+    let damaged = with_sheet_xml(&bytes, |xml| set_value(xml, "A2", "99999"));
+    let out = run_with_stdin(&args, Some(&damaged));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("<stdin>: not a readable workbook") && out.stderr.contains("cell A2"), "{}", out.stderr);
+}
