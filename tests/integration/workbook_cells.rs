@@ -190,7 +190,8 @@ fn date_time_cells_and_chinese_dates_are_dates() {
     let date_time = Format::new().set_num_format("yyyy-mm-dd hh:mm");
     let ws = book.add_worksheet();
     write_header(ws);
-    let people: [(&str, (u16, u8, u8), (u16, u8, u8)); 3] =
+    type Ymd = (u16, u8, u8);
+    let people: [(&str, Ymd, Ymd); 3] =
         [("A1", (2023, 3, 1), (2025, 12, 31)), ("A2", (2022, 7, 15), (2026, 1, 1)), ("A3", (2020, 1, 2), (2024, 2, 29))];
     for (i, (id, hired, graded)) in people.into_iter().enumerate() {
         let row = i as u32 + 1;
