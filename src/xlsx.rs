@@ -557,13 +557,18 @@ fn sheet_part(zip: &mut Package<'_>, sheet: &str) -> std::result::Result<Option<
 /// A streaming XML reader over a part of the package, found as calamine
 /// finds it (any case, `\` or `/`); `None` when there is no such part.
 fn xml_part<'z, 'a>(zip: &'z mut Package<'a>, part: &str) -> std::result::Result<Option<XmlPart<'z, 'a>>, String> {
-    let Some(index) = zip.file_names().position(|n| n.replace('\\', "/").eq_ignore_ascii_case(part)) else {
+    let found = zip.file_names().find(|n| n.replace('\\', "/").eq_ignore_ascii_case(part)).map(str::to_string);
+    let Some(name) = found else {
         return Ok(None);
     };
-    // `file_names` and `by_index` do not share an order: find the index again.
-    let name = zip.file_names().nth(index).map(str::to_string).unwrap_or_default();
     let file = zip.by_name(&name).map_err(|e| format!("{part}: {e}"))?;
-    Ok(Some(quick_xml::Reader::from_reader(BufReader::new(file))))
+    let mut reader = quick_xml::Reader::from_reader(BufReader::new(file));
+    // As lenient as calamine's reader, so that no workbook calamine reads is
+    // refused here.
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.check_comments = false;
+    Ok(Some(reader))
 }
 
 /// Does an .ods package hold a cell of value type `percentage`? calamine
