@@ -351,15 +351,24 @@ fn xlsx_percent_cells(bytes: &[u8], sheet: &str) -> std::result::Result<Vec<(u32
                 next_column = 0;
             }
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"c" => {
-                let at = attribute(&e, b"r").and_then(|r| cell_position(&r)).unwrap_or((row, next_column));
+                // Every cell of the sheet passes here: its attributes are read
+                // once, as bytes (`r`, `t` and `s` never hold entities).
+                let (mut at, mut kind, mut style) = (None, None, 0);
+                for a in e.attributes().with_checks(false).flatten() {
+                    match a.key.as_ref() {
+                        b"r" => at = std::str::from_utf8(&a.value).ok().and_then(cell_position),
+                        b"t" => kind = Some(a.value),
+                        b"s" => style = std::str::from_utf8(&a.value).ok().and_then(|s| s.parse().ok()).unwrap_or(0),
+                        _ => {}
+                    }
+                }
+                let at = at.unwrap_or((row, next_column));
                 next_column = at.1.saturating_add(1);
-                let kind = attribute(&e, b"t");
-                let style = attribute(&e, b"s").and_then(|s| s.parse::<usize>().ok()).unwrap_or(0);
-                let numeric = matches!(kind.as_deref(), None | Some("n"));
+                let numeric = matches!(kind.as_deref(), None | Some(b"n"));
                 if numeric && percent_styles.get(style) == Some(&true) {
                     cells.push(at);
                 }
-                shared = (!empty && kind.as_deref() == Some("s")).then_some(at);
+                shared = (!empty && kind.as_deref() == Some(b"s")).then_some(at);
             }
             Event::Start(e) if e.local_name().as_ref() == b"v" && shared.is_some() => {
                 in_value = true;
