@@ -24,3 +24,4 @@ mod properties;
 mod reference;
 mod scheme_validation;
 mod seeds;
+mod workbook_cells;
