@@ -280,13 +280,22 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
                     let path = format!("{base}.demotion");
                     for key in map.keys() {
                         if !matches!(key.as_str(), Some("when" | "to")) {
-                            problems.push(placed.file.problem_at(&path, format!("unknown key {} in a demotion to a named grade (expected when, to)", describe(key))));
+                            problems.push(placed.file.problem_at(
+                                &path,
+                                format!("unknown key {} in a demotion to a named grade (expected when, to)", describe(key)),
+                            ));
                         }
                     }
                     match map.get("to") {
-                        Some(Value::String(to)) => demotion_targets.push((placed.file, format!("{path}.to"), (sequences_out.len(), gi), to.clone())),
-                        Some(other) => problems.push(placed.file.problem_at_value(&format!("{path}.to"), format!("`to` is a grade id, found {}", describe(other)))),
-                        None => problems.push(placed.file.problem_at(&path, "a demotion with `when` needs `to: GRADE` (the grade recommended)")),
+                        Some(Value::String(to)) => {
+                            demotion_targets.push((placed.file, format!("{path}.to"), (sequences_out.len(), gi), to.clone()))
+                        }
+                        Some(other) => problems.push(
+                            placed.file.problem_at_value(&format!("{path}.to"), format!("`to` is a grade id, found {}", describe(other))),
+                        ),
+                        None => {
+                            problems.push(placed.file.problem_at(&path, "a demotion with `when` needs `to: GRADE` (the grade recommended)"))
+                        }
                     }
                     match map.get("when") {
                         Some(v) => rule(placed.file, &format!("{path}.when"), v, &mut problems),
@@ -300,7 +309,10 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
             };
             let decided_by = match &g.decided_by {
                 Some(d) if d.trim().is_empty() => {
-                    problems.push(placed.file.problem_at_value(&format!("{base}.decided_by"), "`decided_by` names who decides (董事会, a committee); it is empty"));
+                    problems.push(placed.file.problem_at_value(
+                        &format!("{base}.decided_by"),
+                        "`decided_by` names who decides (董事会, a committee); it is empty",
+                    ));
                     None
                 }
                 d => d.as_ref().map(|d| d.trim().to_string()),
