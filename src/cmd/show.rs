@@ -128,7 +128,13 @@ fn demotion_cell(scheme: &Scheme, g: GradeRef) -> String {
         lines.push(format!("{to} when {}", rule_line(d, names)));
     }
     match (&scheme.demotion, grade.scheme_demotion) {
-        (Some(_), true) => lines.push("scheme-wide: to the grade below".into()),
+        (Some(_), true) => {
+            let below = scheme.grade_below(g);
+            let to = if below == g { format!("stays {} (the lowest grade)", grade.id) } else { format!("to {}", grade_label(scheme, below)) };
+            // The grade's own rule, when it holds, names the target.
+            let lead = if grade.demotion.is_some() { "otherwise, scheme-wide" } else { "scheme-wide" };
+            lines.push(format!("{lead}: {to}"));
+        }
         (Some(_), false) => lines.push("exempt from the scheme-wide demotion".into()),
         (None, _) => {}
     }
