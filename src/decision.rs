@@ -148,7 +148,7 @@ pub fn decide(env: &Env, grade: GradeRef) -> Decision {
             }
             let mut text = String::with_capacity(UNMET_TEXT);
             env.write_success(rule, &mut text); // what held, of the rules that hold
-            // A grade's own rule may repeat the scheme-wide one only to name a target.
+                                                // A grade's own rule may repeat the scheme-wide one only to name a target.
             if !demoted_by.contains(&text) {
                 demoted_by.push(text);
             }

@@ -130,7 +130,8 @@ fn demotion_cell(scheme: &Scheme, g: GradeRef) -> String {
     match (&scheme.demotion, grade.scheme_demotion) {
         (Some(_), true) => {
             let below = scheme.grade_below(g);
-            let to = if below == g { format!("stays {} (the lowest grade)", grade.id) } else { format!("to {}", grade_label(scheme, below)) };
+            let to =
+                if below == g { format!("stays {} (the lowest grade)", grade.id) } else { format!("to {}", grade_label(scheme, below)) };
             // The grade's own rule, when it holds, names the target.
             let lead = if grade.demotion.is_some() { "otherwise, scheme-wide" } else { "scheme-wide" };
             lines.push(format!("{lead}: {to}"));
