@@ -53,8 +53,9 @@ bridges:
 
 const HEADER: &str = "id,position,sequence,grade,hire_date,grade_date,major_incident,red_line,2026Q3.q,2026Q4.q,2026H2.skill";
 
-/// One employee: sequence, grade, dates, the two flags, the KPI of both quarters.
-fn row(id: &str, sequence: &str, grade: &str, hire: &str, since: &str, incident: &str, red: &str, kpi: &str) -> String {
+/// One employee: sequence, grade, dates, the flags [major_incident, red_line], the KPI of both quarters.
+fn row(id: &str, sequence: &str, grade: &str, hire: &str, since: &str, flags: [&str; 2], kpi: &str) -> String {
+    let [incident, red] = flags;
     format!("{id},eng,{sequence},{grade},{hire},{since},{incident},{red},{kpi},{kpi},4")
 }
 
@@ -106,7 +107,7 @@ fn ids(v: &Value) -> Vec<&str> {
 fn a_highest_grade_with_bridges_out_is_hold_with_each_bridges_gaps() {
     // T3 is the top of tech; three bridges leave it. kpi 80: no bridge holds, and M1's needs a
     // score, so time alone opens only X1 (60 months since hire: 2027-03-15).
-    let r = evaluate(&[row("A", "tech", "T3", "2022-03-15", "2025-06-10", "no", "no", "80")]);
+    let r = evaluate(&[row("A", "tech", "T3", "2022-03-15", "2025-06-10", ["no", "no"], "80")]);
     let a = &r["A"];
     assert_eq!(a["status"], "hold", "{a}");
     assert_eq!(a["recommended_grade"], "T3");
@@ -129,9 +130,9 @@ fn a_highest_grade_with_bridges_out_is_hold_with_each_bridges_gaps() {
 fn eligible_on_at_the_top_is_the_first_date_any_bridge_opens_by_time_alone() {
     // kpi 88: M1's bridge opens by tenure on 2027-06-10, X1's on 2030-01-05; the first wins.
     let r = evaluate(&[
-        row("B", "tech", "T3", "2025-01-05", "2025-06-10", "no", "no", "88"),
+        row("B", "tech", "T3", "2025-01-05", "2025-06-10", ["no", "no"], "88"),
         // Only X1 can open with time, and not within 20 years of a future hire: none.
-        row("C", "tech", "T3", "2025-01-05", "2025-06-10", "no", "no", "70"),
+        row("C", "tech", "T3", "2025-01-05", "2025-06-10", ["no", "no"], "70"),
     ]);
     assert_eq!(r["B"]["status"], "hold");
     assert_eq!(r["B"]["eligible_on"], "2027-06-10", "{}", r["B"]);
@@ -141,8 +142,8 @@ fn eligible_on_at_the_top_is_the_first_date_any_bridge_opens_by_time_alone() {
 #[test]
 fn only_a_highest_grade_with_no_bridge_out_is_top() {
     let r = evaluate(&[
-        row("X", "expert", "X1", "2010-01-01", "2015-01-01", "no", "no", "70"),
-        row("M", "mgmt", "M2", "2010-01-01", "2015-01-01", "no", "no", "70"),
+        row("X", "expert", "X1", "2010-01-01", "2015-01-01", ["no", "no"], "70"),
+        row("M", "mgmt", "M2", "2010-01-01", "2015-01-01", ["no", "no"], "70"),
     ]);
     for id in ["X", "M"] {
         assert_eq!(r[id]["status"], "top", "{}", r[id]);
@@ -154,7 +155,7 @@ fn only_a_highest_grade_with_no_bridge_out_is_top() {
 #[test]
 fn a_bridge_that_holds_promotes_but_never_into_a_grade_the_board_decides() {
     // kpi 96 meets every bridge's rule, M2's too; M2 is decided by the board, so it is no alternative.
-    let r = evaluate(&[row("D", "tech", "T3", "2015-01-05", "2024-06-10", "no", "no", "96")]);
+    let r = evaluate(&[row("D", "tech", "T3", "2015-01-05", "2024-06-10", ["no", "no"], "96")]);
     assert_eq!(r["D"]["status"], "promote", "{}", r["D"]);
     assert_eq!(r["D"]["recommended_grade"], "M1");
     assert_eq!(ids(&r["D"]["alternatives"]), ["M1", "X1"]);
@@ -167,9 +168,9 @@ fn a_bridge_that_holds_promotes_but_never_into_a_grade_the_board_decides() {
 fn the_grade_below_a_board_decided_grade_holds_and_says_why() {
     let r = evaluate(&[
         // Meets M2's rule: the board's decision is the one thing unmet.
-        row("E", "mgmt", "M1", "2015-01-05", "2024-06-10", "no", "no", "85"),
+        row("E", "mgmt", "M1", "2015-01-05", "2024-06-10", ["no", "no"], "85"),
         // Only tenure is short: without decided_by eligible_on would be 2027-06-10; the board is no date.
-        row("F", "mgmt", "M1", "2015-01-05", "2026-06-10", "no", "no", "85"),
+        row("F", "mgmt", "M1", "2015-01-05", "2026-06-10", ["no", "no"], "85"),
     ]);
     assert_eq!(r["E"]["status"], "hold", "{}", r["E"]);
     assert_eq!(r["E"]["next_grade"], "M2");
@@ -185,10 +186,10 @@ fn the_grade_below_a_board_decided_grade_holds_and_says_why() {
 #[test]
 fn a_grades_own_demotion_names_its_target_in_another_sequence() {
     let r = evaluate(&[
-        row("G1", "tech", "T2", "2015-01-05", "2024-06-10", "no", "yes", "85"),
-        row("G2", "tech", "T2", "2015-01-05", "2024-06-10", "yes", "no", "85"),
-        row("G3", "tech", "T2", "2015-01-05", "2024-06-10", "yes", "yes", "85"),
-        row("G4", "tech", "T1", "2015-01-05", "2024-06-10", "yes", "no", "85"),
+        row("G1", "tech", "T2", "2015-01-05", "2024-06-10", ["no", "yes"], "85"),
+        row("G2", "tech", "T2", "2015-01-05", "2024-06-10", ["yes", "no"], "85"),
+        row("G3", "tech", "T2", "2015-01-05", "2024-06-10", ["yes", "yes"], "85"),
+        row("G4", "tech", "T1", "2015-01-05", "2024-06-10", ["yes", "no"], "85"),
     ]);
     // Its own rule: its target, M1 of mgmt.
     assert_eq!((r["G1"]["status"].as_str(), r["G1"]["recommended_grade"].as_str()), (Some("demote"), Some("M1")));
@@ -204,9 +205,9 @@ fn a_grades_own_demotion_names_its_target_in_another_sequence() {
 #[test]
 fn an_exempt_grade_ignores_the_scheme_wide_demotion_but_not_its_own() {
     let r = evaluate(&[
-        row("H1", "tech", "T3", "2015-01-05", "2024-06-10", "yes", "no", "96"),
-        row("H2", "expert", "X1", "2015-01-05", "2024-06-10", "yes", "no", "70"),
-        row("H3", "expert", "X1", "2015-01-05", "2024-06-10", "no", "yes", "70"),
+        row("H1", "tech", "T3", "2015-01-05", "2024-06-10", ["yes", "no"], "96"),
+        row("H2", "expert", "X1", "2015-01-05", "2024-06-10", ["yes", "no"], "70"),
+        row("H3", "expert", "X1", "2015-01-05", "2024-06-10", ["no", "yes"], "70"),
     ]);
     // A major incident does not demote T3 or X1 (scheme_demotion: false).
     assert_eq!(r["H1"]["status"], "promote", "{}", r["H1"]);
@@ -221,8 +222,8 @@ fn explain_names_the_demotion_target_and_the_board() {
     let scheme = scheme_file(dir.path(), SCHEME);
     let csv = format!(
         "{HEADER}\n{}\n{}\n",
-        row("G1", "tech", "T2", "2015-01-05", "2024-06-10", "no", "yes", "85"),
-        row("E", "mgmt", "M1", "2015-01-05", "2024-06-10", "no", "no", "85")
+        row("G1", "tech", "T2", "2015-01-05", "2024-06-10", ["no", "yes"], "85"),
+        row("E", "mgmt", "M1", "2015-01-05", "2024-06-10", ["no", "no"], "85")
     );
     let (code, out, err) = ladder(&["explain", "G1", "--ladder", &scheme, "--as-of", "2026-12-31", "-"], Some(csv.clone()));
     assert_eq!(code, Some(0), "{err}");
