@@ -41,6 +41,12 @@ pub struct RawFile {
     pub sequences: Option<Vec<RawSequence>>,
     /// Moves from a grade of one sequence to a grade of another.
     pub bridges: Option<Vec<RawBridge>>,
+    /// The fields whose equal values form a rank cohort (SPEC §8.2): reserved fields or column names; default [sequence, grade].
+    pub cohort: Option<Vec<String>>,
+    /// Forced distribution (SPEC §8.5): band id → percent of each cohort, every band in the bands' order, summing to 100.
+    pub distribution: Option<indexmap_like::OrderedMap<Num>>,
+    /// Cohorts smaller than this keep their band under `distribution` (default 10).
+    pub distribution_min_cohort: Option<usize>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
