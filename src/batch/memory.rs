@@ -251,7 +251,10 @@ enum Counts {
     Sparse(std::collections::BTreeMap<i32, u32>),
     Finished(Vec<(i32, u32, u32)>),
     /// `counts[i]` counts composite `offset + i`; after `finish`, how many are strictly higher.
-    Dense { offset: i32, counts: Vec<u32> },
+    Dense {
+        offset: i32,
+        counts: Vec<u32>,
+    },
 }
 
 /// Distinct composites a cohort holds in its map before it becomes a table.

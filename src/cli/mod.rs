@@ -58,6 +58,11 @@ pub enum Command {
         after_help = "Examples:\n  ladder what-if E003 --set grade_date=2025-09-01 --as-of 2026-12-31 examples/telecom-after-sales.csv\n  ladder what-if E004 --set exam_passed=true --set 2026Q4.repairs=90 staff.csv\n\nKeys: any column header of the file (facts, reserved columns such as grade, grade_date, hire_date), or a score PERIOD.ITEM of the employee's position; an empty value blanks the cell.\nExit status: 0 answered; 1 the scheme or the file could not be used, or no employee has that id; 2 usage error, including an unknown key or a value that cannot stand; 3 the employee is in error after the changes."
     )]
     WhatIf(WhatIfArgs),
+    /// The calibration committee's worksheet: per cohort, the head count in each band against the scheme's distribution
+    #[command(
+        after_help = "Examples:\n  ladder calibrate --ladder examples/review-cycle --as-of 2026-12-31 examples/review-cycle.csv\n  ladder calibrate --ladder examples/review-cycle --by department --format csv staff.csv\n\nThe band counted is the composite's band, before calibration; the target is the distribution's percentage × head count, rounded half away from zero; difference = count − target.\nExit status: 0 printed; 1 the scheme has no `distribution`, or the scheme, the file or a --by column could not be used; 2 usage error."
+    )]
+    Calibrate(crate::cmd::calibrate::CalibrateArgs),
     /// Show the scheme: sequences, grades and their rules, bridges — as a table or a graph
     #[command(
         after_help = "Examples:\n  ladder show\n  ladder show --ladder customer-service --format mermaid\n  ladder show --format dot | dot -Tsvg > ladders.svg"
@@ -204,6 +209,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Evaluate(a) => Some(&a.input),
         Command::Explain(a) => Some(&a.input),
         Command::WhatIf(a) => Some(&a.input),
+        Command::Calibrate(a) => Some(&a.input),
         _ => None,
     };
     if let Some(code) = input.and_then(check_sheet) {
@@ -214,6 +220,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Check(args) => run_check(args),
         Command::Explain(args) => crate::cmd::explain::run(args),
         Command::WhatIf(args) => crate::cmd::what_if::run(args),
+        Command::Calibrate(args) => crate::cmd::calibrate::run(args),
         Command::Show(args) => crate::cmd::show::run(args),
         Command::Schema => {
             let mut out = std::io::stdout().lock();

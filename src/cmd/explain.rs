@@ -1150,7 +1150,13 @@ impl Explanation<'_> {
                     1 => ", tied with 1 other".into(),
                     n => format!(", tied with {n} others"),
                 };
-                writeln!(s, "  rank            {} of {} in {grade}{tied} (rank_pct {})", ordinal(k.position), k.cohort, fx(o.standing.map(|s| s.rank_pct)))?
+                writeln!(
+                    s,
+                    "  rank            {} of {} in {grade}{tied} (rank_pct {})",
+                    ordinal(k.position),
+                    k.cohort,
+                    fx(o.standing.map(|s| s.rank_pct))
+                )?
             }
             None => writeln!(s, "  rank            — not ranked without a composite")?,
         }

@@ -4,8 +4,8 @@
 //! cells are written into the employee's row and every row is evaluated
 //! again, through the same code as `evaluate`.
 
-use crate::calendar::{Period, PeriodKind};
 use crate::batch::memory::{evaluate_rows, evaluate_with, Evaluation};
+use crate::calendar::{Period, PeriodKind};
 use crate::cmd::explain::{indent, meta_value, plain_table, record_value, DetailFormat};
 use crate::decision::Status;
 use crate::input::records::{parse_row, read_long_scores, Input, Layout, LongScore, LongScores};

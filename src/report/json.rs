@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use std::str::FromStr;
 
 /// A figure as a JSON number with at most 2 decimals.
-fn figure_number(d: Decimal) -> Number {
+pub fn figure_number(d: Decimal) -> Number {
     Number::from_str(FigureText::new(d).as_str()).expect("a formatted decimal is a JSON number")
 }
 

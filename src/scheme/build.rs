@@ -427,7 +427,10 @@ fn build_distribution(
         match band_ids.iter().position(|b| b == key) {
             None => problems.push(d.file.problem_at(
                 &path,
-                format!("`{key}` is not a band; the bands are {}", if band_ids.is_empty() { "none (no `bands`)".to_string() } else { band_ids.join(", ") }),
+                format!(
+                    "`{key}` is not a band; the bands are {}",
+                    if band_ids.is_empty() { "none (no `bands`)".to_string() } else { band_ids.join(", ") }
+                ),
             )),
             Some(i) => percent[i] = value.0,
         }
@@ -438,11 +441,17 @@ fn build_distribution(
     }
     let missing: Vec<&str> = band_ids.iter().copied().filter(|b| !written.contains(b)).collect();
     if !missing.is_empty() {
-        problems.push(d.file.problem_at("distribution", format!("`distribution` must name every band (0 allowed); missing {}", missing.join(", "))));
+        problems.push(
+            d.file.problem_at("distribution", format!("`distribution` must name every band (0 allowed); missing {}", missing.join(", "))),
+        );
     } else if written.iter().all(|w| band_ids.contains(w)) && written != band_ids {
         problems.push(d.file.problem_at(
             "distribution",
-            format!("`distribution` lists the bands in the order {}; write them in the bands' order: {}", written.join(", "), band_ids.join(", ")),
+            format!(
+                "`distribution` lists the bands in the order {}; write them in the bands' order: {}",
+                written.join(", "),
+                band_ids.join(", ")
+            ),
         ));
     }
     if sum != HUNDRED {
