@@ -247,3 +247,24 @@ impl Scheme {
 fn find_by_id_or_title<T>(items: &[T], text: &str, key: impl Fn(&T) -> (&String, &String)) -> Option<usize> {
     items.iter().position(|i| key(i).0 == text).or_else(|| items.iter().position(|i| key(i).1 == text))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Distribution;
+
+    #[test]
+    fn calibration_takes_the_first_band_whose_cumulative_percentage_is_not_exceeded() {
+        let d = Distribution { percent: ["10", "20", "60", "10"].iter().map(|p| p.parse().unwrap()).collect(), min_cohort: 10 };
+        let band = |pct: &str| d.calibrate(Some(3), pct.parse().unwrap(), 10);
+        assert_eq!(band("5"), Some(0));
+        assert_eq!(band("10"), Some(0), "exactly the cumulative 10: still A");
+        assert_eq!(band("10.01"), Some(1));
+        assert_eq!(band("30"), Some(1));
+        assert_eq!(band("90"), Some(2));
+        assert_eq!(band("90.01"), Some(3));
+        assert_eq!(band("100"), Some(3));
+        assert_eq!(d.calibrate(Some(3), "10".parse().unwrap(), 9), Some(3), "a cohort under min_cohort keeps its band");
+        let empty_top = Distribution { percent: ["0", "50", "50"].iter().map(|p| p.parse().unwrap()).collect(), min_cohort: 1 };
+        assert_eq!(empty_top.calibrate(None, "1".parse().unwrap(), 100), Some(1), "a 0 % band is never given");
+    }
+}

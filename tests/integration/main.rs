@@ -14,6 +14,7 @@
 mod analyst;
 mod bad_input;
 mod cli;
+mod cohorts;
 mod decisions;
 mod explain;
 mod fast_path;
