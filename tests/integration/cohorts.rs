@@ -291,3 +291,17 @@ fn calibrate_needs_a_distribution_and_known_columns() {
     assert!(text.contains("department 华东, grade T1: 4 employees"), "{text}");
     assert!(text.contains("department (blank), grade T1: 2 employees — under distribution_min_cohort"), "{text}");
 }
+
+#[test]
+fn table_and_html_show_the_calibrated_band_and_the_rank() {
+    let files = write(SCHEME, HEADER, &STAFF);
+    let table = String::from_utf8(ladder(&["evaluate"], &files.scheme, &files.staff).stdout).unwrap();
+    let e02 = table.lines().find(|l| l.contains("E02")).unwrap();
+    assert!(e02.contains("A → C"), "{e02}");
+    let e09 = table.lines().find(|l| l.contains("E09")).unwrap();
+    assert!(e09.contains("A → B"), "{e09}");
+    let e06 = table.lines().find(|l| l.contains("E06")).unwrap();
+    assert!(e06.contains(" B ") && !e06.contains('→'), "a kept band is shown once: {e06}");
+    let html = String::from_utf8(ladder(&["evaluate", "--format", "html"], &files.scheme, &files.staff).stdout).unwrap();
+    assert!(html.contains("title=\"2 / 4\">50.00</td>"), "the rank on hover");
+}
