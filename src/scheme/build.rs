@@ -314,7 +314,7 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
     }
 
     let cohort = build_cohort(cohort, &mut registry, &mut problems);
-    let distribution = build_distribution(distribution, min_cohort, &bands, first_file, &mut problems);
+    let distribution = build_distribution(distribution, min_cohort, &bands, &mut problems);
 
     if positions.is_empty() && problems.is_empty() {
         problems.push(first_file.problem_at("", "the scheme has no `positions`"));
@@ -409,7 +409,6 @@ fn build_distribution(
     distribution: Option<Single<super::raw::indexmap_like::OrderedMap<Num>>>,
     min_cohort: Option<Single<usize>>,
     bands: &[Band],
-    first_file: &SourceFile,
     problems: &mut Vec<Problem>,
 ) -> Option<Distribution> {
     let Some(d) = distribution else {
@@ -457,7 +456,6 @@ fn build_distribution(
     if sum != HUNDRED {
         problems.push(d.file.problem_at("distribution", format!("`distribution` percentages sum to {}, expected 100", sum.normalize())));
     }
-    let _ = first_file;
     let min = match min_cohort {
         Some(m) if *m.value == 0 => {
             problems.push(m.file.problem_at_value("distribution_min_cohort", "`distribution_min_cohort` is at least 1"));

@@ -305,3 +305,37 @@ fn table_and_html_show_the_calibrated_band_and_the_rank() {
     let html = String::from_utf8(ladder(&["evaluate", "--format", "html"], &files.scheme, &files.staff).stdout).unwrap();
     assert!(html.contains("title=\"2 / 4\">50.00</td>"), "the rank on hover");
 }
+
+/// The shipped example: a `--ladder` directory with a cohort of a column and
+/// a distribution; calibrate's counts are evaluate's bands.
+#[test]
+fn the_review_cycle_example_runs_and_its_sheet_adds_up() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scheme = root.join("examples/review-cycle");
+    let staff = root.join("examples/review-cycle.csv");
+    let check = Command::new(env!("CARGO_BIN_EXE_ladder")).args(["check", "--ladder", scheme.to_str().unwrap()]).output().unwrap();
+    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
+    let out = ladder(&["evaluate", "--format", "json"], &scheme, &staff);
+    assert_eq!(out.status.code(), Some(3), "three rows in error, as in the telecom example");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = doc["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["band"] != r["calibrated_band"]), "calibration moves someone");
+    let mut by_band: BTreeMap<String, u64> = BTreeMap::new();
+    for r in results {
+        if let Some(b) = r["band"].as_str() {
+            *by_band.entry(b.to_string()).or_default() += 1;
+        }
+    }
+    let sheet = ladder(&["calibrate", "--format", "json"], &scheme, &staff);
+    assert_eq!(sheet.status.code(), Some(0), "{}", String::from_utf8_lossy(&sheet.stderr));
+    let sheet: Value = serde_json::from_slice(&sheet.stdout).unwrap();
+    let totals: BTreeMap<String, u64> = sheet["totals"]["bands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["count"] != 0)
+        .map(|b| (b["band"].as_str().unwrap().to_string(), b["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(totals, by_band);
+    assert_eq!(sheet["by"], serde_json::json!(["department", "sequence"]));
+}
