@@ -227,7 +227,7 @@ pub struct Standing {
 
 /// The composites of each cohort, for rank, counted per hundredth: a
 /// composite has 2 decimals and lies in 0..=100 (every weight, score and
-/// percentage it is made of does). A cohort starts as a sorted map of the
+/// percentage it is made of does). A cohort starts as a sorted list of the
 /// composites it has and becomes a table of 10,001 counters (about 40 KB)
 /// once it holds many distinct ones: a million employees in a few cohorts
 /// take a few tables, and a cohort per department of three takes a few
@@ -246,9 +246,10 @@ struct Cohort {
 
 #[derive(Debug)]
 enum Counts {
-    /// Composite (hundredths) → how many; after `finish`, sorted
-    /// (composite, how many are strictly higher, how many have it).
-    Sparse(std::collections::BTreeMap<i32, u32>),
+    /// (composite in hundredths, how many), sorted by composite: 8 bytes a
+    /// distinct composite (a cohort per employee stays small); after
+    /// `finish`, (composite, how many are strictly higher, how many have it).
+    Sparse(Vec<(i32, u32)>),
     Finished(Vec<(i32, u32, u32)>),
     /// `counts[i]` counts composite `offset + i`; after `finish`, how many are strictly higher.
     Dense {
@@ -277,17 +278,21 @@ fn hundredths(composite: Decimal) -> Option<i32> {
 impl Cohort {
     /// Counts `h`; false when a table would pass `MAX_SPAN`.
     fn add(&mut self, h: i32) -> bool {
-        if let Counts::Sparse(map) = &mut self.counts {
-            *map.entry(h).or_insert(0) += 1;
-            if map.len() > SPARSE_MAX {
-                let (lo, hi) = (*map.keys().next().unwrap_or(&h), *map.keys().next_back().unwrap_or(&h));
+        if let Counts::Sparse(list) = &mut self.counts {
+            match list.binary_search_by_key(&h, |(k, _)| *k) {
+                Ok(i) => list[i].1 += 1,
+                Err(i) => list.insert(i, (h, 1)),
+            }
+            if list.len() > SPARSE_MAX {
+                let (lo, hi) = (list.first().map_or(h, |e| e.0), list.last().map_or(h, |e| e.0));
                 let (lo, hi) = (lo.min(0), hi.max(10_000));
                 if i64::from(hi) - i64::from(lo) + 1 > MAX_SPAN {
-                    map.remove(&h);
+                    // Only a new composite makes the list grow: take it out again.
+                    list.retain(|(k, _)| *k != h);
                     return false;
                 }
                 let mut counts = vec![0; (hi - lo + 1) as usize];
-                for (k, n) in map.iter() {
+                for (k, n) in list.iter() {
                     counts[(k - lo) as usize] = *n;
                 }
                 self.counts = Counts::Dense { offset: lo, counts };
@@ -335,7 +340,7 @@ impl Cohort {
 impl Cohorts {
     /// Adds a composite; refuses (rather than mis-ranks) one that cannot be a composite.
     pub fn add(&mut self, key: CohortKey, composite: Decimal) -> Result<()> {
-        let cohort = self.cohorts.entry(key).or_insert_with(|| Cohort { counts: Counts::Sparse(Default::default()), size: 0 });
+        let cohort = self.cohorts.entry(key).or_insert_with(|| Cohort { counts: Counts::Sparse(Vec::new()), size: 0 });
         let added = hundredths(composite).is_some_and(|h| cohort.add(h));
         if !added {
             anyhow::bail!("internal error: composite {composite} is outside 0..=100 with 2 decimals");
@@ -347,10 +352,10 @@ impl Cohorts {
     pub fn finish(&mut self) {
         for cohort in self.cohorts.values_mut() {
             match &mut cohort.counts {
-                Counts::Sparse(map) => {
+                Counts::Sparse(list) => {
                     let mut higher = 0;
-                    let mut sorted: Vec<(i32, u32, u32)> = Vec::with_capacity(map.len());
-                    for (k, n) in map.iter().rev() {
+                    let mut sorted: Vec<(i32, u32, u32)> = Vec::with_capacity(list.len());
+                    for (k, n) in list.iter().rev() {
                         sorted.push((*k, higher, *n));
                         higher += *n;
                     }
@@ -522,6 +527,31 @@ mod tests {
         let mut cohorts = Cohorts::default();
         assert!(cohorts.add(CohortKey::default(), "99999999".parse().unwrap()).is_err(), "refused, not mis-ranked");
         assert!(cohorts.add(CohortKey::default(), "1.234".parse().unwrap()).is_err());
+    }
+
+    /// Sparse and dense cohorts count exactly what a brute-force count does.
+    #[test]
+    fn both_forms_agree_with_counting() {
+        let mut seed = 12_345u64;
+        for (n, spread) in [(50usize, 10_001u64), (5_000, 10_001), (3_000, 40)] {
+            let composites: Vec<i32> = (0..n)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                    ((seed >> 33) % spread) as i32
+                })
+                .collect();
+            let mut cohorts = Cohorts::default();
+            for c in &composites {
+                cohorts.add(CohortKey::default(), Decimal::new(i64::from(*c), 2)).unwrap();
+            }
+            cohorts.finish();
+            let cohort = &cohorts.cohorts[&CohortKey::default()];
+            for probe in composites.iter().take(200).chain([&-1, &10_000, &10_001]) {
+                let brute = composites.iter().filter(|c| *c > probe).count();
+                assert_eq!(cohort.higher(*probe), brute, "{probe} in {n} over {spread}");
+            }
+            assert_eq!(cohort.size, n);
+        }
     }
 
     #[test]
