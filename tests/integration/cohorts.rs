@@ -202,6 +202,7 @@ fn bad_cohort_and_distribution_keys_are_located_problems() {
         ("{A: 10, B: 20, C: 60, D: 10}", "{B: 20, A: 10, C: 60, D: 10}", "scheme.yaml:10", "write them in the bands' order: A, B, C, D"),
         ("{A: 10, B: 20, C: 60, D: 10}", "{A: 10, B: 20, C: 60, E: 10}", "scheme.yaml:10", "`E` is not a band"),
         ("{A: 10, B: 20, C: 60, D: 10}", "{A: -10, B: 40, C: 60, D: 10}", "scheme.yaml:10", "a percentage is from 0 to 100, found -10"),
+        ("{A: 10, B: 20, C: 60, D: 10}", "[10, 20, 60, 10]", "scheme.yaml:10", "expected a mapping of band id to a percentage"),
         ("distribution_min_cohort: 4", "distribution_min_cohort: 0", "scheme.yaml:11", "at least 1"),
         ("distribution_min_cohort: 4", "distribution_min_cohort: 4\ncohorts: [grade]", "scheme.yaml:12", "unknown field `cohorts`"),
         ("min: B}", "min: Q}", "scheme.yaml", "`Q` is not a band"),
