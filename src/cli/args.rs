@@ -42,6 +42,11 @@ pub enum Command {
         after_help = "Examples:\n  ladder what-if E003 --set grade_date=2025-09-01 --as-of 2026-12-31 examples/telecom-after-sales.csv\n  ladder what-if E004 --set exam_passed=true --set 2026Q4.repairs=90 staff.csv\n\nKeys: any column header of the file (facts, reserved columns such as grade, grade_date, hire_date), or a score PERIOD.ITEM of the employee's position; an empty value blanks the cell.\nExit status: 0 answered; 1 the scheme or the file could not be used, or no employee has that id; 2 usage error, including an unknown key or a value that cannot stand; 3 the employee is in error after the changes."
     )]
     WhatIf(WhatIfArgs),
+    /// The calibration committee's worksheet: per cohort, the head count in each band against the scheme's distribution
+    #[command(
+        after_help = "Examples:\n  ladder calibrate --ladder examples/review-cycle --as-of 2026-12-31 examples/review-cycle.csv\n  ladder calibrate --ladder examples/review-cycle --by department --format csv staff.csv\n\nThe band counted is the composite's band, before calibration; the target is the distribution's percentage × head count, rounded half away from zero; difference = count − target.\nExit status: 0 printed; 1 the scheme has no `distribution`, or the scheme, the file or a --by column could not be used; 2 usage error."
+    )]
+    Calibrate(CalibrateArgs),
     /// Show the scheme: sequences, grades and their rules, bridges — as a table or a graph
     #[command(
         after_help = "Examples:\n  ladder show\n  ladder show --ladder customer-service --format mermaid\n  ladder show --format dot | dot -Tsvg > ladders.svg"
@@ -107,6 +112,18 @@ pub struct ExplainArgs {
     /// Output format
     #[arg(long, short = 'f', value_enum, default_value_t = DetailFormat::Text)]
     pub format: DetailFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Group by these columns (headers of the employee file, or reserved fields such as grade; repeat or separate with commas) instead of the scheme's cohort
+    #[arg(long, value_name = "COLUMN", value_delimiter = ',')]
+    pub by: Vec<String>,
+    /// Output format
+    #[arg(long, short = 'f', value_enum, default_value_t = crate::cmd::calibrate::CalibrateFormat::Table)]
+    pub format: crate::cmd::calibrate::CalibrateFormat,
 }
 
 #[derive(Debug, Args)]

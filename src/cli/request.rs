@@ -3,7 +3,7 @@
 //! read, and whether stdout and stderr are terminals decided. The order is
 //! the order in which problems are reported (the first one stops the run).
 
-use super::args::{Cli, Command, EvaluateArgs, ExplainArgs, InputArgs, SchemeArgs, ShowArgs, WhatIfArgs};
+use super::args::{CalibrateArgs, Cli, Command, EvaluateArgs, ExplainArgs, InputArgs, SchemeArgs, ShowArgs, WhatIfArgs};
 use crate::calendar::today;
 use crate::cmd;
 use crate::error::{Error, Result};
@@ -21,6 +21,7 @@ pub enum Request {
     Check(cmd::check::Request),
     Explain(cmd::explain::Request),
     WhatIf(cmd::what_if::Request),
+    Calibrate(cmd::calibrate::Request),
     Show(cmd::show::Request),
     Schema,
     Completions(clap_complete::Shell),
@@ -34,6 +35,7 @@ pub fn resolve(cli: Cli) -> Result<Request> {
         Command::Check(args) => Request::Check(cmd::check::Request { scheme: scheme(&args)?, ladder: args.ladder }),
         Command::Explain(args) => Request::Explain(explain(args)?),
         Command::WhatIf(args) => Request::WhatIf(what_if(args)?),
+        Command::Calibrate(args) => Request::Calibrate(calibrate(args)?),
         Command::Show(ShowArgs { scheme: s, format }) => Request::Show(cmd::show::Request { scheme: scheme(&s)?, format }),
         Command::Schema => Request::Schema,
         Command::Completions { shell } => Request::Completions(shell),
@@ -123,6 +125,12 @@ fn what_if(args: WhatIfArgs) -> Result<cmd::what_if::Request> {
         sets: args.set,
         format: args.format,
     })
+}
+
+fn calibrate(args: CalibrateArgs) -> Result<cmd::calibrate::Request> {
+    let (files, scheme, as_of) = inputs(&args.input)?;
+    let (input, scores) = files.read_all()?;
+    Ok(cmd::calibrate::Request { scheme, input, scores, as_of, header_row: files.header_row, by: args.by, format: args.format })
 }
 
 /// `NO_COLOR` set to anything but the empty string turns colour off (no-color.org).

@@ -228,13 +228,13 @@ pub fn explain<'e>(evaluation: &'e Evaluation<'e>, index: usize) -> Explanation<
         explanation.halves.push(HalfView { period: h.period.to_string(), groups, rating: h.rating });
     }
     if let Some(c) = figures.composite {
-        let cohort: Vec<Decimal> = cohort_others(evaluation, index, grade);
+        let cohort: Vec<Decimal> = cohort_others(evaluation, index);
         let higher = cohort.iter().filter(|x| **x > c).count();
         let tied = cohort.iter().filter(|x| **x == c).count();
         explanation.rank = Some(Rank { position: higher + 1, cohort: cohort.len() + 1, tied });
     }
     if let Some(env) = evaluation.env(outcome, evaluation.periods.as_of) {
-        let others = cohort_others(evaluation, index, grade);
+        let others = cohort_others(evaluation, index);
         let ctx = GapContext { env: &env, others };
         if let Some(next) = scheme.grade_above(grade) {
             explanation.rules.push(rule_view(
@@ -267,13 +267,14 @@ pub fn explain<'e>(evaluation: &'e Evaluation<'e>, index: usize) -> Explanation<
     explanation
 }
 
-/// The composites of the other members of the employee's cohort, highest first.
-fn cohort_others(evaluation: &Evaluation, index: usize, grade: GradeRef) -> Vec<Decimal> {
+/// The composites of the other members of the employee's rank cohort, highest first.
+fn cohort_others(evaluation: &Evaluation, index: usize) -> Vec<Decimal> {
+    let Some(cohort) = evaluation.outcomes.get(index).and_then(|o| o.cohort.as_ref()) else { return Vec::new() };
     let mut others: Vec<Decimal> = evaluation
         .outcomes
         .iter()
         .enumerate()
-        .filter(|(i, o)| *i != index && o.row.grade == Some(grade))
+        .filter(|(i, o)| *i != index && o.cohort.as_ref() == Some(cohort))
         .filter_map(|(_, o)| o.figures.as_ref().and_then(|f| f.composite))
         .collect();
     others.sort_unstable_by(|a, b| b.cmp(a));
@@ -774,7 +775,8 @@ impl Explanation<'_> {
                 "competency_pct": figure_value(f.competency_pct),
                 "composite": figure_value(f.composite),
                 "band": f.band.map_or(Value::Null, |b| json!({"id": scheme.bands[b].id, "title": scheme.bands[b].title, "min": decimal_value(scheme.bands[b].min)})),
-                "rank_pct": figure_value(o.rank_pct),
+                "calibrated_band": opt_text(o.standing.and_then(|s| s.calibrated_band).map(|b| scheme.bands[b].id.as_str())),
+                "rank_pct": figure_value(o.standing.map(|s| s.rank_pct)),
                 "rank": self.rank.as_ref().map_or(Value::Null, |k| json!({"position": k.position, "cohort": k.cohort, "tied": k.tied})),
                 "kpi_items": item_means,
                 "competency_groups": group_means,
@@ -1056,7 +1058,10 @@ impl Explanation<'_> {
             }
             None => writeln!(s, "  band            —")?,
         }
-        let grade = o.row.grade.map(|g| scheme.grade(g).id.clone()).unwrap_or_default();
+        let grade = cohort_label(self.evaluation, &o.row);
+        if let Some(b) = o.standing.and_then(|s| s.calibrated_band) {
+            writeln!(s, "  calibrated_band {} {}  (by the distribution)", scheme.bands[b].id, scheme.bands[b].title)?;
+        }
         match &self.rank {
             Some(k) => {
                 let tied = match k.tied {
@@ -1064,7 +1069,13 @@ impl Explanation<'_> {
                     1 => ", tied with 1 other".into(),
                     n => format!(", tied with {n} others"),
                 };
-                writeln!(s, "  rank            {} of {} in {grade}{tied} (rank_pct {})", ordinal(k.position), k.cohort, fx(o.rank_pct))?
+                writeln!(
+                    s,
+                    "  rank            {} of {} in {grade}{tied} (rank_pct {})",
+                    ordinal(k.position),
+                    k.cohort,
+                    fx(o.standing.map(|s| s.rank_pct))
+                )?
             }
             None => writeln!(s, "  rank            — not ranked without a composite")?,
         }
@@ -1184,4 +1195,42 @@ fn write_gap(s: &mut String, g: &Gap, depth: usize) -> std::fmt::Result {
         }
     }
     Ok(())
+}
+
+/// The rank cohort of a row for reading: its grade under the default
+/// cohort, else each `cohort:` field with the row's value.
+fn cohort_label(evaluation: &Evaluation, row: &crate::input::records::Row) -> String {
+    let scheme = evaluation.scheme;
+    let grade = row.grade.map(|g| scheme.grade(g).id.clone()).unwrap_or_default();
+    if scheme.cohort.at.is_none() {
+        return grade;
+    }
+    let parts: Vec<String> = scheme
+        .cohort
+        .fields
+        .iter()
+        .map(|f| match f {
+            crate::scheme::CohortField::Reserved(crate::rule::Reserved::Grade) => format!("grade {grade}"),
+            crate::scheme::CohortField::Reserved(crate::rule::Reserved::Sequence) => {
+                format!("sequence {}", row.grade.map(|g| scheme.sequences[g.sequence].id.as_str()).unwrap_or_default())
+            }
+            crate::scheme::CohortField::Reserved(crate::rule::Reserved::Position) => {
+                format!("position {}", row.position.map(|p| scheme.positions[p].id.as_str()).unwrap_or_default())
+            }
+            crate::scheme::CohortField::Reserved(r) => {
+                let col = evaluation.layout.reserved.get(r).copied();
+                format!("{} {}", r.name(), col.map_or("", |c| row.cell(c)))
+            }
+            crate::scheme::CohortField::Column(id) => {
+                let col = evaluation.layout.facts.get(*id).copied().flatten();
+                let value = col.map_or("", |c| row.cell(c));
+                format!("{} {}", scheme.column_facts.names[*id], if value.is_empty() { "(blank)" } else { value })
+            }
+        })
+        .collect();
+    if parts.is_empty() {
+        "the whole file".into()
+    } else {
+        format!("the cohort {}", parts.join(", "))
+    }
 }

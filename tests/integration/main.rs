@@ -14,6 +14,7 @@
 mod analyst;
 mod bad_input;
 mod cli;
+mod cohorts;
 mod decisions;
 mod decisions_seeds;
 mod explain;
