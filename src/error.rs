@@ -15,6 +15,8 @@ pub enum Exit {
     Usage = 2,
     /// Evaluated, but some rows are `error`.
     RowErrors = 3,
+    /// `diff --exit-code`: a status or a recommended grade differs between the two runs.
+    Changed = 4,
 }
 
 impl Exit {

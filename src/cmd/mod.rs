@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod completions;
+pub mod diff;
 pub mod evaluate;
 pub mod explain;
 pub mod man;

@@ -1,6 +1,6 @@
 //! Results as the SPEC §6 fields, and the output formats that print them.
 
-mod csv_out;
+pub mod csv_out;
 pub mod durable;
 mod html;
 pub mod i18n;
