@@ -155,6 +155,9 @@ fn mixed_formats_and_orders_give_the_same_answer() {
     {
         let (got, doc) = diff_changes(old, new);
         assert_eq!(got, want, "{old} vs {new}");
+        let s = &doc["summary"];
+        assert_eq!((s["added"].as_u64(), s["removed"].as_u64()), (Some(0), Some(0)), "{old} vs {new}: {s}");
+        assert_eq!(s["unchanged"].as_u64().unwrap() + s["changed"].as_u64().unwrap(), 35);
         assert_eq!(doc["summary"]["scheme"]["changed"], Value::Null, "csv and ndjson cannot tell");
     }
     let table = ladder(&["diff", &old_csv, &new_json]);
