@@ -288,3 +288,34 @@ fn evaluate_json_meta_holds_the_scheme_sha256() {
     let run = ladder(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
     assert!(run.stdout.contains("scheme: unchanged"), "{}", run.stdout);
 }
+
+#[test]
+fn duplicate_ids_pair_in_order_and_stdin_reads_one_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.ndjson");
+    let new = dir.path().join("new.csv");
+    // `evaluate` keeps duplicate ids (as error rows): the first pairs with the first.
+    std::fs::write(
+        &old,
+        concat!(
+            "{\"id\":\"E1\",\"status\":\"hold\",\"kpi\":80}\n",
+            "{\"id\":\"E1\",\"status\":\"error\",\"kpi\":null}\n",
+            "{\"id\":\"E2\",\"status\":\"promote\",\"kpi\":90.5}\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(&new, "id,status,kpi\nE2,promote,90.50\nE1,hold,80.00\nE1,error,70\n").unwrap();
+    let (old, new) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let run = ladder(&["diff", "--format", "csv", old, new]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "id,field,old,new\nE1 (occurrence 2),kpi,,70\n");
+    // One side from standard input gives the same answer; both is a usage error.
+    let out = Command::cargo_bin("ladder")
+        .unwrap()
+        .args(["diff", "--format", "csv", "-", new])
+        .write_stdin(std::fs::read(old).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), run.stdout);
+    assert_eq!(ladder(&["diff", "-", "-"]).code, 2);
+}
