@@ -153,8 +153,16 @@ pub enum Msg {
 
 /// Reads `path` (`-`: standard input) and sends what it finds; returns when the file is read or the receiver is gone.
 pub fn read(path: &str, names: SharedNames, tx: SyncSender<Msg>) {
-    let mut reader =
-        Reader { path: path.to_string(), names, local: HashMap::new(), seen: HashMap::default(), batch: Vec::new(), tx, gone: false };
+    let mut reader = Reader {
+        path: path.to_string(),
+        names,
+        local: HashMap::new(),
+        seen: HashMap::default(),
+        batch: Vec::new(),
+        tx,
+        gone: false,
+        text: Vec::new(),
+    };
     let result = reader.run();
     let _ = match result {
         Ok(()) => reader.flush().and_then(|()| reader.tx.send(Msg::End).map_err(|_| Stop::Gone)),
@@ -180,6 +188,8 @@ struct Reader {
     tx: SyncSender<Msg>,
     /// The receiver hung up while serde_json was parsing.
     gone: bool,
+    /// By field number: is it a text field (compared as written)?
+    text: Vec<bool>,
 }
 
 impl Reader {
@@ -248,10 +258,19 @@ impl Reader {
         match i {
             Some(i) => {
                 self.local.insert(name.to_string(), i);
+                let n = usize::from(i);
+                if n >= self.text.len() {
+                    self.text.resize(n + 1, false);
+                }
+                self.text[n] = TEXT_FIELDS.contains(&name);
                 Ok(i)
             }
             None => self.fail("more than 65535 different field names"),
         }
+    }
+
+    fn is_text(&self, field: u16) -> bool {
+        self.text.get(usize::from(field)).copied().unwrap_or(false)
     }
 
     /// Adds a record to the batch, numbering the occurrences of its id.
@@ -276,26 +295,6 @@ impl Reader {
         self.tx.send(Msg::Records(batch)).map_err(|_| Stop::Gone)
     }
 
-    /// A JSON result object → its id and its encoded fields.
-    fn encode_object(&mut self, object: &Map<String, Value>) -> Result<(String, Vec<u8>), String> {
-        let id = match object.get("id") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            Some(other) => return Err(format!("`id` is {other}, expected a string")),
-            None => return Err("a result without an `id`".to_string()),
-        };
-        let mut buf = Vec::with_capacity(256);
-        for (key, value) in object {
-            if key == "id" {
-                continue;
-            }
-            let field = self.field(key).map_err(|_| "more than 65535 different field names".to_string())?;
-            let text = json_text(value);
-            encode(&mut buf, field, &normalise(key, &text));
-        }
-        Ok((id, buf))
-    }
-
     fn ndjson(&mut self, input: BufReader<Box<dyn Read + Send>>) -> Result<(), Stop> {
         let mut line_no = 0u64;
         for line in input.split(b'\n') {
@@ -307,13 +306,11 @@ impl Reader {
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let object: Map<String, Value> = match serde_json::from_slice(&line) {
-                Ok(o) => o,
-                Err(e) => return self.fail(format_args!("line {line_no}, column {}: not a JSON result object ({e})", e.column())),
-            };
-            match self.encode_object(&object) {
+            let mut de = serde_json::Deserializer::from_slice(&line);
+            let record = RecordSeed { reader: self }.deserialize(&mut de).and_then(|r| de.end().map(|()| r));
+            match record {
                 Ok((id, buf)) => self.push(&id, line_no, buf)?,
-                Err(message) => return self.fail(format_args!("line {line_no}: {message}")),
+                Err(e) => return self.fail(format_args!("line {line_no}, column {}: {}", e.column(), message(&e))),
             }
         }
         Ok(())
@@ -325,13 +322,7 @@ impl Reader {
         match outcome {
             Ok(()) => Ok(()),
             Err(_) if self.gone => Err(Stop::Gone),
-            Err(e) => {
-                let (line, column) = (e.line(), e.column());
-                // serde_json puts "at line L column C" after the message: say it first, as the other messages do.
-                let text = e.to_string();
-                let text = text.split(" at line ").next().unwrap_or(&text).to_string();
-                self.fail(format_args!("line {line}, column {column}: {text}"))
-            }
+            Err(e) => self.fail(format_args!("line {}, column {}: {}", e.line(), e.column(), message(&e))),
         }
     }
 
@@ -384,6 +375,15 @@ impl Reader {
             self.push(&id, line, buf)?;
         }
         Ok(())
+    }
+}
+
+/// serde_json's message without the "at line L column C" it ends with (the place is said first, as in every message).
+fn message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
     }
 }
 
@@ -517,8 +517,7 @@ impl<'de> Visitor<'de> for ResultsSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(object) = seq.next_element::<Map<String, Value>>()? {
-            let (id, buf) = self.reader.encode_object(&object).map_err(de::Error::custom)?;
+        while let Some((id, buf)) = seq.next_element_seed(RecordSeed { reader: &mut *self.reader })? {
             if self.reader.push(&id, 0, buf).is_err() {
                 return Err(gone(self.reader));
             }
@@ -538,5 +537,77 @@ mod tests {
         assert_eq!(normalise("grade", "3.0"), "3.0");
         assert_eq!(unprotect("'=SUM(A1)"), "=SUM(A1)");
         assert_eq!(unprotect("'plain"), "'plain");
+    }
+}
+
+/// One result object, straight into its id and encoded fields: keys are
+/// looked up without being allocated, and no map of the record is built.
+struct RecordSeed<'r> {
+    reader: &'r mut Reader,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = (String, Vec<u8>);
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_> {
+    type Value = (String, Vec<u8>);
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a result object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut id = None;
+        let mut buf = Vec::with_capacity(256);
+        while let Some(key) = map.next_key_seed(KeySeed { reader: &mut *self.reader })? {
+            let value: Value = map.next_value()?;
+            match key {
+                None => {
+                    id = Some(match value {
+                        Value::String(s) => s,
+                        Value::Number(n) => n.to_string(),
+                        other => return Err(de::Error::custom(format!("`id` is {other}, expected a string"))),
+                    })
+                }
+                Some(field) => {
+                    let text = json_text(&value);
+                    let value = if self.reader.is_text(field) { text.into() } else { normalise("", &text) };
+                    encode(&mut buf, field, &value);
+                }
+            }
+        }
+        match id {
+            Some(id) => Ok((id, buf)),
+            None => Err(de::Error::custom("a result without an `id`")),
+        }
+    }
+}
+
+/// A key of a result: `None` for `id`, else the field's number.
+struct KeySeed<'r> {
+    reader: &'r mut Reader,
+}
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Option<u16>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = Option<u16>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        if key == "id" {
+            return Ok(None);
+        }
+        self.reader.field(key).map(Some).map_err(|_| E::custom("more than 65535 different field names"))
     }
 }

