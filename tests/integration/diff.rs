@@ -319,3 +319,31 @@ fn duplicate_ids_pair_in_order_and_stdin_reads_one_side() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), run.stdout);
     assert_eq!(ladder(&["diff", "-", "-"]).code, 2);
 }
+
+#[test]
+fn truncated_and_garbled_files_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for name in ["r.json", "r.ndjson", "r.csv"] {
+        files.push(std::fs::read(evaluate(dir.path(), name, None)).unwrap());
+    }
+    let good = evaluate(dir.path(), "good.json", None);
+    let bad = dir.path().join("bad");
+    let bad = bad.to_str().unwrap();
+    for (k, bytes) in files.iter().enumerate() {
+        for cut in (1..bytes.len()).step_by(bytes.len() / 7) {
+            let mut garbled = bytes[..cut].to_vec();
+            // Every other case: a byte in the middle made invalid UTF-8 or a quote.
+            if cut % 2 == 1 {
+                garbled[cut / 2] = if k == 2 { b'"' } else { 0xFF };
+            }
+            std::fs::write(bad, &garbled).unwrap();
+            let run = ladder(&["diff", &good, bad]);
+            assert!(run.code == 0 || run.code == 1, "cut {cut} of file {k}: exit {}: {}", run.code, run.stderr);
+            assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+            if run.code == 1 {
+                assert!(run.stderr.contains(bad) && run.stderr.contains("line "), "{}", run.stderr);
+            }
+        }
+    }
+}
