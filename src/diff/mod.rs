@@ -186,19 +186,20 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
             (None, None) => break,
             (Some(a), Some(b)) if a.id == b.id && a.occurrence == b.occurrence => cmp.pair(&a, &b, &mut summary, &mut w)?,
             (a, b) => {
-                if let Some(a) = a {
+                // A waiting record's id lives in the map's key only (put back if it is never matched).
+                if let Some(mut a) = a {
                     match new.pending.remove(&(a.id.clone(), a.occurrence)) {
                         Some((_, b)) => cmp.pair(&a, &b, &mut summary, &mut w)?,
                         None => {
-                            old.pending.insert((a.id.clone(), a.occurrence), (old.read, a));
+                            old.pending.insert((std::mem::take(&mut a.id), a.occurrence), (old.read, a));
                         }
                     }
                 }
-                if let Some(b) = b {
+                if let Some(mut b) = b {
                     match old.pending.remove(&(b.id.clone(), b.occurrence)) {
                         Some((_, a)) => cmp.pair(&a, &b, &mut summary, &mut w)?,
                         None => {
-                            new.pending.insert((b.id.clone(), b.occurrence), (new.read, b));
+                            new.pending.insert((std::mem::take(&mut b.id), b.occurrence), (new.read, b));
                         }
                     }
                 }
@@ -208,7 +209,13 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
     // What still waits is in one run only; reported in file order.
     let names = names.lock().unwrap_or_else(|p| p.into_inner());
     for (pending, removed) in [(std::mem::take(&mut old.pending), true), (std::mem::take(&mut new.pending), false)] {
-        let mut left: Vec<(u64, Record)> = pending.into_values().collect();
+        let mut left: Vec<(u64, Record)> = pending
+            .into_iter()
+            .map(|((id, _), (seq, mut r))| {
+                r.id = id;
+                (seq, r)
+            })
+            .collect();
         left.sort_unstable_by_key(|(seq, _)| *seq);
         for (_, r) in &left {
             let status = r.get(status).unwrap_or("");
@@ -282,7 +289,8 @@ impl Comparer<'_> {
         }
         let names = self.names.lock().unwrap_or_else(|p| p.into_inner());
         let changes: Vec<Change> = changes.iter().map(|&(f, old, new)| Change { field: names.name(f), old, new }).collect();
-        w.changed(b, &changes)?;
+        // One of the two came from a map, without its id.
+        w.changed(if b.id.is_empty() { a } else { b }, &changes)?;
         Ok(())
     }
 }
