@@ -526,20 +526,6 @@ impl<'de> Visitor<'de> for ResultsSeed<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{normalise, unprotect};
-
-    #[test]
-    fn figures_compare_as_numbers_and_text_as_written() {
-        assert_eq!(normalise("kpi", "85.00"), normalise("kpi", "85"));
-        assert_ne!(normalise("kpi", "85.01"), normalise("kpi", "85"));
-        assert_eq!(normalise("grade", "3.0"), "3.0");
-        assert_eq!(unprotect("'=SUM(A1)"), "=SUM(A1)");
-        assert_eq!(unprotect("'plain"), "'plain");
-    }
-}
-
 /// One result object, straight into its id and encoded fields: keys are
 /// looked up without being allocated, and no map of the record is built.
 struct RecordSeed<'r> {
@@ -609,5 +595,19 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
             return Ok(None);
         }
         self.reader.field(key).map(Some).map_err(|_| E::custom("more than 65535 different field names"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{normalise, unprotect};
+
+    #[test]
+    fn figures_compare_as_numbers_and_text_as_written() {
+        assert_eq!(normalise("kpi", "85.00"), normalise("kpi", "85"));
+        assert_ne!(normalise("kpi", "85.01"), normalise("kpi", "85"));
+        assert_eq!(normalise("grade", "3.0"), "3.0");
+        assert_eq!(unprotect("'=SUM(A1)"), "=SUM(A1)");
+        assert_eq!(unprotect("'plain"), "'plain");
     }
 }
