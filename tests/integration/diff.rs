@@ -182,6 +182,8 @@ fn figures_compare_by_value_and_blank_equals_null() {
     std::fs::write(&csv, text.replacen(",86.05,", ",86.06,", 1)).unwrap();
     let run = ladder(&["diff", "--format", "csv", &old, &csv]);
     assert_eq!(run.stdout, "id,field,old,new\nE001,kpi,86.05,86.06\n");
+    // A figure alone is no decision moved: --exit-code stays 0.
+    assert_eq!(ladder(&["diff", "--exit-code", &old, &csv]).code, 0);
 }
 
 #[test]
