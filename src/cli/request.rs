@@ -3,9 +3,10 @@
 //! read, and whether stdout and stderr are terminals decided. The order is
 //! the order in which problems are reported (the first one stops the run).
 
-use super::args::{Cli, Command, EvaluateArgs, ExplainArgs, InputArgs, SchemeArgs, ShowArgs, WhatIfArgs};
+use super::args::{Cli, Command, DiffArgs, EvaluateArgs, ExplainArgs, InputArgs, SchemeArgs, ShowArgs, WhatIfArgs};
 use crate::calendar::today;
 use crate::cmd;
+use crate::diff::DiffFormat;
 use crate::error::{Error, Result};
 use crate::input::Files;
 use crate::report::Format;
@@ -20,7 +21,7 @@ pub enum Request {
     Explain(cmd::explain::Request),
     WhatIf(cmd::what_if::Request),
     Show(cmd::show::Request),
-    Diff((cmd::diff::Request, Option<String>)),
+    Diff(cmd::diff::Request),
     Schema,
     Completions(clap_complete::Shell),
     Man,
@@ -34,7 +35,7 @@ pub fn resolve(cli: Cli) -> Result<Request> {
         Command::Explain(args) => Request::Explain(explain(args)?),
         Command::WhatIf(args) => Request::WhatIf(what_if(args)?),
         Command::Show(ShowArgs { scheme: s, format }) => Request::Show(cmd::show::Request { scheme: scheme(&s)?, format }),
-        Command::Diff(args) => Request::Diff(cmd::diff::request(args)?),
+        Command::Diff(args) => Request::Diff(diff(args)?),
         Command::Schema => Request::Schema,
         Command::Completions { shell } => Request::Completions(shell),
         Command::Man => Request::Man,
@@ -94,6 +95,20 @@ fn what_if(args: WhatIfArgs) -> Result<cmd::what_if::Request> {
         sets: args.set,
         format: args.format,
     })
+}
+
+fn diff(args: DiffArgs) -> Result<cmd::diff::Request> {
+    if args.old == "-" && args.new == "-" {
+        return Err(Error::Usage("OLD and NEW cannot both be standard input (`-`)".to_string()));
+    }
+    let format = match (args.format, args.output.as_deref()) {
+        (Some(f), _) => f,
+        (None, Some(path)) if path.to_ascii_lowercase().ends_with(".csv") => DiffFormat::Csv,
+        (None, Some(path)) if path.to_ascii_lowercase().ends_with(".json") => DiffFormat::Json,
+        _ => DiffFormat::Table,
+    };
+    let compare = crate::diff::Request { old: args.old, new: args.new, format, exit_code: args.exit_code };
+    Ok(cmd::diff::Request { compare, output: args.output })
 }
 
 /// `NO_COLOR` set to anything but the empty string turns colour off (no-color.org).
