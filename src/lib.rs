@@ -3,6 +3,7 @@
 //! The binary is a thin wrapper around [`cli::main`]; everything else lives
 //! here, one folder per layer (docs/architecture.md draws the map):
 //! - [`cli`]: the command line; [`cmd`]: the subcommands;
+//! - [`diff`]: two results files compared (`ladder diff`);
 //! - [`report`]: the output formats, their labels ([`report::i18n`]) and report files written durably;
 //! - [`batch`]: a whole file evaluated, in memory or streamed in two passes;
 //! - [`decision`]: the status of one employee; [`figures`]: KPI and competency figures; [`rule`]: the rule language and its evaluation;
@@ -16,6 +17,7 @@ pub mod cli;
 pub mod cmd;
 pub mod decision;
 pub mod detail;
+pub mod diff;
 pub mod error;
 pub mod exact;
 pub mod figures;

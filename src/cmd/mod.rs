@@ -5,6 +5,7 @@
 pub mod calibrate;
 pub mod check;
 pub mod completions;
+pub mod diff;
 pub mod evaluate;
 pub mod explain;
 pub mod man;

@@ -1,6 +1,6 @@
 //! Results as the SPEC §6 fields, and the output formats that print them.
 
-mod csv_out;
+pub mod csv_out;
 pub use csv_out::{csv_writer, spreadsheet_safe};
 pub mod durable;
 mod html;

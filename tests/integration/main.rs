@@ -17,6 +17,7 @@ mod cli;
 mod cohorts;
 mod decisions;
 mod decisions_seeds;
+mod diff;
 mod explain;
 mod fast_path;
 mod header_rows;
