@@ -137,9 +137,9 @@ pub struct ShowArgs {
 pub struct EvaluateArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Output format
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format [default: from --output's extension (.csv, .json, .ndjson, .jsonl, .html, .xlsx), else table]
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
     /// Write the results to FILE (atomically) instead of standard output
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<String>,

@@ -56,14 +56,15 @@ fn evaluate(args: EvaluateArgs) -> Result<cmd::evaluate::Request> {
     let (files, scheme, as_of) = inputs(args.input)?;
     // The scores are read whole; the employees are streamed by the batch.
     let scores = files.read_scores()?;
+    let format = output_format(args.format, args.output.as_deref(), std::io::stdout().is_terminal()).map_err(Error::Usage)?;
     // Colour only on a terminal, for the table, unless NO_COLOR says otherwise.
-    let color = args.output.is_none() && args.format == Format::Table && std::io::stdout().is_terminal() && !no_color();
+    let color = args.output.is_none() && format == Format::Table && std::io::stdout().is_terminal() && !no_color();
     Ok(cmd::evaluate::Request {
         scheme,
         files,
         scores,
         as_of,
-        format: args.format,
+        format,
         output: args.output,
         statuses: args.status,
         color,
@@ -92,6 +93,28 @@ fn what_if(args: WhatIfArgs) -> Result<cmd::what_if::Request> {
         sets: args.set,
         format: args.format,
     })
+}
+
+/// The format of `evaluate`'s results: `--format` if given, else the one
+/// `--output`'s extension names, else `table`. A binary workbook is not
+/// written to a terminal.
+pub fn output_format(format: Option<Format>, output: Option<&str>, stdout_terminal: bool) -> std::result::Result<Format, String> {
+    let format = match (format, output) {
+        (Some(f), _) => f,
+        (None, None) => Format::Table,
+        (None, Some(path)) => Format::from_extension(path).ok_or_else(|| {
+            let ext = std::path::Path::new(path).extension().map(|e| format!("`.{}`", e.to_string_lossy()));
+            format!(
+                "--output {path}: no format is known for {} (known: {}); name one with --format",
+                ext.as_deref().unwrap_or("a file without an extension"),
+                Format::EXTENSIONS_TEXT
+            )
+        })?,
+    };
+    if format == Format::Xlsx && output.is_none() && stdout_terminal {
+        return Err("xlsx is binary: use --output FILE.xlsx".into());
+    }
+    Ok(format)
 }
 
 /// `NO_COLOR` set to anything but the empty string turns colour off (no-color.org).
