@@ -21,3 +21,4 @@ mod header_rows;
 mod properties;
 mod reference;
 mod seeds;
+mod xlsx_out;
