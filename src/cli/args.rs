@@ -149,7 +149,7 @@ pub struct EvaluateArgs {
     /// Print no warnings, row-error notes or progress on standard error
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Language of the labels of `table` and `html` (header, status words); data and machine formats never change
+    /// Language of the labels of `table`, `html` and xlsx's summary and meta sheets (header, status words); data and machine formats never change
     #[arg(long, value_enum, default_value_t = Lang::En)]
     pub lang: Lang,
 }

@@ -53,10 +53,11 @@ fn inputs(args: InputArgs) -> Result<(Files, Scheme, NaiveDate)> {
 }
 
 fn evaluate(args: EvaluateArgs) -> Result<cmd::evaluate::Request> {
+    // A usage error, before any file is read.
+    let format = output_format(args.format, args.output.as_deref(), std::io::stdout().is_terminal()).map_err(Error::Usage)?;
     let (files, scheme, as_of) = inputs(args.input)?;
     // The scores are read whole; the employees are streamed by the batch.
     let scores = files.read_scores()?;
-    let format = output_format(args.format, args.output.as_deref(), std::io::stdout().is_terminal()).map_err(Error::Usage)?;
     // Colour only on a terminal, for the table, unless NO_COLOR says otherwise.
     let color = args.output.is_none() && format == Format::Table && std::io::stdout().is_terminal() && !no_color();
     Ok(cmd::evaluate::Request {

@@ -13,7 +13,7 @@
 use super::i18n::{Label, Lang};
 use super::{json, Meta, ResultRecord, Summary, FIELDS};
 use crate::decision::Status;
-use rust_xlsxwriter::{Color, ExcelDateTime, Format as CellFormat, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format as CellFormat, FormatBorder, Workbook, Worksheet, XlsxError};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{self, Seek, Write};
@@ -119,6 +119,12 @@ pub struct XlsxBook {
 impl XlsxBook {
     pub fn begin(meta: &Meta) -> io::Result<XlsxBook> {
         let mut workbook = Workbook::new();
+        // Dated the review, not the run: the same inputs give the same bytes.
+        let mut properties = DocProperties::new().set_title(&meta.scheme.title).set_company("ladder");
+        if let Some(date) = excel_date(&meta.periods.as_of.to_string()) {
+            properties = properties.set_creation_datetime(&date);
+        }
+        workbook.set_properties(&properties);
         let mut results = workbook.new_worksheet_with_constant_memory();
         results.set_name("results").map_err(xlsx_error)?;
         let formats = Formats::new();

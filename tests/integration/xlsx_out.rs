@@ -324,6 +324,10 @@ fn an_unknown_extension_without_format_is_a_usage_error() {
         assert!(run.stderr.contains(".xlsx") && run.stderr.contains(".ndjson") && run.stderr.contains("--format"), "{}", run.stderr);
         assert!(!path.exists(), "{file} was written");
     }
+    // A usage error comes before any file is read.
+    let run = evaluate(&["no-such-staff.csv"], &["--output", "results.txt"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("`.txt`"), "{}", run.stderr);
 }
 
 /// xlsx on standard output: refused on a terminal (a usage error), written
@@ -346,4 +350,19 @@ fn xlsx_to_standard_output_only_when_it_is_not_a_terminal() {
     let path = dir.join("piped.xlsx");
     std::fs::write(&path, &run.stdout).unwrap();
     assert!(sheet(&path, "results").height() > 1);
+}
+
+/// The workbook is dated the review, not the run: the same inputs give
+/// the same bytes (a review can be reproduced and compared).
+#[test]
+fn the_same_inputs_give_the_same_workbook() {
+    let dir = workdir("reproducible");
+    let (a, b) = (dir.join("a.xlsx"), dir.join("b.xlsx"));
+    for path in [&a, &b] {
+        let run = evaluate(EXAMPLES[0].1, &["--output", path.to_str().unwrap()]);
+        assert_eq!(run.code, 3, "{}", run.stderr);
+        // The creation time has a resolution of a second.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+    assert!(std::fs::read(&a).unwrap() == std::fs::read(&b).unwrap(), "the two workbooks differ");
 }
