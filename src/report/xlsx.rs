@@ -220,10 +220,15 @@ impl XlsxBook {
     }
 }
 
-/// `YYYY-MM-DD` as an Excel date, if it is one Excel can hold.
+/// `YYYY-MM-DD` as an Excel date, if it is one Excel holds without doubt:
+/// from 1900-03-01 (before it, Excel's fictitious 1900-02-29 makes readers
+/// disagree by a day); earlier dates stay text.
 fn excel_date(text: &str) -> Option<ExcelDateTime> {
     use chrono::Datelike;
     let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    if date < chrono::NaiveDate::from_ymd_opt(1900, 3, 1)? {
+        return None;
+    }
     ExcelDateTime::from_ymd(u16::try_from(date.year()).ok()?, date.month() as u8, date.day() as u8).ok()
 }
 
@@ -361,4 +366,30 @@ fn write_meta(sheet: &mut Worksheet, meta: &Meta, lang: Lang, formats: &Formats)
         sheet.set_column_width(col as u16, *w as f64 + 2.0).map_err(e)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cut, excel_date, CELL_CHARS};
+
+    #[test]
+    fn text_is_cut_to_what_a_cell_holds_on_a_character_boundary() {
+        assert_eq!(cut("张伟"), "张伟");
+        let long = "张".repeat(CELL_CHARS + 5);
+        let kept = cut(&long);
+        assert_eq!(kept.chars().count(), CELL_CHARS);
+        assert!(long.starts_with(kept));
+        let exact = "a".repeat(CELL_CHARS);
+        assert_eq!(cut(&exact), exact);
+    }
+
+    #[test]
+    fn dates_excel_cannot_hold_stay_text() {
+        assert!(excel_date("2027-03-16").is_some());
+        assert!(excel_date("1899-12-31").is_none(), "Excel's dates start in 1900");
+        assert!(excel_date("1900-02-28").is_none(), "before Excel's fictitious 1900-02-29");
+        assert!(excel_date("1900-03-01").is_some());
+        assert!(excel_date("9999-12-31").is_some());
+        assert!(excel_date("2027-3-16x").is_none());
+    }
 }

@@ -110,29 +110,60 @@ fn check_cell(field: &str, want: &Value, got: &Data, at: &str) {
     }
 }
 
+/// Every field of every result of `json` against the results sheet of `path`.
+fn compare_results(json: &Value, path: &Path, name: &str) {
+    let results = json["results"].as_array().unwrap();
+    let fields: Vec<&str> = results[0].as_object().unwrap().keys().map(String::as_str).collect();
+    let range = sheet(path, "results");
+    let header: Vec<String> = (0..fields.len()).map(|c| text(&cell(&range, 0, c))).collect();
+    assert_eq!(header, fields, "{name}: the header is the json fields, in order");
+    assert_eq!(range.width(), fields.len(), "{name}: no column beyond the fields");
+    assert_eq!(range.height(), results.len() + 1, "{name}: one row per result");
+    let mut dates = 0;
+    for (i, r) in results.iter().enumerate() {
+        for (c, field) in fields.iter().enumerate() {
+            let got = cell(&range, i + 1, c);
+            dates += usize::from(matches!(got, Data::DateTime(_)));
+            check_cell(field, &r[*field], &got, &format!("{name} row {} {field}", i + 2));
+        }
+    }
+    assert!(dates > 0, "{name}: some eligible_on dates were written");
+}
+
 /// Every field of every result, cell by cell, for both examples.
 #[test]
 fn the_results_sheet_equals_the_json_output_cell_by_cell() {
     let dir = workdir("cells");
     for (name, input) in EXAMPLES {
         let (json, path) = json_and_xlsx(&dir, name, input, &[]);
-        let results = json["results"].as_array().unwrap();
-        let fields: Vec<&str> = results[0].as_object().unwrap().keys().map(String::as_str).collect();
-        let range = sheet(&path, "results");
-        let header: Vec<String> = (0..fields.len()).map(|c| text(&cell(&range, 0, c))).collect();
-        assert_eq!(header, fields, "{name}: the header is the json fields, in order");
-        assert_eq!(range.width(), fields.len(), "{name}: no column beyond the fields");
-        assert_eq!(range.height(), results.len() + 1, "{name}: one row per result");
-        let mut dates = 0;
-        for (i, r) in results.iter().enumerate() {
-            for (c, field) in fields.iter().enumerate() {
-                let got = cell(&range, i + 1, c);
-                dates += usize::from(matches!(got, Data::DateTime(_)));
-                check_cell(field, &r[*field], &got, &format!("{name} row {} {field}", i + 2));
-            }
-        }
-        assert!(dates > 0, "{name}: some eligible_on dates were written");
+        compare_results(&json, &path, name);
     }
+}
+
+/// Text that csv defuses (`=…`, `-…`) is a text cell in the workbook, as
+/// json has it: an xlsx text cell is never read as a formula.
+#[test]
+fn formula_like_text_stays_text() {
+    let dir = workdir("formula");
+    let example = std::fs::read_to_string(Path::new(ROOT).join("examples/customer-service.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(example.as_bytes());
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(reader.headers().unwrap()).unwrap();
+    for (i, record) in reader.records().enumerate() {
+        let mut cells: Vec<String> = record.unwrap().iter().map(String::from).collect();
+        match i {
+            0 => cells[1] = "=SUM(A1)".into(),
+            1 => cells[1] = "-1 张三".into(),
+            _ => {}
+        }
+        out.write_record(&cells).unwrap();
+    }
+    let staff = dir.join("staff.csv");
+    std::fs::write(&staff, out.into_inner().unwrap()).unwrap();
+    let input = ["--ladder", "customer-service", staff.to_str().unwrap()];
+    let (json, path) = json_and_xlsx(&dir, "formula", &input, &[]);
+    compare_results(&json, &path, "formula");
+    assert_eq!(cell(&sheet(&path, "results"), 1, 1), Data::String("=SUM(A1)".into()));
 }
 
 /// The summary's counts by status and by grade, and the meta sheet's items.
