@@ -307,7 +307,8 @@ fn the_output_extension_picks_the_format() {
     let dir = workdir("extension");
     let input = EXAMPLES[1].1;
     let starts = |bytes: &[u8], prefix: &[u8]| bytes.starts_with(prefix);
-    let cases: [(&str, fn(&[u8]) -> bool); 8] = [
+    type Check = fn(&[u8]) -> bool;
+    let cases: [(&str, Check); 8] = [
         ("r.csv", |b| b.starts_with(b"id,name,")),
         ("R.CSV", |b| b.starts_with(b"id,name,")),
         ("r.json", |b| serde_json::from_slice::<Value>(b).is_ok_and(|v| v["results"].is_array())),
