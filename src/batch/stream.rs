@@ -97,6 +97,10 @@ impl Source {
         let (display, mut file) = if path == "-" {
             let mut spool = tempfile::tempfile().context("cannot create a temporary file for standard input")?;
             std::io::copy(&mut std::io::stdin().lock(), &mut spool).context("cannot read standard input")?;
+            // A workbook piped in is known by its signature (issue 13 item 9).
+            if let Some((file, len, sha256)) = crate::input::workbook::spooled_workbook(&mut spool)? {
+                return Ok(Source { display: "<stdin>".into(), file, encoding: Encoding::Utf8, len, sha256: Some(sha256) });
+            }
             ("<stdin>".to_string(), spool)
         } else {
             (path.to_string(), File::open(path).with_context(|| format!("{path}: cannot read the file"))?)

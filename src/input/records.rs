@@ -61,6 +61,11 @@ pub fn read_input_from(path: &str, encoding: Encoding, sheet: Option<&str>) -> R
     let mut bytes = Vec::new();
     if path == "-" {
         std::io::stdin().lock().read_to_end(&mut bytes).context("cannot read standard input")?;
+        // A workbook piped in is known by its signature (issue 13 item 9).
+        if crate::input::workbook::sniff(&bytes).is_some() {
+            let (text, read) = crate::input::workbook::stdin_to_string(&bytes)?;
+            return Ok(Input { display, path: path.to_string(), sha256: read.sha256, text });
+        }
     } else {
         bytes = std::fs::read(path).with_context(|| format!("{display}: cannot read the file"))?;
     }
