@@ -64,8 +64,6 @@ fn inputs(args: &InputArgs) -> Result<(Files, Scheme, NaiveDate)> {
 }
 
 fn evaluate(args: EvaluateArgs) -> Result<cmd::evaluate::Request> {
-    // A usage error, before any file is read.
-    let format = output_format(args.format, args.output.as_deref(), std::io::stdout().is_terminal()).map_err(Error::Usage)?;
     let files = files(&args.input);
     files.check_sheet().map_err(Error::Usage)?;
     // Where the report goes, and that it replaces no input, is settled
@@ -77,6 +75,9 @@ fn evaluate(args: EvaluateArgs) -> Result<cmd::evaluate::Request> {
             Some((path.clone(), d))
         }
     };
+    // The format, a usage error too, before any file is read (after the
+    // destination: that an input would be replaced is the graver news).
+    let format = output_format(args.format, args.output.as_deref(), std::io::stdout().is_terminal()).map_err(Error::Usage)?;
     let scheme = scheme(&args.input.scheme)?;
     // The scheme's reader decides which files it read: those too are spared.
     if let Some((path, Destination::Replace(target))) = &output {
