@@ -34,7 +34,7 @@ pub fn main() -> ExitCode {
         Err(e) if e.is_broken_pipe() => Exit::Ok.into(),
         Err(e) => {
             drop(out);
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::terminal::safe(&e.to_string()));
             e.code().into()
         }
     }

@@ -56,13 +56,13 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Exit> {
     };
     if !req.quiet {
         for note in &done.notes {
-            eprintln!("note: {note}");
+            eprintln!("note: {}", crate::terminal::safe(note));
         }
         for w in &done.warnings {
-            eprintln!("warning: {w}");
+            eprintln!("warning: {}", crate::terminal::safe(w));
         }
         for note in &done.error_notes {
-            eprintln!("row error: {note}");
+            eprintln!("row error: {}", crate::terminal::safe(note));
         }
     }
     Ok(Exit::row_errors_if(done.errors > 0))

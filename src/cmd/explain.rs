@@ -26,10 +26,10 @@ pub struct Request {
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
     let evaluation = evaluate_with(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, req.header_row)?;
     for note in &evaluation.notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", crate::terminal::safe(note));
     }
     for w in &evaluation.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", crate::terminal::safe(w));
     }
     let index = find(&evaluation, &req.id).ok_or_else(|| Error::UnknownId(unknown_id(&evaluation, &req.id, &req.input.display)))?;
     let explanation = explain(&evaluation, index);

@@ -26,10 +26,10 @@ pub struct Request {
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
     let answer = what_if(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, &req.id, &req.sets, req.header_row)?;
     for note in &answer.before.notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", crate::terminal::safe(note));
     }
     for w in &answer.before.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", crate::terminal::safe(w));
     }
     answer.write(req.format, out)?;
     Ok(Exit::row_errors_if(answer.ends_in_error()))

@@ -283,6 +283,8 @@ pub struct Writer<'m> {
     summary: Summary,
     json: Option<json::JsonDocument>,
     table_rows: Vec<ResultRecord<'m>>,
+    /// Results past [`table::TABLE_ROWS`], counted but not kept (`table` only).
+    table_left_out: u64,
 }
 
 impl<'m> Writer<'m> {
@@ -295,7 +297,7 @@ impl<'m> Writer<'m> {
             }
             _ => None,
         };
-        Ok(Writer { format, meta, color, lang: Lang::En, summary: Summary::new(), json, table_rows: Vec::new() })
+        Ok(Writer { format, meta, color, lang: Lang::En, summary: Summary::new(), json, table_rows: Vec::new(), table_left_out: 0 })
     }
 
     /// The language of the labels (`table` and `html`; the other formats have none).
@@ -321,7 +323,13 @@ impl<'m> Writer<'m> {
             }
             Prepared::Record(r) => {
                 self.summary.add(r.status);
-                self.table_rows.push(*r);
+                // A table is for reading: past its cap the results are only
+                // counted, so a million rows never sit in memory to be drawn.
+                if self.format == Format::Table && self.table_rows.len() >= table::TABLE_ROWS {
+                    self.table_left_out += 1;
+                } else {
+                    self.table_rows.push(*r);
+                }
                 Ok(())
             }
         }
@@ -337,7 +345,10 @@ impl<'m> Writer<'m> {
     pub fn end(self, out: &mut dyn Write) -> std::io::Result<Summary> {
         match self.format {
             Format::Json => self.json.expect("begun as json").end(&self.summary, out)?,
-            Format::Table => table::write_table(&self.meta, &self.table_rows, &self.summary, out, self.color, self.lang)?,
+            Format::Table => {
+                table::write_table(&self.meta, &self.table_rows, &self.summary, out, self.color, self.lang)?;
+                table::write_left_out(self.table_left_out, out)?
+            }
             Format::Html => html::write_html(&self.meta, &self.table_rows, &self.summary, out, self.lang)?,
             Format::Ndjson | Format::Csv => {}
         }
