@@ -68,7 +68,9 @@ pub fn evaluate_with<'s>(
     };
     let (layout, header) = read_layout(scheme, input.text.as_bytes(), &input.display, header_row)?;
     // The records start past the header's last row, on the line they are on in the file.
-    let rest = input.text.as_bytes().get(header.end as usize..).unwrap_or_default();
+    // Past a CR LF's line feed the header's end may fall before (lines are counted once).
+    let end = crate::input::split::past_crlf(input.text.as_bytes(), header.end as usize);
+    let rest = input.text.as_bytes().get(end..).unwrap_or_default();
     let first_line = 1 + crate::input::split::line_ends(&input.text.as_bytes()[..input.text.len() - rest.len()]);
     let mut reader = records_reader(rest);
     let mut rows = Vec::new();

@@ -66,11 +66,20 @@ impl<R: Read> Cutter<R> {
     pub fn new(mut input: R, skip: u64) -> std::io::Result<Cutter<R>> {
         let mut skipped = Vec::new();
         (&mut input).take(skip).read_to_end(&mut skipped)?;
+        // A header ending in a CR LF's carriage return: its line feed is
+        // skipped too, so the line is not counted twice.
+        let mut carry = Vec::new();
+        if skipped.last() == Some(&b'\r') {
+            (&mut input).take(1).read_to_end(&mut carry)?;
+            if carry == b"\n" {
+                skipped.append(&mut carry);
+            }
+        }
         let line = 1 + newlines(&skipped);
         Ok(Cutter {
             input,
-            carry: Vec::new(),
-            offset: skip,
+            carry,
+            offset: skipped.len() as u64,
             line,
             eof: false,
             chunk_bytes: CHUNK_BYTES,
@@ -159,7 +168,7 @@ fn newlines(bytes: &[u8]) -> u64 {
 
 /// A cut at `cut` moved past the line feed of a CR LF it would split, so that
 /// lines counted part by part add up (a carriage return alone ends a line).
-fn past_crlf(bytes: &[u8], cut: usize) -> usize {
+pub fn past_crlf(bytes: &[u8], cut: usize) -> usize {
     if cut > 0 && bytes.get(cut - 1) == Some(&b'\r') && bytes.get(cut) == Some(&b'\n') {
         cut + 1
     } else {
@@ -400,6 +409,10 @@ fn split_plain(text: &str, first_line: u64, records: &mut Vec<(u64, Cells)>) {
                 continue;
             }
             b'\r' => {
+                // A carriage return alone ends a line (old Mac files).
+                if bytes.get(at + 1) != Some(&b'\n') {
+                    line += 1;
+                }
                 at += 1;
                 continue;
             }

@@ -18,6 +18,7 @@ mod decisions;
 mod explain;
 mod fast_path;
 mod header_rows;
+mod hostile;
 mod properties;
 mod reference;
 mod seeds;
