@@ -306,3 +306,117 @@ fn a_sparse_sheet_or_a_decompression_bomb_is_refused() {
     run(&["evaluate", path.to_str().unwrap()], None)
         .expect(1, &["bomb.xlsx: the workbook's part `xl/sharedStrings.xml` expands", "refused as a decompression bomb"]);
 }
+
+/// A scheme whose T2 requires the given time tests (and any of them, nested).
+fn time_scheme(tests: &[String]) -> String {
+    format!(
+        r#"
+scheme: timed
+review: {{quarters: 2, halves: 1}}
+scales:
+  competency: {{min: 1, max: 5}}
+composite: {{kpi: 70, competency: 30}}
+bands:
+  - {{id: A, min: 0}}
+positions:
+  - id: eng
+    kpis: [{{id: quality, weight: 100}}]
+    competencies: {{core: {{weight: 100, items: [skill]}}}}
+sequences:
+  - id: tech
+    grades:
+      - {{id: T1}}
+      - id: T2
+        requires:
+          - any: [{}]
+          - {}
+"#,
+        tests.join(", "),
+        tests.first().cloned().unwrap_or_else(|| "{fact: months_in_grade, min: 1}".into())
+    )
+}
+
+fn time_test() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let fact = prop::sample::select(vec!["fact: months_in_grade", "fact: months_in_company", "fact: age", "months_since: start_date"]);
+    let op = prop::sample::select(vec!["min", "max", "above", "below", "is"]);
+    let value = prop_oneof![(0u32..300).prop_map(|v| v.to_string()), (0u32..3000).prop_map(|v| format!("{}.{}", v / 10, v % 10))];
+    (fact, op, value, any::<bool>())
+        .prop_map(|(f, o, v, not)| if not { format!("{{not: {{{f}, {o}: {v}}}}}") } else { format!("{{{f}, {o}: {v}}}") })
+}
+
+fn any_date() -> impl proptest::strategy::Strategy<Value = NaiveDateText> {
+    use proptest::prelude::*;
+    (1990i32..2027, 1u32..13, 1u32..32)
+        .prop_filter_map("a real date", |(y, m, d)| chrono::NaiveDate::from_ymd_opt(y, m, d).map(NaiveDateText))
+}
+
+#[derive(Debug, Clone)]
+struct NaiveDateText(chrono::NaiveDate);
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// The bounded search of eligible_on finds what stepping through every
+    /// month of 20 years finds, for any mix of time tests, operators,
+    /// fractional thresholds, month-end dates and negations.
+    #[test]
+    fn eligible_on_tries_few_dates_and_agrees_with_every_month(
+        tests in proptest::collection::vec(time_test(), 1..6),
+        dates in proptest::collection::vec((any_date(), any_date(), any_date(), any_date()), 1..6),
+        as_of_day in 0u64..90,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scheme.yaml");
+        std::fs::write(&path, time_scheme(&tests)).unwrap();
+        let scheme = ladder::scheme::load_scheme(Some(path.to_str().unwrap())).unwrap_or_else(|e| panic!("{e:#}\n{}", time_scheme(&tests)));
+        let mut text = String::from("id,position,sequence,grade,hire_date,grade_date,birth_date,start_date,2026Q1.quality,2026Q2.quality,2026Q3.quality,2026Q4.quality,2026H1.skill,2026H2.skill\n");
+        for (i, (hire, grade, birth, start)) in dates.iter().enumerate() {
+            text.push_str(&format!("E{i},eng,tech,T1,{},{},{},{},80,80,80,80,3,3\n", hire.0, grade.0, birth.0, start.0));
+        }
+        let input = ladder::input::records::Input { display: "t.csv".into(), path: "t.csv".into(), sha256: String::new(), text };
+        // In 2027Q1: the scores of 2026 are the window, so every row has figures.
+        let as_of = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap() + chrono::Days::new(as_of_day);
+        let evaluation = ladder::batch::memory::evaluate(&scheme, &input, None, as_of).unwrap();
+        let t2 = scheme.grade(ladder::scheme::GradeRef { sequence: 0, index: 1 }).requires.as_ref();
+        for o in &evaluation.outcomes {
+            let env = evaluation.env(o, as_of);
+            proptest::prop_assert!(env.is_some(), "no figures: {:?}", o.row.errors);
+            if let Some(env) = env {
+                proptest::prop_assert_eq!(ladder::decision::eligible_on(&env, t2), ladder::decision::eligible_on_by_month(&env, t2), "{:?}", o.row.line);
+            }
+        }
+    }
+}
+
+#[test]
+fn thousands_of_time_tests_from_anchors_cost_little() {
+    // 4 × 4 × 4 × 4 × 4 = 1,024 time tests from five levels of anchors,
+    // their thresholds 12 to 63 years away.
+    let mut rule = String::from("&l0 {any: [{fact: months_in_grade, min: 230}, {fact: months_in_company, min: 231}, {fact: age, min: 90}, {months_since: start_date, min: 232}]}");
+    for level in 1..5 {
+        let prev = level - 1;
+        rule = format!("&l{level} {{all: [{rule}, *l{prev}, *l{prev}, *l{prev}]}}");
+    }
+    let yaml = format!(
+        "scheme: anchors\nreview: {{quarters: 2, halves: 1}}\nscales:\n  competency: {{min: 1, max: 5}}\ncomposite: {{kpi: 70, competency: 30}}\nbands:\n  - {{id: A, min: 0}}\npositions:\n  - id: eng\n    kpis: [{{id: quality, weight: 100}}]\n    competencies: {{core: {{weight: 100, items: [skill]}}}}\nsequences:\n  - id: tech\n    grades:\n      - {{id: T1}}\n      - id: T2\n        requires:\n          - {rule}\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let scheme = write(dir.path(), "anchors.yaml", yaml.as_bytes());
+    let mut text =
+        String::from("id,position,sequence,grade,hire_date,grade_date,birth_date,start_date,2026Q3.quality,2026Q4.quality,2026H2.skill\n");
+    for i in 0..200 {
+        text.push_str(&format!("E{i},eng,tech,T1,2020-01-{:02},2021-03-{:02},1990-05-05,2022-07-07,80,80,3\n", i % 28 + 1, i % 28 + 1));
+    }
+    let staff = write(dir.path(), "staff.csv", text.as_bytes());
+    let start = Instant::now();
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_ladder"))
+        .args(["evaluate", "--ladder", &scheme, "--as-of", AS_OF, "-f", "csv", &staff])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // months_in_company 231 from 2020-01-DD is 2039-04-DD, the first of the `any` to hold.
+    assert!(stdout.lines().skip(1).all(|l| l.contains(",2039-04-")), "{}", &stdout[..stdout.len().min(400)]);
+    assert!(start.elapsed() < Duration::from_secs(20), "took {:?}", start.elapsed());
+}
