@@ -326,6 +326,10 @@ impl Layout {
             // A wide wrong file (a million columns) must not print a million
             // lines: the first ones say enough, as for rows in error.
             let total = problems.len();
+            if total > MAX_HEADER_PROBLEMS {
+                // Missing required columns (a few at most) say the most: kept first.
+                problems.sort_by_key(|p| !p.starts_with("missing the required column"));
+            }
             problems.truncate(MAX_HEADER_PROBLEMS);
             if total > MAX_HEADER_PROBLEMS {
                 problems.push(format!("… and {} more problems with the header", total - MAX_HEADER_PROBLEMS));
