@@ -181,7 +181,7 @@ pub fn eligible_on(env: &Env, own: Option<&Rule>) -> Option<NaiveDate> {
     let limit = add_months(as_of, HORIZON_MONTHS)?;
     let mut dates: Vec<NaiveDate> = Vec::new();
     let mut every_month: Vec<NaiveDate> = Vec::new();
-    let mut push = |base: NaiveDate, m: u32, dates: &mut Vec<NaiveDate>| {
+    let push = |base: NaiveDate, m: u32, dates: &mut Vec<NaiveDate>| {
         if let Some(d) = add_months(base, m).filter(|d| *d > as_of && *d <= limit) {
             dates.push(d);
         }
