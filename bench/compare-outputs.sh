@@ -77,6 +77,12 @@ for format in table json ndjson csv html; do
 done
 check evaluate "${asof[@]}" --format csv --output out.csv "$r/$big"
 check evaluate "${asof[@]}" --format ndjson "$r/$big"
+check evaluate "${asof[@]}" --header-row 1 --format csv "${telecom[@]}"
+check evaluate "${asof[@]}" --header-row 2 --format csv "${telecom[@]}"
+check evaluate "${asof[@]}" --format csv --output - "${telecom[@]}"
+for d in "$dir"/cwd-base "$dir"/cwd-new; do mkdir -p "$d" && cp examples/customer-service.csv "$d/in.csv"; done
+check evaluate "${asof[@]}" --ladder customer-service --format csv --output in.csv in.csv
+check evaluate "${asof[@]}" --format csv --output "$r/examples" "${telecom[@]}"
 check evaluate "${asof[@]}" --status promote,demote --format csv "${telecom[@]}"
 check evaluate "${asof[@]}" --status error --format table "${cs[@]}"
 stdin="$r/examples/customer-service.csv"

@@ -12,32 +12,112 @@ pub fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
-/// Parses `2024-03-05`, `2024-3-5` or `2024/3/5`.
+/// The date spellings [`parse_date`] accepts, for messages.
+pub const DATE_FORMS: &str =
+    "YYYY-MM-DD, YYYY-M-D, YYYY/M/D, YYYY.M.D, YYYY年M月D日 (2024年3月5日) or YYYYMMDD, optionally followed by a time (8:30, 08:30:00)";
+
+/// Parses a date as spreadsheets export it (SPEC §3): `2024-03-05`,
+/// `2024-3-5`, `2024/3/5`, `2024.3.5`, `2024年3月5日` or `20240305`, each
+/// optionally followed by a time of day (`2023-03-01 08:30`, `… 8:30:00`,
+/// or ISO's `T08:30:00`), which is dropped: a date-time in a date column is
+/// its date. The separators must agree (`2024-3/5` is not a date).
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    // YYYY, then `-` or `/`, M or MM, the same separator, D or DD: read as
-    // bytes (every row has several dates; splitting and parsing strings was
-    // a tenth of reading a row).
+    // Read as bytes (every row has several dates; splitting and parsing
+    // strings was a tenth of reading a row), and the plain `YYYY-MM-DD` of
+    // nearly every cell of a batch first.
     let bytes = text.trim().as_bytes();
-    let digit = |b: u8| b.is_ascii_digit().then(|| u32::from(b - b'0'));
-    // A number of 1 or 2 digits at `at`: (value, bytes read).
-    let small = |at: usize| -> Option<(u32, usize)> {
-        let first = digit(*bytes.get(at)?)?;
-        match bytes.get(at + 1).and_then(|&b| digit(b)) {
-            Some(second) => Some((first * 10 + second, 2)),
-            None => Some((first, 1)),
+    if bytes.len() == 10 && bytes[4] == b'-' && bytes[7] == b'-' {
+        let (year, month, day) = (number(&bytes[..4])?, number(&bytes[5..7])?, number(&bytes[8..])?);
+        return NaiveDate::from_ymd_opt(year as i32, month, day);
+    }
+    let (date, rest) = date_and_rest(bytes)?;
+    (rest.is_empty() || is_time_of_day(rest)).then_some(date)
+}
+
+/// The value of a run of ASCII digits (at most 4, so no overflow).
+fn number(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |n, &b| b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0')))
+}
+
+/// A number of 1 or 2 digits at `at`: (value, bytes read).
+fn one_or_two_digits(bytes: &[u8], at: usize) -> Option<(u32, usize)> {
+    let first = number(bytes.get(at..at + 1)?)?;
+    match bytes.get(at + 1..at + 2).and_then(number) {
+        Some(second) => Some((first * 10 + second, 2)),
+        None => Some((first, 1)),
+    }
+}
+
+/// The date at the start of `bytes`, and what follows it.
+fn date_and_rest(bytes: &[u8]) -> Option<(NaiveDate, &[u8])> {
+    let year = number(bytes.get(..4)?)?;
+    let (month, day, end) = match *bytes.get(4)? {
+        separator @ (b'-' | b'/' | b'.') => {
+            let (month, m_len) = one_or_two_digits(bytes, 5)?;
+            if bytes.get(5 + m_len) != Some(&separator) {
+                return None;
+            }
+            let (day, d_len) = one_or_two_digits(bytes, 6 + m_len)?;
+            (month, day, 6 + m_len + d_len)
+        }
+        b'0'..=b'9' => (number(bytes.get(4..6)?)?, number(bytes.get(6..8)?)?, 8),
+        _ => {
+            const YEAR: &[u8] = "年".as_bytes();
+            const MONTH: &[u8] = "月".as_bytes();
+            const DAY: &[u8] = "日".as_bytes();
+            let after_year = 4 + YEAR.len();
+            if bytes.get(4..after_year) != Some(YEAR) {
+                return None;
+            }
+            let (month, m_len) = one_or_two_digits(bytes, after_year)?;
+            let at = after_year + m_len;
+            if bytes.get(at..at + MONTH.len()) != Some(MONTH) {
+                return None;
+            }
+            let (day, d_len) = one_or_two_digits(bytes, at + MONTH.len())?;
+            let at = at + MONTH.len() + d_len;
+            if bytes.get(at..at + DAY.len()) != Some(DAY) {
+                return None;
+            }
+            (month, day, at + DAY.len())
         }
     };
-    let year = bytes.get(..4)?.iter().try_fold(0u32, |y, &b| Some(y * 10 + digit(b)?))?;
-    let separator = *bytes.get(4).filter(|&&b| b == b'-' || b == b'/')?;
-    let (month, m_len) = small(5)?;
-    if bytes.get(5 + m_len) != Some(&separator) {
-        return None;
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
+    Some((date, &bytes[end..]))
+}
+
+/// ` 8:30`, ` 08:30:00`, ` 08:30:00.123` or `T08:30:00`: a separator (spaces,
+/// or one `T`), then H or HH : MM, optionally : SS with a fraction.
+fn is_time_of_day(rest: &[u8]) -> bool {
+    let time = match rest.first() {
+        Some(b'T') => &rest[1..],
+        Some(b' ') => {
+            let spaces = rest.iter().take_while(|&&b| b == b' ').count();
+            &rest[spaces..]
+        }
+        _ => return false,
+    };
+    let Some((hour, h_len)) = one_or_two_digits(time, 0) else { return false };
+    let two_digits = |at: usize| time.get(at..at + 2).and_then(number);
+    if time.get(h_len) != Some(&b':') || hour > 23 {
+        return false;
     }
-    let (day, d_len) = small(6 + m_len)?;
-    if bytes.len() != 6 + m_len + d_len {
-        return None;
+    match two_digits(h_len + 1) {
+        Some(minute) if minute <= 59 => {}
+        _ => return false,
     }
-    NaiveDate::from_ymd_opt(year as i32, month, day)
+    let after_minutes = &time[h_len + 3..];
+    if after_minutes.is_empty() {
+        return true;
+    }
+    if after_minutes[0] != b':' || !two_digits(h_len + 4).is_some_and(|second| second <= 59) {
+        return false;
+    }
+    match &after_minutes[3..] {
+        [] => true,
+        [b'.', fraction @ ..] => !fraction.is_empty() && fraction.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
 }
 
 /// `date` plus `months`, clamped to the end of a shorter month.
@@ -195,10 +275,11 @@ pub fn looks_like_period(s: &str) -> bool {
 mod tests {
     use super::*;
 
-    /// The first reading of SPEC §3's date forms (split on the separator), kept to check the byte reader against.
+    /// The first reading of SPEC §3's separated date forms (split on the
+    /// separator), kept to check the byte reader against.
     fn parse_date_by_splitting(text: &str) -> Option<NaiveDate> {
         let text = text.trim();
-        let sep = if text.contains('-') { '-' } else { '/' };
+        let sep = text.chars().find(|c| matches!(c, '-' | '/' | '.'))?;
         let mut parts = text.split(sep);
         let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
         if parts.next().is_some() || y.len() != 4 || m.is_empty() || m.len() > 2 || d.is_empty() || d.len() > 2 {
@@ -247,7 +328,7 @@ mod tests {
         for y in ["1999", "2000", "2024"] {
             for m in ["0", "1", "01", "9", "12", "13", "123", ""] {
                 for d in ["0", "1", "09", "28", "29", "31", "32", "311", ""] {
-                    for (a, b) in [('-', '-'), ('/', '/'), ('-', '/'), ('/', '-'), ('.', '.')] {
+                    for (a, b) in [('-', '-'), ('/', '/'), ('-', '/'), ('/', '-'), ('.', '.'), ('.', '-'), ('/', '.')] {
                         cases.push(format!("{y}{a}{m}{b}{d}"));
                     }
                 }
@@ -269,8 +350,65 @@ mod tests {
         assert_eq!(parse_date("2026-02-30"), None);
         assert_eq!(parse_date("2026-1-1-1"), None);
         assert_eq!(parse_date("26-1-1"), None);
-        assert_eq!(parse_date("2026-01-01T00:00"), None);
         assert_eq!(parse_date(""), None);
+    }
+
+    #[test]
+    fn dates_as_spreadsheets_export_them() {
+        let march_5 = NaiveDate::from_ymd_opt(2024, 3, 5);
+        for text in [
+            "2024.3.5",
+            "2024.03.05",
+            "2024年3月5日",
+            "2024年03月05日",
+            "20240305",
+            "2024-03-05 08:30",
+            "2024-03-05 8:30",
+            "2024-03-05 08:30:00",
+            "2024-03-05 23:59:59.997",
+            "2024-03-05T08:30:00",
+            "2024/3/5 8:30",
+            "2024.3.5 08:30:00",
+            "2024年3月5日 8:30",
+            "20240305 08:30",
+            " 2024-3-5  0:00 ",
+        ] {
+            assert_eq!(parse_date(text), march_5, "{text:?}");
+        }
+        assert_eq!(parse_date("2023-03-01 08:30"), NaiveDate::from_ymd_opt(2023, 3, 1));
+        assert_eq!(parse_date("2024年12月31日"), NaiveDate::from_ymd_opt(2024, 12, 31));
+        for near_miss in [
+            "2024-13-01",
+            "2024-02-30",
+            "2024-3/5",
+            "2024.3-5",
+            "2024/3.5",
+            "2024年3月",
+            "2024年3月5",
+            "2024年3-5日",
+            "2024年13月1日",
+            "202403",
+            "2024030",
+            "202403051",
+            "20241305",
+            "2024.3.5x",
+            "2024.3.5.",
+            "2024-03-05 24:00",
+            "2024-03-05 08:60",
+            "2024-03-05 08:30:60",
+            "2024-03-05 8",
+            "2024-03-05 8:3",
+            "2024-03-05 08:30:",
+            "2024-03-05 08:30:00.",
+            "2024-03-05 08:30 PM",
+            "2024-03-05T",
+            "2024-03-05TT08:30",
+            "2024-03-05x08:30",
+            "2024-03-0508:30",
+            "2024年3月5日8:30",
+        ] {
+            assert_eq!(parse_date(near_miss), None, "{near_miss:?}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! a command, each knowing its code (as casey/just's `Error::code()`). Only
 //! `cli` prints an error and turns it into the process's exit status.
 
+use crate::report::durable::WriteFailed;
 use std::fmt;
 
 /// The exit status of a run (SPEC §6; `ladder --help` lists them).
@@ -15,6 +16,9 @@ pub enum Exit {
     Usage = 2,
     /// Evaluated, but some rows are `error`.
     RowErrors = 3,
+    /// Standard output (or the `--output` FIFO) was closed by its reader:
+    /// 128 + SIGPIPE, what a shell shows for a process SIGPIPE ended.
+    BrokenPipe = 141,
 }
 
 impl Exit {
@@ -58,9 +62,10 @@ impl Error {
     /// has what it wanted.
     pub fn is_broken_pipe(&self) -> bool {
         match self {
-            Error::Unusable(e) => {
-                e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
-            }
+            Error::Unusable(e) => e.chain().any(|c| {
+                c.downcast_ref::<WriteFailed>().is_some_and(|w| w.kind == std::io::ErrorKind::BrokenPipe)
+                    || c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }),
             _ => false,
         }
     }

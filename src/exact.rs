@@ -6,8 +6,9 @@
 //! names are rounded — once, to 2 decimals, half away from zero — and the
 //! rounded value is a `Decimal`, which is what gets compared and printed.
 
-use num_rational::Ratio;
-use num_traits::{CheckedAdd, CheckedDiv, CheckedMul, CheckedSub, Signed, Zero};
+use num_bigint::BigInt;
+use num_rational::{BigRational, Ratio};
+use num_traits::{CheckedAdd, CheckedDiv, CheckedMul, CheckedSub, Signed, ToPrimitive, Zero};
 use rust_decimal::Decimal;
 use std::fmt;
 
@@ -105,6 +106,55 @@ impl Exact {
         }
         (count > 0).then(|| total.div_int(count))
     }
+}
+
+/// A rational of any size: the fallback when an [`Exact`] computation
+/// overflows 128 bits (a common denominator of many coprime group sizes or
+/// `scoring` spans). Slower, so only used after the checked path refused.
+pub fn big(e: Exact) -> BigRational {
+    BigRational::new(BigInt::from(*e.0.numer()), BigInt::from(*e.0.denom()))
+}
+
+pub fn big_decimal(d: Decimal) -> BigRational {
+    big(Exact::from_decimal(d))
+}
+
+/// Rounds to 2 decimals, half away from zero, like [`Exact::round2`]; an
+/// error only when the rounded figure itself does not fit a Decimal.
+pub fn round2_big(r: &BigRational) -> Result<Decimal, Overflow> {
+    let numer = r.numer() * BigInt::from(100);
+    let denom = r.denom(); // positive: BigRational::new normalizes the sign
+    if denom.is_zero() {
+        return Err(Overflow);
+    }
+    // Truncating division: the remainder has the numerator's sign.
+    let (quotient, remainder) = (&numer / denom, &numer % denom);
+    let bump = remainder.abs() * BigInt::from(2) >= denom.abs();
+    let rounded = match (bump, numer.is_negative()) {
+        (false, _) => quotient,
+        (true, false) => quotient + 1,
+        (true, true) => quotient - 1,
+    };
+    Decimal::try_from_i128_with_scale(rounded.to_i128().ok_or(Overflow)?, 2).map_err(|_| Overflow)
+}
+
+/// The mean of `values` rounded to 2 decimals, exact whatever the
+/// denominators: rationals in 128 bits, or of any size when those overflow.
+/// None for no values.
+pub fn mean_round2(values: &[Exact]) -> Result<Option<Decimal>, Overflow> {
+    match Exact::mean(values.iter().copied()) {
+        None => Ok(None),
+        Some(Ok(m)) => match m.round2() {
+            Ok(r) => Ok(Some(r)),
+            Err(_) => mean_big(values).map(Some),
+        },
+        Some(Err(_)) => mean_big(values).map(Some),
+    }
+}
+
+fn mean_big(values: &[Exact]) -> Result<Decimal, Overflow> {
+    let total: BigRational = values.iter().map(|v| big(*v)).sum();
+    round2_big(&(total / BigInt::from(values.len())))
 }
 
 /// 10^0 ..= 10^28.
@@ -358,6 +408,33 @@ mod tests {
         assert_eq!(mul_exact(d("0.00"), d("70")), Some(d("0")));
         assert_eq!(mul_exact(d("0.00000000000000000001"), d("0.00000000000000000001")), None);
         assert_eq!(mul_exact(d("0.00000000000000000000"), d("0.00000000000000000001")), Some(d("0")));
+    }
+
+    #[test]
+    fn big_rationals_round_like_exact_ones() {
+        for text in ["0.005", "0.004999", "84.995", "-0.005", "-84.995", "2.675", "3.875", "0", "-0.0049"] {
+            assert_eq!(round2_big(&big_decimal(d(text))).unwrap(), ex(text).round2().unwrap(), "{text}");
+        }
+        // 1/3 and -2/3.
+        assert_eq!(round2_big(&BigRational::new(1.into(), 3.into())).unwrap(), d("0.33"));
+        assert_eq!(round2_big(&BigRational::new((-2).into(), 3.into())).unwrap(), d("-0.67"));
+        // Too large to print as a Decimal: an error, not a wrapped figure.
+        assert!(round2_big(&BigRational::from_integer(BigInt::from(1) << 200)).is_err());
+    }
+
+    #[test]
+    fn means_past_128_bits_stay_exact() {
+        // Thirty values whose denominators are distinct primes' powers of ten
+        // apart are fine in i128; values with 28 decimals each and coprime
+        // counts overflow it when summed with a third: the big path answers.
+        let tiny = Exact::from_decimal(Decimal::from_i128_with_scale(1, 28));
+        let third = ex("10").div_int(3).unwrap();
+        let odd = Exact(Ratio::new(1, i128::MAX / 7));
+        let values = [tiny, third, odd, ex("3.875")];
+        assert!(Exact::sum(values).is_err(), "the case must overflow 128 bits");
+        // (10/3 + 3.875 + tiny + odd) / 4 = 1.80208..., rounds to 1.80.
+        assert_eq!(mean_round2(&values).unwrap(), Some(d("1.80")));
+        assert_eq!(mean_round2(&[]).unwrap(), None);
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! `ladder`: a promotion evaluator for dual-track career ladders.
 //!
 //! The binary is a thin wrapper around [`cli::main`]; everything else lives
-//! here, one folder per layer (docs/architecture.md draws the map):
-//! - [`cli`]: the command line; [`cmd`]: the subcommands;
-//! - [`report`]: the output formats, their labels ([`report::i18n`]) and report files written durably;
+//! here, one folder per layer, dependencies one way (docs/architecture.md
+//! draws the map):
+//! - [`cli`]: the command line (arguments, the resolved request, exit status); [`error`]: exit codes and errors;
+//! - [`cmd`]: the subcommands, one `run` each; [`detail`]: one employee in detail (explain, what-if);
+//! - [`report`]: the output formats, their labels ([`report::i18n`]), the scheme drawn, report files written durably;
 //! - [`batch`]: a whole file evaluated, in memory or streamed in two passes;
 //! - [`decision`]: the status of one employee; [`figures`]: KPI and competency figures; [`rule`]: the rule language and its evaluation;
 //! - [`input`]: opening, decoding and splitting the records, finding their header, workbooks, cells and their values;

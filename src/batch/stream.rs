@@ -101,11 +101,18 @@ impl Source {
             let display = "<stdin>".to_string();
             let mut stdin = std::io::stdin().lock();
             let (head, eof) = read_head(&mut stdin).context("cannot read standard input")?;
-            crate::input::records::sniff(&head, &display)?;
-            check_head(&head, eof, &display)?;
+            // A workbook piped in (known by its signature) is checked once spooled.
+            if crate::input::workbook::sniff(&head).is_none() {
+                crate::input::records::sniff(&head, &display)?;
+                check_head(&head, eof, &display)?;
+            }
             let mut spool = tempfile::tempfile().context("cannot create a temporary file for standard input")?;
             spool.write_all(&head).context("cannot write a temporary file for standard input")?;
             std::io::copy(&mut stdin, &mut spool).context("cannot read standard input")?;
+            // A workbook piped in is known by its signature (issue 13 item 9).
+            if let Some((file, len, sha256)) = crate::input::workbook::spooled_workbook(&mut spool)? {
+                return Ok(Source { display, file, encoding: Encoding::Utf8, len, sha256: Some(sha256) });
+            }
             (display, spool)
         } else {
             let mut file = File::open(path).with_context(|| format!("{path}: cannot read the file"))?;

@@ -154,8 +154,13 @@ pub struct EvaluateArgs {
     pub lang: Lang,
 }
 
+/// `--as-of` takes every form a date cell takes (SPEC §6), through the same
+/// parser; chrono's reading is kept for the signed years at the ends of its
+/// calendar (`+262142-12-31`), which no cell holds.
 fn parse_as_of(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("`{text}` is not a date (expected YYYY-MM-DD)"))
+    crate::calendar::parse_date(text)
+        .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .ok_or_else(|| format!("`{text}` is not a date (expected {})", crate::calendar::DATE_FORMS))
 }
 
 /// `KEY=VALUE`, for clap. The value may be empty (a blank cell).

@@ -7,6 +7,7 @@ pub mod request;
 
 use crate::cmd;
 use crate::error::{Error, Exit};
+use crate::report::durable::{stderr_line, to_stdout, WriteFailed};
 use args::Cli;
 use clap::{CommandFactory, Parser};
 use request::Request;
@@ -17,27 +18,52 @@ use std::process::ExitCode;
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
+        // A usage error on stderr: if stderr cannot take it, the status still tells.
+        Err(e) if e.use_stderr() => {
             let _ = e.print();
-            return (if e.use_stderr() { Exit::Usage } else { Exit::Ok }).into();
+            return Exit::Usage.into();
+        }
+        // --help, --version: the output itself, which must arrive for a 0.
+        Err(e) => {
+            let printed = e.print().and_then(|()| std::io::stdout().flush());
+            return match printed {
+                Ok(()) => Exit::Ok.into(),
+                Err(io) => fail(&Error::Unusable(WriteFailed::new("stdout", &io).into())),
+            };
         }
     };
-    // Not locked: `evaluate` writes its results from the pool's threads.
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
-    let result = request::resolve(cli).and_then(|request| {
-        let exit = run(request, &mut out)?;
-        out.flush()?;
-        Ok(exit)
-    });
-    match result {
+    match request::resolve(cli).and_then(run_to_stdout) {
         Ok(exit) => exit.into(),
-        Err(e) if e.is_broken_pipe() => Exit::Ok.into(),
-        Err(e) => {
-            drop(out);
-            eprintln!("error: {}", crate::terminal::safe(&e.to_string()));
-            e.code().into()
-        }
+        Err(e) => fail(&e),
     }
+}
+
+/// Runs the request with standard output, buffered and watched, as its
+/// `out`. A failed write of stdout is the run's error, before any error of
+/// the command itself.
+fn run_to_stdout(request: Request) -> Result<Exit, Error> {
+    let mut failed = None;
+    let written = to_stdout(|out| {
+        run(request, out).map_err(|e| {
+            failed = Some(e);
+            anyhow::anyhow!("the command failed")
+        })
+    });
+    match (written, failed) {
+        (Ok(exit), _) => Ok(exit),
+        (Err(e), Some(command)) if !e.is::<WriteFailed>() => Err(command),
+        (Err(e), _) => Err(Error::Unusable(e)),
+    }
+}
+
+/// The exit status of a run that failed, after its message on stderr. A
+/// reader that closed the pipe wanted no more: that ends quietly.
+fn fail(e: &Error) -> ExitCode {
+    if e.is_broken_pipe() {
+        return Exit::BrokenPipe.into();
+    }
+    stderr_line(format_args!("error: {e}"));
+    e.code().into()
 }
 
 /// Runs one resolved request, writing its output to `out`.

@@ -8,10 +8,12 @@ use crate::calendar::today;
 use crate::cmd;
 use crate::error::{Error, Result};
 use crate::input::Files;
+use crate::report::durable::{self, Destination, FileId};
 use crate::report::Format;
 use crate::scheme::{load_scheme, Scheme};
 use chrono::NaiveDate;
 use std::io::IsTerminal;
+use std::path::Path;
 
 /// One subcommand with everything it needs.
 pub enum Request {
@@ -43,17 +45,46 @@ fn scheme(args: &SchemeArgs) -> Result<Scheme> {
     load_scheme(args.ladder.as_deref()).map_err(|e| Error::Unusable(e.into()))
 }
 
+fn files(args: &InputArgs) -> Files {
+    Files {
+        employees: args.employees.clone(),
+        scores: args.scores.clone(),
+        encoding: args.encoding,
+        sheet: args.sheet.clone(),
+        header_row: args.header_row,
+    }
+}
+
 /// The input files, the sheet checked first; then the scheme; then the as-of date.
-fn inputs(args: InputArgs) -> Result<(Files, Scheme, NaiveDate)> {
-    let files =
-        Files { employees: args.employees, scores: args.scores, encoding: args.encoding, sheet: args.sheet, header_row: args.header_row };
+fn inputs(args: &InputArgs) -> Result<(Files, Scheme, NaiveDate)> {
+    let files = files(args);
     files.check_sheet().map_err(Error::Usage)?;
     let scheme = scheme(&args.scheme)?;
     Ok((files, scheme, args.as_of.unwrap_or_else(today)))
 }
 
 fn evaluate(args: EvaluateArgs) -> Result<cmd::evaluate::Request> {
-    let (files, scheme, as_of) = inputs(args.input)?;
+    let files = files(&args.input);
+    files.check_sheet().map_err(Error::Usage)?;
+    // Where the report goes, and that it replaces no input, is settled
+    // before anything is read or written.
+    let output = match &args.output {
+        None => None,
+        Some(path) => {
+            let d = durable::destination(path).and_then(|d| refuse_inputs(path, &d, &args.input).map(|()| d)).map_err(Error::Usage)?;
+            Some((path.clone(), d))
+        }
+    };
+    let scheme = scheme(&args.input.scheme)?;
+    // The scheme's reader decides which files it read: those too are spared.
+    if let Some((path, Destination::Replace(target))) = &output {
+        if let Some(out) = FileId::of(target) {
+            if let Some(source) = scheme.sources.iter().find(|s| FileId::of(Path::new(&s.path)).is_some_and(|f| f.same(&out))) {
+                return Err(Error::Usage(replaces_input(path, "a file of the scheme", &source.path)));
+            }
+        }
+    }
+    let as_of = args.input.as_of.unwrap_or_else(today);
     // The scores are read whole; the employees are streamed by the batch.
     let scores = files.read_scores()?;
     // Colour only on a terminal, for the table, unless NO_COLOR says otherwise.
@@ -64,7 +95,7 @@ fn evaluate(args: EvaluateArgs) -> Result<cmd::evaluate::Request> {
         scores,
         as_of,
         format: args.format,
-        output: args.output,
+        output,
         statuses: args.status,
         color,
         lang: args.lang,
@@ -74,13 +105,13 @@ fn evaluate(args: EvaluateArgs) -> Result<cmd::evaluate::Request> {
 }
 
 fn explain(args: ExplainArgs) -> Result<cmd::explain::Request> {
-    let (files, scheme, as_of) = inputs(args.input)?;
+    let (files, scheme, as_of) = inputs(&args.input)?;
     let (input, scores) = files.read_all()?;
     Ok(cmd::explain::Request { scheme, input, scores, as_of, header_row: files.header_row, id: args.id, format: args.format })
 }
 
 fn what_if(args: WhatIfArgs) -> Result<cmd::what_if::Request> {
-    let (files, scheme, as_of) = inputs(args.input)?;
+    let (files, scheme, as_of) = inputs(&args.input)?;
     let (input, scores) = files.read_all()?;
     Ok(cmd::what_if::Request {
         scheme,
@@ -97,4 +128,45 @@ fn what_if(args: WhatIfArgs) -> Result<cmd::what_if::Request> {
 /// `NO_COLOR` set to anything but the empty string turns colour off (no-color.org).
 fn no_color() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+fn refuse_inputs(path: &str, destination: &Destination, input: &InputArgs) -> std::result::Result<(), String> {
+    let out = match destination {
+        Destination::Replace(target) | Destination::Stream(target) => FileId::of(target),
+        // `/dev/stdout` redirected to an input file: that file is the output.
+        Destination::Stdout if path != "-" => FileId::of(Path::new(path)),
+        Destination::Stdout => None,
+    };
+    let Some(out) = out else { return Ok(()) };
+    let same = |p: &str| FileId::of(Path::new(p)).is_some_and(|f| f.same(&out));
+    if input.employees == "-" {
+        if FileId::of_stdin().is_some_and(|f| f.same(&out)) {
+            return Err(replaces_input(path, "the employee file", "- (standard input)"));
+        }
+    } else if same(&input.employees) {
+        return Err(replaces_input(path, "the employee file", &input.employees));
+    }
+    if let Some(scores) = input.scores.as_deref().filter(|s| same(s)) {
+        return Err(replaces_input(path, "the --scores file", scores));
+    }
+    if let Some(ladder) = input.scheme.ladder.as_deref() {
+        let at = Path::new(ladder);
+        if at.is_dir() {
+            // Every YAML file of the directory, whatever the case of its extension.
+            let entries = std::fs::read_dir(at).into_iter().flatten().filter_map(std::result::Result::ok).map(|e| e.path());
+            for file in entries.filter(|p| {
+                p.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+            }) {
+                if FileId::of(&file).is_some_and(|f| f.same(&out)) {
+                    return Err(replaces_input(path, "a file of the scheme", &file.display().to_string()));
+                }
+            }
+        } else if same(ladder) {
+            return Err(replaces_input(path, "the scheme file", ladder));
+        }
+    }
+    Ok(())
+}
+fn replaces_input(path: &str, what: &str, input: &str) -> String {
+    format!("--output `{path}` is {what} `{input}`: the report would replace it; write the report to another file")
 }

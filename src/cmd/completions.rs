@@ -5,6 +5,9 @@ use crate::error::{Exit, Result};
 use std::io::Write;
 
 pub fn run(shell: clap_complete::Shell, mut command: clap::Command, out: &mut dyn Write) -> Result<Exit> {
-    clap_complete::generate(shell, &mut command, "ladder", out);
+    // clap_complete panics when its writer fails: it writes to memory.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "ladder", &mut script);
+    out.write_all(&script)?;
     Ok(Exit::Ok)
 }

@@ -6,7 +6,8 @@ use crate::decision::Status;
 use crate::error::{Exit, Result};
 use crate::input::records::Input;
 use crate::input::Files;
-use crate::report::durable::write_atomically;
+use crate::report::durable::stderr_line;
+use crate::report::durable::{write_output, Destination};
 use crate::report::i18n::Lang;
 use crate::report::Format;
 use crate::scheme::Scheme;
@@ -20,8 +21,8 @@ pub struct Request {
     pub scores: Option<Input>,
     pub as_of: NaiveDate,
     pub format: Format,
-    /// Write the report to this file instead of `out`.
-    pub output: Option<String>,
+    /// `--output` as given and where it goes (none: `out`).
+    pub output: Option<(String, Destination)>,
     /// Statuses to print (empty: all).
     pub statuses: Vec<Status>,
     pub color: bool,
@@ -47,7 +48,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Exit> {
         header_row: req.files.header_row,
     };
     let done = match &req.output {
-        Some(path) => write_atomically(path, |file| stream::run(&batch, file))?,
+        Some((path, destination)) => write_output(path, destination, |file| stream::run(&batch, file))?,
         None => {
             let done = stream::run(&batch, out)?;
             out.flush()?;
@@ -56,13 +57,13 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Exit> {
     };
     if !req.quiet {
         for note in &done.notes {
-            eprintln!("note: {}", crate::terminal::safe(note));
+            stderr_line(format_args!("note: {note}"));
         }
         for w in &done.warnings {
-            eprintln!("warning: {}", crate::terminal::safe(w));
+            stderr_line(format_args!("warning: {w}"));
         }
         for note in &done.error_notes {
-            eprintln!("row error: {}", crate::terminal::safe(note));
+            stderr_line(format_args!("row error: {note}"));
         }
     }
     Ok(Exit::row_errors_if(done.errors > 0))

@@ -7,6 +7,7 @@ use crate::detail::explain::explain;
 use crate::detail::{find, unknown_id, DetailFormat};
 use crate::error::{Error, Exit, Result};
 use crate::input::records::Input;
+use crate::report::durable::stderr_line;
 use crate::scheme::Scheme;
 use chrono::NaiveDate;
 use std::io::Write;
@@ -26,10 +27,10 @@ pub struct Request {
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
     let evaluation = evaluate_with(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, req.header_row)?;
     for note in &evaluation.notes {
-        eprintln!("note: {}", crate::terminal::safe(note));
+        stderr_line(format_args!("note: {note}"));
     }
     for w in &evaluation.warnings {
-        eprintln!("warning: {}", crate::terminal::safe(w));
+        stderr_line(format_args!("warning: {w}"));
     }
     let index = find(&evaluation, &req.id).ok_or_else(|| Error::UnknownId(unknown_id(&evaluation, &req.id, &req.input.display)))?;
     let explanation = explain(&evaluation, index);

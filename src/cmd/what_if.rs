@@ -5,6 +5,7 @@ use crate::detail::what_if::what_if;
 use crate::detail::DetailFormat;
 use crate::error::{Exit, Result};
 use crate::input::records::Input;
+use crate::report::durable::stderr_line;
 use crate::scheme::Scheme;
 use chrono::NaiveDate;
 use std::io::Write;
@@ -26,10 +27,10 @@ pub struct Request {
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
     let answer = what_if(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, &req.id, &req.sets, req.header_row)?;
     for note in &answer.before.notes {
-        eprintln!("note: {}", crate::terminal::safe(note));
+        stderr_line(format_args!("note: {note}"));
     }
     for w in &answer.before.warnings {
-        eprintln!("warning: {}", crate::terminal::safe(w));
+        stderr_line(format_args!("warning: {w}"));
     }
     answer.write(req.format, out)?;
     Ok(Exit::row_errors_if(answer.ends_in_error()))

@@ -142,7 +142,7 @@ impl PositionPlan {
         if position.kpis.len() > MAX_ITEMS || position.groups.len() > MAX_ITEMS || ratings > MAX_ITEMS {
             return None;
         }
-        let lcm = i128::from(super::group_lcm(position));
+        let lcm = i128::from(super::group_lcm(position)?);
         let groups = position
             .groups
             .iter()
@@ -257,7 +257,8 @@ fn round_div(n: i128, d: i128) -> i128 {
         (Ok(n), Ok(d)) => i128::from(round_div_64(n, d)),
         _ => {
             let (q, r) = (n / d, n % d);
-            if 2 * r.abs() >= d {
+            // 2|r| >= d without doubling: d may be near i128::MAX (a product of spans).
+            if r.unsigned_abs() >= d.unsigned_abs() - r.unsigned_abs() {
                 q + n.signum()
             } else {
                 q
@@ -352,7 +353,7 @@ pub(super) fn compute(
             round_div(plain.checked_mul(denominator)?.checked_add(numerator)?, denominator.checked_mul(ONE * ONE)?)
         };
         if in_window {
-            kpi_sum += score;
+            kpi_sum = kpi_sum.checked_add(score)?;
             kpi_count += 1;
             kpi_min = Some(kpi_min.map_or(score, |m| m.min(score)));
         }
@@ -399,7 +400,7 @@ pub(super) fn compute(
             weighted = weighted.checked_add(term)?;
         }
         let rating = round_div(weighted, position.lcm.checked_mul(ONE * ONE)?);
-        competency_sum += rating;
+        competency_sum = competency_sum.checked_add(rating)?;
         competency_count += 1;
         halves.push(HalfScore { period, ratings: Vec::new(), rating: Some(figure(rating)?) });
     }
@@ -417,7 +418,13 @@ pub(super) fn compute(
         }
         _ => None,
     };
-    let band = composite.and_then(|c| plan.bands.iter().position(|&min| c * TO_HUNDREDTHS >= min));
+    let band = match composite {
+        Some(c) => {
+            let c = c.checked_mul(TO_HUNDREDTHS)?;
+            plan.bands.iter().position(|&min| c >= min)
+        }
+        None => None,
+    };
     let num = |h: Option<i128>| match h {
         None => Some(None),
         Some(h) => figure(h).map(Some),

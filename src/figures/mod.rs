@@ -4,11 +4,12 @@
 //! the row, never a silent zero.
 
 use crate::calendar::{Period, PeriodKind};
-use crate::exact::{add_exact, mul_exact, round_ratio, within, Exact, Overflow};
+use crate::exact::{add_exact, big, big_decimal, mean_round2, mul_exact, round2_big, round_ratio, within, Exact, Overflow};
 use crate::input::records::{Layout, LongScore, Row};
 use crate::input::value::{excerpt, not_a_number, parse_number};
 use crate::scheme::{Position, Scheme, Scoring};
 use chrono::NaiveDate;
+use num_traits::Zero;
 use rust_decimal::Decimal;
 
 mod fast;
@@ -108,7 +109,8 @@ struct PositionColumns {
     halves: Vec<Vec<Vec<Option<usize>>>>,
     /// The least common multiple of the group sizes: half ratings are
     /// Σ weight × sum × (lcm / size) / (100 × lcm), all in integers.
-    lcm: u64,
+    /// None when it does not fit 64 bits: then by rationals.
+    lcm: Option<u64>,
 }
 
 impl ScoreColumns {
@@ -132,9 +134,15 @@ impl ScoreColumns {
 }
 
 /// The least common multiple of a position's group sizes (both ways of
-/// computing a half rating weigh each group's sum by lcm / size).
-fn group_lcm(position: &Position) -> u64 {
-    position.groups.iter().fold(1u64, |l, g| num_integer::lcm(l, g.items.len().max(1) as u64))
+/// computing a half rating weigh each group's sum by lcm / size); None when
+/// it does not fit 64 bits, as with many groups of coprime sizes (it used
+/// to wrap, and a half rating came out wrong).
+fn group_lcm(position: &Position) -> Option<u64> {
+    position.groups.iter().try_fold(1u64, |l, g| {
+        let size = g.items.len().max(1) as u64;
+        // lcm = l / gcd × size, checked; num_integer::lcm would wrap.
+        (l / num_integer::gcd(l, size)).checked_mul(size)
+    })
 }
 
 /// Where an employee's score cells come from: wide columns and long-form lines.
@@ -211,7 +219,8 @@ pub fn convert(raw: Decimal, s: Scoring) -> Result<Exact, Overflow> {
 }
 
 /// Σ weight × score / 100 of a complete quarter, rounded. Plain scores are
-/// summed as decimals (exact, fast); converted raw measures as rationals.
+/// summed as decimals (exact, fast); converted raw measures as rationals,
+/// of any size when 128 bits do not hold their common denominator.
 fn quarter_score(position: &Position, items: &[Option<ItemScore>]) -> Result<Decimal, Overflow> {
     let plain = || -> Option<Decimal> {
         let mut sum = Decimal::ZERO;
@@ -226,34 +235,52 @@ fn quarter_score(position: &Position, items: &[Option<ItemScore>]) -> Result<Dec
     if let Some(sum) = plain() {
         return round_ratio(sum, Decimal::ONE_HUNDRED);
     }
-    let weighted =
-        position.kpis.iter().zip(items).try_fold(Exact::ZERO, |acc, (k, i)| {
-            acc.add(Exact::from_decimal(k.weight).mul(i.as_ref().map_or(Exact::ZERO, |i| i.score))?)
-        })?;
-    weighted.div(Exact::from_int(100))?.round2()
+    let score = |i: &Option<ItemScore>| i.as_ref().map_or(Exact::ZERO, |i| i.score);
+    let small = || -> Result<Decimal, Overflow> {
+        let weighted =
+            position.kpis.iter().zip(items).try_fold(Exact::ZERO, |acc, (k, i)| acc.add(Exact::from_decimal(k.weight).mul(score(i))?))?;
+        weighted.div(Exact::from_int(100))?.round2()
+    };
+    small().or_else(|_| {
+        let weighted: num_rational::BigRational = position.kpis.iter().zip(items).map(|(k, i)| big_decimal(k.weight) * big(score(i))).sum();
+        round2_big(&(weighted / num_bigint::BigInt::from(100)))
+    })
 }
 
 /// Σ group_weight × mean(group) / 100 of a complete half, rounded: in
-/// integers as Σ weight × sum × (lcm / size) / (100 × lcm), with rationals
-/// only when a value is too wide for that.
-fn half_rating(position: &Position, lcm: u64, ratings: &[Vec<Option<Decimal>>]) -> Result<Decimal, Overflow> {
-    let mut numerator = Some(Decimal::ZERO);
-    for (g, rs) in position.groups.iter().zip(ratings) {
-        let sum = rs.iter().flatten().try_fold(Decimal::ZERO, |acc, r| add_exact(acc, *r));
-        let factor = Decimal::from(lcm / rs.len().max(1) as u64);
-        numerator = numerator.zip(sum).and_then(|(n, s)| add_exact(n, mul_exact(g.weight, mul_exact(s, factor)?)?));
-    }
-    match numerator {
-        Some(n) => round_ratio(n, Decimal::from(lcm).checked_mul(Decimal::ONE_HUNDRED).ok_or(Overflow)?),
-        None => {
-            let mut total = Exact::ZERO;
-            for (g, rs) in position.groups.iter().zip(ratings) {
-                let mean = Exact::mean(rs.iter().flatten().map(|r| Exact::from_decimal(*r))).unwrap_or(Ok(Exact::ZERO))?;
-                total = total.add(Exact::from_decimal(g.weight).mul(mean)?)?;
+/// integers as Σ weight × sum × (lcm / size) / (100 × lcm); with rationals
+/// when a value or the lcm is too wide for that, and with rationals of any
+/// size when 128 bits are not enough. Never a wrapped figure.
+fn half_rating(position: &Position, lcm: Option<u64>, ratings: &[Vec<Option<Decimal>>]) -> Result<Decimal, Overflow> {
+    if let Some(lcm) = lcm {
+        let mut numerator = Some(Decimal::ZERO);
+        for (g, rs) in position.groups.iter().zip(ratings) {
+            let sum = rs.iter().flatten().try_fold(Decimal::ZERO, |acc, r| add_exact(acc, *r));
+            let factor = Decimal::from(lcm / rs.len().max(1) as u64);
+            numerator = numerator.zip(sum).and_then(|(n, s)| add_exact(n, mul_exact(g.weight, mul_exact(s, factor)?)?));
+        }
+        if let Some(n) = numerator {
+            if let Some(denominator) = Decimal::from(lcm).checked_mul(Decimal::ONE_HUNDRED) {
+                return round_ratio(n, denominator);
             }
-            total.div(Exact::from_int(100))?.round2()
         }
     }
+    let small = || -> Result<Decimal, Overflow> {
+        let mut total = Exact::ZERO;
+        for (g, rs) in position.groups.iter().zip(ratings) {
+            let mean = Exact::mean(rs.iter().flatten().map(|r| Exact::from_decimal(*r))).unwrap_or(Ok(Exact::ZERO))?;
+            total = total.add(Exact::from_decimal(g.weight).mul(mean)?)?;
+        }
+        total.div(Exact::from_int(100))?.round2()
+    };
+    small().or_else(|_| {
+        let mut total = num_rational::BigRational::zero();
+        for (g, rs) in position.groups.iter().zip(ratings) {
+            let sum: num_rational::BigRational = rs.iter().flatten().map(|r| big_decimal(*r)).sum();
+            total += big_decimal(g.weight) * sum / num_bigint::BigInt::from(rs.len().max(1));
+        }
+        round2_big(&(total / num_bigint::BigInt::from(100)))
+    })
 }
 
 /// [`compute`] without the per-item detail `explain` shows: the common case
@@ -388,7 +415,7 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
 }
 
 /// The mean of decimals, rounded: exact integer arithmetic, or rationals
-/// when the sum does not fit a Decimal.
+/// (of any size if need be) when the sum does not fit a Decimal.
 fn mean_rounded<I: IntoIterator<Item = Decimal>>(values: I) -> Result<Option<Decimal>, Overflow> {
     let values: Vec<Decimal> = values.into_iter().collect();
     if values.is_empty() {
@@ -396,7 +423,7 @@ fn mean_rounded<I: IntoIterator<Item = Decimal>>(values: I) -> Result<Option<Dec
     }
     match values.iter().try_fold(Decimal::ZERO, |sum, v| add_exact(sum, *v)) {
         Some(sum) => round_ratio(sum, Decimal::from(values.len() as u64)).map(Some),
-        None => Exact::mean(values.iter().map(|v| Exact::from_decimal(*v))).transpose()?.map(Exact::round2).transpose(),
+        None => mean_round2(&values.iter().map(|v| Exact::from_decimal(*v)).collect::<Vec<_>>()),
     }
 }
 
@@ -436,7 +463,7 @@ fn summarize(
         let mean = if k.scoring.is_none() {
             mean_rounded(window.iter().filter_map(|q| q.items[i].as_ref().map(|s| s.given)))?
         } else {
-            Exact::mean(window.iter().filter_map(|q| q.items[i].as_ref().map(|s| s.score))).transpose()?.map(Exact::round2).transpose()?
+            mean_round2(&window.iter().filter_map(|q| q.items[i].as_ref().map(|s| s.score)).collect::<Vec<_>>())?
         };
         item_means.push(mean);
     }
@@ -449,7 +476,10 @@ fn summarize(
         group_means.push(match (count, total) {
             (0, _) => None,
             (_, Some(t)) => Some(round_ratio(t, Decimal::from(count as u64))?),
-            (_, None) => Exact::mean(scored_halves.iter().filter_map(|h| h.group_mean(g))).transpose()?.map(Exact::round2).transpose()?,
+            // The same mean as rationals (a half's mean dropped on an overflow would skew it).
+            (_, None) => mean_round2(
+                &scored_halves.iter().flat_map(|h| h.ratings[g].iter().flatten().map(|r| Exact::from_decimal(*r))).collect::<Vec<_>>(),
+            )?,
         });
     }
     Ok(Figures {
@@ -471,10 +501,83 @@ fn summarize(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scheme::{Group, Item};
     use std::str::FromStr;
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    /// A position with groups of `sizes` items, weights summing to 100.
+    fn position(sizes: &[usize]) -> Position {
+        let n = sizes.len();
+        let groups = sizes
+            .iter()
+            .enumerate()
+            .map(|(g, &size)| Group {
+                id: format!("g{g}"),
+                // Uneven weights with decimals: 100 − 3.25 × (n − 1) for the first.
+                weight: if g == 0 { d("100") - d("3.25") * Decimal::from(n - 1) } else { d("3.25") },
+                items: (0..size).map(|i| Item { id: format!("g{g}i{i}"), title: String::new() }).collect(),
+            })
+            .collect();
+        Position { id: "p".into(), title: "P".into(), kpis: Vec::new(), groups }
+    }
+
+    /// Every group's mean is 3.875: the first group (16 items) as 62/16, the
+    /// others as 3.875 ± 0.5 around 3.875s.
+    fn ratings(sizes: &[usize]) -> Vec<Vec<Option<Decimal>>> {
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(g, &size)| {
+                (0..size)
+                    .map(|i| {
+                        Some(match (g, i) {
+                            (0, 0 | 1) => d("3"),
+                            (0, _) => d("4"),
+                            (_, 0) => d("4.375"),
+                            (_, 1) => d("3.375"),
+                            _ => d("3.875"),
+                        })
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn many_coprime_groups_keep_the_half_rating_exact() {
+        // 16 × 13 × 17 × … × 61 > 2^64: the common denominator used to wrap
+        // (a wrong rating in release, a panic in debug).
+        let sizes = [16, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61];
+        let p = position(&sizes);
+        assert_eq!(group_lcm(&p), None);
+        assert_eq!(half_rating(&p, group_lcm(&p), &ratings(&sizes)).unwrap(), d("3.88"));
+        // Up to 113, with a first rating off 3.875 in every group but the
+        // first, so that each mean keeps its group's size as denominator: the
+        // rating is 3.875 ± a little, whose common denominator outgrows 128
+        // bits, so rationals of any size answer, on each side of the edge.
+        let primes = (67..=113).filter(|n: &usize| (2..*n).all(|q| n % q != 0));
+        let sizes: Vec<usize> = sizes.iter().copied().chain(primes).collect();
+        let p = position(&sizes);
+        for (first, expected) in [("4", "3.88"), ("3.75", "3.87")] {
+            let mut r = ratings(&sizes);
+            for group in r.iter_mut().skip(1) {
+                group.iter_mut().for_each(|c| *c = Some(d("3.875")));
+                group[0] = Some(d(first));
+            }
+            let exact_small = r.iter().zip(&p.groups).try_fold(Exact::ZERO, |acc, (rs, g)| {
+                let mean = Exact::mean(rs.iter().flatten().map(|r| Exact::from_decimal(*r))).unwrap()?;
+                acc.add(Exact::from_decimal(g.weight).mul(mean)?)
+            });
+            assert!(exact_small.is_err(), "the case must overflow 128-bit rationals");
+            assert_eq!(half_rating(&p, group_lcm(&p), &r).unwrap(), d(expected), "first rating {first}");
+        }
+        // Below 64 bits the lcm is still the integer path's.
+        let small = position(&[16, 3, 5]);
+        assert_eq!(group_lcm(&small), Some(240));
+        assert_eq!(half_rating(&small, Some(240), &ratings(&[16, 3, 5])).unwrap(), d("3.88"));
     }
 
     #[test]

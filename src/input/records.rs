@@ -66,8 +66,16 @@ pub fn read_input_from(path: &str, encoding: Encoding, sheet: Option<&str>) -> R
     // A binary file (or UTF-16) is refused on its first few KB, before the rest is read.
     let mut bytes = Vec::new();
     (&mut source).take(SNIFF_BYTES as u64).read_to_end(&mut bytes).with_context(|| format!("{display}: cannot read the file"))?;
-    sniff(&bytes, display.as_str())?;
+    // A workbook piped in is known by its signature (issue 13 item 9).
+    let workbook = path == "-" && crate::input::workbook::sniff(&bytes).is_some();
+    if !workbook {
+        sniff(&bytes, display.as_str())?;
+    }
     source.read_to_end(&mut bytes).with_context(|| format!("{display}: cannot read the file"))?;
+    if workbook {
+        let (text, read) = crate::input::workbook::stdin_to_string(&bytes)?;
+        return Ok(Input { display, path: path.to_string(), sha256: read.sha256, text });
+    }
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
     let text = decode(&bytes, encoding, &display)?;
     Ok(Input { display, path: path.to_string(), sha256, text })

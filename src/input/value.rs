@@ -60,7 +60,11 @@ pub fn parse_number(text: &str) -> Option<Decimal> {
 
 /// Why a cell is not a number, for messages.
 pub fn not_a_number(text: &str) -> String {
-    let t = text.trim().trim_end_matches('%').trim_start_matches(['-', '+']);
+    // At most one `%` and one sign: `85%%` and `--5` are not numbers at all
+    // (stripping every one made them "too many digits").
+    let t = text.trim();
+    let t = t.strip_suffix('%').map_or(t, str::trim_end);
+    let t = t.strip_prefix(['-', '+']).unwrap_or(t);
     let shaped = t.bytes().any(|b| b.is_ascii_digit()) && t.bytes().all(|b| b.is_ascii_digit() || b == b'.') && t.matches('.').count() <= 1;
     if shaped {
         format!("`{}` has more significant digits than the {MAX_DIGITS} that can be computed exactly", excerpt(text))
@@ -88,6 +92,15 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    #[test]
+    fn doubled_signs_and_percents_are_not_numbers() {
+        for text in ["85%%", "--5", "+-5", "-+5", "%85"] {
+            assert_eq!(not_a_number(text), format!("`{text}` is not a number"), "{text}");
+        }
+        assert!(not_a_number("123456789012345678901234567890").contains("significant digits"));
+        assert!(not_a_number("-123456789012345678901234567890 %").contains("significant digits"));
+    }
 
     #[test]
     fn numbers() {

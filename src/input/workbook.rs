@@ -12,14 +12,23 @@
 //! - a number as the shortest decimal that reads back as the same binary
 //!   value, limited to Excel's 15 significant digits: 85.0 is `85`, 85.25 is
 //!   `85.25`, and the `0.30000000000000004` of a formula is `0.3`;
+//! - a number with a percent format (`0%`, `0.0%`) as the number shown with
+//!   its `%` (0.972 is `97.2%`), exactly as Excel's CSV export writes it
+//!   (SPEC §3); calamine does not expose number formats, so for `.xlsx` the
+//!   styles and the sheet's cell styles are read from the package here;
 //! - TRUE/FALSE as `true`/`false`; an error cell as its code (`#N/A`);
 //! - text as written, a line break inside a cell as a space (a quoted line
 //!   break would shift every later line number by one).
+//!
+//! A damaged workbook is an error naming the file, never a panic: shared
+//! string references are checked before calamine reads the sheet, and
+//! calamine's own panics are contained.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use calamine::{Data, Ods, Range, Reader, SheetType, SheetVisible, Sheets, Xls, Xlsb, Xlsx};
+use quick_xml::events::{BytesStart, Event};
 use sha2::{Digest, Sha256};
-use std::io::{Cursor, Write};
+use std::io::{BufReader, Cursor, Write};
 
 /// The workbook kinds calamine reads, by file extension (any case).
 const EXTENSIONS: [&str; 7] = ["xlsx", "xlsm", "xlsb", "xls", "xla", "xlam", "ods"];
@@ -31,6 +40,58 @@ pub const EXTENSIONS_TEXT: &str = ".xlsx, .xlsm, .xlsb, .xls, .xla, .xlam, .ods"
 pub fn is_workbook(path: &str) -> bool {
     extension(path).is_some()
 }
+
+/// The kind of workbook these bytes are, by their signature, for standard
+/// input, which has no extension: a zip package is `.xlsx` (or `.ods` when
+/// its first entry says so, `.xlsb` when it has a binary workbook part), an
+/// OLE compound file is `.xls`; anything else is not a workbook (CSV).
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    const OLE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+    if bytes.starts_with(OLE) {
+        return Some("xls");
+    }
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return None;
+    }
+    // An OpenDocument package stores its `mimetype` first, uncompressed.
+    let head = &bytes[..bytes.len().min(128)];
+    if memchr::memmem::find(head, b"application/vnd.oasis.opendocument.spreadsheet").is_some() {
+        return Some("ods");
+    }
+    let binary =
+        zip::ZipArchive::new(Cursor::new(bytes)).is_ok_and(|zip| zip.file_names().any(|n| n.eq_ignore_ascii_case("xl/workbook.bin")));
+    Some(if binary { "xlsb" } else { "xlsx" })
+}
+
+/// A workbook read from standard input, already spooled to `spool`: the
+/// first sheet as CSV in a new temporary file (rewound), its length and the
+/// workbook's SHA-256; `None` when the bytes are not a workbook's.
+pub fn spooled_workbook(spool: &mut std::fs::File) -> Result<Option<(std::fs::File, u64, String)>> {
+    use std::io::{Read, Seek};
+    let mut signature = [0u8; 8];
+    spool.rewind()?;
+    let read = spool.read(&mut signature)?;
+    if sniff(&signature[..read]).is_none() {
+        spool.rewind()?;
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    spool.rewind()?;
+    spool.read_to_end(&mut bytes).context("cannot read standard input")?;
+    let mut file = tempfile::tempfile().context("cannot create a temporary file for the workbook")?;
+    let sheet = {
+        let mut out = std::io::BufWriter::new(&mut file);
+        let sheet = bytes_to_csv(STDIN, &bytes, None, &mut out)?;
+        out.flush().context("cannot write a temporary file for the workbook")?;
+        sheet
+    };
+    let len = file.seek(std::io::SeekFrom::End(0))?;
+    file.rewind()?;
+    Ok(Some((file, len, sheet.sha256)))
+}
+
+/// How messages name standard input.
+const STDIN: &str = "<stdin>";
 
 fn extension(path: &str) -> Option<String> {
     let ext = std::path::Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
@@ -52,9 +113,18 @@ pub struct Sheet {
 /// when `sheet` is `None`) and writes it to `out` as UTF-8 CSV.
 pub fn sheet_to_csv(path: &str, sheet: Option<&str>, out: &mut dyn Write) -> Result<Sheet> {
     let bytes = std::fs::read(path).with_context(|| format!("{path}: cannot read the file"))?;
-    let sha256 = format!("{:x}", Sha256::digest(&bytes));
-    check_zip(path, &bytes)?;
-    let mut book = open(path, bytes)?;
+    bytes_to_csv(path, &bytes, sheet, out)
+}
+
+/// Like [`sheet_to_csv`] for a workbook already in memory (standard input):
+/// `name` is the file's name for messages, and its extension, if it is a
+/// workbook's, says the kind; otherwise the bytes' signature does.
+pub fn bytes_to_csv(name: &str, bytes: &[u8], sheet: Option<&str>, out: &mut dyn Write) -> Result<Sheet> {
+    let path = name;
+    let sha256 = format!("{:x}", Sha256::digest(bytes));
+    check_zip(path, bytes)?;
+    let ext = extension(path).or_else(|| sniff(bytes).map(str::to_string)).unwrap_or_else(|| "xlsx".into());
+    let mut book = open(path, &ext, bytes)?;
     let names = book.sheet_names();
     let name = match sheet {
         Some(wanted) => match names.iter().find(|n| *n == wanted) {
@@ -63,8 +133,18 @@ pub fn sheet_to_csv(path: &str, sheet: Option<&str>, out: &mut dyn Write) -> Res
         },
         None => first_sheet(&book).with_context(|| format!("{path}: the workbook has no worksheet"))?,
     };
-    let range = read_range(&mut book, &name, path)?;
-    let rows = write_csv(&range, out).with_context(|| format!("{path}: cannot convert sheet `{name}`"))?;
+    let damaged = |what: String| anyhow!("{path}: not a readable workbook: sheet `{name}`: {what}");
+    let percent = match ext.as_str() {
+        "xlsx" | "xlsm" | "xlam" => xlsx_percent_cells(bytes, &name).map_err(damaged)?,
+        "ods" if ods_has_percent_cells(bytes) => bail!(
+            "{path}: sheet `{name}` has percent-formatted cells, which ladder cannot read from an .ods file \
+             (it would see 0.88 where 88% is shown); save the sheet as .xlsx or CSV"
+        ),
+        _ => Vec::new(),
+    };
+    // Read cell by cell and checked for a sparse spread before it is laid out (see `read_range`).
+    let range = contained(|| read_range(&mut book, &name, path)).map_err(damaged)??;
+    let rows = write_csv(&range, &percent, out).with_context(|| format!("{path}: cannot convert sheet `{name}`"))?;
     Ok(Sheet { name, sha256, rows })
 }
 
@@ -72,19 +152,56 @@ pub fn sheet_to_csv(path: &str, sheet: Option<&str>, out: &mut dyn Write) -> Res
 pub fn sheet_to_string(path: &str, sheet: Option<&str>) -> Result<(String, Sheet)> {
     let mut buffer = Vec::new();
     let sheet = sheet_to_csv(path, sheet, &mut buffer)?;
-    let text = String::from_utf8(buffer).expect("calamine gives UTF-8 text and the CSV writer adds only ASCII");
+    utf8(path, buffer, sheet)
+}
+
+/// A workbook read from standard input into `bytes`, its first sheet
+/// converted in memory.
+pub fn stdin_to_string(bytes: &[u8]) -> Result<(String, Sheet)> {
+    let mut buffer = Vec::new();
+    let sheet = bytes_to_csv(STDIN, bytes, None, &mut buffer)?;
+    utf8(STDIN, buffer, sheet)
+}
+
+fn utf8(path: &str, buffer: Vec<u8>, sheet: Sheet) -> Result<(String, Sheet)> {
+    // calamine gives UTF-8 text and the CSV writer adds only ASCII; should
+    // that ever change, say so rather than panic.
+    let text = String::from_utf8(buffer).map_err(|_| anyhow!("{path}: the sheet did not convert to UTF-8 text"))?;
     Ok((text, sheet))
 }
 
-fn open(path: &str, bytes: Vec<u8>) -> Result<Sheets<Cursor<Vec<u8>>>> {
+type Book<'a> = Sheets<Cursor<&'a [u8]>>;
+
+fn open<'a>(path: &str, ext: &str, bytes: &'a [u8]) -> Result<Book<'a>> {
     let reader = Cursor::new(bytes);
-    let ext = extension(path).unwrap_or_default();
-    let not_a = |kind: &str, e: &dyn std::fmt::Display| anyhow::anyhow!("{path}: not a readable {kind} workbook: {e}");
-    Ok(match ext.as_str() {
-        "xls" | "xla" => Sheets::Xls(Xls::new(reader).map_err(|e| not_a("Excel 97-2003 (.xls)", &e))?),
-        "xlsb" => Sheets::Xlsb(Xlsb::new(reader).map_err(|e| not_a("Excel binary (.xlsb)", &e))?),
-        "ods" => Sheets::Ods(Ods::new(reader).map_err(|e| not_a("OpenDocument (.ods)", &e))?),
-        _ => Sheets::Xlsx(Xlsx::new(reader).map_err(|e| not_a("Excel (.xlsx)", &e))?),
+    let not_a = |kind: &str, e: &dyn std::fmt::Display| anyhow!("{path}: not a readable {kind} workbook: {e}");
+    let opened = contained(|| -> Result<Book<'a>> {
+        Ok(match ext {
+            "xls" | "xla" => Sheets::Xls(Xls::new(reader).map_err(|e| not_a("Excel 97-2003 (.xls)", &e))?),
+            "xlsb" => Sheets::Xlsb(Xlsb::new(reader).map_err(|e| not_a("Excel binary (.xlsb)", &e))?),
+            "ods" => Sheets::Ods(Ods::new(reader).map_err(|e| not_a("OpenDocument (.ods)", &e))?),
+            _ => Sheets::Xlsx(Xlsx::new(reader).map_err(|e| not_a("Excel (.xlsx)", &e))?),
+        })
+    });
+    opened.map_err(|what| anyhow!("{path}: not a readable workbook: {what}"))?
+}
+
+/// Runs `f` (a calamine call) with its panics contained: a damaged workbook
+/// can make calamine index out of bounds, and that is the file's fault, to
+/// be reported with its name, not a crash. The panic hook is silenced for
+/// the call so nothing is printed but the error.
+fn contained<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    result.map_err(|payload| {
+        let why = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        format!("its content is damaged (the reader stopped: {why})")
     })
 }
 
@@ -156,7 +273,7 @@ fn check_area(path: &str, name: &str, positions: impl Iterator<Item = (u32, u32)
 /// The sheet's used cells as a range, checked by [`check_area`] before the
 /// range is laid out (an `.xlsx` or `.xlsb` is read cell by cell for it;
 /// the other kinds have no cell reader and are read whole).
-fn read_range(book: &mut Sheets<Cursor<Vec<u8>>>, name: &str, path: &str) -> Result<Range<Data>> {
+fn read_range(book: &mut Book<'_>, name: &str, path: &str) -> Result<Range<Data>> {
     let cannot = |e: &dyn std::fmt::Display| anyhow::anyhow!("{path}: sheet `{name}`: cannot be read: {e}");
     let mut cells = Vec::new();
     match book {
@@ -192,7 +309,7 @@ fn read_range(book: &mut Sheets<Cursor<Vec<u8>>>, name: &str, path: &str) -> Res
 }
 
 /// The first visible worksheet, else the first worksheet of any visibility.
-fn first_sheet(book: &Sheets<Cursor<Vec<u8>>>) -> Option<String> {
+fn first_sheet(book: &Book<'_>) -> Option<String> {
     let sheets = book.sheets_metadata();
     let worksheets = || sheets.iter().filter(|s| s.typ == SheetType::WorkSheet);
     worksheets().find(|s| s.visible == SheetVisible::Visible).or_else(|| worksheets().next()).map(|s| s.name.clone())
@@ -206,7 +323,9 @@ fn list(names: &[String]) -> String {
 }
 
 /// Writes the range from row 1, column A, so CSV lines are sheet rows.
-fn write_csv(range: &Range<Data>, out: &mut dyn Write) -> Result<usize> {
+/// `percent` lists the cells (row, column; from 0) shown as percentages, in
+/// row-major order.
+fn write_csv(range: &Range<Data>, percent: &[(u32, u32)], out: &mut dyn Write) -> Result<usize> {
     let (Some(start), Some(end)) = (range.start(), range.end()) else {
         return Ok(0);
     };
@@ -219,10 +338,21 @@ fn write_csv(range: &Range<Data>, out: &mut dyn Write) -> Result<usize> {
     let mut writer = csv::WriterBuilder::new().flexible(false).from_writer(out);
     let width = end.1 as usize + 1;
     let mut record: Vec<String> = Vec::with_capacity(width);
+    // Both walks are row-major, so one cursor finds every percent cell.
+    let mut next = 0;
     for row in start.0..=end.0 {
         record.clear();
         for column in 0..=end.1 {
-            record.push(range.get_value((row, column)).map(cell_text).unwrap_or_default());
+            while percent.get(next).is_some_and(|&p| p < (row, column)) {
+                next += 1;
+            }
+            let shown_as_percent = percent.get(next) == Some(&(row, column));
+            record.push(match range.get_value((row, column)) {
+                Some(Data::Float(f)) if shown_as_percent => percent_text(*f),
+                Some(Data::Int(i)) if shown_as_percent => percent_text(*i as f64),
+                Some(cell) => cell_text(cell),
+                None => String::new(),
+            });
         }
         writer.write_record(&record)?;
     }
@@ -238,6 +368,9 @@ pub fn cell_text(cell: &Data) -> String {
         Data::Int(i) => i.to_string(),
         Data::Float(f) => number_text(*f),
         Data::Bool(b) => b.to_string(),
+        // A damaged date cell (`NaN`) is not 1899-12-30: keep its text, which
+        // no date column accepts.
+        Data::DateTime(dt) if !dt.as_f64().is_finite() => number_text(dt.as_f64()),
         Data::DateTime(dt) if dt.is_datetime() => match dt.as_datetime() {
             Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().format("%Y-%m-%d").to_string(),
             Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
@@ -248,6 +381,320 @@ pub fn cell_text(cell: &Data) -> String {
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Error(e) => e.to_string(),
     }
+}
+
+/// The text of a cell shown as a percentage: the number shown, with `%`.
+/// ×100 is done on the decimal text of the stored number (Excel's 15
+/// digits), by moving the point, so 0.972 is `97.2%` and never `97.19999%`.
+pub fn percent_text(f: f64) -> String {
+    let text = number_text(f);
+    if !f.is_finite() {
+        return text;
+    }
+    let (sign, digits) = text.strip_prefix('-').map_or(("", text.as_str()), |d| ("-", d));
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut all = format!("{whole}{fraction}");
+    let point = whole.len() + 2;
+    while all.len() < point {
+        all.push('0');
+    }
+    let (whole, fraction) = all.split_at(point);
+    let whole = whole.trim_start_matches('0');
+    let whole = if whole.is_empty() { "0" } else { whole };
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() {
+        format!("{sign}{whole}%")
+    } else {
+        format!("{sign}{whole}.{fraction}%")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// What calamine reads from an .xlsx package but does not expose.
+
+type Package<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
+type XmlPart<'z, 'a> = quick_xml::Reader<BufReader<zip::read::ZipFile<'z, Cursor<&'a [u8]>>>>;
+
+/// The cells (row, column; from 0, row-major) of sheet `sheet` that hold a
+/// number with a percent format. Reading the sheet's XML also checks every
+/// shared-string reference (calamine reads `x` or `-1` as the first string
+/// and panics on one past the end), so a damaged cell is named here.
+fn xlsx_percent_cells(bytes: &[u8], sheet: &str) -> std::result::Result<Vec<(u32, u32)>, String> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("not a zip package: {e}"))?;
+    let percent_styles = percent_styles(&mut zip)?;
+    let strings = shared_string_count(&mut zip)?;
+    let Some(part) = sheet_part(&mut zip, sheet)? else {
+        return Ok(Vec::new()); // calamine says what is missing
+    };
+    let Some(mut xml) = xml_part(&mut zip, &part)? else {
+        return Ok(Vec::new());
+    };
+    let xml_error = |e: &dyn std::fmt::Display| format!("{part}: {e}");
+    let mut cells = Vec::new();
+    let mut buf = Vec::new();
+    // Where the next cell without an `r` attribute goes, as Excel counts.
+    let (mut row, mut next_column) = (0u32, 0u32);
+    let mut first_row = true;
+    // The shared-string cell being read and whether its `<v>` is open.
+    let mut shared: Option<(u32, u32)> = None;
+    let mut in_value = false;
+    let mut value = String::new();
+    loop {
+        buf.clear();
+        let event = xml.read_event_into(&mut buf).map_err(|e| xml_error(&e))?;
+        // `<c .../>` has no value to check.
+        let empty = matches!(event, Event::Empty(_));
+        match event {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"row" => {
+                row = match attribute(&e, b"r").and_then(|r| r.parse::<u32>().ok()) {
+                    Some(r) if r >= 1 => r - 1,
+                    _ if first_row => 0,
+                    _ => row.saturating_add(1),
+                };
+                first_row = false;
+                next_column = 0;
+            }
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"c" => {
+                // Every cell of the sheet passes here: its attributes are read
+                // once, as bytes (`r`, `t` and `s` never hold entities).
+                let (mut at, mut kind, mut style) = (None, None, 0);
+                for a in e.attributes().with_checks(false).flatten() {
+                    match a.key.as_ref() {
+                        b"r" => at = std::str::from_utf8(&a.value).ok().and_then(cell_position),
+                        b"t" => kind = Some(a.value),
+                        b"s" => style = std::str::from_utf8(&a.value).ok().and_then(|s| s.parse().ok()).unwrap_or(0),
+                        _ => {}
+                    }
+                }
+                let at = at.unwrap_or((row, next_column));
+                next_column = at.1.saturating_add(1);
+                let numeric = matches!(kind.as_deref(), None | Some(b"n"));
+                if numeric && percent_styles.get(style) == Some(&true) {
+                    cells.push(at);
+                }
+                shared = (!empty && kind.as_deref() == Some(b"s")).then_some(at);
+            }
+            Event::Start(e) if e.local_name().as_ref() == b"v" && shared.is_some() => {
+                in_value = true;
+                value.clear();
+            }
+            Event::Text(t) if in_value => {
+                value.push_str(&t.unescape().map_err(|e| xml_error(&e))?);
+            }
+            Event::End(e) if e.local_name().as_ref() == b"v" && in_value => {
+                in_value = false;
+                if let Some(at) = shared.take() {
+                    check_shared_string(&value, strings, at)?;
+                }
+            }
+            Event::End(e) if e.local_name().as_ref() == b"c" => {
+                shared = None;
+                in_value = false;
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    // Excel writes rows and cells in order; a hand-edited package may not.
+    if cells.windows(2).any(|w| w[0] > w[1]) {
+        cells.sort_unstable();
+    }
+    Ok(cells)
+}
+
+fn check_shared_string(value: &str, strings: usize, at: (u32, u32)) -> std::result::Result<(), String> {
+    let cell = cell_name(at);
+    match value.trim().parse::<usize>() {
+        Ok(index) if index < strings => Ok(()),
+        Ok(index) => Err(format!("cell {cell}: shared string {index} does not exist (the workbook has {strings}); the file is damaged")),
+        Err(_) => Err(format!(
+            "cell {cell}: `{value}` is not a shared-string number (expected 0 to {}); the file is damaged",
+            strings.saturating_sub(1)
+        )),
+    }
+}
+
+/// `B12` for (11, 1).
+fn cell_name((row, column): (u32, u32)) -> String {
+    let mut letters = Vec::new();
+    let mut n = column as u64 + 1;
+    while n > 0 {
+        letters.push(b'A' + ((n - 1) % 26) as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), row as u64 + 1)
+}
+
+/// (11, 1) for `B12`; `None` for anything else.
+fn cell_position(name: &str) -> Option<(u32, u32)> {
+    let split = name.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = name.split_at(split);
+    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let column = letters.bytes().fold(0u32, |n, b| n * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1));
+    let row: u32 = digits.parse().ok()?;
+    Some((row.checked_sub(1)?, column - 1))
+}
+
+/// An attribute's unescaped value, if present and readable.
+fn attribute(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
+    e.attributes().flatten().find(|a| a.key.as_ref() == name).and_then(|a| attribute_value(&a))
+}
+
+fn attribute_value(a: &quick_xml::events::attributes::Attribute<'_>) -> Option<String> {
+    let raw = std::str::from_utf8(&a.value).ok()?;
+    quick_xml::escape::unescape(raw).ok().map(|v| v.into_owned())
+}
+
+/// For each cell style (`cellXfs` entry, in order): is its number format a
+/// percentage?
+fn percent_styles(zip: &mut Package<'_>) -> std::result::Result<Vec<bool>, String> {
+    let Some(mut xml) = xml_part(zip, "xl/styles.xml")? else {
+        return Ok(Vec::new());
+    };
+    let mut percent_formats = std::collections::HashMap::new();
+    let mut styles = Vec::new();
+    let mut in_cell_styles = false;
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf).map_err(|e| format!("xl/styles.xml: {e}"))? {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"numFmt" => {
+                if let (Some(id), Some(code)) = (attribute(&e, b"numFmtId"), attribute(&e, b"formatCode")) {
+                    percent_formats.insert(id, is_percent_format(&code));
+                }
+            }
+            Event::Start(e) if e.local_name().as_ref() == b"cellXfs" => in_cell_styles = true,
+            Event::End(e) if e.local_name().as_ref() == b"cellXfs" => in_cell_styles = false,
+            Event::Start(e) | Event::Empty(e) if in_cell_styles && e.local_name().as_ref() == b"xf" => {
+                let id = attribute(&e, b"numFmtId").unwrap_or_default();
+                // Built-in formats 9 (`0%`) and 10 (`0.00%`) are the percent ones.
+                let percent = percent_formats.get(&id).copied().unwrap_or(matches!(id.as_str(), "9" | "10"));
+                styles.push(percent);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(styles)
+}
+
+/// Does a number format code show its number as a percentage: a `%` that is
+/// not quoted text, escaped (`\%`), the character after `_` or `*`, or
+/// inside `[...]`?
+fn is_percent_format(code: &str) -> bool {
+    let mut chars = code.chars();
+    let (mut quoted, mut bracket) = (false, false);
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => quoted = !quoted,
+            _ if quoted => {}
+            '\\' | '_' | '*' => {
+                chars.next();
+            }
+            '[' => bracket = true,
+            ']' => bracket = false,
+            '%' if !bracket => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+fn shared_string_count(zip: &mut Package<'_>) -> std::result::Result<usize, String> {
+    let Some(mut xml) = xml_part(zip, "xl/sharedStrings.xml")? else {
+        return Ok(0);
+    };
+    let (mut count, mut buf) = (0, Vec::new());
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf).map_err(|e| format!("xl/sharedStrings.xml: {e}"))? {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == b"si" => count += 1,
+            Event::Eof => return Ok(count),
+            _ => {}
+        }
+    }
+}
+
+/// The package part of the sheet named `sheet` (`xl/worksheets/sheet1.xml`),
+/// found as calamine finds it: workbook.xml's `r:id`, then its target.
+fn sheet_part(zip: &mut Package<'_>, sheet: &str) -> std::result::Result<Option<String>, String> {
+    let mut id = None;
+    if let Some(mut xml) = xml_part(zip, "xl/workbook.xml")? {
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match xml.read_event_into(&mut buf).map_err(|e| format!("xl/workbook.xml: {e}"))? {
+                Event::Start(e) | Event::Empty(e)
+                    if e.local_name().as_ref() == b"sheet" && attribute(&e, b"name").as_deref() == Some(sheet) =>
+                {
+                    id = e
+                        .attributes()
+                        .flatten()
+                        .find(|a| a.key.prefix().is_some() && a.key.local_name().as_ref() == b"id")
+                        .and_then(|a| attribute_value(&a));
+                    break;
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+    }
+    let Some(id) = id else { return Ok(None) };
+    let Some(mut xml) = xml_part(zip, "xl/_rels/workbook.xml.rels")? else {
+        return Ok(None);
+    };
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf).map_err(|e| format!("xl/_rels/workbook.xml.rels: {e}"))? {
+            Event::Start(e) | Event::Empty(e)
+                if e.local_name().as_ref() == b"Relationship" && attribute(&e, b"Id").as_deref() == Some(&id) =>
+            {
+                let Some(target) = attribute(&e, b"Target") else { return Ok(None) };
+                let part = match target.strip_prefix('/') {
+                    Some(absolute) => absolute.to_string(),
+                    None if target.starts_with("xl/") => target,
+                    None => format!("xl/{target}"),
+                };
+                return Ok(Some(part));
+            }
+            Event::Eof => return Ok(None),
+            _ => {}
+        }
+    }
+}
+
+/// A streaming XML reader over a part of the package, found as calamine
+/// finds it (any case, `\` or `/`); `None` when there is no such part.
+fn xml_part<'z, 'a>(zip: &'z mut Package<'a>, part: &str) -> std::result::Result<Option<XmlPart<'z, 'a>>, String> {
+    let found = zip.file_names().find(|n| n.replace('\\', "/").eq_ignore_ascii_case(part)).map(str::to_string);
+    let Some(name) = found else {
+        return Ok(None);
+    };
+    let file = zip.by_name(&name).map_err(|e| format!("{part}: {e}"))?;
+    let mut reader = quick_xml::Reader::from_reader(BufReader::new(file));
+    // As lenient as calamine's reader, so that no workbook calamine reads is
+    // refused here.
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.check_comments = false;
+    Ok(Some(reader))
+}
+
+/// Does an .ods package hold a cell of value type `percentage`? calamine
+/// reads such a cell as the fraction (0.88), which ladder must not take for
+/// the 88% shown.
+fn ods_has_percent_cells(bytes: &[u8]) -> bool {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else { return false };
+    let Ok(mut file) = zip.by_name("content.xml") else { return false };
+    let mut content = Vec::new();
+    if std::io::Read::read_to_end(&mut file, &mut content).is_err() {
+        return false;
+    }
+    memchr::memmem::find(&content, b"value-type=\"percentage\"").is_some()
 }
 
 fn one_line(text: &str) -> String {
@@ -320,6 +767,70 @@ mod tests {
         assert_eq!(cell_text(&Data::Bool(true)), "true");
         assert_eq!(cell_text(&Data::Int(7)), "7");
         assert_eq!(cell_text(&Data::Empty), "");
+    }
+
+    #[test]
+    fn percent_cells_show_the_number_shown() {
+        assert_eq!(percent_text(0.88), "88%");
+        assert_eq!(percent_text(0.972), "97.2%");
+        assert_eq!(percent_text(0.1 + 0.2), "30%");
+        assert_eq!(percent_text(0.9720000000000001), "97.2%");
+        assert_eq!(percent_text(1.0), "100%");
+        assert_eq!(percent_text(1.5), "150%");
+        assert_eq!(percent_text(12.0), "1200%");
+        assert_eq!(percent_text(0.0), "0%");
+        assert_eq!(percent_text(-0.05), "-5%");
+        assert_eq!(percent_text(0.00123), "0.123%");
+        assert_eq!(percent_text(0.0000001), "0.00001%");
+        assert_eq!(percent_text(0.123456789012345), "12.3456789012345%");
+    }
+
+    #[test]
+    fn percent_formats_are_found_in_the_code() {
+        for code in ["0%", "0.0%", "0.00%;[Red]-0.00%", "#,##0.0%", "0%\"zz\""] {
+            assert!(is_percent_format(code), "{code}");
+        }
+        for code in ["0.00", "\"%\"0", "0\\%", "0_%", "[$%-804]0", "yyyy-mm-dd", "General", ""] {
+            assert!(!is_percent_format(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn cell_names_and_positions() {
+        for (name, at) in [("A1", (0, 0)), ("B12", (11, 1)), ("Z3", (2, 25)), ("AA1", (0, 26)), ("XFD1048576", (1048575, 16383))] {
+            assert_eq!(cell_position(name), Some(at), "{name}");
+            assert_eq!(cell_name(at), name);
+        }
+        for bad in ["", "A", "12", "A0", "ABCD1", "A1x", "-1"] {
+            assert_eq!(cell_position(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn shared_string_references_are_checked() {
+        assert!(check_shared_string("2", 3, (0, 0)).is_ok());
+        let past = check_shared_string("3", 3, (1, 2)).unwrap_err();
+        assert!(past.contains("cell C2") && past.contains("shared string 3"), "{past}");
+        for bad in ["-1", "x", "", "1.5"] {
+            assert!(check_shared_string(bad, 3, (0, 0)).unwrap_err().contains("not a shared-string number"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn contained_panics_become_errors() {
+        assert_eq!(contained(|| 7), Ok(7));
+        let error = contained(|| -> u8 { panic!("index out of bounds") }).unwrap_err();
+        assert!(error.contains("damaged") && error.contains("index out of bounds"), "{error}");
+    }
+
+    #[test]
+    fn workbooks_on_standard_input_are_known_by_signature() {
+        assert_eq!(sniff(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest"), Some("xls"));
+        assert_eq!(sniff(b"PK\x03\x04 not really a zip"), Some("xlsx"));
+        assert_eq!(sniff(b"PK\x03\x04....mimetypeapplication/vnd.oasis.opendocument.spreadsheet"), Some("ods"));
+        assert_eq!(sniff(b"id,name\n"), None);
+        assert_eq!(sniff(b"PK"), None);
+        assert_eq!(sniff(b""), None);
     }
 
     #[test]

@@ -267,6 +267,12 @@ pub type RuleProblem = (String, String);
 
 pub fn parse_rule(value: &Value, path: &str, ctx: &mut RuleContext, problems: &mut Vec<RuleProblem>) -> Option<Rule> {
     match value {
+        // An empty list would hold for everyone (`demotion: []` demoted every
+        // employee): a rule must say something.
+        Value::Sequence(items) if items.is_empty() => {
+            problems.push((path.into(), format!("{} is an empty list: a rule needs at least one test", rule_name(path))));
+            None
+        }
         Value::Sequence(items) => parse_list(items, path, ctx, problems).map(Rule::All),
         Value::Mapping(map) => {
             let keys: Vec<&str> = map.keys().filter_map(Value::as_str).collect();
@@ -310,6 +316,14 @@ pub fn parse_rule(value: &Value, path: &str, ctx: &mut RuleContext, problems: &m
             problems.push((path.into(), format!("expected a rule (a list or a mapping), found {}", describe(other))));
             None
         }
+    }
+}
+
+/// How a message names the rule at `path`: `demotion`, `not`, or the list item.
+fn rule_name(path: &str) -> String {
+    match path.rsplit_once('.').map_or(path, |(_, last)| last) {
+        last if last.ends_with(']') => "the rule".to_string(),
+        last => format!("`{last}`"),
     }
 }
 

@@ -146,6 +146,9 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
                         }
                         ordinal_scales.push((name.clone(), texts));
                     }
+                    Some(_) => {
+                        problems.push(s.file.problem_at(&path, format!("the `{name}` scale is empty: list its levels, lowest first")))
+                    }
                     _ => problems.push(
                         s.file.problem_at(&path, format!("an ordinal scale is a list of levels, lowest first; found {}", describe(value))),
                     ),
@@ -234,8 +237,23 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         }
     }
 
-    let positions = build_positions(&positions, &competency_scale, &mut problems);
+    let positions_built = build_positions(&positions, &competency_scale, &mut problems);
     let sequences_built = build_sequences(&sequences, &mut problems);
+    // The employee file may name a position, sequence or grade by its title:
+    // a title must then stand for one thing only.
+    let named = |file, path: &String, id: &'_ str, title| Named { file, path: path.clone(), id: id.to_string(), title };
+    let position_names: Vec<Named> = positions.iter().map(|p| named(p.file, &p.path, &p.item.id, p.item.title.clone())).collect();
+    check_titles("position", &position_names, &mut problems);
+    let sequence_names: Vec<Named> = sequences.iter().map(|s| named(s.file, &s.path, &s.item.id, s.item.title.clone())).collect();
+    check_titles("sequence", &sequence_names, &mut problems);
+    let grade_names: Vec<Named> = sequences
+        .iter()
+        .flat_map(|s| {
+            s.item.grades.iter().enumerate().map(move |(i, g)| named(s.file, &format!("{}.grades[{i}]", s.path), &g.id, g.title.clone()))
+        })
+        .collect();
+    check_titles("grade", &grade_names, &mut problems);
+    let positions = positions_built;
 
     // Rules need the scheme's vocabulary.
     let band_ids: Vec<String> = bands.iter().map(|b| b.id.clone()).collect();
@@ -262,6 +280,23 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         parsed
     };
 
+    // `requires:` with nothing after it reads as no rule at all; say so
+    // rather than let an empty key mean "nothing required" or "never demoted".
+    for file in files {
+        for (key, value) in [("requires", &file.raw.requires), ("demotion", &file.raw.demotion)] {
+            null_rule(file, key, value.as_ref(), &mut problems);
+        }
+    }
+    for placed in &sequences {
+        for (gi, g) in placed.item.grades.iter().enumerate() {
+            for (key, value) in [("requires", &g.requires), ("demotion", &g.demotion)] {
+                null_rule(placed.file, &format!("{}.grades[{gi}].{key}", placed.path), value.as_ref(), &mut problems);
+            }
+        }
+    }
+    for placed in &bridges {
+        null_rule(placed.file, &format!("{}.requires", placed.path), placed.item.requires.as_ref(), &mut problems);
+    }
     let requires = requires.and_then(|r| rule(r.file, "requires", r.value, &mut problems));
     let demotion = demotion.and_then(|r| rule(r.file, "demotion", r.value, &mut problems));
     let mut sequences_out = Vec::new();
@@ -361,6 +396,61 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         max_streak,
         sources: files.iter().map(|f| Source { path: f.path.clone(), sha256: f.sha256.clone() }).collect(),
     })
+}
+
+/// A rule key written with no value (`demotion:`, `requires: ~`): serde
+/// reads it as absent, the index still has its (empty) scalar.
+fn null_rule(file: &SourceFile, path: &str, value: Option<&Value>, problems: &mut Vec<Problem>) {
+    if value.is_none() && file.index.scalar(path).is_some() {
+        let key = path.rsplit('.').next().unwrap_or(path);
+        problems.push(file.problem_at(path, format!("`{key}` is empty: write a rule, or leave the key out")));
+    }
+}
+
+/// Something a cell of the employee file may name by id or by title.
+struct Named<'a> {
+    file: &'a SourceFile,
+    path: String,
+    id: String,
+    title: Option<String>,
+}
+
+/// Two of a kind with the same title (trimmed), or a title that is another's
+/// id: a cell holding it would silently mean the first match.
+fn check_titles(what: &str, named: &[Named], problems: &mut Vec<Problem>) {
+    let mut by_title: HashMap<&str, &Named> = HashMap::new();
+    for n in named {
+        let Some(title) = n.title.as_deref().map(str::trim) else { continue };
+        if title.is_empty() || title == n.id.trim() {
+            continue;
+        }
+        let at = format!("{}.title", n.path);
+        if let Some(other) = named.iter().find(|o| o.id.trim() == title) {
+            problems.push(n.file.problem_at_value(
+                &at,
+                format!(
+                    "the title `{title}` of {what} `{}` is the id of {what} `{}` (at {}): a cell `{title}` in the employee file would mean `{}`; give `{}` another title",
+                    n.id,
+                    other.id,
+                    other.file.render(&format!("{}.id", other.path)),
+                    other.id,
+                    n.id
+                ),
+            ));
+        } else if let Some(first) = by_title.get(title) {
+            problems.push(n.file.problem_at_value(
+                &at,
+                format!(
+                    "{what} `{}` has the same title `{title}` as {what} `{}` (at {}): a cell `{title}` in the employee file could mean either; give them different titles",
+                    n.id,
+                    first.id,
+                    first.file.render(&format!("{}.title", first.path))
+                ),
+            ));
+        } else {
+            by_title.insert(title, n);
+        }
+    }
 }
 
 #[allow(non_snake_case)]

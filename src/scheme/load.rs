@@ -174,22 +174,51 @@ fn read_files(arg: &str) -> Result<Vec<(String, Vec<u8>)>, SchemeError> {
     let path = Path::new(arg);
     if path.is_dir() {
         let entries = std::fs::read_dir(path).map_err(|e| whole_file_problem(arg, format!("cannot read the directory: {e}")))?;
-        let mut names: Vec<_> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
-            .collect();
+        let mut problems = Vec::new();
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    problems.push(whole_file_problem(arg, format!("cannot list the directory: {e}")).problems.remove(0));
+                    continue;
+                }
+            };
+            let p = entry.path();
+            // `.YAML` and `.Yml` are YAML files too (Windows users write them so).
+            let is_yaml =
+                p.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+            if !is_yaml {
+                continue;
+            }
+            // Following symlinks: a dangling link or a loop is an error naming
+            // the file, never a file silently left out of the scheme.
+            match std::fs::metadata(&p) {
+                Ok(meta) if meta.is_file() => names.push(p),
+                Ok(_) => problems.push(
+                    whole_file_problem(&p.display().to_string(), "is not a regular file; a scheme directory holds YAML files".into())
+                        .problems
+                        .remove(0),
+                ),
+                Err(e) => problems.push(whole_file_problem(&p.display().to_string(), format!("cannot read: {e}")).problems.remove(0)),
+            }
+        }
         names.sort();
-        if names.is_empty() {
+        let mut files = Vec::new();
+        for p in names {
+            match read_one(&p) {
+                Ok(bytes) => files.push((p.display().to_string(), bytes)),
+                Err(mut e) => problems.append(&mut e.problems),
+            }
+        }
+        if !problems.is_empty() {
+            problems.sort();
+            return Err(SchemeError { problems });
+        }
+        if files.is_empty() {
             return Err(whole_file_problem(arg, "the directory holds no .yaml or .yml file".into()));
         }
-        names
-            .into_iter()
-            .map(|p| {
-                let shown = p.display().to_string();
-                read_one(&p).map(|bytes| (shown, bytes))
-            })
-            .collect()
+        Ok(files)
     } else if path.is_file() {
         Ok(vec![(arg.to_string(), read_one(path)?)])
     } else if let Some(files) = builtin::files(arg) {
@@ -240,7 +269,13 @@ fn parse_file(path: String, bytes: &[u8]) -> Result<SourceFile, Problem> {
         let source = SourceFile { path, text, sha256, index: PathIndex::default(), raw: RawFile::default() };
         return Err(source.problem(at, format!("the YAML nests deeper than {MAX_DEPTH} levels here; a scheme needs a handful")));
     }
-    let index = PathIndex::build(&text);
+    let index = match PathIndex::build_bounded(&text, MAX_DEPTH) {
+        Ok(index) => index,
+        Err(at) => {
+            let source = SourceFile { path, text, sha256, index: PathIndex::default(), raw: RawFile::default() };
+            return Err(source.problem(at, format!("the YAML nests deeper than {MAX_DEPTH} levels here; a scheme needs a handful")));
+        }
+    };
     let raw: RawFile = match serde_yaml::from_str(&text) {
         Ok(raw) => raw,
         Err(e) => {
@@ -252,6 +287,11 @@ fn parse_file(path: String, bytes: &[u8]) -> Result<SourceFile, Problem> {
                     at = alias;
                 }
                 message = "aliases (`*name`) expand to too many nodes (a \"billion laughs\" alias bomb?); a scheme never needs that".into();
+            } else if message.contains("duplicate field") || message.contains("duplicate entry") {
+                // serde_yaml points at the mapping; the index knows the repeated key's own line.
+                if let Some(duplicate) = index.first_duplicate_key() {
+                    at = duplicate;
+                }
             } else if message == "recursion limit exceeded" {
                 message = format!("the YAML nests deeper than {MAX_DEPTH} levels here; a scheme needs a handful");
             }
@@ -324,6 +364,13 @@ fn clean_serde_message(message: &str) -> String {
         "could not find expected",
         "control characters are not allowed",
     ];
+    // serde_yaml holds integers in 64 bits; a wider one reads as a type error.
+    if let Some(rest) = m.split_once("invalid type: integer `").map(|(_, rest)| rest) {
+        if let Some((digits, _)) = rest.split_once("` as u128") {
+            let prefix = m.split_once("invalid type").map_or("", |(p, _)| p);
+            return format!("{prefix}`{digits}` is too large: a whole number here is at most {}", u64::MAX);
+        }
+    }
     if SYNTAX.iter().any(|s| m.starts_with(s)) {
         return format!("YAML syntax error: {m}");
     }

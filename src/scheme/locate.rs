@@ -25,16 +25,37 @@ pub struct PathIndex {
     scalars: HashMap<String, String>,
     /// The first alias (`*name`), for problems with alias expansion.
     first_alias: Option<LineCol>,
+    /// The first key written twice in one mapping, where it is written again
+    /// (serde_yaml reports a duplicate at the start of the mapping).
+    first_duplicate_key: Option<LineCol>,
 }
 
 impl PathIndex {
     /// Indexes `text`; a document the scanner rejects yields an empty index
     /// (serde_yaml reports the syntax error itself, with its location).
     pub fn build(text: &str) -> PathIndex {
+        Self::build_bounded(text, usize::MAX).unwrap_or_default()
+    }
+
+    /// [`PathIndex::build`], or where a collection first opens deeper than
+    /// `max_depth`. The events are pulled one by one: yaml-rust2's own
+    /// `load` recurses once per level, and 100 000 nested `- ` in block
+    /// style overflowed the stack before any limit was checked.
+    pub fn build_bounded(text: &str, max_depth: usize) -> Result<PathIndex, LineCol> {
         let mut builder = Builder::default();
         let mut parser = Parser::new_from_str(text);
-        let _ = parser.load(&mut builder, false);
-        builder.index
+        // A scanner error ends the index; serde_yaml reports it with its location.
+        while let Ok((event, mark)) = parser.next_token() {
+            match event {
+                // One document, as serde_yaml reads.
+                Event::StreamEnd | Event::DocumentEnd => break,
+                Event::MappingStart(..) | Event::SequenceStart(..) if builder.stack.len() >= max_depth => {
+                    return Err(line_col(mark));
+                }
+                _ => builder.on_event(event, mark),
+            }
+        }
+        Ok(builder.index)
     }
 
     /// The best location for a problem at `path`: the key that names it, else
@@ -55,6 +76,11 @@ impl PathIndex {
     /// Where the document first uses an alias (`*name`).
     pub fn first_alias(&self) -> Option<LineCol> {
         self.first_alias
+    }
+
+    /// Where a key is first written a second time in the same mapping.
+    pub fn first_duplicate_key(&self) -> Option<LineCol> {
+        self.first_duplicate_key
     }
 
     /// The text of the scalar at `path`, as written.
@@ -108,7 +134,11 @@ impl Builder {
                 None => {
                     // A key: complex keys (mappings as keys) get a placeholder.
                     let k = scalar.unwrap_or("?").to_string();
-                    self.index.keys.insert(join_key(path, &k), line_col(mark));
+                    if let Some(_first) = self.index.keys.insert(join_key(path, &k), line_col(mark)) {
+                        if scalar.is_some() && !path.starts_with('?') {
+                            self.index.first_duplicate_key.get_or_insert(line_col(mark));
+                        }
+                    }
                     *key = Some(k);
                     None
                 }
@@ -170,5 +200,16 @@ mod tests {
         assert_eq!(index.locate_value("positions[0].kpis[0].weight"), LineCol { line: 5, column: 25 });
         // Unknown paths fall back to the nearest known parent: here the `{` of the KPI item.
         assert_eq!(index.locate("positions[0].kpis[0].scoring"), LineCol { line: 5, column: 9 });
+    }
+
+    #[test]
+    fn nesting_is_bounded_before_anything_recurses() {
+        let text = format!("a:\n  {}x\n", "- ".repeat(100_000));
+        // The root mapping is level 1, so the fourth `- ` (column 9) opens level 5.
+        assert_eq!(PathIndex::build_bounded(&text, 4).unwrap_err(), LineCol { line: 2, column: 9 });
+        assert!(PathIndex::build_bounded("a:\n  - - x\n", 4).is_ok());
+        // Unbounded, the walk is a loop: no stack overflow (kept small: the scanner is slow at depth).
+        let text = format!("a:\n  {}x\n", "- ".repeat(2_000));
+        assert_eq!(PathIndex::build(&text).locate("a[0][0]"), LineCol { line: 2, column: 7 });
     }
 }
