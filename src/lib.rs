@@ -27,6 +27,7 @@ pub mod input;
 pub mod report;
 pub mod rule;
 pub mod scheme;
+pub mod terminal;
 
 /// `ladder --version`: the package version and the git revision it was built from.
 pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("LADDER_GIT_REVISION"), ")");

@@ -5,8 +5,8 @@
 //! starts with `@`, pick the as-of date from across chrono's whole range.
 #![no_main]
 
-use ladder::evaluate::evaluate;
-use ladder::records::Input;
+use ladder::batch::memory::evaluate;
+use ladder::input::records::Input;
 use ladder::report::{Format, Report};
 use ladder::scheme::{load_scheme_files, Scheme};
 use libfuzzer_sys::fuzz_target;
