@@ -99,34 +99,61 @@ fn unmet<'r>(env: &Env, parts: impl Iterator<Item = &'r Rule>) -> (Vec<String>, 
     (unmet, only_time_fails)
 }
 
+/// The unmet line of a grade no rule promotes into.
+pub fn decided_by_text(body: &str) -> String {
+    format!("decided by {body}, not by rule")
+}
+
+/// What fails of entering grade `target`: its `decided_by` first, then the
+/// failing tests of its rule; and whether only time facts fail.
+fn unmet_for(env: &Env, target: GradeRef, own: Option<&Rule>) -> (Vec<String>, bool) {
+    let (mut unmet, only_time_fails) = unmet(env, entry_rule(env, own));
+    match &env.scheme.grade(target).decided_by {
+        // Time cannot open a grade the board decides: no eligible_on.
+        Some(body) => {
+            unmet.insert(0, decided_by_text(body));
+            (unmet, false)
+        }
+        None => (unmet, only_time_fails),
+    }
+}
+
 pub fn decide(env: &Env, grade: GradeRef) -> Decision {
     let scheme = env.scheme;
     let next = scheme.grade_above(grade);
 
-    let alternatives: Vec<GradeRef> =
-        scheme.bridges_from(grade).filter(|b| entry_rule(env, b.requires.as_ref()).all(|r| env.holds(r))).map(|b| b.to).collect();
+    // A bridge into a grade the board decides is never taken by rule.
+    let alternatives: Vec<GradeRef> = scheme
+        .bridges_from(grade)
+        .filter(|b| scheme.reachable_by_rule(b.to) && entry_rule(env, b.requires.as_ref()).all(|r| env.holds(r)))
+        .map(|b| b.to)
+        .collect();
 
     // The next grade's rule holds exactly when none of its tests is unmet.
     let (next_holds, unmet, only_time_fails) = match next {
         Some(n) => {
-            let (unmet, only_time_fails) = unmet(env, entry_rule(env, scheme.grade(n).requires.as_ref()));
+            let (unmet, only_time_fails) = unmet_for(env, n, scheme.grade(n).requires.as_ref());
             (unmet.is_empty(), unmet, only_time_fails)
         }
         None => (false, Vec::new(), false),
     };
 
-    let demoted_by: Vec<String> = scheme
-        .demotion
-        .iter()
-        .chain(scheme.grade(grade).demotion.iter())
-        .filter(|r| env.holds(r)) // what held, of the rules that hold
-        .map(|r| {
+    // SPEC §8.1: the grade's own demotion sends to its target; the scheme-wide one to the grade below.
+    let mut demoted_to = None;
+    let mut demoted_by = Vec::new();
+    for (rule, target, own) in scheme.demotions(grade) {
+        if env.holds(rule) {
+            if own || demoted_to.is_none() {
+                demoted_to = Some(target);
+            }
             let mut text = String::with_capacity(UNMET_TEXT);
-            env.write_success(r, &mut text);
-            text
-        })
-        .collect();
-    let demoted = !demoted_by.is_empty();
+            env.write_success(rule, &mut text); // what held, of the rules that hold
+                                                // A grade's own rule may repeat the scheme-wide one only to name a target.
+            if !demoted_by.contains(&text) {
+                demoted_by.push(text);
+            }
+        }
+    }
     let mut decision = Decision {
         status: Status::Hold,
         recommended: Some(grade),
@@ -137,9 +164,9 @@ pub fn decide(env: &Env, grade: GradeRef) -> Decision {
         via_bridge: false,
         demoted_by,
     };
-    if demoted {
+    if let Some(target) = demoted_to {
         decision.status = Status::Demote;
-        decision.recommended = Some(scheme.grade_below(grade));
+        decision.recommended = Some(target);
     } else if next_holds {
         decision.status = Status::Promote;
         decision.recommended = next;
@@ -148,10 +175,25 @@ pub fn decide(env: &Env, grade: GradeRef) -> Decision {
         decision.status = Status::Promote;
         decision.recommended = Some(*first);
         decision.via_bridge = true;
-    } else if next.is_none() {
+    } else if let Some(n) = next {
+        if only_time_fails {
+            decision.eligible_on = eligible_on(env, scheme.grade(n).requires.as_ref());
+        }
+    } else if scheme.bridges_from(grade).next().is_none() {
         decision.status = Status::Top;
-    } else if only_time_fails {
-        decision.eligible_on = eligible_on(env, scheme.grade(next.unwrap_or(grade)).requires.as_ref());
+    } else {
+        // SPEC §5: a highest grade with a way out is `hold`; unmet says what
+        // each bridge still needs, eligible_on when time alone opens one.
+        for b in scheme.bridges_from(grade) {
+            let (unmet, only_time_fails) = unmet_for(env, b.to, b.requires.as_ref());
+            let target = &scheme.grade(b.to).id;
+            decision.unmet.extend(unmet.into_iter().map(|u| format!("{target}: {u}")));
+            if only_time_fails {
+                if let Some(d) = eligible_on(env, b.requires.as_ref()) {
+                    decision.eligible_on = Some(decision.eligible_on.map_or(d, |e| e.min(d)));
+                }
+            }
+        }
     }
     decision
 }

@@ -80,20 +80,21 @@ fn table(scheme: &Scheme) -> String {
     if let Some(r) = &scheme.demotion {
         let _ = writeln!(s, "demotion, at every grade: {}", rule_line(r, names));
     }
-    for seq in &scheme.sequences {
+    for (si, seq) in scheme.sequences.iter().enumerate() {
         let _ = writeln!(s);
         let _ = writeln!(s, "{} ({}), lowest grade first", seq.title, seq.id);
-        let mut t = new_table(&["grade", "title", "to enter it from the grade below"]);
+        let mut t = new_table(&["grade", "title", "to enter it from the grade below", "demotion"]);
         for (i, g) in seq.grades.iter().enumerate() {
             let mut rule = match (&g.requires, i) {
                 (_, 0) => "— (the entry grade)".to_string(),
                 (Some(r), _) => rule_line(r, names),
                 (None, _) => "no rule of its own".to_string(),
             };
-            if let Some(d) = &g.demotion {
-                rule.push_str(&format!("\ndemotion: {}", rule_line(d, names)));
+            if let Some(body) = &g.decided_by {
+                // The rule stays shown: it is what a candidate put to the board meets.
+                rule = format!("decided by {body}, never by rule (candidates meet: {rule})");
             }
-            t.add_row(vec![g.id.clone(), g.title.clone(), rule]);
+            t.add_row(vec![g.id.clone(), g.title.clone(), rule, demotion_cell(scheme, GradeRef { sequence: si, index: i })]);
         }
         let _ = writeln!(s, "{t}");
     }
@@ -112,6 +113,45 @@ fn table(scheme: &Scheme) -> String {
         let _ = writeln!(s, "{t}");
     }
     s
+}
+
+/// Where a grade's demotion sends the employee, and when (SPEC §8.1).
+fn demotion_cell(scheme: &Scheme, g: GradeRef) -> String {
+    let names = &scheme.column_facts.names;
+    let grade = scheme.grade(g);
+    let mut lines = Vec::new();
+    if let Some(d) = &grade.demotion {
+        let to = match grade.demotion_to {
+            Some(to) => format!("to {}", grade_label(scheme, to)),
+            None => "to the grade below".to_string(),
+        };
+        lines.push(format!("{to} when {}", rule_line(d, names)));
+    }
+    match (&scheme.demotion, grade.scheme_demotion) {
+        (Some(_), true) => {
+            let below = scheme.grade_below(g);
+            let to =
+                if below == g { format!("stays {} (the lowest grade)", grade.id) } else { format!("to {}", grade_label(scheme, below)) };
+            // The grade's own rule, when it holds, names the target.
+            let lead = if grade.demotion.is_some() { "otherwise, scheme-wide" } else { "scheme-wide" };
+            lines.push(format!("{lead}: {to}"));
+        }
+        (Some(_), false) => lines.push("exempt from the scheme-wide demotion".into()),
+        (None, _) => {}
+    }
+    if lines.is_empty() {
+        "—".into()
+    } else {
+        lines.join("\n")
+    }
+}
+
+/// The grade label with a mark when the board decides who enters it.
+fn node_label(g: &crate::scheme::Grade, sep: &str) -> String {
+    match &g.decided_by {
+        Some(body) => format!("{} {}{sep}decided by {body}", g.id, g.title),
+        None => format!("{} {}", g.id, g.title),
+    }
 }
 
 fn new_table(header: &[&str]) -> Table {
@@ -157,16 +197,18 @@ fn mermaid(scheme: &Scheme) -> String {
     let title = serde_json::to_string(&format!("{} ({})", scheme.title, scheme.id)).unwrap_or_default();
     let _ = writeln!(s, "---\ntitle: {title}\n---");
     let _ = writeln!(s, "flowchart BT");
+    // Mermaid styles links by their order of appearance.
+    let mut links = 0usize;
+    let mut decided: Vec<String> = Vec::new();
     for (si, seq) in scheme.sequences.iter().enumerate() {
         let _ = writeln!(s, "  subgraph s{si}[\"{}\"]", mermaid_text(&format!("{} ({})", seq.title, seq.id)));
         let _ = writeln!(s, "    direction BT");
         for (gi, g) in seq.grades.iter().enumerate() {
-            let _ = writeln!(
-                s,
-                "    {}[\"{}\"]",
-                node_id(GradeRef { sequence: si, index: gi }),
-                mermaid_text(&format!("{} {}", g.id, g.title))
-            );
+            let node = node_id(GradeRef { sequence: si, index: gi });
+            let _ = writeln!(s, "    {node}[\"{}\"]", mermaid_text(&node_label(g, " · ")));
+            if g.decided_by.is_some() {
+                decided.push(node);
+            }
         }
         for gi in 1..seq.grades.len() {
             let _ = writeln!(
@@ -175,6 +217,7 @@ fn mermaid(scheme: &Scheme) -> String {
                 node_id(GradeRef { sequence: si, index: gi - 1 }),
                 node_id(GradeRef { sequence: si, index: gi })
             );
+            links += 1;
         }
         let _ = writeln!(s, "  end");
     }
@@ -185,6 +228,25 @@ fn mermaid(scheme: &Scheme) -> String {
         } else {
             let _ = writeln!(s, "  {} -.->|\"{}\"| {}", node_id(b.from), mermaid_text(&label), node_id(b.to));
         }
+        links += 1;
+    }
+    // Demotions to a named grade: dashed like bridges, but red and pointing down.
+    let mut demotion_links = Vec::new();
+    for (si, seq) in scheme.sequences.iter().enumerate() {
+        for (gi, g) in seq.grades.iter().enumerate() {
+            if let Some(to) = g.demotion_to {
+                let _ = writeln!(s, "  {} -.->|\"demotion\"| {}", node_id(GradeRef { sequence: si, index: gi }), node_id(to));
+                demotion_links.push(links.to_string());
+                links += 1;
+            }
+        }
+    }
+    if !demotion_links.is_empty() {
+        let _ = writeln!(s, "  linkStyle {} stroke:#c0392b,color:#c0392b", demotion_links.join(","));
+    }
+    if !decided.is_empty() {
+        let _ = writeln!(s, "  classDef decided stroke-width:3px,stroke-dasharray:4 2");
+        let _ = writeln!(s, "  class {} decided", decided.join(","));
     }
     s
 }
@@ -221,12 +283,11 @@ fn dot(scheme: &Scheme) -> String {
         let _ = writeln!(s, "  subgraph \"cluster_{si}\" {{");
         let _ = writeln!(s, "    label={};", dot_text(&format!("{} ({})", seq.title, seq.id)));
         for (gi, g) in seq.grades.iter().enumerate() {
-            let _ = writeln!(
-                s,
-                "    {} [label={}];",
-                node_id(GradeRef { sequence: si, index: gi }),
-                dot_text(&format!("{}\n{}", g.id, g.title))
-            );
+            let (label, style) = match &g.decided_by {
+                Some(body) => (format!("{}\n{}\ndecided by {body}", g.id, g.title), ", style=\"rounded,bold,dashed\""),
+                None => (format!("{}\n{}", g.id, g.title), ""),
+            };
+            let _ = writeln!(s, "    {} [label={}{style}];", node_id(GradeRef { sequence: si, index: gi }), dot_text(&label));
         }
         for (gi, g) in seq.grades.iter().enumerate().skip(1) {
             let tooltip = g.requires.as_ref().map_or(String::new(), |r| format!(" [tooltip={}]", dot_text(&rule_line(r, names))));
@@ -248,6 +309,19 @@ fn dot(scheme: &Scheme) -> String {
             attrs.push(format!("tooltip={}", dot_text(&rule_line(r, names))));
         }
         let _ = writeln!(s, "  {} -> {} [{}];", node_id(b.from), node_id(b.to), attrs.join(", "));
+    }
+    for (si, seq) in scheme.sequences.iter().enumerate() {
+        for (gi, g) in seq.grades.iter().enumerate() {
+            if let (Some(to), Some(d)) = (g.demotion_to, &g.demotion) {
+                let _ = writeln!(
+                    s,
+                    "  {} -> {} [style=dashed, color=red, fontcolor=red, label=\"demotion\", tooltip={}];",
+                    node_id(GradeRef { sequence: si, index: gi }),
+                    node_id(to),
+                    dot_text(&rule_line(d, names))
+                );
+            }
+        }
     }
     let _ = writeln!(s, "}}");
     s
@@ -326,7 +400,15 @@ fn json_value(scheme: &Scheme) -> Value {
             let grades: Vec<Value> = seq
                 .grades
                 .iter()
-                .map(|g| json!({"id": g.id, "title": g.title, "requires": rule(&g.requires), "requires_text": line(&g.requires), "demotion": rule(&g.demotion)}))
+                .map(|g| {
+                    json!({
+                        "id": g.id, "title": g.title, "requires": rule(&g.requires), "requires_text": line(&g.requires),
+                        "demotion": rule(&g.demotion),
+                        "demotion_to": g.demotion_to.map(|t| scheme.grade(t).id.clone()),
+                        "scheme_demotion": g.scheme_demotion,
+                        "decided_by": g.decided_by,
+                    })
+                })
                 .collect();
             json!({"id": seq.id, "title": seq.title, "grades": grades})
         })

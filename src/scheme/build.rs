@@ -299,15 +299,68 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
     }
     let requires = requires.and_then(|r| rule(r.file, "requires", r.value, &mut problems));
     let demotion = demotion.and_then(|r| rule(r.file, "demotion", r.value, &mut problems));
-    let mut sequences_out = Vec::new();
+    let mut sequences_out: Vec<Sequence> = Vec::new();
+    // (file, path of `to`, (sequence, grade) it belongs to, the grade it names), resolved once every grade is known.
+    let mut demotion_targets: Vec<(&SourceFile, String, (usize, usize), String)> = Vec::new();
     for (placed, (seq_id, seq_title, grades)) in sequences.iter().zip(sequences_built) {
         let mut out = Vec::new();
         for (gi, (gid, gtitle)) in grades.into_iter().enumerate() {
             let g = &placed.item.grades[gi];
             let base = format!("{}.grades[{gi}]", placed.path);
             let requires = g.requires.as_ref().and_then(|v| rule(placed.file, &format!("{base}.requires"), v, &mut problems));
-            let demotion = g.demotion.as_ref().and_then(|v| rule(placed.file, &format!("{base}.demotion"), v, &mut problems));
-            out.push(Grade { id: gid, title: gtitle, requires, demotion });
+            // `{when: RULE, to: GRADE}` (SPEC §8.1) or a plain rule; a rule never has a `when` or `to` key.
+            let named = g.demotion.as_ref().and_then(Value::as_mapping).filter(|m| m.contains_key("when") || m.contains_key("to"));
+            let demotion = match named {
+                Some(map) => {
+                    let path = format!("{base}.demotion");
+                    for key in map.keys() {
+                        if !matches!(key.as_str(), Some("when" | "to")) {
+                            problems.push(placed.file.problem_at(
+                                &path,
+                                format!("unknown key {} in a demotion to a named grade (expected when, to)", describe(key)),
+                            ));
+                        }
+                    }
+                    match map.get("to") {
+                        Some(Value::String(to)) => {
+                            demotion_targets.push((placed.file, format!("{path}.to"), (sequences_out.len(), gi), to.clone()))
+                        }
+                        Some(other) => problems.push(
+                            placed.file.problem_at_value(&format!("{path}.to"), format!("`to` is a grade id, found {}", describe(other))),
+                        ),
+                        None => {
+                            problems.push(placed.file.problem_at(&path, "a demotion with `when` needs `to: GRADE` (the grade recommended)"))
+                        }
+                    }
+                    match map.get("when") {
+                        Some(v) => rule(placed.file, &format!("{path}.when"), v, &mut problems),
+                        None => {
+                            problems.push(placed.file.problem_at(&path, "a demotion with `to` needs `when: RULE` (when it applies)"));
+                            None
+                        }
+                    }
+                }
+                None => g.demotion.as_ref().and_then(|v| rule(placed.file, &format!("{base}.demotion"), v, &mut problems)),
+            };
+            let decided_by = match &g.decided_by {
+                Some(d) if d.trim().is_empty() => {
+                    problems.push(placed.file.problem_at_value(
+                        &format!("{base}.decided_by"),
+                        "`decided_by` names who decides (董事会, a committee); it is empty",
+                    ));
+                    None
+                }
+                d => d.as_ref().map(|d| d.trim().to_string()),
+            };
+            out.push(Grade {
+                id: gid,
+                title: gtitle,
+                requires,
+                demotion,
+                demotion_to: None,
+                scheme_demotion: g.scheme_demotion.unwrap_or(true),
+                decided_by,
+            });
         }
         sequences_out.push(Sequence { id: seq_id, title: seq_title, grades: out });
     }
@@ -318,6 +371,17 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
             .enumerate()
             .find_map(|(s, seq)| seq.grades.iter().position(|g| g.id == id).map(|index| GradeRef { sequence: s, index }))
     };
+    let mut resolved_targets = Vec::new();
+    for (file, path, (s, gi), to) in demotion_targets {
+        match find_grade(&to) {
+            None => problems.push(file.problem_at_value(&path, format!("demotion to `{to}`: no grade has that id"))),
+            Some(target) if target == (GradeRef { sequence: s, index: gi }) => problems.push(file.problem_at_value(
+                &path,
+                format!("demotion of `{to}` to `{to}` itself: name another grade, or write the rule alone to demote to the grade below"),
+            )),
+            Some(target) => resolved_targets.push(((s, gi), target)),
+        }
+    }
     let mut bridges_out = Vec::new();
     let mut seen_bridges: HashMap<(GradeRef, GradeRef), String> = HashMap::new();
     for placed in &bridges {
@@ -345,6 +409,9 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         }
     }
 
+    for ((s, gi), target) in resolved_targets {
+        sequences_out[s].grades[gi].demotion_to = Some(target);
+    }
     if positions.is_empty() && problems.is_empty() {
         problems.push(first_file.problem_at("", "the scheme has no `positions`"));
     }

@@ -126,6 +126,13 @@ pub struct Grade {
     /// The rule to enter this grade from the one below.
     pub requires: Option<Rule>,
     pub demotion: Option<Rule>,
+    /// Where the grade's own demotion sends the employee (`{when, to}`, SPEC
+    /// §8.1); `None`: the grade below.
+    pub demotion_to: Option<GradeRef>,
+    /// Whether the scheme-wide demotion applies (`scheme_demotion: false` exempts).
+    pub scheme_demotion: bool,
+    /// Promotion into this grade is decided by this body, never by a rule.
+    pub decided_by: Option<String>,
 }
 
 /// A grade's place: its sequence and its index in it (0 = lowest).
@@ -154,6 +161,23 @@ impl Scheme {
 
     pub fn grade_below(&self, g: GradeRef) -> GradeRef {
         GradeRef { index: g.index.saturating_sub(1), ..g }
+    }
+
+    /// The demotion rules that apply to a grade (SPEC §8.1), each with the
+    /// grade it recommends and whether it is the grade's own: the scheme-wide
+    /// one first unless the grade is exempt (`scheme_demotion: false`), then
+    /// the grade's own.
+    pub fn demotions(&self, g: GradeRef) -> impl Iterator<Item = (&Rule, GradeRef, bool)> {
+        let grade = self.grade(g);
+        let below = self.grade_below(g);
+        let wide = self.demotion.as_ref().filter(|_| grade.scheme_demotion).map(|r| (r, below, false));
+        let own = grade.demotion.as_ref().map(|r| (r, grade.demotion_to.unwrap_or(below), true));
+        wide.into_iter().chain(own)
+    }
+
+    /// Whether a rule may promote into this grade (no `decided_by`).
+    pub fn reachable_by_rule(&self, g: GradeRef) -> bool {
+        self.grade(g).decided_by.is_none()
     }
 
     /// Finds a position by id, or else by its exact title.

@@ -169,9 +169,17 @@ pub struct RawGrade {
     /// The rule to enter this grade from the one below.
     #[schemars(with = "Option<crate::scheme::schema::RuleSchema>")]
     pub requires: Option<Value>,
-    /// This grade's own demotion rule (ORed with the scheme-wide one).
-    #[schemars(with = "Option<crate::scheme::schema::RuleSchema>")]
+    /// This grade's own demotion: a rule (ORed with the scheme-wide one; the
+    /// grade below is recommended), or `{when: RULE, to: GRADE}` (GRADE is
+    /// recommended, of any sequence).
+    #[schemars(with = "Option<crate::scheme::schema::DemotionSchema>")]
     pub demotion: Option<Value>,
+    /// `false`: the scheme-wide `demotion` does not apply to this grade (only
+    /// its own does). Default true.
+    pub scheme_demotion: Option<bool>,
+    /// Who decides promotion into this grade (a committee, the board: `董事会`).
+    /// No rule promotes into it, neither the next-grade step nor a bridge.
+    pub decided_by: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

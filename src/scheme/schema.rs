@@ -211,6 +211,35 @@ impl JsonSchema for RuleSchema {
     }
 }
 
+/// A grade's `demotion` (SPEC §8.1): a rule, or `{when: RULE, to: GRADE}`.
+pub struct DemotionSchema;
+
+impl JsonSchema for DemotionSchema {
+    fn schema_name() -> Cow<'static, str> {
+        "Demotion".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let rule = generator.subschema_for::<RuleSchema>();
+        json_schema!({
+            "description": "A rule (the grade below is recommended when it holds), or {when: RULE, to: GRADE}: when RULE holds, GRADE (of any sequence) is recommended.",
+            "anyOf": [
+                rule.clone(),
+                {
+                    "type": "object",
+                    "title": "demotion to a named grade",
+                    "properties": {
+                        "when": rule,
+                        "to": {"type": "string", "minLength": 1, "description": "The grade recommended when the rule holds: a grade id of any sequence, not this grade."}
+                    },
+                    "required": ["when", "to"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -205,16 +205,23 @@ fn bridges_promote_when_the_next_grade_fails_and_are_listed_as_alternatives() {
 #[test]
 fn top_grade_is_top_unless_a_bridge_holds() {
     let t3 = |scores: &str| format!("E1,n,eng,tech,T3,2020-01-01,2025-01-01,,本科,yes,no,1,,,,{scores},5,5,5,,,,");
+    // T3 is the highest of tech but has a bridge out to M2: hold (SPEC §5), the bridge's gap in unmet.
     let r = &run(&[&t3("80,80,80,80")])[0];
-    assert_eq!(r.status, Status::Top);
+    assert_eq!(r.status, Status::Hold);
     assert_eq!(r.recommended_grade.as_deref(), Some("T3"));
     assert_eq!(r.next_grade, None);
-    assert!(r.unmet.is_empty());
+    assert_eq!(r.unmet, vec!["M2: band >= A (found B)".to_string()]);
+    assert_eq!(r.eligible_on, None);
     // composite 0.7 × 95 + 0.3 × 100 = 96.5: band A opens the bridge to M2.
     let r = &run(&[&t3("95,95,95,95")])[0];
     assert_eq!(r.status, Status::Promote);
     assert_eq!(r.recommended_grade.as_deref(), Some("M2"));
     assert_eq!(r.next_grade, None);
+    // M2 is the highest of mgmt with no bridge out: top.
+    let r = &run(&["E2,n,eng,mgmt,M2,2020-01-01,2025-01-01,,本科,yes,no,1,,,,80,80,80,80,5,5,5,,,,"])[0];
+    assert_eq!(r.status, Status::Top);
+    assert_eq!(r.recommended_grade.as_deref(), Some("M2"));
+    assert!(r.unmet.is_empty());
 }
 
 #[test]

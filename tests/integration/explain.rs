@@ -241,7 +241,9 @@ fn check_agreement(inputs: &[&str]) -> usize {
             if let Some(next) = got["rules"].as_array().unwrap().iter().find(|r| r["kind"] == "next_grade") {
                 let failing: Vec<&Value> = next["parts"].as_array().unwrap().iter().filter(|p| p["holds"] == false).collect();
                 if d["status"] == "hold" || d["status"] == "demote" {
-                    assert_eq!(failing.len(), d["unmet"].as_array().unwrap().len(), "{id}: unmet");
+                    // A grade decided by a committee adds its own line (docs/decisions.md).
+                    let tests = d["unmet"].as_array().unwrap().iter().filter(|u| !u.as_str().unwrap().starts_with("decided by ")).count();
+                    assert_eq!(failing.len(), tests, "{id}: unmet");
                     assert_eq!(next["changes"].as_array().unwrap().len(), failing.len(), "{id}: one change per failing test");
                 }
             }

@@ -15,6 +15,7 @@ mod analyst;
 mod bad_input;
 mod cli;
 mod decisions;
+mod decisions_seeds;
 mod explain;
 mod fast_path;
 mod header_rows;

@@ -260,6 +260,18 @@ class Gen:
                 b["requires"] = self.rule(1) if r.random() < 0.5 else r.choice(
                     [self.leaf("rank"), self.leaf("composite"), self.leaf("band")])
             self.bridges.append(b)
+        # SPEC §8.1 (and the `decided_by` of docs/decisions.md): demotion to a
+        # named grade of any sequence, grades exempt from the scheme-wide
+        # demotion, grades no rule promotes into.
+        ids = [g for _, g in all_grades]
+        for s in self.sequences:
+            for g in s["grades"]:
+                if "demotion" in g and r.random() < 0.5:
+                    g["demotion"] = {"when": g["demotion"], "to": r.choice([x for x in ids if x != g["id"]])}
+                if r.random() < 0.12:
+                    g["scheme_demotion"] = False
+                if g is not s["grades"][0] and r.random() < 0.06:
+                    g["decided_by"] = r.choice(["董事会", "board", "决策层或董事会"])
 
         doc = {"scheme": f"generated-{self.seed}", "title": f"随机方案 {self.seed}",
                "review": {"quarters": self.quarters, "halves": self.halves}}

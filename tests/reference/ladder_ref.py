@@ -265,9 +265,17 @@ class Scheme:
         self.sequences = []
         self.grade_at = {}  # grade id -> (sequence, index)
         for s in doc.get("sequences") or []:
-            grades = [{"id": str(g["id"]), "title": str(g.get("title", "")),
-                       "requires": g.get("requires"), "demotion": g.get("demotion")}
-                      for g in s.get("grades") or []]
+            grades = []
+            for g in s.get("grades") or []:
+                d = g.get("demotion")
+                # SPEC §8.1: {when: RULE, to: GRADE} names the grade recommended.
+                named = isinstance(d, dict) and "when" in d
+                grades.append({"id": str(g["id"]), "title": str(g.get("title", "")),
+                               "requires": g.get("requires"),
+                               "demotion": d["when"] if named else d,
+                               "demotion_to": str(d["to"]) if named else None,
+                               "scheme_demotion": g.get("scheme_demotion", True) is not False,
+                               "decided_by": g.get("decided_by")})
             seq = {"id": str(s["id"]), "title": str(s.get("title", "")), "grades": grades}
             self.sequences.append(seq)
             for i, g in enumerate(grades):
@@ -778,23 +786,48 @@ def decide(e, scheme, as_of):
     ctx = Ctx(e, scheme, as_of)
     out = {"recommended_grade": None, "next_grade": above["id"] if above else None,
            "eligible_on": None, "unmet": [], "alternatives": []}
-    holding = [b for b in scheme.bridges
-               if b["from"] == g["id"] and evaluate(_with_requires(b["requires"], scheme), ctx)[0]]
+    def decided(grade_id):
+        return scheme.grade_at[grade_id][0]["grades"][scheme.grade_at[grade_id][1]]["decided_by"]
+    out_bridges = [b for b in scheme.bridges if b["from"] == g["id"]]
+    # A bridge into a grade decided by a committee is never taken by rule.
+    holding = [b for b in out_bridges
+               if decided(b["to"]) is None and evaluate(_with_requires(b["requires"], scheme), ctx)[0]]
     out["alternatives"] = [b["to"] for b in holding]
     next_rule = _with_requires(above["requires"], scheme) if above else None
     next_ok, unmet = evaluate(next_rule, ctx) if above else (False, [])
+    if above and above["decided_by"] is not None:
+        next_ok, unmet = False, ["decided by " + str(above["decided_by"])] + unmet
     out["unmet"] = [] if next_ok else unmet
-    demote = any(evaluate(r, ctx)[0] for r in (scheme.demotion, g["demotion"]) if r is not None)
-    if demote:
-        out.update(status="demote", recommended_grade=below["id"])
+    own = g["demotion"] is not None and evaluate(g["demotion"], ctx)[0]
+    wide = g["scheme_demotion"] and scheme.demotion is not None and evaluate(scheme.demotion, ctx)[0]
+    if own or wide:
+        # SPEC §8.1: the grade's own demotion sends to its target, else the grade below.
+        target = g["demotion_to"] if own and g["demotion_to"] else below["id"]
+        out.update(status="demote", recommended_grade=target)
     elif above and next_ok:
         out.update(status="promote", recommended_grade=above["id"])
     elif holding:
         out.update(status="promote", recommended_grade=holding[0]["to"])
     elif above:
         out.update(status="hold", recommended_grade=g["id"])
-        d = eligible_on(next_rule, e, scheme, as_of)
+        d = eligible_on(next_rule, e, scheme, as_of) if above["decided_by"] is None else None
         out["eligible_on"] = d.isoformat() if d else None
+    elif out_bridges:
+        # SPEC §5: a highest grade with bridges out is hold; unmet per bridge,
+        # eligible_on the first date time alone opens any of them.
+        out.update(status="hold", recommended_grade=g["id"], unmet=[])
+        dates = []
+        for b in out_bridges:
+            rule = _with_requires(b["requires"], scheme)
+            _, failing = evaluate(rule, ctx)
+            if decided(b["to"]) is not None:
+                failing = ["decided by " + str(decided(b["to"]))] + failing
+            else:
+                d = eligible_on(rule, e, scheme, as_of)
+                if d:
+                    dates.append(d)
+            out["unmet"] += [b["to"] + ": " + u for u in failing]
+        out["eligible_on"] = min(dates).isoformat() if dates else None
     else:
         out.update(status="top", recommended_grade=g["id"], unmet=[])
     return out
@@ -957,8 +990,10 @@ def selftest():
         check("r5 composite", r["Raw"]["composite"], Fraction("71.32"))  # 41.321 + 30
         check("r5 hold", (r["Raw"]["status"], r["Raw"]["eligible_on"]), ("hold", None))
         check("dup", (r["Dup"]["status"], r["Round"]["status"]), ("error", "promote"))
-        check("lone", (r["Lone"]["rank_pct"], r["Lone"]["status"], r["Lone"]["alternatives"]),
-              (Fraction(100), "top", []))
+        # T3 is the top of tech with a bridge out: hold (SPEC §5), the bridge's gap in unmet.
+        check("lone", (r["Lone"]["rank_pct"], r["Lone"]["status"], r["Lone"]["alternatives"],
+                       r["Lone"]["next_grade"], len(r["Lone"]["unmet"]), r["Lone"]["unmet"][0][:4]),
+              (Fraction(100), "hold", [], None, 1, "M1: "))
         r = {x["name"]: x for x in run(ladder, dt.date(2024, 2, 28), emp)}
         check("r2 Feb28", r["Jan31"]["status"], "promote")  # 12 months on 2024-01-31
         check("r3 leap birthday", (r["Leap"]["status"], r["Leap"]["eligible_on"]), ("hold", "2024-02-29"))

@@ -262,9 +262,12 @@ pub fn explain<'e>(evaluation: &'e Evaluation<'e>, index: usize) -> Explanation<
                 scheme.requires.as_ref(),
             ));
         }
-        let own_demotion = scheme.grade(grade).demotion.as_ref();
-        if scheme.demotion.is_some() || own_demotion.is_some() {
-            explanation.rules.push(rule_view(&ctx, RuleKind::Demotion, None, None, own_demotion, scheme.demotion.as_ref()));
+        let g = scheme.grade(grade);
+        let own_demotion = g.demotion.as_ref();
+        // An exempt grade (`scheme_demotion: false`) is judged by its own demotion only.
+        let wide_demotion = scheme.demotion.as_ref().filter(|_| g.scheme_demotion);
+        if wide_demotion.is_some() || own_demotion.is_some() {
+            explanation.rules.push(rule_view(&ctx, RuleKind::Demotion, g.demotion_to, None, own_demotion, wide_demotion));
         }
     }
     explanation

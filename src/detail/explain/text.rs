@@ -64,6 +64,9 @@ impl Explanation<'_> {
                 grade_name(&r.recommended_grade),
                 if o.decision.via_bridge { " (over a bridge)" } else { "" }
             )?,
+            Status::Hold if r.next_grade.is_none() => {
+                writeln!(s, " — stays {}, the top of its sequence; no bridge out is open", grade_name(&r.recommended_grade))?
+            }
             Status::Hold => writeln!(s, " — stays {}; next grade {}", grade_name(&r.recommended_grade), grade_name(&r.next_grade))?,
             Status::Top => writeln!(s, " — {} is the top of its sequence and no bridge is open", grade_name(&r.recommended_grade))?,
             Status::Demote => writeln!(s, " — recommend {}", grade_name(&r.recommended_grade))?,
@@ -260,13 +263,20 @@ impl Explanation<'_> {
                 (_, true) => "met",
                 (_, false) => "not met",
             };
+            // A grade the board decides is not entered by rule, whatever the verdict.
+            let decided = match (rv.kind, rv.to.and_then(|g| scheme.grade(g).decided_by.as_ref())) {
+                (RuleKind::NextGrade | RuleKind::Bridge, Some(body)) => format!("; {}", crate::decision::decided_by_text(body)),
+                _ => String::new(),
+            };
+            let verdict = format!("{verdict}{decided}");
             match rv.kind {
+                RuleKind::Demotion if to.is_empty() => writeln!(s, "  Demotion (any of these) — {verdict}")?,
+                RuleKind::Demotion => writeln!(s, "  Demotion (any of these; the grade's own sends to {to}) — {verdict}")?,
                 RuleKind::NextGrade => writeln!(s, "  Next grade {to} — {verdict}")?,
                 RuleKind::Bridge => {
                     let title = rv.title.as_ref().map(|t| format!(" ({t})")).unwrap_or_default();
                     writeln!(s, "  Bridge to {to}{title} — {verdict}")?
                 }
-                RuleKind::Demotion => writeln!(s, "  Demotion (any of these) — {verdict}")?,
             }
             for (origin, node) in &rv.parts {
                 let tag = if *origin == Origin::SchemeWide { "  [scheme]" } else { "" };
