@@ -16,6 +16,8 @@ pub enum Exit {
     Usage = 2,
     /// Evaluated, but some rows are `error`.
     RowErrors = 3,
+    /// `diff --exit-code`: a status or a recommended grade differs between the two runs.
+    Changed = 4,
     /// Standard output (or the `--output` FIFO) was closed by its reader:
     /// 128 + SIGPIPE, what a shell shows for a process SIGPIPE ended.
     BrokenPipe = 141,

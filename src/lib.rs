@@ -4,7 +4,7 @@
 //! here, one folder per layer, dependencies one way (docs/architecture.md
 //! draws the map):
 //! - [`cli`]: the command line (arguments, the resolved request, exit status); [`error`]: exit codes and errors;
-//! - [`cmd`]: the subcommands, one `run` each; [`detail`]: one employee in detail (explain, what-if);
+//! - [`cmd`]: the subcommands, one `run` each; [`diff`]: two results files compared (`ladder diff`); [`detail`]: one employee in detail (explain, what-if);
 //! - [`report`]: the output formats, their labels ([`report::i18n`]), the scheme drawn, report files written durably;
 //! - [`batch`]: a whole file evaluated, in memory or streamed in two passes;
 //! - [`decision`]: the status of one employee; [`figures`]: KPI and competency figures; [`rule`]: the rule language and its evaluation;
@@ -18,6 +18,7 @@ pub mod cli;
 pub mod cmd;
 pub mod decision;
 pub mod detail;
+pub mod diff;
 pub mod error;
 pub mod exact;
 pub mod figures;

@@ -6,7 +6,8 @@ use crate::figures::{compute, compute_lean, Figures, Periods, ScoreColumns, Scor
 use crate::input::cells::Cells;
 use crate::input::records::{parse_row, read_long_scores, records_reader, Input, Layout, LongScores, Row};
 use crate::rule::eval::Env;
-use crate::scheme::{GradeRef, Scheme};
+use crate::rule::Reserved;
+use crate::scheme::{CohortField, Scheme};
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -18,7 +19,9 @@ pub struct Outcome {
     pub row: Row,
     /// None for a row in error.
     pub figures: Option<Figures>,
-    pub rank_pct: Option<Decimal>,
+    /// The row's rank cohort, when it has a composite and ranks.
+    pub cohort: Option<CohortKey>,
+    pub standing: Option<Standing>,
     pub decision: Decision,
 }
 
@@ -43,7 +46,7 @@ impl Evaluation<'_> {
             layout: &self.layout,
             row: &outcome.row,
             figures: outcome.figures.as_ref()?,
-            rank_pct: outcome.rank_pct,
+            standing: outcome.standing,
             time_as_of,
         })
     }
@@ -151,10 +154,10 @@ impl Batch<'_> {
     }
 
     /// The decision for a row whose figures and rank are known.
-    pub fn decide(&self, row: &Row, figures: Option<&Figures>, rank_pct: Option<Decimal>) -> Decision {
+    pub fn decide(&self, row: &Row, figures: Option<&Figures>, standing: Option<Standing>) -> Decision {
         match (row.grade, figures) {
             (Some(grade), Some(figures)) if row.errors.is_empty() => {
-                let env = Env { scheme: self.scheme, layout: self.layout, row, figures, rank_pct, time_as_of: self.periods.as_of };
+                let env = Env { scheme: self.scheme, layout: self.layout, row, figures, standing, time_as_of: self.periods.as_of };
                 decide(&env, grade)
             }
             _ => Decision::error(),
@@ -162,25 +165,101 @@ impl Batch<'_> {
     }
 }
 
-/// The composites of each sequence+grade cohort, for rank_pct, counted per
-/// hundredth: a composite has 2 decimals and lies in 0..=100 (every weight,
-/// score and percentage it is made of does), so a cohort is a table of
-/// 10,001 counters, whatever its size — about 40 KB, where a list of a
-/// million composites took 4 MB and a binary search per employee.
+/// What makes two employees one rank cohort (SPEC §8.2): the resolved
+/// position, sequence and grade where the cohort names them, and the text
+/// of its other fields. The default cohort (sequence, grade) has no text,
+/// so building its key allocates nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct CohortKey {
+    /// Position, sequence and grade index; `u32::MAX` where the cohort does not group by it.
+    refs: [u32; 3],
+    /// The other fields' values, each followed by U+001F (a blank cell is a value of its own).
+    text: String,
+}
+
+impl CohortKey {
+    /// The key of a row whose reserved fields resolved (only those rank).
+    pub fn of(scheme: &Scheme, layout: &Layout, row: &Row) -> CohortKey {
+        let mut key = CohortKey { refs: [u32::MAX; 3], text: String::new() };
+        let index = |n: Option<usize>| n.map_or(u32::MAX - 1, |n| n as u32);
+        let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        for field in &scheme.cohort.fields {
+            let text = match field {
+                CohortField::Reserved(Reserved::Position) => {
+                    key.refs[0] = index(row.position);
+                    continue;
+                }
+                CohortField::Reserved(Reserved::Sequence) => {
+                    key.refs[1] = index(row.grade.map(|g| g.sequence).or(row.sequence));
+                    continue;
+                }
+                CohortField::Reserved(Reserved::Grade) => {
+                    // Grade ids are unique scheme-wide: the index with the sequence names it.
+                    key.refs[2] = index(row.grade.map(|g| g.index));
+                    key.refs[1] = key.refs[1].min(index(row.grade.map(|g| g.sequence)));
+                    continue;
+                }
+                CohortField::Reserved(Reserved::Id) => std::borrow::Cow::Borrowed(row.id.as_str()),
+                CohortField::Reserved(Reserved::Name) => std::borrow::Cow::Borrowed(row.name.as_str()),
+                CohortField::Reserved(Reserved::HireDate) => date(row.hire_date).into(),
+                CohortField::Reserved(Reserved::GradeDate) => date(row.grade_date).into(),
+                CohortField::Reserved(Reserved::BirthDate) => date(row.birth_date).into(),
+                CohortField::Column(id) => layout.facts.get(*id).copied().flatten().map_or("", |c| row.cell(c)).into(),
+            };
+            key.text.push_str(&text);
+            key.text.push('\u{1f}');
+        }
+        key
+    }
+}
+
+/// An employee's place in the cohort: the computed facts `rank_pct`,
+/// `rank`, `cohort_size` and `calibrated_band` (SPEC §8.2, §8.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub rank_pct: Decimal,
+    /// 1 + the number of the cohort with a strictly higher composite.
+    pub rank: usize,
+    pub cohort_size: usize,
+    /// The band by the scheme's `distribution`; None without one.
+    pub calibrated_band: Option<usize>,
+}
+
+/// The composites of each cohort, for rank, counted per hundredth: a
+/// composite has 2 decimals and lies in 0..=100 (every weight, score and
+/// percentage it is made of does). A cohort starts as a sorted list of the
+/// composites it has and becomes a table of 10,001 counters (about 40 KB)
+/// once it holds many distinct ones: a million employees in a few cohorts
+/// take a few tables, and a cohort per department of three takes a few
+/// bytes, not 40 KB each.
 #[derive(Debug, Default)]
 pub struct Cohorts {
-    cohorts: hashbrown::HashMap<GradeRef, Cohort>,
+    /// Cohort keys are interned: the key once, its counts, whatever the head count.
+    cohorts: hashbrown::HashMap<CohortKey, Cohort>,
 }
 
 #[derive(Debug)]
 struct Cohort {
-    /// The composite (in hundredths) counted by `counts[0]`.
-    offset: i32,
-    /// Before `finish`: how many have each composite; after: how many have
-    /// a strictly higher one.
-    counts: Vec<u32>,
+    counts: Counts,
     size: usize,
 }
+
+#[derive(Debug)]
+enum Counts {
+    /// (composite in hundredths, how many), sorted by composite: 8 bytes a
+    /// distinct composite (a cohort per employee stays small); after
+    /// `finish`, (composite, how many are strictly higher, how many have it).
+    Sparse(Vec<(i32, u32)>),
+    Finished(Vec<(i32, u32, u32)>),
+    /// `counts[i]` counts composite `offset + i`; after `finish`, how many are strictly higher.
+    Dense {
+        offset: i32,
+        counts: Vec<u32>,
+    },
+}
+
+/// Distinct composites a cohort holds in its map before it becomes a table.
+const SPARSE_MAX: usize = 2_048;
 
 /// The widest table a cohort may grow to (composites outside 0..=100 do not
 /// occur; this bounds the memory if one ever did).
@@ -197,60 +276,117 @@ fn hundredths(composite: Decimal) -> Option<i32> {
 }
 
 impl Cohort {
-    fn new() -> Cohort {
-        Cohort { offset: 0, counts: vec![0; 10_001], size: 0 }
-    }
-
-    /// Widens the table to hold `h`; false when that would pass `MAX_SPAN`.
-    fn cover(&mut self, h: i32) -> bool {
-        let (lo, hi) = (i64::from(self.offset), i64::from(self.offset) + self.counts.len() as i64 - 1);
-        let (new_lo, new_hi) = (lo.min(i64::from(h)), hi.max(i64::from(h)));
-        if (new_lo, new_hi) == (lo, hi) {
+    /// Counts `h`; false when a table would pass `MAX_SPAN`.
+    fn add(&mut self, h: i32) -> bool {
+        if let Counts::Sparse(list) = &mut self.counts {
+            match list.binary_search_by_key(&h, |(k, _)| *k) {
+                Ok(i) => list[i].1 += 1,
+                Err(i) => list.insert(i, (h, 1)),
+            }
+            if list.len() > SPARSE_MAX {
+                let (lo, hi) = (list.first().map_or(h, |e| e.0), list.last().map_or(h, |e| e.0));
+                let (lo, hi) = (lo.min(0), hi.max(10_000));
+                if i64::from(hi) - i64::from(lo) + 1 > MAX_SPAN {
+                    // Only a new composite makes the list grow: take it out again.
+                    list.retain(|(k, _)| *k != h);
+                    return false;
+                }
+                let mut counts = vec![0; (hi - lo + 1) as usize];
+                for (k, n) in list.iter() {
+                    counts[(k - lo) as usize] = *n;
+                }
+                self.counts = Counts::Dense { offset: lo, counts };
+            }
+            self.size += 1;
             return true;
         }
-        if new_hi - new_lo + 1 > MAX_SPAN {
-            return false;
+        let Counts::Dense { offset, counts } = &mut self.counts else { return false };
+        let (lo, hi) = (i64::from(*offset), i64::from(*offset) + counts.len() as i64 - 1);
+        let (new_lo, new_hi) = (lo.min(i64::from(h)), hi.max(i64::from(h)));
+        if (new_lo, new_hi) != (lo, hi) {
+            if new_hi - new_lo + 1 > MAX_SPAN {
+                return false;
+            }
+            let mut wider = vec![0; (new_hi - new_lo + 1) as usize];
+            wider[(lo - new_lo) as usize..(hi - new_lo + 1) as usize].copy_from_slice(counts);
+            *counts = wider;
+            *offset = new_lo as i32;
         }
-        let mut counts = vec![0; (new_hi - new_lo + 1) as usize];
-        counts[(lo - new_lo) as usize..(hi - new_lo + 1) as usize].copy_from_slice(&self.counts);
-        self.counts = counts;
-        self.offset = new_lo as i32;
+        counts[(i64::from(h) - i64::from(*offset)) as usize] += 1;
+        self.size += 1;
         true
+    }
+
+    /// How many have a composite strictly higher than `h`.
+    fn higher(&self, h: i32) -> usize {
+        match &self.counts {
+            Counts::Dense { offset, counts } => match usize::try_from(i64::from(h) - i64::from(*offset)) {
+                Err(_) => self.size, // below the lowest: everyone is higher
+                Ok(i) => counts.get(i).map_or(0, |n| *n as usize),
+            },
+            Counts::Finished(sorted) => {
+                let i = sorted.partition_point(|(k, _, _)| *k < h);
+                match sorted.get(i) {
+                    Some((k, above, _)) if *k == h => *above as usize,
+                    Some((_, above, count)) => (*above + *count) as usize,
+                    None => 0,
+                }
+            }
+            Counts::Sparse(_) => 0, // not finished: never asked
+        }
     }
 }
 
 impl Cohorts {
     /// Adds a composite; refuses (rather than mis-ranks) one that cannot be a composite.
-    pub fn add(&mut self, grade: GradeRef, composite: Decimal) -> Result<()> {
-        let cohort = self.cohorts.entry(grade).or_insert_with(Cohort::new);
-        let h = hundredths(composite)
-            .filter(|h| cohort.cover(*h))
-            .with_context(|| format!("internal error: composite {composite} is outside 0..=100 with 2 decimals"))?;
-        cohort.counts[(h - cohort.offset) as usize] += 1;
-        cohort.size += 1;
+    pub fn add(&mut self, key: CohortKey, composite: Decimal) -> Result<()> {
+        let cohort = self.cohorts.entry(key).or_insert_with(|| Cohort { counts: Counts::Sparse(Vec::new()), size: 0 });
+        let added = hundredths(composite).is_some_and(|h| cohort.add(h));
+        if !added {
+            anyhow::bail!("internal error: composite {composite} is outside 0..=100 with 2 decimals");
+        }
         Ok(())
     }
 
     /// Call once every composite is in: turns the counts into how many are higher.
     pub fn finish(&mut self) {
         for cohort in self.cohorts.values_mut() {
-            let mut higher = 0;
-            for count in cohort.counts.iter_mut().rev() {
-                let here = *count;
-                *count = higher;
-                higher += here;
+            match &mut cohort.counts {
+                Counts::Sparse(list) => {
+                    let mut higher = 0;
+                    let mut sorted: Vec<(i32, u32, u32)> = Vec::with_capacity(list.len());
+                    for (k, n) in list.iter().rev() {
+                        sorted.push((*k, higher, *n));
+                        higher += *n;
+                    }
+                    sorted.reverse();
+                    cohort.counts = Counts::Finished(sorted);
+                }
+                Counts::Dense { counts, .. } => {
+                    let mut higher = 0;
+                    for count in counts.iter_mut().rev() {
+                        let here = *count;
+                        *count = higher;
+                        higher += here;
+                    }
+                }
+                Counts::Finished(_) => {}
             }
         }
     }
 
-    pub fn rank_pct(&self, grade: GradeRef, composite: Decimal) -> Option<Decimal> {
-        let cohort = self.cohorts.get(&grade)?;
-        let index = i64::from(hundredths(composite)?) - i64::from(cohort.offset);
-        let higher = match usize::try_from(index) {
-            Err(_) => cohort.size, // below the lowest: everyone is higher
-            Ok(i) => cohort.counts.get(i).map_or(0, |n| *n as usize),
-        };
-        rank_pct(higher, cohort.size)
+    /// The place of `composite` in the cohort `key` (after `finish`).
+    pub fn standing(&self, scheme: &Scheme, key: &CohortKey, composite: Decimal, band: Option<usize>) -> Option<Standing> {
+        let cohort = self.cohorts.get(key)?;
+        let higher = cohort.higher(hundredths(composite)?);
+        let pct = rank_pct(higher, cohort.size)?;
+        let calibrated_band = scheme.distribution.as_ref().and_then(|d| d.calibrate(band, pct, cohort.size));
+        Some(Standing { rank_pct: pct, rank: higher + 1, cohort_size: cohort.size, calibrated_band })
+    }
+
+    /// The cohorts, each with its size (for `calibrate`).
+    pub fn sizes(&self) -> impl Iterator<Item = (&CohortKey, usize)> {
+        self.cohorts.iter().map(|(k, c)| (k, c.size))
     }
 }
 
@@ -301,21 +437,26 @@ pub fn evaluate_rows<'s>(
                 row.errors.push(duplicate_error(&row.id, first));
             }
             let mut figures = batch.figures(&mut row);
-            if let (Some(g), Some(c)) = (row.grade, figures.as_ref().and_then(|f| f.composite)) {
-                if let Err(e) = cohorts.add(g, c) {
-                    row.errors.push(e.to_string());
-                    figures = None;
+            let mut cohort = None;
+            if let Some(c) = figures.as_ref().and_then(|f| f.composite) {
+                let key = CohortKey::of(scheme, &layout, &row);
+                match cohorts.add(key.clone(), c) {
+                    Ok(()) => cohort = Some(key),
+                    Err(e) => {
+                        row.errors.push(e.to_string());
+                        figures = None;
+                    }
                 }
             }
-            Outcome { row, figures, rank_pct: None, decision: Decision::error() }
+            Outcome { row, figures, cohort, standing: None, decision: Decision::error() }
         })
         .collect();
     cohorts.finish();
     for o in &mut outcomes {
-        if let (Some(g), Some(c)) = (o.row.grade, o.figures.as_ref().and_then(|f| f.composite)) {
-            o.rank_pct = cohorts.rank_pct(g, c);
+        if let (Some(key), Some(f)) = (&o.cohort, &o.figures) {
+            o.standing = f.composite.and_then(|c| cohorts.standing(scheme, key, c, f.band));
         }
-        o.decision = batch.decide(&o.row, o.figures.as_ref(), o.rank_pct);
+        o.decision = batch.decide(&o.row, o.figures.as_ref(), o.standing);
     }
 
     let mut inputs = vec![(input.display.clone(), input.sha256.clone())];
@@ -355,21 +496,81 @@ mod tests {
         assert_eq!(rank_pct(0, 8).map(|d| d.to_string()), Some("12.50".into()));
     }
 
-    #[test]
-    fn cohorts_count_the_strictly_higher() {
-        let grade = GradeRef { sequence: 0, index: 0 };
+    /// Ranks `composites` in one cohort; `filler` distinct extra composites
+    /// (below them all) turn the sparse map into a table.
+    fn ranked(composites: &[&str], filler: usize) -> (Cohorts, usize) {
         let mut cohorts = Cohorts::default();
-        for c in ["90", "85.5", "85.5", "70", "0", "100", "-0.01"] {
-            cohorts.add(grade, c.parse().unwrap()).unwrap();
+        for c in composites {
+            cohorts.add(CohortKey::default(), c.parse().unwrap()).unwrap();
+        }
+        for i in 0..filler {
+            cohorts.add(CohortKey::default(), Decimal::new(-1 - i as i64, 2) - Decimal::from(1)).unwrap();
         }
         cohorts.finish();
-        let rank = |c: &str| cohorts.rank_pct(grade, c.parse().unwrap()).map(|r| r.to_string());
-        assert_eq!(rank("100"), Some("14.29".into())); // 1st of 7
-        assert_eq!(rank("85.5"), Some("42.86".into())); // 2 higher: 3rd of 7
-        assert_eq!(rank("-0.01"), Some("100.00".into()));
-        assert_eq!(rank("-5"), Some("114.29".into())); // below every composite (not one of them)
-        assert!(cohorts.rank_pct(GradeRef { sequence: 1, index: 0 }, "50".parse().unwrap()).is_none());
-        assert!(cohorts.add(grade, "99999999".parse().unwrap()).is_err(), "refused, not mis-ranked");
+        (cohorts, composites.len() + filler)
+    }
+
+    #[test]
+    fn cohorts_count_the_strictly_higher() {
+        for filler in [0, SPARSE_MAX + 5] {
+            let (cohorts, size) = ranked(&["90", "85.5", "85.5", "70", "0", "100", "-0.01"], filler);
+            let dense = matches!(cohorts.cohorts[&CohortKey::default()].counts, Counts::Dense { .. });
+            assert_eq!(dense, filler > 0);
+            let higher = |c: &str| cohorts.cohorts[&CohortKey::default()].higher(hundredths(c.parse().unwrap()).unwrap());
+            assert_eq!(higher("100"), 0, "1st");
+            assert_eq!(higher("85.5"), 2, "ties share the rank after the two higher");
+            assert_eq!(higher("-0.01"), 6);
+            assert_eq!(higher("86"), 2, "a composite not in the cohort");
+            assert_eq!(higher("-5000"), size, "below every composite");
+            assert_eq!(higher("101"), 0);
+        }
+        let mut cohorts = Cohorts::default();
+        assert!(cohorts.add(CohortKey::default(), "99999999".parse().unwrap()).is_err(), "refused, not mis-ranked");
+        assert!(cohorts.add(CohortKey::default(), "1.234".parse().unwrap()).is_err());
+    }
+
+    /// Sparse and dense cohorts count exactly what a brute-force count does.
+    #[test]
+    fn both_forms_agree_with_counting() {
+        let mut seed = 12_345u64;
+        for (n, spread) in [(50usize, 10_001u64), (5_000, 10_001), (3_000, 40)] {
+            let composites: Vec<i32> = (0..n)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                    ((seed >> 33) % spread) as i32
+                })
+                .collect();
+            let mut cohorts = Cohorts::default();
+            for c in &composites {
+                cohorts.add(CohortKey::default(), Decimal::new(i64::from(*c), 2)).unwrap();
+            }
+            cohorts.finish();
+            let cohort = &cohorts.cohorts[&CohortKey::default()];
+            for probe in composites.iter().take(200).chain([&-1, &10_000, &10_001]) {
+                let brute = composites.iter().filter(|c| *c > probe).count();
+                assert_eq!(cohort.higher(*probe), brute, "{probe} in {n} over {spread}");
+            }
+            assert_eq!(cohort.size, n);
+        }
+    }
+
+    #[test]
+    fn standing_gives_rank_size_and_calibrated_band() {
+        let mut scheme = crate::scheme::load_scheme(None).unwrap();
+        scheme.distribution = Some(crate::scheme::Distribution {
+            percent: ["10", "20", "60", "10"].iter().map(|p| p.parse().unwrap()).collect(),
+            min_cohort: 3,
+        });
+        let (cohorts, _) = ranked(&["90", "80", "80", "70"], 0);
+        let s = cohorts.standing(&scheme, &CohortKey::default(), "80".parse().unwrap(), Some(1)).unwrap();
+        assert_eq!((s.rank, s.cohort_size, s.rank_pct.to_string()), (2, 4, "50.00".to_string()));
+        assert_eq!(s.calibrated_band, Some(2), "50 is past A 10 and B 30, within C 90");
+        let top = cohorts.standing(&scheme, &CohortKey::default(), "90".parse().unwrap(), Some(0)).unwrap();
+        assert_eq!(top.calibrated_band, Some(1), "rank_pct 25: past A's 10, within B's 30");
+        assert!(cohorts.standing(&scheme, &CohortKey { refs: [1; 3], text: String::new() }, "80".parse().unwrap(), None).is_none());
+        let (small, _) = ranked(&["90", "80"], 0);
+        let kept = small.standing(&scheme, &CohortKey::default(), "80".parse().unwrap(), Some(3)).unwrap();
+        assert_eq!(kept.calibrated_band, Some(3), "a cohort under distribution_min_cohort keeps its band");
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! results of the one before to the sink; results are written in input
 //! order, byte-identical to a serial run.
 
-use crate::batch::memory::{duplicate_error, read_layout, unknown_score_ids, Batch, Cohorts};
+use crate::batch::memory::{duplicate_error, read_layout, unknown_score_ids, Batch, CohortKey, Cohorts};
 use crate::batch::spool::RowSpool;
 use crate::decision::Status;
 use crate::figures::{Periods, ScoreColumns};
@@ -19,7 +19,7 @@ use crate::input::records::{parse_row, resolved_row, Encoding, Input, LongScores
 use crate::input::split::{parse_block, BadKind, BadRecord, BlockReader, Cutter, RawChunk};
 use crate::input::value::excerpt;
 use crate::report::{Format, Formatted, Meta, ResultRecord, Summary, Writer};
-use crate::scheme::{GradeRef, Scheme};
+use crate::scheme::Scheme;
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use hashbrown::HashTable;
@@ -404,7 +404,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     let kept = RowSpool::new(scheme, &layout, &periods);
     let spool_file = tempfile::tempfile().context("cannot create a temporary file for pass 1")?;
     let mut spool_out = std::io::BufWriter::with_capacity(1 << 16, spool_file.try_clone()?);
-    type Pass1 = (u64, String, Option<(GradeRef, Decimal)>);
+    type Pass1 = (u64, String, Option<(CohortKey, Decimal)>);
     #[derive(Default)]
     struct Piece1 {
         rows: Vec<Pass1>,
@@ -444,9 +444,10 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
                 let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
                 let figures = batch.figures_reusing(&mut row, std::mem::take(&mut piece.spare));
                 kept.write_row(&row, figures.as_ref(), &mut piece.kept);
+                let cohort = figures.as_ref().and_then(|f| f.composite).map(|c| (CohortKey::of(scheme, &layout, &row), c));
                 let id = std::mem::take(&mut row.id);
                 *record = row.cells;
-                piece.rows.push((*line, id, row.grade.zip(figures.as_ref().and_then(|f| f.composite))));
+                piece.rows.push((*line, id, cohort));
                 if let Some(figures) = figures {
                     piece.spare = figures;
                 }
@@ -460,7 +461,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
         Ok(more.then(|| chunk.raw.offset + chunk.raw.bytes.len() as u64))
     };
     for_each_chunk(&progress, read_records, pass1, |evaluated| {
-        let (bytes, pieces) = evaluated?;
+        let (bytes, mut pieces) = evaluated?;
         let count = pieces.iter().map(|p| p.rows.len()).sum();
         let records: Vec<&crate::batch::spool::Kept> = pieces.iter().map(|p| &p.kept).collect();
         RowSpool::write_chunk(&mut spool_out, count, &records).context("cannot write the temporary file of pass 1")?;
@@ -475,15 +476,16 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
             let id_bytes = composites.clone().map(|(_, id, _)| id.len()).sum::<usize>() / count;
             ids.reserve(estimate + estimate / 16, id_bytes.max(1));
         }
-        for (line, id, cohort) in composites {
+        // The keys are moved into the cohorts, not copied.
+        for (line, id, cohort) in pieces.iter_mut().flat_map(|p| p.rows.iter_mut()) {
             let duplicate = if id.is_empty() { None } else { ids.insert(id, *line)? };
             match duplicate {
                 Some(first) => {
                     duplicates.insert(rows, first);
                 }
                 None => {
-                    if let Some((grade, composite)) = cohort {
-                        cohorts.add(*grade, *composite)?;
+                    if let Some((key, composite)) = cohort.take() {
+                        cohorts.add(key, composite)?;
                     }
                 }
             }
@@ -568,12 +570,13 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
                     Some(_) => None,
                     None => batch.figures(&mut row),
                 };
-                let rank = match (row.grade, figures.as_ref().and_then(|f| f.composite)) {
-                    (Some(g), Some(c)) => cohorts.rank_pct(g, c),
-                    _ => None,
+                // A row in error (a duplicate id) has no figures and so no place in a cohort.
+                let standing = match figures.as_ref().filter(|_| row.errors.is_empty()) {
+                    Some(f) => f.composite.and_then(|c| cohorts.standing(scheme, &CohortKey::of(scheme, batch.layout, &row), c, f.band)),
+                    None => None,
                 };
-                let decision = batch.decide(&row, figures.as_ref(), rank);
-                let mut outcome = crate::batch::memory::Outcome { row, figures, rank_pct: rank, decision };
+                let decision = batch.decide(&row, figures.as_ref(), standing);
+                let mut outcome = crate::batch::memory::Outcome { row, figures, cohort: None, standing, decision };
                 *cells = std::mem::take(&mut outcome.row.cells);
                 let r = ResultRecord::from_outcome(scheme, &mut outcome);
                 if let Some(figures) = outcome.figures.take() {

@@ -4,6 +4,7 @@
 
 use crate::decision::Status;
 use crate::detail::DetailFormat;
+use crate::diff::DiffFormat;
 use crate::input::records::Encoding;
 use crate::report::i18n::Lang;
 use crate::report::scheme::ShowFormat;
@@ -15,7 +16,7 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "ladder", version = VERSION, about = "Evaluate promotions on dual-track career ladders", long_about = None)]
 #[command(
-    after_help = "Exit status: 0 every row evaluated; 1 the scheme or an input could not be used; 2 usage error; 3 evaluated, but some rows are errors."
+    after_help = "Exit status: 0 every row evaluated; 1 the scheme or an input could not be used; 2 usage error; 3 evaluated, but some rows are errors; 4 `diff --exit-code`: a status or recommended grade differs."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -42,11 +43,21 @@ pub enum Command {
         after_help = "Examples:\n  ladder what-if E003 --set grade_date=2025-09-01 --as-of 2026-12-31 examples/telecom-after-sales.csv\n  ladder what-if E004 --set exam_passed=true --set 2026Q4.repairs=90 staff.csv\n\nKeys: any column header of the file (facts, reserved columns such as grade, grade_date, hire_date), or a score PERIOD.ITEM of the employee's position; an empty value blanks the cell.\nExit status: 0 answered; 1 the scheme or the file could not be used, or no employee has that id; 2 usage error, including an unknown key or a value that cannot stand; 3 the employee is in error after the changes."
     )]
     WhatIf(WhatIfArgs),
+    /// The calibration committee's worksheet: per cohort, the head count in each band against the scheme's distribution
+    #[command(
+        after_help = "Examples:\n  ladder calibrate --ladder examples/review-cycle --as-of 2026-12-31 examples/review-cycle.csv\n  ladder calibrate --ladder examples/review-cycle --by department --format csv staff.csv\n\nThe band counted is the composite's band, before calibration; the target is the distribution's percentage × head count, rounded half away from zero; difference = count − target.\nExit status: 0 printed; 1 the scheme has no `distribution`, or the scheme, the file or a --by column could not be used; 2 usage error."
+    )]
+    Calibrate(CalibrateArgs),
     /// Show the scheme: sequences, grades and their rules, bridges — as a table or a graph
     #[command(
         after_help = "Examples:\n  ladder show\n  ladder show --ladder customer-service --format mermaid\n  ladder show --format dot | dot -Tsvg > ladders.svg"
     )]
     Show(ShowArgs),
+    /// Compare two results files of `evaluate` (json, ndjson or csv): who changed, what, and whether the scheme or inputs did
+    #[command(
+        after_help = "Examples:\n  ladder evaluate --format json --output old.json staff.csv\n  ladder evaluate --ladder new-scheme/ --format json --output new.json staff.csv\n  ladder diff old.json new.json\n  ladder diff --format csv --output changes.csv old.json new.csv\n  ladder diff --exit-code old.ndjson new.ndjson || echo \"decisions moved\"\n\nExit status: 0 compared; 1 a file could not be read or is not a results file (the file and line are named); 2 usage error; 4 with --exit-code, some status or recommended grade differs, or an id is in one run only."
+    )]
+    Diff(DiffArgs),
     /// Print the JSON Schema of the scheme YAML, for editors (ladders/ladder.schema.json)
     #[command(
         after_help = "Examples:\n  ladder schema > ladder.schema.json\n\nIn a scheme file, a first line `# yaml-language-server: $schema=ladder.schema.json` lets editors with the YAML language server (VS Code, Neovim, Helix…) complete keys and flag mistakes as you type."
@@ -110,6 +121,18 @@ pub struct ExplainArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Group by these columns (headers of the employee file, or reserved fields such as grade; repeat or separate with commas) instead of the scheme's cohort
+    #[arg(long, value_name = "COLUMN", value_delimiter = ',')]
+    pub by: Vec<String>,
+    /// Output format
+    #[arg(long, short = 'f', value_enum, default_value_t = crate::cmd::calibrate::CalibrateFormat::Table)]
+    pub format: crate::cmd::calibrate::CalibrateFormat,
+}
+
+#[derive(Debug, Args)]
 pub struct WhatIfArgs {
     /// The id of the employee
     #[arg(value_name = "EMPLOYEE_ID")]
@@ -152,6 +175,25 @@ pub struct EvaluateArgs {
     /// Language of the labels of `table` and `html` (header, status words); data and machine formats never change
     #[arg(long, value_enum, default_value_t = Lang::En)]
     pub lang: Lang,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier results (json, ndjson or csv written by `evaluate`; `-` for standard input)
+    #[arg(value_name = "OLD")]
+    pub old: String,
+    /// The later results (any of the same formats; need not be the format of OLD)
+    #[arg(value_name = "NEW")]
+    pub new: String,
+    /// Output format [default: from the extension of --output (.csv, .json), else table]
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<DiffFormat>,
+    /// Exit 4 when any status or recommended grade differs, or an id is in one run only
+    #[arg(long)]
+    pub exit_code: bool,
+    /// Write the report to FILE (atomically) instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<String>,
 }
 
 /// `--as-of` takes every form a date cell takes (SPEC §6), through the same

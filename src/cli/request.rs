@@ -3,9 +3,10 @@
 //! read, and whether stdout and stderr are terminals decided. The order is
 //! the order in which problems are reported (the first one stops the run).
 
-use super::args::{Cli, Command, EvaluateArgs, ExplainArgs, InputArgs, SchemeArgs, ShowArgs, WhatIfArgs};
+use super::args::{CalibrateArgs, Cli, Command, DiffArgs, EvaluateArgs, ExplainArgs, InputArgs, SchemeArgs, ShowArgs, WhatIfArgs};
 use crate::calendar::today;
 use crate::cmd;
+use crate::diff::DiffFormat;
 use crate::error::{Error, Result};
 use crate::input::Files;
 use crate::report::durable::{self, Destination, FileId};
@@ -21,7 +22,9 @@ pub enum Request {
     Check(cmd::check::Request),
     Explain(cmd::explain::Request),
     WhatIf(cmd::what_if::Request),
+    Calibrate(cmd::calibrate::Request),
     Show(cmd::show::Request),
+    Diff(cmd::diff::Request),
     Schema,
     Completions(clap_complete::Shell),
     Man,
@@ -34,7 +37,9 @@ pub fn resolve(cli: Cli) -> Result<Request> {
         Command::Check(args) => Request::Check(cmd::check::Request { scheme: scheme(&args)?, ladder: args.ladder }),
         Command::Explain(args) => Request::Explain(explain(args)?),
         Command::WhatIf(args) => Request::WhatIf(what_if(args)?),
+        Command::Calibrate(args) => Request::Calibrate(calibrate(args)?),
         Command::Show(ShowArgs { scheme: s, format }) => Request::Show(cmd::show::Request { scheme: scheme(&s)?, format }),
+        Command::Diff(args) => Request::Diff(diff(args)?),
         Command::Schema => Request::Schema,
         Command::Completions { shell } => Request::Completions(shell),
         Command::Man => Request::Man,
@@ -123,6 +128,26 @@ fn what_if(args: WhatIfArgs) -> Result<cmd::what_if::Request> {
         sets: args.set,
         format: args.format,
     })
+}
+
+fn calibrate(args: CalibrateArgs) -> Result<cmd::calibrate::Request> {
+    let (files, scheme, as_of) = inputs(&args.input)?;
+    let (input, scores) = files.read_all()?;
+    Ok(cmd::calibrate::Request { scheme, input, scores, as_of, header_row: files.header_row, by: args.by, format: args.format })
+}
+
+fn diff(args: DiffArgs) -> Result<cmd::diff::Request> {
+    if args.old == "-" && args.new == "-" {
+        return Err(Error::Usage("OLD and NEW cannot both be standard input (`-`)".to_string()));
+    }
+    let format = match (args.format, args.output.as_deref()) {
+        (Some(f), _) => f,
+        (None, Some(path)) if path.to_ascii_lowercase().ends_with(".csv") => DiffFormat::Csv,
+        (None, Some(path)) if path.to_ascii_lowercase().ends_with(".json") => DiffFormat::Json,
+        _ => DiffFormat::Table,
+    };
+    let compare = crate::diff::Request { old: args.old, new: args.new, format, exit_code: args.exit_code };
+    Ok(cmd::diff::Request { compare, output: args.output })
 }
 
 /// `NO_COLOR` set to anything but the empty string turns colour off (no-color.org).

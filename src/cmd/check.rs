@@ -24,6 +24,12 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
     writeln!(out, "  composite: kpi {} + competency {}", scheme.composite.kpi, scheme.composite.competency)?;
     let bands: Vec<String> = scheme.bands.iter().map(|b| format!("{} {} (>= {})", b.id, b.title, b.min)).collect();
     writeln!(out, "  bands:     {}", bands.join(", "))?;
+    let cohort: Vec<&str> = scheme.cohort.names(scheme).collect();
+    writeln!(out, "  cohort:    [{}]{}", cohort.join(", "), if scheme.cohort.at.is_none() { " (the default)" } else { "" })?;
+    if let Some(d) = &scheme.distribution {
+        let parts: Vec<String> = scheme.bands.iter().zip(&d.percent).map(|(b, p)| format!("{} {}%", b.id, p.normalize())).collect();
+        writeln!(out, "  distribution: {} (cohorts of {} or more)", parts.join(", "), d.min_cohort)?;
+    }
     writeln!(out, "  positions: {}", scheme.positions.len())?;
     for p in &scheme.positions {
         let groups: Vec<String> = p.groups.iter().map(|g| format!("{} {}×{}", g.id, g.weight, g.items.len())).collect();

@@ -2,8 +2,10 @@
 //! `cli::request` resolved) and `run(request, out) -> Result<Exit>`. A command
 //! writes its output to `out`; `cli` prints any error and sets the exit status.
 
+pub mod calibrate;
 pub mod check;
 pub mod completions;
+pub mod diff;
 pub mod evaluate;
 pub mod explain;
 pub mod man;

@@ -83,13 +83,17 @@ pub fn record_value(r: &ResultRecord) -> Value {
         "competency_pct": figure_value(r.competency_pct),
         "composite": figure_value(r.composite),
         "band": opt_text(r.band.as_deref()),
+        "calibrated_band": opt_text(r.calibrated_band.as_deref()),
         "rank_pct": figure_value(r.rank_pct),
+        "rank": r.rank,
+        "cohort_size": r.cohort_size,
         "status": r.status.as_str(),
         "recommended_grade": opt_text(r.recommended_grade.as_deref()),
         "next_grade": opt_text(r.next_grade.as_deref()),
         "eligible_on": opt_text(r.eligible_on.as_deref()),
         "unmet": r.unmet,
         "alternatives": r.alternatives,
+        "quota_position": r.quota_position,
         "errors": r.errors,
     })
 }

@@ -253,10 +253,16 @@ impl Layout {
                     let aliases: Vec<String> =
                         scheme.fact_columns.iter().filter(|(f, _)| f == name).map(|(_, h)| format!("`{h}`")).collect();
                     let alias = if aliases.is_empty() { String::new() } else { format!(" (under that name or as {})", aliases.join(", ")) };
-                    problems.push(format!(
-                        "the rule at {} tests the fact `{name}`, which is neither computed nor a column of this file{alias}",
-                        scheme.column_facts.first_use[id]
-                    ));
+                    let by_cohort = scheme.cohort.fields.contains(&crate::scheme::CohortField::Column(id));
+                    problems.push(match &scheme.cohort.at {
+                        Some(at) if by_cohort => {
+                            format!("the cohort at {at} groups by `{name}`, which is not a column of this file{alias}")
+                        }
+                        _ => format!(
+                            "the rule at {} tests the fact `{name}`, which is neither computed nor a column of this file{alias}",
+                            scheme.column_facts.first_use[id]
+                        ),
+                    });
                 }
                 col
             })

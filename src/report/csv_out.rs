@@ -46,9 +46,13 @@ pub fn append_csv_record(r: &ResultRecord, out: &mut Vec<u8>) -> io::Result<()> 
     push_figure(r.competency_halves.map(Decimal::from), out);
     push_figure(r.competency_pct, out);
     push_figure(r.composite, out);
-    push_text(r.band.as_deref().unwrap_or(""), out);
-    out.push(b',');
+    for band in [&r.band, &r.calibrated_band] {
+        push_text(band.as_deref().unwrap_or(""), out);
+        out.push(b',');
+    }
     push_figure(r.rank_pct, out);
+    push_figure(r.rank.map(Decimal::from), out);
+    push_figure(r.cohort_size.map(Decimal::from), out);
     push_text(r.status.as_str(), out);
     out.push(b',');
     for text in [r.recommended_grade.as_deref(), r.next_grade.as_deref(), r.eligible_on.as_deref()] {
@@ -59,6 +63,7 @@ pub fn append_csv_record(r: &ResultRecord, out: &mut Vec<u8>) -> io::Result<()> 
     out.push(b',');
     push_list(&r.alternatives, out);
     out.push(b',');
+    push_figure(r.quota_position.map(Decimal::from), out);
     push_list(&r.errors, out);
     out.push(b'\n');
     Ok(())

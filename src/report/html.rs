@@ -489,8 +489,21 @@ fn write_results(page: &mut String, meta: &Meta, records: &[ResultRecord], lang:
         page.push_str(&num(r.composite));
         // Bands sort best first when ascending: A (0) before D (3).
         let band_v = r.band.as_deref().and_then(|b| band_rank.get(b)).map(|i| i.to_string()).unwrap_or_default();
-        let _ = write!(page, "<td data-v=\"{band_v}\">{}</td>", escape(r.band.as_deref().unwrap_or("")));
-        page.push_str(&num(r.rank_pct));
+        let band_text = super::table::band_text(r).unwrap_or_default();
+        let _ = write!(page, "<td data-v=\"{band_v}\">{}</td>", escape(&band_text));
+        match (r.rank, r.cohort_size) {
+            // The rank in the cohort on hover: "2 / 6".
+            (Some(rank), Some(size)) => {
+                let d = r.rank_pct;
+                let _ = write!(
+                    page,
+                    "<td class=\"n\" data-v=\"{}\" title=\"{rank} / {size}\">{}</td>",
+                    d.map(|d| d.normalize().to_string()).unwrap_or_default(),
+                    figure(d)
+                );
+            }
+            _ => page.push_str(&num(r.rank_pct)),
+        }
         let _ = write!(
             page,
             "<td class=\"status {}\" data-v=\"{}\">{}</td>",

@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use std::str::FromStr;
 
 /// A figure as a JSON number with at most 2 decimals.
-fn figure_number(d: Decimal) -> Number {
+pub fn figure_number(d: Decimal) -> Number {
     Number::from_str(FigureText::new(d).as_str()).expect("a formatted decimal is a JSON number")
 }
 
@@ -42,13 +42,17 @@ struct RecordJson<'a> {
     competency_pct: Option<Number>,
     composite: Option<Number>,
     band: Option<&'a str>,
+    calibrated_band: Option<&'a str>,
     rank_pct: Option<Number>,
+    rank: Option<usize>,
+    cohort_size: Option<usize>,
     status: &'static str,
     recommended_grade: Option<&'a str>,
     next_grade: Option<&'a str>,
     eligible_on: Option<&'a str>,
     unmet: &'a [String],
     alternatives: &'a [Cow<'a, str>],
+    quota_position: Option<usize>,
     errors: &'a [String],
 }
 
@@ -68,13 +72,17 @@ impl<'a> RecordJson<'a> {
             competency_pct: figure(r.competency_pct),
             composite: figure(r.composite),
             band: r.band.as_deref(),
+            calibrated_band: r.calibrated_band.as_deref(),
             rank_pct: figure(r.rank_pct),
+            rank: r.rank,
+            cohort_size: r.cohort_size,
             status: r.status.as_str(),
             recommended_grade: r.recommended_grade.as_deref(),
             next_grade: r.next_grade.as_deref(),
             eligible_on: r.eligible_on.as_deref(),
             unmet: &r.unmet,
             alternatives: &r.alternatives,
+            quota_position: r.quota_position,
             errors: &r.errors,
         }
     }
@@ -92,6 +100,7 @@ pub fn meta_value(meta: &Meta) -> Value {
         "version": env!("CARGO_PKG_VERSION"),
         "scheme": meta.scheme.id,
         "scheme_files": scheme_files,
+        "scheme_sha256": crate::diff::read::scheme_sha256_of(meta.scheme.sources.iter().map(|s| s.sha256.as_str())),
         "as_of": meta.periods.as_of.to_string(),
         "window": {
             "quarters": meta.periods.quarters.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
@@ -184,8 +193,14 @@ pub fn write_ndjson_record(r: &ResultRecord, out: &mut Vec<u8>) -> io::Result<()
     push_figure(r.composite, out);
     key!("band");
     push_optional(r.band.as_deref(), out);
+    key!("calibrated_band");
+    push_optional(r.calibrated_band.as_deref(), out);
     key!("rank_pct");
     push_figure(r.rank_pct, out);
+    key!("rank");
+    push_count(r.rank, out);
+    key!("cohort_size");
+    push_count(r.cohort_size, out);
     key!("status");
     push_string(r.status.as_str(), out);
     key!("recommended_grade");
@@ -198,6 +213,8 @@ pub fn write_ndjson_record(r: &ResultRecord, out: &mut Vec<u8>) -> io::Result<()
     push_strings(&r.unmet, out);
     key!("alternatives");
     push_strings(&r.alternatives, out);
+    key!("quota_position");
+    push_count(r.quota_position, out);
     key!("errors");
     push_strings(&r.errors, out);
     out.extend_from_slice(b"}\n");
@@ -294,9 +311,9 @@ mod tests {
     prop_compose! {
         fn record()(
             texts in proptest::collection::vec(text(), 5),
-            optional in proptest::collection::vec(proptest::option::of(text()), 4),
+            optional in proptest::collection::vec(proptest::option::of(text()), 5),
             figures in proptest::collection::vec(figure(), 5),
-            counts in proptest::collection::vec(proptest::option::of(0usize..10), 2),
+            counts in proptest::collection::vec(proptest::option::of(0usize..100_000), 5),
             lists in proptest::collection::vec(proptest::collection::vec(text(), 0..3), 3),
             status in proptest::sample::select(Status::ALL.to_vec()),
         ) -> ResultRecord<'static> {
@@ -313,13 +330,17 @@ mod tests {
                 competency_pct: figures[2],
                 composite: figures[3],
                 band: optional[0].clone().map(Into::into),
+                calibrated_band: optional[4].clone().map(Into::into),
                 rank_pct: figures[4],
+                rank: counts[2],
+                cohort_size: counts[3],
                 status,
                 recommended_grade: optional[1].clone().map(Into::into),
                 next_grade: optional[2].clone().map(Into::into),
                 eligible_on: optional[3].clone(),
                 unmet: lists[0].clone(),
                 alternatives: lists[1].iter().cloned().map(Into::into).collect(),
+                quota_position: counts[4],
                 errors: lists[2].clone(),
                 demoted_by: Vec::new(),
             }

@@ -1,6 +1,7 @@
 //! Results as the SPEC §6 fields, and the output formats that print them.
 
-mod csv_out;
+pub mod csv_out;
+pub use csv_out::{csv_writer, spreadsheet_safe};
 pub mod durable;
 mod html;
 pub mod i18n;
@@ -52,20 +53,27 @@ pub struct ResultRecord<'s> {
     pub competency_pct: Option<Decimal>,
     pub composite: Option<Decimal>,
     pub band: Option<Cow<'s, str>>,
+    /// The band by the scheme's `distribution` (SPEC §8.5).
+    pub calibrated_band: Option<Cow<'s, str>>,
     pub rank_pct: Option<Decimal>,
+    pub rank: Option<usize>,
+    pub cohort_size: Option<usize>,
     pub status: Status,
     pub recommended_grade: Option<Cow<'s, str>>,
     pub next_grade: Option<Cow<'s, str>>,
     pub eligible_on: Option<String>,
     pub unmet: Vec<String>,
     pub alternatives: Vec<Cow<'s, str>>,
+    /// A promotion candidate's place in the quota order (SPEC §8.4); None
+    /// until the scheme has `quotas`.
+    pub quota_position: Option<usize>,
     pub errors: Vec<String>,
     /// Not a SPEC field: why a `demote` happened, for the table.
     pub demoted_by: Vec<String>,
 }
 
 /// The field names, in order.
-pub const FIELDS: [&str; 20] = [
+pub const FIELDS: [&str; 24] = [
     "id",
     "name",
     "sequence",
@@ -78,13 +86,17 @@ pub const FIELDS: [&str; 20] = [
     "competency_pct",
     "composite",
     "band",
+    "calibrated_band",
     "rank_pct",
+    "rank",
+    "cohort_size",
     "status",
     "recommended_grade",
     "next_grade",
     "eligible_on",
     "unmet",
     "alternatives",
+    "quota_position",
     "errors",
 ];
 
@@ -124,6 +136,8 @@ impl<'s> ResultRecord<'s> {
         // Figures of a row in error are not reported: they may rest on bad data.
         let fig = |get: fn(&crate::figures::Figures) -> Option<Decimal>| if error { None } else { f.and_then(get) };
         let (id, name, unmet, errors, demoted_by) = texts(o);
+        let band_id = |b: usize| Cow::Borrowed(scheme.bands[b].id.as_str());
+        let standing = if error { None } else { o.standing };
         ResultRecord {
             id,
             name,
@@ -136,14 +150,18 @@ impl<'s> ResultRecord<'s> {
             competency_halves: if error { None } else { f.map(|f| f.competency_halves) },
             competency_pct: fig(|f| f.competency_pct),
             composite: fig(|f| f.composite),
-            band: if error { None } else { f.and_then(|f| f.band).map(|b| Cow::Borrowed(scheme.bands[b].id.as_str())) },
-            rank_pct: if error { None } else { o.rank_pct },
+            band: if error { None } else { f.and_then(|f| f.band).map(band_id) },
+            calibrated_band: if error { None } else { standing.and_then(|s| s.calibrated_band).map(band_id) },
+            rank_pct: standing.map(|s| s.rank_pct),
+            rank: standing.map(|s| s.rank),
+            cohort_size: standing.map(|s| s.cohort_size),
             status: d.status,
             recommended_grade: d.recommended.map(grade_id),
             next_grade: d.next.map(grade_id),
             eligible_on: d.eligible_on.map(|e| e.to_string()),
             unmet,
             alternatives: d.alternatives.iter().map(|g| grade_id(*g)).collect(),
+            quota_position: None,
             errors,
             demoted_by,
         }
@@ -157,6 +175,7 @@ impl<'s> ResultRecord<'s> {
             grade: own(self.grade),
             position: own(self.position),
             band: self.band.map(own),
+            calibrated_band: self.calibrated_band.map(own),
             recommended_grade: self.recommended_grade.map(own),
             next_grade: self.next_grade.map(own),
             alternatives: self.alternatives.into_iter().map(own).collect(),
@@ -169,7 +188,10 @@ impl<'s> ResultRecord<'s> {
             competency_pct: self.competency_pct,
             composite: self.composite,
             rank_pct: self.rank_pct,
+            rank: self.rank,
+            cohort_size: self.cohort_size,
             status: self.status,
+            quota_position: self.quota_position,
             eligible_on: self.eligible_on,
             unmet: self.unmet,
             errors: self.errors,

@@ -59,6 +59,16 @@ const COLUMNS: [Label; 12] = [
     Label::Why,
 ];
 
+/// The band, and where a `distribution` moves it the calibrated band
+/// (`A → C`): the two figures a committee compares.
+pub fn band_text(r: &ResultRecord) -> Option<String> {
+    let band = r.band.as_deref()?;
+    Some(match r.calibrated_band.as_deref() {
+        Some(c) if c != band => format!("{band} → {c}"),
+        _ => band.to_string(),
+    })
+}
+
 /// The lines of the `why` column: errors, demotion reasons, unmet tests, open bridges.
 pub fn why(r: &ResultRecord, lang: Lang) -> Vec<String> {
     let mut why: Vec<String> = r.errors.clone();
@@ -97,7 +107,7 @@ pub fn write_table(
             Cell::new(figure(r.kpi)),
             Cell::new(figure(r.competency)),
             Cell::new(figure(r.composite)),
-            Cell::new(r.band.as_deref().unwrap_or("—")),
+            Cell::new(band_text(r).unwrap_or_else(|| "—".into())),
             Cell::new(figure(r.rank_pct)),
             status,
             Cell::new(cut(r.recommended_grade.as_deref().unwrap_or("—"))),

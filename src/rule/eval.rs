@@ -18,7 +18,8 @@ pub struct Env<'a> {
     pub layout: &'a Layout,
     pub row: &'a Row,
     pub figures: &'a Figures,
-    pub rank_pct: Option<Decimal>,
+    /// The place in the rank cohort (rank_pct, rank, cohort_size, calibrated_band).
+    pub standing: Option<crate::batch::memory::Standing>,
     /// The date time facts are measured to (the as-of date, or a later one for eligible_on).
     pub time_as_of: NaiveDate,
 }
@@ -341,7 +342,7 @@ impl<'a> Env<'a> {
             // way; anything else through `read`.
             Subject::Fact(fact) => test.checks.iter().all(|check| {
                 let number = match (&check.value, fact) {
-                    (TestValue::Number(_), FactRef::Computed(c)) if *c != Computed::Band => self.computed_number(*c),
+                    (TestValue::Number(_), FactRef::Computed(c)) if !c.is_band() => self.computed_number(*c),
                     (TestValue::Number(_), FactRef::Column { id, .. }) => parse_number(self.column_text(*id)),
                     (TestValue::Bool(_), FactRef::Column { id, .. }) => {
                         return parse_bool(self.column_text(*id)).is_some_and(|b| passes(&Found::Bool(b), check))
@@ -367,8 +368,10 @@ impl<'a> Env<'a> {
             Computed::CompetencyHalves => count(f.competency_halves),
             Computed::CompetencyPct => f.competency_pct,
             Computed::Composite => f.composite,
-            Computed::Band => None,
-            Computed::RankPct => self.rank_pct,
+            Computed::Band | Computed::CalibratedBand => None,
+            Computed::RankPct => self.standing.map(|s| s.rank_pct),
+            Computed::Rank => self.standing.and_then(|s| count(s.rank)),
+            Computed::CohortSize => self.standing.and_then(|s| count(s.cohort_size)),
             Computed::MonthsInGrade => self.row.grade_date.and_then(|d| count(whole_months(d, self.time_as_of) as usize)),
             Computed::MonthsInCompany => self.row.hire_date.and_then(|d| count(whole_months(d, self.time_as_of) as usize)),
             Computed::Age => self.row.birth_date.and_then(|d| count(whole_years(d, self.time_as_of) as usize)),
@@ -436,6 +439,9 @@ impl<'a> Env<'a> {
         let number = |n: Option<Decimal>| n.map_or(Found::Missing, Found::Number);
         match fact {
             FactRef::Computed(Computed::Band) => f.band.map_or(Found::Missing, Found::Band),
+            FactRef::Computed(Computed::CalibratedBand) => {
+                self.standing.and_then(|s| s.calibrated_band).map_or(Found::Missing, Found::Band)
+            }
             FactRef::Computed(c) => self.computed_number(*c).map_or(Found::Missing, Found::Number),
             FactRef::KpiItem(item) => {
                 let position = self.row.position.map(|p| &self.scheme.positions[p]);

@@ -67,14 +67,17 @@ pub enum Computed {
     CompetencyPct,
     Composite,
     Band,
+    CalibratedBand,
     RankPct,
+    Rank,
+    CohortSize,
     MonthsInGrade,
     MonthsInCompany,
     Age,
 }
 
 impl Computed {
-    pub const ALL: [(Computed, &'static str); 12] = [
+    pub const ALL: [(Computed, &'static str); 15] = [
         (Computed::Kpi, "kpi"),
         (Computed::KpiQuarters, "kpi_quarters"),
         (Computed::KpiMin, "kpi_min"),
@@ -83,7 +86,10 @@ impl Computed {
         (Computed::CompetencyPct, "competency_pct"),
         (Computed::Composite, "composite"),
         (Computed::Band, "band"),
+        (Computed::CalibratedBand, "calibrated_band"),
         (Computed::RankPct, "rank_pct"),
+        (Computed::Rank, "rank"),
+        (Computed::CohortSize, "cohort_size"),
         (Computed::MonthsInGrade, "months_in_grade"),
         (Computed::MonthsInCompany, "months_in_company"),
         (Computed::Age, "age"),
@@ -91,6 +97,11 @@ impl Computed {
 
     pub fn name(self) -> &'static str {
         Computed::ALL.iter().find(|(c, _)| *c == self).map(|(_, n)| *n).unwrap_or("?")
+    }
+
+    /// Facts compared by the bands' order.
+    pub fn is_band(self) -> bool {
+        matches!(self, Computed::Band | Computed::CalibratedBand)
     }
 
     /// Facts that change with the calendar alone (SPEC §5, eligible_on).
@@ -250,6 +261,11 @@ pub struct ColumnRegistry {
 }
 
 impl ColumnRegistry {
+    /// The id of a column fact named outside rules (a `cohort:` entry).
+    pub fn register(&mut self, name: &str, at: &str) -> usize {
+        self.id(name, at)
+    }
+
     fn id(&mut self, name: &str, at: &str) -> usize {
         if let Some(id) = self.by_name.get(name) {
             return *id;
@@ -402,7 +418,7 @@ fn parse_test(
         _ => {
             let fact = resolve_fact(name, &at, ctx);
             let kind = match &fact {
-                FactRef::Computed(Computed::Band) => Kind::Band,
+                FactRef::Computed(c) if c.is_band() => Kind::Band,
                 FactRef::Computed(_) => Kind::Number,
                 FactRef::KpiItem(item) => {
                     if !ctx.kpi_items.iter().any(|i| i == item) {

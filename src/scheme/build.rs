@@ -70,6 +70,9 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
     let positions = list!(positions);
     let sequences = list!(sequences);
     let bridges = list!(bridges);
+    let cohort = single!(cohort);
+    let distribution = single!(distribution);
+    let min_cohort = single!(distribution_min_cohort);
 
     let id = match id {
         Some(s) if !s.value.trim().is_empty() => s.value.trim().to_string(),
@@ -412,6 +415,9 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
     for ((s, gi), target) in resolved_targets {
         sequences_out[s].grades[gi].demotion_to = Some(target);
     }
+    let cohort = build_cohort(cohort, &mut registry, &mut problems);
+    let distribution = build_distribution(distribution, min_cohort, &bands, &mut problems);
+
     if positions.is_empty() && problems.is_empty() {
         problems.push(first_file.problem_at("", "the scheme has no `positions`"));
     }
@@ -462,6 +468,8 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         column_facts: registry,
         max_streak,
         sources: files.iter().map(|f| Source { path: f.path.clone(), sha256: f.sha256.clone() }).collect(),
+        cohort,
+        distribution,
     })
 }
 
@@ -518,6 +526,102 @@ fn check_titles(what: &str, named: &[Named], problems: &mut Vec<Problem>) {
             by_title.insert(title, n);
         }
     }
+}
+
+/// `cohort:` (SPEC §8.2): reserved fields or column names, each once; a
+/// column joins the registry so the employee file must have it.
+fn build_cohort(cohort: Option<Single<Vec<String>>>, registry: &mut ColumnRegistry, problems: &mut Vec<Problem>) -> Cohort {
+    let Some(c) = cohort else { return Cohort::default() };
+    let mut fields = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, name) in c.value.iter().enumerate() {
+        let path = format!("cohort[{i}]");
+        let name = name.trim();
+        if name.is_empty() {
+            problems.push(c.file.problem_at_value(&path, "a cohort field cannot be blank"));
+            continue;
+        }
+        if seen.contains(&name) {
+            problems.push(c.file.problem_at_value(&path, format!("`{name}` is listed twice in `cohort`")));
+            continue;
+        }
+        seen.push(name);
+        if let Some(r) = Reserved::from_name(name) {
+            fields.push(CohortField::Reserved(r));
+        } else if Computed_name(name) || name.starts_with("kpi.") || name.starts_with("competency.") {
+            problems.push(c.file.problem_at_value(
+                &path,
+                format!("`{name}` is a computed figure; a cohort groups by reserved fields (sequence, grade, position, …) or columns of the employee file"),
+            ));
+        } else {
+            fields.push(CohortField::Column(registry.register(name, &c.file.render(&path))));
+        }
+    }
+    Cohort { fields, at: Some(c.file.render("cohort")) }
+}
+
+/// `distribution:` and `distribution_min_cohort:` (SPEC §8.5): every band,
+/// in the bands' order, percentages from 0 to 100 that sum to 100.
+fn build_distribution(
+    distribution: Option<Single<super::raw::indexmap_like::OrderedMap<Num>>>,
+    min_cohort: Option<Single<usize>>,
+    bands: &[Band],
+    problems: &mut Vec<Problem>,
+) -> Option<Distribution> {
+    let Some(d) = distribution else {
+        if let Some(m) = min_cohort {
+            problems.push(m.file.problem_at("distribution_min_cohort", "`distribution_min_cohort` needs a `distribution`"));
+        }
+        return None;
+    };
+    let band_ids: Vec<&str> = bands.iter().map(|b| b.id.as_str()).collect();
+    let written: Vec<&str> = d.value.0.iter().map(|(k, _)| k.as_str()).collect();
+    let mut sum = Decimal::ZERO;
+    let mut percent = vec![Decimal::ZERO; bands.len()];
+    for (key, value) in &d.value.0 {
+        let path = format!("distribution.{key}");
+        match band_ids.iter().position(|b| b == key) {
+            None => problems.push(d.file.problem_at(
+                &path,
+                format!(
+                    "`{key}` is not a band; the bands are {}",
+                    if band_ids.is_empty() { "none (no `bands`)".to_string() } else { band_ids.join(", ") }
+                ),
+            )),
+            Some(i) => percent[i] = value.0,
+        }
+        if value.0 < Decimal::ZERO || value.0 > HUNDRED {
+            problems.push(d.file.problem_at_value(&path, format!("a percentage is from 0 to 100, found {}", value.0)));
+        }
+        sum += value.0;
+    }
+    let missing: Vec<&str> = band_ids.iter().copied().filter(|b| !written.contains(b)).collect();
+    if !missing.is_empty() {
+        problems.push(
+            d.file.problem_at("distribution", format!("`distribution` must name every band (0 allowed); missing {}", missing.join(", "))),
+        );
+    } else if written.iter().all(|w| band_ids.contains(w)) && written != band_ids {
+        problems.push(d.file.problem_at(
+            "distribution",
+            format!(
+                "`distribution` lists the bands in the order {}; write them in the bands' order: {}",
+                written.join(", "),
+                band_ids.join(", ")
+            ),
+        ));
+    }
+    if sum != HUNDRED {
+        problems.push(d.file.problem_at("distribution", format!("`distribution` percentages sum to {}, expected 100", sum.normalize())));
+    }
+    let min = match min_cohort {
+        Some(m) if *m.value == 0 => {
+            problems.push(m.file.problem_at_value("distribution_min_cohort", "`distribution_min_cohort` is at least 1"));
+            10
+        }
+        Some(m) => *m.value,
+        None => 10,
+    };
+    Some(Distribution { percent, min_cohort: min })
 }
 
 #[allow(non_snake_case)]

@@ -43,6 +43,70 @@ pub struct Scheme {
     pub max_streak: usize,
     /// The files the scheme was read from, with their SHA-256.
     pub sources: Vec<Source>,
+    /// The fields whose equal values form a rank cohort (SPEC §8.2).
+    pub cohort: Cohort,
+    /// Forced distribution of each cohort over the bands (SPEC §8.5).
+    pub distribution: Option<Distribution>,
+}
+
+/// What a rank cohort groups by (`cohort:`, default `[sequence, grade]`).
+#[derive(Debug, Clone)]
+pub struct Cohort {
+    pub fields: Vec<CohortField>,
+    /// `file:line:column` of the `cohort:` key; None for the default.
+    pub at: Option<String>,
+}
+
+impl Default for Cohort {
+    fn default() -> Cohort {
+        Cohort { fields: vec![CohortField::Reserved(Reserved::Sequence), CohortField::Reserved(Reserved::Grade)], at: None }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CohortField {
+    Reserved(Reserved),
+    /// A column fact, by its id in `column_facts`.
+    Column(usize),
+}
+
+impl Cohort {
+    /// The names of the fields, for messages and reports.
+    pub fn names<'a>(&'a self, scheme: &'a Scheme) -> impl Iterator<Item = &'a str> {
+        self.fields.iter().map(move |f| match f {
+            CohortField::Reserved(r) => r.name(),
+            CohortField::Column(id) => scheme.column_facts.names[*id].as_str(),
+        })
+    }
+}
+
+/// `distribution:`: the percentage of each cohort per band, in the bands' order.
+#[derive(Debug, Clone)]
+pub struct Distribution {
+    /// One per band, in the bands' order; they sum to 100.
+    pub percent: Vec<Decimal>,
+    /// Cohorts smaller than this keep their band.
+    pub min_cohort: usize,
+}
+
+impl Distribution {
+    /// The calibrated band of a printed rank_pct in a cohort of `size`
+    /// (SPEC §8.5): the first band whose cumulative percentage rank_pct does
+    /// not exceed; a small cohort keeps `band`.
+    pub fn calibrate(&self, band: Option<usize>, rank_pct: Decimal, size: usize) -> Option<usize> {
+        if size < self.min_cohort {
+            return band;
+        }
+        let mut cumulative = Decimal::ZERO;
+        for (i, p) in self.percent.iter().enumerate() {
+            cumulative += *p;
+            if rank_pct <= cumulative {
+                return Some(i);
+            }
+        }
+        // rank_pct is at most 100 and the percentages sum to 100: the last band.
+        self.percent.len().checked_sub(1)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -206,4 +270,25 @@ impl Scheme {
 
 fn find_by_id_or_title<T>(items: &[T], text: &str, key: impl Fn(&T) -> (&String, &String)) -> Option<usize> {
     items.iter().position(|i| key(i).0 == text).or_else(|| items.iter().position(|i| key(i).1 == text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Distribution;
+
+    #[test]
+    fn calibration_takes_the_first_band_whose_cumulative_percentage_is_not_exceeded() {
+        let d = Distribution { percent: ["10", "20", "60", "10"].iter().map(|p| p.parse().unwrap()).collect(), min_cohort: 10 };
+        let band = |pct: &str| d.calibrate(Some(3), pct.parse().unwrap(), 10);
+        assert_eq!(band("5"), Some(0));
+        assert_eq!(band("10"), Some(0), "exactly the cumulative 10: still A");
+        assert_eq!(band("10.01"), Some(1));
+        assert_eq!(band("30"), Some(1));
+        assert_eq!(band("90"), Some(2));
+        assert_eq!(band("90.01"), Some(3));
+        assert_eq!(band("100"), Some(3));
+        assert_eq!(d.calibrate(Some(3), "10".parse().unwrap(), 9), Some(3), "a cohort under min_cohort keeps its band");
+        let empty_top = Distribution { percent: ["0", "50", "50"].iter().map(|p| p.parse().unwrap()).collect(), min_cohort: 1 };
+        assert_eq!(empty_top.calibrate(None, "1".parse().unwrap(), 100), Some(1), "a 0 % band is never given");
+    }
 }

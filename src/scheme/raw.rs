@@ -41,6 +41,12 @@ pub struct RawFile {
     pub sequences: Option<Vec<RawSequence>>,
     /// Moves from a grade of one sequence to a grade of another.
     pub bridges: Option<Vec<RawBridge>>,
+    /// The fields whose equal values form a rank cohort (SPEC §8.2): reserved fields or column names; default [sequence, grade].
+    pub cohort: Option<Vec<String>>,
+    /// Forced distribution (SPEC §8.5): band id → percent of each cohort, every band in the bands' order, summing to 100.
+    pub distribution: Option<indexmap_like::OrderedMap<Num>>,
+    /// Cohorts smaller than this keep their band under `distribution` (default 10).
+    pub distribution_min_cohort: Option<usize>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -314,13 +320,26 @@ pub mod indexmap_like {
         }
     }
 
-    impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
+    /// What a mapping of these values is, for the message when it is not one.
+    pub trait Expecting {
+        const EXPECTING: &'static str;
+    }
+
+    impl Expecting for super::RawGroup {
+        const EXPECTING: &'static str = "a mapping of group name to {weight, items}";
+    }
+
+    impl Expecting for super::Num {
+        const EXPECTING: &'static str = "a mapping of band id to a percentage, e.g. {A: 10, B: 20, C: 60, D: 10}";
+    }
+
+    impl<'de, V: Deserialize<'de> + Expecting> Deserialize<'de> for OrderedMap<V> {
         fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
             struct MapVisitor<V>(PhantomData<V>);
-            impl<'de, V: Deserialize<'de>> Visitor<'de> for MapVisitor<V> {
+            impl<'de, V: Deserialize<'de> + Expecting> Visitor<'de> for MapVisitor<V> {
                 type Value = OrderedMap<V>;
                 fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("a mapping of group name to {weight, items}")
+                    f.write_str(V::EXPECTING)
                 }
                 fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                     let mut entries = Vec::new();

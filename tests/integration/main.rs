@@ -14,8 +14,10 @@
 mod analyst;
 mod bad_input;
 mod cli;
+mod cohorts;
 mod decisions;
 mod decisions_seeds;
+mod diff;
 mod explain;
 mod fast_path;
 mod header_rows;

@@ -138,7 +138,30 @@ fn input(text: String) -> Input {
 }
 
 fn run(rows: &[Vec<String>]) -> Evaluation<'static> {
-    evaluate(scheme(), &input(to_csv(rows)), None, as_of()).expect("a usable file")
+    run_with(scheme(), rows)
+}
+
+fn run_with(scheme: &'static Scheme, rows: &[Vec<String>]) -> Evaluation<'static> {
+    evaluate(scheme, &input(to_csv(rows)), None, as_of()).expect("a usable file")
+}
+
+/// The scheme ranked in cohorts of a column (blank cells and values off the
+/// scale included) and sequence, with a forced distribution over small
+/// cohorts, and rules on rank, cohort_size and calibrated_band (SPEC §8.2, §8.5).
+fn cohort_scheme() -> &'static Scheme {
+    static SCHEME_CELL: OnceLock<Scheme> = OnceLock::new();
+    SCHEME_CELL.get_or_init(|| {
+        let yaml = SCHEME.replace(
+            "{fact: band, is: A}, {fact: rank_pct, max: 50}",
+            "{fact: calibrated_band, min: B}, {any: [{fact: rank, max: 1}, {fact: rank_pct, max: 50}, {fact: cohort_size, below: 2}]}",
+        );
+        assert_ne!(yaml, SCHEME);
+        let yaml = format!("{yaml}\ncohort: [education, sequence]\ndistribution: {{A: 20, B: 50, C: 30}}\ndistribution_min_cohort: 3\n");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cohorts.yaml");
+        std::fs::write(&path, yaml).unwrap();
+        load_scheme(Some(path.to_str().unwrap())).unwrap_or_else(|e| panic!("{e}"))
+    })
 }
 
 /// Every report format renders without panicking.
@@ -298,17 +321,17 @@ fn summary(e: &Evaluation) -> HashMap<String, String> {
 /// The streaming batch of `ladder evaluate` (fixed-point figures, figures
 /// kept from pass 1, parallel chunks) writes what the in-memory evaluation
 /// (the general exact path) writes, byte for byte.
-fn streamed_equals_in_memory(rows: &[Vec<String>]) -> Result<(), TestCaseError> {
+fn streamed_equals_in_memory(scheme: &'static Scheme, rows: &[Vec<String>]) -> Result<(), TestCaseError> {
     let text = to_csv(rows);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rows.csv");
     std::fs::write(&path, &text).unwrap();
-    let evaluation = run(rows);
+    let evaluation = run_with(scheme, rows);
     for format in [Format::Csv, Format::Ndjson] {
         let mut expected = Vec::new();
         Report::new(&evaluation, |_| true).write(format, &mut expected, false).unwrap();
         let request = ladder::batch::stream::Request {
-            scheme: scheme(),
+            scheme,
             employees: path.to_str().unwrap(),
             encoding: ladder::input::records::Encoding::Utf8,
             sheet: None,
@@ -333,7 +356,13 @@ proptest! {
 
     #[test]
     fn streaming_evaluation_writes_what_the_in_memory_one_does(rows in good_then_nasty(12, 0..4)) {
-        streamed_equals_in_memory(&rows)?;
+        streamed_equals_in_memory(scheme(), &rows)?;
+    }
+
+    /// The same with cohorts of a column and a forced distribution.
+    #[test]
+    fn streaming_and_in_memory_agree_on_cohorts_of_a_column(rows in good_then_nasty(16, 0..3)) {
+        streamed_equals_in_memory(cohort_scheme(), &rows)?;
     }
 }
 
@@ -397,7 +426,7 @@ proptest! {
         for o in &e.outcomes {
             prop_assert!(o.row.errors.is_empty(), "{:?}", o.row.errors);
             let f = o.figures.as_ref().unwrap();
-            for (name, v) in [("kpi", f.kpi), ("competency_pct", f.competency_pct), ("composite", f.composite), ("rank_pct", o.rank_pct)] {
+            for (name, v) in [("kpi", f.kpi), ("competency_pct", f.competency_pct), ("composite", f.composite), ("rank_pct", o.standing.map(|s| s.rank_pct))] {
                 if let Some(v) = v {
                     prop_assert!(v >= Decimal::ZERO && v <= hundred, "{} = {} for {}", name, v, o.row.id);
                 }

@@ -41,8 +41,8 @@ import gen_cases  # noqa: E402
 import ladder_ref  # noqa: E402
 
 FIGURES = ("kpi", "kpi_quarters", "competency", "competency_halves", "competency_pct",
-           "composite", "rank_pct")
-EXACT = ("id", "name", "status", "position", "sequence", "grade", "band", "recommended_grade",
+           "composite", "rank_pct", "rank", "cohort_size")
+EXACT = ("id", "name", "status", "position", "sequence", "grade", "band", "calibrated_band", "recommended_grade",
          "next_grade", "eligible_on", "alternatives")
 
 

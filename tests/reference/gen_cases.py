@@ -164,6 +164,9 @@ class Gen:
     def __init__(self, seed):
         self.rng = random.Random(seed)
         self.xrng = random.Random(f"extra-{seed}")  # long form and directory split only
+        # cohorts, distribution and the rank facts of SPEC §8.2/§8.5: their own
+        # stream, so the rest of a seed's case is what it was before them.
+        self.crng = random.Random(f"cohort-{seed}")
         self.seed = seed
 
     # ---- numbers
@@ -285,6 +288,16 @@ class Gen:
         wk = r.choice(["70", "60", "50", "65", "75", "80", "62.5", "55.5"])
         doc["composite"] = {"kpi": Fraction(wk), "competency": 100 - Fraction(wk)}
         doc["bands"] = self.bands
+        c = self.crng
+        if c.random() < 0.5:
+            doc["cohort"] = c.choice([["region", "grade"], ["region"], ["sequence"], ["region", "sequence"],
+                                      ["position", "grade"], ["grade"], []])
+        if c.random() < 0.5:
+            cuts = sorted(c.randint(0, 100) for _ in range(len(self.bands) - 1))
+            parts = [b - a for a, b in zip([0] + cuts, cuts + [100])]
+            doc["distribution"] = {b["id"]: p for b, p in zip(self.bands, parts)}
+            if c.random() < 0.7:
+                doc["distribution_min_cohort"] = c.choice([1, 2, 3, 5, 10])
         if self.use_columns:
             doc["columns"] = self.colmap
         if r.random() < 0.6:
@@ -383,6 +396,16 @@ class Gen:
             b = r.choice(self.bands)["id"]
             return {"fact": "band", op("min", "is", "above", "max"): b}
         if kind == "rank":
+            c = self.crng
+            which = c.random()
+            if which < 0.15:
+                return {"fact": "rank", c.choice(["max", "below", "is"]): c.choice([1, 2, 3])}
+            if which < 0.25:
+                return {"fact": "cohort_size", c.choice(["min", "max"]): c.choice([1, 2, 3, 5])}
+            if which < 0.4:
+                return {"fact": "calibrated_band", c.choice(["min", "is", "max"]): c.choice(self.bands)["id"]}
+            if which < 0.5:
+                return {"any": [{"fact": "rank", "max": 1}, {"fact": "rank_pct", "max": 30}]}
             return {"fact": "rank_pct", op("max", "below"): r.choice([20, 30, 50, Fraction("33.33"), 100])}
         if kind == "kpi_item":
             return {"fact": "kpi." + r.choice(self.kpi_items), op(): kt()}
@@ -726,7 +749,7 @@ def split_scheme(doc, out, x):
     files["30-management.yaml"] = {"sequences": doc["sequences"][1:]}
     files["40-bridges.yaml"] = {"bridges": bridges[cut:]}
     for name, part in files.items():
-        part = {k: v for k, v in part.items() if v}
+        part = {k: v for k, v in part.items() if v or k == "cohort"}  # `cohort: []` is one cohort of all
         with open(os.path.join(out, name), "w", encoding="utf-8") as fh:
             fh.write("\n".join(block(part)) + "\n" if part else "{}\n")
     with open(os.path.join(out, "README.txt"), "w") as fh:

@@ -40,11 +40,13 @@ OPS = ("min", "max", "above", "below", "is")
 OP_SYMBOL = {"min": ">=", "max": "<=", "above": ">", "below": "<", "is": "="}
 TIME_FACTS = ("months_in_grade", "months_in_company", "age")
 FIGURE_FACTS = ("kpi", "kpi_quarters", "kpi_min", "competency", "competency_halves",
-                "competency_pct", "composite", "band", "rank_pct")
+                "competency_pct", "composite", "band", "calibrated_band", "rank_pct", "rank",
+                "cohort_size")
 RESULT_FIELDS = ("id", "name", "sequence", "grade", "position", "kpi", "kpi_quarters",
                  "competency", "competency_halves", "competency_pct", "composite", "band",
-                 "rank_pct", "status", "recommended_grade", "next_grade", "eligible_on",
-                 "unmet", "alternatives", "errors")
+                 "calibrated_band", "rank_pct", "rank", "cohort_size", "status",
+                 "recommended_grade", "next_grade", "eligible_on", "unmet", "alternatives",
+                 "quota_position", "errors")
 BOOL_WORDS = {"true": True, "false": False, "yes": True, "no": False, "y": True, "n": False,
               "1": True, "0": False, "是": True, "否": False}
 SCORE_HEADER = re.compile(r"^(\d{4})([QH])(\d+)\.(.+)$", re.ASCII)
@@ -246,6 +248,12 @@ class Scheme:
         self.w_kpi, self.w_comp = _num(w["kpi"]), _num(w["competency"])
         self.bands = [(_text(b["id"]), _num(b["min"])) for b in doc.get("bands") or []]
         self.band_rank = {bid: -i for i, (bid, _) in enumerate(self.bands)}  # higher = better
+        # SPEC §8.2: the fields whose equal values form a rank cohort.
+        self.cohort = [str(f) for f in doc.get("cohort", ["sequence", "grade"])]
+        # SPEC §8.5: percent per band, in the bands' order; None without a distribution.
+        dist = doc.get("distribution")
+        self.distribution = None if dist is None else [(str(b), _num(p)) for b, p in dist.items()]
+        self.min_cohort = int(doc.get("distribution_min_cohort", 10))
         self.columns = {f: str((doc.get("columns") or {}).get(f, f)) for f in RESERVED}
         self.requires = doc.get("requires")
         self.demotion = doc.get("demotion")
@@ -352,6 +360,7 @@ def read_employees(path, scheme):
         else:
             layout.append(("fact", h))
     missing = [scheme.columns[f] for f in REQUIRED if scheme.columns[f] not in header]
+    missing += [f for f in scheme.cohort if f not in RESERVED and f not in header]
     if missing:
         raise UnusableInput(f"{path}: missing column(s) {', '.join(missing)}")
     emps = []
@@ -534,7 +543,7 @@ def figures(e, scheme, window_q, window_h):
     hs = [e["hrating"][h] for h in window_h if h in e["hrating"]]
     f = {"kpi_quarters": len(qs), "competency_halves": len(hs), "kpi": None, "kpi_min": None,
          "competency": None, "competency_pct": None, "composite": None, "band": None,
-         "rank_pct": None}
+         "rank_pct": None, "rank": None, "cohort_size": None, "calibrated_band": None}
     if qs:
         f["kpi"] = round2(Fraction(sum(qs), len(qs)))
         f["kpi_min"] = min(qs)
@@ -555,15 +564,46 @@ def figures(e, scheme, window_q, window_h):
     return f
 
 
-def rank_cohorts(emps):
+def cohort_value(e, field):
+    """An employee's value of a cohort field: the id a reserved field resolved to, else the cell."""
+    if field in ("position", "sequence", "grade"):
+        return e[field]["id"]
+    if field in DATE_FIELDS:
+        d = e["dates"].get(field)
+        return d.isoformat() if d else ""
+    if field in RESERVED:
+        return e["cells"].get(field, "")
+    return e["facts"].get(field, "")
+
+
+def calibrated(scheme, band, pct, size):
+    """SPEC §8.5: the first band whose cumulative percentage pct does not exceed."""
+    if scheme.distribution is None:
+        return None
+    if size < scheme.min_cohort:
+        return band
+    cumulative = Fraction(0)
+    for b, p in scheme.distribution:
+        cumulative += p
+        if pct <= cumulative:
+            return b
+    return scheme.distribution[-1][0]
+
+
+def rank_cohorts(emps, scheme):
     cohorts = {}
     for e in emps:
         if not e["errors"] and e["fig"]["composite"] is not None:
-            cohorts.setdefault((e["sequence"]["id"], e["grade"]["id"]), []).append(e)
+            key = tuple(cohort_value(e, f) for f in scheme.cohort)
+            cohorts.setdefault(key, []).append(e)
     for members in cohorts.values():
         for e in members:
             higher = sum(1 for o in members if o["fig"]["composite"] > e["fig"]["composite"])
-            e["fig"]["rank_pct"] = round2(Fraction(100 * (1 + higher), len(members)))
+            f = e["fig"]
+            f["rank_pct"] = round2(Fraction(100 * (1 + higher), len(members)))
+            f["rank"] = 1 + higher
+            f["cohort_size"] = len(members)
+            f["calibrated_band"] = calibrated(scheme, f["band"], f["rank_pct"], len(members))
 
 
 # --------------------------------------------------------------------------
@@ -646,7 +686,7 @@ def test_value(name, op, want, raw, scheme):
     if raw is None:
         return False, "no value"
     shown = _text(raw)
-    if name == "band":
+    if name in ("band", "calibrated_band"):
         if raw not in scheme.band_rank:
             return False, f"found {shown}"
         return _cmp(op, scheme.band_rank[raw], scheme.band_rank[_text(want)]), f"found {shown}"
@@ -843,7 +883,7 @@ def evaluate_records(scheme, as_of, emps):
         check_row(e, scheme, as_of, seen)
         score_periods(e, scheme, read_q, window_h)
         e["fig"] = figures(e, scheme, window_q, window_h)
-    rank_cohorts(emps)
+    rank_cohorts(emps, scheme)
     results = []
     for e in emps:
         c = e["cells"]
@@ -851,7 +891,7 @@ def evaluate_records(scheme, as_of, emps):
                "sequence": e["sequence"]["id"] if e["sequence"] else c.get("sequence", ""),
                "grade": e["grade"]["id"] if e["grade"] else c.get("grade", ""),
                "position": e["position"]["id"] if e["position"] else c.get("position", ""),
-               "errors": list(e["errors"])}
+               "errors": list(e["errors"]), "quota_position": None}
         if e["errors"]:
             res.update({k: None for k in FIGURE_FACTS})
             res.update(kpi_quarters=None, competency_halves=None, status="error",

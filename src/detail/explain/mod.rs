@@ -234,13 +234,13 @@ pub fn explain<'e>(evaluation: &'e Evaluation<'e>, index: usize) -> Explanation<
         explanation.halves.push(HalfView { period: h.period.to_string(), groups, rating: h.rating });
     }
     if let Some(c) = figures.composite {
-        let cohort: Vec<Decimal> = cohort_others(evaluation, index, grade);
+        let cohort: Vec<Decimal> = cohort_others(evaluation, index);
         let higher = cohort.iter().filter(|x| **x > c).count();
         let tied = cohort.iter().filter(|x| **x == c).count();
         explanation.rank = Some(Rank { position: higher + 1, cohort: cohort.len() + 1, tied });
     }
     if let Some(env) = evaluation.env(outcome, evaluation.periods.as_of) {
-        let others = cohort_others(evaluation, index, grade);
+        let others = cohort_others(evaluation, index);
         let ctx = GapContext { env: &env, others };
         if let Some(next) = scheme.grade_above(grade) {
             explanation.rules.push(rule_view(
@@ -273,13 +273,14 @@ pub fn explain<'e>(evaluation: &'e Evaluation<'e>, index: usize) -> Explanation<
     explanation
 }
 
-/// The composites of the other members of the employee's cohort, highest first.
-fn cohort_others(evaluation: &Evaluation, index: usize, grade: GradeRef) -> Vec<Decimal> {
+/// The composites of the other members of the employee's rank cohort, highest first.
+fn cohort_others(evaluation: &Evaluation, index: usize) -> Vec<Decimal> {
+    let Some(cohort) = evaluation.outcomes.get(index).and_then(|o| o.cohort.as_ref()) else { return Vec::new() };
     let mut others: Vec<Decimal> = evaluation
         .outcomes
         .iter()
         .enumerate()
-        .filter(|(i, o)| *i != index && o.row.grade == Some(grade))
+        .filter(|(i, o)| *i != index && o.cohort.as_ref() == Some(cohort))
         .filter_map(|(_, o)| o.figures.as_ref().and_then(|f| f.composite))
         .collect();
     others.sort_unstable_by(|a, b| b.cmp(a));

@@ -228,7 +228,10 @@ impl Explanation<'_> {
             }
             None => writeln!(s, "  band            —")?,
         }
-        let grade = o.row.grade.map(|g| scheme.grade(g).id.clone()).unwrap_or_default();
+        let grade = cohort_label(self.evaluation, &o.row);
+        if let Some(b) = o.standing.and_then(|s| s.calibrated_band) {
+            writeln!(s, "  calibrated_band {} {}  (by the distribution)", scheme.bands[b].id, scheme.bands[b].title)?;
+        }
         match &self.rank {
             Some(k) => {
                 let tied = match k.tied {
@@ -236,7 +239,13 @@ impl Explanation<'_> {
                     1 => ", tied with 1 other".into(),
                     n => format!(", tied with {n} others"),
                 };
-                writeln!(s, "  rank            {} of {} in {grade}{tied} (rank_pct {})", ordinal(k.position), k.cohort, fx(o.rank_pct))?
+                writeln!(
+                    s,
+                    "  rank            {} of {} in {grade}{tied} (rank_pct {})",
+                    ordinal(k.position),
+                    k.cohort,
+                    fx(o.standing.map(|s| s.rank_pct))
+                )?
             }
             None => writeln!(s, "  rank            — not ranked without a composite")?,
         }
@@ -356,4 +365,42 @@ fn write_gap(s: &mut String, g: &Gap, depth: usize) -> std::fmt::Result {
         }
     }
     Ok(())
+}
+
+/// The rank cohort of a row for reading: its grade under the default
+/// cohort, else each `cohort:` field with the row's value.
+fn cohort_label(evaluation: &Evaluation, row: &crate::input::records::Row) -> String {
+    let scheme = evaluation.scheme;
+    let grade = row.grade.map(|g| scheme.grade(g).id.clone()).unwrap_or_default();
+    if scheme.cohort.at.is_none() {
+        return grade;
+    }
+    let parts: Vec<String> = scheme
+        .cohort
+        .fields
+        .iter()
+        .map(|f| match f {
+            crate::scheme::CohortField::Reserved(crate::rule::Reserved::Grade) => format!("grade {grade}"),
+            crate::scheme::CohortField::Reserved(crate::rule::Reserved::Sequence) => {
+                format!("sequence {}", row.grade.map(|g| scheme.sequences[g.sequence].id.as_str()).unwrap_or_default())
+            }
+            crate::scheme::CohortField::Reserved(crate::rule::Reserved::Position) => {
+                format!("position {}", row.position.map(|p| scheme.positions[p].id.as_str()).unwrap_or_default())
+            }
+            crate::scheme::CohortField::Reserved(r) => {
+                let col = evaluation.layout.reserved.get(r).copied();
+                format!("{} {}", r.name(), col.map_or("", |c| row.cell(c)))
+            }
+            crate::scheme::CohortField::Column(id) => {
+                let col = evaluation.layout.facts.get(*id).copied().flatten();
+                let value = col.map_or("", |c| row.cell(c));
+                format!("{} {}", scheme.column_facts.names[*id], if value.is_empty() { "(blank)" } else { value })
+            }
+        })
+        .collect();
+    if parts.is_empty() {
+        "the whole file".into()
+    } else {
+        format!("the cohort {}", parts.join(", "))
+    }
 }

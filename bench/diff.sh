@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The `ladder diff` benchmark (issue 17 item 5: "diff of two 1M-row results
+# within a few times the time to read both"). For each size it generates a
+# staff file, evaluates it twice — with the built-in scheme and with a copy
+# whose T2 months-in-grade threshold is 6 → 3 and band B 80 → 82 — into csv, ndjson and json,
+# and times, with peak memory (max RSS):
+#   - the floor: reading both csv results with the csv crate and nothing else
+#     (examples/parse_only, as bench/run.sh uses for evaluate);
+#   - `ladder diff` csv/csv, ndjson/ndjson, json/json (same order: the side
+#     by side walk, nothing kept) and json against a shuffled ndjson (ids out
+#     of order: the map fallback, the worst case for memory);
+# and prints each time over the floor.
+#
+#   bench/diff.sh                    # 1000000 employees
+#   bench/diff.sh 10000 100000       # other sizes
+#   PROFILE=debug bench/diff.sh 2000 # a smoke run of the script itself (times mean nothing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=${*:-1000000}
+profile=${PROFILE:-release}
+dir=${BENCH_DIR:-target/bench}
+mkdir -p "$dir"
+if [ "$profile" = release ]; then
+  cargo build --release --quiet --bin ladder --example gen --example parse_only
+else
+  cargo build --quiet --bin ladder --example gen --example parse_only
+fi
+bin=target/$profile
+ladder=$bin/ladder
+
+# "seconds peak_kb" of one run, its stdout discarded.
+measure() { /usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -1; }
+
+scheme="$dir/diff-scheme"
+rm -rf "$scheme" && cp -r ladders/telecom-after-sales "$scheme"
+sed -i 's/{fact: months_in_grade, min: 6}/{fact: months_in_grade, min: 3}/' "$scheme/technical.yaml"
+# and band B from 80 to 82, so that a share of any generated staff moves.
+sed -i 's/{id: B, title: 良好, min: 80}/{id: B, title: 良好, min: 82}/' "$scheme/scheme.yaml"
+grep -q 'min: 82}' "$scheme/scheme.yaml"
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m), profile $profile"
+printf '%-9s %8s %8s %9s %9s %9s %9s %8s %8s\n' employees json_MB floor_s csv_s ndjson_s json_s shuffled_s peak_MB worst/flr
+for n in $sizes; do
+  file="$dir/employees-$n.csv"
+  [ -s "$file" ] || "$bin/examples/gen" --employees "$n" --seed 7 > "$file"
+  for fmt in csv ndjson json; do
+    "$ladder" evaluate --quiet --as-of 2026-12-31 --format "$fmt" --output "$dir/old-$n.$fmt" "$file" || [ $? -eq 3 ]
+    "$ladder" evaluate --quiet --as-of 2026-12-31 --ladder "$scheme" --format "$fmt" --output "$dir/new-$n.$fmt" "$file" || [ $? -eq 3 ]
+  done
+  shuf --random-source=<(yes) "$dir/new-$n.ndjson" > "$dir/new-$n-shuffled.ndjson"
+  read -r f1 _ <<<"$(measure "$bin/examples/parse_only" "$dir/old-$n.csv")"
+  read -r f2 _ <<<"$(measure "$bin/examples/parse_only" "$dir/new-$n.csv")"
+  floor=$(awk -v a="$f1" -v b="$f2" 'BEGIN{print a+b}')
+  read -r c c_kb <<<"$(measure "$ladder" diff --format csv "$dir/old-$n.csv" "$dir/new-$n.csv")"
+  read -r j j_kb <<<"$(measure "$ladder" diff --format csv "$dir/old-$n.ndjson" "$dir/new-$n.ndjson")"
+  read -r d d_kb <<<"$(measure "$ladder" diff --format csv "$dir/old-$n.json" "$dir/new-$n.json")"
+  read -r s s_kb <<<"$(measure "$ladder" diff --format csv "$dir/old-$n.json" "$dir/new-$n-shuffled.ndjson")"
+  json_kb=$(( $(stat -c %s "$dir/old-$n.json") / 1024 ))
+  peak=$(printf '%s\n' "$c_kb" "$j_kb" "$d_kb" "$s_kb" | sort -n | tail -1)
+  awk -v n="$n" -v m="$json_kb" -v fl="$floor" -v c="$c" -v j="$j" -v d="$d" -v s="$s" -v p="$peak" 'BEGIN{
+    w = c; if (j > w) w = j; if (d > w) w = d; if (s > w) w = s;
+    printf "%-9s %8.1f %8.2f %9.2f %9.2f %9.2f %9.2f %8.1f %8.2f\n", n, m/1024, fl, c, j, d, s, p/1024, (fl > 0 ? w/fl : 0) }'
+  echo "  peak MB by run: csv $((c_kb/1024)), ndjson $((j_kb/1024)), json $((d_kb/1024)), shuffled $((s_kb/1024))"
+done
