@@ -4,7 +4,7 @@
 //! here, one folder per layer, dependencies one way (docs/architecture.md
 //! draws the map):
 //! - [`cli`]: the command line (arguments, the resolved request, exit status); [`error`]: exit codes and errors;
-//! - [`cmd`]: the subcommands, one `run` each; [`detail`]: one employee in detail (explain, what-if);
+//! - [`cmd`]: the subcommands, one `run` each; [`diff`]: two results files compared (`ladder diff`); [`detail`]: one employee in detail (explain, what-if);
 //! - [`report`]: the output formats, their labels ([`report::i18n`]), the scheme drawn, report files written durably;
 //! - [`diff`]: two results files compared (`ladder diff`);
 //! - [`batch`]: a whole file evaluated, in memory or streamed in two passes;

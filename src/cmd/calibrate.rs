@@ -8,10 +8,10 @@ use crate::batch::memory::Evaluation;
 use crate::error::{Error, Exit};
 use crate::input::records::Input;
 use crate::report::durable::stderr_line;
-use chrono::NaiveDate;
 use crate::rule::Reserved;
 use crate::scheme::{CohortField, Scheme};
 use anyhow::{bail, Result};
+use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::{json, Map, Value};
 use std::io::Write;
@@ -25,7 +25,6 @@ pub enum CalibrateFormat {
     /// One JSON document: the groups, their bands, and the totals
     Json,
 }
-
 
 /// One band of one group.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -262,9 +262,12 @@ pub fn explain<'e>(evaluation: &'e Evaluation<'e>, index: usize) -> Explanation<
                 scheme.requires.as_ref(),
             ));
         }
-        let own_demotion = scheme.grade(grade).demotion.as_ref();
-        if scheme.demotion.is_some() || own_demotion.is_some() {
-            explanation.rules.push(rule_view(&ctx, RuleKind::Demotion, None, None, own_demotion, scheme.demotion.as_ref()));
+        let g = scheme.grade(grade);
+        let own_demotion = g.demotion.as_ref();
+        // An exempt grade (`scheme_demotion: false`) is judged by its own demotion only.
+        let wide_demotion = scheme.demotion.as_ref().filter(|_| g.scheme_demotion);
+        if wide_demotion.is_some() || own_demotion.is_some() {
+            explanation.rules.push(rule_view(&ctx, RuleKind::Demotion, g.demotion_to, None, own_demotion, wide_demotion));
         }
     }
     explanation
@@ -338,43 +341,5 @@ impl Explanation<'_> {
 
     pub fn write(&self, format: DetailFormat, out: &mut dyn Write) -> std::io::Result<()> {
         write_detail(format, out, || self.to_json(), |s| self.text(s))
-    }
-}
-
-/// The rank cohort of a row for reading: its grade under the default
-/// cohort, else each `cohort:` field with the row's value.
-pub(super) fn cohort_label(evaluation: &Evaluation, row: &crate::input::records::Row) -> String {
-    let scheme = evaluation.scheme;
-    let grade = row.grade.map(|g| scheme.grade(g).id.clone()).unwrap_or_default();
-    if scheme.cohort.at.is_none() {
-        return grade;
-    }
-    let parts: Vec<String> = scheme
-        .cohort
-        .fields
-        .iter()
-        .map(|f| match f {
-            crate::scheme::CohortField::Reserved(crate::rule::Reserved::Grade) => format!("grade {grade}"),
-            crate::scheme::CohortField::Reserved(crate::rule::Reserved::Sequence) => {
-                format!("sequence {}", row.grade.map(|g| scheme.sequences[g.sequence].id.as_str()).unwrap_or_default())
-            }
-            crate::scheme::CohortField::Reserved(crate::rule::Reserved::Position) => {
-                format!("position {}", row.position.map(|p| scheme.positions[p].id.as_str()).unwrap_or_default())
-            }
-            crate::scheme::CohortField::Reserved(r) => {
-                let col = evaluation.layout.reserved.get(r).copied();
-                format!("{} {}", r.name(), col.map_or("", |c| row.cell(c)))
-            }
-            crate::scheme::CohortField::Column(id) => {
-                let col = evaluation.layout.facts.get(*id).copied().flatten();
-                let value = col.map_or("", |c| row.cell(c));
-                format!("{} {}", scheme.column_facts.names[*id], if value.is_empty() { "(blank)" } else { value })
-            }
-        })
-        .collect();
-    if parts.is_empty() {
-        "the whole file".into()
-    } else {
-        format!("the cohort {}", parts.join(", "))
     }
 }

@@ -64,6 +64,9 @@ impl Explanation<'_> {
                 grade_name(&r.recommended_grade),
                 if o.decision.via_bridge { " (over a bridge)" } else { "" }
             )?,
+            Status::Hold if r.next_grade.is_none() => {
+                writeln!(s, " — stays {}, the top of its sequence; no bridge out is open", grade_name(&r.recommended_grade))?
+            }
             Status::Hold => writeln!(s, " — stays {}; next grade {}", grade_name(&r.recommended_grade), grade_name(&r.next_grade))?,
             Status::Top => writeln!(s, " — {} is the top of its sequence and no bridge is open", grade_name(&r.recommended_grade))?,
             Status::Demote => writeln!(s, " — recommend {}", grade_name(&r.recommended_grade))?,
@@ -225,7 +228,7 @@ impl Explanation<'_> {
             }
             None => writeln!(s, "  band            —")?,
         }
-        let grade = super::cohort_label(self.evaluation, &o.row);
+        let grade = cohort_label(self.evaluation, &o.row);
         if let Some(b) = o.standing.and_then(|s| s.calibrated_band) {
             writeln!(s, "  calibrated_band {} {}  (by the distribution)", scheme.bands[b].id, scheme.bands[b].title)?;
         }
@@ -236,7 +239,13 @@ impl Explanation<'_> {
                     1 => ", tied with 1 other".into(),
                     n => format!(", tied with {n} others"),
                 };
-                writeln!(s, "  rank            {} of {} in {grade}{tied} (rank_pct {})", ordinal(k.position), k.cohort, fx(o.standing.map(|s| s.rank_pct)))?
+                writeln!(
+                    s,
+                    "  rank            {} of {} in {grade}{tied} (rank_pct {})",
+                    ordinal(k.position),
+                    k.cohort,
+                    fx(o.standing.map(|s| s.rank_pct))
+                )?
             }
             None => writeln!(s, "  rank            — not ranked without a composite")?,
         }
@@ -263,13 +272,20 @@ impl Explanation<'_> {
                 (_, true) => "met",
                 (_, false) => "not met",
             };
+            // A grade the board decides is not entered by rule, whatever the verdict.
+            let decided = match (rv.kind, rv.to.and_then(|g| scheme.grade(g).decided_by.as_ref())) {
+                (RuleKind::NextGrade | RuleKind::Bridge, Some(body)) => format!("; {}", crate::decision::decided_by_text(body)),
+                _ => String::new(),
+            };
+            let verdict = format!("{verdict}{decided}");
             match rv.kind {
+                RuleKind::Demotion if to.is_empty() => writeln!(s, "  Demotion (any of these) — {verdict}")?,
+                RuleKind::Demotion => writeln!(s, "  Demotion (any of these; the grade's own sends to {to}) — {verdict}")?,
                 RuleKind::NextGrade => writeln!(s, "  Next grade {to} — {verdict}")?,
                 RuleKind::Bridge => {
                     let title = rv.title.as_ref().map(|t| format!(" ({t})")).unwrap_or_default();
                     writeln!(s, "  Bridge to {to}{title} — {verdict}")?
                 }
-                RuleKind::Demotion => writeln!(s, "  Demotion (any of these) — {verdict}")?,
             }
             for (origin, node) in &rv.parts {
                 let tag = if *origin == Origin::SchemeWide { "  [scheme]" } else { "" };
@@ -349,4 +365,42 @@ fn write_gap(s: &mut String, g: &Gap, depth: usize) -> std::fmt::Result {
         }
     }
     Ok(())
+}
+
+/// The rank cohort of a row for reading: its grade under the default
+/// cohort, else each `cohort:` field with the row's value.
+fn cohort_label(evaluation: &Evaluation, row: &crate::input::records::Row) -> String {
+    let scheme = evaluation.scheme;
+    let grade = row.grade.map(|g| scheme.grade(g).id.clone()).unwrap_or_default();
+    if scheme.cohort.at.is_none() {
+        return grade;
+    }
+    let parts: Vec<String> = scheme
+        .cohort
+        .fields
+        .iter()
+        .map(|f| match f {
+            crate::scheme::CohortField::Reserved(crate::rule::Reserved::Grade) => format!("grade {grade}"),
+            crate::scheme::CohortField::Reserved(crate::rule::Reserved::Sequence) => {
+                format!("sequence {}", row.grade.map(|g| scheme.sequences[g.sequence].id.as_str()).unwrap_or_default())
+            }
+            crate::scheme::CohortField::Reserved(crate::rule::Reserved::Position) => {
+                format!("position {}", row.position.map(|p| scheme.positions[p].id.as_str()).unwrap_or_default())
+            }
+            crate::scheme::CohortField::Reserved(r) => {
+                let col = evaluation.layout.reserved.get(r).copied();
+                format!("{} {}", r.name(), col.map_or("", |c| row.cell(c)))
+            }
+            crate::scheme::CohortField::Column(id) => {
+                let col = evaluation.layout.facts.get(*id).copied().flatten();
+                let value = col.map_or("", |c| row.cell(c));
+                format!("{} {}", scheme.column_facts.names[*id], if value.is_empty() { "(blank)" } else { value })
+            }
+        })
+        .collect();
+    if parts.is_empty() {
+        "the whole file".into()
+    } else {
+        format!("the cohort {}", parts.join(", "))
+    }
 }
