@@ -20,4 +20,5 @@ mod explain;
 mod fast_path;
 mod header_rows;
 mod properties;
+mod quotas;
 mod reference;
