@@ -178,6 +178,7 @@ impl<'s> Collector<'s> {
                 options: c.options.clone(),
                 took,
                 missed: missed.into_iter().map(|(i, q, g)| Missed { option: i, quota: q, group: g }).collect(),
+                groups: c.groups.clone(),
             });
         }
         // What each missed quota held when the candidate's turn came is what
@@ -303,6 +304,8 @@ pub struct Allotted {
     /// The option it took; None: every option's quota was full.
     pub took: Option<usize>,
     pub missed: Vec<Missed>,
+    /// Per quota, its group (`u32::MAX` where the quota does not concern it).
+    pub groups: Box<[u32]>,
 }
 
 /// The outcome of allocation, by row.
@@ -345,6 +348,23 @@ impl Allocation {
             .map(|(name, value)| if value.is_empty() { format!("{name} (blank)") } else { format!("{name} {value}") })
             .collect();
         format!(" ({})", parts.join(", "))
+    }
+
+    /// The quotas of an option, in the scheme's order, each with the
+    /// candidate's group: (quota, group, taken, cap, row of the last taker).
+    pub fn quotas_of(&self, scheme: &Scheme, allotted: &Allotted, option: GradeRef) -> Vec<(usize, u32, u64, u64, Option<u64>)> {
+        scheme
+            .quotas
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| q.grades.contains(&option))
+            .filter_map(|(q, _)| {
+                let g = *allotted.groups.get(q)?;
+                let groups = self.groups.get(q)?;
+                let i = g as usize;
+                Some((q, g, *groups.taken.get(i)?, *self.caps.get(q)?.get(i)?, *groups.last_taker.get(i)?))
+            })
+            .collect()
     }
 
     /// Applies the allocation of row `index` to its decision: the option taken,

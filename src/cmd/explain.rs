@@ -913,6 +913,7 @@ impl Explanation<'_> {
             "halves": halves,
             "figures": figures,
             "decision": decision,
+            "quotas": self.quota_json(),
             "rules": rules,
         })
     }
@@ -994,6 +995,8 @@ impl Explanation<'_> {
         }
         if let Some(on) = &r.eligible_on {
             writeln!(s, "  eligible on {on}, if only time moves on and everything else stays as it is")?;
+        } else if r.status == Status::Hold && r.quota_position.is_some() {
+            writeln!(s, "  no eligible_on: the rules hold, but every option's quota is full (see Quotas below)")?;
         } else if r.status == Status::Hold {
             writeln!(s, "  no eligible_on: waiting alone does not make the rule hold")?;
         }
@@ -1013,6 +1016,7 @@ impl Explanation<'_> {
             writeln!(s, "  bridges open: {}", r.alternatives.join(", "))?;
         }
         writeln!(s)?;
+        self.text_quotas(s)?;
 
         self.text_kpi(s)?;
         self.text_competencies(s)?;
@@ -1020,6 +1024,84 @@ impl Explanation<'_> {
         self.text_rules(s)?;
         let _ = (mig, mic);
         Ok(())
+    }
+
+    /// The quota queue (SPEC §8.4): the place, and each option's quotas with
+    /// how many were taken and who took the last slot.
+    fn text_quotas(&self, s: &mut String) -> std::fmt::Result {
+        let e = self.evaluation;
+        let Some(allocation) = &e.quotas else { return Ok(()) };
+        let Some(allotted) = allocation.of(self.index as u64) else {
+            if self.record.status != Status::Error {
+                writeln!(s, "Quotas: not a candidate (quotas cap promotions; this row's decision is not one)")?;
+                writeln!(s)?;
+            }
+            return Ok(());
+        };
+        writeln!(
+            s,
+            "Quotas: place {} of {} in the queue (composite, higher first; then months in grade, longer first; then file order)",
+            allotted.place, allocation.candidates
+        )?;
+        let scheme = e.scheme;
+        for (i, option) in allotted.options.iter().enumerate() {
+            let verdict = match allotted.took {
+                Some(t) if t == i => "taken",
+                Some(t) if t < i => "not tried (an earlier option was taken)",
+                _ => "full",
+            };
+            writeln!(s, "  {} {}: {verdict}", scheme.grade(*option).id, scheme.grade(*option).title)?;
+            let quotas = allocation.quotas_of(scheme, allotted, *option);
+            if quotas.is_empty() {
+                writeln!(s, "    no quota caps it")?;
+            }
+            for (q, g, taken, cap, last) in quotas {
+                let last = match last {
+                    Some(row) => format!("; the last slot went to {}", e.outcomes.get(row as usize).map_or("?", |o| o.row.id.as_str())),
+                    None => String::new(),
+                };
+                writeln!(
+                    s,
+                    "    quota for {}{}: {taken} of {cap} taken{last} · {}",
+                    scheme.quotas[q].name(scheme),
+                    allocation.group_text(scheme, q, g),
+                    scheme.quotas[q].at
+                )?;
+            }
+        }
+        writeln!(s)
+    }
+
+    /// [`Explanation::text_quotas`] as json: null without quotas.
+    fn quota_json(&self) -> Value {
+        let e = self.evaluation;
+        let Some(allocation) = &e.quotas else { return Value::Null };
+        let Some(allotted) = allocation.of(self.index as u64) else { return json!({"candidate": false}) };
+        let scheme = e.scheme;
+        let options: Vec<Value> = allotted
+            .options
+            .iter()
+            .enumerate()
+            .map(|(i, option)| {
+                let quotas: Vec<Value> = allocation
+                    .quotas_of(scheme, allotted, *option)
+                    .into_iter()
+                    .map(|(q, g, taken, cap, last)| {
+                        let group = allocation.group_text(scheme, q, g);
+                        json!({
+                            "grades": scheme.quotas[q].grades.iter().map(|g| scheme.grade(*g).id.clone()).collect::<Vec<_>>(),
+                            "group": if group.is_empty() { Value::Null } else { Value::String(group.trim().trim_start_matches('(').trim_end_matches(')').to_string()) },
+                            "taken": taken,
+                            "cap": cap,
+                            "last_taken_by": last.and_then(|row| e.outcomes.get(row as usize)).map(|o| o.row.id.clone()),
+                            "at": scheme.quotas[q].at,
+                        })
+                    })
+                    .collect();
+                json!({"grade": scheme.grade(*option).id, "taken": allotted.took == Some(i), "quotas": quotas})
+            })
+            .collect();
+        json!({"candidate": true, "position": allotted.place, "candidates": allocation.candidates, "options": options})
     }
 
     fn text_kpi(&self, s: &mut String) -> std::fmt::Result {

@@ -267,3 +267,31 @@ mod streaming {
         }
     }
 }
+
+#[test]
+fn explain_shows_the_place_the_quotas_and_the_last_taker() {
+    let files = write(SCHEME, HEADER, &STAFF);
+    let out = ladder(&["explain", "A5"], &files.scheme, &files.staff);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Decision: hold"), "{text}");
+    assert!(text.contains("every option's quota is full"), "{text}");
+    assert!(text.contains("Quotas: place 8 of 9 in the queue"), "{text}");
+    assert!(text.contains("quota for T2 (department (blank)): 0 of 1 taken"), "its own group's per-department quota had room: {text}");
+    assert!(text.contains(": 2 of 2 taken; the last slot went to A4"), "{text}");
+    assert!(text.contains("quota for M1 (department (blank))") && text.contains("0 of 0 taken ·"), "{text}");
+
+    let out = ladder(&["explain", "A2", "--format", "json"], &files.scheme, &files.staff);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let q = &doc["quotas"];
+    assert_eq!((q["position"].as_u64(), q["candidates"].as_u64()), (Some(3), Some(9)));
+    assert_eq!(q["options"][0]["grade"], "T2");
+    assert_eq!(q["options"][0]["taken"], false);
+    assert_eq!(q["options"][1]["grade"], "M1");
+    assert_eq!(q["options"][1]["taken"], true);
+    let m1 = &q["options"][1]["quotas"][0];
+    assert_eq!((m1["taken"].as_u64(), m1["cap"].as_u64(), m1["last_taken_by"].as_str()), (Some(2), Some(2), Some("A3")));
+    assert_eq!(m1["group"], "department 华东");
+
+    let out = ladder(&["explain", "A7"], &files.scheme, &files.staff);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Quotas: not a candidate"));
+}
