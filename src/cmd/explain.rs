@@ -996,7 +996,7 @@ impl Explanation<'_> {
         if let Some(on) = &r.eligible_on {
             writeln!(s, "  eligible on {on}, if only time moves on and everything else stays as it is")?;
         } else if r.status == Status::Hold && r.quota_position.is_some() {
-            writeln!(s, "  no eligible_on: the rules hold, but every option's quota is full (see Quotas below)")?;
+            writeln!(s, "  no eligible_on: a promotion's rule holds, but the quota of every option is full (see Quotas below)")?;
         } else if r.status == Status::Hold {
             writeln!(s, "  no eligible_on: waiting alone does not make the rule hold")?;
         }

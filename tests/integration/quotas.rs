@@ -274,7 +274,7 @@ fn explain_shows_the_place_the_quotas_and_the_last_taker() {
     let out = ladder(&["explain", "A5"], &files.scheme, &files.staff);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Decision: hold"), "{text}");
-    assert!(text.contains("every option's quota is full"), "{text}");
+    assert!(text.contains("the quota of every option is full"), "{text}");
     assert!(text.contains("Quotas: place 8 of 9 in the queue"), "{text}");
     assert!(text.contains("quota for T2 (department (blank)): 0 of 1 taken"), "its own group's per-department quota had room: {text}");
     assert!(text.contains(": 2 of 2 taken; the last slot went to A4"), "{text}");
