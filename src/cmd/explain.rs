@@ -905,7 +905,7 @@ impl Explanation<'_> {
                 })
             })
             .collect();
-        json!({
+        let mut doc = json!({
             "meta": meta_value(self.evaluation),
             "employee": employee,
             "errors": row.errors,
@@ -913,9 +913,14 @@ impl Explanation<'_> {
             "halves": halves,
             "figures": figures,
             "decision": decision,
-            "quotas": self.quota_json(),
             "rules": rules,
-        })
+        });
+        // Only a scheme with quotas has a queue to show.
+        let quotas = self.quota_json();
+        if !quotas.is_null() {
+            doc["quotas"] = quotas;
+        }
+        doc
     }
 
     pub fn write(&self, format: DetailFormat, out: &mut dyn Write) -> std::io::Result<()> {
