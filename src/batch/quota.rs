@@ -147,13 +147,15 @@ impl<'s> Collector<'s> {
             desc_none_last(&a.composite, &b.composite).then(desc_none_last(&a.months_in_grade, &b.months_in_grade)).then(a.row.cmp(&b.row))
         });
         let caps: Vec<Vec<u64>> = scheme.quotas.iter().zip(&groups).map(|(q, g)| g.heads.iter().map(|h| cap(q, *h)).collect()).collect();
-        let mut allotted = Vec::with_capacity(candidates.len());
-        for (place, c) in candidates.iter().enumerate() {
+        let count = candidates.len();
+        let mut allotted = Vec::with_capacity(count);
+        // Each candidate's record moves into its allocation: memory stays one record a candidate.
+        for (place, c) in candidates.into_iter().enumerate() {
             let mut missed = Vec::new();
             let mut took = None;
             for (i, option) in c.options.iter().enumerate() {
                 // The quotas of this option, in the scheme's order; the first full one is named.
-                let mut quotas = scheme.quotas.iter().enumerate().filter(|(_, q)| q.grades.contains(option)).map(|(q, _)| q);
+                let quotas = scheme.quotas.iter().enumerate().filter(|(_, q)| q.grades.contains(option)).map(|(q, _)| q);
                 let full = quotas.clone().find(|q| {
                     let g = c.groups[*q];
                     // A candidate always counts in its options' quotas; a missing group would be a bug: treat as full.
@@ -162,7 +164,7 @@ impl<'s> Collector<'s> {
                 match full {
                     Some(q) => missed.push((i, q, c.groups[q])),
                     None => {
-                        for q in quotas.by_ref() {
+                        for q in quotas {
                             let g = c.groups[q] as usize;
                             groups[q].taken[g] += 1;
                             groups[q].last_taker[g] = Some(c.row);
@@ -175,17 +177,17 @@ impl<'s> Collector<'s> {
             allotted.push(Allotted {
                 row: c.row,
                 place: place + 1,
-                options: c.options.clone(),
+                options: c.options,
                 took,
                 missed: missed.into_iter().map(|(i, q, g)| Missed { option: i, quota: q, group: g }).collect(),
-                groups: c.groups.clone(),
+                groups: c.groups,
             });
         }
         // What each missed quota held when the candidate's turn came is what
         // the line says; the counts only grow, and a full quota stays full, so
         // the final counts say the same.
         allotted.sort_unstable_by_key(|a| a.row);
-        Allocation { allotted, groups, caps, candidates: candidates.len() }
+        Allocation { allotted, groups, caps, candidates: count }
     }
 }
 
