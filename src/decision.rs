@@ -45,6 +45,8 @@ pub struct Decision {
     pub via_bridge: bool,
     /// The demotion tests that held, when the status is `demote`.
     pub demoted_by: Vec<String>,
+    /// The candidate's place in the quota order (SPEC §8.4); None without quotas or when not promoted.
+    pub quota_position: Option<usize>,
 }
 
 impl Decision {
@@ -58,6 +60,7 @@ impl Decision {
             alternatives: Vec::new(),
             via_bridge: false,
             demoted_by: Vec::new(),
+            quota_position: None,
         }
     }
 }
@@ -163,6 +166,7 @@ pub fn decide(env: &Env, grade: GradeRef) -> Decision {
         alternatives,
         via_bridge: false,
         demoted_by,
+        quota_position: None,
     };
     if let Some(target) = demoted_to {
         decision.status = Status::Demote;

@@ -37,6 +37,8 @@ pub struct Evaluation<'s> {
     pub warnings: Vec<String>,
     /// What is worth knowing of how the file was read (the header found below title rows).
     pub notes: Vec<String>,
+    /// The quota allocation (SPEC §8.4), when the scheme has quotas.
+    pub quotas: Option<crate::batch::quota::Allocation>,
 }
 
 impl Evaluation<'_> {
@@ -467,12 +469,35 @@ pub fn evaluate_rows<'s>(
         }
         o.decision = batch.decide(&o.row, o.figures.as_ref(), o.standing);
     }
+    let quotas = allocate_quotas(scheme, &layout, as_of, &mut outcomes);
 
     let mut inputs = vec![(input.display.clone(), input.sha256.clone())];
     if let Some(s) = scores {
         inputs.push((s.display.clone(), s.sha256.clone()));
     }
-    Evaluation { scheme, periods, layout, inputs, outcomes, warnings, notes: Vec::new() }
+    Evaluation { scheme, periods, layout, inputs, outcomes, warnings, notes: Vec::new(), quotas }
+}
+
+/// Allocates the scheme's quotas over the decided outcomes (SPEC §8.4) and
+/// applies the allocation to their decisions; None without quotas.
+pub fn allocate_quotas(
+    scheme: &Scheme,
+    layout: &Layout,
+    as_of: NaiveDate,
+    outcomes: &mut [Outcome],
+) -> Option<crate::batch::quota::Allocation> {
+    if scheme.quotas.is_empty() {
+        return None;
+    }
+    let mut collector = crate::batch::quota::Collector::new(scheme);
+    for (i, o) in outcomes.iter().enumerate() {
+        collector.add(i as u64, layout, &o.row, o.figures.as_ref().and_then(|f| f.composite), as_of, &o.decision);
+    }
+    let allocation = collector.allocate();
+    for (i, o) in outcomes.iter_mut().enumerate() {
+        allocation.apply(scheme, i as u64, o.row.grade, &mut o.decision);
+    }
+    Some(allocation)
 }
 
 /// The error of a row whose id an earlier row already has.

@@ -3,5 +3,6 @@
 //! first pass keeps of each row for the second ([`spool`]).
 
 pub mod memory;
+pub mod quota;
 pub mod spool;
 pub mod stream;

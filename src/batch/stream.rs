@@ -585,6 +585,82 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
         /// Figures whose lists the next row's are decoded into.
         spare: crate::figures::Figures,
     }
+    // One kept row decided, as both the quota pass and pass 2 need it: the
+    // row, its figures (in `spare`'s lists where it can) and its decision.
+    let decide_kept = |index: u64, kept_row: crate::batch::spool::KeptRow<'_>, cells: Cells, spare: crate::figures::Figures| {
+        let line = kept_row.line;
+        // A projected row is rebuilt from what pass 1 resolved, on its
+        // own layout; a row kept whole is parsed as it was.
+        let (batch, mut row) = match &kept_row.resolved {
+            Some(resolved) => (&projected, resolved_row(&kept.projected, line, cells, resolved)),
+            None => (&batch, parse_row(scheme, &layout, line, cells, req.as_of)),
+        };
+        if let Some(first_line) = duplicates.get(&index) {
+            row.errors.push(duplicate_error(&row.id, *first_line));
+        }
+        // Pass 1's figures of a projected row; a whole row's are computed here.
+        let figures = match kept_row.resolved {
+            Some(_) if row.errors.is_empty() => {
+                let mut figures = spare;
+                kept.figures.decode_into(kept_row.figures, &periods, &mut figures).then_some(figures)
+            }
+            Some(_) => None,
+            None => batch.figures(&mut row),
+        };
+        // A row in error (a duplicate id) has no figures and so no place in a cohort.
+        let standing = match figures.as_ref().filter(|_| row.errors.is_empty()) {
+            Some(f) => f.composite.and_then(|c| cohorts.standing(scheme, &CohortKey::of(scheme, batch.layout, &row), c, f.band)),
+            None => None,
+        };
+        let decision = batch.decide(&row, figures.as_ref(), standing);
+        (batch, crate::batch::memory::Outcome { row, figures, cohort: None, standing, decision })
+    };
+
+    // The quota pass (SPEC §8.4), only with quotas: every row decided once
+    // more, keeping of each only what allocation needs (head counts, and of
+    // a candidate its order keys, options and groups), then allocated.
+    let allocation = if scheme.quotas.is_empty() {
+        None
+    } else {
+        let mut collector = crate::batch::quota::Collector::new(scheme);
+        let quota_index = std::sync::atomic::AtomicU64::new(0);
+        let (noter, decide_ref) = (collector.noter(), &decide_kept);
+        let pass_q = |chunk: &mut KeptChunk| -> Result<Vec<crate::batch::quota::Noted>> {
+            let KeptChunk { kept: rows, cells } = chunk;
+            cells.resize_with(rows.len(), Cells::default);
+            let first = quota_index.fetch_add(rows.len() as u64, std::sync::atomic::Ordering::SeqCst);
+            let text = rows.text().ok();
+            let noted: Vec<Result<Option<crate::batch::quota::Noted>>> = rows
+                .rows()
+                .zip(cells.par_iter_mut())
+                .enumerate()
+                .map(|(i, ((record, cells_text), cells))| {
+                    let kept_row = kept.read_row(record, text.and_then(|t| t.get(cells_text)), cells)?;
+                    let index = first + i as u64;
+                    let (batch, mut outcome) = decide_ref(index, kept_row, std::mem::take(cells), Default::default());
+                    let composite = outcome.figures.as_ref().and_then(|f| f.composite);
+                    let noted = noter.note(index, batch.layout, &outcome.row, composite, req.as_of, &outcome.decision);
+                    *cells = std::mem::take(&mut outcome.row.cells);
+                    Ok(noted)
+                })
+                .collect();
+            noted.into_iter().filter_map(Result::transpose).collect()
+        };
+        let read_kept = |chunk: &mut KeptChunk| -> Result<Option<u64>> {
+            if !RowSpool::read_chunk(&mut spool_in, &mut chunk.kept).context("cannot read the temporary file of pass 1")? {
+                return Ok(None);
+            }
+            Ok(Some(source.len))
+        };
+        // Counted chunk by chunk: only the candidates are kept.
+        for_each_chunk(&ProgressBar::hidden(), read_kept, pass_q, |noted| {
+            noted?.into_iter().for_each(|n| collector.add_noted(n));
+            Ok(())
+        })?;
+        spool_in.rewind()?;
+        Some(collector.allocate())
+    };
+
     let pass2 = |chunk: &mut KeptChunk| -> Vec<Box<Piece<'_>>> {
         let KeptChunk { kept: rows, cells } = chunk;
         cells.resize_with(rows.len(), Cells::default);
@@ -604,31 +680,11 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
                     }
                 };
                 let line = kept_row.line;
-                // A projected row is rebuilt from what pass 1 resolved, on its
-                // own layout; a row kept whole is parsed as it was.
-                let (batch, mut row) = match &kept_row.resolved {
-                    Some(resolved) => (&projected, resolved_row(&kept.projected, line, std::mem::take(cells), resolved)),
-                    None => (&batch, parse_row(scheme, &layout, line, std::mem::take(cells), req.as_of)),
-                };
-                if let Some(first_line) = duplicates.get(&(first + i as u64)) {
-                    row.errors.push(duplicate_error(&row.id, *first_line));
+                let row_index = first + i as u64;
+                let (_, mut outcome) = decide_kept(row_index, kept_row, std::mem::take(cells), std::mem::take(&mut piece.spare));
+                if let Some(allocation) = &allocation {
+                    allocation.apply(scheme, row_index, outcome.row.grade, &mut outcome.decision);
                 }
-                // Pass 1's figures of a projected row; a whole row's are computed here.
-                let figures = match kept_row.resolved {
-                    Some(_) if row.errors.is_empty() => {
-                        let mut figures = std::mem::take(&mut piece.spare);
-                        kept.figures.decode_into(kept_row.figures, &periods, &mut figures).then_some(figures)
-                    }
-                    Some(_) => None,
-                    None => batch.figures(&mut row),
-                };
-                // A row in error (a duplicate id) has no figures and so no place in a cohort.
-                let standing = match figures.as_ref().filter(|_| row.errors.is_empty()) {
-                    Some(f) => f.composite.and_then(|c| cohorts.standing(scheme, &CohortKey::of(scheme, batch.layout, &row), c, f.band)),
-                    None => None,
-                };
-                let decision = batch.decide(&row, figures.as_ref(), standing);
-                let mut outcome = crate::batch::memory::Outcome { row, figures, cohort: None, standing, decision };
                 *cells = std::mem::take(&mut outcome.row.cells);
                 let r = ResultRecord::from_outcome(scheme, &mut outcome);
                 if let Some(figures) = outcome.figures.take() {

@@ -323,9 +323,13 @@ impl Layout {
                         scheme.fact_columns.iter().filter(|(f, _)| f == name).map(|(_, h)| format!("`{h}`")).collect();
                     let alias = if aliases.is_empty() { String::new() } else { format!(" (under that name or as {})", aliases.join(", ")) };
                     let by_cohort = scheme.cohort.fields.contains(&crate::scheme::CohortField::Column(id));
-                    problems.push(match &scheme.cohort.at {
-                        Some(at) if by_cohort => {
+                    let quota = scheme.quotas.iter().find(|q| q.per.contains(&crate::scheme::CohortField::Column(id)));
+                    problems.push(match (&scheme.cohort.at, quota) {
+                        (Some(at), _) if by_cohort => {
                             format!("the cohort at {at} groups by `{name}`, which is not a column of this file{alias}")
+                        }
+                        (_, Some(q)) => {
+                            format!("the quota at {} counts per `{name}`, which is not a column of this file{alias}", q.at)
                         }
                         _ => format!(
                             "the rule at {} tests the fact `{name}`, which is neither computed nor a column of this file{alias}",

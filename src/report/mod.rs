@@ -182,7 +182,7 @@ impl<'s> ResultRecord<'s> {
             eligible_on: d.eligible_on.map(|e| e.to_string()),
             unmet,
             alternatives: d.alternatives.iter().map(|g| grade_id(*g)).collect(),
-            quota_position: None,
+            quota_position: d.quota_position,
             errors,
             demoted_by,
         }

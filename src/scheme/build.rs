@@ -2,7 +2,7 @@
 //! checks everything SPEC §2 lists, collecting every problem.
 
 use super::load::{Problem, SourceFile};
-use super::raw::{describe, number_of, Num, RawBridge, RawPosition, RawSequence};
+use super::raw::{describe, number_of, Num, RawBridge, RawPosition, RawQuota, RawSequence};
 use super::*;
 use crate::rule::{parse_rule, ColumnRegistry, Reserved, Rule, RuleContext, Subject};
 use rust_decimal::Decimal;
@@ -73,6 +73,7 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
     let cohort = single!(cohort);
     let distribution = single!(distribution);
     let min_cohort = single!(distribution_min_cohort);
+    let quotas = list!(quotas);
 
     let id = match id {
         Some(s) if !s.value.trim().is_empty() => s.value.trim().to_string(),
@@ -412,6 +413,7 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         }
     }
 
+    let quotas: Vec<Quota> = quotas.iter().filter_map(|q| build_quota(q, &find_grade, &mut registry, &mut problems)).collect();
     for ((s, gi), target) in resolved_targets {
         sequences_out[s].grades[gi].demotion_to = Some(target);
     }
@@ -470,6 +472,7 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         sources: files.iter().map(|f| Source { path: f.path.clone(), sha256: f.sha256.clone() }).collect(),
         cohort,
         distribution,
+        quotas,
     })
 }
 
@@ -526,6 +529,84 @@ fn check_titles(what: &str, named: &[Named], problems: &mut Vec<Problem>) {
             by_title.insert(title, n);
         }
     }
+}
+
+/// One `quotas:` entry (SPEC §8.4): known grades, each once, a `max` or a
+/// `max_pct` (or both) that cannot be negative, a percentage up to 100, and
+/// `per` fields like a cohort's (a column joins the registry so the
+/// employee file must have it).
+fn build_quota(
+    q: &Placed<RawQuota>,
+    find_grade: &dyn Fn(&str) -> Option<GradeRef>,
+    registry: &mut ColumnRegistry,
+    problems: &mut Vec<Problem>,
+) -> Option<Quota> {
+    let before = problems.len();
+    let raw = q.item;
+    let mut grades = Vec::new();
+    if raw.grade.0.is_empty() {
+        problems.push(q.file.problem_at_value(&format!("{}.grade", q.path), "a quota names at least one grade"));
+    }
+    for (i, id) in raw.grade.0.iter().enumerate() {
+        // `grade: S4` is located at the scalar, `grade: [M1, P1]` at each element.
+        let path = if q.file.index.scalar(&format!("{}.grade", q.path)).is_some() {
+            format!("{}.grade", q.path)
+        } else {
+            format!("{}.grade[{i}]", q.path)
+        };
+        match find_grade(id.trim()) {
+            None => problems.push(q.file.problem_at_value(&path, format!("quota grade `{id}`: no grade has that id"))),
+            Some(g) if grades.contains(&g) => {
+                problems.push(q.file.problem_at_value(&path, format!("`{id}` is listed twice in this quota")))
+            }
+            Some(g) => grades.push(g),
+        }
+    }
+    if raw.max.is_none() && raw.max_pct.is_none() {
+        problems.push(q.file.problem_at(&q.path, "a quota needs `max` (a count) or `max_pct` (a percentage of the head count), or both"));
+    }
+    let mut max = None;
+    if let Some(m) = raw.max {
+        let path = format!("{}.max", q.path);
+        if m.0 < Decimal::ZERO || m.0.fract() != Decimal::ZERO {
+            problems.push(q.file.problem_at_value(&path, format!("`max` is a whole number of promotions, 0 or more, found {}", m.0)));
+        } else {
+            match u64::try_from(m.0) {
+                Ok(n) => max = Some(n),
+                Err(_) => problems.push(q.file.problem_at_value(&path, format!("`max` is too large: {}", m.0))),
+            }
+        }
+    }
+    if let Some(p) = raw.max_pct {
+        if p.0 < Decimal::ZERO || p.0 > HUNDRED {
+            problems.push(
+                q.file.problem_at_value(&format!("{}.max_pct", q.path), format!("`max_pct` is a percentage from 0 to 100, found {}", p.0)),
+            );
+        }
+    }
+    let mut per = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, name) in raw.per.iter().flatten().enumerate() {
+        let path = format!("{}.per[{i}]", q.path);
+        let name = name.trim();
+        if name.is_empty() {
+            problems.push(q.file.problem_at_value(&path, "a `per` field cannot be blank"));
+        } else if seen.contains(&name) {
+            problems.push(q.file.problem_at_value(&path, format!("`{name}` is listed twice in `per`")));
+        } else if let Some(r) = Reserved::from_name(name) {
+            seen.push(name);
+            per.push(CohortField::Reserved(r));
+        } else if Computed_name(name) || name.starts_with("kpi.") || name.starts_with("competency.") {
+            problems.push(q.file.problem_at_value(
+                &path,
+                format!("`{name}` is a computed figure; a quota's `per` groups by reserved fields (sequence, grade, position, …) or columns of the employee file"),
+            ));
+        } else {
+            seen.push(name);
+            per.push(CohortField::Column(registry.register(name, &q.file.render(&path))));
+        }
+    }
+    (problems.len() == before).then(|| Quota { grades, max, max_pct: raw.max_pct.map(|p| p.0), per, at: q.file.render(&q.path) })
 }
 
 /// `cohort:` (SPEC §8.2): reserved fields or column names, each once; a

@@ -47,6 +47,45 @@ pub struct Scheme {
     pub cohort: Cohort,
     /// Forced distribution of each cohort over the bands (SPEC §8.5).
     pub distribution: Option<Distribution>,
+    /// Caps on promotions into grades (SPEC §8.4), in the scheme's order.
+    pub quotas: Vec<Quota>,
+}
+
+/// `quotas:` entry: one cap shared by the promotions into its grades.
+#[derive(Debug, Clone)]
+pub struct Quota {
+    pub grades: Vec<GradeRef>,
+    /// A count.
+    pub max: Option<u64>,
+    /// A percentage (0..=100) of the head count the grades are reached from.
+    pub max_pct: Option<Decimal>,
+    /// The fields whose equal values each get their own cap (and head count).
+    pub per: Vec<CohortField>,
+    /// `file:line:column` of the entry, for messages.
+    pub at: String,
+}
+
+impl Quota {
+    /// The grades, by id, for messages: `S4` or `M1, P1`.
+    pub fn name(&self, scheme: &Scheme) -> String {
+        self.grades.iter().map(|g| scheme.grade(*g).id.as_str()).collect::<Vec<_>>().join(", ")
+    }
+
+    /// The names of the `per` fields.
+    pub fn per_names<'a>(&'a self, scheme: &'a Scheme) -> impl Iterator<Item = &'a str> {
+        self.per.iter().map(move |f| match f {
+            CohortField::Reserved(r) => r.name(),
+            CohortField::Column(id) => scheme.column_facts.names[*id].as_str(),
+        })
+    }
+
+    /// Is `g` a grade this quota's grades are reached from: directly below
+    /// one of them in its sequence, or the source of a bridge into one?
+    pub fn is_source(&self, scheme: &Scheme, g: GradeRef) -> bool {
+        self.grades
+            .iter()
+            .any(|t| (t.sequence == g.sequence && t.index == g.index + 1) || scheme.bridges.iter().any(|b| b.from == g && b.to == *t))
+    }
 }
 
 /// What a rank cohort groups by (`cohort:`, default `[sequence, grade]`).

@@ -47,6 +47,33 @@ pub struct RawFile {
     pub distribution: Option<indexmap_like::OrderedMap<Num>>,
     /// Cohorts smaller than this keep their band under `distribution` (default 10).
     pub distribution_min_cohort: Option<usize>,
+    /// Promotion quotas (SPEC §8.4): caps on the promotions into grades, by count or percentage, per group.
+    pub quotas: Option<Vec<RawQuota>>,
+}
+
+/// One quota: `{grade: S4, max: 2}` or `{grade: [M1, P1], max_pct: 20, per: [department]}`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Quota")]
+pub struct RawQuota {
+    /// The grade, or the grades that share one cap.
+    pub grade: GradeIds,
+    /// At most this many promotions into the grade(s).
+    pub max: Option<Num>,
+    /// At most this percentage of the head count the grade(s) are reached from, rounded down.
+    pub max_pct: Option<Num>,
+    /// Columns (or reserved fields): the cap applies to each group of equal values separately.
+    pub per: Option<Vec<String>>,
+}
+
+/// A grade id or a list of grade ids.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GradeIds(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for GradeIds {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<GradeIds, D::Error> {
+        Headers::deserialize(deserializer).map(|h| GradeIds(h.0))
+    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -14,7 +14,7 @@
 //! checked by a test.
 
 use crate::rule::Computed;
-use crate::scheme::raw::{indexmap_like::OrderedMap, Headers, Num, RawFile};
+use crate::scheme::raw::{indexmap_like::OrderedMap, GradeIds, Headers, Num, RawFile};
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use std::borrow::Cow;
 
@@ -42,6 +42,22 @@ impl JsonSchema for Num {
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({"type": "number", "description": "A number, read exactly from its text (40, 12.5)."})
+    }
+}
+
+impl JsonSchema for GradeIds {
+    fn schema_name() -> Cow<'static, str> {
+        "GradeIds".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A grade id, or a list of grade ids that share one cap (S4, [M1, P1]).",
+            "anyOf": [
+                {"type": "string", "minLength": 1},
+                {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}
+            ]
+        })
     }
 }
 

@@ -25,6 +25,7 @@ mod hostile;
 mod output_safety;
 mod overflow;
 mod properties;
+mod quotas;
 mod reference;
 mod scheme_validation;
 mod seeds;

@@ -43,7 +43,7 @@ import ladder_ref  # noqa: E402
 FIGURES = ("kpi", "kpi_quarters", "competency", "competency_halves", "competency_pct",
            "composite", "rank_pct", "rank", "cohort_size")
 EXACT = ("id", "name", "status", "position", "sequence", "grade", "band", "calibrated_band", "recommended_grade",
-         "next_grade", "eligible_on", "alternatives")
+         "next_grade", "eligible_on", "alternatives", "quota_position")
 
 
 def scores_file(case):
@@ -95,6 +95,11 @@ def diff_rows(rust, ref):
                 out.append((n, rid, f, f"{va!r} (not a JSON number)", vb))
             elif va != vb:
                 out.append((n, rid, f, va, vb))
+        # The quota lines of unmet (SPEC §8.4) are compared word for word.
+        qa = [u for u in a.get("unmet") or [] if u.startswith("quota for ")]
+        qb = [u for u in b.get("unmet") or [] if u.startswith("quota for ")]
+        if qa != qb:
+            out.append((n, rid, "unmet (quota lines)", qa, qb))
         for f in ("unmet", "errors"):
             ea, eb = bool(a.get(f)), bool(b.get(f))
             if ea != eb:

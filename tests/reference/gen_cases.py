@@ -167,6 +167,8 @@ class Gen:
         # cohorts, distribution and the rank facts of SPEC §8.2/§8.5: their own
         # stream, so the rest of a seed's case is what it was before them.
         self.crng = random.Random(f"cohort-{seed}")
+        # quotas (SPEC §8.4): a stream of their own likewise.
+        self.qrng = random.Random(f"quota-{seed}")
         self.seed = seed
 
     # ---- numbers
@@ -298,6 +300,21 @@ class Gen:
             doc["distribution"] = {b["id"]: p for b, p in zip(self.bands, parts)}
             if c.random() < 0.7:
                 doc["distribution_min_cohort"] = c.choice([1, 2, 3, 5, 10])
+        q = self.qrng
+        if q.random() < 0.6:
+            grades = [g["id"] for seq in self.sequences for g in seq["grades"]]
+            quotas = []
+            for _ in range(q.randint(1, 3)):
+                quota = {"grade": q.choice(grades) if q.random() < 0.6 else q.sample(grades, min(len(grades), 2))}
+                kind = q.choice(["max", "pct", "both"])
+                if kind in ("max", "both"):
+                    quota["max"] = q.choice([0, 1, 1, 2, 3])
+                if kind in ("pct", "both"):
+                    quota["max_pct"] = q.choice([Fraction(0), Fraction(10), Fraction(20), Fraction("33.33"), Fraction(50), Fraction(100)])
+                if q.random() < 0.5:
+                    quota["per"] = q.choice([["region"], ["sequence"], ["region", "grade"]])
+                quotas.append(quota)
+            doc["quotas"] = quotas
         if self.use_columns:
             doc["columns"] = self.colmap
         if r.random() < 0.6:

@@ -254,6 +254,14 @@ class Scheme:
         dist = doc.get("distribution")
         self.distribution = None if dist is None else [(str(b), _num(p)) for b, p in dist.items()]
         self.min_cohort = int(doc.get("distribution_min_cohort", 10))
+        # SPEC §8.4: caps on promotions into grades, in the scheme's order.
+        self.quotas = []
+        for q in doc.get("quotas") or []:
+            grades = q["grade"] if isinstance(q["grade"], list) else [q["grade"]]
+            self.quotas.append({"grades": [str(g) for g in grades],
+                                "max": None if q.get("max") is None else int(_num(q["max"])),
+                                "max_pct": None if q.get("max_pct") is None else _num(q["max_pct"]),
+                                "per": [str(f) for f in q.get("per") or []]})
         self.columns = {f: str((doc.get("columns") or {}).get(f, f)) for f in RESERVED}
         self.requires = doc.get("requires")
         self.demotion = doc.get("demotion")
@@ -361,6 +369,7 @@ def read_employees(path, scheme):
             layout.append(("fact", h))
     missing = [scheme.columns[f] for f in REQUIRED if scheme.columns[f] not in header]
     missing += [f for f in scheme.cohort if f not in RESERVED and f not in header]
+    missing += [f for q in scheme.quotas for f in q["per"] if f not in RESERVED and f not in header and f not in missing]
     if missing:
         raise UnusableInput(f"{path}: missing column(s) {', '.join(missing)}")
     emps = []
@@ -902,7 +911,85 @@ def evaluate_records(scheme, as_of, emps):
             res.update({k: f[k] for k in FIGURE_FACTS})
             res.update(decide(e, scheme, as_of))
         results.append(res)
+    allocate_quotas(scheme, as_of, emps, results)
     return results
+
+
+def _reached_from(scheme, quota, gid):
+    """Is grade `gid` one the quota's grades are reached from (SPEC §8.4):
+    directly below one of them in its sequence, or a bridge's source into one?"""
+    seq, i = scheme.grade_at[gid]
+    for t in quota["grades"]:
+        tseq, ti = scheme.grade_at[t]
+        if tseq is seq and ti == i + 1:
+            return True
+        if any(b["from"] == gid and b["to"] == t for b in scheme.bridges):
+            return True
+    return False
+
+
+def _quota_cap(quota, heads):
+    caps = []
+    if quota["max"] is not None:
+        caps.append(quota["max"])
+    if quota["max_pct"] is not None:
+        caps.append(math.floor(quota["max_pct"] * heads / 100))
+    return min(caps)
+
+
+def allocate_quotas(scheme, as_of, emps, results):
+    """SPEC §8.4, after every decision: candidates in order take the first
+    option whose quotas all have room; the rest become hold."""
+    if not scheme.quotas:
+        return
+    group = lambda q, e: tuple(cohort_value(e, f) for f in q["per"])
+    heads = [{} for _ in scheme.quotas]
+    for e, r in zip(emps, results):
+        if r["status"] == "error":
+            continue
+        for qi, q in enumerate(scheme.quotas):
+            if _reached_from(scheme, q, r["grade"]):
+                k = group(q, e)
+                heads[qi][k] = heads[qi].get(k, 0) + 1
+    cands = [n for n, r in enumerate(results) if r["status"] == "promote"]
+
+    def order(n):
+        comp = results[n]["composite"]
+        gd = emps[n]["dates"].get("grade_date")
+        mig = months_between(gd, as_of) if gd else None
+        return (comp is None, -(comp or 0), mig is None, -(mig or 0), n)
+    cands.sort(key=order)
+    taken = [{} for _ in scheme.quotas]
+    for place, n in enumerate(cands, start=1):
+        r, e = results[n], emps[n]
+        r["quota_position"] = place
+        options = ([r["next_grade"]] if r["recommended_grade"] == r["next_grade"] else []) + list(r["alternatives"])
+        took = None
+        for opt in options:
+            qs = [qi for qi, q in enumerate(scheme.quotas) if opt in q["grades"]]
+            full = None
+            for qi in qs:
+                k = group(scheme.quotas[qi], e)
+                cap = _quota_cap(scheme.quotas[qi], heads[qi].get(k, 0))
+                if taken[qi].get(k, 0) >= cap:
+                    full = (qi, k, cap)
+                    break
+            if full is None:
+                for qi in qs:
+                    k = group(scheme.quotas[qi], e)
+                    taken[qi][k] = taken[qi].get(k, 0) + 1
+                took = opt
+                break
+            qi, k, cap = full
+            q = scheme.quotas[qi]
+            where = ""
+            if q["per"]:
+                where = " (" + ", ".join(f"{f} {v}" if v != "" else f"{f} (blank)" for f, v in zip(q["per"], k)) + ")"
+            r["unmet"].append(f"quota for {', '.join(q['grades'])}{where} is full ({taken[qi].get(k, 0)} of {cap})")
+        if took is None:
+            r.update(status="hold", recommended_grade=r["grade"], eligible_on=None)
+        else:
+            r["recommended_grade"] = took
 
 
 def run(ladder, as_of, employees, scores=None):

@@ -180,7 +180,7 @@ impl Explanation<'_> {
                 })
             })
             .collect();
-        json!({
+        let mut doc = json!({
             "meta": meta_value(self.evaluation),
             "employee": employee,
             "errors": row.errors,
@@ -189,6 +189,45 @@ impl Explanation<'_> {
             "figures": figures,
             "decision": decision,
             "rules": rules,
-        })
+        });
+        // Only a scheme with quotas has a queue to show.
+        let quotas = self.quota_json();
+        if !quotas.is_null() {
+            doc["quotas"] = quotas;
+        }
+        doc
+    }
+
+    /// [`Explanation::text_quotas`] as json: null without quotas.
+    fn quota_json(&self) -> Value {
+        let e = self.evaluation;
+        let Some(allocation) = &e.quotas else { return Value::Null };
+        let Some(allotted) = allocation.of(self.index as u64) else { return json!({"candidate": false}) };
+        let scheme = e.scheme;
+        let options: Vec<Value> = allotted
+            .options
+            .iter()
+            .enumerate()
+            .map(|(i, option)| {
+                let quotas: Vec<Value> = allocation
+                    .quotas_of(scheme, allotted, *option)
+                    .into_iter()
+                    .map(|(q, g, taken, cap, last)| {
+                        let group = allocation.group_text(scheme, q, g);
+                        json!({
+                            "grades": scheme.quotas[q].grades.iter().map(|g| scheme.grade(*g).id.clone()).collect::<Vec<_>>(),
+                            "group": if group.is_empty() { Value::Null } else { Value::String(group.trim().trim_start_matches('(').trim_end_matches(')').to_string()) },
+                            "taken": taken,
+                            "cap": cap,
+                            "last_taken_by": last.and_then(|row| e.outcomes.get(row as usize)).map(|o| o.row.id.clone()),
+                            "at": scheme.quotas[q].at,
+                        })
+                    })
+                    .collect();
+                json!({"grade": scheme.grade(*option).id, "taken": allotted.took == Some(i), "quotas": quotas})
+            })
+            .collect();
+        json!({"candidate": true, "position": allotted.place, "candidates": allocation.candidates, "options": options})
     }
 }
+

@@ -79,6 +79,8 @@ impl Explanation<'_> {
         }
         if let Some(on) = &r.eligible_on {
             writeln!(s, "  eligible on {on}, if only time moves on and everything else stays as it is")?;
+        } else if r.status == Status::Hold && r.quota_position.is_some() {
+            writeln!(s, "  no eligible_on: a promotion's rule holds, but the quota of every option is full (see Quotas below)")?;
         } else if r.status == Status::Hold {
             writeln!(s, "  no eligible_on: waiting alone does not make the rule hold")?;
         }
@@ -103,8 +105,55 @@ impl Explanation<'_> {
         self.text_competencies(s)?;
         self.text_figures(s)?;
         self.text_rules(s)?;
+        self.text_quotas(s)?;
         let _ = (mig, mic);
         Ok(())
+    }
+
+    /// The quota queue (SPEC §8.4): the place, and each option's quotas with
+    /// how many were taken and who took the last slot.
+    fn text_quotas(&self, s: &mut String) -> std::fmt::Result {
+        let e = self.evaluation;
+        let Some(allocation) = &e.quotas else { return Ok(()) };
+        let Some(allotted) = allocation.of(self.index as u64) else {
+            if self.record.status != Status::Error {
+                writeln!(s, "Quotas: not a candidate (quotas cap promotions; this row's decision is not one)")?;
+                writeln!(s)?;
+            }
+            return Ok(());
+        };
+        writeln!(
+            s,
+            "Quotas: place {} of {} in the queue (composite, higher first; then months in grade, longer first; then file order)",
+            allotted.place, allocation.candidates
+        )?;
+        let scheme = e.scheme;
+        for (i, option) in allotted.options.iter().enumerate() {
+            let verdict = match allotted.took {
+                Some(t) if t == i => "taken",
+                Some(t) if t < i => "not tried (an earlier option was taken)",
+                _ => "full",
+            };
+            writeln!(s, "  {} {}: {verdict}", scheme.grade(*option).id, scheme.grade(*option).title)?;
+            let quotas = allocation.quotas_of(scheme, allotted, *option);
+            if quotas.is_empty() {
+                writeln!(s, "    no quota caps it")?;
+            }
+            for (q, g, taken, cap, last) in quotas {
+                let last = match last {
+                    Some(row) => format!("; the last slot went to {}", e.outcomes.get(row as usize).map_or("?", |o| o.row.id.as_str())),
+                    None => String::new(),
+                };
+                writeln!(
+                    s,
+                    "    quota for {}{}: {taken} of {cap} taken{last} · {}",
+                    scheme.quotas[q].name(scheme),
+                    allocation.group_text(scheme, q, g),
+                    scheme.quotas[q].at
+                )?;
+            }
+        }
+        writeln!(s)
     }
 
     fn text_kpi(&self, s: &mut String) -> std::fmt::Result {

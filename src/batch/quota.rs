@@ -1,0 +1,422 @@
+//! Promotion quotas (SPEC §8.4): after every row's decision, the promotion
+//! candidates are ordered (composite, then months in grade, then input
+//! order) and each takes the first of its options whose quotas have room.
+//!
+//! Both batches feed the same [`Collector`] one decided row at a time, in
+//! input order, and apply the same [`Allocation`]: the in-memory reference
+//! from its outcomes, the streaming batch from an extra pass over its spool.
+//! Memory is per candidate (its options and group ids) and per quota group,
+//! never per row.
+
+use crate::calendar::whole_months;
+use crate::decision::{Decision, Status};
+use crate::input::records::{Layout, Row};
+use crate::scheme::{CohortField, GradeRef, Quota, Scheme};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+/// A quota group id where a row has no group (the quota does not concern it).
+const NO_GROUP: u32 = u32::MAX;
+
+/// What allocation needs of one candidate.
+#[derive(Debug, Clone)]
+struct Candidate {
+    /// Row index in input order (0 = the first record).
+    row: u64,
+    composite: Option<Decimal>,
+    months_in_grade: Option<u32>,
+    /// The next grade (when its rule held), then the bridges that hold, in scheme order.
+    options: Vec<GradeRef>,
+    /// Per quota, the candidate's group (`NO_GROUP` where its grade reaches none of the quota's grades).
+    groups: Box<[u32]>,
+}
+
+/// A decided row as the collector counts it.
+#[derive(Debug)]
+pub struct Noted {
+    index: u64,
+    /// Per quota, the row's group when its grade reaches the quota's grades.
+    keys: Vec<Option<String>>,
+    /// Composite, months in grade and options, when it is promoted.
+    candidate: Option<(Option<Decimal>, Option<u32>, Vec<GradeRef>)>,
+}
+
+/// One quota's groups: the values of its `per` fields (one group without
+/// `per`), each with its head count and, after allocation, what was taken.
+#[derive(Debug, Default, Clone)]
+pub struct QuotaGroups {
+    keys: hashbrown::HashMap<String, u32>,
+    /// Each group's `per` values, each followed by U+001F.
+    pub names: Vec<String>,
+    /// Employees (not in error) whose grade reaches the quota's grades.
+    pub heads: Vec<u64>,
+    /// Promotions granted, after allocation.
+    pub taken: Vec<u64>,
+    /// The row that took the last slot granted, after allocation.
+    pub last_taker: Vec<Option<u64>>,
+}
+
+impl QuotaGroups {
+    fn intern(&mut self, key: String) -> u32 {
+        if let Some(id) = self.keys.get(&key) {
+            return *id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(key.clone());
+        self.keys.insert(key, id);
+        self.heads.push(0);
+        self.taken.push(0);
+        self.last_taker.push(None);
+        id
+    }
+}
+
+/// Gathers the head counts and the candidates, row by row in input order.
+pub struct Collector<'s> {
+    scheme: &'s Scheme,
+    groups: Vec<QuotaGroups>,
+    candidates: Vec<Candidate>,
+    noter: Noter<'s>,
+}
+
+/// What a row counts for, worked out without changing the collector (so
+/// the workers of a streaming pass can do it in parallel).
+#[derive(Clone)]
+pub struct Noter<'s> {
+    scheme: &'s Scheme,
+    /// Per quota: is each grade (by sequence, then index) one its grades are reached from?
+    sources: Vec<Vec<Vec<bool>>>,
+}
+
+impl<'s> Collector<'s> {
+    pub fn new(scheme: &'s Scheme) -> Collector<'s> {
+        let sources = scheme
+            .quotas
+            .iter()
+            .map(|q| {
+                scheme
+                    .sequences
+                    .iter()
+                    .enumerate()
+                    .map(|(s, seq)| (0..seq.grades.len()).map(|index| q.is_source(scheme, GradeRef { sequence: s, index })).collect())
+                    .collect()
+            })
+            .collect();
+        Collector {
+            scheme,
+            groups: vec![QuotaGroups::default(); scheme.quotas.len()],
+            candidates: Vec::new(),
+            noter: Noter { scheme, sources },
+        }
+    }
+
+    /// A noter for this collector's scheme.
+    pub fn noter(&self) -> Noter<'s> {
+        self.noter.clone()
+    }
+
+    /// Notes row `index` once decided: a head of every quota its grade reaches
+    /// (unless in error), and a candidate when it is promoted.
+    pub fn add(&mut self, index: u64, layout: &Layout, row: &Row, composite: Option<Decimal>, as_of: NaiveDate, decision: &Decision) {
+        if let Some(noted) = self.noter.note(index, layout, row, composite, as_of, decision) {
+            self.add_noted(noted);
+        }
+    }
+
+    /// Counts a noted row (rows in input order).
+    pub fn add_noted(&mut self, noted: Noted) {
+        let Noted { index, keys, candidate } = noted;
+        let mut groups = vec![NO_GROUP; keys.len()];
+        for (q, key) in keys.into_iter().enumerate() {
+            if let Some(key) = key {
+                let id = self.groups[q].intern(key);
+                self.groups[q].heads[id as usize] += 1;
+                groups[q] = id;
+            }
+        }
+        if let Some((composite, months_in_grade, options)) = candidate {
+            self.candidates.push(Candidate { row: index, composite, months_in_grade, options, groups: groups.into_boxed_slice() });
+        }
+    }
+
+    /// Allocates the quotas: every candidate's place, the option it took and what it could not take.
+    pub fn allocate(self) -> Allocation {
+        let Collector { scheme, mut groups, mut candidates, .. } = self;
+        // Composite higher first (none last), then longer in grade (none last), then input order.
+        candidates.sort_by(|a, b| {
+            desc_none_last(&a.composite, &b.composite).then(desc_none_last(&a.months_in_grade, &b.months_in_grade)).then(a.row.cmp(&b.row))
+        });
+        let caps: Vec<Vec<u64>> = scheme.quotas.iter().zip(&groups).map(|(q, g)| g.heads.iter().map(|h| cap(q, *h)).collect()).collect();
+        let count = candidates.len();
+        let mut allotted = Vec::with_capacity(count);
+        // Each candidate's record moves into its allocation: memory stays one record a candidate.
+        for (place, c) in candidates.into_iter().enumerate() {
+            let mut missed = Vec::new();
+            let mut took = None;
+            for (i, option) in c.options.iter().enumerate() {
+                // The quotas of this option, in the scheme's order; the first full one is named.
+                let quotas = scheme.quotas.iter().enumerate().filter(|(_, q)| q.grades.contains(option)).map(|(q, _)| q);
+                let full = quotas.clone().find(|q| {
+                    let g = c.groups[*q];
+                    // A candidate always counts in its options' quotas; a missing group would be a bug: treat as full.
+                    g == NO_GROUP || groups[*q].taken[g as usize] >= caps[*q][g as usize]
+                });
+                match full {
+                    Some(q) => missed.push((i, q, c.groups[q])),
+                    None => {
+                        for q in quotas {
+                            let g = c.groups[q] as usize;
+                            groups[q].taken[g] += 1;
+                            groups[q].last_taker[g] = Some(c.row);
+                        }
+                        took = Some(i);
+                        break;
+                    }
+                }
+            }
+            allotted.push(Allotted {
+                row: c.row,
+                place: place + 1,
+                options: c.options,
+                took,
+                missed: missed.into_iter().map(|(i, q, g)| Missed { option: i, quota: q, group: g }).collect(),
+                groups: c.groups,
+            });
+        }
+        // What each missed quota held when the candidate's turn came is what
+        // the line says; the counts only grow, and a full quota stays full, so
+        // the final counts say the same.
+        allotted.sort_unstable_by_key(|a| a.row);
+        Allocation { allotted, groups, caps, candidates: count }
+    }
+}
+
+impl Noter<'_> {
+    /// What [`Collector::add`] keeps of a row; None when it counts nowhere.
+    pub fn note(
+        &self,
+        index: u64,
+        layout: &Layout,
+        row: &Row,
+        composite: Option<Decimal>,
+        as_of: NaiveDate,
+        decision: &Decision,
+    ) -> Option<Noted> {
+        if decision.status == Status::Error {
+            return None;
+        }
+        let grade = row.grade?;
+        let keys: Vec<Option<String>> = self
+            .scheme
+            .quotas
+            .iter()
+            .enumerate()
+            .map(|(q, quota)| self.sources[q][grade.sequence][grade.index].then(|| group_key(self.scheme, layout, row, quota)))
+            .collect();
+        let promote = decision.status == Status::Promote;
+        if !promote && keys.iter().all(Option::is_none) {
+            return None;
+        }
+        let candidate = promote.then(|| (composite, row.grade_date.map(|d| whole_months(d, as_of)), options(decision)));
+        Some(Noted { index, keys, candidate })
+    }
+}
+
+/// Higher first, none last.
+fn desc_none_last<T: Ord>(a: &Option<T>, b: &Option<T>) -> std::cmp::Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => b.cmp(a),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    }
+}
+
+/// A promoted decision's options, in SPEC §5's order: the next grade when
+/// its rule held, then the bridges that hold.
+fn options(decision: &Decision) -> Vec<GradeRef> {
+    let mut options = Vec::with_capacity(decision.alternatives.len() + 1);
+    if !decision.via_bridge {
+        options.extend(decision.recommended);
+    }
+    options.extend(decision.alternatives.iter().copied());
+    options
+}
+
+/// The cap of a quota over `heads`: `max`, and `max_pct` of the head count
+/// rounded down to a whole person; the smaller when both are set.
+pub fn cap(quota: &Quota, heads: u64) -> u64 {
+    let by_pct = quota.max_pct.map(|p| {
+        // floor(mantissa × heads / (100 × 10^scale)), exactly: mantissa < 2^96 and heads < 2^32 fit a u128.
+        let (mantissa, scale) = (p.mantissa().unsigned_abs(), p.scale());
+        let product = mantissa.saturating_mul(u128::from(heads));
+        let denominator = 100u128 * 10u128.pow(scale);
+        u64::try_from(product / denominator).unwrap_or(u64::MAX)
+    });
+    match (quota.max, by_pct) {
+        (Some(m), Some(p)) => m.min(p),
+        (Some(m), None) => m,
+        (None, Some(p)) => p,
+        (None, None) => u64::MAX, // validation requires one of them
+    }
+}
+
+/// The values of the quota's `per` fields for a row, each followed by U+001F
+/// (a blank cell is a value of its own).
+fn group_key(scheme: &Scheme, layout: &Layout, row: &Row, quota: &Quota) -> String {
+    use crate::rule::Reserved;
+    let mut key = String::new();
+    for field in &quota.per {
+        match field {
+            CohortField::Reserved(Reserved::Position) => {
+                key.push_str(row.position.map_or(row.position_text.as_str(), |p| &scheme.positions[p].id))
+            }
+            CohortField::Reserved(Reserved::Sequence) => {
+                key.push_str(row.grade.map(|g| g.sequence).or(row.sequence).map_or(row.sequence_text.as_str(), |s| &scheme.sequences[s].id))
+            }
+            CohortField::Reserved(Reserved::Grade) => key.push_str(row.grade.map_or(row.grade_text.as_str(), |g| &scheme.grade(g).id)),
+            CohortField::Reserved(Reserved::Id) => key.push_str(&row.id),
+            CohortField::Reserved(Reserved::Name) => key.push_str(&row.name),
+            CohortField::Reserved(Reserved::HireDate) => key.push_str(&row.hire_date.map(|d| d.to_string()).unwrap_or_default()),
+            CohortField::Reserved(Reserved::GradeDate) => key.push_str(&row.grade_date.map(|d| d.to_string()).unwrap_or_default()),
+            CohortField::Reserved(Reserved::BirthDate) => key.push_str(&row.birth_date.map(|d| d.to_string()).unwrap_or_default()),
+            CohortField::Column(id) => key.push_str(layout.facts.get(*id).copied().flatten().map_or("", |c| row.cell(c))),
+        }
+        key.push('\u{1f}');
+    }
+    key
+}
+
+/// An option a candidate could not take, and the first full quota of it.
+#[derive(Debug, Clone)]
+pub struct Missed {
+    /// Index into the candidate's options.
+    pub option: usize,
+    pub quota: usize,
+    pub group: u32,
+}
+
+/// One candidate's allocation.
+#[derive(Debug, Clone)]
+pub struct Allotted {
+    pub row: u64,
+    /// Its place in the quota order (1 = first).
+    pub place: usize,
+    pub options: Vec<GradeRef>,
+    /// The option it took; None: every option's quota was full.
+    pub took: Option<usize>,
+    pub missed: Vec<Missed>,
+    /// Per quota, its group (`u32::MAX` where the quota does not concern it).
+    pub groups: Box<[u32]>,
+}
+
+/// The outcome of allocation, by row.
+#[derive(Debug, Default)]
+pub struct Allocation {
+    /// By row index.
+    allotted: Vec<Allotted>,
+    /// Per quota.
+    pub groups: Vec<QuotaGroups>,
+    /// Per quota, per group.
+    pub caps: Vec<Vec<u64>>,
+    /// How many candidates there were.
+    pub candidates: usize,
+}
+
+impl Allocation {
+    /// The allocation of row `index`, when it was a candidate.
+    pub fn of(&self, index: u64) -> Option<&Allotted> {
+        self.allotted.binary_search_by_key(&index, |a| a.row).ok().map(|i| &self.allotted[i])
+    }
+
+    /// `quota for S4 is full (2 of 2)`, or `quota for S4 (department 华东) is full (2 of 2)`.
+    pub fn full_line(&self, scheme: &Scheme, quota: usize, group: u32) -> String {
+        let q = &scheme.quotas[quota];
+        let g = group as usize;
+        let (taken, cap) = (self.groups[quota].taken.get(g).copied().unwrap_or(0), self.caps[quota].get(g).copied().unwrap_or(0));
+        format!("quota for {}{} is full ({taken} of {cap})", q.name(scheme), self.group_text(scheme, quota, group))
+    }
+
+    /// ` (department 华东)` for a quota with `per`; empty without.
+    pub fn group_text(&self, scheme: &Scheme, quota: usize, group: u32) -> String {
+        let q = &scheme.quotas[quota];
+        if q.per.is_empty() {
+            return String::new();
+        }
+        let values = self.groups[quota].names.get(group as usize).map_or("", String::as_str);
+        let parts: Vec<String> = q
+            .per_names(scheme)
+            .zip(values.split('\u{1f}'))
+            .map(|(name, value)| if value.is_empty() { format!("{name} (blank)") } else { format!("{name} {value}") })
+            .collect();
+        format!(" ({})", parts.join(", "))
+    }
+
+    /// The quotas of an option, in the scheme's order, each with the
+    /// candidate's group: (quota, group, taken, cap, row of the last taker).
+    pub fn quotas_of(&self, scheme: &Scheme, allotted: &Allotted, option: GradeRef) -> Vec<(usize, u32, u64, u64, Option<u64>)> {
+        scheme
+            .quotas
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| q.grades.contains(&option))
+            .filter_map(|(q, _)| {
+                let g = *allotted.groups.get(q)?;
+                let groups = self.groups.get(q)?;
+                let i = g as usize;
+                Some((q, g, *groups.taken.get(i)?, *self.caps.get(q)?.get(i)?, *groups.last_taker.get(i)?))
+            })
+            .collect()
+    }
+
+    /// Applies the allocation of row `index` to its decision: the option taken,
+    /// or `hold`; a line in unmet for each option not taken; its place.
+    pub fn apply(&self, scheme: &Scheme, index: u64, current: Option<GradeRef>, decision: &mut Decision) {
+        let Some(a) = self.of(index) else { return };
+        decision.quota_position = Some(a.place);
+        for m in &a.missed {
+            decision.unmet.push(self.full_line(scheme, m.quota, m.group));
+        }
+        match a.took {
+            Some(i) => {
+                decision.recommended = Some(a.options[i]);
+                decision.via_bridge = Some(a.options[i]) != decision.next;
+            }
+            None => {
+                decision.status = Status::Hold;
+                decision.recommended = current;
+                decision.via_bridge = false;
+                decision.eligible_on = None;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quota(max: Option<u64>, pct: Option<&str>) -> Quota {
+        Quota { grades: Vec::new(), max, max_pct: pct.map(|p| p.parse().unwrap()), per: Vec::new(), at: String::new() }
+    }
+
+    #[test]
+    fn caps_round_down_and_fit_both() {
+        assert_eq!(cap(&quota(Some(2), None), 100), 2);
+        assert_eq!(cap(&quota(None, Some("20")), 9), 1, "1.8 rounds down");
+        assert_eq!(cap(&quota(None, Some("20")), 10), 2, "exactly 2");
+        assert_eq!(cap(&quota(None, Some("33.34")), 3), 1, "1.0002");
+        assert_eq!(cap(&quota(None, Some("33.33")), 3), 0, "0.9999");
+        assert_eq!(cap(&quota(Some(1), Some("50")), 10), 1, "both: the smaller");
+        assert_eq!(cap(&quota(Some(9), Some("50")), 10), 5);
+        assert_eq!(cap(&quota(None, Some("100")), 0), 0);
+        assert_eq!(cap(&quota(None, Some("0.0000000000000000000000000001")), u64::from(u32::MAX)), 0);
+    }
+
+    #[test]
+    fn none_sorts_last_and_higher_first() {
+        let mut v = vec![None, Some(1), Some(3), None, Some(2)];
+        v.sort_by(desc_none_last);
+        assert_eq!(v, vec![Some(3), Some(2), Some(1), None, None]);
+    }
+}
