@@ -387,7 +387,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     };
 
     // Pass 1: every row's figures (kept in a temporary file), composites, ids.
-    let hash = matches!(req.format, Format::Json | Format::Html).then(|| Arc::new(Mutex::new(Sha256::new())));
+    let hash = matches!(req.format, Format::Json | Format::Html | Format::Xlsx).then(|| Arc::new(Mutex::new(Sha256::new())));
     let (layout, header) = read_layout(scheme, source.decoded(None)?, &source.display, req.header_row).map_err(|e| source.located(e))?;
     // The records start past the header's last row (title rows and a second level included).
     let mut cutter =

@@ -160,9 +160,9 @@ pub struct ShowArgs {
 pub struct EvaluateArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Output format
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format [default: from --output's extension (.csv, .json, .ndjson, .jsonl, .html, .xlsx), else table]
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
     /// Write the results to FILE (atomically) instead of standard output
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<String>,
@@ -172,7 +172,7 @@ pub struct EvaluateArgs {
     /// Print no warnings, row-error notes or progress on standard error
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Language of the labels of `table` and `html` (header, status words); data and machine formats never change
+    /// Language of the labels of `table`, `html` and xlsx's summary and meta sheets (header, status words); data and machine formats never change
     #[arg(long, value_enum, default_value_t = Lang::En)]
     pub lang: Lang,
 }

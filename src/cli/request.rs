@@ -80,6 +80,9 @@ fn evaluate(args: EvaluateArgs) -> Result<cmd::evaluate::Request> {
             Some((path.clone(), d))
         }
     };
+    // The format, a usage error too, before any file is read (after the
+    // destination: that an input would be replaced is the graver news).
+    let format = output_format(args.format, args.output.as_deref(), std::io::stdout().is_terminal()).map_err(Error::Usage)?;
     let scheme = scheme(&args.input.scheme)?;
     // The scheme's reader decides which files it read: those too are spared.
     if let Some((path, Destination::Replace(target))) = &output {
@@ -93,13 +96,13 @@ fn evaluate(args: EvaluateArgs) -> Result<cmd::evaluate::Request> {
     // The scores are read whole; the employees are streamed by the batch.
     let scores = files.read_scores()?;
     // Colour only on a terminal, for the table, unless NO_COLOR says otherwise.
-    let color = args.output.is_none() && args.format == Format::Table && std::io::stdout().is_terminal() && !no_color();
+    let color = args.output.is_none() && format == Format::Table && std::io::stdout().is_terminal() && !no_color();
     Ok(cmd::evaluate::Request {
         scheme,
         files,
         scores,
         as_of,
-        format: args.format,
+        format,
         output,
         statuses: args.status,
         color,
@@ -148,6 +151,28 @@ fn diff(args: DiffArgs) -> Result<cmd::diff::Request> {
     };
     let compare = crate::diff::Request { old: args.old, new: args.new, format, exit_code: args.exit_code };
     Ok(cmd::diff::Request { compare, output: args.output })
+}
+
+/// The format of `evaluate`'s results: `--format` if given, else the one
+/// `--output`'s extension names, else `table`. A binary workbook is not
+/// written to a terminal.
+pub fn output_format(format: Option<Format>, output: Option<&str>, stdout_terminal: bool) -> std::result::Result<Format, String> {
+    let format = match (format, output) {
+        (Some(f), _) => f,
+        (None, None) => Format::Table,
+        (None, Some(path)) => Format::from_extension(path).ok_or_else(|| {
+            let ext = std::path::Path::new(path).extension().map(|e| format!("`.{}`", e.to_string_lossy()));
+            format!(
+                "--output {path}: no format is known for {} (known: {}); name one with --format",
+                ext.as_deref().unwrap_or("a file without an extension"),
+                Format::EXTENSIONS_TEXT
+            )
+        })?,
+    };
+    if format == Format::Xlsx && output.is_none() && stdout_terminal {
+        return Err("xlsx is binary: use --output FILE.xlsx".into());
+    }
+    Ok(format)
 }
 
 /// `NO_COLOR` set to anything but the empty string turns colour off (no-color.org).

@@ -8,6 +8,7 @@ pub mod i18n;
 pub mod json;
 pub mod scheme;
 mod table;
+mod xlsx;
 
 use crate::batch::memory::{Evaluation, Outcome};
 use crate::decision::Status;
@@ -32,6 +33,26 @@ pub enum Format {
     Csv,
     /// One self-contained HTML page: summary, charts, the ladder, a sortable table
     Html,
+    /// A workbook: results (figures as numbers, dates as dates), summary and meta sheets
+    Xlsx,
+}
+
+impl Format {
+    /// The extensions `--output` picks a format by, for messages.
+    pub const EXTENSIONS_TEXT: &'static str = ".csv, .json, .ndjson, .jsonl, .html, .htm, .xlsx";
+
+    /// The format `--output FILE` asks for by its extension (any case).
+    pub fn from_extension(path: &str) -> Option<Format> {
+        let ext = std::path::Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "csv" => Format::Csv,
+            "json" => Format::Json,
+            "ndjson" | "jsonl" => Format::Ndjson,
+            "html" | "htm" => Format::Html,
+            "xlsx" => Format::Xlsx,
+            _ => return None,
+        })
+    }
 }
 
 /// One result, with exactly the fields of SPEC §6.
@@ -252,7 +273,7 @@ impl<'s> Prepared<'s> {
             }
             Format::Ndjson => json::write_ndjson_record(&r, &mut bytes),
             Format::Csv => csv_out::append_csv_record(&r, &mut bytes),
-            Format::Table | Format::Html => return Prepared::Record(Box::new(r)),
+            Format::Table | Format::Html | Format::Xlsx => return Prepared::Record(Box::new(r)),
         };
         // Writing into a Vec cannot fail.
         debug_assert!(written.is_ok());
@@ -304,6 +325,7 @@ pub struct Writer<'m> {
     lang: Lang,
     summary: Summary,
     json: Option<json::JsonDocument>,
+    xlsx: Option<xlsx::XlsxBook>,
     table_rows: Vec<ResultRecord<'m>>,
 }
 
@@ -317,10 +339,11 @@ impl<'m> Writer<'m> {
             }
             _ => None,
         };
-        Ok(Writer { format, meta, color, lang: Lang::En, summary: Summary::new(), json, table_rows: Vec::new() })
+        let xlsx = if format == Format::Xlsx { Some(xlsx::XlsxBook::begin(&meta)?) } else { None };
+        Ok(Writer { format, meta, color, lang: Lang::En, summary: Summary::new(), json, xlsx, table_rows: Vec::new() })
     }
 
-    /// The language of the labels (`table` and `html`; the other formats have none).
+    /// The language of the labels (`table`, `html`, and xlsx's summary and meta sheets; the other formats have none).
     pub fn lang(mut self, lang: Lang) -> Writer<'m> {
         self.lang = lang;
         self
@@ -343,8 +366,14 @@ impl<'m> Writer<'m> {
             }
             Prepared::Record(r) => {
                 self.summary.add(r.status);
-                self.table_rows.push(*r);
-                Ok(())
+                match self.xlsx.as_mut() {
+                    // Straight into the workbook: it keeps the rows on disk, not in memory.
+                    Some(book) => book.record(&r),
+                    None => {
+                        self.table_rows.push(*r);
+                        Ok(())
+                    }
+                }
             }
         }
     }
@@ -361,6 +390,7 @@ impl<'m> Writer<'m> {
             Format::Json => self.json.expect("begun as json").end(&self.summary, out)?,
             Format::Table => table::write_table(&self.meta, &self.table_rows, &self.summary, out, self.color, self.lang)?,
             Format::Html => html::write_html(&self.meta, &self.table_rows, &self.summary, out, self.lang)?,
+            Format::Xlsx => self.xlsx.expect("begun as xlsx").end(&self.meta, &self.summary, self.lang, out)?,
             Format::Ndjson | Format::Csv => {}
         }
         Ok(self.summary)

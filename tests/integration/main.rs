@@ -28,3 +28,4 @@ mod reference;
 mod scheme_validation;
 mod seeds;
 mod workbook_cells;
+mod xlsx_out;
