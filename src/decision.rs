@@ -200,7 +200,98 @@ pub fn decide(env: &Env, grade: GradeRef) -> Decision {
 
 /// The first date after the as-of date on which the entry rule would hold if
 /// only the calendar moved on.
+///
+/// Only the dates at which some time test can change are tried: a time fact
+/// moves one step at each month (or year) boundary from its base date, and a
+/// test against a number `k` changes only where the fact reaches `⌊k⌋`, `⌈k⌉`
+/// or one past them. With the first boundary after the as-of date (in case
+/// the rule holds already) that is a subset of [`eligible_on_by_month`]'s
+/// dates holding every date where the rule's truth can change, so the first
+/// date that holds is the same; a time test against anything but a number
+/// keeps every month of its base. A scheme whose anchors expand into
+/// thousands of time tests so costs a few dates per test, not 240 months ×
+/// every test.
 pub fn eligible_on(env: &Env, own: Option<&Rule>) -> Option<NaiveDate> {
+    let parts: Vec<&Rule> = entry_rule(env, own).collect();
+    if !parts.iter().any(|r| uses_time(r)) {
+        return None;
+    }
+    if parts.iter().any(|r| holds_regardless_of_time(env, r) == Some(false)) {
+        return None;
+    }
+    let as_of = env.time_as_of;
+    let limit = add_months(as_of, HORIZON_MONTHS)?;
+    let mut dates: Vec<NaiveDate> = Vec::new();
+    let mut every_month: Vec<NaiveDate> = Vec::new();
+    let push = |base: NaiveDate, m: u32, dates: &mut Vec<NaiveDate>| {
+        if let Some(d) = add_months(base, m).filter(|d| *d > as_of && *d <= limit) {
+            dates.push(d);
+        }
+    };
+    for part in &parts {
+        for (base, steps) in time_steps(part, env) {
+            // The first boundary after the as-of date.
+            let first = whole_months(base, as_of);
+            push(base, first, &mut dates);
+            push(base, first + 1, &mut dates);
+            match steps {
+                Some(steps) => steps.into_iter().for_each(|m| push(base, m, &mut dates)),
+                None if !every_month.contains(&base) => every_month.push(base),
+                None => {}
+            }
+        }
+    }
+    for base in every_month {
+        let mut m = whole_months(base, as_of);
+        while let Some(d) = add_months(base, m) {
+            if d > limit {
+                break;
+            }
+            if d > as_of {
+                dates.push(d);
+            }
+            m += 1;
+        }
+    }
+    dates.sort_unstable();
+    dates.dedup();
+    dates.into_iter().find(|d| {
+        let later = Env { time_as_of: *d, ..*env };
+        parts.iter().all(|r| later.holds(r))
+    })
+}
+
+/// For each time test of `rule`: its base date and the month counts from it
+/// at which the test can change (None: any month, for a check against
+/// something other than a number).
+fn time_steps(rule: &Rule, env: &Env) -> Vec<(NaiveDate, Option<Vec<u32>>)> {
+    use num_traits::ToPrimitive;
+    let mut steps = Vec::new();
+    rule.for_each_test(&mut |t| {
+        let Some(base) = crate::rule::eval::time_base(t, env) else { return };
+        let per = if matches!(t.subject, Subject::Fact(FactRef::Computed(crate::rule::Computed::Age))) { 12 } else { 1 };
+        let mut months = Some(Vec::new());
+        for check in &t.checks {
+            match (&check.value, months.as_mut()) {
+                (crate::rule::TestValue::Number(k), Some(months)) => {
+                    let (low, high) = (k.floor().to_i64().unwrap_or(i64::MAX), k.ceil().to_i64().unwrap_or(i64::MAX));
+                    for v in [low, high, low.saturating_add(1), high.saturating_add(1)] {
+                        if let Some(m) = u32::try_from(v.max(0)).ok().and_then(|v| v.checked_mul(per)) {
+                            months.push(m);
+                        }
+                    }
+                }
+                _ => months = None,
+            }
+        }
+        steps.push((base, months));
+    });
+    steps
+}
+
+/// The reference for [`eligible_on`]: every month boundary of every base date
+/// for 20 years, each tried in turn (the property tests hold the two equal).
+pub fn eligible_on_by_month(env: &Env, own: Option<&Rule>) -> Option<NaiveDate> {
     let parts: Vec<&Rule> = entry_rule(env, own).collect();
     if !parts.iter().any(|r| uses_time(r)) {
         return None;

@@ -6,6 +6,7 @@
 //! - [`cli`]: the command line (arguments, the resolved request, exit status); [`error`]: exit codes and errors;
 //! - [`cmd`]: the subcommands, one `run` each; [`diff`]: two results files compared (`ladder diff`); [`detail`]: one employee in detail (explain, what-if);
 //! - [`report`]: the output formats, their labels ([`report::i18n`]), the scheme drawn, report files written durably;
+//! - [`diff`]: two results files compared (`ladder diff`);
 //! - [`batch`]: a whole file evaluated, in memory or streamed in two passes;
 //! - [`decision`]: the status of one employee; [`figures`]: KPI and competency figures; [`rule`]: the rule language and its evaluation;
 //! - [`input`]: opening, decoding and splitting the records, finding their header, workbooks, cells and their values;
@@ -26,6 +27,7 @@ pub mod input;
 pub mod report;
 pub mod rule;
 pub mod scheme;
+pub mod terminal;
 
 /// `ladder --version`: the package version and the git revision it was built from.
 pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("LADDER_GIT_REVISION"), ")");

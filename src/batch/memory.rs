@@ -71,19 +71,28 @@ pub fn evaluate_with<'s>(
     };
     let (layout, header) = read_layout(scheme, input.text.as_bytes(), &input.display, header_row)?;
     // The records start past the header's last row, on the line they are on in the file.
-    let rest = input.text.as_bytes().get(header.end as usize..).unwrap_or_default();
-    let first_line = 1 + input.text.as_bytes()[..input.text.len() - rest.len()].iter().filter(|b| **b == b'\n').count() as u64;
+    // Past a CR LF's line feed the header's end may fall before (lines are counted once).
+    let end = crate::input::split::past_crlf(input.text.as_bytes(), header.end as usize);
+    let rest = input.text.as_bytes().get(end..).unwrap_or_default();
+    let first_line = 1 + crate::input::split::line_ends(&input.text.as_bytes()[..input.text.len() - rest.len()]);
     let mut reader = records_reader(rest);
     let mut rows = Vec::new();
     let mut lines = crate::input::split::Lines::new(rest, first_line);
+    let mut last = None;
     for record in reader.records() {
         let record = record.with_context(|| format!("{}: malformed CSV", input.display))?;
-        let line = lines.at(record.position().map_or(0, |p| p.byte() as usize));
+        let start = record.position().map_or(0, |p| p.byte() as usize);
+        let line = lines.at(start);
+        last = Some((start, line));
         let cells = Cells::from(record);
         if cells.is_blank() {
             continue;
         }
         rows.push(parse_row(scheme, &layout, line, cells, as_of));
+    }
+    // A quote never closed swallows the rest of the file into one cell.
+    if let Some((start, line)) = last {
+        crate::input::split::last_record_open_quote(rest, start, line).map_err(|bad| anyhow::anyhow!("{}", bad.message(&input.display)))?;
     }
     let mut evaluation = evaluate_rows(scheme, layout, rows, &long, as_of, input, scores);
     evaluation.notes.extend(header.note);

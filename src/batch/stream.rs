@@ -78,7 +78,10 @@ struct Source {
 }
 
 impl Source {
-    fn open(path: &str, encoding: Encoding, sheet: Option<&str>) -> Result<Source> {
+    /// Opens the employee file; `check_head` sees the first bytes of
+    /// standard input (up to its first [`HEAD_LINES`] lines) before the rest
+    /// is spooled, so that an endless or wrong stream is refused at once.
+    fn open(path: &str, encoding: Encoding, sheet: Option<&str>, check_head: impl Fn(&[u8], bool, &str) -> Result<()>) -> Result<Source> {
         if crate::input::workbook::is_workbook(path) {
             // The sheet as a UTF-8 CSV in a temporary file; from here on it is a CSV input.
             let mut file = tempfile::tempfile().context("cannot create a temporary file for the workbook")?;
@@ -95,15 +98,31 @@ impl Source {
             bail!("{path}: --sheet `{sheet}` is for workbooks ({}); this file is read as CSV", crate::input::workbook::EXTENSIONS_TEXT);
         }
         let (display, mut file) = if path == "-" {
+            let display = "<stdin>".to_string();
+            let mut stdin = std::io::stdin().lock();
+            let (head, eof) = read_head(&mut stdin).context("cannot read standard input")?;
+            // A workbook piped in (known by its signature) is checked once spooled.
+            if crate::input::workbook::sniff(&head).is_none() {
+                crate::input::records::sniff(&head, &display)?;
+                check_head(&head, eof, &display)?;
+            }
             let mut spool = tempfile::tempfile().context("cannot create a temporary file for standard input")?;
-            std::io::copy(&mut std::io::stdin().lock(), &mut spool).context("cannot read standard input")?;
+            spool.write_all(&head).context("cannot write a temporary file for standard input")?;
+            std::io::copy(&mut stdin, &mut spool).context("cannot read standard input")?;
             // A workbook piped in is known by its signature (issue 13 item 9).
             if let Some((file, len, sha256)) = crate::input::workbook::spooled_workbook(&mut spool)? {
-                return Ok(Source { display: "<stdin>".into(), file, encoding: Encoding::Utf8, len, sha256: Some(sha256) });
+                return Ok(Source { display, file, encoding: Encoding::Utf8, len, sha256: Some(sha256) });
             }
-            ("<stdin>".to_string(), spool)
+            (display, spool)
         } else {
-            (path.to_string(), File::open(path).with_context(|| format!("{path}: cannot read the file"))?)
+            let mut file = File::open(path).with_context(|| format!("{path}: cannot read the file"))?;
+            let mut head = Vec::with_capacity(crate::input::records::SNIFF_BYTES);
+            (&mut file)
+                .take(crate::input::records::SNIFF_BYTES as u64)
+                .read_to_end(&mut head)
+                .with_context(|| format!("{path}: cannot read the file"))?;
+            crate::input::records::sniff(&head, path)?;
+            (path.to_string(), file)
         };
         let len = file.seek(std::io::SeekFrom::End(0)).with_context(|| format!("{display}: cannot read the file"))?;
         // UTF-8 (the default) is checked as it is read, record by record
@@ -171,6 +190,27 @@ impl Source {
             }
         })
     }
+}
+
+/// Lines of standard input read (and checked) before it is spooled: the
+/// header is found among the first ten rows, below up to a few title rows.
+const HEAD_LINES: usize = 64;
+
+/// The first [`HEAD_LINES`] lines of `input` (up to 1 MiB, or all of it).
+/// Whether the input ended within it.
+fn read_head(input: &mut impl Read) -> std::io::Result<(Vec<u8>, bool)> {
+    let mut head = Vec::with_capacity(crate::input::records::SNIFF_BYTES);
+    let mut buf = [0u8; 4096];
+    let mut lines = 0;
+    while head.len() < (1 << 20) && lines < HEAD_LINES {
+        let n = input.read(&mut buf)?;
+        if n == 0 {
+            return Ok((head, true));
+        }
+        lines += crate::input::split::line_ends(&buf[..n]) as usize;
+        head.extend_from_slice(&buf[..n]);
+    }
+    Ok((head, false))
 }
 
 /// Does the file decode without a single malformed byte?
@@ -327,7 +367,7 @@ impl std::error::Error for RecordNotUtf8 {}
 fn bad_record(bad: BadRecord, display: &str) -> anyhow::Error {
     match bad.problem {
         BadKind::NotUtf8 { field } => anyhow::Error::new(RecordNotUtf8 { display: display.to_string(), line: bad.line, field }),
-        BadKind::Csv(e) => anyhow::anyhow!("{display}: line {}: malformed CSV: {e}", bad.line),
+        BadKind::Csv(_) | BadKind::OpenQuote { .. } => anyhow::anyhow!("{}", bad.message(display)),
     }
 }
 
@@ -372,7 +412,19 @@ fn for_each_chunk<C: Default + Send, T: Send>(
 
 pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     let scheme = req.scheme;
-    let source = Source::open(req.employees, req.encoding, req.sheet)?;
+    let source = Source::open(req.employees, req.encoding, req.sheet, |head, eof, display| {
+        // UTF-8 text only (GBK is decoded whole later); a head that ends in
+        // the middle of a quoted cell is left to the full read, and so is
+        // one too short to hold the rows the header is looked for in.
+        let Ok(text) = std::str::from_utf8(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head)) else { return Ok(()) };
+        let complete = if eof { text } else { text.rfind('\n').map_or("", |end| &text[..=end]) };
+        let rows = complete.lines().filter(|l| !l.trim_matches([',', ' ', '\r']).is_empty()).count() as u64;
+        let needed = req.header_row.unwrap_or(0).max(12);
+        if req.encoding == Encoding::Gbk || crate::input::split::open_quote(complete.as_bytes()).is_some() || (!eof && rows < needed) {
+            return Ok(());
+        }
+        read_layout(scheme, complete.as_bytes(), display, req.header_row).map(|_| ())
+    })?;
     let long = match req.scores {
         Some(s) => crate::input::records::read_long_scores(scheme, s)?,
         None => LongScores::default(),

@@ -38,7 +38,8 @@ pub fn write_detail(
         DetailFormat::Text => {
             let mut s = String::new();
             text(&mut s).expect("writing to a String cannot fail");
-            out.write_all(s.as_bytes())
+            // Cells of the file are in this text: never raw controls on a terminal.
+            out.write_all(crate::terminal::safe(&s).as_bytes())
         }
     }
 }

@@ -317,7 +317,7 @@ impl<R: Read> TopReader<R> {
             let rest = kept.get(start..).unwrap_or_default();
             let start = start + rest.iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
             if start > self.counted {
-                self.line += memchr::memchr_iter(b'\n', &kept[self.counted..start.min(kept.len())]).count() as u64;
+                self.line += crate::input::split::line_ends(&kept[self.counted..start.min(kept.len())]);
                 self.counted = start;
             }
             self.line

@@ -58,20 +58,85 @@ pub fn read_input_from(path: &str, encoding: Encoding, sheet: Option<&str>) -> R
         );
     }
     let display = display_name(path);
-    let mut bytes = Vec::new();
-    if path == "-" {
-        std::io::stdin().lock().read_to_end(&mut bytes).context("cannot read standard input")?;
-        // A workbook piped in is known by its signature (issue 13 item 9).
-        if crate::input::workbook::sniff(&bytes).is_some() {
-            let (text, read) = crate::input::workbook::stdin_to_string(&bytes)?;
-            return Ok(Input { display, path: path.to_string(), sha256: read.sha256, text });
-        }
+    let mut source: Box<dyn Read> = if path == "-" {
+        Box::new(std::io::stdin().lock())
     } else {
-        bytes = std::fs::read(path).with_context(|| format!("{display}: cannot read the file"))?;
+        Box::new(std::fs::File::open(path).with_context(|| format!("{display}: cannot read the file"))?)
+    };
+    // A binary file (or UTF-16) is refused on its first few KB, before the rest is read.
+    let mut bytes = Vec::new();
+    (&mut source).take(SNIFF_BYTES as u64).read_to_end(&mut bytes).with_context(|| format!("{display}: cannot read the file"))?;
+    // A workbook piped in is known by its signature (issue 13 item 9).
+    let workbook = path == "-" && crate::input::workbook::sniff(&bytes).is_some();
+    if !workbook {
+        sniff(&bytes, display.as_str())?;
+    }
+    source.read_to_end(&mut bytes).with_context(|| format!("{display}: cannot read the file"))?;
+    if workbook {
+        let (text, read) = crate::input::workbook::stdin_to_string(&bytes)?;
+        return Ok(Input { display, path: path.to_string(), sha256: read.sha256, text });
     }
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
     let text = decode(&bytes, encoding, &display)?;
     Ok(Input { display, path: path.to_string(), sha256, text })
+}
+
+/// The header problems listed; the rest are counted.
+pub const MAX_HEADER_PROBLEMS: usize = 20;
+
+/// How much of a text input [`sniff`] looks at.
+pub const SNIFF_BYTES: usize = 8 << 10;
+
+/// Refuses, on the first bytes of a CSV input (up to [`SNIFF_BYTES`]), what
+/// is no CSV text at all: a NUL byte means a binary file or UTF-16 (which is
+/// said, with what to do), and a zip archive is a workbook with the wrong name.
+pub fn sniff(head: &[u8], display: &str) -> Result<()> {
+    let head = &head[..head.len().min(SNIFF_BYTES)];
+    // UTF-16 with a byte-order mark is read (see `batch::stream`).
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Ok(());
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        bail!(
+            "{display}: line 1: this is a zip archive, not CSV text: a workbook? name it with its extension ({})",
+            crate::input::workbook::EXTENSIONS_TEXT
+        );
+    }
+    let Some(nul) = memchr::memchr(0, head) else { return Ok(()) };
+    // Text in UTF-16 has a NUL in every other byte (the high byte of ASCII),
+    // all at even offsets (big-endian) or all at odd ones (little-endian).
+    let (even, odd) =
+        head.iter().enumerate().filter(|(_, b)| **b == 0).fold((0, 0), |(e, o), (i, _)| if i % 2 == 0 { (e + 1, o) } else { (e, o + 1) });
+    let pairs = head.len() / 2;
+    if pairs >= 2 && (even.max(odd) * 10 >= pairs * 3) && even.min(odd) * 20 <= even.max(odd) {
+        let order = if odd > even { "little-endian" } else { "big-endian" };
+        bail!("{display}: line 1: this looks like UTF-16 text ({order}, without a byte-order mark), not UTF-8: save the file as UTF-8 (in Excel: CSV UTF-8)");
+    }
+    let line = crate::input::split::line_ends(&head[..nul]) + 1;
+    bail!("{display}: line {line}: a NUL byte at offset {nul}: this is a binary file, not CSV text (expected employee records, one a line)")
+}
+
+/// Where GB18030 decoding fails in `bytes`: the offset of the first malformed sequence.
+fn gbk_error_offset(bytes: &[u8]) -> Option<usize> {
+    let mut decoder = encoding_rs::GB18030.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(4096);
+    let mut at = 0;
+    loop {
+        out.clear();
+        let (result, read) = decoder.decode_to_string_without_replacement(&bytes[at..], &mut out, true);
+        match result {
+            encoding_rs::DecoderResult::Malformed(bad, after) => return Some((at + read).saturating_sub(bad as usize + after as usize)),
+            encoding_rs::DecoderResult::InputEmpty => return None,
+            encoding_rs::DecoderResult::OutputFull => at += read,
+        }
+    }
+}
+
+/// `line L, column C `NAME`` of byte `offset`.
+fn place(bytes: &[u8], offset: usize) -> String {
+    let line = crate::input::split::line_ends(&bytes[..offset.min(bytes.len())]) + 1;
+    let column = column_at(bytes, offset).map(|c| format!(", column {c}")).unwrap_or_default();
+    format!("line {line}{column}")
 }
 
 fn display_name(path: &str) -> String {
@@ -86,15 +151,19 @@ pub(crate) fn decode(bytes: &[u8], encoding: Encoding, display: &str) -> Result<
     let utf8 = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let gbk = || encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes).map(|c| c.into_owned());
     match encoding {
-        Encoding::Gbk => gbk().with_context(|| format!("{display}: the file is not valid GBK/GB18030 text")),
+        Encoding::Gbk => gbk().ok_or_else(|| {
+            let offset = gbk_error_offset(bytes).unwrap_or(0);
+            anyhow::anyhow!("{display}: {}: not valid GBK/GB18030 text (invalid byte at offset {offset})", place(bytes, offset))
+        }),
         Encoding::Utf8 | Encoding::Auto => match std::str::from_utf8(utf8) {
             Ok(text) => Ok(text.to_string()),
-            Err(e) if encoding == Encoding::Auto => {
-                gbk().with_context(|| format!("{display}: the file is neither UTF-8 (invalid byte at offset {}) nor GBK", e.valid_up_to()))
-            }
+            Err(e) if encoding == Encoding::Auto => gbk().ok_or_else(|| {
+                let offset = e.valid_up_to();
+                anyhow::anyhow!("{display}: {}: the file is neither UTF-8 (invalid byte at offset {offset}) nor GBK", place(utf8, offset))
+            }),
             Err(e) => {
                 let offset = e.valid_up_to();
-                let line = utf8[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+                let line = crate::input::split::line_ends(&utf8[..offset]) + 1;
                 let column = column_at(utf8, offset).map(|c| format!(", column {c}")).unwrap_or_default();
                 let hint = if gbk().is_some() {
                     "; it looks like GBK (Excel on a Chinese system): try --encoding gbk"
@@ -112,7 +181,7 @@ pub(crate) fn decode(bytes: &[u8], encoding: Encoding, display: &str) -> Result<
 /// guide for a person, not a parser (a quoted cell spanning lines confuses it).
 fn column_at(bytes: &[u8], offset: usize) -> Option<String> {
     let before = &bytes[..offset.min(bytes.len())];
-    let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let line_start = before.iter().rposition(|b| matches!(b, b'\n' | b'\r')).map_or(0, |i| i + 1);
     let mut quoted = false;
     let mut index = 0;
     for b in &before[line_start..] {
@@ -122,7 +191,7 @@ fn column_at(bytes: &[u8], offset: usize) -> Option<String> {
             _ => {}
         }
     }
-    let header_end = bytes.iter().position(|b| *b == b'\n').unwrap_or(bytes.len());
+    let header_end = bytes.iter().position(|b| matches!(b, b'\n' | b'\r')).unwrap_or(bytes.len());
     let header = String::from_utf8_lossy(&bytes[..header_end]);
     let name = csv_reader(header.as_bytes())
         .headers()
@@ -268,6 +337,17 @@ impl Layout {
             })
             .collect();
         if !problems.is_empty() {
+            // A wide wrong file (a million columns) must not print a million
+            // lines: the first ones say enough, as for rows in error.
+            let total = problems.len();
+            if total > MAX_HEADER_PROBLEMS {
+                // Missing required columns (a few at most) say the most: kept first.
+                problems.sort_by_key(|p| !p.starts_with("missing the required column"));
+            }
+            problems.truncate(MAX_HEADER_PROBLEMS);
+            if total > MAX_HEADER_PROBLEMS {
+                problems.push(format!("… and {} more problems with the header", total - MAX_HEADER_PROBLEMS));
+            }
             bail!("{display}: line {line} (header): {}", problems.join(&format!("\n{display}: line {line} (header): ")));
         }
         Ok(Layout { headers, reserved, scores, facts, by_name, header_line: line })

@@ -122,6 +122,7 @@ pub fn sheet_to_csv(path: &str, sheet: Option<&str>, out: &mut dyn Write) -> Res
 pub fn bytes_to_csv(name: &str, bytes: &[u8], sheet: Option<&str>, out: &mut dyn Write) -> Result<Sheet> {
     let path = name;
     let sha256 = format!("{:x}", Sha256::digest(bytes));
+    check_zip(path, bytes)?;
     let ext = extension(path).or_else(|| sniff(bytes).map(str::to_string)).unwrap_or_else(|| "xlsx".into());
     let mut book = open(path, &ext, bytes)?;
     let names = book.sheet_names();
@@ -141,8 +142,8 @@ pub fn bytes_to_csv(name: &str, bytes: &[u8], sheet: Option<&str>, out: &mut dyn
         ),
         _ => Vec::new(),
     };
-    let range =
-        contained(|| book.worksheet_range(&name)).map_err(damaged)?.map_err(|e| anyhow!("{path}: sheet `{name}`: cannot be read: {e}"))?;
+    // Read cell by cell and checked for a sparse spread before it is laid out (see `read_range`).
+    let range = contained(|| read_range(&mut book, &name, path)).map_err(damaged)??;
     let rows = write_csv(&range, &percent, out).with_context(|| format!("{path}: cannot convert sheet `{name}`"))?;
     Ok(Sheet { name, sha256, rows })
 }
@@ -202,6 +203,109 @@ fn contained<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
             .unwrap_or_else(|| "unknown".into());
         format!("its content is damaged (the reader stopped: {why})")
     })
+}
+
+/// What a workbook may expand to in memory: the sum of its zip entries'
+/// uncompressed sizes. A real HR export of 100,000 employees stays far below.
+pub const MAX_UNZIPPED: u64 = 1 << 30;
+
+/// The most an entry of over [`RATIO_FROM`] bytes may expand over its
+/// compressed size: XML compresses 10–30 times; a "zip bomb" thousands.
+pub const MAX_RATIO: u64 = 200;
+const RATIO_FROM: u64 = 1 << 20;
+
+/// The most cells a sheet's used range may span when nearly all of them are
+/// empty (see [`check_area`]).
+pub const MAX_SPARSE_AREA: u64 = 20_000_000;
+
+/// Refuses a zip workbook (`.xlsx`, `.xlsm`, `.ods`) that would expand past
+/// [`MAX_UNZIPPED`] or whose entries expand more than [`MAX_RATIO`] times,
+/// from the sizes in its directory, before anything is decompressed (the zip
+/// reader stops each entry at its stated size, so a lying size cannot expand more).
+fn check_zip(path: &str, bytes: &[u8]) -> Result<()> {
+    if !bytes.starts_with(b"PK") {
+        return Ok(()); // .xls, .xlsb's own checks: calamine says what it is not
+    }
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(()); // calamine reports a damaged archive, located
+    };
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let Ok(entry) = archive.by_index_raw(i) else { continue };
+        let (size, packed) = (entry.size(), entry.compressed_size());
+        total = total.saturating_add(size);
+        if size > RATIO_FROM && size / packed.max(1) > MAX_RATIO {
+            bail!(
+                "{path}: the workbook's part `{}` expands {} times ({packed} bytes to {size}): refused as a decompression bomb (the limit is {MAX_RATIO} times)",
+                crate::input::value::excerpt(entry.name()),
+                size / packed.max(1)
+            );
+        }
+    }
+    if total > MAX_UNZIPPED {
+        bail!(
+            "{path}: the workbook expands to {} MiB: refused (the limit is {} MiB; save the sheet as CSV)",
+            total >> 20,
+            MAX_UNZIPPED >> 20
+        );
+    }
+    Ok(())
+}
+
+/// Refuses a sheet whose used range spans more than [`MAX_SPARSE_AREA`]
+/// cells while holding under one in 50 of them: one cell at A1 and one at
+/// XFD1048576 would be a range of 17 billion cells, and a CSV of as many commas.
+fn check_area(path: &str, name: &str, positions: impl Iterator<Item = (u32, u32)>, used: usize) -> Result<()> {
+    let (mut rows, mut columns) = (0u64, 0u64);
+    for (r, c) in positions {
+        rows = rows.max(u64::from(r) + 1);
+        columns = columns.max(u64::from(c) + 1);
+    }
+    let area = rows.saturating_mul(columns);
+    if area > MAX_SPARSE_AREA && area / (used as u64).max(1) > 50 {
+        bail!(
+            "{path}: sheet `{name}`: its cells spread over {rows} rows × {columns} columns but only {used} hold anything: refused (a sheet of employees is dense; delete the stray cells far to the right or below)"
+        );
+    }
+    Ok(())
+}
+
+/// The sheet's used cells as a range, checked by [`check_area`] before the
+/// range is laid out (an `.xlsx` or `.xlsb` is read cell by cell for it;
+/// the other kinds have no cell reader and are read whole).
+fn read_range(book: &mut Book<'_>, name: &str, path: &str) -> Result<Range<Data>> {
+    let cannot = |e: &dyn std::fmt::Display| anyhow::anyhow!("{path}: sheet `{name}`: cannot be read: {e}");
+    let mut cells = Vec::new();
+    match book {
+        Sheets::Xlsx(x) => {
+            let mut reader = match x.worksheet_cells_reader(name) {
+                Ok(reader) => reader,
+                Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Range::empty()),
+                Err(e) => return Err(cannot(&e)),
+            };
+            while let Some(cell) = reader.next_cell().map_err(|e| cannot(&e))? {
+                if !matches!(cell.get_value(), calamine::DataRef::Empty) {
+                    cells.push(calamine::Cell::new(cell.get_position(), Data::from(cell.get_value().clone())));
+                }
+            }
+        }
+        Sheets::Xlsb(x) => {
+            let mut reader = x.worksheet_cells_reader(name).map_err(|e| cannot(&e))?;
+            while let Some(cell) = reader.next_cell().map_err(|e| cannot(&e))? {
+                if !matches!(cell.get_value(), calamine::DataRef::Empty) {
+                    cells.push(calamine::Cell::new(cell.get_position(), Data::from(cell.get_value().clone())));
+                }
+            }
+        }
+        _ => {
+            let range = book.worksheet_range(name).map_err(|e| cannot(&e))?;
+            let used = range.used_cells().count();
+            check_area(path, name, range.used_cells().map(|(r, c, _)| (r as u32, c as u32)), used)?;
+            return Ok(range);
+        }
+    }
+    check_area(path, name, cells.iter().map(|c| c.get_position()), cells.len())?;
+    Ok(Range::from_sparse(cells))
 }
 
 /// The first visible worksheet, else the first worksheet of any visibility.

@@ -128,7 +128,8 @@ pub fn to_stdout<T>(write: impl FnOnce(&mut (dyn Write + Send)) -> Result<T>) ->
 /// the message, and there is nowhere else to say so: the failure is ignored
 /// (the exit status still tells).
 pub fn stderr_line(line: impl std::fmt::Display) {
-    let _ = writeln!(io::stderr().lock(), "{line}");
+    // Cells of the input are in notes and errors: never raw controls on a terminal.
+    let _ = writeln!(io::stderr().lock(), "{}", crate::terminal::safe(&line.to_string()));
 }
 
 /// Where `--output` sends the report.

@@ -327,6 +327,8 @@ pub struct Writer<'m> {
     json: Option<json::JsonDocument>,
     xlsx: Option<xlsx::XlsxBook>,
     table_rows: Vec<ResultRecord<'m>>,
+    /// Results past [`table::TABLE_ROWS`], counted but not kept (`table` only).
+    table_left_out: u64,
 }
 
 impl<'m> Writer<'m> {
@@ -340,7 +342,7 @@ impl<'m> Writer<'m> {
             _ => None,
         };
         let xlsx = if format == Format::Xlsx { Some(xlsx::XlsxBook::begin(&meta)?) } else { None };
-        Ok(Writer { format, meta, color, lang: Lang::En, summary: Summary::new(), json, xlsx, table_rows: Vec::new() })
+        Ok(Writer { format, meta, color, lang: Lang::En, summary: Summary::new(), json, xlsx, table_rows: Vec::new(), table_left_out: 0 })
     }
 
     /// The language of the labels (`table`, `html`, and xlsx's summary and meta sheets; the other formats have none).
@@ -369,6 +371,12 @@ impl<'m> Writer<'m> {
                 match self.xlsx.as_mut() {
                     // Straight into the workbook: it keeps the rows on disk, not in memory.
                     Some(book) => book.record(&r),
+                    // A table is for reading: past its cap the results are only
+                    // counted, so a million rows never sit in memory to be drawn.
+                    None if self.format == Format::Table && self.table_rows.len() >= table::TABLE_ROWS => {
+                        self.table_left_out += 1;
+                        Ok(())
+                    }
                     None => {
                         self.table_rows.push(*r);
                         Ok(())
@@ -388,7 +396,10 @@ impl<'m> Writer<'m> {
     pub fn end(self, out: &mut dyn Write) -> std::io::Result<Summary> {
         match self.format {
             Format::Json => self.json.expect("begun as json").end(&self.summary, out)?,
-            Format::Table => table::write_table(&self.meta, &self.table_rows, &self.summary, out, self.color, self.lang)?,
+            Format::Table => {
+                table::write_table(&self.meta, &self.table_rows, &self.summary, out, self.color, self.lang)?;
+                table::write_left_out(self.table_left_out, out)?
+            }
             Format::Html => html::write_html(&self.meta, &self.table_rows, &self.summary, out, self.lang)?,
             Format::Xlsx => self.xlsx.expect("begun as xlsx").end(&self.meta, &self.summary, self.lang, out)?,
             Format::Ndjson | Format::Csv => {}

@@ -13,14 +13,30 @@ use std::io::Write;
 /// would spend minutes laying out a 10 MB cell.
 const CELL_CHARS: usize = 200;
 
+/// The most results a table shows; the rest are counted in the summary and
+/// a closing note (a terminal cannot be read past this, and drawing a
+/// million rows would hold them all in memory).
+pub const TABLE_ROWS: usize = 10_000;
+
+/// The note under a table that left results out.
+pub fn write_left_out(left_out: u64, out: &mut dyn Write) -> std::io::Result<()> {
+    if left_out == 0 {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "… and {left_out} more results not shown: a table shows the first {TABLE_ROWS}; use --format csv (or json, ndjson) or --output FILE for all of them"
+    )
+}
+
 /// A cell's text, each line cut to [`CELL_CHARS`] and at most 40 lines.
 fn cut(text: &str) -> String {
     let mut lines: Vec<String> = text
         .lines()
         .take(40)
         .map(|l| match l.char_indices().nth(CELL_CHARS) {
-            None => l.to_string(),
-            Some((at, _)) => format!("{}… ({} characters)", &l[..at], l.chars().count()),
+            None => crate::terminal::safe(l).into_owned(),
+            Some((at, _)) => format!("{}… ({} characters)", crate::terminal::safe(&l[..at]), l.chars().count()),
         })
         .collect();
     if text.lines().nth(40).is_some() {
@@ -107,7 +123,7 @@ pub fn write_table(
             Cell::new(figure(r.kpi)),
             Cell::new(figure(r.competency)),
             Cell::new(figure(r.composite)),
-            Cell::new(band_text(r).unwrap_or_else(|| "—".into())),
+            Cell::new(cut(&band_text(r).unwrap_or_else(|| "—".into()))),
             Cell::new(figure(r.rank_pct)),
             status,
             Cell::new(cut(r.recommended_grade.as_deref().unwrap_or("—"))),
@@ -117,7 +133,8 @@ pub fn write_table(
     }
     let quarters = meta.periods.quarters.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" ");
     let halves = meta.periods.halves.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" ");
-    writeln!(out, "{}", lang.title_line(&meta.scheme.title, &meta.scheme.id, &meta.periods.as_of.to_string(), &quarters, &halves))?;
+    let title = lang.title_line(&meta.scheme.title, &meta.scheme.id, &meta.periods.as_of.to_string(), &quarters, &halves);
+    writeln!(out, "{}", crate::terminal::safe(&title))?;
     writeln!(out, "{table}")?;
     writeln!(out, "{}", lang.summary_line(summary.total, &summary.by_status))
 }

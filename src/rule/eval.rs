@@ -529,21 +529,25 @@ pub fn uses_time(rule: &Rule) -> bool {
     found
 }
 
+/// The date a time test's fact counts from (None: no time fact, or no date).
+pub fn time_base(t: &Test, env: &Env) -> Option<NaiveDate> {
+    match &t.subject {
+        Subject::Fact(FactRef::Computed(Computed::MonthsInGrade)) => env.row.grade_date,
+        Subject::Fact(FactRef::Computed(Computed::MonthsInCompany)) => env.row.hire_date,
+        Subject::Fact(FactRef::Computed(Computed::Age)) => env.row.birth_date,
+        Subject::MonthsSince(f) => match env.date_of(f) {
+            Found::Date(d) => Some(d),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The dates on which the rule's time facts can change, for eligible_on.
 pub fn time_bases(rule: &Rule, env: &Env) -> Vec<NaiveDate> {
     let mut bases = Vec::new();
     rule.for_each_test(&mut |t| {
-        let date = match &t.subject {
-            Subject::Fact(FactRef::Computed(Computed::MonthsInGrade)) => env.row.grade_date,
-            Subject::Fact(FactRef::Computed(Computed::MonthsInCompany)) => env.row.hire_date,
-            Subject::Fact(FactRef::Computed(Computed::Age)) => env.row.birth_date,
-            Subject::MonthsSince(f) => match env.date_of(f) {
-                Found::Date(d) => Some(d),
-                _ => None,
-            },
-            _ => None,
-        };
-        if let Some(d) = date {
+        if let Some(d) = time_base(t, env) {
             if !bases.contains(&d) {
                 bases.push(d);
             }

@@ -454,7 +454,8 @@ fn records_binary_file() {
     let dir = temp_dir();
     let bytes: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
     let path = write(dir.path(), "binary.csv", bytes);
-    evaluate(&path, &[]).code(1).stdout_empty().stderr_has(&["binary.csv: line 2", "not valid UTF-8"]);
+    // Refused on its first bytes (a NUL at offset 0), before the rest is read.
+    evaluate(&path, &[]).code(1).stdout_empty().stderr_has(&["binary.csv: line 1: a NUL byte at offset 0: this is a binary file"]);
 }
 
 /// A 10 MB cell, made here rather than committed.

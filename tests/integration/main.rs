@@ -21,6 +21,7 @@ mod diff;
 mod explain;
 mod fast_path;
 mod header_rows;
+mod hostile;
 mod output_safety;
 mod overflow;
 mod properties;
