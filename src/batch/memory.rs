@@ -2,6 +2,7 @@
 //! each cohort, then decide. Rows keep their input order.
 
 use crate::decision::{decide, Decision};
+pub use crate::figures::Standing;
 use crate::figures::{compute, compute_lean, Figures, Periods, ScoreColumns, ScoreSource};
 use crate::input::cells::Cells;
 use crate::input::records::{parse_row, read_long_scores, records_reader, Input, Layout, LongScores, Row};
@@ -222,18 +223,6 @@ impl CohortKey {
         }
         key
     }
-}
-
-/// An employee's place in the cohort: the computed facts `rank_pct`,
-/// `rank`, `cohort_size` and `calibrated_band` (SPEC §8.2, §8.5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Standing {
-    pub rank_pct: Decimal,
-    /// 1 + the number of the cohort with a strictly higher composite.
-    pub rank: usize,
-    pub cohort_size: usize,
-    /// The band by the scheme's `distribution`; None without one.
-    pub calibrated_band: Option<usize>,
 }
 
 /// The composites of each cohort, for rank, counted per hundredth: a

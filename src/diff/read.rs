@@ -426,23 +426,12 @@ fn encode(buf: &mut Vec<u8>, field: u16, value: &str) {
     buf.extend_from_slice(&value.as_bytes()[..len as usize]);
 }
 
-/// SHA-256 of a scheme from the SHA-256 of its files, in order (as `meta.scheme_sha256`).
-pub fn scheme_sha256_of<'a>(file_hashes: impl IntoIterator<Item = &'a str>) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for f in file_hashes {
-        h.update(f.as_bytes());
-        h.update(b"\n");
-    }
-    format!("{:x}", h.finalize())
-}
-
 fn run_meta(meta: &Value) -> RunMeta {
     let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
     let scheme_sha256 = text(meta.get("scheme_sha256")).or_else(|| {
         let files = meta.get("scheme_files")?.as_array()?;
         let hashes: Option<Vec<&str>> = files.iter().map(|f| f.get("sha256").and_then(Value::as_str)).collect();
-        Some(scheme_sha256_of(hashes?))
+        Some(crate::scheme::scheme_sha256_of(hashes?))
     });
     let inputs = meta
         .get("inputs")

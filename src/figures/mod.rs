@@ -592,3 +592,15 @@ mod tests {
         assert_eq!(convert(d("2"), down).unwrap().round2().unwrap(), d("0"));
     }
 }
+
+/// An employee's place in the cohort: the computed facts `rank_pct`,
+/// `rank`, `cohort_size` and `calibrated_band` (SPEC §8.2, §8.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub rank_pct: Decimal,
+    /// 1 + the number of the cohort with a strictly higher composite.
+    pub rank: usize,
+    pub cohort_size: usize,
+    /// The band by the scheme's `distribution`; None without one.
+    pub calibrated_band: Option<usize>,
+}

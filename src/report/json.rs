@@ -100,7 +100,7 @@ pub fn meta_value(meta: &Meta) -> Value {
         "version": env!("CARGO_PKG_VERSION"),
         "scheme": meta.scheme.id,
         "scheme_files": scheme_files,
-        "scheme_sha256": crate::diff::read::scheme_sha256_of(meta.scheme.sources.iter().map(|s| s.sha256.as_str())),
+        "scheme_sha256": crate::scheme::scheme_sha256_of(meta.scheme.sources.iter().map(|s| s.sha256.as_str())),
         "as_of": meta.periods.as_of.to_string(),
         "window": {
             "quarters": meta.periods.quarters.iter().map(|p| p.to_string()).collect::<Vec<_>>(),

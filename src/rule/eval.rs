@@ -19,7 +19,7 @@ pub struct Env<'a> {
     pub row: &'a Row,
     pub figures: &'a Figures,
     /// The place in the rank cohort (rank_pct, rank, cohort_size, calibrated_band).
-    pub standing: Option<crate::batch::memory::Standing>,
+    pub standing: Option<crate::figures::Standing>,
     /// The date time facts are measured to (the as-of date, or a later one for eligible_on).
     pub time_as_of: NaiveDate,
 }

@@ -331,3 +331,14 @@ mod tests {
         assert_eq!(empty_top.calibrate(None, "1".parse().unwrap(), 100), Some(1), "a 0 % band is never given");
     }
 }
+
+/// SHA-256 of a scheme from the SHA-256 of its files, in order (as `meta.scheme_sha256`).
+pub fn scheme_sha256_of<'a>(file_hashes: impl IntoIterator<Item = &'a str>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for f in file_hashes {
+        h.update(f.as_bytes());
+        h.update(b"\n");
+    }
+    format!("{:x}", h.finalize())
+}

@@ -230,4 +230,3 @@ impl Explanation<'_> {
         json!({"candidate": true, "position": allotted.place, "candidates": allocation.candidates, "options": options})
     }
 }
-
