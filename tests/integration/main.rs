@@ -4,10 +4,16 @@
 //!
 //! Where a new test belongs:
 //! - a whole run on the shipped examples (snapshots): `cli`;
-//! - a bad scheme or a bad input file, and its located message: `bad_input`;
+//! - a bad scheme or a bad input file, and its located message: `bad_input`,
+//!   `scheme_validation`; hostile input and environments: `hostile`,
+//!   `output_safety`; arithmetic that must never wrap: `overflow`;
 //! - a decision path or an arithmetic edge of SPEC §4–§5: `decisions`;
+//!   demotion targets, `decided_by`, the top of a sequence: `decisions_seeds`;
+//!   the built-in schemes against the seeds' own rules: `seeds`;
 //! - `explain`, `what-if`, `show`: `explain`;
-//! - workbooks, Chinese exports, html, completions: `analyst`;
+//! - spreadsheets as exported: `header_rows`, `workbook_cells`; Chinese
+//!   exports, html, completions: `analyst`; the xlsx report: `xlsx_out`;
+//! - the review cycle: `cohorts` (rank, distribution, calibrate), `quotas`, `diff`;
 //! - fast path against the exact path: `fast_path`; other properties: `properties`;
 //! - the independent Python reference of the SPEC: `reference`.
 
