@@ -7,7 +7,6 @@ pub mod explain;
 pub mod what_if;
 
 use crate::batch::memory::Evaluation;
-use crate::report::json::figure_value;
 use crate::report::ResultRecord;
 use chrono::NaiveDate;
 use serde_json::{json, Value};
@@ -69,34 +68,10 @@ pub fn date_value(d: Option<NaiveDate>) -> Value {
     d.map_or(Value::Null, |d| Value::String(d.to_string()))
 }
 
-/// The SPEC §6 result fields of a record, as `evaluate --format json` prints them.
+/// The SPEC §6 result fields of a record, as `evaluate --format json` prints
+/// them: the one record serialiser of `report::json`.
 pub fn record_value(r: &ResultRecord) -> Value {
-    json!({
-        "id": r.id,
-        "name": r.name,
-        "sequence": r.sequence,
-        "grade": r.grade,
-        "position": r.position,
-        "kpi": figure_value(r.kpi),
-        "kpi_quarters": r.kpi_quarters,
-        "competency": figure_value(r.competency),
-        "competency_halves": r.competency_halves,
-        "competency_pct": figure_value(r.competency_pct),
-        "composite": figure_value(r.composite),
-        "band": opt_text(r.band.as_deref()),
-        "calibrated_band": opt_text(r.calibrated_band.as_deref()),
-        "rank_pct": figure_value(r.rank_pct),
-        "rank": r.rank,
-        "cohort_size": r.cohort_size,
-        "status": r.status.as_str(),
-        "recommended_grade": opt_text(r.recommended_grade.as_deref()),
-        "next_grade": opt_text(r.next_grade.as_deref()),
-        "eligible_on": opt_text(r.eligible_on.as_deref()),
-        "unmet": r.unmet,
-        "alternatives": r.alternatives,
-        "quota_position": r.quota_position,
-        "errors": r.errors,
-    })
+    crate::report::json::record_value(r)
 }
 
 /// Tool, scheme, as-of date, window and inputs, so a review can be reproduced.
