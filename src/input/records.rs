@@ -273,6 +273,10 @@ impl Layout {
         let kpi_items: HashSet<&str> = scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| k.id.as_str())).collect();
         let comp_items: HashSet<&str> =
             scheme.positions.iter().flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| i.id.as_str()))).collect();
+        let kpi_titles = titled(scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| (k.id.as_str(), k.title.as_str()))));
+        let comp_titles = titled(
+            scheme.positions.iter().flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| (i.id.as_str(), i.title.as_str())))),
+        );
         let mut scores = HashMap::new();
         for (i, h) in headers.iter().enumerate() {
             let Some((period_text, item)) = h.split_once('.') else { continue };
@@ -287,12 +291,39 @@ impl Layout {
                     excerpt(period_text)
                 )),
                 Ok(p) => {
-                    let (known, what) = match p.kind {
-                        PeriodKind::Quarter => (kpi_items.contains(item), "KPI item"),
-                        PeriodKind::Half => (comp_items.contains(item), "competency item"),
+                    let (known, titles, what) = match p.kind {
+                        PeriodKind::Quarter => (kpi_items.contains(item), &kpi_titles, "KPI item"),
+                        PeriodKind::Half => (comp_items.contains(item), &comp_titles, "competency item"),
                     };
-                    if known {
-                        scores.insert((p, item.to_string()), i);
+                    // An item by its id, or else by its title when one id has it (SPEC §3).
+                    let id = if known {
+                        Some(item)
+                    } else {
+                        match titles.get(crate::scheme::title_key(item).as_ref()).map(Vec::as_slice) {
+                            Some([one]) => Some(*one),
+                            Some(many) => {
+                                let ids: Vec<String> = many.iter().map(|id| format!("`{id}`")).collect();
+                                problems.push(format!(
+                                    "column {col} `{}`: `{}` is the title of the {what}s {}: write the id of the one meant (`{period_text}.{}`)",
+                                    excerpt(h),
+                                    excerpt(item),
+                                    ids.join(", "),
+                                    many[0]
+                                ));
+                                continue;
+                            }
+                            None => None,
+                        }
+                    };
+                    if let Some(id) = id {
+                        if let Some(other) = scores.insert((p, id.to_string()), i) {
+                            problems.push(format!(
+                                "columns {} `{}` and {col} `{}` both hold the {what} `{id}` of {p}",
+                                other + 1,
+                                excerpt(&headers[other]),
+                                excerpt(h)
+                            ));
+                        }
                     } else {
                         let suggestion = suggest(item, if p.kind == PeriodKind::Quarter { &kpi_items } else { &comp_items });
                         problems.push(format!(
@@ -356,6 +387,22 @@ impl Layout {
         }
         Ok(Layout { headers, reserved, scores, facts, by_name, header_line: line })
     }
+}
+
+/// Item ids by title (as compared, [`crate::scheme::title_key`]): more than
+/// one id when positions give different items the same title.
+fn titled<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> HashMap<String, Vec<&'a str>> {
+    let mut by_title: HashMap<String, Vec<&'a str>> = HashMap::new();
+    for (id, title) in items {
+        let ids = by_title.entry(crate::scheme::title_key(title).into_owned()).or_default();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    for ids in by_title.values_mut() {
+        ids.sort_unstable();
+    }
+    by_title
 }
 
 /// "; did you mean `csat`?" for a near miss.

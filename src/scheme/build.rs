@@ -493,13 +493,15 @@ struct Named<'a> {
     title: Option<String>,
 }
 
-/// Two of a kind with the same title (trimmed), or a title that is another's
+/// Two of a kind with the same title (trimmed, after NFKC), or a title that is another's
 /// id: a cell holding it would silently mean the first match.
 fn check_titles(what: &str, named: &[Named], problems: &mut Vec<Problem>) {
-    let mut by_title: HashMap<&str, &Named> = HashMap::new();
+    // Keyed as cells are matched: after NFKC, so `（一）` and `(一)` collide.
+    let mut by_title: HashMap<String, &Named> = HashMap::new();
     for n in named {
         let Some(title) = n.title.as_deref().map(str::trim) else { continue };
-        if title.is_empty() || title == n.id.trim() {
+        let key = super::title_key(title).into_owned();
+        if key.is_empty() || title == n.id.trim() {
             continue;
         }
         let at = format!("{}.title", n.path);
@@ -515,7 +517,7 @@ fn check_titles(what: &str, named: &[Named], problems: &mut Vec<Problem>) {
                     n.id
                 ),
             ));
-        } else if let Some(first) = by_title.get(title) {
+        } else if let Some(first) = by_title.get(&key) {
             problems.push(n.file.problem_at_value(
                 &at,
                 format!(
@@ -526,7 +528,7 @@ fn check_titles(what: &str, named: &[Named], problems: &mut Vec<Problem>) {
                 ),
             ));
         } else {
-            by_title.insert(title, n);
+            by_title.insert(key, n);
         }
     }
 }

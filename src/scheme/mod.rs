@@ -283,7 +283,7 @@ impl Scheme {
         self.grade(g).decided_by.is_none()
     }
 
-    /// Finds a position by id, or else by its exact title.
+    /// Finds a position by id, or else by its title (after NFKC, [`title_key`]).
     pub fn find_position(&self, text: &str) -> Option<usize> {
         find_by_id_or_title(&self.positions, text, |p| (&p.id, &p.title))
     }
@@ -308,7 +308,24 @@ impl Scheme {
 }
 
 fn find_by_id_or_title<T>(items: &[T], text: &str, key: impl Fn(&T) -> (&String, &String)) -> Option<usize> {
-    items.iter().position(|i| key(i).0 == text).or_else(|| items.iter().position(|i| key(i).1 == text))
+    items.iter().position(|i| key(i).0 == text).or_else(|| {
+        let wanted = title_key(text);
+        items.iter().position(|i| title_key(key(i).1) == wanted)
+    })
+}
+
+/// A title as it is compared (SPEC §3): trimmed and in Unicode NFKC, so that
+/// a full-width `（一）` typed by an input method finds the scheme's `(一)`.
+/// Ids and headers are compared exactly; only titles go through this.
+pub fn title_key(title: &str) -> std::borrow::Cow<'_, str> {
+    use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
+    let trimmed = title.trim();
+    if is_nfkc_quick(trimmed.chars()) == IsNormalized::Yes {
+        std::borrow::Cow::Borrowed(trimmed)
+    } else {
+        // NFKC may itself produce edge spaces (an ideographic space U+3000 becomes U+0020).
+        std::borrow::Cow::Owned(trimmed.nfkc().collect::<String>().trim().to_string())
+    }
 }
 
 #[cfg(test)]
