@@ -159,7 +159,7 @@ impl Batch<'_> {
         match computed {
             Ok(f) => Some(f),
             Err(errors) => {
-                row.errors.extend(errors);
+                row.errors.extend(errors.iter().map(ToString::to_string));
                 None
             }
         }

@@ -6,14 +6,17 @@
 use crate::calendar::{Period, PeriodKind};
 use crate::exact::{add_exact, big, big_decimal, mean_round2, mul_exact, round2_big, round_ratio, within, Exact, Overflow};
 use crate::input::records::{Layout, LongScore, Row};
-use crate::input::value::{excerpt, not_a_number, parse_number};
+use crate::input::value::parse_number;
 use crate::scheme::{Position, Scheme, Scoring};
 use chrono::NaiveDate;
 use num_traits::Zero;
 use rust_decimal::Decimal;
 
 mod fast;
+mod problem;
 pub mod spool;
+
+pub use problem::ScoreProblem;
 
 /// The periods an evaluation reads.
 #[derive(Debug, Clone)]
@@ -155,7 +158,7 @@ pub struct ScoreSource<'a> {
 
 impl<'a> ScoreSource<'a> {
     /// The text given for (period, item), checking the two sources agree.
-    fn text(&self, wide_column: Option<usize>, period: Period, item: &str, errors: &mut Vec<String>) -> Option<&'a str> {
+    fn text(&self, wide_column: Option<usize>, period: Period, item: &str, errors: &mut Vec<ScoreProblem>) -> Option<&'a str> {
         let wide = wide_column.map(|c| self.row.cell(c)).filter(|t| !t.is_empty()); // cell() trims
         if self.long.is_empty() {
             return wide;
@@ -165,26 +168,25 @@ impl<'a> ScoreSource<'a> {
         if let Some(first) = long {
             for other in long_values {
                 if !same_value(&other.value, &first.value) {
-                    errors.push(format!(
-                        "{period}.{item}: {} gives `{}` on line {} and `{}` on line {}",
-                        self.long_display,
-                        excerpt(&first.value),
-                        first.line,
-                        excerpt(&other.value),
-                        other.line
-                    ));
+                    errors.push(ScoreProblem::LongFormDisagrees {
+                        period,
+                        item: item.to_string(),
+                        file: self.long_display.to_string(),
+                        first: (first.value.clone(), first.line),
+                        other: (other.value.clone(), other.line),
+                    });
                 }
             }
         }
         match (wide, long) {
             (Some(w), Some(l)) if !same_value(w, &l.value) => {
-                errors.push(format!(
-                    "{period}.{item}: the employee file gives `{}`, {} line {} gives `{}`",
-                    excerpt(w),
-                    self.long_display,
-                    l.line,
-                    excerpt(l.value.trim())
-                ));
+                errors.push(ScoreProblem::SourcesDisagree {
+                    period,
+                    item: item.to_string(),
+                    wide: w.to_string(),
+                    file: self.long_display.to_string(),
+                    long: (l.value.clone(), l.line),
+                });
                 Some(w)
             }
             (Some(w), _) => Some(w),
@@ -293,7 +295,7 @@ pub fn compute_lean(
     periods: &Periods,
     source: &ScoreSource,
     mut spare: Figures,
-) -> Result<Figures, Vec<String>> {
+) -> Result<Figures, Vec<ScoreProblem>> {
     if let (Some(plan), true) = (&source.columns.fast, source.long.is_empty()) {
         if fast::compute(plan, position_index, periods, &source.columns.positions[position_index], source.row, &mut spare).is_some() {
             return Ok(spare);
@@ -303,10 +305,11 @@ pub fn compute_lean(
 }
 
 /// Computes every figure of one employee; returns the data problems instead when there are any.
-pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source: &ScoreSource) -> Result<Figures, Vec<String>> {
+pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source: &ScoreSource) -> Result<Figures, Vec<ScoreProblem>> {
     let position = &scheme.positions[position_index];
     let columns = &source.columns.positions[position_index];
-    let mut errors = Vec::new();
+    let mut errors: Vec<ScoreProblem> = Vec::new();
+    let has_problem = |errors: &[ScoreProblem], period: Period| errors.iter().any(|e| e.period() == Some(period));
 
     let mut quarters = Vec::with_capacity(periods.quarters_read.len());
     for (qi, &period) in periods.quarters_read.iter().enumerate() {
@@ -317,7 +320,7 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
                 continue;
             };
             let Some(given) = parse_number(text) else {
-                errors.push(format!("{period}.{}: {}", k.id, not_a_number(text)));
+                errors.push(ScoreProblem::NotANumber { period, item: k.id.clone(), text: text.to_string() });
                 items.push(None);
                 continue;
             };
@@ -325,7 +328,7 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
                 Some(s) => convert(given, s),
                 None => {
                     if !within(given, Decimal::ZERO, Decimal::ONE_HUNDRED) {
-                        errors.push(format!("{period}.{}: {given} is outside the KPI scale 0..100", k.id));
+                        errors.push(ScoreProblem::OutsideKpiScale { period, item: k.id.clone(), given });
                     }
                     Ok(Exact::from_decimal(given))
                 }
@@ -333,7 +336,7 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
             match score {
                 Ok(score) => items.push(Some(ItemScore { given, score })),
                 Err(e) => {
-                    errors.push(e.to_string());
+                    errors.push(e.into());
                     items.push(None)
                 }
             }
@@ -342,16 +345,17 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
         let score = if present == 0 {
             None
         } else if present < items.len() {
-            let missing: Vec<&str> = position.kpis.iter().zip(&items).filter(|(_, i)| i.is_none()).map(|(k, _)| k.id.as_str()).collect();
-            if !errors.iter().any(|e| e.starts_with(&period.to_string())) {
-                errors.push(format!("{period}: the quarter has some scores but none for {}", missing.join(", ")));
+            // A period with a problem of its own already says what is wrong with it.
+            if !has_problem(&errors, period) {
+                let missing = position.kpis.iter().zip(&items).filter(|(_, i)| i.is_none()).map(|(k, _)| k.id.clone()).collect();
+                errors.push(ScoreProblem::Partial { period, missing });
             }
             None
         } else {
             match quarter_score(position, &items) {
                 Ok(s) => Some(s),
                 Err(e) => {
-                    errors.push(e.to_string());
+                    errors.push(e.into());
                     None
                 }
             }
@@ -369,11 +373,17 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
                 let value =
                     source.text(columns.halves[hi][gi][ii], period, &item.id, &mut errors).and_then(|text| match parse_number(text) {
                         None => {
-                            errors.push(format!("{period}.{}: {}", item.id, not_a_number(text)));
+                            errors.push(ScoreProblem::NotANumber { period, item: item.id.clone(), text: text.to_string() });
                             None
                         }
-                        Some(v) if !within(v, cmin, cmax) => {
-                            errors.push(format!("{period}.{}: {v} is outside the competency scale {cmin}..{cmax}", item.id));
+                        Some(value) if !within(value, cmin, cmax) => {
+                            errors.push(ScoreProblem::OutsideCompetencyScale {
+                                period,
+                                item: item.id.clone(),
+                                value,
+                                min: cmin,
+                                max: cmax,
+                            });
                             None
                         }
                         Some(v) => Some(v),
@@ -387,21 +397,21 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
         let rating = if present == 0 {
             None
         } else if present < total {
-            let missing: Vec<&str> = position
-                .groups
-                .iter()
-                .zip(&ratings)
-                .flat_map(|(g, rs)| g.items.iter().zip(rs).filter(|(_, r)| r.is_none()).map(|(i, _)| i.id.as_str()))
-                .collect();
-            if !errors.iter().any(|e| e.starts_with(&period.to_string())) {
-                errors.push(format!("{period}: the half has some ratings but none for {}", missing.join(", ")));
+            if !has_problem(&errors, period) {
+                let missing = position
+                    .groups
+                    .iter()
+                    .zip(&ratings)
+                    .flat_map(|(g, rs)| g.items.iter().zip(rs).filter(|(_, r)| r.is_none()).map(|(i, _)| i.id.clone()))
+                    .collect();
+                errors.push(ScoreProblem::Partial { period, missing });
             }
             None
         } else {
             match half_rating(position, columns.lcm, &ratings) {
                 Ok(r) => Some(r),
                 Err(e) => {
-                    errors.push(e.to_string());
+                    errors.push(e.into());
                     None
                 }
             }
@@ -411,7 +421,7 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
     if !errors.is_empty() {
         return Err(errors);
     }
-    summarize(scheme, position, periods, quarters, halves).map_err(|e| vec![e.to_string()])
+    summarize(scheme, position, periods, quarters, halves).map_err(|e| vec![e.into()])
 }
 
 /// The mean of decimals, rounded: exact integer arithmetic, or rationals

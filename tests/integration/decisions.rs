@@ -271,7 +271,9 @@ fn data_problems_make_the_row_an_error_and_others_are_still_evaluated() {
     let out_of_range = t1("E4", "2025-01-01", "1", ["90", "101", "90", "90"]);
     let future = t1("E5", "2027-01-01", "1", ["90", "90", "90", "90"]);
     let duplicate = t1("E1", "2025-01-01", "1", ["90", "90", "90", "90"]);
-    let r = run(&[&good, &partial, unknown_grade, &out_of_range, &future, &duplicate]);
+    // Not a number leaves the item without a score: the period's own problem, not also "none for volume".
+    let not_a_number = t1("E6", "2025-01-01", "1", ["90", "abc", "90", "90"]);
+    let r = run(&[&good, &partial, unknown_grade, &out_of_range, &future, &duplicate, &not_a_number]);
     assert_eq!(r[0].status, Status::Promote);
     for (i, expected) in [
         (1, "2026Q3: the quarter has some scores but none for volume"),
@@ -279,6 +281,7 @@ fn data_problems_make_the_row_an_error_and_others_are_still_evaluated() {
         (3, "2026Q3.volume: 101 is outside the KPI scale 0..100"),
         (4, "grade_date: 2027-01-01 is after the as-of date 2026-12-31"),
         (5, "id: `E1` is a duplicate of the row on line 2"),
+        (6, "2026Q3.volume: `abc` is not a number"),
     ] {
         assert_eq!(r[i].status, Status::Error, "row {i}");
         assert_eq!(r[i].errors, [expected], "row {i}");
