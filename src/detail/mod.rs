@@ -9,7 +9,7 @@ pub mod what_if;
 use crate::batch::memory::Evaluation;
 use crate::report::ResultRecord;
 use chrono::NaiveDate;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::io::Write;
 
 /// How `explain` and `what-if` print.
@@ -74,22 +74,10 @@ pub fn record_value(r: &ResultRecord) -> Value {
     crate::report::json::record_value(r)
 }
 
-/// Tool, scheme, as-of date, window and inputs, so a review can be reproduced.
+/// Tool, scheme, as-of date, window and inputs, so a review can be reproduced:
+/// the one `meta` of `report::json`, as `evaluate --format json` prints it.
 pub fn meta_value(e: &Evaluation) -> Value {
-    let scheme_files: Vec<Value> = e.scheme.sources.iter().map(|s| json!({"path": s.path, "sha256": s.sha256})).collect();
-    let inputs: Vec<Value> = e.inputs.iter().map(|(p, h)| json!({"path": p, "sha256": h})).collect();
-    json!({
-        "tool": "ladder",
-        "version": env!("CARGO_PKG_VERSION"),
-        "scheme": e.scheme.id,
-        "scheme_files": scheme_files,
-        "as_of": e.periods.as_of.to_string(),
-        "window": {
-            "quarters": e.periods.quarters.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
-            "halves": e.periods.halves.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
-        },
-        "inputs": inputs,
-    })
+    crate::report::json::meta_value(&crate::report::Meta { scheme: e.scheme, periods: &e.periods, inputs: e.inputs.clone() })
 }
 
 /// A borderless table for the text reports (CJK-aware column widths).
