@@ -87,6 +87,12 @@ pub fn evaluate_with<'s>(
         let start = record.position().map_or(0, |p| p.byte() as usize);
         let line = lines.at(start);
         last = Some((start, line));
+        if record.as_slice().len() > crate::input::split::MAX_RECORD {
+            // As the streaming batch: a quote never closed says so, else the record is too long.
+            crate::input::split::last_record_open_quote(rest, start, line)
+                .map_err(|bad| anyhow::anyhow!("{}", bad.message(&input.display)))?;
+            anyhow::bail!("{}: line {line}: {}", input.display, crate::input::split::record_too_long());
+        }
         let cells = Cells::from(record);
         if cells.is_blank() {
             continue;

@@ -284,7 +284,13 @@ struct Keep<R> {
 impl<R: Read> Read for Keep<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.kept.borrow_mut().extend_from_slice(&buf[..n]);
+        let mut kept = self.kept.borrow_mut();
+        // The top of a file of employees is a few short rows: past the
+        // longest record there is one record too long to be a row.
+        if kept.len() + n > crate::input::split::MAX_RECORD {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, crate::input::split::record_too_long()));
+        }
+        kept.extend_from_slice(&buf[..n]);
         Ok(n)
     }
 }
@@ -305,7 +311,16 @@ impl<R: Read> TopReader<R> {
     fn next(&mut self, display: &str) -> Result<Option<Top>> {
         let more = match self.reader.read_byte_record(&mut self.record) {
             Ok(more) => more,
-            Err(e) => bail!("{display}: line {}: malformed CSV: {e}", self.line),
+            Err(e) => match e.kind() {
+                csv::ErrorKind::Io(io) => {
+                    // The record being read starts where the last one read ended.
+                    let kept = self.kept.borrow();
+                    let end = (self.reader.position().byte() as usize).min(kept.len());
+                    let line = self.line + crate::input::split::line_ends(&kept[self.counted.min(end)..end]);
+                    bail!("{display}: line {line}: {io}")
+                }
+                _ => bail!("{display}: line {}: malformed CSV: {e}", self.line),
+            },
         };
         if !more {
             return Ok(None);

@@ -21,8 +21,18 @@ use std::io::Read;
 /// big enough to share out, small enough to stay lean).
 const CHUNK_BYTES: usize = 1 << 19;
 
-/// The longest record read (bytes).
-const MAX_RECORD: usize = 1 << 30;
+/// The longest record read (bytes). No row of employees comes near it: a
+/// spreadsheet cell holds at most 32,767 characters, and a record past this
+/// would cost several times its size on its way to a report.
+pub const MAX_RECORD: usize = 16 << 20;
+
+/// Why a record longer than [`MAX_RECORD`] is refused.
+pub fn record_too_long() -> String {
+    format!(
+        "a record of over {} MiB: no row of employees is that long (a spreadsheet cell holds at most 32,767 characters); is this a CSV file of employees?",
+        MAX_RECORD >> 20
+    )
+}
 
 /// Blocks per chunk, for the threads to share.
 const BLOCKS: usize = 8;
@@ -135,7 +145,11 @@ impl<R: Read> Cutter<R> {
                 None => {
                     return Err(std::io::Error::new(
                         std::io::ErrorKind::InvalidData,
-                        format!("a record of over {} MiB: is this a CSV file of employees?", self.max_record >> 20),
+                        if self.max_record == MAX_RECORD {
+                            format!("line {}: {}", self.line, record_too_long())
+                        } else {
+                            format!("line {}: a record of over {} MiB: is this a CSV file of employees?", self.line, self.max_record >> 20)
+                        },
                     ))
                 }
             }

@@ -439,3 +439,23 @@ fn thousands_of_time_tests_from_anchors_cost_little() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// A cell far past what any spreadsheet holds (a spreadsheet cell holds
+/// 32,767 characters) is refused on the line it starts, by the streaming
+/// batch and by explain alike, before it is copied on its way to a report
+/// (a 100 MB name cost eight times its size in memory).
+#[test]
+fn a_record_too_long_to_be_a_row_is_refused_on_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = "x".repeat(17 << 20);
+    let header_row = format!("{HEADER}\n{}\n", row(&format!("E1,{huge}"), "n"));
+    let later_row = format!("{HEADER}\n{}\n{}\n", row("E0", "a"), row(&format!("E1,{huge}"), "n"));
+    for (name, text, line) in [("second.csv", header_row, "line 2"), ("third.csv", later_row, "line 3")] {
+        let path = write(dir.path(), name, text.as_bytes());
+        for command in [vec!["evaluate", "--format", "csv", &path], vec!["explain", "E0", &path]] {
+            let out = run(&command, None);
+            out.expect(1, &[name, line, "a record of over 16 MiB: no row of employees is that long"]);
+            assert!(out.stdout.is_empty());
+        }
+    }
+}
