@@ -36,14 +36,6 @@ pub fn safe(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// [`safe`] for one line (a table cell's line): a line feed is escaped too.
-pub fn safe_line(text: &str) -> Cow<'_, str> {
-    if !text.contains('\n') {
-        return safe(text);
-    }
-    Cow::Owned(text.split('\n').map(|l| safe(l).into_owned()).collect::<Vec<_>>().join("\\u{a}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,6 +46,5 @@ mod tests {
         assert_eq!(safe("a\u{202e}b\u{9b}c\u{7f}"), "a\\u{202e}b\\u{9b}c\\u{7f}");
         assert_eq!(safe("张伟\tline\nnext"), "张伟\tline\nnext");
         assert!(matches!(safe("plain"), Cow::Borrowed(_)));
-        assert_eq!(safe_line("a\nb\u{1b}"), "a\\u{a}b\\u{1b}");
     }
 }

@@ -108,13 +108,11 @@ impl Names {
 pub type SharedNames = Arc<Mutex<Names>>;
 
 /// One result: its id, which occurrence of that id in its file it is
-/// (a file with duplicate ids pairs the first with the first), the line it
-/// starts on (0 when unknown: json), and its other fields.
+/// (a file with duplicate ids pairs the first with the first), and its other fields.
 #[derive(Debug)]
 pub struct Record {
     pub id: Box<str>,
     pub occurrence: u32,
-    pub line: u64,
     /// `[u16 field][u32 length][bytes]…`, fields in file order, values normalised.
     fields: Box<[u8]>,
 }
@@ -274,13 +272,13 @@ impl Reader {
     }
 
     /// Adds a record to the batch, numbering the occurrences of its id.
-    fn push(&mut self, id: &str, line: u64, fields: Vec<u8>) -> Result<(), Stop> {
+    fn push(&mut self, id: &str, fields: Vec<u8>) -> Result<(), Stop> {
         let mut h = DefaultHasher::new();
         id.hash(&mut h);
         let n = self.seen.entry(h.finish()).or_insert(0);
         let occurrence = *n;
         *n += 1;
-        self.batch.push(Record { id: id.into(), occurrence, line, fields: fields.into_boxed_slice() });
+        self.batch.push(Record { id: id.into(), occurrence, fields: fields.into_boxed_slice() });
         if self.batch.len() >= BATCH {
             self.flush()?;
         }
@@ -309,7 +307,7 @@ impl Reader {
             let mut de = serde_json::Deserializer::from_slice(&line);
             let record = RecordSeed { reader: self }.deserialize(&mut de).and_then(|r| de.end().map(|()| r));
             match record {
-                Ok((id, buf)) => self.push(&id, line_no, buf)?,
+                Ok((id, buf)) => self.push(&id, buf)?,
                 Err(e) => return self.fail(format_args!("line {line_no}, column {}: {}", e.column(), message(&e))),
             }
         }
@@ -372,7 +370,7 @@ impl Reader {
                     encode(&mut buf, fields[i], &normalise(&header[i], cell));
                 }
             }
-            self.push(&id, line, buf)?;
+            self.push(&id, buf)?;
         }
         Ok(())
     }
@@ -507,7 +505,7 @@ impl<'de> Visitor<'de> for ResultsSeed<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some((id, buf)) = seq.next_element_seed(RecordSeed { reader: &mut *self.reader })? {
-            if self.reader.push(&id, 0, buf).is_err() {
+            if self.reader.push(&id, buf).is_err() {
                 return Err(gone(self.reader));
             }
         }
