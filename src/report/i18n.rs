@@ -1,21 +1,13 @@
-//! Labels for people: the words of the `table` and `html` reports in English
-//! or Chinese (`--lang zh`). Only labels change — the header, the status
-//! words, the summary line; data (ids, grades, the reasons a rule failed)
-//! is printed as it is, and the machine formats (json, ndjson, csv) never
-//! change, so a pipeline reads the same fields whatever the analyst prefers.
+//! Labels for people: the words of the `table`, `html` and xlsx reports in
+//! English or Chinese (`--lang zh`) — the header, the status words, the
+//! summary line. The reasons a rule failed are written in the same language
+//! by `rule::words`; the machine formats (json, ndjson, csv) never change,
+//! so a pipeline reads the same fields whatever the analyst prefers.
 
 use crate::decision::Status;
+use crate::scheme::Scheme;
 
-/// The language of the labels of reports meant for reading.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Lang {
-    /// English
-    #[default]
-    En,
-    /// 简体中文 (Simplified Chinese)
-    #[value(alias = "zh-cn", alias = "zh_CN", alias = "cn")]
-    Zh,
-}
+pub use crate::rule::words::Lang;
 
 /// The columns of the `table` (and `html`) report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +112,37 @@ impl Lang {
             Lang::En => "demotion",
             Lang::Zh => "降级",
         }
+    }
+
+    /// A grade as a report for reading shows it: its id, or (Chinese) its
+    /// title (中级客服专员). A text the scheme does not know stays as it is.
+    pub fn grade<'a>(self, scheme: &'a Scheme, text: &'a str) -> &'a str {
+        match self {
+            Lang::En => text,
+            Lang::Zh => scheme.find_grade(text).map_or(text, |g| &scheme.grade(g).title),
+        }
+    }
+
+    /// A sequence, shown as [`Lang::grade`] shows a grade.
+    pub fn sequence<'a>(self, scheme: &'a Scheme, text: &'a str) -> &'a str {
+        match self {
+            Lang::En => text,
+            Lang::Zh => scheme.find_sequence(text).map_or(text, |s| &scheme.sequences[s].title),
+        }
+    }
+
+    /// A position, shown as [`Lang::grade`] shows a grade.
+    pub fn position<'a>(self, scheme: &'a Scheme, text: &'a str) -> &'a str {
+        match self {
+            Lang::En => text,
+            Lang::Zh => scheme.find_position(text).map_or(text, |p| &scheme.positions[p].title),
+        }
+    }
+
+    /// Grades joined for one line: `P1, M1`.
+    pub fn grades<S: AsRef<str>>(self, scheme: &Scheme, texts: &[S]) -> String {
+        let shown: Vec<&str> = texts.iter().map(|t| self.grade(scheme, t.as_ref())).collect();
+        shown.join(self.pick(", ", "、"))
     }
 
     /// `bridge open to: M1`.
