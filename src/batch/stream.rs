@@ -572,7 +572,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
         inputs.push((s.display.clone(), s.sha256.clone()));
     }
     let meta = Meta { scheme, periods: &periods, inputs };
-    let mut writer = Writer::begin(req.format, meta, req.color, out)?.lang(req.lang);
+    let mut writer = Writer::begin_in(req.format, meta, req.color, req.lang, out)?;
     let mut errors = 0usize;
     let mut error_notes = Vec::new();
     let index = std::sync::atomic::AtomicU64::new(0);

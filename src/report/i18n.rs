@@ -75,6 +75,40 @@ impl Lang {
         }
     }
 
+    /// The header of a result field in a workbook: the field's name, or its Chinese label.
+    pub fn field(self, field: &'static str) -> &'static str {
+        if self == Lang::En {
+            return field;
+        }
+        match field {
+            "id" => "工号",
+            "name" => "姓名",
+            "sequence" => "序列",
+            "grade" => "职级",
+            "position" => "岗位",
+            "kpi" => "KPI得分",
+            "kpi_quarters" => "KPI考核季度数",
+            "competency" => "能力评价得分",
+            "competency_halves" => "能力评价半年数",
+            "competency_pct" => "能力评价百分制得分",
+            "composite" => "综合得分",
+            "band" => "绩效等级",
+            "calibrated_band" => "校准后等级",
+            "rank_pct" => "排名百分位",
+            "rank" => "排名",
+            "cohort_size" => "同组人数",
+            "status" => "结论",
+            "recommended_grade" => "建议职级",
+            "next_grade" => "高一级职级",
+            "eligible_on" => "可晋升日期",
+            "unmet" => "未满足条件",
+            "alternatives" => "可转通道",
+            "quota_position" => "名额排序",
+            "errors" => "数据错误",
+            other => other,
+        }
+    }
+
     /// The status word: `promote` or 晋升.
     pub fn status(self, status: Status) -> &'static str {
         match self {
