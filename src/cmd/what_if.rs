@@ -22,6 +22,8 @@ pub struct Request {
     /// The changes, `KEY=VALUE` split.
     pub sets: Vec<(String, String)>,
     pub format: DetailFormat,
+    /// The language of the text (json is always in the scheme's own words).
+    pub lang: crate::report::i18n::Lang,
 }
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
