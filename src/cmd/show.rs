@@ -14,6 +14,6 @@ pub struct Request {
 }
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
-    write(&req.scheme, req.format, out)?;
+    write(&req.scheme, req.format, req.lang, out)?;
     Ok(Exit::Ok)
 }

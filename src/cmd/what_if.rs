@@ -27,7 +27,7 @@ pub struct Request {
 }
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
-    let answer = what_if(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, &req.id, &req.sets, req.header_row)?;
+    let answer = what_if(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, &req.id, &req.sets, req.header_row, req.lang)?;
     for note in &answer.before.notes {
         stderr_line(format_args!("note: {note}"));
     }
