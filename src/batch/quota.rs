@@ -337,7 +337,7 @@ impl Allocation {
         let g = group as usize;
         let (taken, cap) = (self.groups[quota].taken.get(g).copied().unwrap_or(0), self.caps[quota].get(g).copied().unwrap_or(0));
         let grades: Vec<&str> = q.grades.iter().map(|g| words.grade(scheme, *g)).collect();
-        words.quota_full(&grades.join(", "), &self.group_text_in(scheme, words, quota, group), taken, cap)
+        words.quota_full(&grades.join(words.list_separator()), &self.group_text_in(scheme, words, quota, group), taken, cap)
     }
 
     /// ` (department 华东)` for a quota with `per`; empty without.

@@ -310,6 +310,14 @@ impl Words {
         }
     }
 
+    /// Between the items of a list in a line: `M1, P1`, `客服主管、项目主管`.
+    pub fn list_separator(&self) -> &'static str {
+        match self.chinese {
+            None => ", ",
+            Some(_) => "、",
+        }
+    }
+
     /// A `per` value that is blank: `department (blank)`.
     pub fn blank(&self) -> &'static str {
         match self.chinese {
