@@ -82,7 +82,7 @@ fn reserved_zh(r: Reserved) -> &'static str {
 }
 
 /// The Chinese for what a cell could not be read as (`Found::Unreadable`).
-fn kind_zh(kind: &str) -> &str {
+pub(crate) fn kind_zh(kind: &str) -> &str {
     match kind {
         "a number" => "数字",
         "yes/no" => "是/否",
@@ -255,6 +255,24 @@ impl Words {
         let mut text = String::new();
         self.write_found(found, test, scheme, &mut text);
         text
+    }
+
+    /// A test's subject as a name: `months_in_grade`, `months_since(joined)`; `任职月数`, `自入职日期起月数`.
+    pub fn subject_name(&self, test: &Test, scheme: &Scheme) -> String {
+        match &self.chinese {
+            None => test.subject_name(&scheme.column_facts.names),
+            Some(zh) => zh.subject(&test.subject),
+        }
+    }
+
+    /// A value a test is compared with: `true`, `大专`; in Chinese `是`, titles for ids.
+    pub fn value(&self, value: &TestValue, test: &Test, scheme: &Scheme) -> String {
+        match (&self.chinese, value) {
+            (None, v) => v.to_string(),
+            (Some(_), TestValue::Bool(b)) => yes_no(*b).to_string(),
+            (Some(_), TestValue::Text(t)) => titled(scheme, &test.subject, t),
+            (Some(_), v) => v.to_string(),
+        }
     }
 
     /// A fact's name: `months_in_grade`, `kpi.standardization`; `任职月数`, `服务规范化执行`.

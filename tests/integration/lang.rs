@@ -258,6 +258,21 @@ fn explain_speaks_chinese_with_lang_zh() {
     let en = run(&["explain", "E003", "--as-of", AS_OF, TELECOM]);
     assert!(en.stdout.contains("  unmet: months_in_grade >= 6 (found 3)"), "{}", en.stdout);
     assert_eq!(run(&["explain", "E003", "--lang", "en", "--as-of", AS_OF, TELECOM]).stdout, en.stdout);
+    // What it would take, in Chinese too; no English reason left.
+    let zh = run(&["explain", "E004", "--lang", "zh", "--as-of", AS_OF, TELECOM]).stdout;
+    for line in [
+        "- 现场服务次数 需 +12：不低于 50（实际 38）",
+        "- 通过考试 须为 是（实际 否）",
+        "a) 岗位 = 售后工程师 (实际 售后工程师) 须不再成立",
+        "  KPI得分    ",
+    ] {
+        assert!(zh.contains(line), "`{line}` in\n{zh}");
+    }
+    for english in ["(found ", " needs ", "any of", "Figures", "unmet:"] {
+        assert!(!zh.contains(english), "`{english}` in\n{zh}");
+    }
+    let en = run(&["explain", "E004", "--as-of", AS_OF, TELECOM]).stdout;
+    assert!(en.contains("- onsite_services needs +12: at least 50 (found 38)"), "{en}");
 }
 
 #[test]

@@ -333,6 +333,9 @@ impl Explanation<'_> {
         let o = self.outcome();
         let Some(f) = o.figures.as_ref() else { return Ok(()) };
         let fx = |d: Option<Decimal>| d.map_or("—".into(), format_figure_fixed);
+        if self.lang() == Lang::Zh {
+            return self.text_figures_zh(s);
+        }
         writeln!(s, "Figures")?;
         let kpi_note = match f.kpi {
             Some(_) => format!("mean of the {} scored quarter(s) of the window; lowest {}", f.kpi_quarters, fx(f.kpi_min)),
@@ -404,6 +407,82 @@ impl Explanation<'_> {
             let groups: Vec<String> = p.groups.iter().zip(&f.group_means).map(|(g, m)| format!("{} {}", g.id, fx(*m))).collect();
             writeln!(s, "  competency.GROUP {}", groups.join(", "))?;
         }
+        writeln!(s)
+    }
+
+    /// The figures in Chinese: each named as `rule::words` names it in reasons.
+    fn text_figures_zh(&self, s: &mut String) -> std::fmt::Result {
+        use crate::rule::words::computed_zh;
+        let scheme = self.scheme();
+        let o = self.outcome();
+        let Some(f) = o.figures.as_ref() else { return Ok(()) };
+        let fx = |d: Option<Decimal>| d.map_or("—".into(), format_figure_fixed);
+        let mut t = plain_table(&["指标", "数值", "说明"]);
+        let kpi_note = match f.kpi {
+            Some(_) => format!("窗口内 {} 个已评分季度的平均分；最低 {}", f.kpi_quarters, fx(f.kpi_min)),
+            None => "窗口内没有已评分的季度".into(),
+        };
+        t.add_row(vec![computed_zh(Computed::Kpi).to_string(), fx(f.kpi), kpi_note]);
+        let comp_note = match f.competency {
+            Some(_) => format!("窗口内 {} 个已评分半年的平均分", f.competency_halves),
+            None => "窗口内没有已评分的半年".into(),
+        };
+        t.add_row(vec![computed_zh(Computed::Competency).to_string(), fx(f.competency), comp_note]);
+        let scale = scheme.competency_scale;
+        let pct_note = f.competency.map_or(String::new(), |c| {
+            format!(
+                "({} − {}) / ({} − {}) × 100",
+                format_figure_fixed(c),
+                scale.min.normalize(),
+                scale.max.normalize(),
+                scale.min.normalize()
+            )
+        });
+        t.add_row(vec![computed_zh(Computed::CompetencyPct).to_string(), fx(f.competency_pct), pct_note]);
+        let composite_note = match (f.composite, f.kpi, f.competency_pct) {
+            (Some(_), Some(k), Some(p)) => format!(
+                "({} × {} + {} × {}) / 100",
+                scheme.composite.kpi.normalize(),
+                format_figure_fixed(k),
+                scheme.composite.competency.normalize(),
+                format_figure_fixed(p)
+            ),
+            _ => "须同时有KPI得分和能力评价得分".into(),
+        };
+        t.add_row(vec![computed_zh(Computed::Composite).to_string(), fx(f.composite), composite_note]);
+        let band = f.band.map(|b| &scheme.bands[b]);
+        t.add_row(vec![
+            computed_zh(Computed::Band).to_string(),
+            band.map_or("—".into(), |b| format!("{} {}", b.id, b.title)),
+            band.map_or(String::new(), |b| format!("综合得分 ≥ {}", b.min.normalize())),
+        ]);
+        if let Some(b) = o.standing.and_then(|s| s.calibrated_band) {
+            let b = &scheme.bands[b];
+            t.add_row(vec![computed_zh(Computed::CalibratedBand).to_string(), format!("{} {}", b.id, b.title), "按强制分布校准".into()]);
+        }
+        let rank = match &self.rank {
+            Some(k) => {
+                let tied = if k.tied > 0 { format!("，与 {} 人并列", k.tied) } else { String::new() };
+                let cohort = cohort_label(self.evaluation, &o.row);
+                (
+                    format!("{} / {}", k.position, k.cohort),
+                    format!("{cohort} 中第 {} 名{tied}；排名百分位 {}", k.position, fx(o.standing.map(|s| s.rank_pct))),
+                )
+            }
+            None => ("—".into(), "没有综合得分，不参与排名".into()),
+        };
+        t.add_row(vec![computed_zh(Computed::Rank).to_string(), rank.0, rank.1]);
+        if let Some(p) = o.row.position.map(|p| &scheme.positions[p]) {
+            for (k, m) in p.kpis.iter().zip(&f.item_means) {
+                t.add_row(vec![k.title.clone(), fx(*m), "窗口内该KPI指标的平均分".into()]);
+            }
+            for (g, m) in p.groups.iter().zip(&f.group_means) {
+                let name = self.evaluation.words.fact(&FactRef::CompetencyGroup(g.id.clone()), scheme);
+                t.add_row(vec![name, fx(*m), "窗口内该能力组的平均评分".into()]);
+            }
+        }
+        writeln!(s, "各项得分")?;
+        writeln!(s, "{}", indent(&t.to_string(), 2))?;
         writeln!(s)
     }
 
