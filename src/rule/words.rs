@@ -11,6 +11,8 @@ use crate::input::value::excerpt;
 use crate::rule::eval::Found;
 use crate::rule::{Computed, FactRef, Reserved, Subject, Test, TestValue};
 use crate::scheme::{GradeRef, Scheme};
+#[cfg(test)]
+use rust_decimal::Decimal;
 use std::collections::HashMap;
 
 /// The language of the texts of reports meant for reading.
@@ -381,5 +383,69 @@ impl Chinese {
             Subject::Streak { .. } => computed_zh(Computed::Kpi).to_string(),
             Subject::MonthsSince(f) => format!("自{}起月数", self.fact(f)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::Rule;
+
+    fn scheme(name: &str) -> Scheme {
+        crate::scheme::load_scheme(Some(name)).expect("a built-in scheme")
+    }
+
+    /// Every test of every grade's rule in the scheme.
+    fn tests_of(scheme: &Scheme) -> Vec<&Test> {
+        let mut rules: Vec<&Rule> = scheme.requires.iter().chain(&scheme.demotion).collect();
+        for g in scheme.sequences.iter().flat_map(|s| &s.grades) {
+            rules.extend(g.requires.iter().chain(&g.demotion));
+        }
+        let mut tests = Vec::new();
+        for r in rules {
+            r.for_each_test(&mut |t| tests.push(t));
+        }
+        tests
+    }
+
+    #[test]
+    fn every_computed_fact_has_its_own_chinese_word() {
+        let words: Vec<&str> = Computed::ALL.iter().map(|(c, _)| computed_zh(*c)).collect();
+        for (i, (c, name)) in Computed::ALL.iter().enumerate() {
+            assert_ne!(computed_zh(*c), *name);
+            assert!(!words[..i].contains(&words[i]), "{} twice", words[i]);
+        }
+    }
+
+    #[test]
+    fn english_words_are_the_schemes_own_texts() {
+        let scheme = scheme("customer-service");
+        let english = Words::english();
+        for t in tests_of(&scheme) {
+            assert_eq!(english.test(t, &scheme), t.describe(&scheme.column_facts.names));
+            assert_eq!(english.found(&Found::Missing, Some(t), &scheme), "no value");
+        }
+        assert_eq!(english.decided_by("董事会"), "decided by 董事会, not by rule");
+    }
+
+    #[test]
+    fn chinese_names_facts_by_the_mapped_header_and_items_by_title() {
+        let scheme = scheme("telecom-after-sales");
+        let zh = Words::new(Lang::Zh, &scheme, None);
+        assert_eq!(zh.lang(), Lang::Zh);
+        let fcr = scheme.column_facts.names.iter().position(|n| n == "first_contact_resolution").unwrap();
+        assert_eq!(zh.fact(&FactRef::Column { id: fcr, scale: None }, &scheme), "一次性解决率");
+        assert_eq!(zh.fact(&FactRef::Reserved(Reserved::GradeDate), &scheme), "任职日期");
+        assert_eq!(zh.fact(&FactRef::KpiItem("standardization".into()), &scheme), "服务规范化执行");
+        assert_eq!(zh.fact(&FactRef::CompetencyGroup("attitude".into()), &scheme), "能力评价.attitude");
+        assert_eq!(zh.fact(&FactRef::Computed(Computed::MonthsInGrade), &scheme), "任职月数");
+        // No test of the scheme is left with an English fact name or word.
+        for t in tests_of(&scheme) {
+            // (A competency group without a title keeps its id.)
+            let text = zh.test(t, &scheme).replace("能力评价.attitude", "");
+            assert!(!text.contains(['_', 'a', 'e', 'i', 'o', 'u']), "{text}");
+        }
+        assert_eq!(zh.found(&Found::Number(Decimal::from(9)), None, &scheme), "实际 9");
+        assert_eq!(zh.found(&Found::Unreadable("优".into(), "a number"), None, &scheme), "实际 `优`，不是数字");
     }
 }
