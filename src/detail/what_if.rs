@@ -46,7 +46,9 @@ pub struct WhatIf<'s> {
     pub changes: Vec<Change>,
 }
 
-/// Evaluates the file, then again with the employee's cells changed.
+/// Evaluates the file, then again with the employee's cells changed; the
+/// texts of both decisions in `lang`.
+#[allow(clippy::too_many_arguments)]
 pub fn what_if<'s>(
     scheme: &'s Scheme,
     input: &Input,
