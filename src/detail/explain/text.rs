@@ -463,10 +463,14 @@ impl Explanation<'_> {
         let rank = match &self.rank {
             Some(k) => {
                 let tied = if k.tied > 0 { format!("，与 {} 人并列", k.tied) } else { String::new() };
-                let cohort = cohort_label(self.evaluation, &o.row);
+                // The default cohort is the grade: by its title, as the reports in Chinese name grades.
+                let cohort = match (&scheme.cohort.at, o.row.grade) {
+                    (None, Some(g)) => scheme.grade(g).title.clone(),
+                    _ => cohort_label(self.evaluation, &o.row),
+                };
                 (
                     format!("{} / {}", k.position, k.cohort),
-                    format!("{cohort} 中第 {} 名{tied}；排名百分位 {}", k.position, fx(o.standing.map(|s| s.rank_pct))),
+                    format!("{cohort}中第 {} 名{tied}；排名百分位 {}", k.position, fx(o.standing.map(|s| s.rank_pct))),
                 )
             }
             None => ("—".into(), "没有综合得分，不参与排名".into()),
