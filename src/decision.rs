@@ -104,7 +104,7 @@ fn unmet<'r>(env: &Env, parts: impl Iterator<Item = &'r Rule>) -> (Vec<String>, 
 
 /// The unmet line of a grade no rule promotes into.
 pub fn decided_by_text(body: &str) -> String {
-    format!("decided by {body}, not by rule")
+    crate::rule::words::Words::english().decided_by(body)
 }
 
 /// What fails of entering grade `target`: its `decided_by` first, then the
@@ -114,7 +114,7 @@ fn unmet_for(env: &Env, target: GradeRef, own: Option<&Rule>) -> (Vec<String>, b
     match &env.scheme.grade(target).decided_by {
         // Time cannot open a grade the board decides: no eligible_on.
         Some(body) => {
-            unmet.insert(0, decided_by_text(body));
+            unmet.insert(0, env.words.decided_by(body));
             (unmet, false)
         }
         None => (unmet, only_time_fails),
@@ -190,8 +190,7 @@ pub fn decide(env: &Env, grade: GradeRef) -> Decision {
         // each bridge still needs, eligible_on when time alone opens one.
         for b in scheme.bridges_from(grade) {
             let (unmet, only_time_fails) = unmet_for(env, b.to, b.requires.as_ref());
-            let target = &scheme.grade(b.to).id;
-            decision.unmet.extend(unmet.into_iter().map(|u| format!("{target}: {u}")));
+            decision.unmet.extend(unmet.into_iter().map(|u| env.words.bridge_line(scheme, b.to, &u)));
             if only_time_fails {
                 if let Some(d) = eligible_on(env, b.requires.as_ref()) {
                     decision.eligible_on = Some(decision.eligible_on.map_or(d, |e| e.min(d)));

@@ -7,6 +7,7 @@ use crate::figures::{compute, compute_lean, Figures, Periods, ScoreColumns, Scor
 use crate::input::cells::Cells;
 use crate::input::records::{parse_row, read_long_scores, records_reader, Input, Layout, LongScores, Row};
 use crate::rule::eval::Env;
+use crate::rule::words::{Lang, Words};
 use crate::rule::Reserved;
 use crate::scheme::{CohortField, Scheme};
 use anyhow::{Context, Result};
@@ -40,6 +41,8 @@ pub struct Evaluation<'s> {
     pub notes: Vec<String>,
     /// The quota allocation (SPEC §8.4), when the scheme has quotas.
     pub quotas: Option<crate::batch::quota::Allocation>,
+    /// The words the decisions' texts were written in.
+    pub words: Words,
 }
 
 impl Evaluation<'_> {
@@ -51,6 +54,7 @@ impl Evaluation<'_> {
             figures: outcome.figures.as_ref()?,
             standing: outcome.standing,
             time_as_of,
+            words: &self.words,
         })
     }
 }
@@ -67,6 +71,18 @@ pub fn evaluate_with<'s>(
     scores: Option<&Input>,
     as_of: NaiveDate,
     header_row: Option<u64>,
+) -> Result<Evaluation<'s>> {
+    evaluate_in(scheme, input, scores, as_of, header_row, Lang::En)
+}
+
+/// [`evaluate_with`], the decisions' texts written in `lang`.
+pub fn evaluate_in<'s>(
+    scheme: &'s Scheme,
+    input: &Input,
+    scores: Option<&Input>,
+    as_of: NaiveDate,
+    header_row: Option<u64>,
+    lang: Lang,
 ) -> Result<Evaluation<'s>> {
     let long = match scores {
         Some(s) => read_long_scores(scheme, s)?,
@@ -103,7 +119,7 @@ pub fn evaluate_with<'s>(
     if let Some((start, line)) = last {
         crate::input::split::last_record_open_quote(rest, start, line).map_err(|bad| anyhow::anyhow!("{}", bad.message(&input.display)))?;
     }
-    let mut evaluation = evaluate_rows(scheme, layout, rows, &long, as_of, input, scores);
+    let mut evaluation = evaluate_rows_in(scheme, layout, rows, &long, as_of, input, scores, lang);
     evaluation.notes.extend(header.note);
     Ok(evaluation)
 }
@@ -137,6 +153,8 @@ pub struct Batch<'a> {
     /// Keep every item's score for `explain` (the in-memory path); a
     /// streaming batch needs only the figures and takes the faster way.
     pub detail: bool,
+    /// The words the decisions' texts are written in.
+    pub words: &'a Words,
 }
 
 impl Batch<'_> {
@@ -175,7 +193,15 @@ impl Batch<'_> {
     pub fn decide(&self, row: &Row, figures: Option<&Figures>, standing: Option<Standing>) -> Decision {
         match (row.grade, figures) {
             (Some(grade), Some(figures)) if row.errors.is_empty() => {
-                let env = Env { scheme: self.scheme, layout: self.layout, row, figures, standing, time_as_of: self.periods.as_of };
+                let env = Env {
+                    scheme: self.scheme,
+                    layout: self.layout,
+                    row,
+                    figures,
+                    standing,
+                    time_as_of: self.periods.as_of,
+                    words: self.words,
+                };
                 decide(&env, grade)
             }
             _ => Decision::error(),
@@ -423,6 +449,22 @@ pub fn evaluate_rows<'s>(
     input: &Input,
     scores: Option<&Input>,
 ) -> Evaluation<'s> {
+    evaluate_rows_in(scheme, layout, rows, long, as_of, input, scores, Lang::En)
+}
+
+/// [`evaluate_rows`], the decisions' texts written in `lang`.
+#[allow(clippy::too_many_arguments)]
+pub fn evaluate_rows_in<'s>(
+    scheme: &'s Scheme,
+    layout: Layout,
+    rows: Vec<Row>,
+    long: &LongScores,
+    as_of: NaiveDate,
+    input: &Input,
+    scores: Option<&Input>,
+    lang: Lang,
+) -> Evaluation<'s> {
+    let words = Words::new(lang, scheme, Some(&layout));
     let periods = Periods::new(scheme, as_of);
     let columns = ScoreColumns::new(scheme, &layout, &periods);
     let mut seen: HashMap<&str, u64> = HashMap::new();
@@ -432,7 +474,7 @@ pub fn evaluate_rows<'s>(
         seen.entry(row.id.as_str()).or_insert(row.line);
     }
     let warnings: Vec<String> = unknown_score_ids(long, &input.display, |id| seen.contains_key(id)).into_iter().collect();
-    let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long, detail: true };
+    let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long, detail: true, words: &words };
 
     let mut cohorts = Cohorts::default();
     let mut outcomes: Vec<Outcome> = rows
@@ -464,13 +506,13 @@ pub fn evaluate_rows<'s>(
         }
         o.decision = batch.decide(&o.row, o.figures.as_ref(), o.standing);
     }
-    let quotas = allocate_quotas(scheme, &layout, as_of, &mut outcomes);
+    let quotas = allocate_quotas(scheme, &layout, as_of, &mut outcomes, &words);
 
     let mut inputs = vec![(input.display.clone(), input.sha256.clone())];
     if let Some(s) = scores {
         inputs.push((s.display.clone(), s.sha256.clone()));
     }
-    Evaluation { scheme, periods, layout, inputs, outcomes, warnings, notes: Vec::new(), quotas }
+    Evaluation { scheme, periods, layout, inputs, outcomes, warnings, notes: Vec::new(), quotas, words }
 }
 
 /// Allocates the scheme's quotas over the decided outcomes (SPEC §8.4) and
@@ -480,6 +522,7 @@ pub fn allocate_quotas(
     layout: &Layout,
     as_of: NaiveDate,
     outcomes: &mut [Outcome],
+    words: &Words,
 ) -> Option<crate::batch::quota::Allocation> {
     if scheme.quotas.is_empty() {
         return None;
@@ -490,7 +533,7 @@ pub fn allocate_quotas(
     }
     let allocation = collector.allocate();
     for (i, o) in outcomes.iter_mut().enumerate() {
-        allocation.apply(scheme, i as u64, o.row.grade, &mut o.decision);
+        allocation.apply(scheme, words, i as u64, o.row.grade, &mut o.decision);
     }
     Some(allocation)
 }

@@ -11,6 +11,7 @@
 use crate::calendar::whole_months;
 use crate::decision::{Decision, Status};
 use crate::input::records::{Layout, Row};
+use crate::rule::words::Words;
 use crate::scheme::{CohortField, GradeRef, Quota, Scheme};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -329,16 +330,23 @@ impl Allocation {
         self.allotted.binary_search_by_key(&index, |a| a.row).ok().map(|i| &self.allotted[i])
     }
 
-    /// `quota for S4 is full (2 of 2)`, or `quota for S4 (department 华东) is full (2 of 2)`.
-    pub fn full_line(&self, scheme: &Scheme, quota: usize, group: u32) -> String {
+    /// `quota for S4 is full (2 of 2)`, or `quota for S4 (department 华东) is full (2 of 2)`;
+    /// in Chinese the grades by their titles and the `per` fields by the file's headers.
+    pub fn full_line(&self, scheme: &Scheme, words: &Words, quota: usize, group: u32) -> String {
         let q = &scheme.quotas[quota];
         let g = group as usize;
         let (taken, cap) = (self.groups[quota].taken.get(g).copied().unwrap_or(0), self.caps[quota].get(g).copied().unwrap_or(0));
-        format!("quota for {}{} is full ({taken} of {cap})", q.name(scheme), self.group_text(scheme, quota, group))
+        let grades: Vec<&str> = q.grades.iter().map(|g| words.grade(scheme, *g)).collect();
+        words.quota_full(&grades.join(words.list_separator()), &self.group_text_in(scheme, words, quota, group), taken, cap)
     }
 
     /// ` (department 华东)` for a quota with `per`; empty without.
     pub fn group_text(&self, scheme: &Scheme, quota: usize, group: u32) -> String {
+        self.group_text_in(scheme, Words::english(), quota, group)
+    }
+
+    /// [`Allocation::group_text`] in `words`.
+    pub fn group_text_in(&self, scheme: &Scheme, words: &Words, quota: usize, group: u32) -> String {
         let q = &scheme.quotas[quota];
         if q.per.is_empty() {
             return String::new();
@@ -347,7 +355,14 @@ impl Allocation {
         let parts: Vec<String> = q
             .per_names(scheme)
             .zip(values.split('\u{1f}'))
-            .map(|(name, value)| if value.is_empty() { format!("{name} (blank)") } else { format!("{name} {value}") })
+            .map(|(name, value)| {
+                let name = words.per_field(name, scheme);
+                if value.is_empty() {
+                    format!("{name} {}", words.blank())
+                } else {
+                    format!("{name} {value}")
+                }
+            })
             .collect();
         format!(" ({})", parts.join(", "))
     }
@@ -371,11 +386,11 @@ impl Allocation {
 
     /// Applies the allocation of row `index` to its decision: the option taken,
     /// or `hold`; a line in unmet for each option not taken; its place.
-    pub fn apply(&self, scheme: &Scheme, index: u64, current: Option<GradeRef>, decision: &mut Decision) {
+    pub fn apply(&self, scheme: &Scheme, words: &Words, index: u64, current: Option<GradeRef>, decision: &mut Decision) {
         let Some(a) = self.of(index) else { return };
         decision.quota_position = Some(a.place);
         for m in &a.missed {
-            decision.unmet.push(self.full_line(scheme, m.quota, m.group));
+            decision.unmet.push(self.full_line(scheme, words, m.quota, m.group));
         }
         match a.took {
             Some(i) => {

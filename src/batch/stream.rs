@@ -446,7 +446,13 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
         Cutter::new(source.decoded(hash.clone())?, header.end).with_context(|| format!("{}: cannot read the file", source.display))?;
     let periods = Periods::new(scheme, req.as_of);
     let columns = ScoreColumns::new(scheme, &layout, &periods);
-    let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long: &long, detail: false };
+    // Reasons are written in --lang only where people read them: the
+    // machine formats keep the scheme's own words whatever the language.
+    let words = match req.format {
+        Format::Table | Format::Html | Format::Xlsx => crate::rule::words::Words::new(req.lang, scheme, Some(&layout)),
+        Format::Json | Format::Ndjson | Format::Csv => crate::rule::words::Words::default(),
+    };
+    let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long: &long, detail: false, words: &words };
     let mut ids = IdSet::new();
     let mut duplicates: hashbrown::HashMap<u64, u64> = hashbrown::HashMap::new(); // row index → line of the first row
     let mut cohorts = Cohorts::default();
@@ -566,7 +572,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
         inputs.push((s.display.clone(), s.sha256.clone()));
     }
     let meta = Meta { scheme, periods: &periods, inputs };
-    let mut writer = Writer::begin(req.format, meta, req.color, out)?.lang(req.lang);
+    let mut writer = Writer::begin_in(req.format, meta, req.color, req.lang, out)?;
     let mut errors = 0usize;
     let mut error_notes = Vec::new();
     let index = std::sync::atomic::AtomicU64::new(0);
@@ -683,7 +689,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
                 let row_index = first + i as u64;
                 let (_, mut outcome) = decide_kept(row_index, kept_row, std::mem::take(cells), std::mem::take(&mut piece.spare));
                 if let Some(allocation) = &allocation {
-                    allocation.apply(scheme, row_index, outcome.row.grade, &mut outcome.decision);
+                    allocation.apply(scheme, &words, row_index, outcome.row.grade, &mut outcome.decision);
                 }
                 *cells = std::mem::take(&mut outcome.row.cells);
                 let r = ResultRecord::from_outcome(scheme, &mut outcome);

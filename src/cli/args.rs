@@ -118,6 +118,9 @@ pub struct ExplainArgs {
     /// Output format
     #[arg(long, short = 'f', value_enum, default_value_t = DetailFormat::Text)]
     pub format: DetailFormat,
+    /// Language of the text for reading: its reasons (任职月数 >= 12 (实际 9)), facts by the file's headers, labels; json never changes
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    pub lang: Lang,
 }
 
 #[derive(Debug, Args)]
@@ -145,6 +148,9 @@ pub struct WhatIfArgs {
     /// Output format
     #[arg(long, short = 'f', value_enum, default_value_t = DetailFormat::Text)]
     pub format: DetailFormat,
+    /// Language of the text for reading: its reasons (任职月数 >= 12 (实际 9)), facts by the file's headers, labels; json never changes
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    pub lang: Lang,
 }
 
 #[derive(Debug, Args)]
@@ -154,6 +160,9 @@ pub struct ShowArgs {
     /// Output format
     #[arg(long, short = 'f', value_enum, default_value_t = ShowFormat::Table)]
     pub format: ShowFormat,
+    /// Language of the table: rules in Chinese words, facts by the scheme's headers, grades by title; json, mermaid and dot never change
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    pub lang: Lang,
 }
 
 #[derive(Debug, Args)]
@@ -172,7 +181,7 @@ pub struct EvaluateArgs {
     /// Print no warnings, row-error notes or progress on standard error
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Language of the labels of `table`, `html` and xlsx's summary and meta sheets (header, status words); data and machine formats never change
+    /// Language of `table`, `html` and `xlsx`: labels, status words, reasons (任职月数 >= 12 (实际 9)), facts by the file's headers, grades by title; json, ndjson and csv never change
     #[arg(long, value_enum, default_value_t = Lang::En)]
     pub lang: Lang,
 }

@@ -38,7 +38,7 @@ pub fn resolve(cli: Cli) -> Result<Request> {
         Command::Explain(args) => Request::Explain(explain(args)?),
         Command::WhatIf(args) => Request::WhatIf(what_if(args)?),
         Command::Calibrate(args) => Request::Calibrate(calibrate(args)?),
-        Command::Show(ShowArgs { scheme: s, format }) => Request::Show(cmd::show::Request { scheme: scheme(&s)?, format }),
+        Command::Show(ShowArgs { scheme: s, format, lang }) => Request::Show(cmd::show::Request { scheme: scheme(&s)?, format, lang }),
         Command::Diff(args) => Request::Diff(diff(args)?),
         Command::Schema => Request::Schema,
         Command::Completions { shell } => Request::Completions(shell),
@@ -115,7 +115,8 @@ fn evaluate(args: EvaluateArgs) -> Result<cmd::evaluate::Request> {
 fn explain(args: ExplainArgs) -> Result<cmd::explain::Request> {
     let (files, scheme, as_of) = inputs(&args.input)?;
     let (input, scores) = files.read_all()?;
-    Ok(cmd::explain::Request { scheme, input, scores, as_of, header_row: files.header_row, id: args.id, format: args.format })
+    let lang = detail_lang(args.format, args.lang);
+    Ok(cmd::explain::Request { scheme, input, scores, as_of, header_row: files.header_row, id: args.id, format: args.format, lang })
 }
 
 fn what_if(args: WhatIfArgs) -> Result<cmd::what_if::Request> {
@@ -130,7 +131,17 @@ fn what_if(args: WhatIfArgs) -> Result<cmd::what_if::Request> {
         id: args.id,
         sets: args.set,
         format: args.format,
+        lang: detail_lang(args.format, args.lang),
     })
+}
+
+/// The language of explain's and what-if's texts: json is for programs and
+/// keeps the scheme's own words whatever `--lang` says.
+fn detail_lang(format: crate::detail::DetailFormat, lang: crate::report::i18n::Lang) -> crate::report::i18n::Lang {
+    match format {
+        crate::detail::DetailFormat::Text => lang,
+        crate::detail::DetailFormat::Json => crate::report::i18n::Lang::En,
+    }
 }
 
 fn calibrate(args: CalibrateArgs) -> Result<cmd::calibrate::Request> {

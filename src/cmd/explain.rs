@@ -1,7 +1,7 @@
 //! `ladder explain`: one employee's decision in full (the explanation itself
 //! is built in `detail::explain`).
 
-use crate::batch::memory::evaluate_with;
+use crate::batch::memory::evaluate_in;
 use crate::decision::Status;
 use crate::detail::explain::explain;
 use crate::detail::{find, unknown_id, DetailFormat};
@@ -22,10 +22,12 @@ pub struct Request {
     /// The employee to explain.
     pub id: String,
     pub format: DetailFormat,
+    /// The language of the text (json is always in the scheme's own words).
+    pub lang: crate::report::i18n::Lang,
 }
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
-    let evaluation = evaluate_with(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, req.header_row)?;
+    let evaluation = evaluate_in(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, req.header_row, req.lang)?;
     for note in &evaluation.notes {
         stderr_line(format_args!("note: {note}"));
     }

@@ -22,10 +22,12 @@ pub struct Request {
     /// The changes, `KEY=VALUE` split.
     pub sets: Vec<(String, String)>,
     pub format: DetailFormat,
+    /// The language of the text (json is always in the scheme's own words).
+    pub lang: crate::report::i18n::Lang,
 }
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
-    let answer = what_if(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, &req.id, &req.sets, req.header_row)?;
+    let answer = what_if(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, &req.id, &req.sets, req.header_row, req.lang)?;
     for note in &answer.before.notes {
         stderr_line(format_args!("note: {note}"));
     }

@@ -5,12 +5,13 @@
 //! again, through the same code as `evaluate`.
 
 use super::{find, indent, meta_value, plain_table, record_value, unknown_id, write_detail, DetailFormat};
-use crate::batch::memory::{evaluate_rows, evaluate_with, Evaluation};
+use crate::batch::memory::{evaluate_in, evaluate_rows_in, Evaluation};
 use crate::calendar::{Period, PeriodKind};
 use crate::decision::Status;
 use crate::error::Error;
 use crate::input::records::{parse_row, read_long_scores, Input, Layout, LongScore, LongScores};
 use crate::input::value::{parse_bool, parse_number};
+use crate::report::i18n::Lang;
 use crate::report::ResultRecord;
 use crate::rule::{FactRef, Reserved, Rule, Subject, TestValue};
 use crate::scheme::Scheme;
@@ -45,7 +46,9 @@ pub struct WhatIf<'s> {
     pub changes: Vec<Change>,
 }
 
-/// Evaluates the file, then again with the employee's cells changed.
+/// Evaluates the file, then again with the employee's cells changed; the
+/// texts of both decisions in `lang`.
+#[allow(clippy::too_many_arguments)]
 pub fn what_if<'s>(
     scheme: &'s Scheme,
     input: &Input,
@@ -54,8 +57,9 @@ pub fn what_if<'s>(
     id: &str,
     sets: &[(String, String)],
     header_row: Option<u64>,
+    lang: crate::report::i18n::Lang,
 ) -> Result<WhatIf<'s>, Error> {
-    let before = evaluate_with(scheme, input, scores, as_of, header_row).map_err(Error::Unusable)?;
+    let before = evaluate_in(scheme, input, scores, as_of, header_row, lang).map_err(Error::Unusable)?;
     let index = find(&before, id).ok_or_else(|| Error::UnknownId(unknown_id(&before, id, &input.display)))?;
     let row = &before.outcomes[index].row;
     let layout = &before.layout;
@@ -138,7 +142,7 @@ pub fn what_if<'s>(
             parse_row(scheme, &layout_after, o.row.line, c, as_of)
         })
         .collect();
-    let after = evaluate_rows(scheme, layout_after, rows, &long, as_of, input, scores);
+    let after = evaluate_rows_in(scheme, layout_after, rows, &long, as_of, input, scores, lang);
 
     // A change may not make the row invalid: that is a bad value, not an answer.
     let was = &before.outcomes[index].row.errors;
@@ -348,17 +352,25 @@ impl WhatIf<'_> {
     }
 
     fn text(&self, s: &mut String) -> std::fmt::Result {
+        // The reasons come in --lang from the evaluations; the words of this text are picked here.
+        let lang = self.before.words.lang();
         let (b, a) = self.records(self.index);
         let name = if b.name.is_empty() { String::new() } else { format!(" {}", b.name) };
-        writeln!(s, "What if: {}{name} ({} {}) · as of {}", b.id, b.sequence, b.grade, self.before.periods.as_of)?;
+        let scheme = self.before.scheme;
+        let (sequence, grade) = (lang.sequence(scheme, &b.sequence), lang.grade(scheme, &b.grade));
+        let as_of = self.before.periods.as_of;
+        match lang {
+            Lang::En => writeln!(s, "What if: {}{name} ({sequence} {grade}) · as of {as_of}", b.id)?,
+            Lang::Zh => writeln!(s, "假如：{}{name}（{sequence} {grade}）· 评估日期 {as_of}", b.id)?,
+        }
         for c in &self.changes {
-            let show = |v: &str| if v.is_empty() { "(blank)".to_string() } else { v.to_string() };
-            let column = if c.column == c.key { String::new() } else { format!(" [column {}]", c.column) };
+            let show = |v: &str| if v.is_empty() { lang.pick("(blank)", "(空)").to_string() } else { v.to_string() };
+            let column = if c.column == c.key { String::new() } else { format!(" [{} {}]", lang.pick("column", "列"), c.column) };
             writeln!(s, "  {}{column}: {} → {}", c.key, show(&c.before), show(&c.after))?;
         }
         writeln!(s)?;
         let (bv, av) = (record_value(&b), record_value(&a));
-        let mut t = plain_table(&["field", "before", "after", ""]);
+        let mut t = plain_table(&[lang.pick("field", "项目"), lang.pick("before", "修改前"), lang.pick("after", "修改后"), ""]);
         let fields = [
             "status",
             "recommended_grade",
@@ -388,30 +400,42 @@ impl WhatIf<'_> {
             if f == "errors" && bv[f] == av[f] && bv[f].as_array().is_some_and(Vec::is_empty) {
                 continue;
             }
-            let mark = if bv[f] != av[f] { "changed" } else { "" };
-            t.add_row(vec![f.to_string(), x, y, mark.to_string()]);
+            let mark = if bv[f] != av[f] { lang.pick("changed", "有变化") } else { "" };
+            let (x, y) = match f {
+                "status" => (status_word(lang, &bv[f], x), status_word(lang, &av[f], y)),
+                "recommended_grade" | "next_grade" | "grade" | "alternatives" => {
+                    (grades_text(lang, scheme, &x), grades_text(lang, scheme, &y))
+                }
+                "position" => (lang.position(scheme, &x).to_string(), lang.position(scheme, &y).to_string()),
+                _ => (x, y),
+            };
+            t.add_row(vec![lang.field(f).to_string(), x, y, mark.to_string()]);
         }
         writeln!(s, "{}", indent(&t.to_string(), 2))?;
         writeln!(s)?;
         let met = list_minus(&b.unmet, &a.unmet);
         let new = list_minus(&a.unmet, &b.unmet);
         if !met.is_empty() {
-            writeln!(s, "No longer unmet:")?;
+            writeln!(s, "{}", lang.pick("No longer unmet:", "不再未满足："))?;
             for u in met {
                 writeln!(s, "  - {u}")?;
             }
         }
         if !new.is_empty() {
-            writeln!(s, "Newly unmet:")?;
+            writeln!(s, "{}", lang.pick("Newly unmet:", "新增未满足："))?;
             for u in new {
                 writeln!(s, "  - {u}")?;
             }
         }
         let others = self.others_changed();
         if others.is_empty() {
-            writeln!(s, "Other employees: no result changed.")?;
+            writeln!(s, "{}", lang.pick("Other employees: no result changed.", "其他员工：结果均无变化。"))?;
         } else {
-            writeln!(s, "Other employees whose result changed (the cohort is ranked again):")?;
+            writeln!(
+                s,
+                "{}",
+                lang.pick("Other employees whose result changed (the cohort is ranked again):", "结果有变化的其他员工（同组重新排名）：")
+            )?;
             for (id, d) in others {
                 let parts: Vec<String> = d
                     .iter()
@@ -424,6 +448,16 @@ impl WhatIf<'_> {
         }
         Ok(())
     }
+}
+
+/// A status cell in `lang`'s word.
+fn status_word(lang: Lang, v: &Value, shown: String) -> String {
+    Status::ALL.iter().find(|s| v.as_str() == Some(s.as_str())).map_or(shown, |s| lang.status(*s).to_string())
+}
+
+/// Grades (one a line) by their titles in Chinese.
+fn grades_text(lang: Lang, scheme: &Scheme, text: &str) -> String {
+    text.lines().map(|g| lang.grade(scheme, g)).collect::<Vec<_>>().join("\n")
 }
 
 /// A figure with 2 decimals, as `evaluate`'s table prints it.

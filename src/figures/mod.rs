@@ -526,6 +526,7 @@ mod tests {
             .enumerate()
             .map(|(g, &size)| Group {
                 id: format!("g{g}"),
+                title: None,
                 // Uneven weights with decimals: 100 − 3.25 × (n − 1) for the first.
                 weight: if g == 0 { d("100") - d("3.25") * Decimal::from(n - 1) } else { d("3.25") },
                 items: (0..size).map(|i| Item { id: format!("g{g}i{i}"), title: String::new() }).collect(),

@@ -480,9 +480,9 @@ fn write_results(page: &mut String, meta: &Meta, records: &[ResultRecord], lang:
             "<td>{}</td><td>{}</td><td title=\"{}\">{}</td><td>{}</td>",
             escape(&r.id),
             escape(&r.name),
-            escape(&r.sequence),
-            escape(&r.grade),
-            escape(&r.position)
+            escape(lang.sequence(meta.scheme, &r.sequence)),
+            escape(lang.grade(meta.scheme, &r.grade)),
+            escape(lang.position(meta.scheme, &r.position))
         );
         page.push_str(&num(r.kpi));
         page.push_str(&num(r.competency));
@@ -514,10 +514,10 @@ fn write_results(page: &mut String, meta: &Meta, records: &[ResultRecord], lang:
         let _ = write!(
             page,
             "<td>{}</td><td class=\"date\">{}</td>",
-            escape(r.recommended_grade.as_deref().unwrap_or("")),
+            escape(r.recommended_grade.as_deref().map_or("", |g| lang.grade(meta.scheme, g))),
             escape(r.eligible_on.as_deref().unwrap_or(""))
         );
-        let why = super::table::why(r, lang);
+        let why = super::table::why(r, lang, meta.scheme);
         if why.is_empty() {
             page.push_str("<td class=\"why\"></td>");
         } else {

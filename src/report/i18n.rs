@@ -1,21 +1,13 @@
-//! Labels for people: the words of the `table` and `html` reports in English
-//! or Chinese (`--lang zh`). Only labels change — the header, the status
-//! words, the summary line; data (ids, grades, the reasons a rule failed)
-//! is printed as it is, and the machine formats (json, ndjson, csv) never
-//! change, so a pipeline reads the same fields whatever the analyst prefers.
+//! Labels for people: the words of the `table`, `html` and xlsx reports in
+//! English or Chinese (`--lang zh`) — the header, the status words, the
+//! summary line. The reasons a rule failed are written in the same language
+//! by `rule::words`; the machine formats (json, ndjson, csv) never change,
+//! so a pipeline reads the same fields whatever the analyst prefers.
 
 use crate::decision::Status;
+use crate::scheme::Scheme;
 
-/// The language of the labels of reports meant for reading.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Lang {
-    /// English
-    #[default]
-    En,
-    /// 简体中文 (Simplified Chinese)
-    #[value(alias = "zh-cn", alias = "zh_CN", alias = "cn")]
-    Zh,
-}
+pub use crate::rule::words::Lang;
 
 /// The columns of the `table` (and `html`) report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +75,40 @@ impl Lang {
         }
     }
 
+    /// The header of a result field in a workbook: the field's name, or its Chinese label.
+    pub fn field(self, field: &'static str) -> &'static str {
+        if self == Lang::En {
+            return field;
+        }
+        match field {
+            "id" => "工号",
+            "name" => "姓名",
+            "sequence" => "序列",
+            "grade" => "职级",
+            "position" => "岗位",
+            "kpi" => "KPI得分",
+            "kpi_quarters" => "KPI考核季度数",
+            "competency" => "能力评价得分",
+            "competency_halves" => "能力评价半年数",
+            "competency_pct" => "能力评价百分制得分",
+            "composite" => "综合得分",
+            "band" => "绩效等级",
+            "calibrated_band" => "校准后等级",
+            "rank_pct" => "排名百分位",
+            "rank" => "排名",
+            "cohort_size" => "同组人数",
+            "status" => "结论",
+            "recommended_grade" => "建议职级",
+            "next_grade" => "高一级职级",
+            "eligible_on" => "可晋升日期",
+            "unmet" => "未满足条件",
+            "alternatives" => "可转通道",
+            "quota_position" => "名额排序",
+            "errors" => "数据错误",
+            other => other,
+        }
+    }
+
     /// The status word: `promote` or 晋升.
     pub fn status(self, status: Status) -> &'static str {
         match self {
@@ -120,6 +146,37 @@ impl Lang {
             Lang::En => "demotion",
             Lang::Zh => "降级",
         }
+    }
+
+    /// A grade as a report for reading shows it: its id, or (Chinese) its
+    /// title (中级客服专员). A text the scheme does not know stays as it is.
+    pub fn grade<'a>(self, scheme: &'a Scheme, text: &'a str) -> &'a str {
+        match self {
+            Lang::En => text,
+            Lang::Zh => scheme.find_grade(text).map_or(text, |g| &scheme.grade(g).title),
+        }
+    }
+
+    /// A sequence, shown as [`Lang::grade`] shows a grade.
+    pub fn sequence<'a>(self, scheme: &'a Scheme, text: &'a str) -> &'a str {
+        match self {
+            Lang::En => text,
+            Lang::Zh => scheme.find_sequence(text).map_or(text, |s| &scheme.sequences[s].title),
+        }
+    }
+
+    /// A position, shown as [`Lang::grade`] shows a grade.
+    pub fn position<'a>(self, scheme: &'a Scheme, text: &'a str) -> &'a str {
+        match self {
+            Lang::En => text,
+            Lang::Zh => scheme.find_position(text).map_or(text, |p| &scheme.positions[p].title),
+        }
+    }
+
+    /// Grades joined for one line: `P1, M1`.
+    pub fn grades<S: AsRef<str>>(self, scheme: &Scheme, texts: &[S]) -> String {
+        let shown: Vec<&str> = texts.iter().map(|t| self.grade(scheme, t.as_ref())).collect();
+        shown.join(self.pick(", ", "、"))
     }
 
     /// `bridge open to: M1`.

@@ -333,6 +333,11 @@ pub struct Writer<'m> {
 
 impl<'m> Writer<'m> {
     pub fn begin(format: Format, meta: Meta<'m>, color: bool, out: &mut dyn Write) -> std::io::Result<Writer<'m>> {
+        Writer::begin_in(format, meta, color, Lang::En, out)
+    }
+
+    /// [`Writer::begin`], the formats for reading labelled in `lang`.
+    pub fn begin_in(format: Format, meta: Meta<'m>, color: bool, lang: Lang, out: &mut dyn Write) -> std::io::Result<Writer<'m>> {
         let json = match format {
             Format::Json => Some(json::JsonDocument::begin(&meta, out)?),
             Format::Csv => {
@@ -341,14 +346,8 @@ impl<'m> Writer<'m> {
             }
             _ => None,
         };
-        let xlsx = if format == Format::Xlsx { Some(xlsx::XlsxBook::begin(&meta)?) } else { None };
-        Ok(Writer { format, meta, color, lang: Lang::En, summary: Summary::new(), json, xlsx, table_rows: Vec::new(), table_left_out: 0 })
-    }
-
-    /// The language of the labels (`table`, `html`, and xlsx's summary and meta sheets; the other formats have none).
-    pub fn lang(mut self, lang: Lang) -> Writer<'m> {
-        self.lang = lang;
-        self
+        let xlsx = if format == Format::Xlsx { Some(xlsx::XlsxBook::begin(&meta, lang)?) } else { None };
+        Ok(Writer { format, meta, color, lang, summary: Summary::new(), json, xlsx, table_rows: Vec::new(), table_left_out: 0 })
     }
 
     pub fn record(&mut self, r: ResultRecord<'m>, out: &mut dyn Write) -> std::io::Result<()> {
@@ -370,7 +369,7 @@ impl<'m> Writer<'m> {
                 self.summary.add(r.status);
                 match self.xlsx.as_mut() {
                     // Straight into the workbook: it keeps the rows on disk, not in memory.
-                    Some(book) => book.record(&r),
+                    Some(book) => book.record(&r, &self.meta),
                     // A table is for reading: past its cap the results are only
                     // counted, so a million rows never sit in memory to be drawn.
                     None if self.format == Format::Table && self.table_rows.len() >= table::TABLE_ROWS => {

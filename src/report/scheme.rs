@@ -4,6 +4,7 @@
 //! flowchart or Graphviz digraph), or the whole scheme as JSON.
 
 use crate::report::json::decimal_value;
+use crate::rule::words::{Lang, Words};
 use crate::rule::{Rule, Subject, TestValue};
 use crate::scheme::{GradeRef, Scheme};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
@@ -25,9 +26,11 @@ pub enum ShowFormat {
     Dot,
 }
 
-pub fn write(scheme: &Scheme, format: ShowFormat, out: &mut dyn Write) -> std::io::Result<()> {
+/// Writes the scheme; `lang` is the table's language (json and the graphs
+/// are read by programs and keep the scheme's own words).
+pub fn write(scheme: &Scheme, format: ShowFormat, lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
     let text = match format {
-        ShowFormat::Table => table(scheme),
+        ShowFormat::Table => table(scheme, &Words::new(lang, scheme, None)),
         ShowFormat::Json => {
             let mut t = serde_json::to_string_pretty(&json_value(scheme)).map_err(std::io::Error::other)?;
             t.push('\n');
@@ -41,18 +44,39 @@ pub fn write(scheme: &Scheme, format: ShowFormat, out: &mut dyn Write) -> std::i
 
 /// A rule on one line: `months_in_grade >= 12 and any of (a or b)`.
 pub fn rule_line(rule: &Rule, names: &[String]) -> String {
+    rule_line_in(rule, &RuleWords::Names(names))
+}
+
+/// How a rule's tests are named: by the scheme's names (English), or in
+/// the words of a language.
+enum RuleWords<'a> {
+    Names(&'a [String]),
+    In(&'a Scheme, &'a Words),
+}
+
+/// [`rule_line`] in `words`.
+fn rule_line_in(rule: &Rule, words: &RuleWords) -> String {
+    let vocabulary = match words {
+        RuleWords::Names(_) => Words::english(),
+        RuleWords::In(_, w) => w,
+    };
     match rule {
-        Rule::All(rules) => rules.iter().map(|r| nested(r, names)).collect::<Vec<_>>().join(" and "),
-        other => nested(other, names),
+        Rule::All(rules) => rules.iter().map(|r| nested(r, words, vocabulary)).collect::<Vec<_>>().join(vocabulary.all_of().1),
+        other => nested(other, words, vocabulary),
     }
 }
 
-fn nested(rule: &Rule, names: &[String]) -> String {
+fn nested(rule: &Rule, words: &RuleWords, vocabulary: &Words) -> String {
+    let ((all, and), (any, or)) = (vocabulary.all_of(), vocabulary.any_of());
+    let join = |rules: &[Rule], sep: &str| rules.iter().map(|r| nested(r, words, vocabulary)).collect::<Vec<_>>().join(sep);
     match rule {
-        Rule::All(rules) => format!("all of ({})", rules.iter().map(|r| nested(r, names)).collect::<Vec<_>>().join(" and ")),
-        Rule::Any(rules) => format!("any of ({})", rules.iter().map(|r| nested(r, names)).collect::<Vec<_>>().join(" or ")),
-        Rule::Not(r) => format!("not ({})", nested(r, names)),
-        Rule::Test(t) => t.describe(names),
+        Rule::All(rules) => format!("{all}{})", join(rules, and)),
+        Rule::Any(rules) => format!("{any}{})", join(rules, or)),
+        Rule::Not(r) => format!("{}({})", vocabulary.not(), nested(r, words, vocabulary)),
+        Rule::Test(t) => match words {
+            RuleWords::Names(names) => t.describe(names),
+            RuleWords::In(scheme, w) => w.test(t, scheme),
+        },
     }
 }
 
@@ -60,54 +84,72 @@ fn grade_label(scheme: &Scheme, g: GradeRef) -> String {
     format!("{} {}", scheme.grade(g).id, scheme.grade(g).title)
 }
 
-fn table(scheme: &Scheme) -> String {
-    let names = &scheme.column_facts.names;
+fn table(scheme: &Scheme, words: &Words) -> String {
+    let lang = words.lang();
+    let zh = lang == Lang::Zh;
+    let line = |r: &Rule| rule_line_in(r, &RuleWords::In(scheme, words));
     let mut s = String::new();
     let _ = writeln!(s, "{} ({})", scheme.title, scheme.id);
-    let _ = writeln!(
-        s,
-        "review: last {} quarters and {} halves · composite: kpi {} + competency {}",
-        scheme.review.quarters,
-        scheme.review.halves,
-        scheme.composite.kpi.normalize(),
-        scheme.composite.competency.normalize()
-    );
+    let (q, h, k, c) =
+        (scheme.review.quarters, scheme.review.halves, scheme.composite.kpi.normalize(), scheme.composite.competency.normalize());
+    let _ = match zh {
+        true => writeln!(s, "考核窗口：最近 {q} 个季度、{h} 个半年 · 综合得分：KPI {k} + 能力评价 {c}"),
+        false => writeln!(s, "review: last {q} quarters and {h} halves · composite: kpi {k} + competency {c}"),
+    };
     let bands: Vec<String> = scheme.bands.iter().map(|b| format!("{} {} ≥ {}", b.id, b.title, b.min.normalize())).collect();
-    let _ = writeln!(s, "bands: {}", bands.join(", "));
+    let _ = writeln!(s, "{}{}", lang.pick("bands: ", "绩效等级："), bands.join(lang.pick(", ", "，")));
     if let Some(r) = &scheme.requires {
-        let _ = writeln!(s, "every promotion and bridge also requires: {}", rule_line(r, names));
+        let _ = writeln!(s, "{}{}", lang.pick("every promotion and bridge also requires: ", "每次晋升和转换通道还须满足："), line(r));
     }
     if let Some(r) = &scheme.demotion {
-        let _ = writeln!(s, "demotion, at every grade: {}", rule_line(r, names));
+        let _ = writeln!(s, "{}{}", lang.pick("demotion, at every grade: ", "各职级通用降级条件："), line(r));
     }
     for (si, seq) in scheme.sequences.iter().enumerate() {
         let _ = writeln!(s);
-        let _ = writeln!(s, "{} ({}), lowest grade first", seq.title, seq.id);
-        let mut t = new_table(&["grade", "title", "to enter it from the grade below", "demotion"]);
+        let _ = match zh {
+            true => writeln!(s, "{} ({})，从最低职级起", seq.title, seq.id),
+            false => writeln!(s, "{} ({}), lowest grade first", seq.title, seq.id),
+        };
+        let header = match zh {
+            true => ["职级", "名称", "从下一职级晋升的条件", "降级"],
+            false => ["grade", "title", "to enter it from the grade below", "demotion"],
+        };
+        let mut t = new_table(&header);
         for (i, g) in seq.grades.iter().enumerate() {
             let mut rule = match (&g.requires, i) {
-                (_, 0) => "— (the entry grade)".to_string(),
-                (Some(r), _) => rule_line(r, names),
-                (None, _) => "no rule of its own".to_string(),
+                (_, 0) => lang.pick("— (the entry grade)", "—（入门职级）").to_string(),
+                (Some(r), _) => line(r),
+                (None, _) => lang.pick("no rule of its own", "无自身规则").to_string(),
             };
             if let Some(body) = &g.decided_by {
                 // The rule stays shown: it is what a candidate put to the board meets.
-                rule = format!("decided by {body}, never by rule (candidates meet: {rule})");
+                rule = match zh {
+                    true => format!("由{body}决定，不按规则晋升（候选人须满足：{rule}）"),
+                    false => format!("decided by {body}, never by rule (candidates meet: {rule})"),
+                };
             }
-            t.add_row(vec![g.id.clone(), g.title.clone(), rule, demotion_cell(scheme, GradeRef { sequence: si, index: i })]);
+            t.add_row(vec![g.id.clone(), g.title.clone(), rule, demotion_cell(scheme, GradeRef { sequence: si, index: i }, words)]);
         }
         let _ = writeln!(s, "{t}");
     }
     if !scheme.bridges.is_empty() {
         let _ = writeln!(s);
-        let _ = writeln!(s, "Bridges (tried in this order when the next grade is not reached)");
-        let mut t = new_table(&["from", "to", "title", "rule"]);
+        let _ = writeln!(
+            s,
+            "{}",
+            lang.pick("Bridges (tried in this order when the next grade is not reached)", "转换通道（未达到高一级职级时按此顺序尝试）")
+        );
+        let header = match zh {
+            true => ["从", "到", "名称", "规则"],
+            false => ["from", "to", "title", "rule"],
+        };
+        let mut t = new_table(&header);
         for b in &scheme.bridges {
             t.add_row(vec![
                 grade_label(scheme, b.from),
                 grade_label(scheme, b.to),
                 b.title.clone().unwrap_or_default(),
-                b.requires.as_ref().map_or("no rule of its own".into(), |r| rule_line(r, names)),
+                b.requires.as_ref().map_or(lang.pick("no rule of its own", "无自身规则").into(), line),
             ]);
         }
         let _ = writeln!(s, "{t}");
@@ -116,27 +158,45 @@ fn table(scheme: &Scheme) -> String {
 }
 
 /// Where a grade's demotion sends the employee, and when (SPEC §8.1).
-fn demotion_cell(scheme: &Scheme, g: GradeRef) -> String {
-    let names = &scheme.column_facts.names;
+fn demotion_cell(scheme: &Scheme, g: GradeRef, words: &Words) -> String {
+    let zh = words.lang() == Lang::Zh;
     let grade = scheme.grade(g);
     let mut lines = Vec::new();
     if let Some(d) = &grade.demotion {
-        let to = match grade.demotion_to {
-            Some(to) => format!("to {}", grade_label(scheme, to)),
-            None => "to the grade below".to_string(),
-        };
-        lines.push(format!("{to} when {}", rule_line(d, names)));
+        let rule = rule_line_in(d, &RuleWords::In(scheme, words));
+        lines.push(match (grade.demotion_to, zh) {
+            (Some(to), false) => format!("to {} when {rule}", grade_label(scheme, to)),
+            (None, false) => format!("to the grade below when {rule}"),
+            (Some(to), true) => format!("满足 {rule} 时降至 {}", grade_label(scheme, to)),
+            (None, true) => format!("满足 {rule} 时降至下一职级"),
+        });
     }
     match (&scheme.demotion, grade.scheme_demotion) {
         (Some(_), true) => {
             let below = scheme.grade_below(g);
-            let to =
-                if below == g { format!("stays {} (the lowest grade)", grade.id) } else { format!("to {}", grade_label(scheme, below)) };
             // The grade's own rule, when it holds, names the target.
-            let lead = if grade.demotion.is_some() { "otherwise, scheme-wide" } else { "scheme-wide" };
-            lines.push(format!("{lead}: {to}"));
+            lines.push(match zh {
+                false => {
+                    let to = if below == g {
+                        format!("stays {} (the lowest grade)", grade.id)
+                    } else {
+                        format!("to {}", grade_label(scheme, below))
+                    };
+                    let lead = if grade.demotion.is_some() { "otherwise, scheme-wide" } else { "scheme-wide" };
+                    format!("{lead}: {to}")
+                }
+                true => {
+                    let to = if below == g {
+                        format!("保持 {}（最低职级）", grade.id)
+                    } else {
+                        format!("降至 {}", grade_label(scheme, below))
+                    };
+                    let lead = if grade.demotion.is_some() { "否则按通用降级" } else { "通用降级" };
+                    format!("{lead}：{to}")
+                }
+            });
         }
-        (Some(_), false) => lines.push("exempt from the scheme-wide demotion".into()),
+        (Some(_), false) => lines.push(if zh { "不适用通用降级".into() } else { "exempt from the scheme-wide demotion".into() }),
         (None, _) => {}
     }
     if lines.is_empty() {

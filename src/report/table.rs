@@ -86,12 +86,12 @@ pub fn band_text(r: &ResultRecord) -> Option<String> {
 }
 
 /// The lines of the `why` column: errors, demotion reasons, unmet tests, open bridges.
-pub fn why(r: &ResultRecord, lang: Lang) -> Vec<String> {
+pub fn why(r: &ResultRecord, lang: Lang, scheme: &crate::scheme::Scheme) -> Vec<String> {
     let mut why: Vec<String> = r.errors.clone();
     why.extend(r.demoted_by.iter().map(|d| format!("{}: {d}", lang.demotion())));
     why.extend(r.unmet.iter().cloned());
     if !r.alternatives.is_empty() {
-        why.push(format!("{}: {}", lang.bridge_open(), r.alternatives.join(", ")));
+        why.push(format!("{}: {}", lang.bridge_open(), lang.grades(scheme, &r.alternatives)));
     }
     why
 }
@@ -111,7 +111,7 @@ pub fn write_table(
     }
     table.set_header(COLUMNS.map(|c| lang.label(c)));
     for r in records {
-        let why = why(r, lang);
+        let why = why(r, lang, meta.scheme);
         let mut status = Cell::new(lang.status(r.status));
         if color {
             status = status.fg(status_color(r.status));
@@ -119,14 +119,14 @@ pub fn write_table(
         table.add_row(vec![
             Cell::new(cut(&r.id)),
             Cell::new(cut(&r.name)),
-            Cell::new(cut(&r.grade)),
+            Cell::new(cut(lang.grade(meta.scheme, &r.grade))),
             Cell::new(figure(r.kpi)),
             Cell::new(figure(r.competency)),
             Cell::new(figure(r.composite)),
             Cell::new(cut(&band_text(r).unwrap_or_else(|| "—".into()))),
             Cell::new(figure(r.rank_pct)),
             status,
-            Cell::new(cut(r.recommended_grade.as_deref().unwrap_or("—"))),
+            Cell::new(cut(r.recommended_grade.as_deref().map_or("—", |g| lang.grade(meta.scheme, g)))),
             Cell::new(r.eligible_on.as_deref().unwrap_or("")),
             Cell::new(cut(&why.join("\n"))),
         ]);

@@ -8,7 +8,10 @@
 //!
 //! The results sheet is written from the json form of each record, field by
 //! field in [`FIELDS`] order: a field added to the record reaches the
-//! workbook with the same value the json output gives it.
+//! workbook with the same value the json output gives it. With `--lang zh`
+//! the workbook is for reading in Chinese: the results sheet's header and
+//! status words are Chinese, grades, positions and sequences are shown by
+//! their titles (the reasons come in Chinese from the decision itself).
 
 use super::i18n::{Label, Lang};
 use super::{json, Meta, ResultRecord, Summary, FIELDS};
@@ -114,10 +117,11 @@ pub struct XlsxBook {
     /// The widest text of each column so far, in display widths (CJK counts 2).
     widths: Vec<usize>,
     grades: GradeCounts,
+    lang: Lang,
 }
 
 impl XlsxBook {
-    pub fn begin(meta: &Meta) -> io::Result<XlsxBook> {
+    pub fn begin(meta: &Meta, lang: Lang) -> io::Result<XlsxBook> {
         let mut workbook = Workbook::new();
         // Dated the review, not the run: the same inputs give the same bytes.
         let mut properties = DocProperties::new().set_title(&meta.scheme.title).set_company("ladder");
@@ -129,15 +133,15 @@ impl XlsxBook {
         results.set_name("results").map_err(xlsx_error)?;
         let formats = Formats::new();
         for (col, field) in FIELDS.iter().enumerate() {
-            results.write_string_with_format(0, col as u16, *field, &formats.header).map_err(xlsx_error)?;
+            results.write_string_with_format(0, col as u16, lang.field(field), &formats.header).map_err(xlsx_error)?;
         }
         // The filter's drop-down arrow takes about two characters.
-        let widths = FIELDS.iter().map(|f| f.width() + 2).collect();
-        Ok(XlsxBook { workbook, results, formats, row: 1, widths, grades: GradeCounts::new(meta) })
+        let widths = FIELDS.iter().map(|f| lang.field(f).width() + 2).collect();
+        Ok(XlsxBook { workbook, results, formats, row: 1, widths, grades: GradeCounts::new(meta), lang })
     }
 
     /// One result, as the next row of the results sheet.
-    pub fn record(&mut self, r: &ResultRecord) -> io::Result<()> {
+    pub fn record(&mut self, r: &ResultRecord, meta: &Meta) -> io::Result<()> {
         if self.row >= SHEET_ROWS {
             return Err(io::Error::other(format!(
                 "an xlsx sheet holds at most {} results; use --format csv or ndjson for more",
@@ -145,7 +149,10 @@ impl XlsxBook {
             )));
         }
         self.grades.add(&r.sequence, &r.grade, r.status);
-        let value = json::record_value(r);
+        let mut value = json::record_value(r);
+        if self.lang != Lang::En {
+            shown_in(&mut value, r, meta, self.lang);
+        }
         for (col, field) in FIELDS.iter().enumerate() {
             let width = self.cell(col as u16, field, value.get(field).unwrap_or(&Value::Null))?;
             if let Some(w) = self.widths.get_mut(col) {
@@ -183,10 +190,13 @@ impl XlsxBook {
                         sheet.write_datetime_with_format(row, col, &date, &formats.date).map_err(xlsx_error)?;
                         DATE_FORMAT.len()
                     }
-                    None => {
-                        let status = if field == "status" { formats.status(text) } else { None };
-                        write_text(sheet, row, col, text, status)?
+                    None if field == "status" => {
+                        // Coloured by the status, whatever the word shown.
+                        let colour = formats.status(text);
+                        let word = Status::ALL.iter().find(|s| s.as_str() == text).map_or(text.as_str(), |s| self.lang.status(*s));
+                        write_text(sheet, row, col, word, colour)?
                     }
+                    None => write_text(sheet, row, col, text, None)?,
                 }
             }
             Value::Array(items) => {
@@ -217,6 +227,29 @@ impl XlsxBook {
         file.rewind()?;
         io::copy(&mut file, out)?;
         Ok(())
+    }
+}
+
+/// The names in a record's json form as `lang` shows them: grades,
+/// positions and sequences by their titles.
+fn shown_in(value: &mut Value, r: &ResultRecord, meta: &Meta, lang: Lang) {
+    let scheme = meta.scheme;
+    let mut set = |field: &str, text: &str| {
+        if let Some(v) = value.get_mut(field) {
+            *v = Value::String(text.to_string());
+        }
+    };
+    set("sequence", lang.sequence(scheme, &r.sequence));
+    set("grade", lang.grade(scheme, &r.grade));
+    set("position", lang.position(scheme, &r.position));
+    if let Some(g) = &r.recommended_grade {
+        set("recommended_grade", lang.grade(scheme, g));
+    }
+    if let Some(g) = &r.next_grade {
+        set("next_grade", lang.grade(scheme, g));
+    }
+    if let Some(v) = value.get_mut("alternatives") {
+        *v = Value::Array(r.alternatives.iter().map(|g| Value::String(lang.grade(scheme, g).to_string())).collect());
     }
 }
 

@@ -5,6 +5,7 @@ use crate::calendar::{parse_date, whole_months, whole_years, Period};
 use crate::figures::Figures;
 use crate::input::records::{Layout, Row};
 use crate::input::value::{excerpt, parse_bool, parse_number};
+use crate::rule::words::Words;
 use crate::rule::{Check, Computed, FactRef, Op, Reserved, Rule, Subject, Test, TestValue};
 use crate::scheme::Scheme;
 use chrono::NaiveDate;
@@ -22,6 +23,8 @@ pub struct Env<'a> {
     pub standing: Option<crate::figures::Standing>,
     /// The date time facts are measured to (the as-of date, or a later one for eligible_on).
     pub time_as_of: NaiveDate,
+    /// The words the texts of the decision are written in.
+    pub words: &'a Words,
 }
 
 /// What a test found.
@@ -104,17 +107,32 @@ impl Trace<'_> {
 
     /// The node as one line: `months_in_grade >= 12 (found 10)`.
     pub fn describe(&self, scheme: &Scheme) -> String {
-        text(|out| write_description(&TraceTexts { trace: self, scheme }, out))
+        self.describe_in(scheme, Words::english())
+    }
+
+    /// [`Trace::describe`] in `words`: `任职月数 >= 12 (实际 10)`.
+    pub fn describe_in(&self, scheme: &Scheme, words: &Words) -> String {
+        text(|out| write_description(&TraceTexts { trace: self, scheme, words }, out))
     }
 
     /// What held, as one line: only the holding parts of an `any`.
     pub fn success(&self, scheme: &Scheme) -> String {
-        text(|out| write_success(&TraceTexts { trace: self, scheme }, out))
+        self.success_in(scheme, Words::english())
+    }
+
+    /// [`Trace::success`] in `words`.
+    pub fn success_in(&self, scheme: &Scheme, words: &Words) -> String {
+        text(|out| write_success(&TraceTexts { trace: self, scheme, words }, out))
     }
 
     /// What failed, as one line: only the failing parts of an `all`.
     pub fn failure(&self, scheme: &Scheme) -> String {
-        text(|out| write_failure(&TraceTexts { trace: self, scheme }, out))
+        self.failure_in(scheme, Words::english())
+    }
+
+    /// [`Trace::failure`] in `words`.
+    pub fn failure_in(&self, scheme: &Scheme, words: &Words) -> String {
+        text(|out| write_failure(&TraceTexts { trace: self, scheme, words }, out))
     }
 }
 
@@ -138,6 +156,8 @@ enum Branch {
 /// below, serves both.
 trait Texts: Sized {
     fn holds(&self) -> bool;
+    /// The vocabulary the grammar's words come from.
+    fn words(&self) -> &Words;
     /// `all`, `any` or `not` and its parts; None for a test.
     fn branch(&self) -> Option<(Branch, impl Iterator<Item = Self> + Clone)>;
     /// A test and what it found: `months_in_grade >= 12 (found 10)`.
@@ -148,10 +168,10 @@ trait Texts: Sized {
 fn write_description<T: Texts>(node: &T, out: &mut String) {
     match node.branch() {
         None => node.write_test(out),
-        Some((Branch::All, parts)) => write_joined("all of (", " and ", parts, out, write_description),
-        Some((Branch::Any, parts)) => write_joined("any of (", " or ", parts, out, write_description),
+        Some((Branch::All, parts)) => write_joined(node.words().all_of(), parts, out, write_description),
+        Some((Branch::Any, parts)) => write_joined(node.words().any_of(), parts, out, write_description),
         Some((Branch::Not, parts)) => {
-            out.push_str("not ");
+            out.push_str(node.words().not());
             parts.for_each(|part| write_description(&part, out));
         }
     }
@@ -165,10 +185,10 @@ fn write_failure<T: Texts>(node: &T, out: &mut String) {
             let failing = parts.filter(|part| !part.holds());
             match failing.clone().count() {
                 1 => failing.for_each(|part| write_failure(&part, out)),
-                _ => write_joined("all of (", " and ", failing, out, write_failure),
+                _ => write_joined(node.words().all_of(), failing, out, write_failure),
             }
         }
-        Some((Branch::Any, parts)) => write_joined("any of (", " or ", parts, out, write_failure),
+        Some((Branch::Any, parts)) => write_joined(node.words().any_of(), parts, out, write_failure),
         _ => write_description(node, out),
     }
 }
@@ -181,16 +201,16 @@ fn write_success<T: Texts>(node: &T, out: &mut String) {
             let holding = parts.filter(|part| part.holds());
             match holding.clone().count() {
                 1 => holding.for_each(|part| write_success(&part, out)),
-                _ => write_joined("any of (", " or ", holding, out, write_success),
+                _ => write_joined(node.words().any_of(), holding, out, write_success),
             }
         }
-        Some((Branch::All, parts)) => write_joined("all of (", " and ", parts, out, write_success),
+        Some((Branch::All, parts)) => write_joined(node.words().all_of(), parts, out, write_success),
         _ => write_description(node, out),
     }
 }
 
 /// `open`, each part written by `write` with `separator` between them, then `)`.
-fn write_joined<T>(open: &str, separator: &str, parts: impl Iterator<Item = T>, out: &mut String, write: fn(&T, &mut String)) {
+fn write_joined<T>((open, separator): (&str, &str), parts: impl Iterator<Item = T>, out: &mut String, write: fn(&T, &mut String)) {
     out.push_str(open);
     for (i, part) in parts.enumerate() {
         if i > 0 {
@@ -201,23 +221,28 @@ fn write_joined<T>(open: &str, separator: &str, parts: impl Iterator<Item = T>, 
     out.push(')');
 }
 
-/// `months_in_grade >= 12 (found 10)`.
-fn write_test(test: &Test, found: &Found, scheme: &Scheme, out: &mut String) {
-    out.push_str(test.described(&scheme.column_facts.names));
+/// `months_in_grade >= 12 (found 10)`, `任职月数 >= 12 (实际 10)`.
+fn write_test(test: &Test, found: &Found, scheme: &Scheme, words: &Words, out: &mut String) {
+    words.write_test(test, scheme, out);
     out.push_str(" (");
-    found.write_display(scheme, out);
+    words.write_found(found, Some(test), scheme, out);
     out.push(')');
 }
 
-/// A trace, with the scheme its texts name things by.
+/// A trace, with the scheme its texts name things by and their words.
 struct TraceTexts<'t, 'r> {
     trace: &'t Trace<'r>,
     scheme: &'t Scheme,
+    words: &'t Words,
 }
 
 impl Texts for TraceTexts<'_, '_> {
     fn holds(&self) -> bool {
         self.trace.holds()
+    }
+
+    fn words(&self) -> &Words {
+        self.words
     }
 
     fn branch(&self) -> Option<(Branch, impl Iterator<Item = Self> + Clone)> {
@@ -227,13 +252,13 @@ impl Texts for TraceTexts<'_, '_> {
             Trace::Not { child, .. } => (Branch::Not, std::slice::from_ref(&**child)),
             Trace::Test { .. } => return None,
         };
-        let scheme = self.scheme;
-        Some((branch, parts.iter().map(move |trace| TraceTexts { trace, scheme })))
+        let (scheme, words) = (self.scheme, self.words);
+        Some((branch, parts.iter().map(move |trace| TraceTexts { trace, scheme, words })))
     }
 
     fn write_test(&self, out: &mut String) {
         if let Trace::Test { test, found, .. } = self.trace {
-            write_test(test, found, self.scheme, out);
+            write_test(test, found, self.scheme, self.words, out);
         }
     }
 }
@@ -249,6 +274,10 @@ impl Texts for RuleTexts<'_, '_, '_> {
         self.env.holds(self.rule)
     }
 
+    fn words(&self) -> &Words {
+        self.env.words
+    }
+
     fn branch(&self) -> Option<(Branch, impl Iterator<Item = Self> + Clone)> {
         let (branch, parts) = match self.rule {
             Rule::All(rules) => (Branch::All, rules.as_slice()),
@@ -262,7 +291,7 @@ impl Texts for RuleTexts<'_, '_, '_> {
 
     fn write_test(&self, out: &mut String) {
         if let Rule::Test(test) = self.rule {
-            write_test(test, &self.env.test(test).1, self.env.scheme, out);
+            write_test(test, &self.env.test(test).1, self.env.scheme, self.env.words, out);
         }
     }
 }

@@ -792,7 +792,7 @@ fn build_positions(placed: &[Placed<RawPosition>], competency_scale: &Range, pro
                 check_id(file, &format!("{gpath}.items[{i}]"), item.id(), "competency item", &mut item_ids, problems);
                 items.push(Item { id: item.id().to_string(), title: item.title().unwrap_or(item.id()).to_string() });
             }
-            groups.push(Group { id: name.clone(), weight: g.weight.0, items });
+            groups.push(Group { id: name.clone(), title: g.title.clone(), weight: g.weight.0, items });
         }
         if p.competencies.0.is_empty() {
             problems.push(file.problem_at(path, format!("position `{}` has no competency groups (`competencies`)", p.id)));

@@ -205,6 +205,8 @@ pub struct Scoring {
 #[derive(Debug, Clone)]
 pub struct Group {
     pub id: String,
+    /// `title:` (核心能力), for reports in Chinese; None: the id.
+    pub title: Option<String>,
     pub weight: Decimal,
     pub items: Vec<Item>,
 }

@@ -145,6 +145,8 @@ pub struct RawScoring {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "CompetencyGroup")]
 pub struct RawGroup {
+    /// A title for reports in Chinese (核心能力); the group's name otherwise.
+    pub title: Option<String>,
     pub weight: Num,
     #[serde(default)]
     pub items: Vec<RawItem>,

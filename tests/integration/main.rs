@@ -28,6 +28,7 @@ mod explain;
 mod fast_path;
 mod header_rows;
 mod hostile;
+mod lang;
 mod output_safety;
 mod overflow;
 mod properties;

@@ -227,10 +227,11 @@ fn the_summary_and_meta_sheets_hold_the_counts_and_the_run() {
     assert!(want.iter().all(|(_, h)| h.len() == 64), "{want:?}");
 }
 
-/// `--lang zh` labels the summary and meta sheets; the results sheet's
-/// header and values stay what json says.
+/// `--lang zh` labels the summary and meta sheets, and writes the results
+/// sheet for Chinese readers (issue 13 item 5): Chinese header and status
+/// words, grades by title, reasons in Chinese; the figures stay json's.
 #[test]
-fn lang_zh_labels_the_summary_and_meta_sheets_only() {
+fn lang_zh_labels_every_sheet_and_keeps_the_figures() {
     let dir = workdir("zh");
     let (name, input) = EXAMPLES[1];
     let (json, path) = json_and_xlsx(&dir, name, input, &["--lang", "zh"]);
@@ -241,9 +242,21 @@ fn lang_zh_labels_the_summary_and_meta_sheets_only() {
     let meta = sheet(&path, "meta");
     assert_eq!(text(&cell(&meta, 1, 0)), "工具");
     let results = sheet(&path, "results");
-    assert_eq!(text(&cell(&results, 0, 0)), "id");
-    let status_col = json["results"][0].as_object().unwrap().keys().position(|k| k == "status").unwrap();
-    assert_eq!(text(&cell(&results, 1, status_col)), json["results"][0]["status"].as_str().unwrap());
+    assert_eq!(text(&cell(&results, 0, 0)), "工号");
+    let keys: Vec<&String> = json["results"][0].as_object().unwrap().keys().collect();
+    let col = |key: &str| keys.iter().position(|k| *k == key).unwrap();
+    let zh_status = [("promote", "晋升"), ("hold", "保持"), ("top", "已到顶"), ("demote", "降级"), ("error", "错误")];
+    for (i, r) in json["results"].as_array().unwrap().iter().enumerate() {
+        let status = r["status"].as_str().unwrap();
+        let word = zh_status.iter().find(|(en, _)| *en == status).unwrap().1;
+        assert_eq!(text(&cell(&results, i + 1, col("status"))), word, "row {i}");
+        assert_eq!(text(&cell(&results, i + 1, col("id"))), r["id"].as_str().unwrap());
+        match (&r["kpi"], cell(&results, i + 1, col("kpi"))) {
+            (Value::Number(n), Data::Float(f)) => assert_eq!(f, n.as_f64().unwrap(), "row {i}"),
+            (Value::Null, Data::Empty) => {}
+            (j, c) => panic!("row {i}: kpi {j} against {c:?}"),
+        }
+    }
 }
 
 /// No result (a file with its header only): a workbook with the header only.

@@ -1,7 +1,9 @@
 //! The least change that would meet a failing test: how much higher a
-//! score, how many more months, which route to a composite or rank.
+//! score, how many more months, which route to a composite or rank — in
+//! the evaluation's words (English, or Chinese with `--lang zh`).
 
 use super::*;
+use crate::rule::words::computed_zh;
 
 pub(super) struct GapContext<'a> {
     pub(super) env: &'a Env<'a>,
@@ -13,42 +15,60 @@ pub(super) fn gaps(ctx: &GapContext, trace: &Trace) -> Vec<Gap> {
     if trace.holds() {
         return Vec::new();
     }
-    let scheme = ctx.env.scheme;
+    let (scheme, words) = (ctx.env.scheme, ctx.env.words);
+    let zh = words.lang() == Lang::Zh;
     match trace {
         Trace::All { children, .. } => children.iter().flat_map(|c| gaps(ctx, c)).collect(),
         Trace::Any { children, .. } => {
-            let mut gap = Gap::says(written(trace, &scheme.column_facts.names), "any one of these".into());
+            let mut gap = Gap::says(written(trace, scheme, words), if zh { "以下任选其一" } else { "any one of these" }.into());
             gap.any_of = children.iter().map(|c| gaps(ctx, c)).collect();
             vec![gap]
         }
         Trace::Not { child, .. } => {
-            vec![Gap::says(written(trace, &scheme.column_facts.names), format!("{} must no longer hold", child.describe(scheme)))]
+            let change = match zh {
+                true => format!("{} 须不再成立", child.describe_in(scheme, words)),
+                false => format!("{} must no longer hold", child.describe(scheme)),
+            };
+            vec![Gap::says(written(trace, scheme, words), change)]
         }
         Trace::Test { test, found, .. } => vec![test_gap(ctx, test, found)],
     }
 }
 
 /// A rule node as written, without what was found: `any of (a >= 1 or b >= 1)`.
-fn written(trace: &Trace, names: &[String]) -> String {
-    let join = |children: &[Trace], sep: &str| children.iter().map(|c| written(c, names)).collect::<Vec<_>>().join(sep);
+fn written(trace: &Trace, scheme: &Scheme, words: &Words) -> String {
+    let ((all, and), (any, or)) = (words.all_of(), words.any_of());
+    let join = |children: &[Trace], sep: &str| children.iter().map(|c| written(c, scheme, words)).collect::<Vec<_>>().join(sep);
     match trace {
-        Trace::All { children, .. } => format!("all of ({})", join(children, " and ")),
-        Trace::Any { children, .. } => format!("any of ({})", join(children, " or ")),
-        Trace::Not { child, .. } => format!("not ({})", written(child, names)),
-        Trace::Test { test, .. } => test.describe(names),
+        Trace::All { children, .. } => format!("{all}{})", join(children, and)),
+        Trace::Any { children, .. } => format!("{any}{})", join(children, or)),
+        Trace::Not { child, .. } => format!("{}({})", words.not(), written(child, scheme, words)),
+        Trace::Test { test, .. } => words.test(test, scheme),
     }
 }
 
-/// `at least 12`, `above 3`, `at most 30`, `below 23`, `exactly true`.
-fn target(check: &Check) -> String {
-    let words = match check.op {
+/// `at least 12`, `above 3`, `at most 30`, `below 23`, `exactly true`;
+/// in Chinese `不低于 12`, `高于 3`, `不高于 30`, `低于 23`, `为 是`.
+fn target(check: &Check, test: &Test, scheme: &Scheme, words: &Words) -> String {
+    let value = words.value(&check.value, test, scheme);
+    if words.lang() == Lang::Zh {
+        let word = match check.op {
+            Op::Min => "不低于",
+            Op::Max => "不高于",
+            Op::Above => "高于",
+            Op::Below => "低于",
+            Op::Is => "为",
+        };
+        return format!("{word} {value}");
+    }
+    let word = match check.op {
         Op::Min => "at least",
         Op::Max => "at most",
         Op::Above => "above",
         Op::Below => "below",
-        Op::Is => return check.value.to_string(),
+        Op::Is => return value,
     };
-    format!("{words} {}", check.value)
+    format!("{word} {value}")
 }
 
 fn fig(d: Decimal) -> String {
@@ -56,9 +76,11 @@ fn fig(d: Decimal) -> String {
 }
 
 /// What a value needs, after "needs": `+2.35`, `−3`, `to rise by more than 2`, `to fall by more than 1`.
-fn amount(op: Op, delta: Decimal) -> String {
+fn amount(op: Op, delta: Decimal, zh: bool) -> String {
     let magnitude = fig(delta.abs());
     match (op, delta < Decimal::ZERO) {
+        (Op::Above, _) if zh => format!("提高超过 {magnitude}"),
+        (Op::Below, _) if zh => format!("降低超过 {magnitude}"),
         (Op::Above, _) => format!("to rise by more than {magnitude}"),
         (Op::Below, _) => format!("to fall by more than {magnitude}"),
         (_, true) => format!("−{magnitude}"),
@@ -73,57 +95,81 @@ fn ceil2(d: Decimal) -> Decimal {
 
 fn test_gap(ctx: &GapContext, test: &Test, found: &Found) -> Gap {
     let env = ctx.env;
-    let scheme = env.scheme;
-    let name = test.subject_name(&scheme.column_facts.names);
-    let written = test.describe(&scheme.column_facts.names);
+    let (scheme, words) = (env.scheme, env.words);
+    let zh = words.lang() == Lang::Zh;
+    let name = words.subject_name(test, scheme);
+    let written = words.test(test, scheme);
+    let and = if zh { " 且 " } else { " and " };
     // A streak: each quarter's own shortfall.
     if let (Subject::Streak { quarters }, Found::Quarters(seen)) = (&test.subject, found) {
         let mut parts = Vec::new();
         if seen.len() < *quarters {
-            parts.push(format!("only {} quarter(s) can be read", seen.len()));
+            parts.push(match zh {
+                true => format!("只能读到 {} 个季度", seen.len()),
+                false => format!("only {} quarter(s) can be read", seen.len()),
+            });
         }
         for (period, score) in seen {
             match score {
+                None if zh => parts.push(format!("{period} 无得分")),
                 None => parts.push(format!("{period} has no score")),
                 Some(s) => {
                     for c in &test.checks {
                         if let TestValue::Number(r) = c.value {
                             if !c.op.accepts(s.cmp(&r)) {
-                                parts.push(format!("{period} ({}) needs {}", fig(*s), amount(c.op, r - s)));
+                                parts.push(match zh {
+                                    true => format!("{period}（{}）需 {}", fig(*s), amount(c.op, r - s, zh)),
+                                    false => format!("{period} ({}) needs {}", fig(*s), amount(c.op, r - s, zh)),
+                                });
                             }
                         }
                     }
                 }
             }
         }
-        let targets: Vec<String> = test.checks.iter().map(target).collect();
-        let change = format!("{name} needs {} in each of the last {quarters} quarters: {}", targets.join(" and "), parts.join("; "));
+        let targets: Vec<String> = test.checks.iter().map(|c| target(c, test, scheme, words)).collect();
+        let change = match zh {
+            true => format!("最近 {quarters} 个季度每季 {name} 须{}：{}", targets.join(and), parts.join("；")),
+            false => format!("{name} needs {} in each of the last {quarters} quarters: {}", targets.join(and), parts.join("; ")),
+        };
         return Gap::says(written, change);
     }
     let failing: Vec<&Check> = test.checks.iter().filter(|c| !passes(found, c)).collect();
     let Some(check) = failing.first().copied() else {
         return Gap::says(written.clone(), written);
     };
-    let targets: Vec<String> = failing.iter().map(|c| target(c)).collect();
-    let targets = targets.join(" and ");
+    let targets: Vec<String> = failing.iter().map(|c| target(c, test, scheme, words)).collect();
+    let targets = targets.join(and);
     match found {
+        Found::Missing if zh => return Gap::says(written, format!("{name} 无值：须{targets}")),
         Found::Missing => return Gap::says(written, format!("{name} has no value: it needs to be {targets}")),
+        Found::Unreadable(text, kind) if zh => {
+            return Gap::says(written, format!("{name}：`{text}` 不是{}；须{targets}", crate::rule::words::kind_zh(kind)))
+        }
         Found::Unreadable(text, kind) => return Gap::says(written, format!("{name}: `{text}` is not {kind}; it needs to be {targets}")),
+        Found::Bool(_) | Found::Text(_) | Found::Date(_) if zh => {
+            return Gap::says(written, format!("{name} 须{targets}（{}）", words.found(found, Some(test), scheme)));
+        }
         Found::Bool(_) | Found::Text(_) | Found::Date(_) => {
             return Gap::says(written, format!("{name} must be {targets} ({})", found.display(scheme)));
         }
         Found::Level(_, f) => {
-            let change = match (check.op, &check.value) {
-                (Op::Min, v) => format!("{name} needs {v} or higher (found {f})"),
-                (Op::Above, v) => format!("{name} needs a level above {v} (found {f})"),
-                (Op::Max, v) => format!("{name} needs {v} or lower (found {f})"),
-                (Op::Below, v) => format!("{name} needs a level below {v} (found {f})"),
-                (Op::Is, v) => format!("{name} must be {v} (found {f})"),
+            let change = match (check.op, &check.value, zh) {
+                (Op::Min, v, false) => format!("{name} needs {v} or higher (found {f})"),
+                (Op::Above, v, false) => format!("{name} needs a level above {v} (found {f})"),
+                (Op::Max, v, false) => format!("{name} needs {v} or lower (found {f})"),
+                (Op::Below, v, false) => format!("{name} needs a level below {v} (found {f})"),
+                (Op::Is, v, false) => format!("{name} must be {v} (found {f})"),
+                (Op::Min, v, true) => format!("{name} 须达到 {v} 或更高（实际 {f}）"),
+                (Op::Above, v, true) => format!("{name} 须高于 {v}（实际 {f}）"),
+                (Op::Max, v, true) => format!("{name} 须为 {v} 或更低（实际 {f}）"),
+                (Op::Below, v, true) => format!("{name} 须低于 {v}（实际 {f}）"),
+                (Op::Is, v, true) => format!("{name} 须为 {v}（实际 {f}）"),
             };
             return Gap::says(written, change);
         }
         Found::Band(f) => {
-            let (change, delta) = band_gap(ctx, check, *f);
+            let (change, delta) = band_gap(ctx, test, check, *f);
             return Gap { delta, ..Gap::says(written, change) };
         }
         Found::Quarters(_) => return Gap::says(written.clone(), written),
@@ -137,22 +183,34 @@ fn test_gap(ctx: &GapContext, test: &Test, found: &Found) -> Gap {
     let found_text = fig(f);
     let mut gap = Gap { test: written, change: String::new(), delta: Some(delta), on: None, any_of: Vec::new() };
     if check.op == Op::Is {
-        gap.change = format!("{name} must be {r} (found {found_text})", r = fig(r));
+        gap.change = match zh {
+            true => format!("{name} 须为 {r}（实际 {found_text}）", r = fig(r)),
+            false => format!("{name} must be {r} (found {found_text})", r = fig(r)),
+        };
         return gap;
     }
     let up = matches!(check.op, Op::Min | Op::Above);
     // Time facts: when the calendar alone gets there.
     if let Some((base, per)) = time_base(env, &test.subject) {
         if !up {
-            gap.change = format!("{name} must be {targets} (found {found_text}); waiting only adds to it");
+            gap.change = match zh {
+                true => format!("{name} 须{targets}（实际 {found_text}）；时间推移只会使其增加"),
+                false => format!("{name} must be {targets} (found {found_text}); waiting only adds to it"),
+            };
             return gap;
         }
         let needed = if check.op == Op::Above { r.floor() + Decimal::ONE } else { r.ceil() };
         let unit_count = needed - f;
-        let unit = if per == 12 { "year" } else { "month" };
-        let plural = if unit_count == Decimal::ONE { "" } else { "s" };
         let months = needed.try_into().ok().and_then(|n: u32| n.checked_mul(per));
         gap.on = months.and_then(|m| add_months(base, m));
+        if zh {
+            let unit = if per == 12 { "年" } else { "个月" };
+            let on = gap.on.map(|on| format!("，于 {on}")).unwrap_or_default();
+            gap.change = format!("{name}：还需 {} {unit}{on}（须{targets}，实际 {found_text}）", fig(unit_count));
+            return gap;
+        }
+        let unit = if per == 12 { "year" } else { "month" };
+        let plural = if unit_count == Decimal::ONE { "" } else { "s" };
         gap.change = match gap.on {
             Some(on) => format!("{name}: {} more {unit}{plural}, on {on} ({targets}, found {found_text})", fig(unit_count)),
             None => format!("{name}: {} more {unit}{plural} ({targets}, found {found_text})", fig(unit_count)),
@@ -160,8 +218,11 @@ fn test_gap(ctx: &GapContext, test: &Test, found: &Found) -> Gap {
         return gap;
     }
     let figures = env.figures;
-    let how = amount(check.op, delta);
+    let how = amount(check.op, delta, zh);
     let meaning = match &test.subject {
+        Subject::Fact(FactRef::Computed(Computed::Kpi)) if zh => {
+            format!("评估窗口内 {} 个已评分季度的平均分须{targets}", figures.kpi_quarters)
+        }
         Subject::Fact(FactRef::Computed(Computed::Kpi)) => {
             format!("an average of {targets} over the window's {} scored quarter(s)", figures.kpi_quarters)
         }
@@ -171,29 +232,46 @@ fn test_gap(ctx: &GapContext, test: &Test, found: &Found) -> Gap {
                 .filter(|(_, s)| !failing.iter().all(|c| passes(&Found::Number(*s), c)))
                 .map(|(p, s)| format!("{p} {}", fig(s)))
                 .collect();
-            format!(
-                "every scored quarter of the window {targets}, and {} {} not",
-                low.join(", "),
-                if low.len() == 1 { "is" } else { "are" }
-            )
+            match zh {
+                true => format!("窗口内每个已评分季度须{targets}，而 {} 未达到", low.join("、")),
+                false => format!(
+                    "every scored quarter of the window {targets}, and {} {} not",
+                    low.join(", "),
+                    if low.len() == 1 { "is" } else { "are" }
+                ),
+            }
         }
+        Subject::Fact(FactRef::KpiItem(_)) if zh => format!("窗口内该指标的平均分须{targets}"),
         Subject::Fact(FactRef::KpiItem(_)) => format!("a mean item score of {targets} over the window"),
+        Subject::Fact(FactRef::CompetencyGroup(_)) if zh => format!("窗口内该组的平均评分须{targets}"),
         Subject::Fact(FactRef::CompetencyGroup(_)) => format!("a mean group rating of {targets} over the window"),
+        Subject::Fact(FactRef::Computed(Computed::KpiQuarters)) if up && zh => {
+            format!("窗口内还需 {} 个已评分季度", fig(delta.ceil().max(Decimal::ONE)))
+        }
         Subject::Fact(FactRef::Computed(Computed::KpiQuarters)) if up => {
             format!("{} more scored quarter(s) in the window", fig(delta.ceil().max(Decimal::ONE)))
+        }
+        Subject::Fact(FactRef::Computed(Computed::CompetencyHalves)) if up && zh => {
+            format!("窗口内还需 {} 个已评分半年", fig(delta.ceil().max(Decimal::ONE)))
         }
         Subject::Fact(FactRef::Computed(Computed::CompetencyHalves)) if up => {
             format!("{} more scored half(s) in the window", fig(delta.ceil().max(Decimal::ONE)))
         }
-        Subject::Fact(FactRef::Computed(Computed::Composite)) if up => format!("{targets}{}", composite_routes(scheme, delta)),
+        Subject::Fact(FactRef::Computed(Computed::Composite)) if up => format!("{targets}{}", composite_routes(scheme, delta, zh)),
         Subject::Fact(FactRef::Computed(Computed::RankPct)) if !up => {
             let change = rank_gap(ctx, check, f);
-            gap.change = format!("{name} needs {targets}: {change} (found {found_text})");
+            gap.change = match zh {
+                true => format!("{name} 须{targets}：{change}（实际 {found_text}）"),
+                false => format!("{name} needs {targets}: {change} (found {found_text})"),
+            };
             return gap;
         }
         _ => targets.clone(),
     };
-    gap.change = format!("{name} needs {how}: {meaning} (found {found_text})");
+    gap.change = match zh {
+        true => format!("{name} 需 {how}：{meaning}（实际 {found_text}）"),
+        false => format!("{name} needs {how}: {meaning} (found {found_text})"),
+    };
     gap
 }
 
@@ -225,10 +303,14 @@ fn window_scores(env: &Env) -> Vec<(String, Decimal)> {
 }
 
 /// `; alone, kpi +1.79 or competency_pct +4.17 would do it`.
-fn composite_routes(scheme: &Scheme, delta: Decimal) -> String {
+fn composite_routes(scheme: &Scheme, delta: Decimal, zh: bool) -> String {
     let hundred = Decimal::ONE_HUNDRED;
     let mut routes = Vec::new();
-    for (name, weight) in [("kpi", scheme.composite.kpi), ("competency_pct", scheme.composite.competency)] {
+    let (kpi, pct) = match zh {
+        true => (computed_zh(Computed::Kpi), computed_zh(Computed::CompetencyPct)),
+        false => ("kpi", "competency_pct"),
+    };
+    for (name, weight) in [(kpi, scheme.composite.kpi), (pct, scheme.composite.competency)] {
         if weight > Decimal::ZERO {
             if let Some(need) = delta.checked_mul(hundred).and_then(|x| x.checked_div(weight)) {
                 routes.push(format!("{name} +{}", fig(ceil2(need))));
@@ -237,53 +319,85 @@ fn composite_routes(scheme: &Scheme, delta: Decimal) -> String {
     }
     if routes.is_empty() {
         String::new()
+    } else if zh {
+        format!("；单独提高 {} 即可", routes.join(" 或 "))
     } else {
         format!("; alone, {} would do it", routes.join(" or "))
     }
 }
 
-fn band_gap(ctx: &GapContext, check: &Check, found: usize) -> (String, Option<Decimal>) {
-    let bands = &ctx.env.scheme.bands;
+fn band_gap(ctx: &GapContext, test: &Test, check: &Check, found: usize) -> (String, Option<Decimal>) {
+    let (scheme, words) = (ctx.env.scheme, ctx.env.words);
+    let zh = words.lang() == Lang::Zh;
+    let bands = &scheme.bands;
     let found_id = bands.get(found).map_or("?", |b| b.id.as_str());
     let composite = ctx.env.figures.composite;
+    let band = computed_zh(Computed::Band);
     let TestValue::Band(r, id) = &check.value else {
-        return (format!("band must be {} (found {found_id})", target(check)), None);
+        return match zh {
+            true => (format!("{band} 须{}（实际 {found_id}）", target(check, test, scheme, words)), None),
+            false => (format!("band must be {} (found {found_id})", target(check, test, scheme, words)), None),
+        };
     };
     // Bands are listed best first; band `needed` starts at bands[needed].min.
     let better_or_equal = |needed: usize| -> (String, Option<Decimal>) {
         let min = bands[needed].min;
-        match composite {
-            Some(c) => (
+        let b = &bands[needed].id;
+        match (composite, zh) {
+            (Some(c), false) => (
                 format!(
-                    "band needs {} or better: a composite of at least {}, {} (found {found_id}, composite {}){}",
-                    bands[needed].id,
+                    "band needs {b} or better: a composite of at least {}, {} (found {found_id}, composite {}){}",
                     fig(min),
-                    amount(Op::Min, min - c),
+                    amount(Op::Min, min - c, zh),
                     fig(c),
-                    composite_routes(ctx.env.scheme, min - c)
+                    composite_routes(scheme, min - c, zh)
                 ),
                 Some(min - c),
             ),
-            None => (format!("band needs {} or better (no composite)", bands[needed].id), None),
+            (Some(c), true) => (
+                format!(
+                    "{band} 须达到 {b} 或更好：综合得分至少 {}，{}（实际 {found_id}，综合得分 {}）{}",
+                    fig(min),
+                    amount(Op::Min, min - c, zh),
+                    fig(c),
+                    composite_routes(scheme, min - c, zh)
+                ),
+                Some(min - c),
+            ),
+            (None, false) => (format!("band needs {b} or better (no composite)"), None),
+            (None, true) => (format!("{band} 须达到 {b} 或更好（无综合得分）"), None),
         }
     };
     match check.op {
         Op::Min => better_or_equal(*r),
         Op::Above if *r > 0 => better_or_equal(*r - 1),
         Op::Is if found > *r => better_or_equal(*r),
+        _ if zh => (format!("{band} 须 {} {id}（实际 {found_id}）", check.op.symbol()), None),
         _ => (format!("band must be {} {id} (found {found_id})", check.op.symbol()), None),
     }
 }
 
 /// What rank in the cohort would meet a `rank_pct` ceiling.
 fn rank_gap(ctx: &GapContext, check: &Check, _found: Decimal) -> String {
+    let zh = ctx.env.words.lang() == Lang::Zh;
     let n = ctx.others.len() + 1;
     let best = (0..n).rev().find(|h| rank_pct(*h, n).is_some_and(|p| passes(&Found::Number(p), check)));
     let Some(h) = best else {
         let top = rank_pct(0, n).map_or("?".into(), fig);
-        return format!("not reachable in a cohort of {n}: even first place gives rank_pct {top}");
+        return match zh {
+            true => format!("在 {n} 人的同组中无法达到：即使第一名，排名百分位也是 {top}"),
+            false => format!("not reachable in a cohort of {n}: even first place gives rank_pct {top}"),
+        };
     };
     let now = ctx.env.figures.composite.map(|c| 1 + ctx.others.iter().filter(|x| **x > c).count());
+    if zh {
+        let now = now.map(|p| format!("，目前第 {p} 名")).unwrap_or_default();
+        let place = if h == 0 { "第一名".to_string() } else { format!("第 {} 名或更好", h + 1) };
+        return match ctx.others.get(h) {
+            Some(needed) => format!("{n} 人中{place}{now}：其他人不变时，综合得分至少 {} 即可", fig(*needed)),
+            None => format!("{n} 人中{place}{now}"),
+        };
+    }
     let now = now.map(|p| format!(", now {}", ordinal(p))).unwrap_or_default();
     let place = if h == 0 { "first place".to_string() } else { format!("rank {} or better", ordinal(h + 1)) };
     match ctx.others.get(h) {

@@ -25,6 +25,7 @@ use crate::exact::{format_figure, format_figure_fixed, Exact};
 use crate::report::json::{decimal_value, figure_value};
 use crate::report::ResultRecord;
 use crate::rule::eval::{passes, Env, Found, Trace};
+use crate::rule::words::{Lang, Words};
 use crate::rule::{Check, Computed, FactRef, Op, Reserved, Rule, Subject, Test, TestValue};
 use crate::scheme::{GradeRef, Scheme, Scoring};
 use chrono::NaiveDate;
@@ -137,17 +138,18 @@ pub enum Node {
 }
 
 impl Node {
-    fn from_trace(scheme: &Scheme, t: &Trace) -> Node {
+    /// The node of a trace; its tests say what they found in `words`.
+    fn from_trace(scheme: &Scheme, words: &Words, t: &Trace) -> Node {
         match t {
             Trace::All { holds, children } => {
-                Node::All { holds: *holds, children: children.iter().map(|c| Node::from_trace(scheme, c)).collect() }
+                Node::All { holds: *holds, children: children.iter().map(|c| Node::from_trace(scheme, words, c)).collect() }
             }
             Trace::Any { holds, children } => {
-                Node::Any { holds: *holds, children: children.iter().map(|c| Node::from_trace(scheme, c)).collect() }
+                Node::Any { holds: *holds, children: children.iter().map(|c| Node::from_trace(scheme, words, c)).collect() }
             }
-            Trace::Not { holds, child } => Node::Not { holds: *holds, child: Box::new(Node::from_trace(scheme, child)) },
+            Trace::Not { holds, child } => Node::Not { holds: *holds, child: Box::new(Node::from_trace(scheme, words, child)) },
             Trace::Test { holds, test, found } => {
-                Node::Test { holds: *holds, test: (*test).clone(), found: found.clone(), says: t.describe(scheme) }
+                Node::Test { holds: *holds, test: (*test).clone(), found: found.clone(), says: t.describe_in(scheme, words) }
             }
         }
     }
@@ -304,12 +306,12 @@ fn rule_view(
             // A demotion rule is one condition; a promotion rule's top-level list is its parts.
             Trace::All { children, .. } if kind != RuleKind::Demotion => {
                 for c in children {
-                    parts.push((origin, Node::from_trace(scheme, &c)));
+                    parts.push((origin, Node::from_trace(scheme, ctx.env.words, &c)));
                     traces.push(c);
                 }
             }
             other => {
-                parts.push((origin, Node::from_trace(scheme, &other)));
+                parts.push((origin, Node::from_trace(scheme, ctx.env.words, &other)));
                 traces.push(other);
             }
         }

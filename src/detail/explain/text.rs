@@ -1,10 +1,19 @@
-//! The explanation as text for reading (`explain`, the default).
+//! The explanation as text for reading (`explain`, the default), in the
+//! language of the evaluation's words (`--lang`): its reasons come in that
+//! language from the evaluation; its own words are picked here.
 
 use super::*;
 
 impl Explanation<'_> {
+    /// The language the text is written in.
+    fn lang(&self) -> Lang {
+        self.evaluation.words.lang()
+    }
+
     pub(super) fn text(&self, s: &mut String) -> std::fmt::Result {
         let scheme = self.scheme();
+        let lang = self.lang();
+        let zh = lang == Lang::Zh;
         let e = self.evaluation;
         let o = self.outcome();
         let row = &o.row;
@@ -13,37 +22,47 @@ impl Explanation<'_> {
 
         // Who, and against what.
         let name = if row.name.is_empty() { String::new() } else { format!(" {}", row.name) };
-        writeln!(s, "{}{name} · line {} of {}", row.id, row.line, e.inputs.first().map_or("", |(p, _)| p.as_str()))?;
+        let file = e.inputs.first().map_or("", |(p, _)| p.as_str());
+        if zh {
+            writeln!(s, "{}{name} · {file} 第 {} 行", row.id, row.line)?;
+        } else {
+            writeln!(s, "{}{name} · line {} of {file}", row.id, row.line)?;
+        }
+        let label = |en: &'static str, zh: &'static str| lang.pick(en, zh);
         match row.position {
-            Some(p) => writeln!(s, "  position   {} {}", scheme.positions[p].id, scheme.positions[p].title)?,
-            None => writeln!(s, "  position   {}", row.position_text)?,
+            Some(p) => writeln!(s, "  {}{} {}", label("position   ", "岗位     "), scheme.positions[p].id, scheme.positions[p].title)?,
+            None => writeln!(s, "  {}{}", label("position   ", "岗位     "), row.position_text)?,
         }
         match row.grade {
             Some(g) => {
                 let seq = &scheme.sequences[g.sequence];
-                writeln!(s, "  grade      {} {} ({} {})", scheme.grade(g).id, scheme.grade(g).title, seq.id, seq.title)?
+                let grade = scheme.grade(g);
+                writeln!(s, "  {}{} {} ({} {})", label("grade      ", "职级     "), grade.id, grade.title, seq.id, seq.title)?
             }
-            None => writeln!(s, "  grade      {} ({})", row.grade_text, row.sequence_text)?,
+            None => writeln!(s, "  {}{} ({})", label("grade      ", "职级     "), row.grade_text, row.sequence_text)?,
         }
         if let Some(d) = row.hire_date {
-            writeln!(s, "  hired      {d} ({} months in the company)", mic.unwrap_or(0))?;
+            match zh {
+                true => writeln!(s, "  入职     {d}（司龄 {} 个月）", mic.unwrap_or(0))?,
+                false => writeln!(s, "  hired      {d} ({} months in the company)", mic.unwrap_or(0))?,
+            }
         }
         if let Some(d) = row.grade_date {
-            writeln!(s, "  in grade   since {d} ({} months)", mig.unwrap_or(0))?;
+            match zh {
+                true => writeln!(s, "  任职     自 {d}（{} 个月）", mig.unwrap_or(0))?,
+                false => writeln!(s, "  in grade   since {d} ({} months)", mig.unwrap_or(0))?,
+            }
         }
         if let Some(d) = row.birth_date {
-            writeln!(s, "  born       {d} (age {})", age.unwrap_or(0))?;
+            match zh {
+                true => writeln!(s, "  出生     {d}（{} 岁）", age.unwrap_or(0))?,
+                false => writeln!(s, "  born       {d} (age {})", age.unwrap_or(0))?,
+            }
         }
         let join = |ps: &[crate::calendar::Period]| ps.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" ");
-        writeln!(
-            s,
-            "  scheme     {} ({}) · as of {} · quarters {} · halves {}",
-            scheme.title,
-            scheme.id,
-            e.periods.as_of,
-            join(&e.periods.quarters),
-            join(&e.periods.halves)
-        )?;
+        let title =
+            lang.title_line(&scheme.title, &scheme.id, &e.periods.as_of.to_string(), &join(&e.periods.quarters), &join(&e.periods.halves));
+        writeln!(s, "  {}{title}", label("scheme     ", "方案     "))?;
         writeln!(s)?;
 
         // The decision first, in one paragraph.
@@ -55,21 +74,31 @@ impl Explanation<'_> {
                 })
                 .unwrap_or_else(|| "—".into())
         };
-        write!(s, "Decision: {}", r.status.as_str())?;
-        match r.status {
-            Status::Error => writeln!(s, " — the row cannot be evaluated:")?,
-            Status::Promote => writeln!(
-                s,
-                " — recommend {}{}",
-                grade_name(&r.recommended_grade),
-                if o.decision.via_bridge { " (over a bridge)" } else { "" }
-            )?,
-            Status::Hold if r.next_grade.is_none() => {
-                writeln!(s, " — stays {}, the top of its sequence; no bridge out is open", grade_name(&r.recommended_grade))?
+        let (recommended, next) = (grade_name(&r.recommended_grade), grade_name(&r.next_grade));
+        if zh {
+            write!(s, "结论：{}", lang.status(r.status))?;
+            match r.status {
+                Status::Error => writeln!(s, " — 该行无法评估：")?,
+                Status::Promote => writeln!(s, " — 建议晋升为 {recommended}{}", if o.decision.via_bridge { "（经转换通道）" } else { "" })?,
+                Status::Hold if r.next_grade.is_none() => writeln!(s, " — 保持 {recommended}，已是本序列最高职级；没有可走的转换通道")?,
+                Status::Hold => writeln!(s, " — 保持 {recommended}；高一级职级 {next}")?,
+                Status::Top => writeln!(s, " — {recommended} 是本序列最高职级，且没有转换通道")?,
+                Status::Demote => writeln!(s, " — 建议降为 {recommended}")?,
             }
-            Status::Hold => writeln!(s, " — stays {}; next grade {}", grade_name(&r.recommended_grade), grade_name(&r.next_grade))?,
-            Status::Top => writeln!(s, " — {} is the top of its sequence and no bridge is open", grade_name(&r.recommended_grade))?,
-            Status::Demote => writeln!(s, " — recommend {}", grade_name(&r.recommended_grade))?,
+        } else {
+            write!(s, "Decision: {}", r.status.as_str())?;
+            match r.status {
+                Status::Error => writeln!(s, " — the row cannot be evaluated:")?,
+                Status::Promote => {
+                    writeln!(s, " — recommend {recommended}{}", if o.decision.via_bridge { " (over a bridge)" } else { "" })?
+                }
+                Status::Hold if r.next_grade.is_none() => {
+                    writeln!(s, " — stays {recommended}, the top of its sequence; no bridge out is open")?
+                }
+                Status::Hold => writeln!(s, " — stays {recommended}; next grade {next}")?,
+                Status::Top => writeln!(s, " — {recommended} is the top of its sequence and no bridge is open")?,
+                Status::Demote => writeln!(s, " — recommend {recommended}")?,
+            }
         }
         for err in &r.errors {
             writeln!(s, "  - {err}")?;
@@ -78,26 +107,40 @@ impl Explanation<'_> {
             return Ok(());
         }
         if let Some(on) = &r.eligible_on {
-            writeln!(s, "  eligible on {on}, if only time moves on and everything else stays as it is")?;
+            match zh {
+                true => writeln!(s, "  可晋升日期 {on}（其他条件不变、只随时间推移时）")?,
+                false => writeln!(s, "  eligible on {on}, if only time moves on and everything else stays as it is")?,
+            }
         } else if r.status == Status::Hold && r.quota_position.is_some() {
-            writeln!(s, "  no eligible_on: a promotion's rule holds, but the quota of every option is full (see Quotas below)")?;
+            writeln!(
+                s,
+                "  {}",
+                lang.pick(
+                    "no eligible_on: a promotion's rule holds, but the quota of every option is full (see Quotas below)",
+                    "无可晋升日期：晋升条件已满足，但每个选项的名额都已满（见下方“名额”）"
+                )
+            )?;
         } else if r.status == Status::Hold {
-            writeln!(s, "  no eligible_on: waiting alone does not make the rule hold")?;
+            writeln!(
+                s,
+                "  {}",
+                lang.pick("no eligible_on: waiting alone does not make the rule hold", "无可晋升日期：仅靠时间推移无法满足条件")
+            )?;
         }
         if r.status == Status::Demote {
             for rv in self.rules.iter().filter(|rv| rv.kind == RuleKind::Demotion) {
                 for (_, node) in rv.parts.iter().filter(|(_, n)| n.holds()) {
-                    for why in holding_tests(node) {
-                        writeln!(s, "  demoted by: {why}")?;
+                    for why in holding_tests(node, lang) {
+                        writeln!(s, "  {}{why}", lang.pick("demoted by: ", "降级原因："))?;
                     }
                 }
             }
         }
         for u in &r.unmet {
-            writeln!(s, "  unmet: {u}")?;
+            writeln!(s, "  {}{u}", lang.pick("unmet: ", "未满足："))?;
         }
         if !r.alternatives.is_empty() {
-            writeln!(s, "  bridges open: {}", r.alternatives.join(", "))?;
+            writeln!(s, "  {}{}", lang.pick("bridges open: ", "可转通道："), lang.grades(scheme, &r.alternatives))?;
         }
         writeln!(s)?;
 
@@ -115,62 +158,107 @@ impl Explanation<'_> {
     fn text_quotas(&self, s: &mut String) -> std::fmt::Result {
         let e = self.evaluation;
         let Some(allocation) = &e.quotas else { return Ok(()) };
+        let lang = self.lang();
         let Some(allotted) = allocation.of(self.index as u64) else {
             if self.record.status != Status::Error {
-                writeln!(s, "Quotas: not a candidate (quotas cap promotions; this row's decision is not one)")?;
+                writeln!(
+                    s,
+                    "{}",
+                    lang.pick(
+                        "Quotas: not a candidate (quotas cap promotions; this row's decision is not one)",
+                        "名额：不是候选人（名额只限制晋升，本行的结论不是晋升）"
+                    )
+                )?;
                 writeln!(s)?;
             }
             return Ok(());
         };
-        writeln!(
-            s,
-            "Quotas: place {} of {} in the queue (composite, higher first; then months in grade, longer first; then file order)",
-            allotted.place, allocation.candidates
-        )?;
+        match lang {
+            Lang::En => writeln!(
+                s,
+                "Quotas: place {} of {} in the queue (composite, higher first; then months in grade, longer first; then file order)",
+                allotted.place, allocation.candidates
+            )?,
+            Lang::Zh => writeln!(
+                s,
+                "名额：排队第 {} 位，共 {} 人（先按综合得分从高到低，再按任职月数从长到短，再按文件顺序）",
+                allotted.place, allocation.candidates
+            )?,
+        }
         let scheme = e.scheme;
+        let words = &e.words;
         for (i, option) in allotted.options.iter().enumerate() {
             let verdict = match allotted.took {
-                Some(t) if t == i => "taken",
-                Some(t) if t < i => "not tried (an earlier option was taken)",
-                _ => "full",
+                Some(t) if t == i => lang.pick("taken", "已获得"),
+                Some(t) if t < i => lang.pick("not tried (an earlier option was taken)", "未尝试（已获得更靠前的选项）"),
+                _ => lang.pick("full", "已满"),
             };
             writeln!(s, "  {} {}: {verdict}", scheme.grade(*option).id, scheme.grade(*option).title)?;
             let quotas = allocation.quotas_of(scheme, allotted, *option);
             if quotas.is_empty() {
-                writeln!(s, "    no quota caps it")?;
+                writeln!(s, "    {}", lang.pick("no quota caps it", "不受名额限制"))?;
             }
             for (q, g, taken, cap, last) in quotas {
-                let last = match last {
-                    Some(row) => format!("; the last slot went to {}", e.outcomes.get(row as usize).map_or("?", |o| o.row.id.as_str())),
-                    None => String::new(),
-                };
-                writeln!(
-                    s,
-                    "    quota for {}{}: {taken} of {cap} taken{last} · {}",
-                    scheme.quotas[q].name(scheme),
-                    allocation.group_text(scheme, q, g),
-                    scheme.quotas[q].at
-                )?;
+                let last_id = last.map(|row| e.outcomes.get(row as usize).map_or("?", |o| o.row.id.as_str()));
+                let group = allocation.group_text_in(scheme, words, q, g);
+                match lang {
+                    Lang::En => {
+                        let last = last_id.map(|id| format!("; the last slot went to {id}")).unwrap_or_default();
+                        let name = scheme.quotas[q].name(scheme);
+                        writeln!(s, "    quota for {name}{group}: {taken} of {cap} taken{last} · {}", scheme.quotas[q].at)?
+                    }
+                    Lang::Zh => {
+                        let last = last_id.map(|id| format!("；最后一个名额给了 {id}")).unwrap_or_default();
+                        let grades: Vec<&str> = scheme.quotas[q].grades.iter().map(|g| words.grade(scheme, *g)).collect();
+                        writeln!(s, "    {}{group} 名额：已用 {taken}，共 {cap}{last} · {}", grades.join("、"), scheme.quotas[q].at)?
+                    }
+                }
             }
         }
         writeln!(s)
     }
 
     fn text_kpi(&self, s: &mut String) -> std::fmt::Result {
-        writeln!(s, "KPI by quarter (quarter score = Σ weight × score / 100, rounded; scores and weighted parts are shown rounded)")?;
+        let lang = self.lang();
+        writeln!(
+            s,
+            "{}",
+            lang.pick(
+                "KPI by quarter (quarter score = Σ weight × score / 100, rounded; scores and weighted parts are shown rounded)",
+                "各季度KPI（季度得分 = Σ 权重 × 得分 / 100，四舍五入；得分与加权分按四舍五入显示）"
+            )
+        )?;
         for q in &self.quarters {
-            let note = if q.in_window { "" } else { " (before the window, read only by streak rules)" };
+            let note = if q.in_window {
+                ""
+            } else {
+                lang.pick(" (before the window, read only by streak rules)", "（评估窗口之前，仅供连续季度规则读取）")
+            };
+            let colon = lang.pick(": ", "：");
             match q.score {
                 None => {
-                    let counted = if q.in_window { " — not counted" } else { "" };
-                    writeln!(s, "  {}{note}: no scores{counted}", q.period)?;
+                    let counted = if q.in_window { lang.pick(" — not counted", " — 不计入") } else { "" };
+                    writeln!(s, "  {}{note}{colon}{}{counted}", q.period, lang.pick("no scores", "无得分"))?;
                     continue;
                 }
-                Some(score) => writeln!(s, "  {}{note}: quarter score {}", q.period, format_figure_fixed(score))?,
+                Some(score) => {
+                    writeln!(s, "  {}{note}{colon}{} {}", q.period, lang.pick("quarter score", "季度得分"), format_figure_fixed(score))?
+                }
             }
-            let mut t = plain_table(&["item", "title", "weight", "score", "weighted"]);
+            let header = match lang {
+                Lang::En => ["item", "title", "weight", "score", "weighted"],
+                Lang::Zh => ["指标", "名称", "权重", "得分", "加权分"],
+            };
+            let mut t = plain_table(&header);
             for k in &q.items {
                 let score = match (k.score, k.given, k.scoring) {
+                    (Some(sc), Some(raw), Some(sg)) if lang == Lang::Zh => format!(
+                        "原始值 {} → {}（目标值 {}，零分值 {}）",
+                        raw.normalize(),
+                        format_figure_fixed(sc),
+                        sg.target.normalize(),
+                        sg.zero_at.normalize()
+                    ),
                     (Some(sc), Some(raw), Some(sg)) => format!(
                         "raw {} → {} (target {}, zero at {})",
                         raw.normalize(),
@@ -195,20 +283,32 @@ impl Explanation<'_> {
     }
 
     fn text_competencies(&self, s: &mut String) -> std::fmt::Result {
-        writeln!(s, "Competencies by half (half rating = Σ group weight × group mean / 100, rounded; means are shown rounded)")?;
+        let lang = self.lang();
+        writeln!(
+            s,
+            "{}",
+            lang.pick(
+                "Competencies by half (half rating = Σ group weight × group mean / 100, rounded; means are shown rounded)",
+                "各半年能力评价（半年评分 = Σ 组权重 × 组均分 / 100，四舍五入；均分按四舍五入显示）"
+            )
+        )?;
         for h in &self.halves {
             match h.rating {
                 None => {
-                    writeln!(s, "  {}: no ratings — not counted", h.period)?;
+                    writeln!(s, "  {}{}", h.period, lang.pick(": no ratings — not counted", "：无评分 — 不计入"))?;
                     continue;
                 }
-                Some(rating) => writeln!(s, "  {}: half rating {}", h.period, format_figure_fixed(rating))?,
+                Some(rating) => writeln!(s, "  {}{} {}", h.period, lang.pick(": half rating", "：半年评分"), format_figure_fixed(rating))?,
             }
-            let mut t = plain_table(&["group / item", "title", "rating", "weight", "weighted"]);
+            let header = match lang {
+                Lang::En => ["group / item", "title", "rating", "weight", "weighted"],
+                Lang::Zh => ["组 / 项目", "名称", "评分", "权重", "加权分"],
+            };
+            let mut t = plain_table(&header);
             for g in &h.groups {
                 t.add_row(vec![
                     g.id.clone(),
-                    "(group mean)".into(),
+                    lang.pick("(group mean)", "（组均分）").into(),
                     g.mean.map_or("—".into(), format_figure_fixed),
                     g.weight.normalize().to_string(),
                     g.weighted.map_or("—".into(), format_figure_fixed),
@@ -233,6 +333,9 @@ impl Explanation<'_> {
         let o = self.outcome();
         let Some(f) = o.figures.as_ref() else { return Ok(()) };
         let fx = |d: Option<Decimal>| d.map_or("—".into(), format_figure_fixed);
+        if self.lang() == Lang::Zh {
+            return self.text_figures_zh(s);
+        }
         writeln!(s, "Figures")?;
         let kpi_note = match f.kpi {
             Some(_) => format!("mean of the {} scored quarter(s) of the window; lowest {}", f.kpi_quarters, fx(f.kpi_min)),
@@ -307,47 +410,145 @@ impl Explanation<'_> {
         writeln!(s)
     }
 
+    /// The figures in Chinese: each named as `rule::words` names it in reasons.
+    fn text_figures_zh(&self, s: &mut String) -> std::fmt::Result {
+        use crate::rule::words::computed_zh;
+        let scheme = self.scheme();
+        let o = self.outcome();
+        let Some(f) = o.figures.as_ref() else { return Ok(()) };
+        let fx = |d: Option<Decimal>| d.map_or("—".into(), format_figure_fixed);
+        let mut t = plain_table(&["指标", "数值", "说明"]);
+        let kpi_note = match f.kpi {
+            Some(_) => format!("窗口内 {} 个已评分季度的平均分；最低 {}", f.kpi_quarters, fx(f.kpi_min)),
+            None => "窗口内没有已评分的季度".into(),
+        };
+        t.add_row(vec![computed_zh(Computed::Kpi).to_string(), fx(f.kpi), kpi_note]);
+        let comp_note = match f.competency {
+            Some(_) => format!("窗口内 {} 个已评分半年的平均分", f.competency_halves),
+            None => "窗口内没有已评分的半年".into(),
+        };
+        t.add_row(vec![computed_zh(Computed::Competency).to_string(), fx(f.competency), comp_note]);
+        let scale = scheme.competency_scale;
+        let pct_note = f.competency.map_or(String::new(), |c| {
+            format!(
+                "({} − {}) / ({} − {}) × 100",
+                format_figure_fixed(c),
+                scale.min.normalize(),
+                scale.max.normalize(),
+                scale.min.normalize()
+            )
+        });
+        t.add_row(vec![computed_zh(Computed::CompetencyPct).to_string(), fx(f.competency_pct), pct_note]);
+        let composite_note = match (f.composite, f.kpi, f.competency_pct) {
+            (Some(_), Some(k), Some(p)) => format!(
+                "({} × {} + {} × {}) / 100",
+                scheme.composite.kpi.normalize(),
+                format_figure_fixed(k),
+                scheme.composite.competency.normalize(),
+                format_figure_fixed(p)
+            ),
+            _ => "须同时有KPI得分和能力评价得分".into(),
+        };
+        t.add_row(vec![computed_zh(Computed::Composite).to_string(), fx(f.composite), composite_note]);
+        let band = f.band.map(|b| &scheme.bands[b]);
+        t.add_row(vec![
+            computed_zh(Computed::Band).to_string(),
+            band.map_or("—".into(), |b| format!("{} {}", b.id, b.title)),
+            band.map_or(String::new(), |b| format!("综合得分 ≥ {}", b.min.normalize())),
+        ]);
+        if let Some(b) = o.standing.and_then(|s| s.calibrated_band) {
+            let b = &scheme.bands[b];
+            t.add_row(vec![computed_zh(Computed::CalibratedBand).to_string(), format!("{} {}", b.id, b.title), "按强制分布校准".into()]);
+        }
+        let rank = match &self.rank {
+            Some(k) => {
+                let tied = if k.tied > 0 { format!("，与 {} 人并列", k.tied) } else { String::new() };
+                // The default cohort is the grade: by its title, as the reports in Chinese name grades.
+                let cohort = match (&scheme.cohort.at, o.row.grade) {
+                    (None, Some(g)) => scheme.grade(g).title.clone(),
+                    _ => cohort_label(self.evaluation, &o.row),
+                };
+                (
+                    format!("{} / {}", k.position, k.cohort),
+                    format!("{cohort}中第 {} 名{tied}；排名百分位 {}", k.position, fx(o.standing.map(|s| s.rank_pct))),
+                )
+            }
+            None => ("—".into(), "没有综合得分，不参与排名".into()),
+        };
+        t.add_row(vec![computed_zh(Computed::Rank).to_string(), rank.0, rank.1]);
+        if let Some(p) = o.row.position.map(|p| &scheme.positions[p]) {
+            for (k, m) in p.kpis.iter().zip(&f.item_means) {
+                t.add_row(vec![k.title.clone(), fx(*m), "窗口内该KPI指标的平均分".into()]);
+            }
+            for (g, m) in p.groups.iter().zip(&f.group_means) {
+                let name = self.evaluation.words.fact(&FactRef::CompetencyGroup(g.id.clone()), scheme);
+                t.add_row(vec![name, fx(*m), "窗口内该能力组的平均评分".into()]);
+            }
+        }
+        writeln!(s, "各项得分")?;
+        writeln!(s, "{}", indent(&t.to_string(), 2))?;
+        writeln!(s)
+    }
+
     fn text_rules(&self, s: &mut String) -> std::fmt::Result {
         let scheme = self.scheme();
         if self.rules.is_empty() {
             return Ok(());
         }
-        writeln!(s, "Rules (✓ holds, ✗ does not; [scheme] marks the scheme-wide part)")?;
+        let lang = self.lang();
+        writeln!(
+            s,
+            "{}",
+            lang.pick(
+                "Rules (✓ holds, ✗ does not; [scheme] marks the scheme-wide part)",
+                "规则（✓ 满足，✗ 不满足；[方案] 标出全方案通用的部分）"
+            )
+        )?;
         for rv in &self.rules {
             let to = rv.to.map(|g| format!("{} {}", scheme.grade(g).id, scheme.grade(g).title)).unwrap_or_default();
             let verdict = match (rv.kind, rv.holds) {
-                (RuleKind::Demotion, true) => "applies",
-                (RuleKind::Demotion, false) => "does not apply",
-                (_, true) => "met",
-                (_, false) => "not met",
+                (RuleKind::Demotion, true) => lang.pick("applies", "适用"),
+                (RuleKind::Demotion, false) => lang.pick("does not apply", "不适用"),
+                (_, true) => lang.pick("met", "满足"),
+                (_, false) => lang.pick("not met", "未满足"),
             };
             // A grade the board decides is not entered by rule, whatever the verdict.
             let decided = match (rv.kind, rv.to.and_then(|g| scheme.grade(g).decided_by.as_ref())) {
-                (RuleKind::NextGrade | RuleKind::Bridge, Some(body)) => format!("; {}", crate::decision::decided_by_text(body)),
+                (RuleKind::NextGrade | RuleKind::Bridge, Some(body)) => {
+                    format!("{}{}", lang.pick("; ", "；"), self.evaluation.words.decided_by(body))
+                }
                 _ => String::new(),
             };
             let verdict = format!("{verdict}{decided}");
-            match rv.kind {
-                RuleKind::Demotion if to.is_empty() => writeln!(s, "  Demotion (any of these) — {verdict}")?,
-                RuleKind::Demotion => writeln!(s, "  Demotion (any of these; the grade's own sends to {to}) — {verdict}")?,
-                RuleKind::NextGrade => writeln!(s, "  Next grade {to} — {verdict}")?,
-                RuleKind::Bridge => {
-                    let title = rv.title.as_ref().map(|t| format!(" ({t})")).unwrap_or_default();
-                    writeln!(s, "  Bridge to {to}{title} — {verdict}")?
-                }
+            let title = rv.title.as_ref().map(|t| format!(" ({t})")).unwrap_or_default();
+            match (rv.kind, lang) {
+                (RuleKind::Demotion, Lang::En) if to.is_empty() => writeln!(s, "  Demotion (any of these) — {verdict}")?,
+                (RuleKind::Demotion, Lang::En) => writeln!(s, "  Demotion (any of these; the grade's own sends to {to}) — {verdict}")?,
+                (RuleKind::NextGrade, Lang::En) => writeln!(s, "  Next grade {to} — {verdict}")?,
+                (RuleKind::Bridge, Lang::En) => writeln!(s, "  Bridge to {to}{title} — {verdict}")?,
+                (RuleKind::Demotion, Lang::Zh) if to.is_empty() => writeln!(s, "  降级（满足任一条即降级）— {verdict}")?,
+                (RuleKind::Demotion, Lang::Zh) => writeln!(s, "  降级（满足任一条即降级；本职级自己的规则降至 {to}）— {verdict}")?,
+                (RuleKind::NextGrade, Lang::Zh) => writeln!(s, "  晋升至 {to} — {verdict}")?,
+                (RuleKind::Bridge, Lang::Zh) => writeln!(s, "  转换通道至 {to}{title} — {verdict}")?,
             }
             for (origin, node) in &rv.parts {
-                let tag = if *origin == Origin::SchemeWide { "  [scheme]" } else { "" };
-                write_node(s, node, 4, tag)?;
+                let tag = if *origin == Origin::SchemeWide { lang.pick("  [scheme]", "  [方案]") } else { "" };
+                write_node(s, node, 4, tag, lang)?;
             }
             if !rv.changes.is_empty() {
-                let what = match rv.kind {
-                    RuleKind::NextGrade => format!("To become eligible for {to}"),
-                    _ => format!("To open the bridge to {to}"),
-                };
-                writeln!(s, "    {what} (each change alone is the least that meets its test; all are needed):")?;
+                match (rv.kind, lang) {
+                    (RuleKind::NextGrade, Lang::En) => writeln!(
+                        s,
+                        "    To become eligible for {to} (each change alone is the least that meets its test; all are needed):"
+                    )?,
+                    (_, Lang::En) => {
+                        writeln!(s, "    To open the bridge to {to} (each change alone is the least that meets its test; all are needed):")?
+                    }
+                    (RuleKind::NextGrade, Lang::Zh) => writeln!(s, "    要晋升至 {to}（每项改变是满足该条件的最小改变，需全部做到）：")?,
+                    (_, Lang::Zh) => writeln!(s, "    要打开至 {to} 的转换通道（每项改变是满足该条件的最小改变，需全部做到）：")?,
+                }
                 for g in &rv.changes {
-                    write_gap(s, g, 6)?;
+                    write_gap(s, g, 6, lang)?;
                 }
             }
         }
@@ -356,59 +557,65 @@ impl Explanation<'_> {
 }
 
 /// The tests that make a holding node hold.
-fn holding_tests(node: &Node) -> Vec<String> {
+fn holding_tests(node: &Node, lang: Lang) -> Vec<String> {
     match node {
         Node::Test { holds: true, says, .. } => vec![says.clone()],
-        Node::All { holds: true, children } | Node::Any { holds: true, children } => children.iter().flat_map(holding_tests).collect(),
-        Node::Not { holds: true, child } => vec![format!("not ({})", node_line(child))],
+        Node::All { holds: true, children } | Node::Any { holds: true, children } => {
+            children.iter().flat_map(|c| holding_tests(c, lang)).collect()
+        }
+        Node::Not { holds: true, child } => vec![format!("{}({})", lang.pick("not ", "并非 "), node_line(child, lang))],
         _ => Vec::new(),
     }
 }
 
 /// A node on one line.
-fn node_line(node: &Node) -> String {
+fn node_line(node: &Node, lang: Lang) -> String {
+    let join = |children: &[Node], and: &str| children.iter().map(|c| node_line(c, lang)).collect::<Vec<_>>().join(and);
     match node {
         Node::Test { says, .. } => says.clone(),
-        Node::All { children, .. } => format!("all of ({})", children.iter().map(node_line).collect::<Vec<_>>().join(" and ")),
-        Node::Any { children, .. } => format!("any of ({})", children.iter().map(node_line).collect::<Vec<_>>().join(" or ")),
-        Node::Not { child, .. } => format!("not ({})", node_line(child)),
+        Node::All { children, .. } => format!("{}({})", lang.pick("all of ", "全部满足 "), join(children, lang.pick(" and ", " 且 "))),
+        Node::Any { children, .. } => format!("{}({})", lang.pick("any of ", "任一满足 "), join(children, lang.pick(" or ", " 或 "))),
+        Node::Not { child, .. } => format!("{}({})", lang.pick("not ", "并非 "), node_line(child, lang)),
     }
 }
 
-fn write_node(s: &mut String, node: &Node, depth: usize, tag: &str) -> std::fmt::Result {
+fn write_node(s: &mut String, node: &Node, depth: usize, tag: &str, lang: Lang) -> std::fmt::Result {
     let pad = " ".repeat(depth);
     let mark = |h: bool| if h { "✓" } else { "✗" };
     match node {
         Node::Test { holds, says, .. } => writeln!(s, "{pad}{} {says}{tag}", mark(*holds)),
         Node::All { holds, children } | Node::Any { holds, children } => {
-            let word = if matches!(node, Node::All { .. }) { "all of" } else { "any of" };
-            writeln!(s, "{pad}{} {word}:{tag}", mark(*holds))?;
+            let word = match node {
+                Node::All { .. } => lang.pick("all of:", "全部满足："),
+                _ => lang.pick("any of:", "任一满足："),
+            };
+            writeln!(s, "{pad}{} {word}{tag}", mark(*holds))?;
             for c in children {
-                write_node(s, c, depth + 4, "")?;
+                write_node(s, c, depth + 4, "", lang)?;
             }
             Ok(())
         }
         Node::Not { holds, child } => {
-            writeln!(s, "{pad}{} not:{tag}", mark(*holds))?;
-            write_node(s, child, depth + 4, "")
+            writeln!(s, "{pad}{} {}{tag}", mark(*holds), lang.pick("not:", "并非："))?;
+            write_node(s, child, depth + 4, "", lang)
         }
     }
 }
 
-fn write_gap(s: &mut String, g: &Gap, depth: usize) -> std::fmt::Result {
+fn write_gap(s: &mut String, g: &Gap, depth: usize, lang: Lang) -> std::fmt::Result {
     let pad = " ".repeat(depth);
     if g.any_of.is_empty() {
         return writeln!(s, "{pad}- {}", g.change);
     }
-    writeln!(s, "{pad}- any one of:")?;
+    writeln!(s, "{pad}- {}", lang.pick("any one of:", "以下任选其一："))?;
     for (i, option) in g.any_of.iter().enumerate() {
         let letter = char::from(b'a' + (i % 26) as u8);
         match option.as_slice() {
             [one] if one.any_of.is_empty() => writeln!(s, "{pad}    {letter}) {}", one.change)?,
             _ => {
-                writeln!(s, "{pad}    {letter}) all of:")?;
+                writeln!(s, "{pad}    {letter}) {}", lang.pick("all of:", "全部："))?;
                 for g in option {
-                    write_gap(s, g, depth + 7)?;
+                    write_gap(s, g, depth + 7, lang)?;
                 }
             }
         }
