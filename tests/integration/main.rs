@@ -35,5 +35,6 @@ mod quotas;
 mod reference;
 mod scheme_validation;
 mod seeds;
+mod template;
 mod workbook_cells;
 mod xlsx_out;
