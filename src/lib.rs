@@ -27,6 +27,7 @@ pub mod input;
 pub mod report;
 pub mod rule;
 pub mod scheme;
+pub mod suggest;
 pub mod terminal;
 
 /// `ladder --version`: the package version and the git revision it was built from.

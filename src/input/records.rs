@@ -11,7 +11,7 @@ use crate::scheme::{GradeRef, Scheme};
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::Read;
 
 /// The text encodings `--encoding` accepts.
@@ -270,10 +270,16 @@ impl Layout {
                 [a, b, ..] => problems.push(format!("both `{}` and `{}` name the {} column", headers[*a], headers[*b], field.name())),
             }
         }
-        let kpi_items: HashSet<&str> = scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| k.id.as_str())).collect();
-        let comp_items: HashSet<&str> =
-            scheme.positions.iter().flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| i.id.as_str()))).collect();
-        let mut scores = HashMap::new();
+        // Items by id and title, in the scheme's order: a header may name an
+        // item by its title when the title is one item's only (SPEC §3).
+        let kpi_items: Vec<(&str, &str)> =
+            scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| (k.id.as_str(), k.title.as_str()))).collect();
+        let comp_items: Vec<(&str, &str)> = scheme
+            .positions
+            .iter()
+            .flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| (i.id.as_str(), i.title.as_str()))))
+            .collect();
+        let mut scores: HashMap<(Period, String), usize> = HashMap::new();
         for (i, h) in headers.iter().enumerate() {
             let Some((period_text, item)) = h.split_once('.') else { continue };
             if !looks_like_period(period_text) {
@@ -287,19 +293,40 @@ impl Layout {
                     excerpt(period_text)
                 )),
                 Ok(p) => {
-                    let (known, what) = match p.kind {
-                        PeriodKind::Quarter => (kpi_items.contains(item), "KPI item"),
-                        PeriodKind::Half => (comp_items.contains(item), "competency item"),
+                    let (items, what) = match p.kind {
+                        PeriodKind::Quarter => (&kpi_items, "KPI item"),
+                        PeriodKind::Half => (&comp_items, "competency item"),
                     };
-                    if known {
-                        scores.insert((p, item.to_string()), i);
-                    } else {
-                        let suggestion = suggest(item, if p.kind == PeriodKind::Quarter { &kpi_items } else { &comp_items });
-                        problems.push(format!(
-                            "column {col} `{}`: `{}` is no {what} of any position{suggestion}",
+                    match item_named(item, items) {
+                        ItemNamed::Id(id) => {
+                            if let Some(first) = scores.insert((p, id.to_string()), i) {
+                                problems.push(format!(
+                                    "column {col} `{}` is the score of `{p}.{id}`, as column {} `{}` is: keep one",
+                                    excerpt(h),
+                                    first + 1,
+                                    excerpt(&headers[first])
+                                ));
+                            }
+                        }
+                        ItemNamed::Shared(ids) => problems.push(format!(
+                            "column {col} `{}`: `{}` is the title of the {what}s {}: name the item by its id ({})",
                             excerpt(h),
-                            excerpt(item)
-                        ));
+                            excerpt(item),
+                            ids.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", "),
+                            ids.iter().map(|id| format!("`{p}.{id}`")).collect::<Vec<_>>().join(" or ")
+                        )),
+                        ItemNamed::None => {
+                            let suggestion = match closest_item(item, items) {
+                                Some((id, title)) if title != id => format!("; did you mean `{p}.{id}` ({title})?"),
+                                Some((id, _)) => format!("; did you mean `{p}.{id}`?"),
+                                None => String::new(),
+                            };
+                            problems.push(format!(
+                                "column {col} `{}`: `{}` is no {what} of any position (by id or title){suggestion}",
+                                excerpt(h),
+                                excerpt(item)
+                            ));
+                        }
                     }
                 }
             }
@@ -358,36 +385,41 @@ impl Layout {
     }
 }
 
-/// "; did you mean `csat`?" for a near miss.
-fn suggest(word: &str, known: &HashSet<&str>) -> String {
-    let mut best: Option<(&str, usize)> = None;
-    for k in known {
-        // The distance is at least the difference in length: skip the long shots
-        // (and never run the quadratic distance over a 10 MB header).
-        if word.chars().count().abs_diff(k.chars().count()) > 2 {
-            continue;
-        }
-        let d = edit_distance(word, k);
-        if d <= 2 && best.map_or(true, |(_, bd)| d < bd || (d == bd && *k < best.unwrap().0)) {
-            best = Some((k, d));
-        }
-    }
-    best.map(|(k, _)| format!("; did you mean `{k}`?")).unwrap_or_default()
+/// What the item part of a score header names.
+#[derive(Debug, PartialEq)]
+enum ItemNamed<'a> {
+    /// One item: by its id, or by a title no other item has.
+    Id(&'a str),
+    /// A title several items share: their ids.
+    Shared(Vec<&'a str>),
+    None,
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
+/// The item `text` names among `items` (id, title): its id exactly, else its
+/// title after NFKC and trimming (`受理服务代表（一）` is `受理服务代表(一)`).
+fn item_named<'a>(text: &str, items: &[(&'a str, &'a str)]) -> ItemNamed<'a> {
+    if let Some((id, _)) = items.iter().find(|(id, _)| *id == text) {
+        return ItemNamed::Id(id);
+    }
+    let wanted = crate::input::value::title_key(text);
+    let mut ids: Vec<&str> = Vec::new();
+    for (id, title) in items {
+        if !title.is_empty() && crate::input::value::title_key(title) == wanted && !ids.contains(id) {
+            ids.push(id);
         }
     }
-    row[b.len()]
+    match ids.as_slice() {
+        [] => ItemNamed::None,
+        [one] => ItemNamed::Id(one),
+        _ => ItemNamed::Shared(ids),
+    }
+}
+
+/// The item whose id or title is closest to `text`, for "did you mean".
+fn closest_item<'a>(text: &str, items: &[(&'a str, &'a str)]) -> Option<(&'a str, &'a str)> {
+    let names = items.iter().flat_map(|(id, title)| [*id, *title]);
+    let near = crate::suggest::closest(text, names)?;
+    items.iter().find(|(id, title)| *id == near || *title == near).copied()
 }
 
 /// One long-form score: `id,period,item,value`.
@@ -419,9 +451,13 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
         bail!("{display}: line 1 (header): expected the columns id,period,item,value, found {}", headers.join(","));
     }
     let cols: Vec<usize> = cols.into_iter().flatten().collect();
-    let kpi_items: HashSet<&str> = scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| k.id.as_str())).collect();
-    let comp_items: HashSet<&str> =
-        scheme.positions.iter().flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| i.id.as_str()))).collect();
+    let kpi_items: Vec<(&str, &str)> =
+        scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| (k.id.as_str(), k.title.as_str()))).collect();
+    let comp_items: Vec<(&str, &str)> = scheme
+        .positions
+        .iter()
+        .flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| (i.id.as_str(), i.title.as_str()))))
+        .collect();
     let mut by_id: hashbrown::HashMap<String, Vec<LongScore>> = hashbrown::HashMap::new();
     let mut problems = Vec::new();
     let mut lines = crate::input::split::Lines::new(input.text.as_bytes(), 1);
@@ -444,15 +480,35 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
             ));
             continue;
         };
-        let known = match period.kind {
-            PeriodKind::Quarter => kpi_items.contains(item),
-            PeriodKind::Half => comp_items.contains(item),
+        let (items, what) = match period.kind {
+            PeriodKind::Quarter => (&kpi_items, "KPI item"),
+            PeriodKind::Half => (&comp_items, "competency item"),
         };
-        if !known {
-            let what = if period.kind == PeriodKind::Quarter { "KPI item" } else { "competency item" };
-            problems.push(format!("{display}: line {line}: column `item`: `{}` is no {what} of any position", excerpt(item)));
-            continue;
-        }
+        // An item by its id, or by a title that is one item's only (as in a header).
+        let item = match item_named(item, items) {
+            ItemNamed::Id(id) => id,
+            ItemNamed::Shared(ids) => {
+                let ids: Vec<String> = ids.iter().map(|id| format!("`{id}`")).collect();
+                problems.push(format!(
+                    "{display}: line {line}: column `item`: `{}` is the title of the {what}s {}: name the item by its id",
+                    excerpt(item),
+                    ids.join(", ")
+                ));
+                continue;
+            }
+            ItemNamed::None => {
+                let suggestion = match closest_item(item, items) {
+                    Some((id, title)) if title != id => format!("; did you mean `{id}` ({title})?"),
+                    Some((id, _)) => format!("; did you mean `{id}`?"),
+                    None => String::new(),
+                };
+                problems.push(format!(
+                    "{display}: line {line}: column `item`: `{}` is no {what} of any position (by id or title){suggestion}",
+                    excerpt(item)
+                ));
+                continue;
+            }
+        };
         by_id.entry(id.to_string()).or_default().push(LongScore { period, item: item.to_string(), value: value.to_string(), line });
         if problems.len() > 50 {
             break;

@@ -73,6 +73,14 @@ pub fn not_a_number(text: &str) -> String {
     }
 }
 
+/// A title as titles are compared (SPEC §3): NFKC-normalised and trimmed,
+/// so that full-width brackets, digits and spaces (`受理服务代表（一）`) find
+/// the title as the scheme writes it (`受理服务代表(一)`).
+pub fn title_key(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.trim().nfkc().collect::<String>().trim().to_string()
+}
+
 /// `true/false`, `yes/no`, `y/n`, `1/0`, `是/否`, any case.
 pub fn parse_bool(text: &str) -> Option<bool> {
     // ASCII case-folding is enough: no other character lowercases to a
