@@ -358,10 +358,15 @@ impl Layout {
                         (_, Some(q)) => {
                             format!("the quota at {} counts per `{name}`, which is not a column of this file{alias}", q.at)
                         }
-                        _ => format!(
-                            "the rule at {} tests the fact `{name}`, which is neither computed nor a column of this file{alias}",
-                            scheme.column_facts.first_use[id]
-                        ),
+                        _ => {
+                            // A typo of a computed fact or of a header: say which.
+                            let columns = headers.iter().map(String::as_str).filter(|h| !h.is_empty() && !h.contains('.'));
+                            format!(
+                                "the rule at {} tests the fact `{name}`, which is neither computed nor a column of this file{alias}{}",
+                                scheme.column_facts.first_use[id],
+                                crate::rule::Computed::hint(name, columns)
+                            )
+                        }
                     });
                 }
                 col

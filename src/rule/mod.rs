@@ -99,6 +99,18 @@ impl Computed {
         Computed::ALL.iter().find(|(c, _)| *c == self).map(|(_, n)| *n).unwrap_or("?")
     }
 
+    /// What to say of a fact that is neither computed nor a column: the
+    /// closest computed fact, reserved field or column (`columns`), then the
+    /// list of computed facts: "; did you mean `months_in_grade`? (computed
+    /// facts: kpi, …)".
+    pub fn hint<'a>(name: &str, columns: impl IntoIterator<Item = &'a str>) -> String {
+        let computed = Computed::ALL.iter().map(|(_, n)| *n);
+        let reserved = Reserved::ALL.iter().map(|r| r.name());
+        let near = crate::suggest::did_you_mean(name, computed.clone().chain(reserved).chain(columns));
+        let list: Vec<&str> = computed.collect();
+        format!("{near} (computed facts: {})", list.join(", "))
+    }
+
     /// Facts compared by the bands' order.
     pub fn is_band(self) -> bool {
         matches!(self, Computed::Band | Computed::CalibratedBand)
@@ -250,6 +262,9 @@ pub struct RuleContext<'a> {
     pub locate: &'a dyn Fn(&str) -> String,
     /// The text of the scalar at a YAML path of the current file, as written.
     pub scalar: &'a dyn Fn(&str) -> Option<String>,
+    /// Why a value tested against `position`, `sequence` or `grade` names
+    /// none of that kind's ids (a title, a typo); None when it is an id.
+    pub not_an_id: &'a dyn Fn(Reserved, &str) -> Option<String>,
 }
 
 /// The column facts named by rules, each with an id and where it was first named.
@@ -450,6 +465,17 @@ fn parse_test(
             continue;
         };
         match test_value(&map[*key], &value_path, op, &kind, name, ctx) {
+            // The row's position, sequence and grade are compared by id: a
+            // title here would never match, silently.
+            Ok(TestValue::Text(t))
+                if matches!(&subject, Subject::Fact(FactRef::Reserved(Reserved::Position | Reserved::Sequence | Reserved::Grade))) =>
+            {
+                let Subject::Fact(FactRef::Reserved(r)) = &subject else { unreachable!("matched above") };
+                match (ctx.not_an_id)(*r, &t) {
+                    Some(message) => problems.push((value_path, message)),
+                    None => checks.push(Check { op, value: TestValue::Text(t) }),
+                }
+            }
             Ok(value) => checks.push(Check { op, value }),
             Err(message) => problems.push((value_path, message)),
         }
