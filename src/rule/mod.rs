@@ -336,8 +336,12 @@ pub fn parse_rule(value: &Value, path: &str, ctx: &mut RuleContext, problems: &m
                 problems.push((
                     path.into(),
                     format!(
-                        "unknown rule form (keys: {}); expected a list, `all`, `any`, `not`, `fact`, `streak` or `months_since`",
-                        keys.join(", ")
+                        "unknown rule form (keys: {}){}; expected a list, `all`, `any`, `not`, `fact`, `streak` or `months_since`",
+                        keys.join(", "),
+                        keys.iter()
+                            .find_map(|k| crate::suggest::closest(k, ["all", "any", "not", "fact", "streak", "months_since"]))
+                            .map(|near| format!("; did you mean `{near}`?"))
+                            .unwrap_or_default()
                     ),
                 ));
                 None
@@ -437,13 +441,19 @@ fn parse_test(
                 FactRef::Computed(_) => Kind::Number,
                 FactRef::KpiItem(item) => {
                     if !ctx.kpi_items.iter().any(|i| i == item) {
-                        problems.push((subject_path.clone(), format!("`{name}` names no KPI item of any position")));
+                        let near = crate::suggest::closest(item, ctx.kpi_items.iter().map(String::as_str))
+                            .map(|n| format!("; did you mean `kpi.{n}`?"))
+                            .unwrap_or_default();
+                        problems.push((subject_path.clone(), format!("`{name}` names no KPI item of any position{near}")));
                     }
                     Kind::Number
                 }
                 FactRef::CompetencyGroup(group) => {
                     if !ctx.competency_groups.iter().any(|g| g == group) {
-                        problems.push((subject_path.clone(), format!("`{name}` names no competency group of any position")));
+                        let near = crate::suggest::closest(group, ctx.competency_groups.iter().map(String::as_str))
+                            .map(|n| format!("; did you mean `competency.{n}`?"))
+                            .unwrap_or_default();
+                        problems.push((subject_path.clone(), format!("`{name}` names no competency group of any position{near}")));
                     }
                     Kind::Number
                 }
@@ -461,7 +471,8 @@ fn parse_test(
         }
         let value_path = format!("{path}.{key}");
         let Some(op) = Op::from_key(key) else {
-            problems.push((value_path, format!("unknown operator `{key}`; expected min, max, above, below or is")));
+            let near = crate::suggest::did_you_mean(key, ["min", "max", "above", "below", "is"]);
+            problems.push((value_path, format!("unknown operator `{key}`{near}; expected min, max, above, below or is")));
             continue;
         };
         match test_value(&map[*key], &value_path, op, &kind, name, ctx) {

@@ -23,6 +23,7 @@ mod cli;
 mod cohorts;
 mod decisions;
 mod decisions_seeds;
+mod did_you_mean;
 mod diff;
 mod explain;
 mod fast_path;
