@@ -336,7 +336,7 @@ pub fn parse_rule(value: &Value, path: &str, ctx: &mut RuleContext, problems: &m
                 problems.push((
                     path.into(),
                     format!(
-                        "unknown rule form (keys: {}){}; expected a list, `all`, `any`, `not`, `fact`, `streak` or `months_since`",
+                        "unknown rule form (keys: {}); expected a list, `all`, `any`, `not`, `fact`, `streak` or `months_since`{}",
                         keys.join(", "),
                         keys.iter()
                             .find_map(|k| crate::suggest::closest(k, ["all", "any", "not", "fact", "streak", "months_since"]))
@@ -472,7 +472,7 @@ fn parse_test(
         let value_path = format!("{path}.{key}");
         let Some(op) = Op::from_key(key) else {
             let near = crate::suggest::did_you_mean(key, ["min", "max", "above", "below", "is"]);
-            problems.push((value_path, format!("unknown operator `{key}`{near}; expected min, max, above, below or is")));
+            problems.push((value_path, format!("unknown operator `{key}`: expected min, max, above, below or is{near}")));
             continue;
         };
         match test_value(&map[*key], &value_path, op, &kind, name, ctx) {

@@ -143,10 +143,10 @@ fn an_unknown_key_gets_the_key_meant() {
     // An operator and a rule form too.
     let dir = setup("op", "{fact: months_in_grade, mn: 12}", "S2");
     let run = ladder(&dir, &["check", "--ladder", "scheme.yaml"]);
-    assert!(run.stderr.contains("unknown operator `mn`; did you mean `min`?"), "{}", run.stderr);
+    assert!(run.stderr.contains("unknown operator `mn`: expected min, max, above, below or is; did you mean `min`?"), "{}", run.stderr);
     let dir = setup("form", "{fakt: months_in_grade, min: 12}", "S2");
     let run = ladder(&dir, &["check", "--ladder", "scheme.yaml"]);
-    assert!(run.stderr.contains("did you mean `fact`?"), "{}", run.stderr);
+    assert!(run.stderr.contains("`streak` or `months_since`; did you mean `fact`?"), "{}", run.stderr);
     let dir = setup("item", "{fact: kpi.standardisation, min: 60}", "S2");
     let run = ladder(&dir, &["check", "--ladder", "scheme.yaml"]);
     assert!(run.stderr.contains("did you mean `kpi.standardization`?"), "{}", run.stderr);
