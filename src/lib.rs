@@ -11,7 +11,7 @@
 //! - [`decision`]: the status of one employee; [`figures`]: KPI and competency figures; [`rule`]: the rule language and its evaluation;
 //! - [`input`]: opening, decoding and splitting the records, finding their header, workbooks, cells and their values;
 //! - [`scheme`]: the scheme model, loading (file, directory, built-in), validation and its JSON Schema;
-//! - [`calendar`], [`exact`]: dates and periods, exact arithmetic.
+//! - [`calendar`], [`exact`]: dates and periods, exact arithmetic; [`suggest`]: "did you mean" for names that name nothing.
 
 pub mod batch;
 pub mod calendar;

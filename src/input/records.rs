@@ -261,7 +261,16 @@ impl Layout {
                 [] if field.is_required() => {
                     let aliases: Vec<String> = scheme.columns.iter().filter(|(r, _)| *r == field).map(|(_, h)| format!("`{h}`")).collect();
                     let alias = if aliases.is_empty() { String::new() } else { format!(" (or {})", aliases.join(", ")) };
-                    problems.push(format!("missing the required column `{}`{alias}", field.name()));
+                    // A header one typo away (`hire_dat`, `入职日`) is probably the one meant.
+                    let unused = headers.iter().map(String::as_str).filter(|h| !h.is_empty() && !h.contains('.'));
+                    let names =
+                        std::iter::once(field.name()).chain(scheme.columns.iter().filter(|(r, _)| *r == field).map(|(_, h)| h.as_str()));
+                    let near = names
+                        .filter_map(|n| crate::suggest::closest(n, unused.clone()))
+                        .next()
+                        .map(|h| format!("; the file has `{}`: a typo?", excerpt(h)))
+                        .unwrap_or_default();
+                    problems.push(format!("missing the required column `{}`{alias}{near}", field.name()));
                 }
                 [] => {}
                 [one] => {

@@ -449,7 +449,11 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
     if let Some(c) = &columns {
         for field in c.value.keys().filter(|f| Reserved::from_name(f).is_none()) {
             if !registry.names.iter().any(|n| n == field) {
-                problems.push(c.file.problem_at(&format!("columns.{field}"), format!("`{field}` is neither a reserved field (id, name, position, sequence, grade, hire_date, grade_date, birth_date) nor a fact that a rule reads; `columns` maps those to the headers of the employee file")));
+                let near = crate::suggest::did_you_mean(
+                    field,
+                    Reserved::ALL.iter().map(|r| r.name()).chain(registry.names.iter().map(String::as_str)),
+                );
+                problems.push(c.file.problem_at(&format!("columns.{field}"), format!("`{field}` is neither a reserved field (id, name, position, sequence, grade, hire_date, grade_date, birth_date) nor a fact that a rule reads; `columns` maps those to the headers of the employee file{near}")));
             }
         }
     }

@@ -252,3 +252,16 @@ fn carets_land_under_the_character_on_lines_with_cjk_text() {
     assert_eq!(before_caret, shown[..key].width(), "\n{shown}\n{caret}");
     assert_ne!(before_caret, shown[..key].chars().count(), "the line has wide characters: the test means something");
 }
+
+#[test]
+fn a_required_column_one_typo_away_and_a_columns_key_get_what_was_meant() {
+    let dir = setup("required", "{fact: months_in_grade, min: 12}", "S2");
+    let run = evaluate(&dir, &format!("{}\n{ROWS}", HEADER.replace("hire_date", "hire_dat")));
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("missing the required column `hire_date`; the file has `hire_dat`: a typo?"), "{}", run.stderr);
+    let text = std::fs::read_to_string(dir.join("scheme.yaml")).unwrap() + "columns: {hire_dat: 入职日期}\n";
+    std::fs::write(dir.join("scheme.yaml"), text).unwrap();
+    let run = ladder(&dir, &["check", "--ladder", "scheme.yaml"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("the headers of the employee file; did you mean `hire_date`?"), "{}", run.stderr);
+}
