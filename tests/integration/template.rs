@@ -277,3 +277,47 @@ fn an_unknown_extension_is_a_usage_error() {
     assert!(run.stderr.contains(".csv or .xlsx"), "{}", run.stderr);
     assert!(!out.exists());
 }
+
+#[test]
+fn quarters_a_streak_looks_back_to_and_a_birth_date_for_age_are_asked_for() {
+    let dir = workdir("streak");
+    let scheme = "scheme: streak
+title: 连续考核
+review: {quarters: 2, halves: 1}
+composite: {kpi: 70, competency: 30}
+bands:
+  - {id: A, title: 优秀, min: 0}
+positions:
+  - id: p
+    title: 岗位一
+    kpis:
+      - {id: k, title: 指标, weight: 100}
+    competencies:
+      core: {weight: 100, items: [c]}
+sequences:
+  - id: s
+    title: 序列
+    grades:
+      - {id: G1, title: 一级}
+      - {id: G2, title: 二级, requires: [{streak: kpi, quarters: 4, min: 60}, {fact: age, max: 50}, {fact: joined, min: 2020-01-01}]}
+";
+    std::fs::write(dir.join("scheme.yaml"), scheme).unwrap();
+    let ladder_arg = dir.join("scheme.yaml");
+    let run = ladder(&["template", "--ladder", ladder_arg.to_str().unwrap(), "--as-of", AS_OF]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = String::from_utf8(run.stdout).unwrap();
+    assert_eq!(
+        text.trim_end(),
+        "id,name,position,sequence,grade,hire_date,grade_date,birth_date,joined,2026Q1.k,2026Q2.k,2026Q3.k,2026Q4.k,2026H2.c"
+    );
+    // Without `age`, no birth date is asked for.
+    std::fs::write(dir.join("scheme.yaml"), scheme.replace("{fact: age, max: 50}, ", "")).unwrap();
+    let run = ladder(&["template", "--ladder", ladder_arg.to_str().unwrap(), "--as-of", AS_OF]);
+    assert!(!String::from_utf8(run.stdout).unwrap().contains("birth_date"));
+    // The workbook formats the date fact `joined` as a date.
+    let path = dir.join("t.xlsx");
+    let run = ladder(&["template", "--ladder", ladder_arg.to_str().unwrap(), "--as-of", AS_OF, "--output", path.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let sheet = part(&path, "xl/worksheets/sheet1.xml");
+    assert_eq!(col_style(&sheet, 8), col_style(&sheet, 6), "joined (column 8) is a date like hire_date");
+}
