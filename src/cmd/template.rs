@@ -363,19 +363,14 @@ fn write_xlsx(scheme: &Scheme, columns: &[Column], as_of: NaiveDate, out: &mut (
                     .map_err(xlsx_error)?;
                 sheet.add_data_validation(1, col, LAST_ROW, col, &v).map_err(xlsx_error)?;
             }
-            Kind::Position | Kind::Sequence | Kind::Grade | Kind::Level(_) => {
-                let index = match &c.kind {
-                    Kind::Position => 0,
-                    Kind::Sequence => 1,
-                    Kind::Grade => 2,
-                    Kind::Level(s) => scale_list(*s),
-                    _ => unreachable!("matched above"),
-                };
-                let what = match &c.kind {
-                    Kind::Level(_) => "one of the scale's levels",
-                    _ => "an id or a title of the scheme",
-                };
-                list_validation(sheet, col, index, &lists[index], &c.header, what)?;
+            Kind::Position => list_validation(sheet, col, 0, &lists[0], &c.header, "an id or a title of the scheme")?,
+            Kind::Sequence => list_validation(sheet, col, 1, &lists[1], &c.header, "an id or a title of the scheme")?,
+            Kind::Grade => list_validation(sheet, col, 2, &lists[2], &c.header, "an id or a title of the scheme")?,
+            Kind::Level(s) => {
+                let index = scale_list(*s);
+                if let Some(list) = lists.get(index) {
+                    list_validation(sheet, col, index, list, &c.header, "one of the scale's levels")?;
+                }
             }
             Kind::Bool => {
                 let (yes, no) = if c.header.is_ascii() { ("true", "false") } else { ("是", "否") };

@@ -508,7 +508,6 @@ fn null_rule(file: &SourceFile, path: &str, value: Option<&Value>, problems: &mu
     }
 }
 
-/// Something a cell of the employee file may name by id or by title.
 /// What to add to "no grade has that id": "; `初级` is the title of grade
 /// `G1`: name it by its id `G1`", or "; did you mean `G1`?" (ids and titles
 /// compared after NFKC, as the employee file's cells are).
@@ -531,6 +530,7 @@ fn id_hint(what: &str, text: &str, pairs: &[(String, String)]) -> String {
     }
 }
 
+/// Something a cell of the employee file may name by id or by title.
 struct Named<'a> {
     file: &'a SourceFile,
     path: String,
