@@ -265,3 +265,20 @@ fn a_required_column_one_typo_away_and_a_columns_key_get_what_was_meant() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("the headers of the employee file; did you mean `hire_date`?"), "{}", run.stderr);
 }
+
+#[test]
+fn a_two_level_export_with_item_titles_under_the_periods_is_read() {
+    // As a Chinese HR system exports it: a title row, the periods over the
+    // items' titles, Chinese headers and titles in the cells.
+    let dir = setup("two_level", "{fact: months_in_grade, min: 12}", "S2");
+    let csv = "2026年度销售晋升名单,,,,,,,,,,
+id,position,sequence,grade,hire_date,grade_date,2026Q3,,2026Q4,,2026H2
+,,,,,,服务规范化执行,销售额（万元）,服务规范化执行,销售额(万元),客户关怀
+E1,sales,sell,S1,2020-01-01,2024-01-01,80,90,85,70,4
+E2,销售代表,销售序列,初级销售,2021-01-01,2026-06-01,60,70,75,80,3
+";
+    let exported = evaluate(&dir, csv);
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    let clean = evaluate(&dir, &format!("{HEADER}\n{ROWS}"));
+    assert_eq!(results(&exported), results(&clean), "the export reads as the clean file");
+}
