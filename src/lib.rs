@@ -10,7 +10,7 @@
 //! - [`decision`]: the status of one employee; [`figures`]: KPI and competency figures; [`rule`]: the rule language and its evaluation;
 //! - [`input`]: opening, decoding and splitting the records, finding their header, workbooks, cells and their values;
 //! - [`scheme`]: the scheme model, loading (file, directory, built-in), validation and its JSON Schema;
-//! - [`calendar`], [`exact`]: dates and periods, exact arithmetic.
+//! - [`calendar`], [`exact`]: dates and periods, exact arithmetic; [`suggest`]: "did you mean" for names that name nothing.
 //!
 //! A module is public only when the integration tests, the examples
 //! (`gen`, `parse_only`) or the fuzz targets reach into it, or its types
@@ -31,6 +31,7 @@ pub mod input;
 pub mod report;
 pub mod rule;
 pub mod scheme;
+mod suggest;
 mod terminal;
 
 /// `ladder --version`: the package version and the git revision it was built from.

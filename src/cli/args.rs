@@ -58,6 +58,11 @@ pub enum Command {
         after_help = "Examples:\n  ladder evaluate --format json --output old.json staff.csv\n  ladder evaluate --ladder new-scheme/ --format json --output new.json staff.csv\n  ladder diff old.json new.json\n  ladder diff --format csv --output changes.csv old.json new.csv\n  ladder diff --exit-code old.ndjson new.ndjson || echo \"decisions moved\"\n\nExit status: 0 compared; 1 a file could not be read or is not a results file (the file and line are named); 2 usage error; 4 with --exit-code, some status or recommended grade differs, or an id is in one run only."
     )]
     Diff(DiffArgs),
+    /// Write the employee file the scheme expects: its columns, one header row, no data rows
+    #[command(
+        after_help = "Examples:\n  ladder template --output staff.xlsx\n  ladder template --ladder customer-service --as-of 2026-12-31 --output staff.csv\n  ladder template --headers ids --format csv > staff.csv\n\nColumns: the reserved ones (under the scheme's `columns:` headers), every fact the rules, cohort and quotas read, and a score column for each item of any position in each period an evaluation on the as-of date reads.\nIn a workbook: drop-down lists for position, sequence, grade, scale levels and yes/no, date columns formatted as dates, a frozen header, and a `columns` sheet saying what each column holds."
+    )]
+    Template(TemplateArgs),
     /// Print the JSON Schema of the scheme YAML, for editors (ladders/ladder.schema.json)
     #[command(
         after_help = "Examples:\n  ladder schema > ladder.schema.json\n\nIn a scheme file, a first line `# yaml-language-server: $schema=ladder.schema.json` lets editors with the YAML language server (VS Code, Neovim, Helix…) complete keys and flag mistakes as you type."
@@ -184,6 +189,24 @@ pub struct EvaluateArgs {
     /// Language of `table`, `html` and `xlsx`: labels, status words, reasons (任职月数 >= 12 (实际 9)), facts by the file's headers, grades by title; json, ndjson and csv never change
     #[arg(long, value_enum, default_value_t = Lang::En)]
     pub lang: Lang,
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    #[command(flatten)]
+    pub scheme: SchemeArgs,
+    /// The review date (YYYY-MM-DD) the score columns are for: the periods an evaluation on it reads [default: today]
+    #[arg(long, value_name = "DATE", value_parser = parse_as_of)]
+    pub as_of: Option<NaiveDate>,
+    /// File format [default: from --output's extension (.csv, .xlsx), else csv]
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<crate::cmd::template::TemplateFormat>,
+    /// Write the template to FILE (atomically) instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<String>,
+    /// The names of the header row
+    #[arg(long, value_enum, default_value_t = crate::cmd::template::Headers::Scheme)]
+    pub headers: crate::cmd::template::Headers,
 }
 
 #[derive(Debug, Args)]

@@ -76,6 +76,7 @@ pub fn run(request: Request, out: &mut (dyn Write + Send)) -> Result<Exit, Error
         Request::Calibrate(r) => cmd::calibrate::run(&r, out),
         Request::Show(r) => cmd::show::run(&r, out),
         Request::Diff(r) => cmd::diff::run(&r, out),
+        Request::Template(r) => cmd::template::run(&r, out),
         Request::Schema => cmd::schema::run(out),
         Request::Completions(shell) => cmd::completions::run(shell, Cli::command(), out),
         Request::Man => cmd::man::run(Cli::command(), out),

@@ -3,7 +3,9 @@
 //! read, and whether stdout and stderr are terminals decided. The order is
 //! the order in which problems are reported (the first one stops the run).
 
-use super::args::{CalibrateArgs, Cli, Command, DiffArgs, EvaluateArgs, ExplainArgs, InputArgs, SchemeArgs, ShowArgs, WhatIfArgs};
+use super::args::{
+    CalibrateArgs, Cli, Command, DiffArgs, EvaluateArgs, ExplainArgs, InputArgs, SchemeArgs, ShowArgs, TemplateArgs, WhatIfArgs,
+};
 use crate::calendar::today;
 use crate::cmd;
 use crate::diff::DiffFormat;
@@ -25,6 +27,7 @@ pub enum Request {
     Calibrate(cmd::calibrate::Request),
     Show(cmd::show::Request),
     Diff(cmd::diff::Request),
+    Template(cmd::template::Request),
     Schema,
     Completions(clap_complete::Shell),
     Man,
@@ -40,6 +43,7 @@ pub fn resolve(cli: Cli) -> Result<Request> {
         Command::Calibrate(args) => Request::Calibrate(calibrate(args)?),
         Command::Show(ShowArgs { scheme: s, format, lang }) => Request::Show(cmd::show::Request { scheme: scheme(&s)?, format, lang }),
         Command::Diff(args) => Request::Diff(diff(args)?),
+        Command::Template(args) => Request::Template(template(args)?),
         Command::Schema => Request::Schema,
         Command::Completions { shell } => Request::Completions(shell),
         Command::Man => Request::Man,
@@ -162,6 +166,25 @@ fn diff(args: DiffArgs) -> Result<cmd::diff::Request> {
     };
     let compare = crate::diff::Request { old: args.old, new: args.new, format, exit_code: args.exit_code };
     Ok(cmd::diff::Request { compare, output: args.output })
+}
+
+fn template(args: TemplateArgs) -> Result<cmd::template::Request> {
+    use cmd::template::TemplateFormat;
+    let output = match &args.output {
+        None => None,
+        Some(path) => Some((path.clone(), durable::destination(path).map_err(Error::Usage)?)),
+    };
+    let format = match (args.format, args.output.as_deref()) {
+        (Some(f), _) => f,
+        (None, None) => TemplateFormat::Csv,
+        (None, Some(path)) => TemplateFormat::from_extension(path)
+            .ok_or_else(|| Error::Usage(format!("--output {path}: a template is .csv or .xlsx; name the format with --format csv|xlsx")))?,
+    };
+    if format == TemplateFormat::Xlsx && args.output.is_none() && std::io::stdout().is_terminal() {
+        return Err(Error::Usage("xlsx is binary: use --output FILE.xlsx".into()));
+    }
+    let scheme = scheme(&args.scheme)?;
+    Ok(cmd::template::Request { scheme, as_of: args.as_of.unwrap_or_else(today), format, output, headers: args.headers })
 }
 
 /// The format of `evaluate`'s results: `--format` if given, else the one

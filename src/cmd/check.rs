@@ -3,6 +3,8 @@
 //! positions, sequences and bridges.
 
 use crate::error::{Exit, Result};
+use crate::report::durable::stderr_line;
+use crate::rule::{Computed, Reserved};
 use crate::scheme::{builtin, Scheme};
 use std::io::Write;
 
@@ -47,5 +49,32 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
     if !scheme.column_facts.names.is_empty() {
         writeln!(out, "  columns the rules read: {}", scheme.column_facts.names.join(", "))?;
     }
+    for warning in unmapped_facts(scheme) {
+        stderr_line(format_args!("warning: {warning}"));
+    }
     Ok(Exit::Ok)
+}
+
+/// The facts read that are neither computed nor given a header by
+/// `columns:`: each must be a column of the employee file under its own
+/// name, and a typo of a computed fact (`month_in_grade`) lands here.
+pub fn unmapped_facts(scheme: &Scheme) -> Vec<String> {
+    let known: Vec<&str> = Computed::ALL.iter().map(|(_, n)| *n).chain(Reserved::ALL.iter().map(|r| r.name())).collect();
+    scheme
+        .column_facts
+        .names
+        .iter()
+        .zip(&scheme.column_facts.first_use)
+        .filter(|(name, _)| !scheme.fact_columns.iter().any(|(f, _)| f == *name))
+        .map(|(name, at)| {
+            let near = match crate::suggest::closest(name, known.iter().copied()) {
+                Some(c) if Computed::ALL.iter().any(|(_, n)| *n == c) => format!("; did you mean the computed fact `{c}`?"),
+                Some(r) => format!("; did you mean the reserved column `{r}`?"),
+                None => String::new(),
+            };
+            format!(
+                "`{name}` (read at {at}) is neither computed nor mapped by `columns:`: the employee file must have a column `{name}`{near}"
+            )
+        })
+        .collect()
 }

@@ -11,4 +11,5 @@ pub mod explain;
 pub mod man;
 pub mod schema;
 pub mod show;
+pub mod template;
 pub mod what_if;

@@ -11,7 +11,7 @@ use crate::scheme::{GradeRef, Scheme};
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::Read;
 
 /// The text encodings `--encoding` accepts.
@@ -261,7 +261,16 @@ impl Layout {
                 [] if field.is_required() => {
                     let aliases: Vec<String> = scheme.columns.iter().filter(|(r, _)| *r == field).map(|(_, h)| format!("`{h}`")).collect();
                     let alias = if aliases.is_empty() { String::new() } else { format!(" (or {})", aliases.join(", ")) };
-                    problems.push(format!("missing the required column `{}`{alias}", field.name()));
+                    // A header one typo away (`hire_dat`, `入职日`) is probably the one meant.
+                    let unused = headers.iter().map(String::as_str).filter(|h| !h.is_empty() && !h.contains('.'));
+                    let names =
+                        std::iter::once(field.name()).chain(scheme.columns.iter().filter(|(r, _)| *r == field).map(|(_, h)| h.as_str()));
+                    let near = names
+                        .filter_map(|n| crate::suggest::closest(n, unused.clone()))
+                        .next()
+                        .map(|h| format!("; the file has `{}`: a typo?", excerpt(h)))
+                        .unwrap_or_default();
+                    problems.push(format!("missing the required column `{}`{alias}{near}", field.name()));
                 }
                 [] => {}
                 [one] => {
@@ -270,14 +279,16 @@ impl Layout {
                 [a, b, ..] => problems.push(format!("both `{}` and `{}` name the {} column", headers[*a], headers[*b], field.name())),
             }
         }
-        let kpi_items: HashSet<&str> = scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| k.id.as_str())).collect();
-        let comp_items: HashSet<&str> =
-            scheme.positions.iter().flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| i.id.as_str()))).collect();
-        let kpi_titles = titled(scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| (k.id.as_str(), k.title.as_str()))));
-        let comp_titles = titled(
-            scheme.positions.iter().flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| (i.id.as_str(), i.title.as_str())))),
-        );
-        let mut scores = HashMap::new();
+        // Items by id and title, in the scheme's order: a header may name an
+        // item by its title when the title is one item's only (SPEC §3).
+        let kpi_items: Vec<(&str, &str)> =
+            scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| (k.id.as_str(), k.title.as_str()))).collect();
+        let comp_items: Vec<(&str, &str)> = scheme
+            .positions
+            .iter()
+            .flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| (i.id.as_str(), i.title.as_str()))))
+            .collect();
+        let mut scores: HashMap<(Period, String), usize> = HashMap::new();
         for (i, h) in headers.iter().enumerate() {
             let Some((period_text, item)) = h.split_once('.') else { continue };
             if !looks_like_period(period_text) {
@@ -291,46 +302,40 @@ impl Layout {
                     excerpt(period_text)
                 )),
                 Ok(p) => {
-                    let (known, titles, what) = match p.kind {
-                        PeriodKind::Quarter => (kpi_items.contains(item), &kpi_titles, "KPI item"),
-                        PeriodKind::Half => (comp_items.contains(item), &comp_titles, "competency item"),
+                    let (items, what) = match p.kind {
+                        PeriodKind::Quarter => (&kpi_items, "KPI item"),
+                        PeriodKind::Half => (&comp_items, "competency item"),
                     };
-                    // An item by its id, or else by its title when one id has it (SPEC §3).
-                    let id = if known {
-                        Some(item)
-                    } else {
-                        match titles.get(crate::scheme::title_key(item).as_ref()).map(Vec::as_slice) {
-                            Some([one]) => Some(*one),
-                            Some(many) => {
-                                let ids: Vec<String> = many.iter().map(|id| format!("`{id}`")).collect();
+                    match item_named(item, items) {
+                        ItemNamed::Id(id) => {
+                            if let Some(first) = scores.insert((p, id.to_string()), i) {
                                 problems.push(format!(
-                                    "column {col} `{}`: `{}` is the title of the {what}s {}: write the id of the one meant (`{period_text}.{}`)",
+                                    "column {col} `{}` is the score of `{p}.{id}`, as column {} `{}` is: keep one",
                                     excerpt(h),
-                                    excerpt(item),
-                                    ids.join(", "),
-                                    many[0]
+                                    first + 1,
+                                    excerpt(&headers[first])
                                 ));
-                                continue;
                             }
-                            None => None,
                         }
-                    };
-                    if let Some(id) = id {
-                        if let Some(other) = scores.insert((p, id.to_string()), i) {
+                        ItemNamed::Shared(ids) => problems.push(format!(
+                            "column {col} `{}`: `{}` is the title of the {what}s {}: name the item by its id ({})",
+                            excerpt(h),
+                            excerpt(item),
+                            ids.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", "),
+                            ids.iter().map(|id| format!("`{p}.{id}`")).collect::<Vec<_>>().join(" or ")
+                        )),
+                        ItemNamed::None => {
+                            let suggestion = match closest_item(item, items) {
+                                Some((id, title)) if title != id => format!("; did you mean `{p}.{id}` ({title})?"),
+                                Some((id, _)) => format!("; did you mean `{p}.{id}`?"),
+                                None => String::new(),
+                            };
                             problems.push(format!(
-                                "columns {} `{}` and {col} `{}` both hold the {what} `{id}` of {p}",
-                                other + 1,
-                                excerpt(&headers[other]),
-                                excerpt(h)
+                                "column {col} `{}`: `{}` is no {what} of any position (by id or title){suggestion}",
+                                excerpt(h),
+                                excerpt(item)
                             ));
                         }
-                    } else {
-                        let suggestion = suggest(item, if p.kind == PeriodKind::Quarter { &kpi_items } else { &comp_items });
-                        problems.push(format!(
-                            "column {col} `{}`: `{}` is no {what} of any position{suggestion}",
-                            excerpt(h),
-                            excerpt(item)
-                        ));
                     }
                 }
             }
@@ -362,10 +367,15 @@ impl Layout {
                         (_, Some(q)) => {
                             format!("the quota at {} counts per `{name}`, which is not a column of this file{alias}", q.at)
                         }
-                        _ => format!(
-                            "the rule at {} tests the fact `{name}`, which is neither computed nor a column of this file{alias}",
-                            scheme.column_facts.first_use[id]
-                        ),
+                        _ => {
+                            // A typo of a computed fact or of a header: say which.
+                            let columns = headers.iter().map(String::as_str).filter(|h| !h.is_empty() && !h.contains('.'));
+                            format!(
+                                "the rule at {} tests the fact `{name}`, which is neither computed nor a column of this file{alias}{}",
+                                scheme.column_facts.first_use[id],
+                                crate::rule::Computed::hint(name, columns)
+                            )
+                        }
                     });
                 }
                 col
@@ -389,52 +399,41 @@ impl Layout {
     }
 }
 
-/// Item ids by title (as compared, [`crate::scheme::title_key`]): more than
-/// one id when positions give different items the same title.
-fn titled<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> HashMap<String, Vec<&'a str>> {
-    let mut by_title: HashMap<String, Vec<&'a str>> = HashMap::new();
+/// What the item part of a score header names.
+#[derive(Debug, PartialEq)]
+enum ItemNamed<'a> {
+    /// One item: by its id, or by a title no other item has.
+    Id(&'a str),
+    /// A title several items share: their ids.
+    Shared(Vec<&'a str>),
+    None,
+}
+
+/// The item `text` names among `items` (id, title): its id exactly, else its
+/// title after NFKC and trimming (`受理服务代表（一）` is `受理服务代表(一)`).
+fn item_named<'a>(text: &str, items: &[(&'a str, &'a str)]) -> ItemNamed<'a> {
+    if let Some((id, _)) = items.iter().find(|(id, _)| *id == text) {
+        return ItemNamed::Id(id);
+    }
+    let wanted = crate::scheme::title_key(text);
+    let mut ids: Vec<&str> = Vec::new();
     for (id, title) in items {
-        let ids = by_title.entry(crate::scheme::title_key(title).into_owned()).or_default();
-        if !ids.contains(&id) {
+        if !title.is_empty() && crate::scheme::title_key(title) == wanted && !ids.contains(id) {
             ids.push(id);
         }
     }
-    for ids in by_title.values_mut() {
-        ids.sort_unstable();
+    match ids.as_slice() {
+        [] => ItemNamed::None,
+        [one] => ItemNamed::Id(one),
+        _ => ItemNamed::Shared(ids),
     }
-    by_title
 }
 
-/// "; did you mean `csat`?" for a near miss.
-fn suggest(word: &str, known: &HashSet<&str>) -> String {
-    let mut best: Option<(&str, usize)> = None;
-    for k in known {
-        // The distance is at least the difference in length: skip the long shots
-        // (and never run the quadratic distance over a 10 MB header).
-        if word.chars().count().abs_diff(k.chars().count()) > 2 {
-            continue;
-        }
-        let d = edit_distance(word, k);
-        if d <= 2 && best.map_or(true, |(_, bd)| d < bd || (d == bd && *k < best.unwrap().0)) {
-            best = Some((k, d));
-        }
-    }
-    best.map(|(k, _)| format!("; did you mean `{k}`?")).unwrap_or_default()
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
+/// The item whose id or title is closest to `text`, for "did you mean".
+fn closest_item<'a>(text: &str, items: &[(&'a str, &'a str)]) -> Option<(&'a str, &'a str)> {
+    let names = items.iter().flat_map(|(id, title)| [*id, *title]);
+    let near = crate::suggest::closest(text, names)?;
+    items.iter().find(|(id, title)| *id == near || *title == near).copied()
 }
 
 /// One long-form score: `id,period,item,value`.
@@ -466,9 +465,13 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
         bail!("{display}: line 1 (header): expected the columns id,period,item,value, found {}", headers.join(","));
     }
     let cols: Vec<usize> = cols.into_iter().flatten().collect();
-    let kpi_items: HashSet<&str> = scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| k.id.as_str())).collect();
-    let comp_items: HashSet<&str> =
-        scheme.positions.iter().flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| i.id.as_str()))).collect();
+    let kpi_items: Vec<(&str, &str)> =
+        scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| (k.id.as_str(), k.title.as_str()))).collect();
+    let comp_items: Vec<(&str, &str)> = scheme
+        .positions
+        .iter()
+        .flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| (i.id.as_str(), i.title.as_str()))))
+        .collect();
     let mut by_id: hashbrown::HashMap<String, Vec<LongScore>> = hashbrown::HashMap::new();
     let mut problems = Vec::new();
     let mut lines = crate::input::split::Lines::new(input.text.as_bytes(), 1);
@@ -491,15 +494,35 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
             ));
             continue;
         };
-        let known = match period.kind {
-            PeriodKind::Quarter => kpi_items.contains(item),
-            PeriodKind::Half => comp_items.contains(item),
+        let (items, what) = match period.kind {
+            PeriodKind::Quarter => (&kpi_items, "KPI item"),
+            PeriodKind::Half => (&comp_items, "competency item"),
         };
-        if !known {
-            let what = if period.kind == PeriodKind::Quarter { "KPI item" } else { "competency item" };
-            problems.push(format!("{display}: line {line}: column `item`: `{}` is no {what} of any position", excerpt(item)));
-            continue;
-        }
+        // An item by its id, or by a title that is one item's only (as in a header).
+        let item = match item_named(item, items) {
+            ItemNamed::Id(id) => id,
+            ItemNamed::Shared(ids) => {
+                let ids: Vec<String> = ids.iter().map(|id| format!("`{id}`")).collect();
+                problems.push(format!(
+                    "{display}: line {line}: column `item`: `{}` is the title of the {what}s {}: name the item by its id",
+                    excerpt(item),
+                    ids.join(", ")
+                ));
+                continue;
+            }
+            ItemNamed::None => {
+                let suggestion = match closest_item(item, items) {
+                    Some((id, title)) if title != id => format!("; did you mean `{id}` ({title})?"),
+                    Some((id, _)) => format!("; did you mean `{id}`?"),
+                    None => String::new(),
+                };
+                problems.push(format!(
+                    "{display}: line {line}: column `item`: `{}` is no {what} of any position (by id or title){suggestion}",
+                    excerpt(item)
+                ));
+                continue;
+            }
+        };
         by_id.entry(id.to_string()).or_default().push(LongScore { period, item: item.to_string(), value: value.to_string(), line });
         if problems.len() > 50 {
             break;

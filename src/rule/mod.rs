@@ -100,6 +100,18 @@ impl Computed {
         Computed::ALL.iter().find(|(c, _)| *c == self).map(|(_, n)| *n).unwrap_or("?")
     }
 
+    /// What to say of a fact that is neither computed nor a column: the
+    /// closest computed fact, reserved field or column (`columns`), then the
+    /// list of computed facts: "; did you mean `months_in_grade`? (computed
+    /// facts: kpi, …)".
+    pub fn hint<'a>(name: &str, columns: impl IntoIterator<Item = &'a str>) -> String {
+        let computed = Computed::ALL.iter().map(|(_, n)| *n);
+        let reserved = Reserved::ALL.iter().map(|r| r.name());
+        let near = crate::suggest::did_you_mean(name, computed.clone().chain(reserved).chain(columns));
+        let list: Vec<&str> = computed.collect();
+        format!("{near} (computed facts: {})", list.join(", "))
+    }
+
     /// Facts compared by the bands' order.
     pub fn is_band(self) -> bool {
         matches!(self, Computed::Band | Computed::CalibratedBand)
@@ -251,6 +263,9 @@ pub struct RuleContext<'a> {
     pub locate: &'a dyn Fn(&str) -> String,
     /// The text of the scalar at a YAML path of the current file, as written.
     pub scalar: &'a dyn Fn(&str) -> Option<String>,
+    /// Why a value tested against `position`, `sequence` or `grade` names
+    /// none of that kind's ids (a title, a typo); None when it is an id.
+    pub not_an_id: &'a dyn Fn(Reserved, &str) -> Option<String>,
 }
 
 /// The column facts named by rules, each with an id and where it was first named.
@@ -322,8 +337,12 @@ pub fn parse_rule(value: &Value, path: &str, ctx: &mut RuleContext, problems: &m
                 problems.push((
                     path.into(),
                     format!(
-                        "unknown rule form (keys: {}); expected a list, `all`, `any`, `not`, `fact`, `streak` or `months_since`",
-                        keys.join(", ")
+                        "unknown rule form (keys: {}); expected a list, `all`, `any`, `not`, `fact`, `streak` or `months_since`{}",
+                        keys.join(", "),
+                        keys.iter()
+                            .find_map(|k| crate::suggest::closest(k, ["all", "any", "not", "fact", "streak", "months_since"]))
+                            .map(|near| format!("; did you mean `{near}`?"))
+                            .unwrap_or_default()
                     ),
                 ));
                 None
@@ -423,13 +442,19 @@ fn parse_test(
                 FactRef::Computed(_) => Kind::Number,
                 FactRef::KpiItem(item) => {
                     if !ctx.kpi_items.iter().any(|i| i == item) {
-                        problems.push((subject_path.clone(), format!("`{name}` names no KPI item of any position")));
+                        let near = crate::suggest::closest(item, ctx.kpi_items.iter().map(String::as_str))
+                            .map(|n| format!("; did you mean `kpi.{n}`?"))
+                            .unwrap_or_default();
+                        problems.push((subject_path.clone(), format!("`{name}` names no KPI item of any position{near}")));
                     }
                     Kind::Number
                 }
                 FactRef::CompetencyGroup(group) => {
                     if !ctx.competency_groups.iter().any(|g| g == group) {
-                        problems.push((subject_path.clone(), format!("`{name}` names no competency group of any position")));
+                        let near = crate::suggest::closest(group, ctx.competency_groups.iter().map(String::as_str))
+                            .map(|n| format!("; did you mean `competency.{n}`?"))
+                            .unwrap_or_default();
+                        problems.push((subject_path.clone(), format!("`{name}` names no competency group of any position{near}")));
                     }
                     Kind::Number
                 }
@@ -447,10 +472,22 @@ fn parse_test(
         }
         let value_path = format!("{path}.{key}");
         let Some(op) = Op::from_key(key) else {
-            problems.push((value_path, format!("unknown operator `{key}`; expected min, max, above, below or is")));
+            let near = crate::suggest::did_you_mean(key, ["min", "max", "above", "below", "is"]);
+            problems.push((value_path, format!("unknown operator `{key}`: expected min, max, above, below or is{near}")));
             continue;
         };
         match test_value(&map[*key], &value_path, op, &kind, name, ctx) {
+            // The row's position, sequence and grade are compared by id: a
+            // title here would never match, silently.
+            Ok(TestValue::Text(t))
+                if matches!(&subject, Subject::Fact(FactRef::Reserved(Reserved::Position | Reserved::Sequence | Reserved::Grade))) =>
+            {
+                let Subject::Fact(FactRef::Reserved(r)) = &subject else { unreachable!("matched above") };
+                match (ctx.not_an_id)(*r, &t) {
+                    Some(message) => problems.push((value_path, message)),
+                    None => checks.push(Check { op, value: TestValue::Text(t) }),
+                }
+            }
             Ok(value) => checks.push(Check { op, value }),
             Err(message) => problems.push((value_path, message)),
         }

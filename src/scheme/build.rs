@@ -257,6 +257,10 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         })
         .collect();
     check_titles("grade", &grade_names, &mut problems);
+    // A grade named where an id is needed (bridges, demotion targets,
+    // quotas, rules): its title gets the id, a typo the closest id.
+    let grade_pairs: Vec<(String, String)> = grade_names.iter().map(|n| (n.id.clone(), n.title.clone().unwrap_or_default())).collect();
+    let grade_hint = |text: &str| id_hint("grade", text, &grade_pairs);
     let positions = positions_built;
 
     // Rules need the scheme's vocabulary.
@@ -265,6 +269,19 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
     kpi_items.dedup();
     let mut groups: Vec<String> = positions.iter().flat_map(|p| p.groups.iter().map(|g| g.id.clone())).collect();
     groups.dedup();
+    let position_pairs: Vec<(String, String)> =
+        position_names.iter().map(|n| (n.id.clone(), n.title.clone().unwrap_or_default())).collect();
+    let sequence_pairs: Vec<(String, String)> =
+        sequence_names.iter().map(|n| (n.id.clone(), n.title.clone().unwrap_or_default())).collect();
+    let not_an_id = |field: Reserved, text: &str| -> Option<String> {
+        let pairs = match field {
+            Reserved::Position => &position_pairs,
+            Reserved::Sequence => &sequence_pairs,
+            _ => &grade_pairs,
+        };
+        let what = field.name();
+        (!pairs.iter().any(|(id, _)| id == text)).then(|| format!("no {what} has the id `{text}`{}", id_hint(what, text, pairs)))
+    };
     let mut registry = ColumnRegistry::default();
     let mut rule = |file: &SourceFile, path: &str, value: &Value, problems: &mut Vec<Problem>| -> Option<Rule> {
         let locate = |p: &str| file.render(p);
@@ -277,6 +294,7 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
             columns: &mut registry,
             locate: &locate,
             scalar: &scalar,
+            not_an_id: &not_an_id,
         };
         let mut found = Vec::new();
         let parsed = parse_rule(value, path, &mut ctx, &mut found);
@@ -378,7 +396,7 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
     let mut resolved_targets = Vec::new();
     for (file, path, (s, gi), to) in demotion_targets {
         match find_grade(&to) {
-            None => problems.push(file.problem_at_value(&path, format!("demotion to `{to}`: no grade has that id"))),
+            None => problems.push(file.problem_at_value(&path, format!("demotion to `{to}`: no grade has that id{}", grade_hint(&to)))),
             Some(target) if target == (GradeRef { sequence: s, index: gi }) => problems.push(file.problem_at_value(
                 &path,
                 format!("demotion of `{to}` to `{to}` itself: name another grade, or write the rule alone to demote to the grade below"),
@@ -394,9 +412,10 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         let to = find_grade(&b.to);
         for (key, id, found) in [("from", &b.from, from), ("to", &b.to, to)] {
             if found.is_none() {
-                problems.push(
-                    placed.file.problem_at_value(&format!("{}.{key}", placed.path), format!("bridge {key} `{id}`: no grade has that id")),
-                );
+                problems.push(placed.file.problem_at_value(
+                    &format!("{}.{key}", placed.path),
+                    format!("bridge {key} `{id}`: no grade has that id{}", grade_hint(id)),
+                ));
             }
         }
         let requires = b.requires.as_ref().and_then(|v| rule(placed.file, &format!("{}.requires", placed.path), v, &mut problems));
@@ -413,7 +432,7 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         }
     }
 
-    let quotas: Vec<Quota> = quotas.iter().filter_map(|q| build_quota(q, &find_grade, &mut registry, &mut problems)).collect();
+    let quotas: Vec<Quota> = quotas.iter().filter_map(|q| build_quota(q, &find_grade, &grade_hint, &mut registry, &mut problems)).collect();
     for ((s, gi), target) in resolved_targets {
         sequences_out[s].grades[gi].demotion_to = Some(target);
     }
@@ -430,7 +449,11 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
     if let Some(c) = &columns {
         for field in c.value.keys().filter(|f| Reserved::from_name(f).is_none()) {
             if !registry.names.iter().any(|n| n == field) {
-                problems.push(c.file.problem_at(&format!("columns.{field}"), format!("`{field}` is neither a reserved field (id, name, position, sequence, grade, hire_date, grade_date, birth_date) nor a fact that a rule reads; `columns` maps those to the headers of the employee file")));
+                let near = crate::suggest::did_you_mean(
+                    field,
+                    Reserved::ALL.iter().map(|r| r.name()).chain(registry.names.iter().map(String::as_str)),
+                );
+                problems.push(c.file.problem_at(&format!("columns.{field}"), format!("`{field}` is neither a reserved field (id, name, position, sequence, grade, hire_date, grade_date, birth_date) nor a fact that a rule reads; `columns` maps those to the headers of the employee file{near}")));
             }
         }
     }
@@ -482,6 +505,28 @@ fn null_rule(file: &SourceFile, path: &str, value: Option<&Value>, problems: &mu
     if value.is_none() && file.index.scalar(path).is_some() {
         let key = path.rsplit('.').next().unwrap_or(path);
         problems.push(file.problem_at(path, format!("`{key}` is empty: write a rule, or leave the key out")));
+    }
+}
+
+/// What to add to "no grade has that id": "; `初级` is the title of grade
+/// `G1`: name it by its id `G1`", or "; did you mean `G1`?" (ids and titles
+/// compared after NFKC, as the employee file's cells are).
+fn id_hint(what: &str, text: &str, pairs: &[(String, String)]) -> String {
+    let key = crate::scheme::title_key(text);
+    if let Some((id, title)) = pairs.iter().find(|(_, t)| !t.is_empty() && crate::scheme::title_key(t) == key) {
+        return format!("; `{title}` is the title of {what} `{id}`: name it by its id `{id}`");
+    }
+    let names = pairs.iter().flat_map(|(id, t)| [id.as_str(), t.as_str()]).filter(|n| !n.is_empty());
+    match crate::suggest::closest(text, names) {
+        Some(near) => {
+            let id = pairs.iter().find(|(id, t)| id == near || t == near).map_or(near, |(id, _)| id.as_str());
+            if id == near {
+                format!("; did you mean `{id}`?")
+            } else {
+                format!("; did you mean `{id}` ({near})?")
+            }
+        }
+        None => String::new(),
     }
 }
 
@@ -540,6 +585,7 @@ fn check_titles(what: &str, named: &[Named], problems: &mut Vec<Problem>) {
 fn build_quota(
     q: &Placed<RawQuota>,
     find_grade: &dyn Fn(&str) -> Option<GradeRef>,
+    grade_hint: &dyn Fn(&str) -> String,
     registry: &mut ColumnRegistry,
     problems: &mut Vec<Problem>,
 ) -> Option<Quota> {
@@ -557,7 +603,9 @@ fn build_quota(
             format!("{}.grade[{i}]", q.path)
         };
         match find_grade(id.trim()) {
-            None => problems.push(q.file.problem_at_value(&path, format!("quota grade `{id}`: no grade has that id"))),
+            None => {
+                problems.push(q.file.problem_at_value(&path, format!("quota grade `{id}`: no grade has that id{}", grade_hint(id.trim()))))
+            }
             Some(g) if grades.contains(&g) => {
                 problems.push(q.file.problem_at_value(&path, format!("`{id}` is listed twice in this quota")))
             }

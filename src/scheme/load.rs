@@ -33,7 +33,7 @@ impl Problem {
             let (shown, caret_at) = snippet_window(snippet, self.column);
             let number = self.line.to_string();
             let pad = " ".repeat(number.len());
-            let caret_pad: String = shown.chars().take(caret_at).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            let caret_pad = caret_pad(&shown, caret_at);
             write!(f, "\n{pad} |\n{number} | {shown}\n{pad} | {caret_pad}^")?;
         }
         Ok(())
@@ -45,6 +45,22 @@ impl fmt::Display for Problem {
         write!(f, "error: ")?;
         self.fmt_body(f)
     }
+}
+
+/// The blanks that put a caret under character `at` of `shown` on a
+/// terminal: a tab stays a tab, and a wide character (CJK) takes two
+/// columns, so the caret lands under the character and not before it.
+fn caret_pad(shown: &str, at: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut pad = String::new();
+    for c in shown.chars().take(at) {
+        if c == '\t' {
+            pad.push('\t');
+        } else {
+            pad.push_str(&" ".repeat(c.width().unwrap_or(0)));
+        }
+    }
+    pad
 }
 
 /// Widest source excerpt shown under a problem, in characters.
@@ -294,12 +310,31 @@ fn parse_file(path: String, bytes: &[u8]) -> Result<SourceFile, Problem> {
                 }
             } else if message == "recursion limit exceeded" {
                 message = format!("the YAML nests deeper than {MAX_DEPTH} levels here; a scheme needs a handful");
+            } else if let Some(tab) = tab_near(&text, at).filter(|_| message.starts_with("YAML syntax error")) {
+                // libyaml's "found a tab character that violates indentation"
+                // (or a stranger message) when a tab indents a line.
+                at = tab;
+                message = "tab character: YAML indents with spaces".into();
             }
             let source = SourceFile { path, text, sha256, index, raw: RawFile::default() };
             return Err(source.problem(at, message));
         }
     };
     Ok(SourceFile { path, text, sha256, index, raw })
+}
+
+/// The tab that indents the line of a syntax error at `at` (or the line
+/// before: libyaml may report the error where the next token starts).
+fn tab_near(text: &str, at: LineCol) -> Option<LineCol> {
+    let lines: Vec<&str> = text.lines().collect();
+    for line in [at.line, at.line.saturating_sub(1)] {
+        let Some(l) = line.checked_sub(1).and_then(|i| lines.get(i)) else { continue };
+        let indent: String = l.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+        if let Some(i) = indent.chars().position(|c| c == '\t') {
+            return Some(LineCol { line, column: i + 1 });
+        }
+    }
+    None
 }
 
 /// The deepest nesting accepted; serde_yaml refuses more than 128 levels too.
@@ -347,6 +382,19 @@ fn line_col_of_byte(bytes: &[u8], offset: usize) -> LineCol {
     }
 }
 
+/// serde's "unknown field `reveiw`, expected one of `scheme`, …" with the
+/// closest key first: "unknown field `reveiw`: did you mean `review`?
+/// (expected one of …)".
+fn unknown_key(m: &str) -> Option<String> {
+    let start = m.find("unknown field `")?;
+    let rest = &m[start + "unknown field `".len()..];
+    let (key, expected) = rest.split_once('`')?;
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let near = crate::suggest::closest(key, known.iter().copied())?;
+    let expected = expected.trim_start_matches([',', ' ']);
+    Some(format!("{}unknown field `{key}`: did you mean `{near}`? ({expected})", &m[..start]))
+}
+
 /// serde_yaml appends " at line L column C" to its messages; the location is
 /// shown separately, so drop it.
 fn clean_serde_message(message: &str) -> String {
@@ -370,6 +418,9 @@ fn clean_serde_message(message: &str) -> String {
             let prefix = m.split_once("invalid type").map_or("", |(p, _)| p);
             return format!("{prefix}`{digits}` is too large: a whole number here is at most {}", u64::MAX);
         }
+    }
+    if let Some(unknown) = unknown_key(m) {
+        return unknown;
     }
     if SYNTAX.iter().any(|s| m.starts_with(s)) {
         return format!("YAML syntax error: {m}");

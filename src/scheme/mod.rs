@@ -310,9 +310,10 @@ impl Scheme {
 }
 
 fn find_by_id_or_title<T>(items: &[T], text: &str, key: impl Fn(&T) -> (&String, &String)) -> Option<usize> {
-    items.iter().position(|i| key(i).0 == text).or_else(|| {
+    items.iter().position(|i| key(i).0 == text).or_else(|| items.iter().position(|i| key(i).1 == text)).or_else(|| {
+        // Titles match after NFKC (SPEC §3): only a cell that matched nothing pays for it.
         let wanted = title_key(text);
-        items.iter().position(|i| title_key(key(i).1) == wanted)
+        items.iter().position(|i| !key(i).1.is_empty() && title_key(key(i).1) == wanted)
     })
 }
 

@@ -366,7 +366,7 @@ fn records_period_column_for_an_unknown_item() {
         "records-unknown-item.csv: line 1",
         "column 15 `2026Q4.qualty`",
         "no KPI item",
-        "did you mean `quality`?",
+        "did you mean `2026Q4.quality`?",
     ]);
 }
 

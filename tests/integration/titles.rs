@@ -60,7 +60,7 @@ fn a_score_header_may_name_its_item_by_title() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("both hold the KPI item `standardization` of 2026Q4"), "{stderr}");
+    assert!(stderr.contains("is the score of `2026Q4.standardization`, as column"), "{stderr}");
 }
 
 #[test]
