@@ -68,11 +68,23 @@ pub fn evaluate_with<'s>(
     as_of: NaiveDate,
     header_row: Option<u64>,
 ) -> Result<Evaluation<'s>> {
+    evaluate_placing(scheme, input, scores, as_of, header_row, false)
+}
+
+/// [`evaluate_with`], placing (`--placement`, SPEC §8.3) instead of promoting when `placement`.
+pub fn evaluate_placing<'s>(
+    scheme: &'s Scheme,
+    input: &Input,
+    scores: Option<&Input>,
+    as_of: NaiveDate,
+    header_row: Option<u64>,
+    placement: bool,
+) -> Result<Evaluation<'s>> {
     let long = match scores {
         Some(s) => read_long_scores(scheme, s)?,
         None => LongScores::default(),
     };
-    let (layout, header) = read_layout(scheme, input.text.as_bytes(), &input.display, header_row)?;
+    let (layout, header) = read_layout(scheme, input.text.as_bytes(), &input.display, header_row, placement)?;
     // The records start past the header's last row, on the line they are on in the file.
     // Past a CR LF's line feed the header's end may fall before (lines are counted once).
     let end = crate::input::split::past_crlf(input.text.as_bytes(), header.end as usize);
@@ -110,9 +122,11 @@ pub fn read_layout<R: std::io::Read>(
     source: R,
     display: &str,
     header_row: Option<u64>,
+    placement: bool,
 ) -> Result<(Layout, crate::input::header::Header)> {
-    let header = crate::input::header::find(source, &crate::input::records::required_columns(scheme), header_row, display)?;
-    match Layout::new_at(scheme, header.names.clone(), display, header.line) {
+    let required = crate::input::records::required_columns_for(scheme, placement);
+    let header = crate::input::header::find(source, &required, header_row, display)?;
+    match Layout::new_for(scheme, header.names.clone(), display, header.line, placement) {
         Ok(layout) => Ok((layout, header)),
         Err(e) => match &header.not_found {
             Some(line) => Err(anyhow::anyhow!("{e:#}\n{line}")),
@@ -167,6 +181,16 @@ impl Batch<'_> {
 
     /// The decision for a row whose figures and rank are known.
     pub fn decide(&self, row: &Row, figures: Option<&Figures>, standing: Option<Standing>) -> Decision {
+        if self.layout.placement.is_some() {
+            // SPEC §8.3: placed within the sequence; the grade cell is not read.
+            return match (row.sequence, figures) {
+                (Some(sequence), Some(figures)) if row.errors.is_empty() => {
+                    let env = Env { scheme: self.scheme, layout: self.layout, row, figures, standing, time_as_of: self.periods.as_of };
+                    crate::decision::place(&env, sequence)
+                }
+                _ => Decision::error(),
+            };
+        }
         match (row.grade, figures) {
             (Some(grade), Some(figures)) if row.errors.is_empty() => {
                 let env = Env { scheme: self.scheme, layout: self.layout, row, figures, standing, time_as_of: self.periods.as_of };
@@ -191,9 +215,15 @@ pub struct CohortKey {
 
 impl CohortKey {
     /// The key of a row whose reserved fields resolved (only those rank).
+    /// Under placement (SPEC §8.3) the grade is left out of the cohort and
+    /// the sequence added when it is not there: `[department, grade]` ranks
+    /// as `[department, sequence]`.
     pub fn of(scheme: &Scheme, layout: &Layout, row: &Row) -> CohortKey {
         let mut key = CohortKey { refs: [u32::MAX; 3], text: String::new() };
         let index = |n: Option<usize>| n.map_or(u32::MAX - 1, |n| n as u32);
+        if layout.placement.is_some() {
+            key.refs[1] = index(row.sequence);
+        }
         let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         for field in &scheme.cohort.fields {
             let text = match field {
@@ -205,6 +235,7 @@ impl CohortKey {
                     key.refs[1] = index(row.grade.map(|g| g.sequence).or(row.sequence));
                     continue;
                 }
+                CohortField::Reserved(Reserved::Grade) if layout.placement.is_some() => continue,
                 CohortField::Reserved(Reserved::Grade) => {
                     // Grade ids are unique scheme-wide: the index with the sequence names it.
                     key.refs[2] = index(row.grade.map(|g| g.index));
@@ -458,7 +489,8 @@ pub fn evaluate_rows<'s>(
         }
         o.decision = batch.decide(&o.row, o.figures.as_ref(), o.standing);
     }
-    let quotas = allocate_quotas(scheme, &layout, as_of, &mut outcomes);
+    // Quotas do not apply to placement (SPEC §8.4: placing is not promoting).
+    let quotas = if layout.placement.is_some() { None } else { allocate_quotas(scheme, &layout, as_of, &mut outcomes) };
 
     let mut inputs = vec![(input.display.clone(), input.sha256.clone())];
     if let Some(s) = scores {

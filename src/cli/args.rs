@@ -118,6 +118,9 @@ pub struct ExplainArgs {
     /// Output format
     #[arg(long, short = 'f', value_enum, default_value_t = DetailFormat::Text)]
     pub format: DetailFormat,
+    /// Explain the initial placement (as `evaluate --placement`) instead of the promotion
+    #[arg(long)]
+    pub placement: bool,
 }
 
 #[derive(Debug, Args)]
@@ -175,6 +178,9 @@ pub struct EvaluateArgs {
     /// Language of the labels of `table`, `html` and xlsx's summary and meta sheets (header, status words); data and machine formats never change
     #[arg(long, value_enum, default_value_t = Lang::En)]
     pub lang: Lang,
+    /// Initial placement (初评): place each employee at the highest grade of the sequence whose rule holds, time in grade read from the scheme's `placement: {tenure}`; the grade and grade_date cells are not read
+    #[arg(long)]
+    pub placement: bool,
 }
 
 #[derive(Debug, Args)]

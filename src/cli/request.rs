@@ -109,13 +109,23 @@ fn evaluate(args: EvaluateArgs) -> Result<cmd::evaluate::Request> {
         lang: args.lang,
         quiet: args.quiet,
         progress: std::io::stderr().is_terminal() && !args.quiet,
+        placement: args.placement,
     })
 }
 
 fn explain(args: ExplainArgs) -> Result<cmd::explain::Request> {
     let (files, scheme, as_of) = inputs(&args.input)?;
     let (input, scores) = files.read_all()?;
-    Ok(cmd::explain::Request { scheme, input, scores, as_of, header_row: files.header_row, id: args.id, format: args.format })
+    Ok(cmd::explain::Request {
+        scheme,
+        input,
+        scores,
+        as_of,
+        header_row: files.header_row,
+        id: args.id,
+        format: args.format,
+        placement: args.placement,
+    })
 }
 
 fn what_if(args: WhatIfArgs) -> Result<cmd::what_if::Request> {

@@ -1,7 +1,7 @@
 //! `ladder explain`: one employee's decision in full (the explanation itself
 //! is built in `detail::explain`).
 
-use crate::batch::memory::evaluate_with;
+use crate::batch::memory::evaluate_placing;
 use crate::decision::Status;
 use crate::detail::explain::explain;
 use crate::detail::{find, unknown_id, DetailFormat};
@@ -22,10 +22,12 @@ pub struct Request {
     /// The employee to explain.
     pub id: String,
     pub format: DetailFormat,
+    /// Explain the placement (`--placement`, SPEC §8.3).
+    pub placement: bool,
 }
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
-    let evaluation = evaluate_with(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, req.header_row)?;
+    let evaluation = evaluate_placing(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, req.header_row, req.placement)?;
     for note in &evaluation.notes {
         stderr_line(format_args!("note: {note}"));
     }

@@ -53,12 +53,12 @@ struct GradeStats<'a> {
     sequence: &'a str,
     grade: &'a str,
     title: String,
-    by_status: [usize; 5],
+    by_status: [usize; 6],
     composites: Vec<Decimal>,
 }
 
 fn status_index(s: Status) -> usize {
-    Status::ALL.iter().position(|x| *x == s).expect("every status is in ALL")
+    Status::EVERY.iter().position(|x| *x == s).unwrap_or(0)
 }
 
 /// Grades in scheme order (sequence by sequence, lowest first), then any
@@ -69,7 +69,7 @@ fn grade_stats<'a>(meta: &'a Meta, records: &'a [ResultRecord]) -> Vec<GradeStat
     for s in &meta.scheme.sequences {
         for g in &s.grades {
             index.insert((s.id.as_str(), g.id.as_str()), stats.len());
-            stats.push(GradeStats { sequence: &s.id, grade: &g.id, title: g.title.clone(), by_status: [0; 5], composites: Vec::new() });
+            stats.push(GradeStats { sequence: &s.id, grade: &g.id, title: g.title.clone(), by_status: [0; 6], composites: Vec::new() });
         }
     }
     for r in records {
@@ -79,7 +79,7 @@ fn grade_stats<'a>(meta: &'a Meta, records: &'a [ResultRecord]) -> Vec<GradeStat
                 sequence: &r.sequence,
                 grade: &r.grade,
                 title: String::new(),
-                by_status: [0; 5],
+                by_status: [0; 6],
                 composites: Vec::new(),
             });
             stats.len() - 1
@@ -207,14 +207,17 @@ fn write_summary(page: &mut String, summary: &Summary, stats: &[GradeStats], lan
     let _ = writeln!(page, "</div>");
     let _ =
         writeln!(page, "<table id=\"by-grade\">\n<thead><tr><th>{}</th><th>{}</th>", lang.label(Label::Sequence), lang.label(Label::Grade));
-    for s in Status::ALL {
+    // `place` has a column only in a placement's report.
+    let placing = summary.by_status.iter().any(|(s, n)| *s == Status::Place && *n > 0);
+    let shown = |s: &Status| *s != Status::Place || placing;
+    for s in Status::EVERY.into_iter().filter(shown) {
         let _ = write!(page, "<th class=\"n status {}\">{}</th>", status_class(s), escape(lang.status(s)));
     }
     let _ = writeln!(page, "<th class=\"n\">{}</th></tr></thead>\n<tbody>", lang.pick("total", "合计"));
     for g in stats.iter().filter(|g| g.by_status.iter().sum::<usize>() > 0) {
         let total: usize = g.by_status.iter().sum();
         let _ = write!(page, "<tr><td>{}</td><td>{} {}</td>", escape(g.sequence), escape(g.grade), escape(&g.title));
-        for n in g.by_status {
+        for (_, n) in Status::EVERY.iter().zip(g.by_status).filter(|(s, _)| shown(s)) {
             let _ = write!(page, "<td class=\"n\">{}</td>", if n == 0 { String::new() } else { n.to_string() });
         }
         let _ = writeln!(page, "<td class=\"n\"><b>{total}</b></td></tr>");

@@ -243,8 +243,10 @@ impl Summary {
 
     pub fn add(&mut self, status: Status) {
         self.total += 1;
-        if let Some(entry) = self.by_status.iter_mut().find(|(s, _)| *s == status) {
-            entry.1 += 1;
+        match self.by_status.iter_mut().find(|(s, _)| *s == status) {
+            Some(entry) => entry.1 += 1,
+            // `place` is counted only in a placement's summary (SPEC §8.3).
+            None => self.by_status.push((status, 1)),
         }
     }
 

@@ -70,6 +70,15 @@ impl Explanation<'_> {
             Status::Hold => writeln!(s, " — stays {}; next grade {}", grade_name(&r.recommended_grade), grade_name(&r.next_grade))?,
             Status::Top => writeln!(s, " — {} is the top of its sequence and no bridge is open", grade_name(&r.recommended_grade))?,
             Status::Demote => writeln!(s, " — recommend {}", grade_name(&r.recommended_grade))?,
+            Status::Place if r.next_grade.is_none() => {
+                writeln!(s, " — placed at {}, the top of its sequence (initial placement)", grade_name(&r.recommended_grade))?
+            }
+            Status::Place => writeln!(
+                s,
+                " — placed at {} (initial placement); next grade {}",
+                grade_name(&r.recommended_grade),
+                grade_name(&r.next_grade)
+            )?,
         }
         for err in &r.errors {
             writeln!(s, "  - {err}")?;
@@ -81,7 +90,7 @@ impl Explanation<'_> {
             writeln!(s, "  eligible on {on}, if only time moves on and everything else stays as it is")?;
         } else if r.status == Status::Hold && r.quota_position.is_some() {
             writeln!(s, "  no eligible_on: a promotion's rule holds, but the quota of every option is full (see Quotas below)")?;
-        } else if r.status == Status::Hold {
+        } else if r.status == Status::Hold || (r.status == Status::Place && r.next_grade.is_some()) {
             writeln!(s, "  no eligible_on: waiting alone does not make the rule hold")?;
         }
         if r.status == Status::Demote {
