@@ -30,6 +30,7 @@ mod header_rows;
 mod hostile;
 mod output_safety;
 mod overflow;
+mod placement;
 mod properties;
 mod quotas;
 mod reference;

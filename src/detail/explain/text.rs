@@ -23,13 +23,25 @@ impl Explanation<'_> {
                 let seq = &scheme.sequences[g.sequence];
                 writeln!(s, "  grade      {} {} ({} {})", scheme.grade(g).id, scheme.grade(g).title, seq.id, seq.title)?
             }
+            // Placement reads no grade: the cell is shown as given.
+            None if e.layout.placement.is_some() => {
+                let seq = row.sequence.map(|q| format!("{} {}", scheme.sequences[q].id, scheme.sequences[q].title)).unwrap_or_default();
+                writeln!(s, "  grade      `{}` as given, not read by the placement ({seq})", row.grade_text)?
+            }
             None => writeln!(s, "  grade      {} ({})", row.grade_text, row.sequence_text)?,
         }
         if let Some(d) = row.hire_date {
             writeln!(s, "  hired      {d} ({} months in the company)", mic.unwrap_or(0))?;
         }
-        if let Some(d) = row.grade_date {
-            writeln!(s, "  in grade   since {d} ({} months)", mig.unwrap_or(0))?;
+        match (row.grade_date, e.layout.placement.is_some()) {
+            (Some(d), true) => writeln!(
+                s,
+                "  in the job since {d} ({} months, counted as months_in_grade: placement tenure `{}`)",
+                mig.unwrap_or(0),
+                scheme.placement.tenure.name()
+            )?,
+            (Some(d), false) => writeln!(s, "  in grade   since {d} ({} months)", mig.unwrap_or(0))?,
+            (None, _) => {}
         }
         if let Some(d) = row.birth_date {
             writeln!(s, "  born       {d} (age {})", age.unwrap_or(0))?;
@@ -340,6 +352,7 @@ impl Explanation<'_> {
                 RuleKind::Demotion if to.is_empty() => writeln!(s, "  Demotion (any of these) — {verdict}")?,
                 RuleKind::Demotion => writeln!(s, "  Demotion (any of these; the grade's own sends to {to}) — {verdict}")?,
                 RuleKind::NextGrade => writeln!(s, "  Next grade {to} — {verdict}")?,
+                RuleKind::Placed => writeln!(s, "  Placed grade {to} (its own rule alone decides) — {verdict}")?,
                 RuleKind::Bridge => {
                     let title = rv.title.as_ref().map(|t| format!(" ({t})")).unwrap_or_default();
                     writeln!(s, "  Bridge to {to}{title} — {verdict}")?
@@ -425,11 +438,42 @@ fn write_gap(s: &mut String, g: &Gap, depth: usize) -> std::fmt::Result {
     Ok(())
 }
 
+/// The placement's cohort (SPEC §8.3): the scheme's fields without the
+/// grade, with the sequence.
+fn placement_cohort_label(evaluation: &Evaluation, row: &crate::input::records::Row) -> String {
+    use crate::rule::Reserved;
+    use crate::scheme::CohortField;
+    let scheme = evaluation.scheme;
+    let sequence = format!("sequence {}", row.sequence.map_or("", |q| scheme.sequences[q].id.as_str()));
+    let mut parts: Vec<String> = Vec::new();
+    for f in &scheme.cohort.fields {
+        match f {
+            CohortField::Reserved(Reserved::Grade | Reserved::Sequence) => {}
+            CohortField::Reserved(Reserved::Position) => {
+                parts.push(format!("position {}", row.position.map(|p| scheme.positions[p].id.as_str()).unwrap_or_default()))
+            }
+            CohortField::Reserved(r) => {
+                let col = evaluation.layout.reserved.get(r).copied();
+                parts.push(format!("{} {}", r.name(), col.map_or("", |c| row.cell(c))))
+            }
+            CohortField::Column(id) => {
+                let value = evaluation.layout.facts.get(*id).copied().flatten().map_or("", |c| row.cell(c));
+                parts.push(format!("{} {}", scheme.column_facts.names[*id], if value.is_empty() { "(blank)" } else { value }))
+            }
+        }
+    }
+    parts.push(sequence);
+    format!("the cohort {} (placement: the grade left out)", parts.join(", "))
+}
+
 /// The rank cohort of a row for reading: its grade under the default
 /// cohort, else each `cohort:` field with the row's value.
 fn cohort_label(evaluation: &Evaluation, row: &crate::input::records::Row) -> String {
     let scheme = evaluation.scheme;
     let grade = row.grade.map(|g| scheme.grade(g).id.clone()).unwrap_or_default();
+    if evaluation.layout.placement.is_some() {
+        return placement_cohort_label(evaluation, row);
+    }
     if scheme.cohort.at.is_none() {
         return grade;
     }
