@@ -249,7 +249,7 @@ impl RowSpool {
             true => {
                 let (bytes, rest) = rest.split_at_checked(RESOLVED).ok_or_else(damaged)?;
                 let resolved = read_resolved(bytes).filter(|r| {
-                    let grade_fits = |n: usize| r.grade.is_none_or(|g| g.sequence == r.sequence && g.index < n);
+                    let grade_fits = |n: usize| r.grade.map_or(true, |g| g.sequence == r.sequence && g.index < n);
                     r.position < self.positions && self.grades.get(r.sequence).is_some_and(|&n| grade_fits(n))
                 });
                 (Some(resolved.ok_or_else(damaged)?), rest)

@@ -73,15 +73,11 @@ fn grade_stats<'a>(meta: &'a Meta, records: &'a [ResultRecord]) -> Vec<GradeStat
         }
     }
     for r in records {
-        let key = (&*r.sequence, &*r.grade);
+        // A placement is counted at the grade placed at (the given grade is not read).
+        let grade = if r.status == Status::Place { r.recommended_grade.as_deref().unwrap_or(&r.grade) } else { &r.grade };
+        let key = (&*r.sequence, grade);
         let i = *index.entry(key).or_insert_with(|| {
-            stats.push(GradeStats {
-                sequence: &r.sequence,
-                grade: &r.grade,
-                title: String::new(),
-                by_status: [0; 6],
-                composites: Vec::new(),
-            });
+            stats.push(GradeStats { sequence: &r.sequence, grade, title: String::new(), by_status: [0; 6], composites: Vec::new() });
             stats.len() - 1
         });
         stats[i].by_status[status_index(r.status)] += 1;

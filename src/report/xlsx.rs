@@ -144,7 +144,9 @@ impl XlsxBook {
                 SHEET_ROWS - 1
             )));
         }
-        self.grades.add(&r.sequence, &r.grade, r.status);
+        // A placement is counted at the grade placed at (the given grade is not read).
+        let grade = if r.status == Status::Place { r.recommended_grade.as_deref().unwrap_or(&r.grade) } else { &r.grade };
+        self.grades.add(&r.sequence, grade, r.status);
         let value = json::record_value(r);
         for (col, field) in FIELDS.iter().enumerate() {
             let width = self.cell(col as u16, field, value.get(field).unwrap_or(&Value::Null))?;

@@ -307,6 +307,13 @@ fn every_format_carries_the_placement() {
         assert_eq!(out.status.code(), Some(3), "{ext}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(std::fs::metadata(&path).unwrap().len() > 0);
     }
+    // The html summary counts placements at the grade placed at, in a `place` column.
+    let html = std::fs::read_to_string(files.staff.with_extension("out.html")).unwrap();
+    assert!(html.contains("<th class=\"n status place\">place</th>"), "a place column");
+    let by_grade = &html[html.find("id=\"by-grade\"").unwrap()..];
+    let by_grade = &by_grade[..by_grade.find("</table>").unwrap()];
+    assert!(!by_grade.contains("nonsense") && !by_grade.contains("<td>M1"), "not at the given grade: {by_grade}");
+    assert!(by_grade.contains("<td>T4 "), "{by_grade}");
 }
 
 #[test]
