@@ -568,7 +568,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     if let Some(s) = req.scores {
         inputs.push((s.display.clone(), s.sha256.clone()));
     }
-    let meta = Meta { scheme, periods: &periods, inputs };
+    let meta = Meta { scheme, periods: &periods, inputs, placement: req.placement };
     let mut writer = Writer::begin(req.format, meta, req.color, out)?.lang(req.lang);
     let mut errors = 0usize;
     let mut error_notes = Vec::new();

@@ -119,6 +119,9 @@ fn json_results(files: &Files, extra: &[&str]) -> (Option<i32>, Vec<Value>, Valu
     args.extend_from_slice(extra);
     let out = ladder(&args, files);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("json: {}", String::from_utf8_lossy(&out.stderr)));
+    // meta says whether the run placed, and by which tenure (to reproduce it).
+    let placing = extra.contains(&"--placement");
+    assert_eq!(doc["meta"].get("placement").is_some(), placing, "{}", doc["meta"]);
     (out.status.code(), doc["results"].as_array().unwrap().clone(), doc["summary"].clone())
 }
 
@@ -160,6 +163,9 @@ fn places_each_employee_at_the_highest_grade_whose_rule_holds() {
         assert_eq!(r["quota_position"], Value::Null, "{id}: quotas do not apply");
     }
     assert_eq!(summary["by_status"]["place"], 9);
+    let out = ladder(&["evaluate", "--format", "json", "--placement"], &files);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["meta"]["placement"]["tenure"], "job_start");
     assert_eq!(summary["by_status"]["error"], 2);
     assert_eq!(summary["by_status"]["promote"], 0);
 }
