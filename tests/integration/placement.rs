@@ -452,3 +452,89 @@ fn customer_service_places_by_service_start_date() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("service_start_date"));
 }
+
+mod streaming {
+    //! The streaming batch and the in-memory one place alike, byte for byte,
+    //! on random files: grade cells of every kind, tenures blank, bad or
+    //! after the as-of date, repeated ids, departments with blanks.
+    use super::{Staff, HEADER, SCHEME};
+    use ladder::report::{Format, Report};
+    use proptest::prelude::*;
+
+    /// (department, sequence, grade cell, tenure, exam, KPI score).
+    type Drawn = (usize, usize, usize, Option<u32>, bool, Option<u32>);
+
+    fn row() -> impl Strategy<Value = Drawn> {
+        (
+            0..3usize,
+            0..3usize,
+            0..5usize,
+            proptest::option::weighted(0.9, 0..110u32),
+            any::<bool>(),
+            proptest::option::weighted(0.9, 8..20u32),
+        )
+    }
+
+    fn staff(rows: &[Drawn]) -> Vec<Staff> {
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        rows.iter()
+            .enumerate()
+            .map(|(i, (dept, seq, grade, tenure, exam, kpi))| {
+                // Every 7th row repeats an id: a row in error.
+                let id = if i % 7 == 6 { "R0".to_string() } else { format!("R{i}") };
+                let tenure = match tenure {
+                    None => String::new(),
+                    Some(105..) => "2027-02-01".into(), // after the as-of date: a row error
+                    Some(100..) => "2026-02-30".into(), // not a date: a row error
+                    Some(m) => (chrono::NaiveDate::from_ymd_opt(2026, 12, 15).unwrap() - chrono::Months::new(*m)).to_string(),
+                };
+                (
+                    leak(id),
+                    ["华东", "华南", ""][*dept],
+                    ["tech", "mgmt", "nope"][*seq],
+                    ["", "T1", "M2", "T9", "初级"][*grade],
+                    "",
+                    leak(tenure),
+                    if *exam { "yes" } else { "no" },
+                    "no",
+                    leak(kpi.map(|k| (k * 5).to_string()).unwrap_or_default()),
+                )
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn streaming_places_what_the_in_memory_batch_does_on_random_files(rows in proptest::collection::vec(row(), 1..40)) {
+            let text = super::csv(HEADER, &staff(&rows));
+            let files = super::write(SCHEME, &text);
+            let scheme = ladder::scheme::load_scheme(Some(files.scheme.to_str().unwrap())).unwrap();
+            let path = files.staff.to_str().unwrap();
+            let input = ladder::input::records::Input { display: path.into(), path: path.into(), sha256: String::new(), text };
+            let as_of = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+            let evaluation = ladder::batch::memory::evaluate_placing(&scheme, &input, None, as_of, None, true).unwrap();
+            let mut expected = Vec::new();
+            Report::new(&evaluation, |_| true).write(Format::Csv, &mut expected, false).unwrap();
+            let request = ladder::batch::stream::Request {
+                scheme: &scheme,
+                employees: path,
+                encoding: ladder::input::records::Encoding::Utf8,
+                sheet: None,
+                scores: None,
+                as_of,
+                format: Format::Csv,
+                statuses: &[],
+                color: false,
+                lang: ladder::report::i18n::Lang::En,
+                progress: false,
+                header_row: None,
+                placement: true,
+            };
+            let mut streamed = Vec::new();
+            ladder::batch::stream::run(&request, &mut streamed).unwrap();
+            prop_assert_eq!(String::from_utf8_lossy(&streamed), String::from_utf8_lossy(&expected));
+        }
+    }
+}
