@@ -538,3 +538,52 @@ mod streaming {
         }
     }
 }
+
+/// Seed 003 附 初评(一): "初次评定按照客服岗龄": in the built-in
+/// customer-service scheme months_in_grade is counted from
+/// service_start_date (入(转)客服岗), not from the hire date, and the grade
+/// cells may be blank. Three copies of the example's C010 (中级, hired and
+/// in the job since 2021-03-01) with blank grade cells: as it is; in the job
+/// since 2025-12-31 only; with no job start at all.
+#[test]
+fn customer_service_counts_time_in_grade_from_the_service_start() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("examples/customer-service.csv")).unwrap();
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let c010: Vec<&str> = lines.find(|l| l.starts_with("C010,")).unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let mut csv = format!("{}\n", header.join(","));
+    for (id, start) in [("A", c010[col("service_start_date")]), ("B", "2025-12-31"), ("C", "")] {
+        let mut row: Vec<&str> = c010.clone();
+        row[0] = id;
+        row[col("grade")] = "";
+        row[col("grade_date")] = "";
+        row[col("service_start_date")] = start;
+        csv.push_str(&row.join(","));
+        csv.push('\n');
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cs.csv");
+    std::fs::write(&path, csv).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ladder"))
+        .args(["evaluate", "--ladder", "customer-service", "--as-of", "2026-12-31", "--format", "json", "--placement"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let results = serde_json::from_slice::<Value>(&out.stdout).unwrap()["results"].as_array().unwrap().clone();
+    let placed = |id: &str| (by_id(&results, id)["recommended_grade"].clone(), strings(&by_id(&results, id)["unmet"]));
+    // Three tied composites: rank_pct 33.33 keeps every one below S4 (名列前茅 is top 30 %).
+    assert_eq!(placed("A"), ("S3".into(), vec!["rank_pct <= 30 (found 33.33)".to_string()]));
+    assert_eq!(
+        placed("B"),
+        ("S3".into(), vec!["months_since(service_start_date) >= 24 (found 12)".to_string(), "rank_pct <= 30 (found 33.33)".to_string()]),
+        "12 months in the job: months_in_grade >= 12 holds for S3 and S4"
+    );
+    assert_eq!(
+        placed("C"),
+        ("S2".into(), vec!["months_in_grade >= 12 (no value)".to_string(), "months_since(service_start_date) >= 6 (no value)".to_string()]),
+        "no job start: no months in grade, whatever the hire date"
+    );
+}
