@@ -17,10 +17,15 @@ pub enum Status {
     Top,
     Demote,
     Error,
+    /// Placed by `--placement` (SPEC §8.3), not promoted.
+    Place,
 }
 
 impl Status {
+    /// The statuses of an ordinary evaluation, in the summary's order.
     pub const ALL: [Status; 5] = [Status::Promote, Status::Hold, Status::Top, Status::Demote, Status::Error];
+    /// Every status, `place` (only under `--placement`) last.
+    pub const EVERY: [Status; 6] = [Status::Promote, Status::Hold, Status::Top, Status::Demote, Status::Error, Status::Place];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -29,6 +34,7 @@ impl Status {
             Status::Top => "top",
             Status::Demote => "demote",
             Status::Error => "error",
+            Status::Place => "place",
         }
     }
 }
@@ -199,6 +205,43 @@ pub fn decide(env: &Env, grade: GradeRef) -> Decision {
         }
     }
     decision
+}
+
+/// The placement of SPEC §8.3 in `sequence`: the highest grade whose own
+/// `requires` (with the scheme-wide one) holds, each grade's rule alone
+/// deciding (no stepping); the lowest grade needs nothing. A grade no rule
+/// reaches (`decided_by`) is not placed into. No bridges, no demotion.
+/// Against the grade above: its failing tests, and eligible_on as for `hold`.
+pub fn place(env: &Env, sequence: usize) -> Decision {
+    let scheme = env.scheme;
+    let grades = scheme.sequences[sequence].grades.len();
+    let grade = |index: usize| GradeRef { sequence, index };
+    let placed = (1..grades)
+        .rev()
+        .map(grade)
+        .find(|g| scheme.reachable_by_rule(*g) && entry_rule(env, scheme.grade(*g).requires.as_ref()).all(|r| env.holds(r)))
+        .unwrap_or(grade(0));
+    let next = scheme.grade_above(placed);
+    let (unmet, eligible) = match next {
+        Some(n) => {
+            let requires = scheme.grade(n).requires.as_ref();
+            let (unmet, only_time_fails) = unmet_for(env, n, requires);
+            let eligible = if only_time_fails && !unmet.is_empty() { eligible_on(env, requires) } else { None };
+            (unmet, eligible)
+        }
+        None => (Vec::new(), None),
+    };
+    Decision {
+        status: Status::Place,
+        recommended: Some(placed),
+        next,
+        eligible_on: eligible,
+        unmet,
+        alternatives: Vec::new(),
+        via_bridge: false,
+        demoted_by: Vec::new(),
+        quota_position: None,
+    }
 }
 
 /// The first date after the as-of date on which the entry rule would hold if

@@ -84,11 +84,40 @@ pub fn evaluate_in<'s>(
     header_row: Option<u64>,
     lang: Lang,
 ) -> Result<Evaluation<'s>> {
+    evaluate_as(scheme, input, scores, as_of, &How { header_row, lang, placement: false })
+}
+
+/// [`evaluate_with`], placing (`--placement`, SPEC §8.3) instead of promoting when `placement`.
+pub fn evaluate_placing<'s>(
+    scheme: &'s Scheme,
+    input: &Input,
+    scores: Option<&Input>,
+    as_of: NaiveDate,
+    header_row: Option<u64>,
+    placement: bool,
+) -> Result<Evaluation<'s>> {
+    evaluate_as(scheme, input, scores, as_of, &How { header_row, lang: Lang::En, placement })
+}
+
+/// How a file is read and evaluated, besides its scheme, inputs and as-of date.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct How {
+    /// `--header-row`: the header's line, when given.
+    pub header_row: Option<u64>,
+    /// The language of the decisions' texts.
+    pub lang: Lang,
+    /// `--placement` (SPEC §8.3): placing instead of promoting.
+    pub placement: bool,
+}
+
+/// Reads the employee rows of `input` (and `scores`) as `how` says, then evaluates them.
+pub fn evaluate_as<'s>(scheme: &'s Scheme, input: &Input, scores: Option<&Input>, as_of: NaiveDate, how: &How) -> Result<Evaluation<'s>> {
     let long = match scores {
         Some(s) => read_long_scores(scheme, s)?,
         None => LongScores::default(),
     };
-    let (layout, header) = read_layout(scheme, input.text.as_bytes(), &input.display, header_row)?;
+    let How { header_row, lang, placement } = *how;
+    let (layout, header) = read_layout(scheme, input.text.as_bytes(), &input.display, header_row, placement)?;
     // The records start past the header's last row, on the line they are on in the file.
     // Past a CR LF's line feed the header's end may fall before (lines are counted once).
     let end = crate::input::split::past_crlf(input.text.as_bytes(), header.end as usize);
@@ -132,9 +161,11 @@ pub fn read_layout<R: std::io::Read>(
     source: R,
     display: &str,
     header_row: Option<u64>,
+    placement: bool,
 ) -> Result<(Layout, crate::input::header::Header)> {
-    let header = crate::input::header::find(source, &crate::input::records::required_columns(scheme), header_row, display)?;
-    match Layout::new_at(scheme, header.names.clone(), display, header.line) {
+    let required = crate::input::records::required_columns_for(scheme, placement);
+    let header = crate::input::header::find(source, &required, header_row, display)?;
+    match Layout::new_for(scheme, header.names.clone(), display, header.line, placement) {
         Ok(layout) => Ok((layout, header)),
         Err(e) => match &header.not_found {
             Some(line) => Err(anyhow::anyhow!("{e:#}\n{line}")),
@@ -191,6 +222,24 @@ impl Batch<'_> {
 
     /// The decision for a row whose figures and rank are known.
     pub fn decide(&self, row: &Row, figures: Option<&Figures>, standing: Option<Standing>) -> Decision {
+        if self.layout.placement.is_some() {
+            // SPEC §8.3: placed within the sequence; the grade cell is not read.
+            return match (row.sequence, figures) {
+                (Some(sequence), Some(figures)) if row.errors.is_empty() => {
+                    let env = Env {
+                        scheme: self.scheme,
+                        layout: self.layout,
+                        row,
+                        figures,
+                        standing,
+                        time_as_of: self.periods.as_of,
+                        words: self.words,
+                    };
+                    crate::decision::place(&env, sequence)
+                }
+                _ => Decision::error(),
+            };
+        }
         match (row.grade, figures) {
             (Some(grade), Some(figures)) if row.errors.is_empty() => {
                 let env = Env {
@@ -223,9 +272,15 @@ pub struct CohortKey {
 
 impl CohortKey {
     /// The key of a row whose reserved fields resolved (only those rank).
+    /// Under placement (SPEC §8.3) the grade is left out of the cohort and
+    /// the sequence added when it is not there: `[department, grade]` ranks
+    /// as `[department, sequence]`.
     pub fn of(scheme: &Scheme, layout: &Layout, row: &Row) -> CohortKey {
         let mut key = CohortKey { refs: [u32::MAX; 3], text: String::new() };
         let index = |n: Option<usize>| n.map_or(u32::MAX - 1, |n| n as u32);
+        if layout.placement.is_some() {
+            key.refs[1] = index(row.sequence);
+        }
         let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         for field in &scheme.cohort.fields {
             let text = match field {
@@ -237,6 +292,7 @@ impl CohortKey {
                     key.refs[1] = index(row.grade.map(|g| g.sequence).or(row.sequence));
                     continue;
                 }
+                CohortField::Reserved(Reserved::Grade) if layout.placement.is_some() => continue,
                 CohortField::Reserved(Reserved::Grade) => {
                     // Grade ids are unique scheme-wide: the index with the sequence names it.
                     key.refs[2] = index(row.grade.map(|g| g.index));
@@ -506,7 +562,8 @@ pub fn evaluate_rows_in<'s>(
         }
         o.decision = batch.decide(&o.row, o.figures.as_ref(), o.standing);
     }
-    let quotas = allocate_quotas(scheme, &layout, as_of, &mut outcomes, &words);
+    // Quotas do not apply to placement (SPEC §8.4: placing is not promoting).
+    let quotas = if layout.placement.is_some() { None } else { allocate_quotas(scheme, &layout, as_of, &mut outcomes, &words) };
 
     let mut inputs = vec![(input.display.clone(), input.sha256.clone())];
     if let Some(s) = scores {

@@ -25,7 +25,7 @@
 
 use crate::figures::{spool, Figures, Periods};
 use crate::input::cells::Cells;
-use crate::input::records::{Layout, Resolved, Row};
+use crate::input::records::{Layout, Resolved, Row, TenureColumn};
 use crate::rule::Reserved;
 use crate::scheme::{GradeRef, Scheme};
 use anyhow::{bail, Result};
@@ -118,9 +118,17 @@ impl RowSpool {
         // What pass 2 reads of a projected row's cells: its id and name (the
         // rest of its reserved cells is in what it resolved to) and the
         // columns rules test.
-        let id_and_name = |r: &Reserved| matches!(r, Reserved::Id | Reserved::Name);
-        let reserved = layout.reserved.iter().filter(|(r, _)| id_and_name(r));
-        let mut columns: Vec<usize> = reserved.clone().map(|(_, &c)| c).chain(layout.facts.iter().flatten().copied()).collect();
+        // Under placement the grade cell is shown as it is, and the tenure
+        // column is kept with the rest.
+        let placing = layout.placement.is_some();
+        let id_and_name = move |r: &Reserved| matches!(r, Reserved::Id | Reserved::Name) || (placing && *r == Reserved::Grade);
+        let reserved = layout.reserved.iter().filter(move |(r, _)| id_and_name(r));
+        let tenure = match layout.placement {
+            Some(TenureColumn::Column(c)) => Some(c),
+            _ => None,
+        };
+        let mut columns: Vec<usize> =
+            reserved.clone().map(|(_, &c)| c).chain(layout.facts.iter().flatten().copied()).chain(tenure).collect();
         columns.sort_unstable();
         columns.dedup();
         let kept = |c: usize| columns.binary_search(&c).ok();
@@ -131,6 +139,10 @@ impl RowSpool {
             facts: layout.facts.iter().map(|c| c.and_then(kept)).collect(),
             by_name: columns.iter().enumerate().map(|(i, &c)| (layout.headers[c].clone(), i)).collect(),
             header_line: layout.header_line,
+            placement: layout.placement.map(|t| match t {
+                TenureColumn::Column(c) => TenureColumn::Column(kept(c).unwrap_or(usize::MAX)),
+                other => other,
+            }),
         };
         RowSpool {
             figures: spool::Layout::new(scheme, periods),
@@ -236,8 +248,10 @@ impl RowSpool {
         let (resolved, rest) = match figures.first() == Some(&1) {
             true => {
                 let (bytes, rest) = rest.split_at_checked(RESOLVED).ok_or_else(damaged)?;
-                let resolved = read_resolved(bytes)
-                    .filter(|r| r.position < self.positions && self.grades.get(r.grade.sequence).is_some_and(|&n| r.grade.index < n));
+                let resolved = read_resolved(bytes).filter(|r| {
+                    let grade_fits = |n: usize| r.grade.map_or(true, |g| g.sequence == r.sequence && g.index < n);
+                    r.position < self.positions && self.grades.get(r.sequence).is_some_and(|&n| grade_fits(n))
+                });
                 (Some(resolved.ok_or_else(damaged)?), rest)
             }
             false => (None, rest),
@@ -256,8 +270,9 @@ impl RowSpool {
 }
 
 fn write_resolved(r: &Resolved, out: &mut Vec<u8>) {
-    for n in [r.position, r.grade.sequence, r.grade.index] {
-        out.extend_from_slice(&(n as u32).to_le_bytes());
+    // A placement's row has a sequence and no grade: index u32::MAX.
+    for n in [r.position as u32, r.sequence as u32, r.grade.map_or(u32::MAX, |g| g.index as u32)] {
+        out.extend_from_slice(&n.to_le_bytes());
     }
     for date in [r.hire_date, r.grade_date, r.birth_date] {
         out.extend_from_slice(&date.map_or(i32::MIN, |d| d.num_days_from_ce()).to_le_bytes());
@@ -272,7 +287,11 @@ fn read_resolved(bytes: &[u8]) -> Option<Resolved> {
     };
     Some(Resolved {
         position: n(0)? as usize,
-        grade: GradeRef { sequence: n(1)? as usize, index: n(2)? as usize },
+        sequence: n(1)? as usize,
+        grade: match n(2)? {
+            u32::MAX => None,
+            index => Some(GradeRef { sequence: n(1)? as usize, index: index as usize }),
+        },
         hire_date: date(3)?,
         grade_date: date(4)?,
         birth_date: date(5)?,

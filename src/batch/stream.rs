@@ -53,6 +53,8 @@ pub struct Request<'a> {
     pub progress: bool,
     /// The header's line (`--header-row`); `None`: found as SPEC §3 says.
     pub header_row: Option<u64>,
+    /// Place instead of promote (`--placement`, SPEC §8.3).
+    pub placement: bool,
 }
 
 pub struct Done {
@@ -423,7 +425,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
         if req.encoding == Encoding::Gbk || crate::input::split::open_quote(complete.as_bytes()).is_some() || (!eof && rows < needed) {
             return Ok(());
         }
-        read_layout(scheme, complete.as_bytes(), display, req.header_row).map(|_| ())
+        read_layout(scheme, complete.as_bytes(), display, req.header_row, req.placement).map(|_| ())
     })?;
     let long = match req.scores {
         Some(s) => crate::input::records::read_long_scores(scheme, s)?,
@@ -440,7 +442,8 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
 
     // Pass 1: every row's figures (kept in a temporary file), composites, ids.
     let hash = matches!(req.format, Format::Json | Format::Html | Format::Xlsx).then(|| Arc::new(Mutex::new(Sha256::new())));
-    let (layout, header) = read_layout(scheme, source.decoded(None)?, &source.display, req.header_row).map_err(|e| source.located(e))?;
+    let (layout, header) =
+        read_layout(scheme, source.decoded(None)?, &source.display, req.header_row, req.placement).map_err(|e| source.located(e))?;
     // The records start past the header's last row (title rows and a second level included).
     let mut cutter =
         Cutter::new(source.decoded(hash.clone())?, header.end).with_context(|| format!("{}: cannot read the file", source.display))?;
@@ -571,7 +574,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     if let Some(s) = req.scores {
         inputs.push((s.display.clone(), s.sha256.clone()));
     }
-    let meta = Meta { scheme, periods: &periods, inputs };
+    let meta = Meta { scheme, periods: &periods, inputs, placement: req.placement };
     let mut writer = Writer::begin_in(req.format, meta, req.color, req.lang, out)?;
     let mut errors = 0usize;
     let mut error_notes = Vec::new();
@@ -625,7 +628,8 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     // The quota pass (SPEC §8.4), only with quotas: every row decided once
     // more, keeping of each only what allocation needs (head counts, and of
     // a candidate its order keys, options and groups), then allocated.
-    let allocation = if scheme.quotas.is_empty() {
+    // Quotas do not apply to placement (placing is not promoting).
+    let allocation = if scheme.quotas.is_empty() || req.placement {
         None
     } else {
         let mut collector = crate::batch::quota::Collector::new(scheme);

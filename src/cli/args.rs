@@ -126,6 +126,9 @@ pub struct ExplainArgs {
     /// Language of the text for reading: its reasons (任职月数 >= 12 (实际 9)), facts by the file's headers, labels; json never changes
     #[arg(long, value_enum, default_value_t = Lang::En)]
     pub lang: Lang,
+    /// Explain the initial placement (as `evaluate --placement`) instead of the promotion
+    #[arg(long)]
+    pub placement: bool,
 }
 
 #[derive(Debug, Args)]
@@ -189,6 +192,9 @@ pub struct EvaluateArgs {
     /// Language of `table`, `html` and `xlsx`: labels, status words, reasons (任职月数 >= 12 (实际 9)), facts by the file's headers, grades by title; json, ndjson and csv never change
     #[arg(long, value_enum, default_value_t = Lang::En)]
     pub lang: Lang,
+    /// Initial placement (初评): place each employee at the highest grade of the sequence whose rule holds, time in grade read from the scheme's `placement: {tenure}`; the grade and grade_date cells are not read
+    #[arg(long)]
+    pub placement: bool,
 }
 
 #[derive(Debug, Args)]

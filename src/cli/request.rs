@@ -113,6 +113,7 @@ fn evaluate(args: EvaluateArgs) -> Result<cmd::evaluate::Request> {
         lang: args.lang,
         quiet: args.quiet,
         progress: std::io::stderr().is_terminal() && !args.quiet,
+        placement: args.placement,
     })
 }
 
@@ -120,7 +121,17 @@ fn explain(args: ExplainArgs) -> Result<cmd::explain::Request> {
     let (files, scheme, as_of) = inputs(&args.input)?;
     let (input, scores) = files.read_all()?;
     let lang = detail_lang(args.format, args.lang);
-    Ok(cmd::explain::Request { scheme, input, scores, as_of, header_row: files.header_row, id: args.id, format: args.format, lang })
+    Ok(cmd::explain::Request {
+        scheme,
+        input,
+        scores,
+        as_of,
+        header_row: files.header_row,
+        id: args.id,
+        format: args.format,
+        lang,
+        placement: args.placement,
+    })
 }
 
 fn what_if(args: WhatIfArgs) -> Result<cmd::what_if::Request> {

@@ -30,6 +30,8 @@ pub struct Request {
     /// No warnings or row-error notes on stderr.
     pub quiet: bool,
     pub progress: bool,
+    /// Place instead of promote (`--placement`, SPEC §8.3).
+    pub placement: bool,
 }
 
 pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Exit> {
@@ -46,6 +48,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Exit> {
         lang: req.lang,
         progress: req.progress,
         header_row: req.files.header_row,
+        placement: req.placement,
     };
     let done = match &req.output {
         Some((path, destination)) => write_output(path, destination, |file| stream::run(&batch, file))?,

@@ -1,7 +1,7 @@
 //! `ladder explain`: one employee's decision in full (the explanation itself
 //! is built in `detail::explain`).
 
-use crate::batch::memory::evaluate_in;
+use crate::batch::memory::{evaluate_as, How};
 use crate::decision::Status;
 use crate::detail::explain::explain;
 use crate::detail::{find, unknown_id, DetailFormat};
@@ -24,10 +24,13 @@ pub struct Request {
     pub format: DetailFormat,
     /// The language of the text (json is always in the scheme's own words).
     pub lang: crate::report::i18n::Lang,
+    /// Explain the placement (`--placement`, SPEC §8.3).
+    pub placement: bool,
 }
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
-    let evaluation = evaluate_in(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, req.header_row, req.lang)?;
+    let how = How { header_row: req.header_row, lang: req.lang, placement: req.placement };
+    let evaluation = evaluate_as(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, &how)?;
     for note in &evaluation.notes {
         stderr_line(format_args!("note: {note}"));
     }

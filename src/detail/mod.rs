@@ -77,7 +77,12 @@ pub fn record_value(r: &ResultRecord) -> Value {
 /// Tool, scheme, as-of date, window and inputs, so a review can be reproduced:
 /// the one `meta` of `report::json`, as `evaluate --format json` prints it.
 pub fn meta_value(e: &Evaluation) -> Value {
-    crate::report::json::meta_value(&crate::report::Meta { scheme: e.scheme, periods: &e.periods, inputs: e.inputs.clone() })
+    crate::report::json::meta_value(&crate::report::Meta {
+        scheme: e.scheme,
+        periods: &e.periods,
+        inputs: e.inputs.clone(),
+        placement: e.layout.placement.is_some(),
+    })
 }
 
 /// A borderless table for the text reports (CJK-aware column widths).

@@ -7,7 +7,7 @@ use crate::calendar::{looks_like_period, parse_date, Period, PeriodKind};
 use crate::input::cells::Cells;
 use crate::input::value::excerpt;
 use crate::rule::Reserved;
-use crate::scheme::{GradeRef, Scheme};
+use crate::scheme::{GradeRef, Scheme, Tenure};
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
@@ -215,20 +215,56 @@ pub struct Layout {
     pub by_name: HashMap<String, usize>,
     /// The line of the header row (below title rows, the first of a two-level header).
     pub header_line: u64,
+    /// Under `--placement` (SPEC §8.3): where time in the job counts from.
+    /// The grade and grade_date cells are then not read.
+    pub placement: Option<TenureColumn>,
+}
+
+/// Where a placement's time in the job counts from: the hire date
+/// (`months_in_company`), or a date column of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TenureColumn {
+    HireDate,
+    Column(usize),
+}
+
+/// Is `field` required of the employee file? Under `--placement` the grade
+/// and grade_date are not read (SPEC §8.3), so not required.
+fn required(field: Reserved, placement: bool) -> bool {
+    field.is_required() && !(placement && matches!(field, Reserved::Grade | Reserved::GradeDate))
+}
+
+/// The headers a placement's tenure column may go by: its name and its `columns:` aliases.
+fn tenure_names(scheme: &Scheme) -> Option<Vec<String>> {
+    match &scheme.placement.tenure {
+        Tenure::MonthsInCompany => None,
+        Tenure::Column(name) => Some(
+            std::iter::once(name.clone()).chain(scheme.fact_columns.iter().filter(|(f, _)| f == name).map(|(_, h)| h.clone())).collect(),
+        ),
+    }
 }
 
 /// The columns a header must have (SPEC §3): each required reserved field,
 /// under its own name or the scheme's `columns:` aliases; the id first.
 pub fn required_columns(scheme: &Scheme) -> crate::input::header::Required {
-    let fields = Reserved::ALL
+    required_columns_for(scheme, false)
+}
+
+/// [`required_columns`], under `--placement` when `placement` (SPEC §8.3: id,
+/// position, sequence, hire_date, and the tenure column when it is a column).
+pub fn required_columns_for(scheme: &Scheme, placement: bool) -> crate::input::header::Required {
+    let mut fields: Vec<Vec<String>> = Reserved::ALL
         .iter()
-        .filter(|f| f.is_required())
+        .filter(|f| required(**f, placement))
         .map(|field| {
             std::iter::once(field.name().to_string())
                 .chain(scheme.columns.iter().filter(|(r, _)| r == field).map(|(_, h)| h.clone()))
                 .collect()
         })
         .collect();
+    if placement {
+        fields.extend(tenure_names(scheme));
+    }
     crate::input::header::Required { fields }
 }
 
@@ -240,6 +276,11 @@ impl Layout {
 
     /// [`Layout::new`] for a header on `line` (below title rows): messages name that line.
     pub fn new_at(scheme: &Scheme, headers: Vec<String>, display: &str, line: u64) -> Result<Layout> {
+        Layout::new_for(scheme, headers, display, line, false)
+    }
+
+    /// [`Layout::new_at`], for `--placement` when `placement` (SPEC §8.3).
+    pub fn new_for(scheme: &Scheme, headers: Vec<String>, display: &str, line: u64, placement: bool) -> Result<Layout> {
         if headers.iter().all(|h| h.is_empty()) {
             bail!("{display}: line {line}: the file is empty: expected a header row (id, position, sequence, grade, hire_date, grade_date, …)");
         }
@@ -258,7 +299,7 @@ impl Layout {
             let names = std::iter::once(field.name()).chain(scheme.columns.iter().filter(|(r, _)| *r == field).map(|(_, h)| h.as_str()));
             let found: Vec<usize> = names.filter_map(|n| by_name.get(n).copied()).collect();
             match found.as_slice() {
-                [] if field.is_required() => {
+                [] if required(field, placement) => {
                     let aliases: Vec<String> = scheme.columns.iter().filter(|(r, _)| *r == field).map(|(_, h)| format!("`{h}`")).collect();
                     let alias = if aliases.is_empty() { String::new() } else { format!(" (or {})", aliases.join(", ")) };
                     // A header one typo away (`hire_dat`, `入职日`) is probably the one meant.
@@ -381,6 +422,35 @@ impl Layout {
                 col
             })
             .collect();
+        let placement = placement.then(|| match tenure_names(scheme) {
+            None => TenureColumn::HireDate,
+            Some(names) => {
+                let mut found: Vec<usize> = names.iter().filter_map(|n| by_name.get(n).copied()).collect();
+                found.sort_unstable();
+                match found.as_slice() {
+                    [] => {
+                        let at = scheme.placement.at.as_deref().unwrap_or("the scheme");
+                        let also = if names.len() > 1 {
+                            format!(
+                                " (under that name or as {})",
+                                names[1..].iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                            )
+                        } else {
+                            String::new()
+                        };
+                        problems.push(format!(
+                            "the placement at {at} reads time in the job from `{}`, which is not a column of this file{also}",
+                            names[0]
+                        ));
+                    }
+                    [_, b, ..] => {
+                        problems.push(format!("both `{}` and `{}` name the `{}` column", headers[found[0]], headers[*b], names[0]))
+                    }
+                    _ => {}
+                }
+                TenureColumn::Column(found.first().copied().unwrap_or(usize::MAX))
+            }
+        });
         if !problems.is_empty() {
             // A wide wrong file (a million columns) must not print a million
             // lines: the first ones say enough, as for rows in error.
@@ -395,7 +465,7 @@ impl Layout {
             }
             bail!("{display}: line {line} (header): {}", problems.join(&format!("\n{display}: line {line} (header): ")));
         }
-        Ok(Layout { headers, reserved, scores, facts, by_name, header_line: line })
+        Ok(Layout { headers, reserved, scores, facts, by_name, header_line: line, placement })
     }
 }
 
@@ -602,13 +672,14 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<C
     let position_text = get(Reserved::Position);
     let sequence_text = get(Reserved::Sequence);
     let grade_text = get(Reserved::Grade);
+    let placing = layout.placement.is_some();
     for (field, value) in [
         (Reserved::Id, id.as_str()),
         (Reserved::Position, position_text),
         (Reserved::Sequence, sequence_text),
         (Reserved::Grade, grade_text),
     ] {
-        if value.is_empty() {
+        if value.is_empty() && required(field, placing) {
             errors.push(format!("{}: missing (line {line})", column_name(layout, field)));
         }
     }
@@ -639,6 +710,8 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<C
         s
     };
     let grade = match sequence {
+        // Placement reads no grade: the cell is only shown as it is.
+        _ if placing => None,
         Some(s) if !grade_text.is_empty() => {
             let g = scheme.find_grade_in(s, grade_text);
             if g.is_none() {
@@ -657,39 +730,45 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<C
         }
         _ => None,
     };
-    let mut date = |field: Reserved| -> Option<NaiveDate> {
-        let text = get(field);
+    let mut date_in = |name: &dyn Fn() -> String, text: &str, needed: bool| -> Option<NaiveDate> {
         if text.is_empty() {
-            if field.is_required() {
-                errors.push(format!("{}: missing (expected a date, YYYY-MM-DD)", column_name(layout, field)));
+            if needed {
+                errors.push(format!("{}: missing (expected a date, YYYY-MM-DD)", name()));
             }
             return None;
         }
         match parse_date(text) {
             None => {
-                errors.push(format!(
-                    "{}: `{}` is not a date (expected YYYY-MM-DD, YYYY-M-D or YYYY/M/D)",
-                    column_name(layout, field),
-                    excerpt(text)
-                ));
+                errors.push(format!("{}: `{}` is not a date (expected YYYY-MM-DD, YYYY-M-D or YYYY/M/D)", name(), excerpt(text)));
                 None
             }
             Some(d) if d > as_of => {
-                errors.push(format!("{}: {d} is after the as-of date {as_of}", column_name(layout, field)));
+                errors.push(format!("{}: {d} is after the as-of date {as_of}", name()));
                 None
             }
             Some(d) => Some(d),
         }
     };
+    let mut date = |field: Reserved| date_in(&|| column_name(layout, field), get(field), required(field, placing));
     let hire_date = date(Reserved::HireDate);
-    let grade_date = date(Reserved::GradeDate);
-    let birth_date = date(Reserved::BirthDate);
+    // Under placement time in grade is time in the job (SPEC §8.3): the
+    // grade date is where the tenure counts from; a blank tenure cell is no value.
+    let grade_date = match layout.placement {
+        None => date(Reserved::GradeDate),
+        Some(TenureColumn::HireDate) => hire_date,
+        Some(TenureColumn::Column(c)) => {
+            let name = || layout.headers.get(c).cloned().unwrap_or_default();
+            date_in(&name, cells.get(c).map_or("", crate::input::cells::trim), false)
+        }
+    };
+    let birth_date = date_in(&|| column_name(layout, Reserved::BirthDate), get(Reserved::BirthDate), false);
     // The texts as written are kept only where they did not resolve (they
     // stand in for the ids in reports and `explain`); most rows need none.
     let unresolved = |text: &str, resolved: bool| if resolved { String::new() } else { text.to_string() };
     let position_text = unresolved(position_text, position.is_some());
-    let sequence_text = unresolved(sequence_text, grade.is_some());
-    let grade_text = unresolved(grade_text, grade.is_some());
+    let sequence_text = unresolved(sequence_text, grade.is_some() || (placing && sequence.is_some()));
+    // Under placement the grade cell is shown as it is, whatever it holds.
+    let grade_text = if placing { grade_text.to_string() } else { unresolved(grade_text, grade.is_some()) };
     Row {
         line,
         cells,
@@ -746,7 +825,9 @@ fn reserved_cell<'c>(layout: &Layout, cells: &'c Cells, field: Reserved) -> &'c 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Resolved {
     pub position: usize,
-    pub grade: GradeRef,
+    pub sequence: usize,
+    /// None under `--placement`, which reads no grade.
+    pub grade: Option<GradeRef>,
     pub hire_date: Option<NaiveDate>,
     pub grade_date: Option<NaiveDate>,
     pub birth_date: Option<NaiveDate>,
@@ -755,10 +836,17 @@ pub struct Resolved {
 impl Row {
     /// What was resolved, when the row has no problems.
     pub fn resolved(&self) -> Option<Resolved> {
-        match (self.errors.is_empty(), self.position, self.grade) {
-            (true, Some(position), Some(grade)) => {
-                Some(Resolved { position, grade, hire_date: self.hire_date, grade_date: self.grade_date, birth_date: self.birth_date })
-            }
+        // Without problems a row has a grade, except under placement (its sequence then).
+        let sequence = self.grade.map(|g| g.sequence).or(self.sequence);
+        match (self.errors.is_empty(), self.position, sequence) {
+            (true, Some(position), Some(sequence)) => Some(Resolved {
+                position,
+                sequence,
+                grade: self.grade,
+                hire_date: self.hire_date,
+                grade_date: self.grade_date,
+                birth_date: self.birth_date,
+            }),
             _ => None,
         }
     }
@@ -768,6 +856,8 @@ impl Row {
 /// (a row without problems: every text resolved, no errors).
 pub fn resolved_row(layout: &Layout, line: u64, cells: Cells, resolved: &Resolved) -> Row {
     let (id, name) = (reserved_cell(layout, &cells, Reserved::Id).to_string(), reserved_cell(layout, &cells, Reserved::Name).to_string());
+    // Placement shows the grade cell as it is (the projected layout keeps it).
+    let grade_text = if layout.placement.is_some() { reserved_cell(layout, &cells, Reserved::Grade).to_string() } else { String::new() };
     Row {
         line,
         cells,
@@ -775,10 +865,10 @@ pub fn resolved_row(layout: &Layout, line: u64, cells: Cells, resolved: &Resolve
         name,
         position_text: String::new(),
         sequence_text: String::new(),
-        sequence: Some(resolved.grade.sequence),
-        grade_text: String::new(),
+        sequence: Some(resolved.sequence),
+        grade_text,
         position: Some(resolved.position),
-        grade: Some(resolved.grade),
+        grade: resolved.grade,
         hire_date: resolved.hire_date,
         grade_date: resolved.grade_date,
         birth_date: resolved.birth_date,

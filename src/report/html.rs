@@ -53,12 +53,12 @@ struct GradeStats<'a> {
     sequence: &'a str,
     grade: &'a str,
     title: String,
-    by_status: [usize; 5],
+    by_status: [usize; 6],
     composites: Vec<Decimal>,
 }
 
 fn status_index(s: Status) -> usize {
-    Status::ALL.iter().position(|x| *x == s).expect("every status is in ALL")
+    Status::EVERY.iter().position(|x| *x == s).unwrap_or(0)
 }
 
 /// Grades in scheme order (sequence by sequence, lowest first), then any
@@ -69,19 +69,15 @@ fn grade_stats<'a>(meta: &'a Meta, records: &'a [ResultRecord]) -> Vec<GradeStat
     for s in &meta.scheme.sequences {
         for g in &s.grades {
             index.insert((s.id.as_str(), g.id.as_str()), stats.len());
-            stats.push(GradeStats { sequence: &s.id, grade: &g.id, title: g.title.clone(), by_status: [0; 5], composites: Vec::new() });
+            stats.push(GradeStats { sequence: &s.id, grade: &g.id, title: g.title.clone(), by_status: [0; 6], composites: Vec::new() });
         }
     }
     for r in records {
-        let key = (&*r.sequence, &*r.grade);
+        // A placement is counted at the grade placed at (the given grade is not read).
+        let grade = if r.status == Status::Place { r.recommended_grade.as_deref().unwrap_or(&r.grade) } else { &r.grade };
+        let key = (&*r.sequence, grade);
         let i = *index.entry(key).or_insert_with(|| {
-            stats.push(GradeStats {
-                sequence: &r.sequence,
-                grade: &r.grade,
-                title: String::new(),
-                by_status: [0; 5],
-                composites: Vec::new(),
-            });
+            stats.push(GradeStats { sequence: &r.sequence, grade, title: String::new(), by_status: [0; 6], composites: Vec::new() });
             stats.len() - 1
         });
         stats[i].by_status[status_index(r.status)] += 1;
@@ -207,14 +203,17 @@ fn write_summary(page: &mut String, summary: &Summary, stats: &[GradeStats], lan
     let _ = writeln!(page, "</div>");
     let _ =
         writeln!(page, "<table id=\"by-grade\">\n<thead><tr><th>{}</th><th>{}</th>", lang.label(Label::Sequence), lang.label(Label::Grade));
-    for s in Status::ALL {
+    // `place` has a column only in a placement's report.
+    let placing = summary.by_status.iter().any(|(s, n)| *s == Status::Place && *n > 0);
+    let shown = |s: &Status| *s != Status::Place || placing;
+    for s in Status::EVERY.into_iter().filter(shown) {
         let _ = write!(page, "<th class=\"n status {}\">{}</th>", status_class(s), escape(lang.status(s)));
     }
     let _ = writeln!(page, "<th class=\"n\">{}</th></tr></thead>\n<tbody>", lang.pick("total", "合计"));
     for g in stats.iter().filter(|g| g.by_status.iter().sum::<usize>() > 0) {
         let total: usize = g.by_status.iter().sum();
         let _ = write!(page, "<tr><td>{}</td><td>{} {}</td>", escape(g.sequence), escape(g.grade), escape(&g.title));
-        for n in g.by_status {
+        for (_, n) in Status::EVERY.iter().zip(g.by_status).filter(|(s, _)| shown(s)) {
             let _ = write!(page, "<td class=\"n\">{}</td>", if n == 0 { String::new() } else { n.to_string() });
         }
         let _ = writeln!(page, "<td class=\"n\"><b>{total}</b></td></tr>");

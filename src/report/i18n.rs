@@ -119,6 +119,7 @@ impl Lang {
                 Status::Top => "已到顶",
                 Status::Demote => "降级",
                 Status::Error => "错误",
+                Status::Place => "定级",
             },
         }
     }

@@ -95,7 +95,7 @@ pub fn record_value(r: &ResultRecord) -> Value {
 pub fn meta_value(meta: &Meta) -> Value {
     let scheme_files: Vec<Value> = meta.scheme.sources.iter().map(|s| json!({"path": s.path, "sha256": s.sha256})).collect();
     let inputs: Vec<Value> = meta.inputs.iter().map(|(p, h)| json!({"path": p, "sha256": h})).collect();
-    json!({
+    let mut value = json!({
         "tool": "ladder",
         "version": env!("CARGO_PKG_VERSION"),
         "scheme": meta.scheme.id,
@@ -107,7 +107,12 @@ pub fn meta_value(meta: &Meta) -> Value {
             "halves": meta.periods.halves.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
         },
         "inputs": inputs,
-    })
+    });
+    // Only a placement run says so: an ordinary run's meta is as it was.
+    if meta.placement {
+        value["placement"] = json!({"tenure": meta.scheme.placement.tenure.name()});
+    }
+    value
 }
 
 pub fn summary_value(summary: &Summary) -> Value {

@@ -227,6 +227,8 @@ pub struct Meta<'a> {
     pub periods: &'a Periods,
     /// The input files: (name, SHA-256).
     pub inputs: Vec<(String, String)>,
+    /// A placement run (`--placement`, SPEC §8.3): json's meta says so, with the tenure.
+    pub placement: bool,
 }
 
 /// Counts by status.
@@ -243,8 +245,10 @@ impl Summary {
 
     pub fn add(&mut self, status: Status) {
         self.total += 1;
-        if let Some(entry) = self.by_status.iter_mut().find(|(s, _)| *s == status) {
-            entry.1 += 1;
+        match self.by_status.iter_mut().find(|(s, _)| *s == status) {
+            Some(entry) => entry.1 += 1,
+            // `place` is counted only in a placement's summary (SPEC §8.3).
+            None => self.by_status.push((status, 1)),
         }
     }
 
@@ -421,7 +425,7 @@ impl<'a> Report<'a> {
 
     pub fn write(&self, format: Format, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
         let e = self.evaluation;
-        let meta = Meta { scheme: e.scheme, periods: &e.periods, inputs: e.inputs.clone() };
+        let meta = Meta { scheme: e.scheme, periods: &e.periods, inputs: e.inputs.clone(), placement: e.layout.placement.is_some() };
         let mut writer = Writer::begin(format, meta, color, out)?;
         for r in &self.records {
             writer.record(r.clone(), out)?;

@@ -56,6 +56,7 @@ fn status_color(s: Status) -> Color {
         Status::Top => Color::Cyan,
         Status::Demote => Color::Yellow,
         Status::Error => Color::Red,
+        Status::Place => Color::Blue,
     }
 }
 

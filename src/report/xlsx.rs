@@ -73,7 +73,7 @@ impl Formats {
 
 /// Results counted by (sequence, grade) and status, as the records name them.
 struct GradeCounts {
-    /// (sequence, grade, grade title, count per status of [`Status::ALL`]).
+    /// (sequence, grade, grade title, count per status of [`Status::EVERY`]).
     rows: Vec<(String, String, String, Vec<usize>)>,
     index: HashMap<(String, String), usize>,
 }
@@ -85,7 +85,7 @@ impl GradeCounts {
         for s in &meta.scheme.sequences {
             for g in &s.grades {
                 counts.index.insert((s.id.clone(), g.id.clone()), counts.rows.len());
-                counts.rows.push((s.id.clone(), g.id.clone(), g.title.clone(), vec![0; Status::ALL.len()]));
+                counts.rows.push((s.id.clone(), g.id.clone(), g.title.clone(), vec![0; Status::EVERY.len()]));
             }
         }
         counts
@@ -96,12 +96,12 @@ impl GradeCounts {
         let i = match self.index.get(&key) {
             Some(i) => *i,
             None => {
-                self.rows.push((key.0.clone(), key.1.clone(), String::new(), vec![0; Status::ALL.len()]));
+                self.rows.push((key.0.clone(), key.1.clone(), String::new(), vec![0; Status::EVERY.len()]));
                 self.index.insert(key, self.rows.len() - 1);
                 self.rows.len() - 1
             }
         };
-        if let Some(n) = Status::ALL.iter().position(|s| *s == status).and_then(|at| self.rows[i].3.get_mut(at)) {
+        if let Some(n) = Status::EVERY.iter().position(|s| *s == status).and_then(|at| self.rows[i].3.get_mut(at)) {
             *n += 1;
         }
     }
@@ -148,7 +148,9 @@ impl XlsxBook {
                 SHEET_ROWS - 1
             )));
         }
-        self.grades.add(&r.sequence, &r.grade, r.status);
+        // A placement is counted at the grade placed at (the given grade is not read).
+        let grade = if r.status == Status::Place { r.recommended_grade.as_deref().unwrap_or(&r.grade) } else { &r.grade };
+        self.grades.add(&r.sequence, grade, r.status);
         let mut value = json::record_value(r);
         if self.lang != Lang::En {
             shown_in(&mut value, r, meta, self.lang);
@@ -327,10 +329,13 @@ fn write_summary(
         sheet.write_string_with_format(row, col as u16, *head, &formats.header).map_err(e)?;
     }
     let first_status_col = heads.len() as u16;
-    for (i, status) in Status::ALL.iter().enumerate() {
+    // `place` (the last status) has a column only in a placement's workbook.
+    let placing = summary.by_status.iter().any(|(s, n)| *s == Status::Place && *n > 0);
+    let shown = if placing { &Status::EVERY[..] } else { &Status::ALL[..] };
+    for (i, status) in shown.iter().enumerate() {
         sheet.write_string_with_format(row, first_status_col + i as u16, lang.status(*status), &formats.header).map_err(e)?;
     }
-    let total_col = first_status_col + Status::ALL.len() as u16;
+    let total_col = first_status_col + shown.len() as u16;
     sheet.write_string_with_format(row, total_col, lang.pick("total", "合计"), &formats.header).map_err(e)?;
     let mut widths = [10usize, 10, 12];
     for (sequence, grade, title, counts) in &grades.rows {
@@ -343,7 +348,7 @@ fn write_summary(
             sheet.write_string(row, col as u16, cut(text)).map_err(e)?;
             widths[col] = widths[col].max(text.width().min(MAX_WIDTH));
         }
-        for (i, n) in counts.iter().enumerate() {
+        for (i, n) in counts.iter().take(shown.len()).enumerate() {
             sheet.write_number(row, first_status_col + i as u16, *n as f64).map_err(e)?;
         }
         sheet.write_number(row, total_col, total as f64).map_err(e)?;

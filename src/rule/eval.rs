@@ -487,7 +487,12 @@ impl<'a> Env<'a> {
                 Reserved::Id => text_or_missing(&self.row.id),
                 Reserved::Name => text_or_missing(&self.row.name),
                 Reserved::Position => self.row.position.map_or(Found::Missing, |p| Found::Text(self.scheme.positions[p].id.clone())),
-                Reserved::Sequence => self.row.grade.map_or(Found::Missing, |g| Found::Text(self.scheme.sequences[g.sequence].id.clone())),
+                Reserved::Sequence => self
+                    .row
+                    .grade
+                    .map(|g| g.sequence)
+                    .or(self.row.sequence) // under placement, no grade is read
+                    .map_or(Found::Missing, |s| Found::Text(self.scheme.sequences[s].id.clone())),
                 Reserved::Grade => self.row.grade.map_or(Found::Missing, |g| Found::Text(self.scheme.grade(g).id.clone())),
             },
             FactRef::Column { id, scale } => {

@@ -2,7 +2,7 @@
 //! checks everything SPEC §2 lists, collecting every problem.
 
 use super::load::{Problem, SourceFile};
-use super::raw::{describe, number_of, Num, RawBridge, RawPosition, RawQuota, RawSequence};
+use super::raw::{describe, number_of, Num, RawBridge, RawPlacement, RawPosition, RawQuota, RawSequence};
 use super::*;
 use crate::rule::{parse_rule, ColumnRegistry, Reserved, Rule, RuleContext, Subject};
 use rust_decimal::Decimal;
@@ -74,6 +74,7 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
     let distribution = single!(distribution);
     let min_cohort = single!(distribution_min_cohort);
     let quotas = list!(quotas);
+    let placement = single!(placement);
 
     let id = match id {
         Some(s) if !s.value.trim().is_empty() => s.value.trim().to_string(),
@@ -438,6 +439,7 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
     }
     let cohort = build_cohort(cohort, &mut registry, &mut problems);
     let distribution = build_distribution(distribution, min_cohort, &bands, &mut problems);
+    let placement = build_placement(placement, &mut problems);
 
     if positions.is_empty() && problems.is_empty() {
         problems.push(first_file.problem_at("", "the scheme has no `positions`"));
@@ -448,7 +450,9 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
     // A `columns:` key that is not a reserved field must be a fact some rule reads.
     if let Some(c) = &columns {
         for field in c.value.keys().filter(|f| Reserved::from_name(f).is_none()) {
-            if !registry.names.iter().any(|n| n == field) {
+            // The placement's tenure column may have its own header too.
+            let tenure = matches!(&placement.tenure, Tenure::Column(name) if name == field);
+            if !tenure && !registry.names.iter().any(|n| n == field) {
                 let near = crate::suggest::did_you_mean(
                     field,
                     Reserved::ALL.iter().map(|r| r.name()).chain(registry.names.iter().map(String::as_str)),
@@ -496,7 +500,42 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
         cohort,
         distribution,
         quotas,
+        placement,
     })
+}
+
+/// `placement: {tenure: FACT}` (SPEC §8.3): `months_in_company` (or
+/// `hire_date`, the same months), or a date column of the employee file.
+/// The column is not registered as a fact: the file needs it only under
+/// `--placement`, where the layout looks it up.
+fn build_placement(placement: Option<Single<RawPlacement>>, problems: &mut Vec<Problem>) -> Placement {
+    let Some(p) = placement else { return Placement::default() };
+    let at = Some(p.file.render("placement"));
+    let Some(name) = p.value.tenure.as_deref().map(str::trim) else { return Placement { tenure: Tenure::MonthsInCompany, at } };
+    let path = "placement.tenure";
+    let tenure = match name {
+        "months_in_company" | "hire_date" => Tenure::MonthsInCompany,
+        "" => {
+            problems.push(p.file.problem_at_value(path, "`placement.tenure` cannot be blank: write `months_in_company` or a date column"));
+            Tenure::MonthsInCompany
+        }
+        "grade_date" | "months_in_grade" => {
+            problems.push(p.file.problem_at_value(
+                path,
+                format!("`{name}` cannot be the tenure: under --placement the grade date is not read (time in grade is what the tenure gives); write `months_in_company` or a date column such as the date the job started"),
+            ));
+            Tenure::MonthsInCompany
+        }
+        _ if Reserved::from_name(name).is_some() || Computed_name(name) || name.starts_with("kpi.") || name.starts_with("competency.") => {
+            problems.push(p.file.problem_at_value(
+                path,
+                format!("`{name}` cannot be the tenure: expected `months_in_company` or a date column of the employee file (months since that date)"),
+            ));
+            Tenure::MonthsInCompany
+        }
+        _ => Tenure::Column(name.to_string()),
+    };
+    Placement { tenure, at }
 }
 
 /// A rule key written with no value (`demotion:`, `requires: ~`): serde

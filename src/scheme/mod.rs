@@ -49,6 +49,36 @@ pub struct Scheme {
     pub distribution: Option<Distribution>,
     /// Caps on promotions into grades (SPEC §8.4), in the scheme's order.
     pub quotas: Vec<Quota>,
+    /// What `--placement` reads time in grade from (SPEC §8.3).
+    pub placement: Placement,
+}
+
+/// `placement:` (SPEC §8.3): under `--placement`, months_in_grade is time in the job.
+#[derive(Debug, Clone, Default)]
+pub struct Placement {
+    pub tenure: Tenure,
+    /// `file:line:column` of the `placement:` key; None for the default.
+    pub at: Option<String>,
+}
+
+/// Where time in the job counts from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Tenure {
+    /// The hire date (`months_in_company`), the default.
+    #[default]
+    MonthsInCompany,
+    /// A date column of the employee file, by its name (`columns:` may give it other headers).
+    Column(String),
+}
+
+impl Tenure {
+    /// The name as the scheme writes it.
+    pub fn name(&self) -> &str {
+        match self {
+            Tenure::MonthsInCompany => "months_in_company",
+            Tenure::Column(name) => name,
+        }
+    }
 }
 
 /// `quotas:` entry: one cap shared by the promotions into its grades.

@@ -49,6 +49,17 @@ pub struct RawFile {
     pub distribution_min_cohort: Option<usize>,
     /// Promotion quotas (SPEC §8.4): caps on the promotions into grades, by count or percentage, per group.
     pub quotas: Option<Vec<RawQuota>>,
+    /// Initial placement (SPEC §8.3, `evaluate --placement`): where time in grade is read from.
+    pub placement: Option<RawPlacement>,
+}
+
+/// `placement: {tenure: service_start_date}`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Placement")]
+pub struct RawPlacement {
+    /// Under `--placement`, months_in_grade is time in the job: `months_in_company` (the default), `hire_date`, or a date column of the employee file (months since it).
+    pub tenure: Option<String>,
 }
 
 /// One quota: `{grade: S4, max: 2}` or `{grade: [M1, P1], max_pct: 20, per: [department]}`.

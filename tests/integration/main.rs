@@ -32,6 +32,7 @@ mod hostile;
 mod lang;
 mod output_safety;
 mod overflow;
+mod placement;
 mod properties;
 mod quotas;
 mod reference;

@@ -343,6 +343,7 @@ fn streamed_equals_in_memory(scheme: &'static Scheme, rows: &[Vec<String>]) -> R
             lang: ladder::report::i18n::Lang::En,
             progress: false,
             header_row: None,
+            placement: false,
         };
         let mut streamed = Vec::new();
         ladder::batch::stream::run(&request, &mut streamed).unwrap();
@@ -479,6 +480,7 @@ proptest! {
                 }
                 Status::Hold | Status::Top => prop_assert_eq!(d.recommended, Some(grade)),
                 Status::Error => prop_assert_eq!(d.recommended, None),
+                Status::Place => prop_assert!(false, "{}: `place` only under --placement", o.row.id),
             }
         }
     }

@@ -256,6 +256,7 @@ mod streaming {
                 lang: ladder::report::i18n::Lang::En,
                 progress: false,
                 header_row: None,
+                placement: false,
             };
             let mut streamed = Vec::new();
             ladder::batch::stream::run(&request, &mut streamed).unwrap();

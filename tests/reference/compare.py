@@ -7,7 +7,7 @@ Generates N cases with gen_cases.py (seeds S, S+1, ...), runs
 
     ladder evaluate --ladder DIR/scheme.yaml --as-of DATE --format ndjson DIR/employees.csv
 
-and the reference on each, and compares every row: id, status, position,
+and the reference on each (and both again with --placement), and compares every row: id, status, position,
 sequence, grade, recommended_grade, next_grade, eligible_on, alternatives,
 every figure (exactly, as decimals) and whether unmet/errors are empty.
 When the case has DIR/scores.csv it is passed with --scores to both; when it
@@ -51,9 +51,9 @@ def scores_file(case):
     return path if os.path.exists(path) else None
 
 
-def run_rust(binary, case, as_of, ladder=None):
+def run_rust(binary, case, as_of, ladder=None, placement=False):
     cmd = [binary, "evaluate", "--ladder", ladder or os.path.join(case, "scheme.yaml"),
-           "--as-of", as_of, "--format", "ndjson"]
+           "--as-of", as_of, "--format", "ndjson"] + (["--placement"] if placement else [])
     if scores_file(case):
         cmd += ["--scores", scores_file(case)]
     cmd.append(os.path.join(case, "employees.csv"))
@@ -68,10 +68,10 @@ def run_rust(binary, case, as_of, ladder=None):
     return rows, None
 
 
-def run_ref(case, as_of):
+def run_ref(case, as_of, placement=False):
     with open(os.devnull, "w") as quiet, contextlib.redirect_stderr(quiet):  # unknown-id warnings
         results = ladder_ref.run(os.path.join(case, "scheme.yaml"), ladder_ref.parse_date(as_of),
-                                 os.path.join(case, "employees.csv"), scores_file(case))
+                                 os.path.join(case, "employees.csv"), scores_file(case), placement)
     return [json.loads(ladder_ref.to_json_line(r), parse_float=Decimal, parse_int=Decimal)
             for r in results]
 
@@ -125,6 +125,13 @@ def compare_case(binary, case, as_of):
             return None, "with --ladder scheme.d: " + problem
         diffs += [(n, rid, f"{f} [scheme.d vs scheme.yaml]", a, b)
                   for n, rid, f, a, b in diff_rows(split, rust)]
+    # The same case placed (SPEC §8.3, `--placement`): the grade cells unread,
+    # the tenure from the scheme's `placement:` (gen_cases draws it).
+    placed, problem = run_rust(binary, case, as_of, placement=True)
+    if problem:
+        return None, "with --placement: " + problem
+    diffs += [(n, rid, f"{f} [--placement]", a, b)
+              for n, rid, f, a, b in diff_rows(placed, run_ref(case, as_of, placement=True))]
     return diffs, None
 
 

@@ -169,6 +169,8 @@ class Gen:
         self.crng = random.Random(f"cohort-{seed}")
         # quotas (SPEC §8.4): a stream of their own likewise.
         self.qrng = random.Random(f"quota-{seed}")
+        # the placement's tenure (SPEC §8.3): a stream of its own likewise.
+        self.prng = random.Random(f"placement-{seed}")
         self.seed = seed
 
     # ---- numbers
@@ -315,6 +317,11 @@ class Gen:
                     quota["per"] = q.choice([["region"], ["sequence"], ["region", "grade"]])
                 quotas.append(quota)
             doc["quotas"] = quotas
+        p = self.prng.random()
+        if p < 0.5:
+            doc["placement"] = {"tenure": "transfer_date"}  # a date column: blank, bad and future cells too
+        elif p < 0.65:
+            doc["placement"] = {"tenure": self.prng.choice(["months_in_company", "hire_date"])}
         if self.use_columns:
             doc["columns"] = self.colmap
         if r.random() < 0.6:

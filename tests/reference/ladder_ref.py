@@ -35,6 +35,8 @@ import yaml
 
 RESERVED = ("id", "name", "position", "sequence", "grade", "hire_date", "grade_date", "birth_date")
 REQUIRED = ("id", "position", "sequence", "grade", "hire_date", "grade_date")
+# SPEC §8.3: under --placement the grade and grade_date are not read.
+PLACEMENT_REQUIRED = ("id", "position", "sequence", "hire_date")
 DATE_FIELDS = ("hire_date", "grade_date", "birth_date")
 OPS = ("min", "max", "above", "below", "is")
 OP_SYMBOL = {"min": ">=", "max": "<=", "above": ">", "below": "<", "is": "="}
@@ -254,6 +256,11 @@ class Scheme:
         dist = doc.get("distribution")
         self.distribution = None if dist is None else [(str(b), _num(p)) for b, p in dist.items()]
         self.min_cohort = int(doc.get("distribution_min_cohort", 10))
+        # SPEC §8.3: where months_in_grade counts from under --placement
+        # (hire_date is months_in_company, decisions.md).
+        tenure = str((doc.get("placement") or {}).get("tenure", "months_in_company"))
+        self.tenure = None if tenure in ("months_in_company", "hire_date") else tenure
+        self.placing = False
         # SPEC §8.4: caps on promotions into grades, in the scheme's order.
         self.quotas = []
         for q in doc.get("quotas") or []:
@@ -367,7 +374,10 @@ def read_employees(path, scheme):
             layout.append(("score", (f"{m.group(1)}{m.group(2)}{m.group(3)}", m.group(4))))
         else:
             layout.append(("fact", h))
-    missing = [scheme.columns[f] for f in REQUIRED if scheme.columns[f] not in header]
+    required = PLACEMENT_REQUIRED if scheme.placing else REQUIRED
+    missing = [scheme.columns[f] for f in required if scheme.columns[f] not in header]
+    if scheme.placing and scheme.tenure is not None and scheme.tenure not in header:
+        missing.append(scheme.tenure)
     missing += [f for f in scheme.cohort if f not in RESERVED and f not in header]
     missing += [f for q in scheme.quotas for f in q["per"] if f not in RESERVED and f not in header and f not in missing]
     if missing:
@@ -442,7 +452,8 @@ def convert_score(raw: Fraction, scoring) -> Fraction:
 def check_row(e, scheme, as_of, seen_ids):
     """Resolve ids and dates, collecting data problems into e['errors']."""
     c, err = e["cells"], e["errors"]
-    for f in REQUIRED:
+    placing = scheme.placing
+    for f in PLACEMENT_REQUIRED if placing else REQUIRED:
         if c.get(f, "") == "":
             err.append(f"{scheme.columns[f]}: missing")
     eid = c.get("id", "")
@@ -462,7 +473,7 @@ def check_row(e, scheme, as_of, seen_ids):
         e["sequence"] = s
         if s is None:
             err.append(f"unknown sequence {c['sequence']}")
-        elif c.get("grade"):
+        elif c.get("grade") and not placing:  # placement reads no grade
             g = scheme.resolve(s["grades"], c["grade"])
             if g is None:
                 other = scheme.resolve([g for q in scheme.sequences for g in q["grades"]], c["grade"])
@@ -472,7 +483,7 @@ def check_row(e, scheme, as_of, seen_ids):
     e["dates"] = {}
     for f in DATE_FIELDS:
         text = c.get(f, "")
-        if text == "":
+        if text == "" or (placing and f == "grade_date"):
             continue
         d = parse_date(text)
         if d is None:
@@ -481,6 +492,21 @@ def check_row(e, scheme, as_of, seen_ids):
             err.append(f"{scheme.columns[f]}: {text} is after the as-of date")
         else:
             e["dates"][f] = d
+    if placing:
+        # SPEC §8.3: time in grade is time in the job, from the tenure date
+        # (the hire date by default); a blank tenure cell is no value.
+        if scheme.tenure is None:
+            if "hire_date" in e["dates"]:
+                e["dates"]["grade_date"] = e["dates"]["hire_date"]
+        else:
+            text = e["facts"].get(scheme.tenure, "")
+            d = parse_date(text) if text != "" else None
+            if text != "" and d is None:
+                err.append(f"{scheme.tenure}: bad date {text!r}")
+            elif d is not None and d > as_of:
+                err.append(f"{scheme.tenure}: {text} is after the as-of date")
+            elif d is not None:
+                e["dates"]["grade_date"] = d
 
 
 def score_periods(e, scheme, read_quarters, halves):
@@ -599,11 +625,20 @@ def calibrated(scheme, band, pct, size):
     return scheme.distribution[-1][0]
 
 
+def cohort_fields(scheme):
+    """The rank cohort's fields; under placement (SPEC §8.3) without grade, with sequence."""
+    if not scheme.placing:
+        return scheme.cohort
+    fields = [f for f in scheme.cohort if f != "grade"]
+    return fields if "sequence" in fields else fields + ["sequence"]
+
+
 def rank_cohorts(emps, scheme):
     cohorts = {}
+    fields = cohort_fields(scheme)
     for e in emps:
         if not e["errors"] and e["fig"]["composite"] is not None:
-            key = tuple(cohort_value(e, f) for f in scheme.cohort)
+            key = tuple(cohort_value(e, f) for f in fields)
             cohorts.setdefault(key, []).append(e)
     for members in cohorts.values():
         for e in members:
@@ -635,7 +670,8 @@ class Ctx:
         """A computed value (Fraction / band id), a cell's text, or None."""
         e = self.e
         if name == "months_in_grade":
-            return Fraction(months_between(e["dates"]["grade_date"], self.at))
+            d = e["dates"].get("grade_date")  # a blank tenure under placement
+            return None if d is None else Fraction(months_between(d, self.at))
         if name == "months_in_company":
             return Fraction(months_between(e["dates"]["hire_date"], self.at))
         if name == "age":
@@ -645,7 +681,7 @@ class Ctx:
             v = e["fig"].get(name)
             return Fraction(v) if isinstance(v, int) else v
         if name in ("position", "sequence", "grade"):
-            return e[name]["id"]
+            return e[name]["id"] if e[name] else None  # no grade is read under placement
         if name in RESERVED:
             v = e["cells"].get(name, "")
         else:
@@ -786,7 +822,7 @@ def _time_bases(rule, e):
     bases = set()
     for t in _walk(rule):
         name = t.get("fact")
-        if name == "months_in_grade":
+        if name == "months_in_grade" and "grade_date" in e["dates"]:
             bases.add(e["dates"]["grade_date"])
         elif name == "months_in_company":
             bases.add(e["dates"]["hire_date"])
@@ -882,6 +918,33 @@ def decide(e, scheme, as_of):
     return out
 
 
+def place(e, scheme, as_of):
+    """SPEC §8.3: the highest grade of the sequence whose own rule (with the
+    scheme-wide one) holds, each rule alone (no stepping); the lowest needs
+    nothing. A grade a committee decides is not placed into by rule."""
+    grades = e["sequence"]["grades"]
+    ctx = Ctx(e, scheme, as_of)
+    placed = 0
+    for i in range(len(grades) - 1, 0, -1):
+        g = grades[i]
+        if g["decided_by"] is None and evaluate(_with_requires(g["requires"], scheme), ctx)[0]:
+            placed = i
+            break
+    above = grades[placed + 1] if placed + 1 < len(grades) else None
+    out = {"status": "place", "recommended_grade": grades[placed]["id"],
+           "next_grade": above["id"] if above else None, "eligible_on": None, "unmet": [], "alternatives": []}
+    if above:
+        rule = _with_requires(above["requires"], scheme)
+        _, unmet = evaluate(rule, ctx)
+        if above["decided_by"] is not None:
+            unmet = ["decided by " + str(above["decided_by"])] + unmet
+        else:
+            d = eligible_on(rule, e, scheme, as_of)
+            out["eligible_on"] = d.isoformat() if d else None
+        out["unmet"] = unmet
+    return out
+
+
 def evaluate_records(scheme, as_of, emps):
     window_q = last_complete_quarters(as_of, scheme.quarters)
     read_q = last_complete_quarters(as_of, max(scheme.quarters, scheme.max_streak))
@@ -909,9 +972,10 @@ def evaluate_records(scheme, as_of, emps):
         else:
             f = e["fig"]
             res.update({k: f[k] for k in FIGURE_FACTS})
-            res.update(decide(e, scheme, as_of))
+            res.update(place(e, scheme, as_of) if scheme.placing else decide(e, scheme, as_of))
         results.append(res)
-    allocate_quotas(scheme, as_of, emps, results)
+    if not scheme.placing:  # quotas do not apply to placement (SPEC §8.4)
+        allocate_quotas(scheme, as_of, emps, results)
     return results
 
 
@@ -992,8 +1056,9 @@ def allocate_quotas(scheme, as_of, emps, results):
             r["recommended_grade"] = took
 
 
-def run(ladder, as_of, employees, scores=None):
+def run(ladder, as_of, employees, scores=None, placement=False):
     scheme = Scheme(load_yaml(ladder))
+    scheme.placing = placement
     emps = read_employees(employees, scheme)
     if scores:
         merge_long_scores(scores, scheme, emps)
@@ -1148,6 +1213,7 @@ def main(argv=None):
     ap.add_argument("--as-of")
     ap.add_argument("--scores")
     ap.add_argument("--selftest", action="store_true")
+    ap.add_argument("--placement", action="store_true", help="initial placement (SPEC §8.3)")
     ap.add_argument("employees", nargs="?")
     a = ap.parse_args(argv)
     if a.selftest:
@@ -1158,7 +1224,7 @@ def main(argv=None):
     if as_of is None:
         ap.error(f"bad --as-of {a.as_of}")
     try:
-        results = run(a.ladder, as_of, a.employees, a.scores)
+        results = run(a.ladder, as_of, a.employees, a.scores, a.placement)
     except UnusableInput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -79,7 +79,7 @@ impl Explanation<'_> {
             "name": row.name,
             "line": row.line,
             "position": position.map_or(Value::String(row.position_text.clone()), |p| json!({"id": p.id, "title": p.title})),
-            "sequence": row.grade.map_or(Value::String(row.sequence_text.clone()), |g| json!({"id": scheme.sequences[g.sequence].id, "title": scheme.sequences[g.sequence].title})),
+            "sequence": row.grade.map(|g| g.sequence).or(row.sequence).map_or(Value::String(row.sequence_text.clone()), |q| json!({"id": scheme.sequences[q].id, "title": scheme.sequences[q].title})),
             "grade": row.grade.map_or(Value::String(row.grade_text.clone()), |g| json!({"id": scheme.grade(g).id, "title": scheme.grade(g).title})),
             "hire_date": date_value(row.hire_date),
             "grade_date": date_value(row.grade_date),

@@ -108,6 +108,8 @@ pub enum RuleKind {
     NextGrade,
     Bridge,
     Demotion,
+    /// Under `--placement`: the rule of the grade the employee is placed at.
+    Placed,
 }
 
 impl RuleKind {
@@ -116,6 +118,7 @@ impl RuleKind {
             RuleKind::NextGrade => "next_grade",
             RuleKind::Bridge => "bridge",
             RuleKind::Demotion => "demotion",
+            RuleKind::Placed => "placed_grade",
         }
     }
 }
@@ -189,7 +192,10 @@ pub fn explain<'e>(evaluation: &'e Evaluation<'e>, index: usize) -> Explanation<
     let record = ResultRecord::new(scheme, outcome);
     let mut explanation =
         Explanation { evaluation, index, record, quarters: Vec::new(), halves: Vec::new(), rank: None, rules: Vec::new() };
-    let (Some(figures), Some(position), Some(grade)) = (outcome.figures.as_ref(), outcome.row.position, outcome.row.grade) else {
+    // Under placement (SPEC §8.3) the rules are those of the placed grade and the one above it.
+    let placing = evaluation.layout.placement.is_some();
+    let grade = if placing { outcome.decision.recommended } else { outcome.row.grade };
+    let (Some(figures), Some(position), Some(grade)) = (outcome.figures.as_ref(), outcome.row.position, grade) else {
         return explanation;
     };
     if outcome.decision.status == Status::Error {
@@ -244,6 +250,10 @@ pub fn explain<'e>(evaluation: &'e Evaluation<'e>, index: usize) -> Explanation<
     if let Some(env) = evaluation.env(outcome, evaluation.periods.as_of) {
         let others = cohort_others(evaluation, index);
         let ctx = GapContext { env: &env, others };
+        if placing && grade.index > 0 {
+            let own = scheme.grade(grade).requires.as_ref();
+            explanation.rules.push(rule_view(&ctx, RuleKind::Placed, Some(grade), None, own, scheme.requires.as_ref()));
+        }
         if let Some(next) = scheme.grade_above(grade) {
             explanation.rules.push(rule_view(
                 &ctx,
@@ -253,6 +263,10 @@ pub fn explain<'e>(evaluation: &'e Evaluation<'e>, index: usize) -> Explanation<
                 scheme.grade(next).requires.as_ref(),
                 scheme.requires.as_ref(),
             ));
+        }
+        // Placement uses no bridge and no demotion.
+        if placing {
+            return explanation;
         }
         for b in scheme.bridges_from(grade) {
             explanation.rules.push(rule_view(

@@ -39,6 +39,11 @@ impl Explanation<'_> {
                 let grade = scheme.grade(g);
                 writeln!(s, "  {}{} {} ({} {})", label("grade      ", "职级     "), grade.id, grade.title, seq.id, seq.title)?
             }
+            // Placement reads no grade: the cell is shown as given.
+            None if e.layout.placement.is_some() => {
+                let seq = row.sequence.map(|q| format!("{} {}", scheme.sequences[q].id, scheme.sequences[q].title)).unwrap_or_default();
+                writeln!(s, "  grade      `{}` as given, not read by the placement ({seq})", row.grade_text)?
+            }
             None => writeln!(s, "  {}{} ({})", label("grade      ", "职级     "), row.grade_text, row.sequence_text)?,
         }
         if let Some(d) = row.hire_date {
@@ -47,11 +52,18 @@ impl Explanation<'_> {
                 false => writeln!(s, "  hired      {d} ({} months in the company)", mic.unwrap_or(0))?,
             }
         }
-        if let Some(d) = row.grade_date {
-            match zh {
+        match (row.grade_date, e.layout.placement.is_some()) {
+            (Some(d), true) => writeln!(
+                s,
+                "  in the job since {d} ({} months, counted as months_in_grade: placement tenure `{}`)",
+                mig.unwrap_or(0),
+                scheme.placement.tenure.name()
+            )?,
+            (Some(d), false) => match zh {
                 true => writeln!(s, "  任职     自 {d}（{} 个月）", mig.unwrap_or(0))?,
                 false => writeln!(s, "  in grade   since {d} ({} months)", mig.unwrap_or(0))?,
-            }
+            },
+            (None, _) => {}
         }
         if let Some(d) = row.birth_date {
             match zh {
@@ -84,6 +96,8 @@ impl Explanation<'_> {
                 Status::Hold => writeln!(s, " — 保持 {recommended}；高一级职级 {next}")?,
                 Status::Top => writeln!(s, " — {recommended} 是本序列最高职级，且没有转换通道")?,
                 Status::Demote => writeln!(s, " — 建议降为 {recommended}")?,
+                Status::Place if r.next_grade.is_none() => writeln!(s, " — 定级为 {recommended}，本序列最高职级（初次定级）")?,
+                Status::Place => writeln!(s, " — 定级为 {recommended}（初次定级）；高一级职级 {next}")?,
             }
         } else {
             write!(s, "Decision: {}", r.status.as_str())?;
@@ -98,6 +112,10 @@ impl Explanation<'_> {
                 Status::Hold => writeln!(s, " — stays {recommended}; next grade {next}")?,
                 Status::Top => writeln!(s, " — {recommended} is the top of its sequence and no bridge is open")?,
                 Status::Demote => writeln!(s, " — recommend {recommended}")?,
+                Status::Place if r.next_grade.is_none() => {
+                    writeln!(s, " — placed at {recommended}, the top of its sequence (initial placement)")?
+                }
+                Status::Place => writeln!(s, " — placed at {recommended} (initial placement); next grade {next}")?,
             }
         }
         for err in &r.errors {
@@ -120,7 +138,7 @@ impl Explanation<'_> {
                     "无可晋升日期：晋升条件已满足，但每个选项的名额都已满（见下方“名额”）"
                 )
             )?;
-        } else if r.status == Status::Hold {
+        } else if r.status == Status::Hold || (r.status == Status::Place && r.next_grade.is_some()) {
             writeln!(
                 s,
                 "  {}",
@@ -525,10 +543,12 @@ impl Explanation<'_> {
                 (RuleKind::Demotion, Lang::En) if to.is_empty() => writeln!(s, "  Demotion (any of these) — {verdict}")?,
                 (RuleKind::Demotion, Lang::En) => writeln!(s, "  Demotion (any of these; the grade's own sends to {to}) — {verdict}")?,
                 (RuleKind::NextGrade, Lang::En) => writeln!(s, "  Next grade {to} — {verdict}")?,
+                (RuleKind::Placed, Lang::En) => writeln!(s, "  Placed grade {to} (its own rule alone decides) — {verdict}")?,
                 (RuleKind::Bridge, Lang::En) => writeln!(s, "  Bridge to {to}{title} — {verdict}")?,
                 (RuleKind::Demotion, Lang::Zh) if to.is_empty() => writeln!(s, "  降级（满足任一条即降级）— {verdict}")?,
                 (RuleKind::Demotion, Lang::Zh) => writeln!(s, "  降级（满足任一条即降级；本职级自己的规则降至 {to}）— {verdict}")?,
                 (RuleKind::NextGrade, Lang::Zh) => writeln!(s, "  晋升至 {to} — {verdict}")?,
+                (RuleKind::Placed, Lang::Zh) => writeln!(s, "  定级为 {to}（仅看该职级自己的规则）— {verdict}")?,
                 (RuleKind::Bridge, Lang::Zh) => writeln!(s, "  转换通道至 {to}{title} — {verdict}")?,
             }
             for (origin, node) in &rv.parts {
@@ -623,11 +643,42 @@ fn write_gap(s: &mut String, g: &Gap, depth: usize, lang: Lang) -> std::fmt::Res
     Ok(())
 }
 
+/// The placement's cohort (SPEC §8.3): the scheme's fields without the
+/// grade, with the sequence.
+fn placement_cohort_label(evaluation: &Evaluation, row: &crate::input::records::Row) -> String {
+    use crate::rule::Reserved;
+    use crate::scheme::CohortField;
+    let scheme = evaluation.scheme;
+    let sequence = format!("sequence {}", row.sequence.map_or("", |q| scheme.sequences[q].id.as_str()));
+    let mut parts: Vec<String> = Vec::new();
+    for f in &scheme.cohort.fields {
+        match f {
+            CohortField::Reserved(Reserved::Grade | Reserved::Sequence) => {}
+            CohortField::Reserved(Reserved::Position) => {
+                parts.push(format!("position {}", row.position.map(|p| scheme.positions[p].id.as_str()).unwrap_or_default()))
+            }
+            CohortField::Reserved(r) => {
+                let col = evaluation.layout.reserved.get(r).copied();
+                parts.push(format!("{} {}", r.name(), col.map_or("", |c| row.cell(c))))
+            }
+            CohortField::Column(id) => {
+                let value = evaluation.layout.facts.get(*id).copied().flatten().map_or("", |c| row.cell(c));
+                parts.push(format!("{} {}", scheme.column_facts.names[*id], if value.is_empty() { "(blank)" } else { value }))
+            }
+        }
+    }
+    parts.push(sequence);
+    format!("the cohort {} (placement: the grade left out)", parts.join(", "))
+}
+
 /// The rank cohort of a row for reading: its grade under the default
 /// cohort, else each `cohort:` field with the row's value.
 fn cohort_label(evaluation: &Evaluation, row: &crate::input::records::Row) -> String {
     let scheme = evaluation.scheme;
     let grade = row.grade.map(|g| scheme.grade(g).id.clone()).unwrap_or_default();
+    if evaluation.layout.placement.is_some() {
+        return placement_cohort_label(evaluation, row);
+    }
     if scheme.cohort.at.is_none() {
         return grade;
     }
