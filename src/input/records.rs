@@ -404,6 +404,9 @@ pub struct LongScore {
 pub struct LongScores {
     pub display: String,
     pub by_id: hashbrown::HashMap<String, Vec<LongScore>>,
+    /// Quarter KPI scores given whole, by employee id: what-if's
+    /// `--set 2026Q4=90` (no file holds them).
+    pub quarter_scores: hashbrown::HashMap<String, Vec<(Period, Option<rust_decimal::Decimal>)>>,
 }
 
 /// Reads a `--scores` file. Bad structure or unknown periods/items make it unusable.
@@ -461,7 +464,7 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
     if !problems.is_empty() {
         bail!("{}", problems.join("\n"));
     }
-    Ok(LongScores { display: display.clone(), by_id })
+    Ok(LongScores { display: display.clone(), by_id, quarter_scores: hashbrown::HashMap::new() })
 }
 
 /// The one place CSV readers are configured.
