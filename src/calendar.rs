@@ -239,6 +239,22 @@ impl fmt::Display for Period {
     }
 }
 
+/// The note for score columns of periods under way on `as_of` (begun, not
+/// complete: never read), with the as-of date that would include them. Run
+/// in December without `--as-of`, a file holding Q4 gets this rather than a
+/// silent window of Q4 of the year before (issue 13 item 9).
+pub fn under_way_note(held: impl IntoIterator<Item = Period>, as_of: NaiveDate) -> Option<String> {
+    let mut under_way: Vec<Period> = held.into_iter().filter(|p| p.last_day() > as_of && p.previous().last_day() < as_of).collect();
+    under_way.sort_unstable();
+    under_way.dedup();
+    let end = under_way.iter().map(|p| p.last_day()).max()?;
+    let list: Vec<String> = under_way.iter().map(Period::to_string).collect();
+    Some(format!(
+        "the file has scores for {}, not complete as of {as_of}, so they are not read; to include them: --as-of {end}",
+        list.join(" and ")
+    ))
+}
+
 /// Why a period label is not a period.
 #[derive(Debug, PartialEq, Eq)]
 pub struct BadPeriod;

@@ -250,7 +250,12 @@ impl Layout {
                 continue;
             }
             if let Some(first) = by_name.insert(h.clone(), i) {
-                problems.push(format!("column {} `{}` repeats the header of column {}", i + 1, excerpt(h), first + 1));
+                problems.push(format!(
+                    "column {} `{}` repeats the header of column {}",
+                    column_label(display, i),
+                    excerpt(h),
+                    column_label(display, first)
+                ));
             }
         }
         let mut reserved = ReservedColumns::default();
@@ -279,7 +284,7 @@ impl Layout {
             if !looks_like_period(period_text) {
                 continue;
             }
-            let col = i + 1;
+            let col = column_label(display, i);
             match period_text.parse::<Period>() {
                 Err(_) => problems.push(format!(
                     "column {col} `{}`: `{}` is not a period (expected YYYYQ1..YYYYQ4 or YYYYH1..YYYYH2)",
@@ -355,6 +360,22 @@ impl Layout {
             bail!("{display}: line {line} (header): {}", problems.join(&format!("\n{display}: line {line} (header): ")));
         }
         Ok(Layout { headers, reserved, scores, facts, by_name, header_line: line })
+    }
+}
+
+/// How a header message names column `index` (from 0): its number in a CSV,
+/// its letter in a workbook (`S`), as Excel shows it to the person fixing it.
+fn column_label(display: &str, index: usize) -> String {
+    match u16::try_from(index) {
+        Ok(i) if crate::input::workbook::is_workbook(display) => rust_xlsxwriter::utility::column_number_to_name(i),
+        _ => (index + 1).to_string(),
+    }
+}
+
+impl Layout {
+    /// The periods the file has score columns for.
+    pub fn score_periods(&self) -> impl Iterator<Item = Period> + '_ {
+        self.scores.keys().map(|(p, _)| *p)
     }
 }
 
