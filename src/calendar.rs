@@ -291,6 +291,24 @@ pub fn looks_like_period(s: &str) -> bool {
 mod tests {
     use super::*;
 
+    #[test]
+    fn periods_under_way_are_noted_with_the_as_of_that_includes_them() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let held = [Period::quarter(2026, 3), Period::quarter(2026, 4), Period::half(2026, 2), Period::quarter(2027, 1)];
+        assert_eq!(
+            under_way_note(held, d(2026, 12, 7)).as_deref(),
+            Some("the file has scores for 2026Q4 and 2026H2, not complete as of 2026-12-07, so they are not read; to include them: --as-of 2026-12-31")
+        );
+        // The last day completes them; the first day of a quarter begins it.
+        assert_eq!(under_way_note(held, d(2026, 12, 31)), None);
+        let note = under_way_note(held, d(2026, 10, 1)).unwrap();
+        assert!(note.contains("scores for 2026Q4 and 2026H2") && note.ends_with("--as-of 2026-12-31"), "{note}");
+        // A quarter not begun (2027Q1 in 2026) is no quarter under way.
+        assert_eq!(under_way_note([Period::quarter(2027, 1)], d(2026, 12, 7)), None);
+        let q3 = under_way_note([Period::quarter(2026, 3)], d(2026, 8, 15)).unwrap();
+        assert!(q3.ends_with("--as-of 2026-09-30"), "{q3}");
+    }
+
     /// The first reading of SPEC §3's separated date forms (split on the
     /// separator), kept to check the byte reader against.
     fn parse_date_by_splitting(text: &str) -> Option<NaiveDate> {

@@ -35,5 +35,7 @@ mod quotas;
 mod reference;
 mod scheme_validation;
 mod seeds;
+mod small_things;
+mod what_if_words;
 mod workbook_cells;
 mod xlsx_out;
