@@ -196,7 +196,8 @@ fn help_examples_are_never_wrapped_on_an_80_column_terminal() {
 
 #[test]
 fn output_into_a_missing_directory_names_the_directory() {
-    let dir = tempfile::tempdir().unwrap();
+    // Not `.tmp…`: the message must name no temporary file, and this one is not.
+    let dir = tempfile::Builder::new().prefix("ladder-out").tempdir().unwrap();
     let missing = dir.path().join("no-such-dir");
     let target = missing.join("results.csv");
     let r = run(&with(&["evaluate", "--output", target.to_str().unwrap()], &TELECOM));
