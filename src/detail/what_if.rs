@@ -99,6 +99,17 @@ pub fn what_if<'s>(
             }
         }
     }
+    // A quarter set whole reads none of its items: an item of it set too would count for nothing.
+    for (target, key, value) in &targets {
+        let period = match target {
+            Target::Score(p, _) => Some(*p),
+            Target::Column(c) => score_of(layout, *c).map(|(p, _)| p),
+            Target::Quarter(_) => None,
+        };
+        if let Some(p) = period.filter(|p| targets.iter().any(|(t, _, _)| matches!(t, Target::Quarter(q) if q == p))) {
+            problems.push(format!("--set {key}={value}: {p} is set whole (--set {p}=…), so its items are not read: set one or the other"));
+        }
+    }
     if !problems.is_empty() {
         return Err(Error::Usage(problems.join("\n")));
     }

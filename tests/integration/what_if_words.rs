@@ -193,6 +193,15 @@ fn a_quarter_score_that_cannot_stand_is_refused() {
         assert_eq!(r.code, 2, "{key}: {}", r.stdout);
         assert!(r.stderr.contains(says), "{key}: {}", r.stderr);
     }
+    // A quarter set whole and one of its items: the item would count for nothing.
+    for keys in [["2026Q4=90", "2026Q4.inquiry_handling=80"], ["2026Q4.inquiry_handling=80", "2026Q4=90"]] {
+        let r = what_if("telecom-after-sales", TELECOM, "E003", &keys, false);
+        assert_eq!(r.code, 2, "{keys:?}: {}", r.stdout);
+        assert!(r.stderr.contains("2026Q4 is set whole (--set 2026Q4=…), so its items are not read"), "{keys:?}: {}", r.stderr);
+    }
+    // Another quarter's item is fine.
+    let r = what_if("telecom-after-sales", TELECOM, "E003", &["2026Q3=90", "2026Q4.inquiry_handling=80"], false);
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
 #[test]
