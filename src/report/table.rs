@@ -115,7 +115,8 @@ const MIN_WIDTH: u16 = 40;
 /// stdout is no terminal (comfy-table asks it through crossterm).
 pub fn terminal_width() -> Option<u16> {
     let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<u16>().ok()).filter(|c| *c > 0);
-    columns.or_else(|| Table::new().width()).map(|w| w.max(MIN_WIDTH))
+    // A terminal that reports no size (0 columns, as a bare pseudo-terminal may) gets no wrapping.
+    columns.or_else(|| Table::new().width().filter(|w| *w > 0)).map(|w| w.max(MIN_WIDTH))
 }
 
 /// `width`: the terminal's (see [`terminal_width`]); the `why` column wraps to

@@ -103,20 +103,29 @@ fn a_table_on_a_pseudo_terminal_fits_columns() {
         eprintln!("skipped: no /usr/bin/script to give the run a terminal");
         return;
     }
-    let ladder = env!("CARGO_BIN_EXE_ladder");
-    let out = std::process::Command::new("/usr/bin/script")
-        .args(["-qec", &format!("{ladder} evaluate --as-of 2026-12-31 examples/telecom-after-sales.csv"), "/dev/null"])
-        .env("COLUMNS", "130")
-        .env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let rows: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).filter(|l| l.starts_with(['┌', '│', '└'])).collect();
-    assert!(!rows.is_empty(), "{text}");
-    let widest = rows.iter().map(|l| UnicodeWidthStr::width(*l)).max().unwrap();
-    assert!(widest <= 130, "{widest}: {text}");
-    assert!(widest > 110, "the reasons take the room there is: {widest}");
+    let widest = |columns: Option<&str>| -> usize {
+        let ladder = env!("CARGO_BIN_EXE_ladder");
+        let mut cmd = std::process::Command::new("/usr/bin/script");
+        cmd.args(["-qec", &format!("{ladder} evaluate --as-of 2026-12-31 examples/telecom-after-sales.csv"), "/dev/null"])
+            .env_remove("COLUMNS")
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null())
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if let Some(c) = columns {
+            cmd.env("COLUMNS", c);
+        }
+        let out = cmd.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let rows: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).filter(|l| l.starts_with(['┌', '│', '└'])).collect();
+        assert!(!rows.is_empty(), "{text}");
+        rows.iter().map(|l| UnicodeWidthStr::width(*l)).max().unwrap()
+    };
+    let fitted = widest(Some("130"));
+    assert!(fitted <= 130, "{fitted}");
+    assert!(fitted > 110, "the reasons take the room there is: {fitted}");
+    // A pseudo-terminal without a size (0 columns) and no COLUMNS: not wrapped at all.
+    let unwrapped = table(None).lines().map(UnicodeWidthStr::width).max().unwrap();
+    assert_eq!(widest(None), unwrapped);
 }
 
 // ------------------------------------------------------------- --status
