@@ -239,6 +239,22 @@ impl fmt::Display for Period {
     }
 }
 
+/// The note for score columns of periods under way on `as_of` (begun, not
+/// complete: never read), with the as-of date that would include them. Run
+/// in December without `--as-of`, a file holding Q4 gets this rather than a
+/// silent window of Q4 of the year before (issue 13 item 9).
+pub fn under_way_note(held: impl IntoIterator<Item = Period>, as_of: NaiveDate) -> Option<String> {
+    let mut under_way: Vec<Period> = held.into_iter().filter(|p| p.last_day() > as_of && p.previous().last_day() < as_of).collect();
+    under_way.sort_unstable();
+    under_way.dedup();
+    let end = under_way.iter().map(|p| p.last_day()).max()?;
+    let list: Vec<String> = under_way.iter().map(Period::to_string).collect();
+    Some(format!(
+        "the file has scores for {}, not complete as of {as_of}, so they are not read; to include them: --as-of {end}",
+        list.join(" and ")
+    ))
+}
+
 /// Why a period label is not a period.
 #[derive(Debug, PartialEq, Eq)]
 pub struct BadPeriod;
@@ -274,6 +290,24 @@ pub fn looks_like_period(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periods_under_way_are_noted_with_the_as_of_that_includes_them() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let held = [Period::quarter(2026, 3), Period::quarter(2026, 4), Period::half(2026, 2), Period::quarter(2027, 1)];
+        assert_eq!(
+            under_way_note(held, d(2026, 12, 7)).as_deref(),
+            Some("the file has scores for 2026Q4 and 2026H2, not complete as of 2026-12-07, so they are not read; to include them: --as-of 2026-12-31")
+        );
+        // The last day completes them; the first day of a quarter begins it.
+        assert_eq!(under_way_note(held, d(2026, 12, 31)), None);
+        let note = under_way_note(held, d(2026, 10, 1)).unwrap();
+        assert!(note.contains("scores for 2026Q4 and 2026H2") && note.ends_with("--as-of 2026-12-31"), "{note}");
+        // A quarter not begun (2027Q1 in 2026) is no quarter under way.
+        assert_eq!(under_way_note([Period::quarter(2027, 1)], d(2026, 12, 7)), None);
+        let q3 = under_way_note([Period::quarter(2026, 3)], d(2026, 8, 15)).unwrap();
+        assert!(q3.ends_with("--as-of 2026-09-30"), "{q3}");
+    }
 
     /// The first reading of SPEC §3's separated date forms (split on the
     /// separator), kept to check the byte reader against.

@@ -205,6 +205,7 @@ impl Batch<'_> {
             row,
             long: self.long.by_id.get(&row.id).map_or(&[], Vec::as_slice),
             long_display: &self.long.display,
+            quarter_scores: self.long.quarter_scores.get(&row.id).map_or(&[], Vec::as_slice),
         };
         let computed = if self.detail {
             compute(self.scheme, position, self.periods, &source)

@@ -48,6 +48,8 @@ pub struct Request<'a> {
     /// Statuses to print (empty: all).
     pub statuses: &'a [Status],
     pub color: bool,
+    /// The terminal's width a table fits (None: no wrapping).
+    pub width: Option<u16>,
     /// Labels of `table` and `html`.
     pub lang: crate::report::i18n::Lang,
     pub progress: bool,
@@ -67,6 +69,9 @@ pub struct Done {
     pub warnings: Vec<String>,
     /// How the file was read (the header found below title rows), for stderr.
     pub notes: Vec<String>,
+    /// Score columns of periods under way on the as-of date (never read), said
+    /// when the as-of date was not given (see `calendar::under_way_note`).
+    pub under_way: Option<String>,
 }
 
 /// The employee file, re-readable: a file, or standard input spooled to a temporary file.
@@ -575,7 +580,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
         inputs.push((s.display.clone(), s.sha256.clone()));
     }
     let meta = Meta { scheme, periods: &periods, inputs, placement: req.placement };
-    let mut writer = Writer::begin_in(req.format, meta, req.color, req.lang, out)?;
+    let mut writer = Writer::begin_in(req.format, meta, req.color, req.lang, out)?.width(req.width);
     let mut errors = 0usize;
     let mut error_notes = Vec::new();
     let index = std::sync::atomic::AtomicU64::new(0);
@@ -734,6 +739,9 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
         }
         Ok(())
     })?;
+    if !req.statuses.is_empty() {
+        writer.evaluated(rows as usize);
+    }
     let summary = writer.end(out)?;
     progress.finish_and_clear();
     let read = index.into_inner();
@@ -743,5 +751,6 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     if errors > error_notes.len() {
         error_notes.push(format!("{}: … and {} more rows in error (see the results)", source.display, errors - error_notes.len()));
     }
-    Ok(Done { summary, errors, error_notes, rows: rows as usize, warnings, notes: header.note.into_iter().collect() })
+    let under_way = crate::calendar::under_way_note(layout.score_periods(), req.as_of);
+    Ok(Done { summary, errors, error_notes, rows: rows as usize, warnings, notes: header.note.into_iter().collect(), under_way })
 }

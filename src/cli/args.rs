@@ -13,6 +13,9 @@ use crate::VERSION;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
+/// The examples of `--help` are kept under 79 columns, long ones continued
+/// with `\`, so that clap, which wraps help to the terminal, never breaks a
+/// command a reader copies (issue 13 item 9; tests/integration/small_things.rs).
 #[derive(Debug, Parser)]
 #[command(name = "ladder", version = VERSION, about = "Evaluate promotions on dual-track career ladders", long_about = None)]
 #[command(
@@ -27,7 +30,7 @@ pub struct Cli {
 pub enum Command {
     /// Evaluate every employee of a file: figures, status, reasons, next grade
     #[command(
-        after_help = "Examples:\n  ladder evaluate --as-of 2026-12-31 examples/telecom-after-sales.csv\n  ladder evaluate --ladder customer-service --format csv --output results.csv staff.csv\n  ladder evaluate --sheet 2026年度 --format html --output review.html staff.xlsx\n  ladder evaluate --encoding gbk --lang zh --status promote,demote 员工.csv\n  cat staff.csv | ladder evaluate --format ndjson -"
+        after_help = "Examples:\n  ladder evaluate --as-of 2026-12-31 examples/telecom-after-sales.csv\n  ladder evaluate --ladder customer-service --format csv \\\n      --output results.csv staff.csv\n  ladder evaluate --sheet 2026年度 --format html \\\n      --output review.html staff.xlsx\n  ladder evaluate --encoding gbk --lang zh --status promote,demote 员工.csv\n  cat staff.csv | ladder evaluate --format ndjson -"
     )]
     Evaluate(EvaluateArgs),
     /// Validate a scheme and print a summary of it
@@ -40,12 +43,12 @@ pub enum Command {
     Explain(ExplainArgs),
     /// One employee before and after changes to their row (--set KEY=VALUE), side by side
     #[command(
-        after_help = "Examples:\n  ladder what-if E003 --set grade_date=2025-09-01 --as-of 2026-12-31 examples/telecom-after-sales.csv\n  ladder what-if E004 --set exam_passed=true --set 2026Q4.repairs=90 staff.csv\n\nKeys: any column header of the file (facts, reserved columns such as grade, grade_date, hire_date), or a score PERIOD.ITEM of the employee's position; an empty value blanks the cell.\nExit status: 0 answered; 1 the scheme or the file could not be used, or no employee has that id; 2 usage error, including an unknown key or a value that cannot stand; 3 the employee is in error after the changes."
+        after_help = "Examples:\n  ladder what-if E003 --set grade_date=2025-09-01 --as-of 2026-12-31 \\\n      examples/telecom-after-sales.csv\n  ladder what-if E004 --set exam_passed=true --set 2026Q4.repairs=90 staff.csv\n  ladder what-if E004 --set 通过考试=是 --set 2026Q4=90 员工.xlsx\n\nKeys: any column header of the file, or the name the scheme's `columns:` maps it from (facts, reserved columns such as grade, grade_date, hire_date); a score PERIOD.ITEM of the employee's position, the item by its id or its title; or a quarter's whole KPI score, PERIOD (2026Q4=90: its items are then not read). An empty value blanks the cell.\nExit status: 0 answered; 1 the scheme or the file could not be used, or no employee has that id; 2 usage error, including an unknown key or a value that cannot stand; 3 the employee is in error after the changes."
     )]
     WhatIf(WhatIfArgs),
     /// The calibration committee's worksheet: per cohort, the head count in each band against the scheme's distribution
     #[command(
-        after_help = "Examples:\n  ladder calibrate --ladder examples/review-cycle --as-of 2026-12-31 examples/review-cycle.csv\n  ladder calibrate --ladder examples/review-cycle --by department --format csv staff.csv\n\nThe band counted is the composite's band, before calibration; the target is the distribution's percentage × head count, rounded half away from zero; difference = count − target.\nExit status: 0 printed; 1 the scheme has no `distribution`, or the scheme, the file or a --by column could not be used; 2 usage error."
+        after_help = "Examples:\n  ladder calibrate --ladder examples/review-cycle --as-of 2026-12-31 \\\n      examples/review-cycle.csv\n  ladder calibrate --ladder examples/review-cycle --by department \\\n      --format csv staff.csv\n\nThe band counted is the composite's band, before calibration; the target is the distribution's percentage × head count, rounded half away from zero; difference = count − target.\nExit status: 0 printed; 1 the scheme has no `distribution`, or the scheme, the file or a --by column could not be used; 2 usage error."
     )]
     Calibrate(CalibrateArgs),
     /// Show the scheme: sequences, grades and their rules, bridges — as a table or a graph
@@ -55,7 +58,7 @@ pub enum Command {
     Show(ShowArgs),
     /// Compare two results files of `evaluate` (json, ndjson or csv): who changed, what, and whether the scheme or inputs did
     #[command(
-        after_help = "Examples:\n  ladder evaluate --format json --output old.json staff.csv\n  ladder evaluate --ladder new-scheme/ --format json --output new.json staff.csv\n  ladder diff old.json new.json\n  ladder diff --format csv --output changes.csv old.json new.csv\n  ladder diff --exit-code old.ndjson new.ndjson || echo \"decisions moved\"\n\nExit status: 0 compared; 1 a file could not be read or is not a results file (the file and line are named); 2 usage error; 4 with --exit-code, some status or recommended grade differs, or an id is in one run only."
+        after_help = "Examples:\n  ladder evaluate --format json --output old.json staff.csv\n  ladder evaluate --ladder new-scheme/ --format json \\\n      --output new.json staff.csv\n  ladder diff old.json new.json\n  ladder diff --format csv --output changes.csv old.json new.csv\n  ladder diff --exit-code old.ndjson new.ndjson || echo \"decisions moved\"\n\nExit status: 0 compared; 1 a file could not be read or is not a results file (the file and line are named); 2 usage error; 4 with --exit-code, some status or recommended grade differs, or an id is in one run only."
     )]
     Diff(DiffArgs),
     /// Write the employee file the scheme expects: its columns, one header row, no data rows
@@ -65,7 +68,7 @@ pub enum Command {
     Template(TemplateArgs),
     /// Print the JSON Schema of the scheme YAML, for editors (ladders/ladder.schema.json)
     #[command(
-        after_help = "Examples:\n  ladder schema > ladder.schema.json\n\nIn a scheme file, a first line `# yaml-language-server: $schema=ladder.schema.json` lets editors with the YAML language server (VS Code, Neovim, Helix…) complete keys and flag mistakes as you type."
+        after_help = "Examples:\n  ladder schema > ladder.schema.json\n\nIn a scheme file, this first line:\n  # yaml-language-server: $schema=ladder.schema.json\nlets editors with the YAML language server (VS Code, Neovim, Helix…) complete keys and flag mistakes as you type."
     )]
     Schema,
     /// Print a shell completion script

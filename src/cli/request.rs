@@ -101,15 +101,20 @@ fn evaluate(args: EvaluateArgs) -> Result<cmd::evaluate::Request> {
     let scores = files.read_scores()?;
     // Colour only on a terminal, for the table, unless NO_COLOR says otherwise.
     let color = args.output.is_none() && format == Format::Table && std::io::stdout().is_terminal() && !no_color();
+    // A table on a terminal fits its width; piped or written to a file it is never wrapped.
+    let width =
+        (args.output.is_none() && format == Format::Table && std::io::stdout().is_terminal()).then(crate::report::terminal_width).flatten();
     Ok(cmd::evaluate::Request {
         scheme,
         files,
         scores,
         as_of,
+        as_of_given: args.input.as_of.is_some(),
         format,
         output,
         statuses: args.status,
         color,
+        width,
         lang: args.lang,
         quiet: args.quiet,
         progress: std::io::stderr().is_terminal() && !args.quiet,
@@ -139,6 +144,7 @@ fn what_if(args: WhatIfArgs) -> Result<cmd::what_if::Request> {
     let (input, scores) = files.read_all()?;
     Ok(cmd::what_if::Request {
         scheme,
+        as_of_given: args.input.as_of.is_some(),
         input,
         scores,
         as_of,

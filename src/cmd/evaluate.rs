@@ -20,12 +20,16 @@ pub struct Request {
     /// The long-form scores, read whole.
     pub scores: Option<Input>,
     pub as_of: NaiveDate,
+    /// `--as-of` was given (else it is today, and a quarter under way is worth a note).
+    pub as_of_given: bool,
     pub format: Format,
     /// `--output` as given and where it goes (none: `out`).
     pub output: Option<(String, Destination)>,
     /// Statuses to print (empty: all).
     pub statuses: Vec<Status>,
     pub color: bool,
+    /// The terminal's width a table fits (None: not a terminal).
+    pub width: Option<u16>,
     pub lang: Lang,
     /// No warnings or row-error notes on stderr.
     pub quiet: bool,
@@ -45,6 +49,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Exit> {
         format: req.format,
         statuses: &req.statuses,
         color: req.color,
+        width: req.width,
         lang: req.lang,
         progress: req.progress,
         header_row: req.files.header_row,
@@ -60,6 +65,9 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Exit> {
     };
     if !req.quiet {
         for note in &done.notes {
+            stderr_line(format_args!("note: {note}"));
+        }
+        if let (false, Some(note)) = (req.as_of_given, &done.under_way) {
             stderr_line(format_args!("note: {note}"));
         }
         for w in &done.warnings {

@@ -15,6 +15,8 @@ pub struct Request {
     pub input: Input,
     pub scores: Option<Input>,
     pub as_of: NaiveDate,
+    /// `--as-of` was given (else it is today, and a quarter under way is worth a note).
+    pub as_of_given: bool,
     /// `--header-row`: the header's line (none: found among the first rows).
     pub header_row: Option<u64>,
     /// The employee.
@@ -30,6 +32,11 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
     let answer = what_if(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, &req.id, &req.sets, req.header_row, req.lang)?;
     for note in &answer.before.notes {
         stderr_line(format_args!("note: {note}"));
+    }
+    if !req.as_of_given {
+        if let Some(note) = crate::calendar::under_way_note(answer.before.layout.score_periods(), req.as_of) {
+            stderr_line(format_args!("note: {note}"));
+        }
     }
     for w in &answer.before.warnings {
         stderr_line(format_args!("warning: {w}"));

@@ -14,8 +14,9 @@ use crate::input::value::{parse_bool, parse_number};
 use crate::report::i18n::Lang;
 use crate::report::ResultRecord;
 use crate::rule::{FactRef, Reserved, Rule, Subject, TestValue};
-use crate::scheme::Scheme;
+use crate::scheme::{Scheme, Scoring};
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -25,10 +26,24 @@ use std::io::Write;
 pub struct Change {
     /// The key as given.
     pub key: String,
-    /// The header of the column it names (a score not in the file: `PERIOD.ITEM`).
+    /// The header of the column it names (a score not in the file: `PERIOD.ITEM`;
+    /// a whole quarter: `PERIOD`).
     pub column: String,
     pub before: String,
     pub after: String,
+    pub kind: ChangeKind,
+}
+
+/// What a change stands for, beyond its text.
+#[derive(Debug, Clone)]
+pub enum ChangeKind {
+    /// A cell: a fact, a reserved field or a plain score.
+    Cell,
+    /// A KPI item that holds a raw measure (`scoring:`): the score each
+    /// value converts to, rounded for reading (None: blank or not a number).
+    RawMeasure { scoring: Scoring, before: Option<Decimal>, after: Option<Decimal> },
+    /// A quarter's KPI score given whole: it stands in place of its items.
+    Quarter(Period),
 }
 
 /// Where a `--set` goes.
@@ -37,6 +52,8 @@ enum Target {
     Column(usize),
     /// A score that is not a column of the file (it may come from `--scores`).
     Score(Period, String),
+    /// A quarter's KPI score, set whole (`2026Q4=90`).
+    Quarter(Period),
 }
 
 pub struct WhatIf<'s> {
@@ -86,6 +103,17 @@ pub fn what_if<'s>(
             }
         }
     }
+    // A quarter set whole reads none of its items: an item of it set too would count for nothing.
+    for (target, key, value) in &targets {
+        let period = match target {
+            Target::Score(p, _) => Some(*p),
+            Target::Column(c) => score_of(layout, *c).map(|(p, _)| p),
+            Target::Quarter(_) => None,
+        };
+        if let Some(p) = period.filter(|p| targets.iter().any(|(t, _, _)| matches!(t, Target::Quarter(q) if q == p))) {
+            problems.push(format!("--set {key}={value}: {p} is set whole (--set {p}=…), so its items are not read: set one or the other"));
+        }
+    }
     if !problems.is_empty() {
         return Err(Error::Usage(problems.join("\n")));
     }
@@ -94,8 +122,28 @@ pub fn what_if<'s>(
     let mut cells: Vec<String> = row.cells.iter().map(str::to_string).collect();
     let mut changes = Vec::new();
     let own_long = long.by_id.entry(row.id.clone()).or_default();
+    let mut quarter_scores = Vec::new();
     for (target, key, value) in &targets {
         let (period, item) = match target {
+            Target::Quarter(p) => {
+                let was = before.outcomes[index]
+                    .figures
+                    .as_ref()
+                    .and_then(|f| f.quarters.iter().find(|q| q.period == *p))
+                    .and_then(|q| q.score)
+                    .map(crate::exact::format_figure)
+                    .unwrap_or_default();
+                changes.push(Change {
+                    key: key.clone(),
+                    column: p.to_string(),
+                    before: was,
+                    after: value.clone(),
+                    kind: ChangeKind::Quarter(*p),
+                });
+                // Checked by `check_value`: blank (no score), or a number of the KPI scale.
+                quarter_scores.push((*p, parse_number(value)));
+                continue;
+            }
             Target::Column(c) => {
                 if cells.len() <= *c {
                     return Err(Error::Usage(format!(
@@ -113,7 +161,8 @@ pub fn what_if<'s>(
                     was =
                         own_long.iter().find(|s| s.period == *p && s.item == *item).map(|s| s.value.trim().to_string()).unwrap_or_default();
                 }
-                changes.push(Change { key: key.clone(), column: layout.headers[*c].clone(), before: was, after: value.clone() });
+                let kind = raw_measure(scheme, row.position, score.as_ref(), &was, value);
+                changes.push(Change { key: key.clone(), column: layout.headers[*c].clone(), before: was, after: value.clone(), kind });
                 match score {
                     Some(score) => score,
                     None => continue,
@@ -122,7 +171,8 @@ pub fn what_if<'s>(
             Target::Score(p, item) => {
                 let was =
                     own_long.iter().find(|s| s.period == *p && s.item == *item).map(|s| s.value.trim().to_string()).unwrap_or_default();
-                changes.push(Change { key: key.clone(), column: format!("{p}.{item}"), before: was, after: value.clone() });
+                let kind = raw_measure(scheme, row.position, Some(&(*p, item.clone())), &was, value);
+                changes.push(Change { key: key.clone(), column: format!("{p}.{item}"), before: was, after: value.clone(), kind });
                 (*p, item.clone())
             }
         };
@@ -131,6 +181,9 @@ pub fn what_if<'s>(
         if matches!(target, Target::Score(..)) && !value.is_empty() {
             own_long.push(LongScore { period, item, value: value.clone(), line: 0 });
         }
+    }
+    if !quarter_scores.is_empty() {
+        long.quarter_scores.insert(row.id.clone(), quarter_scores);
     }
     let layout_after = Layout::new_at(scheme, layout.headers.clone(), &input.display, layout.header_line).map_err(Error::Unusable)?;
     let rows = before
@@ -155,16 +208,72 @@ pub fn what_if<'s>(
     Ok(WhatIf { before, after, index, changes })
 }
 
+/// A change of a KPI item that holds a raw measure: the scores its values
+/// convert to (SPEC §4 `scoring`), so the reader sees what the number does.
+fn raw_measure(scheme: &Scheme, position: Option<usize>, score: Option<&(Period, String)>, before: &str, after: &str) -> ChangeKind {
+    let Some((period, item)) = score else { return ChangeKind::Cell };
+    if period.kind != PeriodKind::Quarter {
+        return ChangeKind::Cell;
+    }
+    let scoring = position.and_then(|p| scheme.positions[p].kpis.iter().find(|k| k.id == *item)).and_then(|k| k.scoring);
+    let Some(scoring) = scoring else { return ChangeKind::Cell };
+    let converted = |v: &str| parse_number(v).and_then(|raw| crate::figures::convert(raw, scoring).ok()).and_then(|e| e.round2().ok());
+    ChangeKind::RawMeasure { scoring, before: converted(before), after: converted(after) }
+}
+
 /// The (period, item) a column holds, when it is a score column.
 fn score_of(layout: &Layout, column: usize) -> Option<(Period, String)> {
     layout.scores.iter().find(|(_, c)| **c == column).map(|((p, item), _)| (*p, item.clone()))
 }
 
+/// The column a key names in the user's words: a header of the file, a
+/// reserved field or fact by its own name, or a header the scheme's
+/// `columns:` maps to it (whichever of the two the file uses).
+fn column_of(scheme: &Scheme, layout: &Layout, key: &str) -> Option<usize> {
+    if let Some(c) = layout.by_name.get(key) {
+        return Some(*c);
+    }
+    let reserved = Reserved::from_name(key).or_else(|| scheme.columns.iter().find(|(_, h)| h == key).map(|(r, _)| *r));
+    if let Some(c) = reserved.and_then(|r| layout.reserved.get(&r)) {
+        return Some(*c);
+    }
+    let fact = scheme.fact_columns.iter().find(|(_, h)| h == key).map_or(key, |(f, _)| f.as_str());
+    let id = scheme.column_facts.names.iter().position(|n| n == fact)?;
+    layout.facts.get(id).copied().flatten()
+}
+
+/// The item id a score key's item names: its id, or its title (trimmed) when
+/// that title is one item's of the employee's position (of any position
+/// when the position is unknown).
+fn item_of(scheme: &Scheme, position: Option<usize>, kind: PeriodKind, item: &str) -> Result<String, String> {
+    let positions: Vec<&crate::scheme::Position> = match position {
+        Some(p) => vec![&scheme.positions[p]],
+        None => scheme.positions.iter().collect(),
+    };
+    let mut items: Vec<(&str, &str)> = Vec::new();
+    for p in positions {
+        match kind {
+            PeriodKind::Quarter => items.extend(p.kpis.iter().map(|k| (k.id.as_str(), k.title.as_str()))),
+            PeriodKind::Half => items.extend(p.groups.iter().flat_map(|g| g.items.iter().map(|i| (i.id.as_str(), i.title.as_str())))),
+        }
+    }
+    if items.iter().any(|(id, _)| *id == item) {
+        return Ok(item.to_string());
+    }
+    let mut ids: Vec<&str> = items.iter().filter(|(_, t)| !t.is_empty() && t.trim() == item.trim()).map(|(id, _)| *id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    match ids.as_slice() {
+        [one] => Ok((*one).to_string()),
+        [] => Ok(item.to_string()), // unknown: `check_score_key` says so, with the list
+        many => Err(format!("the title `{item}` is shared by the items {}: name one by its id", many.join(", "))),
+    }
+}
+
 fn resolve(scheme: &Scheme, e: &Evaluation, index: usize, key: &str) -> Result<Target, String> {
     let layout = &e.layout;
     let row = &e.outcomes[index].row;
-    let column = layout.by_name.get(key).copied().or_else(|| Reserved::from_name(key).and_then(|r| layout.reserved.get(&r).copied()));
-    if let Some(c) = column {
+    if let Some(c) = column_of(scheme, layout, key) {
         if layout.reserved.get(&Reserved::Id) == Some(&c) {
             return Err("the id cannot be changed: it is how the employee is found".into());
         }
@@ -173,28 +282,72 @@ fn resolve(scheme: &Scheme, e: &Evaluation, index: usize, key: &str) -> Result<T
         }
         return Ok(Target::Column(c));
     }
+    // A whole quarter: `2026Q4=90`.
+    if let Ok(p) = key.parse::<Period>() {
+        return match p.kind {
+            PeriodKind::Quarter => {
+                check_period_read(e, p)?;
+                Ok(Target::Quarter(p))
+            }
+            PeriodKind::Half => Err(format!(
+                "a half's rating is not set whole: set its competency items ({})",
+                example_item(scheme, e, row.position, PeriodKind::Half)
+            )),
+        };
+    }
     if let Some((p, item)) = key.split_once('.').and_then(|(p, i)| Some((p.parse::<Period>().ok()?, i))) {
-        check_score_key(scheme, e, row.position, p, item)?;
-        return Ok(Target::Score(p, item.to_string()));
+        let item = item_of(scheme, row.position, p.kind, item)?;
+        // The file may hold the item under its id while the key gave its title.
+        if let Some(c) = layout.scores.get(&(p, item.clone())) {
+            check_score_key(scheme, e, row.position, p, &item)?;
+            return Ok(Target::Column(*c));
+        }
+        check_score_key(scheme, e, row.position, p, &item)?;
+        return Ok(Target::Score(p, item));
     }
     if Reserved::from_name(key).is_some() {
         return Err(format!("the file has no `{key}` column"));
     }
     Err(format!(
-        "unknown key: `{key}` is not a column of {} (keys are column headers, such as grade or grade_date, or scores such as {})",
+        "unknown key: `{key}` is not a column of {} (keys are column headers, such as grade or grade_date, scores such as {}, or a quarter's KPI score such as {})",
         e.inputs.first().map_or("the file", |(p, _)| p.as_str()),
-        example_score(scheme, e, row.position)
+        example_score(scheme, e, row.position),
+        e.periods.quarters.last().map_or("2026Q4".into(), |p| p.to_string()),
     ))
 }
 
+/// `2026H2.ITEM` for a message: the last period read of that kind and an item of the position.
+fn example_item(scheme: &Scheme, e: &Evaluation, position: Option<usize>, kind: PeriodKind) -> String {
+    let p = position.map(|p| &scheme.positions[p]);
+    let (item, period) = match kind {
+        PeriodKind::Quarter => (p.and_then(|p| p.kpis.first()).map(|k| k.id.as_str()), e.periods.quarters.last()),
+        PeriodKind::Half => {
+            (p.and_then(|p| p.groups.first()).and_then(|g| g.items.first()).map(|i| i.id.as_str()), e.periods.halves.last())
+        }
+    };
+    format!("{}.{}", period.map_or("PERIOD".into(), |p| p.to_string()), item.unwrap_or("ITEM"))
+}
+
 fn example_score(scheme: &Scheme, e: &Evaluation, position: Option<usize>) -> String {
-    let item = position.and_then(|p| scheme.positions[p].kpis.first()).map_or("ITEM", |k| k.id.as_str());
-    let period = e.periods.quarters.last().map_or("2026Q3".into(), |p| p.to_string());
-    format!("{period}.{item}")
+    example_item(scheme, e, position, PeriodKind::Quarter)
 }
 
 /// A score key must name an item of the employee's position, in a period the evaluation reads.
 fn check_score_key(scheme: &Scheme, e: &Evaluation, position: Option<usize>, period: Period, item: &str) -> Result<(), String> {
+    check_period_read(e, period)?;
+    let Some(p) = position.map(|p| &scheme.positions[p]) else { return Ok(()) };
+    let (known, what): (Vec<&str>, &str) = match period.kind {
+        PeriodKind::Quarter => (p.kpis.iter().map(|k| k.id.as_str()).collect(), "KPI item"),
+        PeriodKind::Half => (p.groups.iter().flat_map(|g| g.items.iter().map(|i| i.id.as_str())).collect(), "competency item"),
+    };
+    if !known.contains(&item) {
+        return Err(format!("`{item}` is no {what} of the position {} (its {what}s: {})", p.id, known.join(", ")));
+    }
+    Ok(())
+}
+
+/// A period must be one the evaluation reads, or the change counts for nothing.
+fn check_period_read(e: &Evaluation, period: Period) -> Result<(), String> {
     let read: &[Period] = match period.kind {
         PeriodKind::Quarter => &e.periods.quarters_read,
         PeriodKind::Half => &e.periods.halves,
@@ -207,14 +360,6 @@ fn check_score_key(scheme: &Scheme, e: &Evaluation, position: Option<usize>, per
             list.join(", ")
         ));
     }
-    let Some(p) = position.map(|p| &scheme.positions[p]) else { return Ok(()) };
-    let (known, what): (Vec<&str>, &str) = match period.kind {
-        PeriodKind::Quarter => (p.kpis.iter().map(|k| k.id.as_str()).collect(), "KPI item"),
-        PeriodKind::Half => (p.groups.iter().flat_map(|g| g.items.iter().map(|i| i.id.as_str())).collect(), "competency item"),
-    };
-    if !known.contains(&item) {
-        return Err(format!("`{item}` is no {what} of the position {} (its {what}s: {})", p.id, known.join(", ")));
-    }
     Ok(())
 }
 
@@ -224,8 +369,17 @@ fn check_value(scheme: &Scheme, layout: &Layout, target: &Target, key: &str, val
     if value.is_empty() {
         return Ok(());
     }
+    if let Target::Quarter(p) = target {
+        return match parse_number(value) {
+            None => Err(format!("`{value}` is not a number (a quarter's KPI score, 0..100)")),
+            Some(v) if !crate::exact::within(v, Decimal::ZERO, Decimal::ONE_HUNDRED) => Err(format!("{v} is outside the KPI scale 0..100")),
+            // A quarter score is a figure of 2 decimals (SPEC §4): no hidden third.
+            Some(v) if v.normalize().scale() > 2 => Err(format!("{p}'s KPI score is a figure of 2 decimals; `{value}` has more")),
+            Some(_) => Ok(()),
+        };
+    }
     let is_score = match target {
-        Target::Score(..) => true,
+        Target::Score(..) | Target::Quarter(_) => true,
         Target::Column(c) => score_of(layout, *c).is_some(),
     };
     if is_score {
@@ -306,7 +460,50 @@ fn list_minus(a: &[String], b: &[String]) -> Vec<String> {
     a.iter().filter(|x| !b.contains(x)).cloned().collect()
 }
 
+/// One quarter's KPI score before and after.
+struct QuarterRow {
+    period: Period,
+    before: Option<Decimal>,
+    after: Option<Decimal>,
+    /// Set whole by `--set PERIOD=VALUE`.
+    set: bool,
+}
+
+/// A change as JSON: what was given, and for a raw measure the scores it converts to.
+fn change_value(c: &Change) -> Value {
+    let mut v = json!({"key": c.key, "column": c.column, "before": c.before, "after": c.after});
+    match &c.kind {
+        ChangeKind::Cell => {}
+        ChangeKind::RawMeasure { scoring, before, after } => {
+            v["raw_measure"] = json!({
+                "target": crate::report::json::decimal_value(scoring.target),
+                "zero_at": crate::report::json::decimal_value(scoring.zero_at),
+                "score_before": crate::report::json::figure_value(*before),
+                "score_after": crate::report::json::figure_value(*after),
+            });
+        }
+        ChangeKind::Quarter(_) => v["quarter_score"] = Value::Bool(true),
+    }
+    v
+}
+
 impl WhatIf<'_> {
+    /// The window's quarters, and any quarter set whole outside it (a streak's), oldest first.
+    fn quarter_rows(&self) -> Vec<QuarterRow> {
+        let set: Vec<Period> =
+            self.changes.iter().filter_map(|c| if let ChangeKind::Quarter(p) = c.kind { Some(p) } else { None }).collect();
+        let score = |e: &Evaluation, p: Period| {
+            e.outcomes[self.index].figures.as_ref().and_then(|f| f.quarters.iter().find(|q| q.period == p)).and_then(|q| q.score)
+        };
+        self.before
+            .periods
+            .quarters_read
+            .iter()
+            .filter(|p| self.before.periods.quarters.contains(p) || set.contains(p))
+            .map(|&p| QuarterRow { period: p, before: score(&self.before, p), after: score(&self.after, p), set: set.contains(&p) })
+            .collect()
+    }
+
     fn records(&self, i: usize) -> (ResultRecord<'_>, ResultRecord<'_>) {
         (ResultRecord::new(self.before.scheme, &self.before.outcomes[i]), ResultRecord::new(self.after.scheme, &self.after.outcomes[i]))
     }
@@ -331,8 +528,7 @@ impl WhatIf<'_> {
     pub fn to_json(&self) -> Value {
         let (b, a) = self.records(self.index);
         let (bv, av) = (record_value(&b), record_value(&a));
-        let changes: Vec<Value> =
-            self.changes.iter().map(|c| json!({"key": c.key, "column": c.column, "before": c.before, "after": c.after})).collect();
+        let changes: Vec<Value> = self.changes.iter().map(change_value).collect();
         let others: Vec<Value> = self.others_changed().into_iter().map(|(id, d)| json!({"id": id, "changed": d})).collect();
         json!({
             "meta": meta_value(&self.before),
@@ -341,6 +537,12 @@ impl WhatIf<'_> {
             "before": bv,
             "after": av,
             "changed": differences(&bv, &av),
+            "quarters": self.quarter_rows().iter().map(|q| json!({
+                "period": q.period.to_string(),
+                "before": crate::report::json::figure_value(q.before),
+                "after": crate::report::json::figure_value(q.after),
+                "set": q.set,
+            })).collect::<Vec<_>>(),
             "unmet_now_met": list_minus(&b.unmet, &a.unmet),
             "unmet_new": list_minus(&a.unmet, &b.unmet),
             "others_changed": others,
@@ -367,6 +569,21 @@ impl WhatIf<'_> {
             let show = |v: &str| if v.is_empty() { lang.pick("(blank)", "(空)").to_string() } else { v.to_string() };
             let column = if c.column == c.key { String::new() } else { format!(" [{} {}]", lang.pick("column", "列"), c.column) };
             writeln!(s, "  {}{column}: {} → {}", c.key, show(&c.before), show(&c.after))?;
+            let score = |d: &Option<Decimal>| d.map_or("no score".to_string(), crate::exact::format_figure_fixed);
+            match &c.kind {
+                ChangeKind::Cell => {}
+                ChangeKind::RawMeasure { scoring, before, after } => writeln!(
+                    s,
+                    "    a raw measure (scoring: 100 at {}, 0 at {}): it scores {} → {}",
+                    scoring.target.normalize(),
+                    scoring.zero_at.normalize(),
+                    score(before),
+                    score(after)
+                )?,
+                ChangeKind::Quarter(p) => {
+                    writeln!(s, "    {p}'s KPI score set whole: it stands in place of the quarter's items, which are not read")?
+                }
+            }
         }
         writeln!(s)?;
         let (bv, av) = (record_value(&b), record_value(&a));
@@ -394,6 +611,22 @@ impl WhatIf<'_> {
             "errors",
         ];
         for f in fields {
+            if f == "kpi" {
+                // The quarter scores the kpi is the mean of; a quarter set whole says so.
+                for q in self.quarter_rows() {
+                    let after = match (figure_text(&crate::report::json::figure_value(q.after)), q.set) {
+                        (t, true) => format!("{t} (set)"),
+                        (t, false) => t,
+                    };
+                    let mark = if q.before != q.after || q.set { "changed" } else { "" };
+                    t.add_row(vec![
+                        format!("{} KPI", q.period),
+                        figure_text(&crate::report::json::figure_value(q.before)),
+                        after,
+                        mark.to_string(),
+                    ]);
+                }
+            }
             let figure = matches!(f, "kpi" | "competency" | "competency_pct" | "composite" | "rank_pct");
             let show = |v: &Value| if figure { figure_text(v) } else { cell_text(v) };
             let (x, y) = (show(&bv[f]), show(&av[f]));

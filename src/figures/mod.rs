@@ -154,6 +154,9 @@ pub struct ScoreSource<'a> {
     pub row: &'a Row,
     pub long: &'a [LongScore],
     pub long_display: &'a str,
+    /// Quarters whose KPI score is given whole (what-if's `--set 2026Q4=90`;
+    /// None: `--set 2026Q4=`, no score): that stands, the items are not read.
+    pub quarter_scores: &'a [(Period, Option<Decimal>)],
 }
 
 impl<'a> ScoreSource<'a> {
@@ -296,7 +299,7 @@ pub fn compute_lean(
     source: &ScoreSource,
     mut spare: Figures,
 ) -> Result<Figures, Vec<ScoreProblem>> {
-    if let (Some(plan), true) = (&source.columns.fast, source.long.is_empty()) {
+    if let (Some(plan), true) = (&source.columns.fast, source.long.is_empty() && source.quarter_scores.is_empty()) {
         if fast::compute(plan, position_index, periods, &source.columns.positions[position_index], source.row, &mut spare).is_some() {
             return Ok(spare);
         }
@@ -313,6 +316,10 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
 
     let mut quarters = Vec::with_capacity(periods.quarters_read.len());
     for (qi, &period) in periods.quarters_read.iter().enumerate() {
+        if let Some((_, score)) = source.quarter_scores.iter().find(|(p, _)| *p == period) {
+            quarters.push(QuarterScore { period, items: vec![None; position.kpis.len()], score: *score });
+            continue;
+        }
         let mut items = Vec::with_capacity(position.kpis.len());
         for (ki, k) in position.kpis.iter().enumerate() {
             let Some(text) = source.text(columns.quarters[qi][ki], period, &k.id, &mut errors) else {

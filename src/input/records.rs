@@ -291,7 +291,12 @@ impl Layout {
                 continue;
             }
             if let Some(first) = by_name.insert(h.clone(), i) {
-                problems.push(format!("column {} `{}` repeats the header of column {}", i + 1, excerpt(h), first + 1));
+                problems.push(format!(
+                    "column {} `{}` repeats the header of column {}",
+                    column_label(display, i),
+                    excerpt(h),
+                    column_label(display, first)
+                ));
             }
         }
         let mut reserved = ReservedColumns::default();
@@ -335,7 +340,7 @@ impl Layout {
             if !looks_like_period(period_text) {
                 continue;
             }
-            let col = i + 1;
+            let col = column_label(display, i);
             match period_text.parse::<Period>() {
                 Err(_) => problems.push(format!(
                     "column {col} `{}`: `{}` is not a period (expected YYYYQ1..YYYYQ4 or YYYYH1..YYYYH2)",
@@ -469,6 +474,22 @@ impl Layout {
     }
 }
 
+/// How a header message names column `index` (from 0): its number in a CSV,
+/// its letter in a workbook (`S`), as Excel shows it to the person fixing it.
+fn column_label(display: &str, index: usize) -> String {
+    match u16::try_from(index) {
+        Ok(i) if crate::input::workbook::is_workbook(display) => rust_xlsxwriter::utility::column_number_to_name(i),
+        _ => (index + 1).to_string(),
+    }
+}
+
+impl Layout {
+    /// The periods the file has score columns for.
+    pub fn score_periods(&self) -> impl Iterator<Item = Period> + '_ {
+        self.scores.keys().map(|(p, _)| *p)
+    }
+}
+
 /// What the item part of a score header names.
 #[derive(Debug, PartialEq)]
 enum ItemNamed<'a> {
@@ -520,6 +541,9 @@ pub struct LongScore {
 pub struct LongScores {
     pub display: String,
     pub by_id: hashbrown::HashMap<String, Vec<LongScore>>,
+    /// Quarter KPI scores given whole, by employee id: what-if's
+    /// `--set 2026Q4=90` (no file holds them).
+    pub quarter_scores: hashbrown::HashMap<String, Vec<(Period, Option<rust_decimal::Decimal>)>>,
 }
 
 /// Reads a `--scores` file. Bad structure or unknown periods/items make it unusable.
@@ -601,7 +625,7 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
     if !problems.is_empty() {
         bail!("{}", problems.join("\n"));
     }
-    Ok(LongScores { display: display.clone(), by_id })
+    Ok(LongScores { display: display.clone(), by_id, quarter_scores: hashbrown::HashMap::new() })
 }
 
 /// The one place CSV readers are configured.

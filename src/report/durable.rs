@@ -165,11 +165,32 @@ pub fn destination(path: &str) -> Result<Destination, String> {
             Ok(m) if m.is_dir() => return Err(format!("--output `{path}` is a directory; it must name a file")),
             Ok(m) if m.is_file() => return Ok(Destination::Replace(at)),
             Ok(_) => return Ok(Destination::Stream(at)),
-            // Nothing there yet (or nothing we may look at): the rename says.
-            Err(_) => return Ok(Destination::Replace(at)),
+            // Nothing there yet: its directory must be, or no report can be written there.
+            Err(_) => {
+                missing_directory(path, &at)?;
+                return Ok(Destination::Replace(at));
+            }
         }
     }
     Err(format!("--output `{path}`: more than {MAX_LINKS} symbolic links in a row (a loop?)"))
+}
+
+/// The directory a new file `at` would go into, when that is missing or no
+/// directory: said by its name (not by the temporary file's, issue 13 item 9).
+fn missing_directory(path: &str, at: &Path) -> Result<(), String> {
+    let dir = match at.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => return Ok(()),
+    };
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(format!("--output `{path}`: `{}` is not a directory", dir.display())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Err(format!("--output `{path}`: the directory `{}` does not exist; create it first", dir.display()))
+        }
+        // Not ours to look at (permissions): writing the file will say.
+        Err(_) => Ok(()),
+    }
 }
 
 /// Writes the report for `--output PATH` to `destination` (from [`destination`]).
@@ -321,7 +342,14 @@ fn write_atomically_as<T>(path: &str, target: &Path, write: impl FnOnce(&mut (dy
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut temp = PendingFile::new_in(dir).with_context(|| format!("{path}: cannot create a temporary file in {}", dir.display()))?;
+    // The directory is named, not the temporary file (tempfile's error carries its random name).
+    let mut temp = PendingFile::new_in(dir).map_err(|e| {
+        let why = match e.kind() {
+            io::ErrorKind::NotFound => "the directory does not exist".to_string(),
+            _ => WriteFailed::new(path, &io::Error::new(e.kind(), e.to_string().split(" at path ").next().unwrap_or_default())).message,
+        };
+        anyhow::anyhow!("{path}: cannot write into the directory `{}`: {why}", dir.display())
+    })?;
     let value = {
         let (value, ahead) = write_watched(path, SyncAhead::new(temp.file()?)?, write)?;
         // A write-back that failed (the disk filled up) is this file's error.

@@ -196,7 +196,23 @@ pub fn write_html(meta: &Meta, records: &[ResultRecord], summary: &Summary, out:
 fn write_summary(page: &mut String, summary: &Summary, stats: &[GradeStats], lang: Lang) {
     let _ = writeln!(page, "<h2>{}</h2>", lang.pick("Summary", "汇总"));
     let _ = writeln!(page, "<div class=\"cards\">");
-    let _ = writeln!(page, "<div class=\"card\"><b>{}</b>{}</div>", summary.total, lang.pick("employees", "人"));
+    match summary.evaluated {
+        // `--status` printed some: of how many.
+        Some(n) => {
+            let _ = writeln!(
+                page,
+                "<div class=\"card\"><b>{}</b>{}</div>",
+                summary.total,
+                match lang {
+                    Lang::En => format!("of {n} employees"),
+                    Lang::Zh => format!("人（共 {n} 人）"),
+                }
+            );
+        }
+        None => {
+            let _ = writeln!(page, "<div class=\"card\"><b>{}</b>{}</div>", summary.total, lang.pick("employees", "人"));
+        }
+    }
     for (s, n) in &summary.by_status {
         let _ = writeln!(page, "<div class=\"card {}\"><b>{n}</b>{}</div>", status_class(*s), escape(lang.status(*s)));
     }

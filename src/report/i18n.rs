@@ -141,6 +141,15 @@ impl Lang {
         }
     }
 
+    /// The summary of a table that `--status` filtered: `3 of 35 employees: demote 3`.
+    pub fn summary_line_of(self, shown: usize, evaluated: usize, counts: &[(Status, usize)]) -> String {
+        let parts: Vec<String> = counts.iter().filter(|(_, n)| *n > 0).map(|(s, n)| format!("{} {n}", self.status(*s))).collect();
+        match self {
+            Lang::En => format!("{shown} of {evaluated} employees: {}", if parts.is_empty() { "none".into() } else { parts.join(", ") }),
+            Lang::Zh => format!("共 {evaluated} 人，显示 {shown} 人：{}", if parts.is_empty() { "无".into() } else { parts.join("，") }),
+        }
+    }
+
     /// The prefix of a demotion reason in the `why` column.
     pub fn demotion(self) -> &'static str {
         match self {
@@ -178,6 +187,14 @@ impl Lang {
     pub fn grades<S: AsRef<str>>(self, scheme: &Scheme, texts: &[S]) -> String {
         let shown: Vec<&str> = texts.iter().map(|t| self.grade(scheme, t.as_ref())).collect();
         shown.join(self.pick(", ", "、"))
+    }
+
+    /// `→ M1 (bridge)`: a promotion over a bridge.
+    pub fn bridge(self) -> &'static str {
+        match self {
+            Lang::En => "bridge",
+            Lang::Zh => "转通道",
+        }
     }
 
     /// `bridge open to: M1`.

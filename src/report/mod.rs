@@ -8,6 +8,7 @@ pub mod i18n;
 pub mod json;
 pub mod scheme;
 mod table;
+pub use table::terminal_width;
 mod xlsx;
 
 use crate::batch::memory::{Evaluation, Outcome};
@@ -236,11 +237,13 @@ pub struct Meta<'a> {
 pub struct Summary {
     pub total: usize,
     pub by_status: Vec<(Status, usize)>,
+    /// Every employee evaluated, when `--status` printed only some (`3 of 35 employees`).
+    pub evaluated: Option<usize>,
 }
 
 impl Summary {
     pub fn new() -> Summary {
-        Summary { total: 0, by_status: Status::ALL.iter().map(|s| (*s, 0)).collect() }
+        Summary { total: 0, by_status: Status::ALL.iter().map(|s| (*s, 0)).collect(), evaluated: None }
     }
 
     pub fn add(&mut self, status: Status) {
@@ -333,6 +336,8 @@ pub struct Writer<'m> {
     table_rows: Vec<ResultRecord<'m>>,
     /// Results past [`table::TABLE_ROWS`], counted but not kept (`table` only).
     table_left_out: u64,
+    /// The terminal's width a `table` fits (None: not a terminal, no wrapping).
+    width: Option<u16>,
 }
 
 impl<'m> Writer<'m> {
@@ -351,7 +356,29 @@ impl<'m> Writer<'m> {
             _ => None,
         };
         let xlsx = if format == Format::Xlsx { Some(xlsx::XlsxBook::begin(&meta, lang)?) } else { None };
-        Ok(Writer { format, meta, color, lang, summary: Summary::new(), json, xlsx, table_rows: Vec::new(), table_left_out: 0 })
+        Ok(Writer {
+            format,
+            meta,
+            color,
+            lang,
+            summary: Summary::new(),
+            json,
+            xlsx,
+            table_rows: Vec::new(),
+            table_left_out: 0,
+            width: None,
+        })
+    }
+
+    /// The width of the terminal a `table` is printed on (its reasons wrap to fit).
+    pub fn width(mut self, width: Option<u16>) -> Writer<'m> {
+        self.width = width;
+        self
+    }
+
+    /// `--status` printed some of `evaluated` employees: the summary says of how many.
+    pub fn evaluated(&mut self, evaluated: usize) {
+        self.summary.evaluated = Some(evaluated);
     }
 
     pub fn record(&mut self, r: ResultRecord<'m>, out: &mut dyn Write) -> std::io::Result<()> {
@@ -400,7 +427,7 @@ impl<'m> Writer<'m> {
         match self.format {
             Format::Json => self.json.expect("begun as json").end(&self.summary, out)?,
             Format::Table => {
-                table::write_table(&self.meta, &self.table_rows, &self.summary, out, self.color, self.lang)?;
+                table::write_table(&self.meta, &self.table_rows, &self.summary, out, self.color, self.lang, self.width)?;
                 table::write_left_out(self.table_left_out, out)?
             }
             Format::Html => html::write_html(&self.meta, &self.table_rows, &self.summary, out, self.lang)?,

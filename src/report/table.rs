@@ -5,7 +5,7 @@ use super::{Meta, ResultRecord, Summary};
 use crate::decision::Status;
 use crate::exact::format_figure_fixed;
 use crate::report::i18n::{Label, Lang};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Color, ContentArrangement, Table};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, Color, ColumnConstraint, ContentArrangement, Table};
 use rust_decimal::Decimal;
 use std::io::Write;
 
@@ -86,17 +86,42 @@ pub fn band_text(r: &ResultRecord) -> Option<String> {
     })
 }
 
-/// The lines of the `why` column: errors, demotion reasons, unmet tests, open bridges.
+/// The lines of the `why` column: errors, demotion reasons, unmet tests, open
+/// bridges. A promotion over a bridge reads as one (`→ M1 (bridge)`): the
+/// tests of the grade above it did not block it, so they are not listed.
 pub fn why(r: &ResultRecord, lang: Lang, scheme: &crate::scheme::Scheme) -> Vec<String> {
     let mut why: Vec<String> = r.errors.clone();
     why.extend(r.demoted_by.iter().map(|d| format!("{}: {d}", lang.demotion())));
-    why.extend(r.unmet.iter().cloned());
-    if !r.alternatives.is_empty() {
-        why.push(format!("{}: {}", lang.bridge_open(), lang.grades(scheme, &r.alternatives)));
+    let bridged = match (&r.recommended_grade, r.status) {
+        (Some(target), Status::Promote) if r.next_grade.as_ref() != Some(target) => Some(target),
+        _ => None,
+    };
+    match bridged {
+        Some(target) => why.push(format!("→ {} ({})", lang.grade(scheme, target), lang.bridge())),
+        None => why.extend(r.unmet.iter().cloned()),
+    }
+    let open: Vec<&str> = r.alternatives.iter().map(|a| a.as_ref()).filter(|a| Some(*a) != bridged.map(|t| t.as_ref())).collect();
+    if !open.is_empty() {
+        why.push(format!("{}: {}", lang.bridge_open(), lang.grades(scheme, &open)));
     }
     why
 }
 
+/// The narrowest width a table is fitted to: below it, wrapping the reasons
+/// to a few characters helps no one.
+const MIN_WIDTH: u16 = 40;
+
+/// The width of the terminal on stdout: `COLUMNS` when set to a number (as
+/// `COLUMNS=100 ladder …` asks), else what the terminal says; None when
+/// stdout is no terminal (comfy-table asks it through crossterm).
+pub fn terminal_width() -> Option<u16> {
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<u16>().ok()).filter(|c| *c > 0);
+    // A terminal that reports no size (0 columns, as a bare pseudo-terminal may) gets no wrapping.
+    columns.or_else(|| Table::new().width().filter(|w| *w > 0)).map(|w| w.max(MIN_WIDTH))
+}
+
+/// `width`: the terminal's (see [`terminal_width`]); the `why` column wraps to
+/// fit it and no other column does (a figure is never cut). None: no wrapping.
 pub fn write_table(
     meta: &Meta,
     records: &[ResultRecord],
@@ -104,6 +129,7 @@ pub fn write_table(
     out: &mut dyn Write,
     color: bool,
     lang: Lang,
+    width: Option<u16>,
 ) -> std::io::Result<()> {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
@@ -132,10 +158,23 @@ pub fn write_table(
             Cell::new(cut(&why.join("\n"))),
         ]);
     }
+    if let Some(width) = width {
+        table.set_width(width).set_content_arrangement(ContentArrangement::Dynamic);
+        let why = COLUMNS.len() - 1;
+        for (i, column) in table.column_iter_mut().enumerate() {
+            if i != why {
+                column.set_constraint(ColumnConstraint::ContentWidth);
+            }
+        }
+    }
     let quarters = meta.periods.quarters.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" ");
     let halves = meta.periods.halves.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" ");
     let title = lang.title_line(&meta.scheme.title, &meta.scheme.id, &meta.periods.as_of.to_string(), &quarters, &halves);
     writeln!(out, "{}", crate::terminal::safe(&title))?;
     writeln!(out, "{table}")?;
-    writeln!(out, "{}", lang.summary_line(summary.total, &summary.by_status))
+    let line = match summary.evaluated {
+        Some(evaluated) => lang.summary_line_of(summary.total, evaluated, &summary.by_status),
+        None => lang.summary_line(summary.total, &summary.by_status),
+    };
+    writeln!(out, "{line}")
 }

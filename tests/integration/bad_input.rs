@@ -674,7 +674,8 @@ fn output_into_a_missing_directory_fails_cleanly() {
     let dir = temp_dir();
     let out = dir.path().join("no-such-dir").join("report.csv");
     let run = ladder(["evaluate", "--ladder", SCHEME, "--as-of", AS_OF, "--output", out.to_str().unwrap(), &fixture("good.csv")]);
-    run.code(1).stderr_has(&["report.csv"]);
+    // A usage error said before anything is read, naming the directory (issue 13 item 9).
+    run.code(2).stderr_has(&["no-such-dir` does not exist"]);
     assert!(listing(dir.path()).is_empty());
 }
 

@@ -248,7 +248,7 @@ fn check(case: &Case, as_of: NaiveDate) -> Result<(), TestCaseError> {
     let columns = ScoreColumns::new(&scheme, &layout, &periods);
     let row = parse_row(&scheme, &layout, 2, csv::StringRecord::from(case.cells.clone()), as_of);
     prop_assert!(row.errors.is_empty(), "{:?}", row.errors);
-    let source = ScoreSource { columns: &columns, row: &row, long: &[], long_display: "" };
+    let source = ScoreSource { columns: &columns, row: &row, long: &[], long_display: "", quarter_scores: &[] };
     let position = row.position.unwrap();
     let general = compute(&scheme, position, &periods, &source);
     let lean = compute_lean(&scheme, position, &periods, &source, Figures::default());

@@ -413,6 +413,7 @@ fn streaming_places_what_the_in_memory_batch_does() {
             progress: false,
             header_row: None,
             placement: true,
+            width: None,
         };
         let mut streamed = Vec::new();
         ladder::batch::stream::run(&request, &mut streamed).unwrap();
@@ -531,6 +532,7 @@ mod streaming {
                 progress: false,
                 header_row: None,
                 placement: true,
+                width: None,
             };
             let mut streamed = Vec::new();
             ladder::batch::stream::run(&request, &mut streamed).unwrap();

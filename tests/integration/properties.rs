@@ -340,6 +340,7 @@ fn streamed_equals_in_memory(scheme: &'static Scheme, rows: &[Vec<String>]) -> R
             format,
             statuses: &[],
             color: false,
+            width: None,
             lang: ladder::report::i18n::Lang::En,
             progress: false,
             header_row: None,

@@ -253,6 +253,7 @@ mod streaming {
                 format: Format::Csv,
                 statuses: &[],
                 color: false,
+                width: None,
                 lang: ladder::report::i18n::Lang::En,
                 progress: false,
                 header_row: None,
