@@ -329,6 +329,8 @@ pub struct Writer<'m> {
     table_rows: Vec<ResultRecord<'m>>,
     /// Results past [`table::TABLE_ROWS`], counted but not kept (`table` only).
     table_left_out: u64,
+    /// The calibration sheet `html` and `xlsx` show (SPEC §8.5; see [`Writer::calibration`]).
+    calibration: Option<crate::batch::calibration::Sheet>,
 }
 
 impl<'m> Writer<'m> {
@@ -342,12 +344,30 @@ impl<'m> Writer<'m> {
             _ => None,
         };
         let xlsx = if format == Format::Xlsx { Some(xlsx::XlsxBook::begin(&meta)?) } else { None };
-        Ok(Writer { format, meta, color, lang: Lang::En, summary: Summary::new(), json, xlsx, table_rows: Vec::new(), table_left_out: 0 })
+        Ok(Writer {
+            format,
+            meta,
+            color,
+            lang: Lang::En,
+            summary: Summary::new(),
+            json,
+            xlsx,
+            table_rows: Vec::new(),
+            table_left_out: 0,
+            calibration: None,
+        })
     }
 
     /// The language of the labels (`table`, `html`, and xlsx's summary and meta sheets; the other formats have none).
     pub fn lang(mut self, lang: Lang) -> Writer<'m> {
         self.lang = lang;
+        self
+    }
+
+    /// The calibration sheet of the whole evaluation, for `html` (a
+    /// section) and `xlsx` (a sheet); the other formats have no place for it.
+    pub fn calibration(mut self, sheet: Option<crate::batch::calibration::Sheet>) -> Writer<'m> {
+        self.calibration = sheet;
         self
     }
 
@@ -400,8 +420,8 @@ impl<'m> Writer<'m> {
                 table::write_table(&self.meta, &self.table_rows, &self.summary, out, self.color, self.lang)?;
                 table::write_left_out(self.table_left_out, out)?
             }
-            Format::Html => html::write_html(&self.meta, &self.table_rows, &self.summary, out, self.lang)?,
-            Format::Xlsx => self.xlsx.expect("begun as xlsx").end(&self.meta, &self.summary, self.lang, out)?,
+            Format::Html => html::write_html(&self.meta, &self.table_rows, &self.summary, self.calibration.as_ref(), out, self.lang)?,
+            Format::Xlsx => self.xlsx.expect("begun as xlsx").end(&self.meta, &self.summary, self.calibration.as_ref(), self.lang, out)?,
             Format::Ndjson | Format::Csv => {}
         }
         Ok(self.summary)
