@@ -19,6 +19,7 @@
 
 mod analyst;
 mod bad_input;
+mod calibration_reports;
 mod cli;
 mod cohorts;
 mod decisions;
@@ -26,6 +27,7 @@ mod decisions_seeds;
 mod diff;
 mod explain;
 mod fast_path;
+mod harness;
 mod header_rows;
 mod hostile;
 mod output_safety;
