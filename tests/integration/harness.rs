@@ -8,7 +8,7 @@
 //!
 //! ```ignore
 //! let run = Test::new().file("staff.csv", csv).args(["evaluate", "--format", "json"]).arg_path("staff.csv").run();
-//! run.code(0).stderr_lacks("warning");
+//! run.code(3).stderr_has(&["row error"]);
 //! ```
 
 #![allow(dead_code)] // each module uses its part of the harness
@@ -26,7 +26,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_ladder");
 
 /// How long a run may take before it is killed and the test fails (a
 /// loaded 2-core machine runs debug builds of 10 MB inputs in seconds).
-const TIMEOUT: Duration = Duration::from_secs(120);
+const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// One invocation of `ladder`, built up, then [`run`](Test::run).
 pub struct Test {
@@ -35,6 +35,8 @@ pub struct Test {
     dir: Option<tempfile::TempDir>,
     current_dir: PathBuf,
     env: Vec<(OsString, OsString)>,
+    /// Variables removed from the inherited environment.
+    env_removed: Vec<OsString>,
     timeout: Duration,
 }
 
@@ -53,6 +55,7 @@ impl Test {
             dir: None,
             current_dir: PathBuf::from(ROOT),
             env: vec![("NO_COLOR".into(), "1".into())],
+            env_removed: Vec::new(),
             timeout: TIMEOUT,
         }
     }
@@ -111,21 +114,33 @@ impl Test {
         self
     }
 
+    /// Runs without `key` (set here, or inherited), e.g. without `NO_COLOR`.
+    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Test {
+        self.env.retain(|(k, _)| k != key.as_ref());
+        self.env_removed.push(key.as_ref().to_os_string());
+        self
+    }
+
     pub fn timeout(mut self, timeout: Duration) -> Test {
         self.timeout = timeout;
         self
     }
 
-    /// Runs the binary; stdout as text (invalid UTF-8 replaced).
+    /// Runs the binary; stdout as text, which must be UTF-8 (everything
+    /// but a workbook is).
     pub fn run(self) -> Run<String> {
         let run = self.run_bytes();
-        Run { code: run.code, stdout: String::from_utf8_lossy(&run.stdout).into_owned(), stderr: run.stderr, dir: run.dir }
+        let stdout = String::from_utf8(run.stdout).unwrap_or_else(|e| panic!("stdout is not UTF-8: {e}"));
+        Run { code: run.code, stdout, stderr: run.stderr, dir: run.dir }
     }
 
     /// Runs the binary; stdout as bytes (a workbook, or bytes that must be checked as they are).
     pub fn run_bytes(self) -> Run<Vec<u8>> {
         let mut cmd = assert_cmd::Command::new(BIN);
         cmd.args(&self.args).current_dir(&self.current_dir).timeout(self.timeout);
+        for k in &self.env_removed {
+            cmd.env_remove(k);
+        }
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
@@ -152,29 +167,42 @@ pub struct Run<O = String> {
 }
 
 impl<O: AsRef<[u8]>> Run<O> {
-    /// Asserts the exit code, showing stderr when it differs.
+    /// Stdout as text (invalid UTF-8 replaced).
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(self.stdout.as_ref()).into_owned()
+    }
+
+    /// Asserts the exit code, showing stderr and the start of stdout when it differs.
     #[track_caller]
     pub fn code(&self, expected: i32) -> &Run<O> {
-        assert_eq!(self.code, expected, "exit code; stderr:\n{}", self.stderr);
+        assert_eq!(self.code, expected, "exit code; stderr:\n{}\nstdout:\n{}", excerpt(&self.stderr), excerpt(&self.stdout_text()));
         self
     }
 
+    /// Every part appears in stderr.
     #[track_caller]
-    pub fn stderr_has(&self, part: &str) -> &Run<O> {
-        assert!(self.stderr.contains(part), "stderr lacks {part:?}:\n{}", self.stderr);
+    pub fn stderr_has(&self, parts: &[&str]) -> &Run<O> {
+        for part in parts {
+            assert!(self.stderr.contains(part), "stderr lacks {part:?}:\n{}", excerpt(&self.stderr));
+        }
         self
     }
 
+    /// The exit code, and every part in stderr.
     #[track_caller]
-    pub fn stderr_lacks(&self, part: &str) -> &Run<O> {
-        assert!(!self.stderr.contains(part), "stderr has {part:?}:\n{}", self.stderr);
-        self
+    pub fn expect(&self, code: i32, parts: &[&str]) -> &Run<O> {
+        self.code(code).stderr_has(parts)
+    }
+
+    /// Refused as unusable (exit 1), saying every part.
+    #[track_caller]
+    pub fn refused(&self, parts: &[&str]) -> &Run<O> {
+        self.expect(1, parts)
     }
 
     #[track_caller]
-    pub fn stdout_has(&self, part: &str) -> &Run<O> {
-        let text = String::from_utf8_lossy(self.stdout.as_ref());
-        assert!(text.contains(part), "stdout lacks {part:?}:\n{text}");
+    pub fn stdout_empty(&self) -> &Run<O> {
+        assert!(self.stdout.as_ref().is_empty(), "stdout should be empty:\n{}", excerpt(&self.stdout_text()));
         self
     }
 
@@ -182,13 +210,42 @@ impl<O: AsRef<[u8]>> Run<O> {
     #[track_caller]
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(self.stdout.as_ref())
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", String::from_utf8_lossy(self.stdout.as_ref())))
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", excerpt(&self.stdout_text())))
+    }
+
+    /// Exit code, stdout and stderr as one snapshot-friendly text.
+    pub fn transcript(&self) -> String {
+        format!("exit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout_text(), self.stderr)
     }
 
     /// The path of `name` in the test's temporary directory.
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.as_ref().expect("the test wrote files").path().join(name)
     }
+}
+
+/// At most the first 3000 bytes of `text` (on a character boundary), for a message.
+pub fn excerpt(text: &str) -> String {
+    if text.len() <= 3000 {
+        text.to_string()
+    } else {
+        let cut = (0..=3000).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+        format!("{}… ({} bytes)", &text[..cut], text.len())
+    }
+}
+
+/// A fresh directory `CARGO_TARGET_TMPDIR/MODULE/NAME` for one test's
+/// files, kept after the run (as artifacts to look at when a test fails).
+pub fn workdir(module: &str, name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(module).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a test directory");
+    dir
+}
+
+/// A path as an argument.
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
 }
 
 /// `ladder ARGS` from the repository, stdout as text: the common case.
