@@ -674,7 +674,8 @@ fn calibration_bars(
     lang: Lang,
 ) {
     let (h, left, bottom, top, slot) = (150.0f64, 10.0f64, 34.0f64, 16.0f64, 56.0f64);
-    let w = left * 2.0 + slot * bands.len() as f64;
+    // Wide enough for the legend however few the bands.
+    let w = (left * 2.0 + slot * bands.len() as f64).max(200.0);
     let plot_h = h - bottom - top;
     let base = top + plot_h;
     let max = bands.iter().map(|l| (l.count as f64).max(l.target.max(0) as f64)).fold(1.0f64, f64::max);
@@ -724,14 +725,19 @@ fn calibration_bars(
     let _ = writeln!(
         page,
         "<rect x=\"{left}\" y=\"{:.1}\" width=\"9\" height=\"9\" fill=\"#ffffff\" stroke=\"#57606a\" stroke-dasharray=\"3 2\"/><text x=\"{:.1}\" y=\"{legend_y:.1}\" font-size=\"10\">{}</text>\
-         <rect x=\"{:.1}\" y=\"{:.1}\" width=\"9\" height=\"9\" fill=\"#54aeff\"/><text x=\"{:.1}\" y=\"{legend_y:.1}\" font-size=\"10\">{}</text>",
+         <rect x=\"{:.1}\" y=\"{:.1}\" width=\"9\" height=\"9\" fill=\"#54aeff\"/><text x=\"{:.1}\" y=\"{legend_y:.1}\" font-size=\"10\">{}</text>\
+         <rect x=\"{:.1}\" y=\"{:.1}\" width=\"9\" height=\"9\" fill=\"#cf222e\"/><text x=\"{:.1}\" y=\"{legend_y:.1}\" font-size=\"10\">{}</text>",
         legend_y - 8.0,
         left + 12.0,
         lang.pick("target", "目标"),
         left + 56.0,
         legend_y - 8.0,
         left + 68.0,
-        lang.pick("count", "人数")
+        lang.pick("count", "人数"),
+        left + 100.0,
+        legend_y - 8.0,
+        left + 112.0,
+        lang.pick("over target", "超出目标")
     );
     let _ = writeln!(page, "</svg>");
 }
