@@ -22,7 +22,7 @@ fn review(command: &str, extra: &[&str]) -> Run {
     let mut args = vec![command, "--ladder", LADDER, "--as-of", AS_OF];
     args.extend_from_slice(extra);
     args.push(STAFF);
-    ladder(args)
+    ladder(&args)
 }
 
 /// What `ladder calibrate --format json` says of the example.
@@ -260,7 +260,7 @@ fn the_reports_with_calibration_hold_the_streamed_results() {
 
 #[test]
 fn without_a_distribution_there_is_no_calibration_section_or_sheet() {
-    let html = ladder(["evaluate", "--as-of", AS_OF, "--format", "html", "--quiet", "examples/telecom-after-sales.csv"]);
+    let html = ladder(&["evaluate", "--as-of", AS_OF, "--format", "html", "--quiet", "examples/telecom-after-sales.csv"]);
     assert!(!html.stdout.contains("id=\"calibration\""), "no calibration section");
     assert!(html.stdout.contains("<h2>"), "a report was written");
     let mut test = Test::new();
@@ -285,7 +285,7 @@ fn one_cohort_for_the_whole_file_has_no_grouping_column() {
     }
     let dir = test.path("scheme");
     let out = test.path("one.xlsx");
-    let json = ladder(["calibrate", "--ladder", &dir, "--as-of", AS_OF, "--format", "json", STAFF]).json();
+    let json = ladder(&["calibrate", "--ladder", &dir, "--as-of", AS_OF, "--format", "json", STAFF]).json();
     assert_eq!(json["groups"].as_array().unwrap().len(), 1);
     let run = test.args(["evaluate", "--ladder", &dir, "--as-of", AS_OF, "--quiet", "--output", &out, STAFF]).run();
     run.code(3);
@@ -299,7 +299,7 @@ fn one_cohort_for_the_whole_file_has_no_grouping_column() {
         assert_eq!(number(&sheet, row, 4), b["count"].as_i64().unwrap());
         assert_eq!(number(&sheet, row, 5), b["target"].as_i64().unwrap());
     }
-    let html = ladder(["evaluate", "--ladder", &dir, "--as-of", AS_OF, "--quiet", "--format", "html", STAFF]);
+    let html = ladder(&["evaluate", "--ladder", &dir, "--as-of", AS_OF, "--quiet", "--format", "html", STAFF]);
     let part = html_group(&html.stdout, "calibration-group", "everyone");
     check_html_bands(part, &g["bands"]);
 }

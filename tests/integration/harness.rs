@@ -249,10 +249,6 @@ pub fn s(p: &Path) -> &str {
 }
 
 /// `ladder ARGS` from the repository, stdout as text: the common case.
-pub fn ladder<I, S>(args: I) -> Run
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
+pub fn ladder<S: AsRef<OsStr>>(args: &[S]) -> Run {
     Test::new().args(args).run()
 }
