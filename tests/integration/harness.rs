@@ -252,3 +252,26 @@ pub fn s(p: &Path) -> &str {
 pub fn ladder<S: AsRef<OsStr>>(args: &[S]) -> Run {
     Test::new().args(args).run()
 }
+
+#[test]
+#[should_panic(expected = "exit code")]
+fn a_wrong_exit_code_fails_the_test() {
+    ladder(&["--version"]).code(1);
+}
+
+#[test]
+#[should_panic(expected = "stderr lacks")]
+fn a_missing_message_fails_the_test() {
+    ladder(&["check", "--ladder", "no-such-scheme"]).expect(1, &["a message ladder never prints"]);
+}
+
+#[test]
+fn files_are_written_to_the_test_directory_and_passed_by_path() {
+    let scheme = std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/bad/scheme.yaml")).expect("the fixture scheme");
+    let run = Test::new().file("s/scheme.yaml", scheme).args(["check", "--ladder"]).arg_path("s/scheme.yaml").run();
+    run.code(0);
+    assert!(run.path("s/scheme.yaml").is_file(), "the file lives as long as the run");
+    let stdin = Test::new().args(["diff", "--format", "csv", "-", "tests/fixtures/bad/scheme.yaml"]).stdin("id,status\n").run();
+    assert_ne!(stdin.code, 0, "a scheme is not a results file");
+    stdin.stderr_has(&["tests/fixtures/bad/scheme.yaml"]);
+}
