@@ -9,7 +9,8 @@
 #   - `ladder diff` csv/csv, ndjson/ndjson, json/json (same order: the side
 #     by side walk, nothing kept) and json against a shuffled ndjson (ids out
 #     of order: the map fallback, the worst case for memory);
-# and prints each time over the floor.
+# and prints each time over the floor, with the 1-minute load average
+# before each run (the machine may be shared).
 #
 #   bench/diff.sh                    # 1000000 employees
 #   bench/diff.sh 10000 100000       # other sizes
@@ -28,8 +29,13 @@ fi
 bin=target/$profile
 ladder=$bin/ladder
 
-# "seconds peak_kb" of one run, its stdout discarded.
-measure() { /usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -1; }
+# "seconds peak_kb load1" of one run, its stdout discarded (load1: the
+# 1-minute load average just before it).
+measure() {
+  local load
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  echo "$(/usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -1) $load"
+}
 
 scheme="$dir/diff-scheme"
 rm -rf "$scheme" && cp -r ladders/telecom-after-sales "$scheme"
@@ -38,7 +44,7 @@ sed -i 's/{fact: months_in_grade, min: 6}/{fact: months_in_grade, min: 3}/' "$sc
 sed -i 's/{id: B, title: 良好, min: 80}/{id: B, title: 良好, min: 82}/' "$scheme/scheme.yaml"
 grep -q 'min: 82}' "$scheme/scheme.yaml"
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m), profile $profile"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m), profile $profile, $(date -u +%FT%TZ), commit $(git rev-parse --short HEAD)"
 printf '%-9s %8s %8s %9s %9s %9s %9s %8s %8s\n' employees json_MB floor_s csv_s ndjson_s json_s shuffled_s peak_MB worst/flr
 for n in $sizes; do
   file="$dir/employees-$n.csv"
@@ -48,17 +54,20 @@ for n in $sizes; do
     "$ladder" evaluate --quiet --as-of 2026-12-31 --ladder "$scheme" --format "$fmt" --output "$dir/new-$n.$fmt" "$file" || [ $? -eq 3 ]
   done
   shuf --random-source=<(yes) "$dir/new-$n.ndjson" > "$dir/new-$n-shuffled.ndjson"
-  read -r f1 _ <<<"$(measure "$bin/examples/parse_only" "$dir/old-$n.csv")"
-  read -r f2 _ <<<"$(measure "$bin/examples/parse_only" "$dir/new-$n.csv")"
+  read -r f1 _ l1 <<<"$(measure "$bin/examples/parse_only" "$dir/old-$n.csv")"
+  read -r f2 _ l2 <<<"$(measure "$bin/examples/parse_only" "$dir/new-$n.csv")"
   floor=$(awk -v a="$f1" -v b="$f2" 'BEGIN{print a+b}')
-  read -r c c_kb <<<"$(measure "$ladder" diff --format csv "$dir/old-$n.csv" "$dir/new-$n.csv")"
-  read -r j j_kb <<<"$(measure "$ladder" diff --format csv "$dir/old-$n.ndjson" "$dir/new-$n.ndjson")"
-  read -r d d_kb <<<"$(measure "$ladder" diff --format csv "$dir/old-$n.json" "$dir/new-$n.json")"
-  read -r s s_kb <<<"$(measure "$ladder" diff --format csv "$dir/old-$n.json" "$dir/new-$n-shuffled.ndjson")"
+  read -r c c_kb cl <<<"$(measure "$ladder" diff --format csv "$dir/old-$n.csv" "$dir/new-$n.csv")"
+  read -r j j_kb jl <<<"$(measure "$ladder" diff --format csv "$dir/old-$n.ndjson" "$dir/new-$n.ndjson")"
+  read -r d d_kb dl <<<"$(measure "$ladder" diff --format csv "$dir/old-$n.json" "$dir/new-$n.json")"
+  read -r s s_kb sl <<<"$(measure "$ladder" diff --format csv "$dir/old-$n.json" "$dir/new-$n-shuffled.ndjson")"
   json_kb=$(( $(stat -c %s "$dir/old-$n.json") / 1024 ))
   peak=$(printf '%s\n' "$c_kb" "$j_kb" "$d_kb" "$s_kb" | sort -n | tail -1)
   awk -v n="$n" -v m="$json_kb" -v fl="$floor" -v c="$c" -v j="$j" -v d="$d" -v s="$s" -v p="$peak" 'BEGIN{
     w = c; if (j > w) w = j; if (d > w) w = d; if (s > w) w = s;
     printf "%-9s %8.1f %8.2f %9.2f %9.2f %9.2f %9.2f %8.1f %8.2f\n", n, m/1024, fl, c, j, d, s, p/1024, (fl > 0 ? w/fl : 0) }'
   echo "  peak MB by run: csv $((c_kb/1024)), ndjson $((j_kb/1024)), json $((d_kb/1024)), shuffled $((s_kb/1024))"
+  echo "  load average before each run: floor $l1 $l2, csv $cl, ndjson $jl, json $dl, shuffled $sl"
+  # How many results the scheme change moved (the diff is not empty).
+  echo "  changed: $("$ladder" diff --format csv "$dir/old-$n.csv" "$dir/new-$n.csv" 2>/dev/null | cut -d, -f1 | sort -u | wc -l) ids (with the header line)"
 done

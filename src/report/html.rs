@@ -154,7 +154,16 @@ const JS: &str = r#"
 })();
 "#;
 
-pub fn write_html(meta: &Meta, records: &[ResultRecord], summary: &Summary, out: &mut dyn Write, lang: Lang) -> io::Result<()> {
+/// `calibration`: the calibration sheet, drawn after the ladder when the
+/// scheme has a `distribution` (SPEC §8.5).
+pub fn write_html(
+    meta: &Meta,
+    records: &[ResultRecord],
+    summary: &Summary,
+    calibration: Option<&crate::batch::calibration::Sheet>,
+    out: &mut dyn Write,
+    lang: Lang,
+) -> io::Result<()> {
     let mut page = String::with_capacity(64 * 1024 + records.len() * 512);
     let scheme = meta.scheme;
     let title = format!("{} — {}", scheme.title, meta.periods.as_of);
@@ -188,6 +197,9 @@ pub fn write_html(meta: &Meta, records: &[ResultRecord], summary: &Summary, out:
     write_summary(&mut page, summary, &stats, lang);
     write_histograms(&mut page, meta, &stats, lang);
     write_ladder(&mut page, meta, &stats, lang);
+    if let Some(sheet) = calibration {
+        write_calibration(&mut page, scheme, sheet, lang);
+    }
     write_results(&mut page, meta, records, lang);
     let _ = write!(page, "<script>{JS}</script>\n</body>\n</html>\n");
     out.write_all(page.as_bytes())
@@ -545,6 +557,204 @@ fn write_results(page: &mut String, meta: &Meta, records: &[ResultRecord], lang:
         page.push_str("</tr>\n");
     }
     let _ = writeln!(page, "</tbody>\n</table></div>");
+}
+
+/// The calibration sheet (SPEC §8.5), when the scheme has a `distribution`:
+/// per cohort, each band's head count against the distribution's target and
+/// the difference, as `ladder calibrate` prints them (the same
+/// [`Sheet`](crate::batch::calibration::Sheet)), with the two drawn side by
+/// side as inline SVG bars; then every cohort added up. The numbers are in
+/// `data-` attributes too, for a script or a test to read.
+pub fn write_calibration(page: &mut String, scheme: &crate::scheme::Scheme, sheet: &crate::batch::calibration::Sheet, lang: Lang) {
+    use crate::batch::calibration::{group_label, BandLine};
+    let Some(distribution) = &scheme.distribution else { return };
+    let _ = writeln!(page, "<h2 id=\"calibration\">{}</h2>", lang.pick("Calibration", "强制分布校准"));
+    let shares: Vec<String> =
+        scheme.bands.iter().zip(&distribution.percent).map(|(b, p)| format!("{} {} %", escape(&b.id), p.normalize())).collect();
+    let _ = writeln!(
+        page,
+        "<p class=\"meta\">{} {} · {}</p>",
+        lang.pick("distribution", "分布"),
+        shares.join(" · "),
+        match lang {
+            Lang::En => format!("cohorts under {} keep their bands (distribution_min_cohort)", distribution.min_cohort),
+            Lang::Zh => format!("不足 {} 人的组保留原档次（distribution_min_cohort）", distribution.min_cohort),
+        }
+    );
+    let _ = writeln!(
+        page,
+        "<p class=\"meta\">{}</p>",
+        lang.pick(
+            "count: employees whose band (by composite, before calibration) is this band; target: the percentage × the head count, rounded; difference = count − target (+n: n more than the target).",
+            "人数：按综合得分（校准前）落在该档的人数；目标：比例 × 组人数，四舍五入；差额 = 人数 − 目标（+n 表示比目标多 n 人）。"
+        )
+    );
+    let draw = |page: &mut String, kind: &str, label: &str, values: &[String], head_count: usize, forced: bool, bands: &[BandLine]| {
+        let fields: String =
+            sheet.fields.iter().zip(values).map(|(f, v)| format!(" data-{}=\"{}\"", escape(&attribute_name(f)), escape(v))).collect();
+        let _ = writeln!(
+            page,
+            "<div class=\"chart {kind}\" data-group=\"{}\" data-head-count=\"{head_count}\" data-forced=\"{forced}\"{fields}>",
+            escape(label)
+        );
+        let note = if forced {
+            String::new()
+        } else {
+            format!(" — {}", lang.pick("under distribution_min_cohort, keeps its bands", "人数不足，保留原档次"))
+        };
+        let _ = writeln!(page, "<h3>{} <span class=\"empty\">(n={head_count}){}</span></h3>", escape(label), escape(&note));
+        calibration_bars(page, scheme, label, bands, lang);
+        let _ = writeln!(
+            page,
+            "<table class=\"calibration\"><thead><tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr></thead><tbody>",
+            lang.pick("band", "档次"),
+            lang.pick("target %", "目标比例"),
+            lang.pick("count", "人数"),
+            lang.pick("target", "目标"),
+            lang.pick("difference", "差额")
+        );
+        for l in bands {
+            let band = &scheme.bands[l.band];
+            let diff = l.difference();
+            let shown = if diff > 0 { format!("+{diff}") } else { diff.to_string() };
+            let _ = writeln!(
+                page,
+                "<tr data-band=\"{}\" data-count=\"{}\" data-target=\"{}\" data-difference=\"{diff}\"><td>{} {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{shown}</td></tr>",
+                escape(&band.id),
+                l.count,
+                l.target,
+                escape(&band.id),
+                escape(&band.title),
+                distribution.percent[l.band].normalize(),
+                l.count,
+                l.target
+            );
+        }
+        let _ = writeln!(page, "</tbody></table></div>");
+    };
+    let _ = writeln!(page, "<div class=\"charts\">");
+    for g in &sheet.groups {
+        draw(page, "calibration-group", &group_label(&sheet.fields, &g.values), &g.values, g.head_count, g.forced, &g.bands);
+    }
+    let _ = writeln!(page, "</div>");
+    let _ = writeln!(page, "<div class=\"charts\">");
+    let all = lang.pick("all groups", "全部");
+    draw(page, "calibration-total", all, &[], sheet.head_count(), true, &sheet.totals(scheme));
+    let _ = writeln!(page, "</div>");
+    let _ = writeln!(
+        page,
+        "<p class=\"meta\" data-unbanded=\"{0}\">{1}</p>",
+        sheet.unbanded,
+        match lang {
+            Lang::En => format!(
+                "{} group(s), {} employees with a band; {} without one (in error or without a composite) are in no group.",
+                sheet.groups.len(),
+                sheet.head_count(),
+                sheet.unbanded
+            ),
+            Lang::Zh => format!(
+                "共 {} 组，{} 人有档次；{} 人没有档次（出错或没有综合得分），不计入任何组。",
+                sheet.groups.len(),
+                sheet.head_count(),
+                sheet.unbanded
+            ),
+        }
+    );
+}
+
+/// A grouping field as the name of a `data-` attribute: lower-case ASCII
+/// letters, digits and `-`; anything else (a Chinese header) as its code point.
+fn attribute_name(field: &str) -> String {
+    let mut name = String::from("by-");
+    for c in field.chars() {
+        match c {
+            'a'..='z' | '0'..='9' | '-' => name.push(c),
+            'A'..='Z' => name.push(c.to_ascii_lowercase()),
+            '_' | ' ' | '.' => name.push('-'),
+            c => {
+                let _ = write!(name, "u{:x}", c as u32);
+            }
+        }
+    }
+    name
+}
+
+/// One group's bands drawn: for each band, the target (outlined) beside the
+/// count (filled), on one scale; the count is red above its target, grey below.
+fn calibration_bars(
+    page: &mut String,
+    scheme: &crate::scheme::Scheme,
+    label: &str,
+    bands: &[crate::batch::calibration::BandLine],
+    lang: Lang,
+) {
+    let (h, left, bottom, top, slot) = (150.0f64, 10.0f64, 34.0f64, 16.0f64, 56.0f64);
+    // Wide enough for the legend however few the bands.
+    let w = (left * 2.0 + slot * bands.len() as f64).max(200.0);
+    let plot_h = h - bottom - top;
+    let base = top + plot_h;
+    let max = bands.iter().map(|l| (l.count as f64).max(l.target.max(0) as f64)).fold(1.0f64, f64::max);
+    let _ = writeln!(
+        page,
+        "<svg class=\"calibration-bars\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">",
+        escape(&format!("{} {label}", lang.pick("count against target by band:", "各档人数与目标：")))
+    );
+    let _ = writeln!(page, "<line x1=\"{left}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" stroke=\"#8c959f\"/>", w - left);
+    let bar_w = (slot - 14.0) / 2.0;
+    for (i, l) in bands.iter().enumerate() {
+        let x0 = left + slot * i as f64 + 6.0;
+        let target = l.target.max(0) as f64;
+        let th = plot_h * target / max;
+        let ch = plot_h * l.count as f64 / max;
+        let over = l.difference() > 0;
+        let band = escape(&scheme.bands[l.band].id);
+        let _ = writeln!(
+            page,
+            "<rect class=\"target\" x=\"{x0:.1}\" y=\"{:.1}\" width=\"{bar_w:.1}\" height=\"{th:.1}\" fill=\"#ffffff\" stroke=\"#57606a\" stroke-dasharray=\"3 2\"><title>{band} {}: {}</title></rect>",
+            base - th,
+            lang.pick("target", "目标"),
+            l.target
+        );
+        let _ = writeln!(
+            page,
+            "<rect class=\"count\" x=\"{:.1}\" y=\"{:.1}\" width=\"{bar_w:.1}\" height=\"{ch:.1}\" fill=\"{}\"><title>{band} {}: {}</title></rect>",
+            x0 + bar_w + 2.0,
+            base - ch,
+            if over { "#cf222e" } else { "#54aeff" },
+            lang.pick("count", "人数"),
+            l.count
+        );
+        for (x, n, y) in
+            [(x0 + bar_w / 2.0, l.target.to_string(), base - th - 2.0), (x0 + bar_w * 1.5 + 2.0, l.count.to_string(), base - ch - 2.0)]
+        {
+            let _ = writeln!(page, "<text x=\"{x:.1}\" y=\"{y:.1}\" font-size=\"10\" text-anchor=\"middle\">{n}</text>");
+        }
+        let _ = writeln!(
+            page,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\">{band}</text>",
+            x0 + bar_w + 1.0,
+            base + 13.0
+        );
+    }
+    let legend_y = h - 6.0;
+    let _ = writeln!(
+        page,
+        "<rect x=\"{left}\" y=\"{:.1}\" width=\"9\" height=\"9\" fill=\"#ffffff\" stroke=\"#57606a\" stroke-dasharray=\"3 2\"/><text x=\"{:.1}\" y=\"{legend_y:.1}\" font-size=\"10\">{}</text>\
+         <rect x=\"{:.1}\" y=\"{:.1}\" width=\"9\" height=\"9\" fill=\"#54aeff\"/><text x=\"{:.1}\" y=\"{legend_y:.1}\" font-size=\"10\">{}</text>\
+         <rect x=\"{:.1}\" y=\"{:.1}\" width=\"9\" height=\"9\" fill=\"#cf222e\"/><text x=\"{:.1}\" y=\"{legend_y:.1}\" font-size=\"10\">{}</text>",
+        legend_y - 8.0,
+        left + 12.0,
+        lang.pick("target", "目标"),
+        left + 56.0,
+        legend_y - 8.0,
+        left + 68.0,
+        lang.pick("count", "人数"),
+        left + 100.0,
+        legend_y - 8.0,
+        left + 112.0,
+        lang.pick("over target", "超出目标")
+    );
+    let _ = writeln!(page, "</svg>");
 }
 
 #[cfg(test)]

@@ -338,6 +338,8 @@ pub struct Writer<'m> {
     table_left_out: u64,
     /// The terminal's width a `table` fits (None: not a terminal, no wrapping).
     width: Option<u16>,
+    /// The calibration sheet `html` and `xlsx` show (SPEC §8.5; see [`Writer::calibration`]).
+    calibration: Option<crate::batch::calibration::Sheet>,
 }
 
 impl<'m> Writer<'m> {
@@ -367,6 +369,7 @@ impl<'m> Writer<'m> {
             table_rows: Vec::new(),
             table_left_out: 0,
             width: None,
+            calibration: None,
         })
     }
 
@@ -379,6 +382,13 @@ impl<'m> Writer<'m> {
     /// `--status` printed some of `evaluated` employees: the summary says of how many.
     pub fn evaluated(&mut self, evaluated: usize) {
         self.summary.evaluated = Some(evaluated);
+    }
+
+    /// The calibration sheet of the whole evaluation, for `html` (a
+    /// section) and `xlsx` (a sheet); the other formats have no place for it.
+    pub fn calibration(mut self, sheet: Option<crate::batch::calibration::Sheet>) -> Writer<'m> {
+        self.calibration = sheet;
+        self
     }
 
     pub fn record(&mut self, r: ResultRecord<'m>, out: &mut dyn Write) -> std::io::Result<()> {
@@ -430,8 +440,8 @@ impl<'m> Writer<'m> {
                 table::write_table(&self.meta, &self.table_rows, &self.summary, out, self.color, self.lang, self.width)?;
                 table::write_left_out(self.table_left_out, out)?
             }
-            Format::Html => html::write_html(&self.meta, &self.table_rows, &self.summary, out, self.lang)?,
-            Format::Xlsx => self.xlsx.expect("begun as xlsx").end(&self.meta, &self.summary, self.lang, out)?,
+            Format::Html => html::write_html(&self.meta, &self.table_rows, &self.summary, self.calibration.as_ref(), out, self.lang)?,
+            Format::Xlsx => self.xlsx.expect("begun as xlsx").end(&self.meta, &self.summary, self.calibration.as_ref(), self.lang, out)?,
             Format::Ndjson | Format::Csv => {}
         }
         Ok(self.summary)

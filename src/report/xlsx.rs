@@ -3,8 +3,11 @@
 //! dates as dates, lists joined with `; `, null as an empty cell, frozen
 //! header, filters, status coloured), a `summary` sheet (counts by status,
 //! and by grade and status, as the html report) and a `meta` sheet (what
-//! json's `meta` holds). Results are written row by row in rust_xlsxwriter's
-//! constant-memory mode, so a big batch never sits in memory.
+//! json's `meta` holds), and with a `distribution` a `calibration` sheet
+//! (SPEC §8.5, as `ladder calibrate` computes it, with charts). Results are
+//! written row by row in rust_xlsxwriter's constant-memory mode, so a big
+//! batch never sits in memory (but with a `distribution`, `evaluate`
+//! evaluates in memory to group the cohorts, see `cmd::evaluate`).
 //!
 //! The results sheet is written from the json form of each record, field by
 //! field in [`FIELDS`] order: a field added to the record reaches the
@@ -212,7 +215,16 @@ impl XlsxBook {
 
     /// Finishes the results sheet, adds the summary and meta sheets, and
     /// writes the workbook to `out`.
-    pub fn end(mut self, meta: &Meta, summary: &Summary, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
+    /// `calibration`: the calibration sheet, added after the summary when the
+    /// scheme has a `distribution` (SPEC §8.5).
+    pub fn end(
+        mut self,
+        meta: &Meta,
+        summary: &Summary,
+        calibration: Option<&crate::batch::calibration::Sheet>,
+        lang: Lang,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         let last_col = (FIELDS.len() - 1) as u16;
         let results = &mut self.results;
         results.set_freeze_panes(1, 0).map_err(xlsx_error)?;
@@ -222,6 +234,9 @@ impl XlsxBook {
         }
         self.workbook.push_worksheet(self.results);
         write_summary(self.workbook.add_worksheet(), meta, summary, &self.grades, lang, &self.formats)?;
+        if let Some(sheet) = calibration {
+            write_calibration(self.workbook.add_worksheet(), meta, sheet, lang, &self.formats)?;
+        }
         write_meta(self.workbook.add_worksheet(), meta, lang, &self.formats)?;
         // Saved to a temporary file (the zip needs to seek), then copied out.
         let mut file = tempfile::tempfile()?;
@@ -400,6 +415,139 @@ fn write_meta(sheet: &mut Worksheet, meta: &Meta, lang: Lang, formats: &Formats)
         widths[0] = widths[0].max(label.width());
         widths[1] = widths[1].max(value.width().min(MAX_WIDTH * 2));
     }
+    for (col, w) in widths.iter().enumerate() {
+        sheet.set_column_width(col as u16, *w as f64 + 2.0).map_err(e)?;
+    }
+    Ok(())
+}
+
+/// The name of the calibration sheet (charts refer to its cells by it).
+pub const CALIBRATION_SHEET: &str = "calibration";
+/// Groups drawn as a chart each on the calibration sheet (the table holds every group).
+const CALIBRATION_CHARTS: usize = 24;
+
+/// The calibration sheet (SPEC §8.5): what `ladder calibrate --format csv`
+/// holds — one row per group and band, the group's fields first, then
+/// `head_count`, `forced`, `band`, `target_pct`, `count`, `target`,
+/// `difference`, numbers as numbers — from row 3; below it, after an empty
+/// row, the totals (the head count in its column, `total` in the band's,
+/// then a row per band) and, after another, the employees without a band. Each group
+/// (up to [`CALIBRATION_CHARTS`]), and the totals, is drawn to the right as
+/// a native column chart, count beside target.
+fn write_calibration(
+    sheet: &mut Worksheet,
+    meta: &Meta,
+    calibration: &crate::batch::calibration::Sheet,
+    lang: Lang,
+    formats: &Formats,
+) -> io::Result<()> {
+    use crate::batch::calibration::{group_label, BandLine};
+    use rust_xlsxwriter::{Chart, ChartType};
+    let e = xlsx_error;
+    let scheme = meta.scheme;
+    let Some(distribution) = &scheme.distribution else { return Ok(()) };
+    sheet.set_name(CALIBRATION_SHEET).map_err(e)?;
+    let shares: Vec<String> =
+        scheme.bands.iter().zip(&distribution.percent).map(|(b, p)| format!("{} {} %", b.id, p.normalize())).collect();
+    let title = match lang {
+        Lang::En => format!(
+            "calibration: distribution {}; cohorts under {} keep their bands; difference = count − target",
+            shares.join(" · "),
+            distribution.min_cohort
+        ),
+        Lang::Zh => {
+            format!("强制分布校准：分布 {}；不足 {} 人的组保留原档次；差额 = 人数 − 目标", shares.join(" · "), distribution.min_cohort)
+        }
+    };
+    sheet.write_string_with_format(0, 0, &title, &formats.header).map_err(e)?;
+    let fields = calibration.fields.len() as u16;
+    let heads: Vec<&str> = calibration
+        .fields
+        .iter()
+        .map(String::as_str)
+        .chain(["head_count", "forced", "band", "target_pct", "count", "target", "difference"])
+        .collect();
+    for (col, head) in heads.iter().enumerate() {
+        sheet.write_string_with_format(2, col as u16, cut(head), &formats.header).map_err(e)?;
+    }
+    let (band_col, count_col, target_col) = (fields + 2, fields + 4, fields + 5);
+    let mut widths: Vec<usize> = heads.iter().map(|h| h.width()).collect();
+    // One band's numbers, from `col` on: target %, count, target, difference.
+    let numbers = |sheet: &mut Worksheet, row: u32, col: u16, l: &BandLine| -> io::Result<()> {
+        let pct = distribution.percent[l.band].normalize().to_string().parse::<f64>().unwrap_or(0.0);
+        sheet.write_number(row, col, pct).map_err(e)?;
+        sheet.write_number(row, col + 1, l.count as f64).map_err(e)?;
+        sheet.write_number(row, col + 2, l.target as f64).map_err(e)?;
+        sheet.write_number(row, col + 3, l.difference() as f64).map_err(e)?;
+        Ok(())
+    };
+    let chart_col = heads.len() as u16 + 1;
+    let (chart_w, chart_h) = (360u32, 220u32);
+    // Rows a chart covers at the default row height (20 px), and a gap.
+    let chart_rows = chart_h / 20 + 1;
+    let mut charts = 0u32;
+    let mut draw = |sheet: &mut Worksheet, name: &str, first: u32, last: u32| -> io::Result<()> {
+        let mut chart = Chart::new(ChartType::Column);
+        chart.title().set_name(name);
+        chart.set_width(chart_w).set_height(chart_h);
+        for (col, series) in [(target_col, lang.pick("target", "目标")), (count_col, lang.pick("count", "人数"))] {
+            chart.add_series().set_name(series).set_categories((CALIBRATION_SHEET, first, band_col, last, band_col)).set_values((
+                CALIBRATION_SHEET,
+                first,
+                col,
+                last,
+                col,
+            ));
+        }
+        sheet.insert_chart(2 + charts * chart_rows, chart_col, &chart).map_err(e)?;
+        charts += 1;
+        Ok(())
+    };
+    let mut row = 3u32;
+    for (i, g) in calibration.groups.iter().enumerate() {
+        let first = row;
+        for l in &g.bands {
+            for (col, value) in g.values.iter().enumerate() {
+                write_text(sheet, row, col as u16, value, None)?;
+                widths[col] = widths[col].max(value.width().min(MAX_WIDTH));
+            }
+            sheet.write_number(row, fields, g.head_count as f64).map_err(e)?;
+            sheet.write_boolean(row, fields + 1, g.forced).map_err(e)?;
+            sheet.write_string(row, band_col, &scheme.bands[l.band].id).map_err(e)?;
+            numbers(sheet, row, fields + 3, l)?;
+            row += 1;
+        }
+        if i < CALIBRATION_CHARTS && row > first {
+            draw(sheet, &group_label(&calibration.fields, &g.values), first, row - 1)?;
+        }
+    }
+    // The totals: band, then the same four numbers, under the band column.
+    row += 1;
+    sheet.write_number_with_format(row, fields, calibration.head_count() as f64, &formats.header).map_err(e)?;
+    sheet.write_string_with_format(row, band_col, lang.pick("total", "合计"), &formats.header).map_err(e)?;
+    let first = row + 1;
+    for l in calibration.totals(scheme) {
+        row += 1;
+        sheet.write_string(row, band_col, &scheme.bands[l.band].id).map_err(e)?;
+        numbers(sheet, row, fields + 3, &l)?;
+    }
+    if row >= first {
+        draw(sheet, lang.pick("all groups", "全部"), first, row)?;
+    }
+    row += 2;
+    sheet.write_string(row, 0, "unbanded").map_err(e)?;
+    sheet.write_number(row, 1, calibration.unbanded as f64).map_err(e)?;
+    sheet
+        .write_string(
+            row,
+            2,
+            lang.pick(
+                "employees without a band (in error, or without a composite): in no group",
+                "没有档次的人数（出错或没有综合得分），不计入任何组",
+            ),
+        )
+        .map_err(e)?;
+    sheet.set_freeze_panes(3, 0).map_err(e)?;
     for (col, w) in widths.iter().enumerate() {
         sheet.set_column_width(col as u16, *w as f64 + 2.0).map_err(e)?;
     }

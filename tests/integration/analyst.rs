@@ -8,46 +8,16 @@
 //! (skip with LADDER_SKIP_PYTHON=1) and Chromium (skip with
 //! LADDER_SKIP_CHROMIUM=1). `.ci/run` installs both.
 
-use assert_cmd::Command;
+use super::harness::{ladder as run, s, Test, ROOT};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const TELECOM_CSV: &str = "examples/telecom-after-sales.csv";
 const TELECOM_SCORES: &str = "examples/telecom-after-sales-scores.csv";
 
-fn ladder() -> Command {
-    let mut cmd = Command::cargo_bin("ladder").unwrap();
-    cmd.env("NO_COLOR", "1").current_dir(ROOT);
-    cmd
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Run {
-    let out = ladder().args(args).output().unwrap();
-    Run {
-        code: out.status.code().expect("no signal"),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
-}
-
-/// A fresh directory for one test's files, under target/ (kept as artifacts).
 fn workdir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("analyst").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+    super::harness::workdir("analyst", name)
 }
 
 // ---------------------------------------------------------------- Excel in
@@ -333,7 +303,7 @@ fn lang_zh_table_snapshot() {
 
 #[test]
 fn bash_completions_load_in_bash() {
-    let bin = assert_cmd::cargo::cargo_bin("ladder");
+    let bin = std::path::PathBuf::from(super::harness::BIN);
     let script = format!("source <('{}' completions bash) && complete -p ladder", bin.display());
     let out = std::process::Command::new("bash").args(["-c", &script]).output().expect("bash runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -398,11 +368,11 @@ fn version_names_the_git_revision() {
 fn no_colour_unless_a_terminal_asks_for_it() {
     let args = ["evaluate", "--as-of", "2026-12-31", TELECOM_CSV];
     // Piped (not a terminal): no escape codes, with or without NO_COLOR.
-    let piped = ladder().env_remove("NO_COLOR").args(args).output().unwrap();
+    let piped = Test::new().env_remove("NO_COLOR").args(args).run_bytes();
     assert!(!piped.stdout.contains(&0x1b), "no ANSI escapes when stdout is a pipe");
     // On a terminal (script(1) gives the command a pty): colour, unless NO_COLOR is set.
     let Ok(script) = which("script") else { return };
-    let bin = assert_cmd::cargo::cargo_bin("ladder");
+    let bin = std::path::PathBuf::from(super::harness::BIN);
     // stderr (the progress bar draws on it) goes elsewhere: only stdout is looked at.
     let command = format!("'{}' {} 2>/dev/null", bin.display(), args.join(" "));
     let on_tty = |no_color: Option<&str>| {

@@ -8,7 +8,7 @@
 //! Also here: encodings, spreadsheet-safe CSV, atomic `--output` and
 //! byte-identical output for the same inputs.
 
-use assert_cmd::Command;
+use super::harness::{excerpt, Test};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -24,39 +24,17 @@ fn fixture(name: &str) -> String {
     format!("{FIXTURES}/{name}")
 }
 
-/// What one run of the binary did.
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
+type Run = super::harness::Run<Vec<u8>>;
+
+/// The CSV results this catalogue reads (only here: other modules read json).
+trait CsvResults {
+    fn results(&self) -> Vec<(String, String, String)>;
+    fn result(&self, nth: usize, id: &str) -> (String, String);
+    fn row_error(&self, nth: usize, id: &str, parts: &[&str]) -> &Self;
+    fn row_ok(&self, nth: usize, id: &str) -> &Self;
 }
 
-impl Run {
-    fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.stdout).into_owned()
-    }
-
-    #[track_caller]
-    fn code(&self, expected: i32) -> &Run {
-        assert_eq!(self.code, expected, "exit code; stderr:\n{}\nstdout:\n{}", self.stderr, excerpt(&self.stdout()));
-        self
-    }
-
-    /// Every part appears in stderr.
-    #[track_caller]
-    fn stderr_has(&self, parts: &[&str]) -> &Run {
-        for part in parts {
-            assert!(self.stderr.contains(part), "stderr lacks {part:?}:\n{}", excerpt(&self.stderr));
-        }
-        self
-    }
-
-    #[track_caller]
-    fn stdout_empty(&self) -> &Run {
-        assert!(self.stdout.is_empty(), "stdout should be empty:\n{}", excerpt(&self.stdout()));
-        self
-    }
-
+impl CsvResults for Run {
     /// The CSV results: id → (status, errors), in file order.
     fn results(&self) -> Vec<(String, String, String)> {
         let mut reader = csv::Reader::from_reader(self.stdout.as_slice());
@@ -95,21 +73,14 @@ impl Run {
     }
 }
 
-fn excerpt(text: &str) -> String {
-    if text.len() <= 3000 {
-        text.to_string()
-    } else {
-        let cut = (0..=3000).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
-        format!("{}… ({} bytes)", &text[..cut], text.len())
-    }
-}
-
+/// A run of the binary with a 30-second timeout (generous, so a loaded
+/// machine does not fail it; a hang still does).
 fn ladder<I, S>(args: I) -> Run
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    ladder_in(None, args)
+    Test::new().args(args).timeout(Duration::from_secs(30)).run_bytes()
 }
 
 fn ladder_in<I, S>(stdin: Option<Vec<u8>>, args: I) -> Run
@@ -117,16 +88,12 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let mut cmd = Command::cargo_bin("ladder").expect("the ladder binary");
-    cmd.args(args).env("NO_COLOR", "1").timeout(Duration::from_secs(30));
-    if let Some(input) = stdin {
-        cmd.write_stdin(input);
+    let test = Test::new().args(args).timeout(Duration::from_secs(30));
+    match stdin {
+        Some(input) => test.stdin(input),
+        None => test,
     }
-    let out = cmd.output().expect("ladder ran and finished within 30 s");
-    let code = out.status.code().unwrap_or_else(|| panic!("ladder was killed (timeout or signal): {:?}", out.status));
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "ladder panicked:\n{stderr}");
-    Run { code, stdout: out.stdout, stderr }
+    .run_bytes()
 }
 
 fn check(scheme: &str) -> Run {
@@ -470,10 +437,10 @@ fn records_10_mb_name_is_kept_whole() {
     let path = write(dir.path(), "big-name.csv", format!("{HEADER}\n{}\n", GOOD_ROW.replace("张伟", &name)));
     let run = evaluate(&path, &[]);
     run.code(0);
-    assert!(run.stdout().contains(&name), "nothing lost: the name is in the csv output");
+    assert!(run.stdout_text().contains(&name), "nothing lost: the name is in the csv output");
     let json = ladder(["evaluate", "--ladder", SCHEME, "--as-of", AS_OF, "--format", "json", &path]);
     json.code(0);
-    assert!(json.stdout().contains(&name), "nothing lost: the name is in the json output");
+    assert!(json.stdout_text().contains(&name), "nothing lost: the name is in the json output");
 }
 
 #[test]
@@ -536,11 +503,11 @@ fn encoding_utf8_with_bom() {
     let path = write(dir.path(), "bom.csv", bytes);
     let run = evaluate(&path, &[]);
     run.code(0).row_ok(0, "E1").row_ok(1, "E2");
-    assert!(run.stdout().contains("张伟"));
+    assert!(run.stdout_text().contains("张伟"));
     assert_eq!(run.stdout, evaluate(&fixture("good.csv"), &[]).stdout, "a BOM changes nothing");
     // The report's SHA-256 is of the file as it is, BOM included.
     use sha2::Digest;
-    let json = ladder(["evaluate", "--ladder", SCHEME, "--as-of", AS_OF, "--format", "json", &path]).stdout();
+    let json = ladder(["evaluate", "--ladder", SCHEME, "--as-of", AS_OF, "--format", "json", &path]).stdout_text();
     let sha = format!("{:x}", sha2::Sha256::digest(std::fs::read(&path).unwrap()));
     assert!(json.contains(&format!("\"sha256\": \"{sha}\"")), "{json}");
     assert!(json.contains("张伟"));
@@ -567,7 +534,7 @@ fn encoding_gbk_with_the_flag() {
     for flag in ["gbk", "gb18030", "auto"] {
         let run = evaluate(&path, &["--encoding", flag]);
         run.code(0);
-        assert!(run.stdout().contains("张伟") && run.stdout().contains("王芳"), "--encoding {flag}");
+        assert!(run.stdout_text().contains("张伟") && run.stdout_text().contains("王芳"), "--encoding {flag}");
         assert_eq!(run.stdout, utf8.stdout, "--encoding {flag} reads the same as UTF-8");
     }
 }
@@ -630,7 +597,7 @@ fn csv_output_never_starts_a_formula() {
     }
     // JSON is not a spreadsheet: the names stay as they are.
     let json = ladder(["evaluate", "--ladder", SCHEME, "--as-of", AS_OF, "--format", "json", &path]);
-    assert!(json.stdout().contains("\"name\": \"+1\""), "{}", excerpt(&json.stdout()));
+    assert!(json.stdout_text().contains("\"name\": \"+1\""), "{}", excerpt(&json.stdout_text()));
 }
 
 // ---------------------------------------------------------------------------
@@ -725,7 +692,7 @@ fn lines_are_right_with_crlf_and_empty_lines() {
     let path = write(dir.path(), "crlf.csv", text);
     evaluate(&path, &[]).code(3).stderr_has(&["crlf.csv:5: E2: hire_date: `2024-13-01` is not a date"]);
     let explained = ladder(["explain", "E2", "--ladder", SCHEME, "--as-of", AS_OF, &path]);
-    assert!(explained.stdout().contains("line 5 of"), "{}", explained.stdout());
+    assert!(explained.stdout_text().contains("line 5 of"), "{}", explained.stdout_text());
     let scores = write(dir.path(), "scores.csv", "id,period,item,value\r\nE1,2026Q3,quality,85\r\n\r\nE1,2026Q9,quality,85\r\n");
     let good = write(dir.path(), "good.csv", format!("{HEADER}\r\n{GOOD_ROW}\r\n"));
     evaluate(&good, &["--scores", &scores]).code(1).stderr_has(&["scores.csv: line 4"]);

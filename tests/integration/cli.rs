@@ -2,7 +2,7 @@
 //! stderr, snapshotted with insta (review changes with `cargo insta review`,
 //! or `INSTA_UPDATE=always cargo test` and read the diff).
 
-use assert_cmd::Command;
+use super::harness::Test;
 use std::path::Path;
 
 /// The outcome of one run, as one snapshot-friendly text.
@@ -11,18 +11,13 @@ fn run(args: &[&str]) -> String {
 }
 
 fn run_with_stdin(args: &[&str], stdin: Option<&str>) -> String {
-    let mut cmd = Command::cargo_bin("ladder").unwrap();
-    cmd.args(args).env("NO_COLOR", "1").current_dir(env!("CARGO_MANIFEST_DIR"));
-    if let Some(input) = stdin {
-        cmd.write_stdin(input);
+    let test = Test::new().args(args);
+    match stdin {
+        Some(input) => test.stdin(input),
+        None => test,
     }
-    let out = cmd.output().unwrap();
-    format!(
-        "exit: {}\n--- stdout\n{}--- stderr\n{}",
-        out.status.code().map_or("signal".into(), |c| c.to_string()),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    .run()
+    .transcript()
 }
 
 const TELECOM: [&str; 5] =
@@ -190,17 +185,7 @@ fn parallel_output_is_byte_identical_to_a_single_threaded_run() {
     for format in ["csv", "ndjson", "json", "table"] {
         let mut args = vec!["evaluate", "--format", format];
         args.extend(TELECOM);
-        let run = |threads: &str| {
-            let out = Command::cargo_bin("ladder")
-                .unwrap()
-                .args(&args)
-                .env("NO_COLOR", "1")
-                .env("RAYON_NUM_THREADS", threads)
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .output()
-                .unwrap();
-            out.stdout
-        };
+        let run = |threads: &str| Test::new().args(&args).env("RAYON_NUM_THREADS", threads).run_bytes().stdout;
         assert_eq!(run("1"), run("4"), "--format {format}");
     }
 }
@@ -226,14 +211,12 @@ fn parallel_output_of_many_chunks_is_byte_identical_to_a_single_threaded_run() {
     std::fs::write(&input, big).unwrap();
     for format in ["csv", "ndjson"] {
         let run = |threads: &str| {
-            Command::cargo_bin("ladder")
-                .unwrap()
+            Test::new()
                 .args(["evaluate", "--quiet", "--as-of", "2026-12-31", "--format", format, "--scores"])
                 .arg(root.join("examples/telecom-after-sales-scores.csv"))
                 .arg(&input)
                 .env("RAYON_NUM_THREADS", threads)
-                .output()
-                .unwrap()
+                .run_bytes()
                 .stdout
         };
         let single = run("1");

@@ -3,7 +3,7 @@
 //! calibrate`, through the binary, on a scheme whose composite is the one
 //! KPI score, so every rank is known by hand.
 
-use assert_cmd::Command;
+use super::harness::{Run, Test};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -77,17 +77,13 @@ fn write(scheme: &str, header: &str, staff: &[(&str, &str, &str, &str)]) -> File
     Files { _dir: dir, scheme: scheme_path, staff: staff_path }
 }
 
-fn ladder(args: &[&str], scheme: &Path, staff: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ladder"))
-        .args(args)
-        .args(["--ladder", scheme.to_str().unwrap(), "--as-of", "2026-12-31", staff.to_str().unwrap()])
-        .output()
-        .unwrap()
+fn ladder(args: &[&str], scheme: &Path, staff: &Path) -> Run<Vec<u8>> {
+    Test::new().args(args).args(["--ladder", scheme.to_str().unwrap(), "--as-of", "2026-12-31", staff.to_str().unwrap()]).run_bytes()
 }
 
 fn results(files: &Files) -> Vec<Value> {
     let out = ladder(&["evaluate", "--format", "json"], &files.scheme, &files.staff);
-    assert_eq!(out.status.code(), Some(3), "one row is in error: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(Some(out.code), Some(3), "one row is in error: {}", out.stderr.as_str());
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     doc["results"].as_array().unwrap().clone()
 }
@@ -185,8 +181,8 @@ fn a_cohort_column_the_file_lacks_is_an_input_problem() {
     let header = HEADER.replace("department", "dept");
     let files = write(SCHEME, &header, &STAFF);
     let out = ladder(&["evaluate"], &files.scheme, &files.staff);
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(Some(out.code), Some(1));
+    let err = out.stderr.as_str();
     assert!(err.contains("groups by `department`, which is not a column of this file"), "{err}");
     assert!(err.contains("scheme.yaml:9"), "names where the cohort is: {err}");
     assert!(out.stdout.is_empty());
@@ -211,9 +207,9 @@ fn bad_cohort_and_distribution_keys_are_located_problems() {
         let scheme = SCHEME.replace(from, to);
         assert_ne!(scheme, SCHEME, "{to}");
         let files = write(&scheme, HEADER, &STAFF);
-        let out = Command::new(env!("CARGO_BIN_EXE_ladder")).args(["check", "--ladder", files.scheme.to_str().unwrap()]).output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{to}: {err}");
+        let out = Test::new().args(["check", "--ladder", files.scheme.to_str().unwrap()]).run_bytes();
+        let err = out.stderr.as_str();
+        assert_eq!(Some(out.code), Some(1), "{to}: {err}");
         assert!(err.contains(message), "{to}: expected `{message}` in {err}");
         assert!(err.contains(at), "{to}: expected the place {at} in {err}");
     }
@@ -231,7 +227,7 @@ fn calibrate_totals_match_the_evaluate_results() {
             args.extend(["--by", by]);
         }
         let out = ladder(&args, &files.scheme, &files.staff);
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(Some(out.code), Some(0), "{}", out.stderr.as_str());
         let sheet: Value = serde_json::from_slice(&out.stdout).unwrap();
         // The same groups counted from evaluate's results (department from the file).
         let mut expected: BTreeMap<Vec<String>, BTreeMap<String, u64>> = BTreeMap::new();
@@ -281,12 +277,12 @@ fn calibrate_needs_a_distribution_and_known_columns() {
         .replace("[{fact: calibrated_band, min: B}, {fact: cohort_size, min: 2}]", "[{fact: cohort_size, min: 2}]");
     let files = write(&plain, HEADER, &STAFF);
     let out = ladder(&["calibrate"], &files.scheme, &files.staff);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("has no `distribution`"));
+    assert_eq!(Some(out.code), Some(1));
+    assert!(out.stderr.as_str().contains("has no `distribution`"));
     let files = write(SCHEME, HEADER, &STAFF);
     let out = ladder(&["calibrate", "--by", "region"], &files.scheme, &files.staff);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--by `region`: the file has no such column"));
+    assert_eq!(Some(out.code), Some(1));
+    assert!(out.stderr.as_str().contains("--by `region`: the file has no such column"));
     let table = ladder(&["calibrate"], &files.scheme, &files.staff);
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(text.contains("department 华东, grade T1: 4 employees"), "{text}");
@@ -314,10 +310,10 @@ fn the_review_cycle_example_runs_and_its_sheet_adds_up() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let scheme = root.join("examples/review-cycle");
     let staff = root.join("examples/review-cycle.csv");
-    let check = Command::new(env!("CARGO_BIN_EXE_ladder")).args(["check", "--ladder", scheme.to_str().unwrap()]).output().unwrap();
-    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
+    let check = Test::new().args(["check", "--ladder", scheme.to_str().unwrap()]).run_bytes();
+    assert_eq!(Some(check.code), Some(0), "{}", check.stderr.as_str());
     let out = ladder(&["evaluate", "--format", "json"], &scheme, &staff);
-    assert_eq!(out.status.code(), Some(3), "three rows in error, as in the telecom example");
+    assert_eq!(Some(out.code), Some(3), "three rows in error, as in the telecom example");
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let results = doc["results"].as_array().unwrap();
     assert!(results.iter().any(|r| r["band"] != r["calibrated_band"]), "calibration moves someone");
@@ -328,7 +324,7 @@ fn the_review_cycle_example_runs_and_its_sheet_adds_up() {
         }
     }
     let sheet = ladder(&["calibrate", "--format", "json"], &scheme, &staff);
-    assert_eq!(sheet.status.code(), Some(0), "{}", String::from_utf8_lossy(&sheet.stderr));
+    assert_eq!(Some(sheet.code), Some(0), "{}", sheet.stderr.as_str());
     let sheet: Value = serde_json::from_slice(&sheet.stdout).unwrap();
     let totals: BTreeMap<String, u64> = sheet["totals"]["bands"]
         .as_array()

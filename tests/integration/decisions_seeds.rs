@@ -6,7 +6,7 @@
 //! built-in customer-service scheme with employees built by hand for each
 //! seed rule. Every run is the binary, as a user runs it.
 
-use assert_cmd::Command;
+use super::harness::Test;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -60,13 +60,13 @@ fn row(id: &str, sequence: &str, grade: &str, hire: &str, since: &str, flags: [&
 }
 
 fn ladder(args: &[&str], stdin: Option<String>) -> (Option<i32>, String, String) {
-    let mut cmd = Command::cargo_bin("ladder").unwrap();
-    cmd.args(args);
-    if let Some(s) = stdin {
-        cmd.write_stdin(s);
+    let test = Test::new().args(args);
+    let run = match stdin {
+        Some(input) => test.stdin(input),
+        None => test,
     }
-    let out = cmd.output().unwrap();
-    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    .run();
+    (Some(run.code), run.stdout, run.stderr)
 }
 
 fn scheme_file(dir: &Path, yaml: &str) -> String {

@@ -3,29 +3,13 @@
 //! changed set must be what a join of the two json results says, whatever
 //! the formats of the two files, in whatever order their rows come.
 
-use assert_cmd::Command;
+use super::harness::{ladder, Test};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 const STAFF: &str = "examples/telecom-after-sales.csv";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn ladder(args: &[&str]) -> Run {
-    let out =
-        Command::cargo_bin("ladder").unwrap().args(args).env("NO_COLOR", "1").current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// A copy of the built-in scheme with T2's months in grade lowered from 6 to 3.
 fn changed_scheme(dir: &Path) -> PathBuf {
@@ -312,13 +296,8 @@ fn duplicate_ids_pair_in_order_and_stdin_reads_one_side() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout, "id,field,old,new\nE1 (occurrence 2),kpi,,70\n");
     // One side from standard input gives the same answer; both is a usage error.
-    let out = Command::cargo_bin("ladder")
-        .unwrap()
-        .args(["diff", "--format", "csv", "-", new])
-        .write_stdin(std::fs::read(old).unwrap())
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), run.stdout);
+    let out = Test::new().args(["diff", "--format", "csv", "-", new]).stdin(std::fs::read(old).unwrap()).run();
+    assert_eq!(out.stdout, run.stdout);
     assert_eq!(ladder(&["diff", "-", "-"]).code, 2);
 }
 

@@ -4,46 +4,21 @@
 //! checked against `evaluate`: explain's figures are evaluate's figures, and
 //! what-if's "after" is what evaluate says of the changed file.
 
-use assert_cmd::Command;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::str::FromStr;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// Exit code, stdout and stderr as one snapshot-friendly text.
-    fn transcript(&self) -> String {
-        format!("exit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
-    }
-}
-
-fn run(args: &[&str]) -> Run {
-    run_stdin(args, None)
-}
+use super::harness::{ladder as run, Run, Test};
 
 fn run_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut cmd = Command::cargo_bin("ladder").unwrap();
-    cmd.args(args).env("NO_COLOR", "1").current_dir(env!("CARGO_MANIFEST_DIR"));
-    if let Some(input) = stdin {
-        cmd.write_stdin(input.to_vec());
+    let test = Test::new().args(args);
+    match stdin {
+        Some(input) => test.stdin(input),
+        None => test,
     }
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    .run()
 }
 
 const TELECOM: [&str; 5] =

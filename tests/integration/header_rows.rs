@@ -6,31 +6,15 @@
 //! must evaluate to exactly what the same data gives as a clean CSV; line
 //! numbers in messages stay the file's (the sheet's) rows.
 
-use assert_cmd::Command;
+use super::harness::{ladder, s, Run, ROOT};
 use rust_xlsxwriter::Workbook;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const CLEAN: &str = "examples/customer-service.csv";
 const LADDER: &str = "customer-service";
 const AS_OF: &str = "2026-12-31";
 const TITLE: &str = "2026年度客服序列晋升评审名单（人力资源部导出）";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn ladder(args: &[&str]) -> Run {
-    let out = Command::cargo_bin("ladder").unwrap().env("NO_COLOR", "1").current_dir(ROOT).args(args).output().unwrap();
-    Run {
-        code: out.status.code().expect("no signal"),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
-}
 
 /// `evaluate` of `file` in `format`, with `extra` arguments.
 fn evaluate(file: &str, format: &str, extra: &[&str]) -> Run {
@@ -41,14 +25,7 @@ fn evaluate(file: &str, format: &str, extra: &[&str]) -> Run {
 }
 
 fn workdir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("header_rows").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+    super::harness::workdir("header_rows", name)
 }
 
 /// The clean example: its header and its rows.

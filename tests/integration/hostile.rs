@@ -4,6 +4,7 @@
 //! of too many rows, a header with too many problems, bad GBK, and workbooks
 //! that would expand without bound. Every run has a timeout.
 
+use super::harness::Test;
 use rust_xlsxwriter::Workbook;
 use std::io::Write;
 use std::path::Path;
@@ -18,33 +19,17 @@ fn row(id: &str, name: &str) -> String {
     format!("{id},{name},engineer,technical,T1,2024-01-01,2024-01-01,大专,85,90,88,80,4,4.5")
 }
 
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
+type Run = super::harness::Run<Vec<u8>>;
 
 /// Runs the binary with `args` (the scheme and as-of date added after the
 /// command), feeding `stdin`, with a 30-second timeout.
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_ladder"));
-    cmd.arg(args[0]).args(["--ladder", SCHEME, "--as-of", AS_OF]).args(&args[1..]).timeout(Duration::from_secs(30));
-    if let Some(input) = stdin {
-        cmd.write_stdin(input.to_vec());
+    let test = Test::new().arg(args[0]).args(["--ladder", SCHEME, "--as-of", AS_OF]).args(&args[1..]).timeout(Duration::from_secs(30));
+    match stdin {
+        Some(input) => test.stdin(input),
+        None => test,
     }
-    let out = cmd.output().expect("the binary runs");
-    Run { code: out.status.code().unwrap_or(-1), stdout: out.stdout, stderr: String::from_utf8_lossy(&out.stderr).into_owned() }
-}
-
-impl Run {
-    #[track_caller]
-    fn expect(&self, code: i32, parts: &[&str]) -> &Run {
-        assert_eq!(self.code, code, "exit code; stderr:\n{}", self.stderr);
-        for part in parts {
-            assert!(self.stderr.contains(part), "stderr lacks {part:?}:\n{}", self.stderr);
-        }
-        self
-    }
+    .run_bytes()
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
@@ -432,12 +417,11 @@ fn thousands_of_time_tests_from_anchors_cost_little() {
 
     // And end to end, within a timeout.
     let staff = write(dir.path(), "staff.csv", text.as_bytes());
-    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_ladder"))
+    Test::new()
         .args(["evaluate", "--ladder", &scheme_path, "--as-of", AS_OF, "-f", "csv", &staff])
         .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        .run()
+        .code(0);
 }
 
 /// A cell far past what any spreadsheet holds (a spreadsheet cell holds

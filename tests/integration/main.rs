@@ -19,6 +19,7 @@
 
 mod analyst;
 mod bad_input;
+mod calibration_reports;
 mod cli;
 mod cohorts;
 mod decisions;
@@ -27,6 +28,7 @@ mod did_you_mean;
 mod diff;
 mod explain;
 mod fast_path;
+mod harness;
 mod header_rows;
 mod hostile;
 mod lang;

@@ -5,7 +5,7 @@
 //! unmet lines, quota_position; the validation of `quotas:`; and, with
 //! proptest, the streaming batch against the in-memory one on random files.
 
-use assert_cmd::Command;
+use super::harness::{Run, Test};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -78,17 +78,13 @@ fn write(scheme: &str, header: &str, staff: &[(&str, &str, &str, &str, &str)]) -
     Files { _dir: dir, scheme: scheme_path, staff: staff_path }
 }
 
-fn ladder(args: &[&str], scheme: &Path, staff: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ladder"))
-        .args(args)
-        .args(["--ladder", scheme.to_str().unwrap(), "--as-of", "2026-12-31", staff.to_str().unwrap()])
-        .output()
-        .unwrap()
+fn ladder(args: &[&str], scheme: &Path, staff: &Path) -> Run<Vec<u8>> {
+    Test::new().args(args).args(["--ladder", scheme.to_str().unwrap(), "--as-of", "2026-12-31", staff.to_str().unwrap()]).run_bytes()
 }
 
 fn results(files: &Files) -> Vec<Value> {
     let out = ladder(&["evaluate", "--format", "json"], &files.scheme, &files.staff);
-    assert_eq!(out.status.code(), Some(3), "one row is in error: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(Some(out.code), Some(3), "one row is in error: {}", out.stderr.as_str());
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     doc["results"].as_array().unwrap().clone()
 }
@@ -144,9 +140,9 @@ fn bad_quotas_are_located_problems() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.yaml");
     std::fs::write(&path, bad).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_ladder")).args(["check", "--ladder", path.to_str().unwrap()]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let out = Test::new().args(["check", "--ladder", path.to_str().unwrap()]).run_bytes();
+    assert_eq!(Some(out.code), Some(1));
+    let err = out.stderr.as_str();
     let file = path.to_str().unwrap();
     for (message, at) in [
         ("quota grade `T9`: no grade has that id", "26:13"),
@@ -166,8 +162,8 @@ fn bad_quotas_are_located_problems() {
 fn a_per_column_the_file_lacks_is_an_input_problem() {
     let files = write(SCHEME, &HEADER.replace("department", "dept"), &STAFF);
     let out = ladder(&["evaluate"], &files.scheme, &files.staff);
-    assert_eq!(out.status.code(), Some(1), "nothing evaluated");
-    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(Some(out.code), Some(1), "nothing evaluated");
+    let err = out.stderr.as_str();
     assert!(err.contains("line 1 (header)") && err.contains("counts per `department`, which is not a column of this file"), "{err}");
     assert!(err.contains("scheme.yaml:27:5"), "names the quota: {err}");
     assert!(out.stdout.is_empty());

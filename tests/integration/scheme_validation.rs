@@ -4,36 +4,14 @@
 //! directory. Each is a located problem (`file:line:column`) and exit 1,
 //! never a silent meaning, a skipped file or a crash.
 
-use assert_cmd::Command;
+use super::harness::{Run, Test};
 use std::path::Path;
 use std::time::Duration;
 
 const SCHEME: &str = "tests/fixtures/bad/scheme.yaml";
 
-struct Run {
-    code: Option<i32>,
-    stderr: String,
-}
-
-impl Run {
-    #[track_caller]
-    fn refused(&self, parts: &[&str]) -> &Run {
-        assert_eq!(self.code, Some(1), "exit code; stderr:\n{}", self.stderr);
-        for part in parts {
-            assert!(self.stderr.contains(part), "stderr lacks {part:?}:\n{}", self.stderr);
-        }
-        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
-        self
-    }
-}
-
-fn check(scheme: &str) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_ladder"))
-        .args(["check", "--ladder", scheme])
-        .timeout(Duration::from_secs(20))
-        .output()
-        .expect("ladder runs");
-    Run { code: out.status.code(), stderr: String::from_utf8_lossy(&out.stderr).into_owned() }
+fn check(scheme: &str) -> Run<Vec<u8>> {
+    Test::new().args(["check", "--ladder", scheme]).timeout(Duration::from_secs(20)).run_bytes()
 }
 
 /// The fixture scheme with each `(from, to)` replaced once.
@@ -54,8 +32,8 @@ fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) -> String {
 
 #[test]
 fn the_fixture_scheme_is_good() {
-    let out = Command::new(env!("CARGO_BIN_EXE_ladder")).args(["check", "--ladder", SCHEME]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Test::new().args(["check", "--ladder", SCHEME]).run_bytes();
+    assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
 /// Every empty rule list, at any depth, is a problem at its own line and
@@ -164,8 +142,8 @@ fn unreadable_files_of_a_scheme_directory_are_named() {
     std::fs::create_dir(&scheme).unwrap();
     std::fs::copy(SCHEME, scheme.join("Main.YAML")).unwrap();
     let shown = scheme.to_str().unwrap().to_string();
-    let out = Command::new(env!("CARGO_BIN_EXE_ladder")).args(["check", "--ladder", &shown]).output().unwrap();
-    assert!(out.status.success(), "a .YAML file is read: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Test::new().args(["check", "--ladder", &shown]).run_bytes();
+    assert_eq!(out.code, 0, "a .YAML file is read: {}", out.stderr);
 
     std::os::unix::fs::symlink(dir.path().join("gone.yaml"), scheme.join("extra.yaml")).unwrap();
     std::os::unix::fs::symlink(scheme.join("loop.yml"), scheme.join("loop.yml")).unwrap();
@@ -175,7 +153,7 @@ fn unreadable_files_of_a_scheme_directory_are_named() {
     std::fs::remove_file(scheme.join("extra.yaml")).unwrap();
     std::fs::remove_file(scheme.join("loop.yml")).unwrap();
     std::os::unix::fs::symlink(dir.path().join("gone"), scheme.join("notes.txt")).unwrap();
-    assert_eq!(check(&shown).code, Some(0));
+    assert_eq!(check(&shown).code, 0);
 }
 
 /// Messages that point at the right place and say what is wrong (issue 14

@@ -4,7 +4,7 @@
 //! (`--ladder NAME --as-of 2026-12-31 --format json`). Each test names the seed
 //! line it checks; each one fails on the scheme as it was before the change.
 
-use assert_cmd::Command;
+use super::harness::Test;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -43,13 +43,11 @@ impl Sheet {
 
 /// Evaluates the sheet with a built-in scheme; results by id.
 fn evaluate(ladder: &str, sheet: &Sheet) -> BTreeMap<String, Value> {
-    let out = Command::cargo_bin("ladder")
-        .unwrap()
+    let out = Test::new()
         .args(["evaluate", "--ladder", ladder, "--as-of", "2026-12-31", "--format", "json", "-"])
-        .write_stdin(sheet.text())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}\n{}", String::from_utf8_lossy(&out.stderr), sheet.text());
+        .stdin(sheet.text())
+        .run_bytes();
+    assert_eq!(out.code, 0, "{}\n{}", out.stderr, sheet.text());
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     v["results"].as_array().unwrap().iter().map(|r| (r["id"].as_str().unwrap().to_string(), r.clone())).collect()
 }

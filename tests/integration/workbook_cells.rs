@@ -8,46 +8,20 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Run {
-    run_with_stdin(args, None)
-}
+use super::harness::{ladder as run, s, Run, Test};
 
 fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ladder"));
-    cmd.args(args).env("NO_COLOR", "1");
-    cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let input = child.stdin.take().unwrap();
-    if let Some(bytes) = stdin {
-        let mut input = input;
-        // The tool may stop reading early (an error); that is its answer.
-        let _ = input.write_all(bytes);
+    let test = Test::new().args(args);
+    match stdin {
+        Some(input) => test.stdin(input),
+        None => test,
     }
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().expect("no signal"),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
+    .run()
 }
 
 fn workdir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("workbook_cells").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+    super::harness::workdir("workbook_cells", name)
 }
 
 /// A KPI item given as a score (`calls`) and one as a raw measure

@@ -4,12 +4,11 @@
 //! summary and meta sheets; `--lang zh` labels; the format picked from
 //! `--output`'s extension, and the usage errors.
 
-use assert_cmd::Command;
+use super::harness::{Test, ROOT};
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const AS_OF: &str = "2026-12-31";
 
 /// The two examples: (name, arguments before the output options).
@@ -18,22 +17,14 @@ const EXAMPLES: [(&str, &[&str]); 2] = [
     ("customer", &["--ladder", "customer-service", "examples/customer-service.csv"]),
 ];
 
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
+type Run = super::harness::Run<Vec<u8>>;
 
 fn ladder(args: &[&str]) -> Run {
-    let out = Command::cargo_bin("ladder").unwrap().env("NO_COLOR", "1").current_dir(ROOT).args(args).output().unwrap();
-    Run { code: out.status.code().expect("no signal"), stdout: out.stdout, stderr: String::from_utf8_lossy(&out.stderr).into() }
+    Test::new().args(args).run_bytes()
 }
 
 fn workdir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("xlsx_out").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    super::harness::workdir("xlsx_out", name)
 }
 
 /// `evaluate --as-of AS_OF -q` with `args` then `input`.

@@ -1,0 +1,277 @@
+//! The one way the integration binary runs `ladder` (as just's
+//! `tests/lib.rs`): a [`Test`] builder — arguments, standard input, files in
+//! a temporary directory, environment, working directory — that runs the
+//! built binary and returns a [`Run`] (exit code, stdout, stderr) with the
+//! assertions tests share. Every run is bounded in time, and a panic or a
+//! death by signal fails the test whatever it expected: no input may crash
+//! the binary.
+//!
+//! ```ignore
+//! let run = Test::new().file("staff.csv", csv).args(["evaluate", "--format", "json"]).arg_path("staff.csv").run();
+//! run.code(3).stderr_has(&["row error"]);
+//! ```
+
+#![allow(dead_code)] // each module uses its part of the harness
+
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The repository: the default working directory, so that `examples/…`
+/// and `tests/fixtures/…` resolve.
+pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The built binary.
+pub const BIN: &str = env!("CARGO_BIN_EXE_ladder");
+
+/// How long a run may take before it is killed and the test fails (a
+/// loaded 2-core machine runs debug builds of 10 MB inputs in seconds).
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// One invocation of `ladder`, built up, then [`run`](Test::run).
+pub struct Test {
+    args: Vec<OsString>,
+    stdin: Option<Vec<u8>>,
+    dir: Option<tempfile::TempDir>,
+    current_dir: PathBuf,
+    env: Vec<(OsString, OsString)>,
+    /// Variables removed from the inherited environment.
+    env_removed: Vec<OsString>,
+    timeout: Duration,
+}
+
+impl Default for Test {
+    fn default() -> Test {
+        Test::new()
+    }
+}
+
+impl Test {
+    /// No arguments, no standard input, `NO_COLOR=1`, run from the repository.
+    pub fn new() -> Test {
+        Test {
+            args: Vec::new(),
+            stdin: None,
+            dir: None,
+            current_dir: PathBuf::from(ROOT),
+            env: vec![("NO_COLOR".into(), "1".into())],
+            env_removed: Vec::new(),
+            timeout: TIMEOUT,
+        }
+    }
+
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Test {
+        self.args.push(arg.as_ref().to_os_string());
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Test
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.args.extend(args.into_iter().map(|a| a.as_ref().to_os_string()));
+        self
+    }
+
+    /// The path of `name` in the test's temporary directory, as an argument.
+    pub fn arg_path(mut self, name: &str) -> Test {
+        let path = self.path(name);
+        self.args.push(path.into());
+        self
+    }
+
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Test {
+        self.stdin = Some(bytes.into());
+        self
+    }
+
+    /// Writes `bytes` to `name` in the test's temporary directory (made on
+    /// first use, removed when the [`Run`] is dropped).
+    pub fn file(mut self, name: &str, bytes: impl AsRef<[u8]>) -> Test {
+        let path = self.path(name);
+        if let Some(parent) = Path::new(&path).parent() {
+            std::fs::create_dir_all(parent).expect("a directory for a test file");
+        }
+        std::fs::write(&path, bytes).expect("a test file written");
+        self
+    }
+
+    /// Where `name` is in the test's temporary directory.
+    pub fn path(&mut self, name: &str) -> String {
+        let dir = self.dir.get_or_insert_with(|| tempfile::tempdir().expect("a temporary directory"));
+        dir.path().join(name).to_str().expect("a UTF-8 temporary path").to_string()
+    }
+
+    /// Runs from `dir` instead of the repository.
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Test {
+        self.current_dir = dir.as_ref().to_path_buf();
+        self
+    }
+
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Test {
+        self.env.push((key.as_ref().to_os_string(), value.as_ref().to_os_string()));
+        self
+    }
+
+    /// Runs without `key` (set here, or inherited), e.g. without `NO_COLOR`.
+    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Test {
+        self.env.retain(|(k, _)| k != key.as_ref());
+        self.env_removed.push(key.as_ref().to_os_string());
+        self
+    }
+
+    pub fn timeout(mut self, timeout: Duration) -> Test {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Runs the binary; stdout as text, which must be UTF-8 (everything
+    /// but a workbook is).
+    pub fn run(self) -> Run<String> {
+        let run = self.run_bytes();
+        let stdout = String::from_utf8(run.stdout).unwrap_or_else(|e| panic!("stdout is not UTF-8: {e}"));
+        Run { code: run.code, stdout, stderr: run.stderr, dir: run.dir }
+    }
+
+    /// Runs the binary; stdout as bytes (a workbook, or bytes that must be checked as they are).
+    pub fn run_bytes(self) -> Run<Vec<u8>> {
+        let mut cmd = assert_cmd::Command::new(BIN);
+        cmd.args(&self.args).current_dir(&self.current_dir).timeout(self.timeout);
+        for k in &self.env_removed {
+            cmd.env_remove(k);
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        if let Some(input) = self.stdin {
+            cmd.write_stdin(input);
+        }
+        let out = cmd.output().expect("the ladder binary runs");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let code = out.status.code().unwrap_or_else(|| {
+            panic!("ladder {:?} was killed (timeout after {:?}, or a signal): {:?}\nstderr:\n{stderr}", self.args, self.timeout, out.status)
+        });
+        assert!(!stderr.contains("panicked"), "ladder {:?} panicked:\n{stderr}", self.args);
+        Run { code, stdout: out.stdout, stderr, dir: self.dir }
+    }
+}
+
+/// What a run gave: its exit code, stdout (text or bytes) and stderr.
+pub struct Run<O = String> {
+    pub code: i32,
+    pub stdout: O,
+    pub stderr: String,
+    /// The test's files, kept as long as the run is.
+    dir: Option<tempfile::TempDir>,
+}
+
+impl<O: AsRef<[u8]>> Run<O> {
+    /// Stdout as text (invalid UTF-8 replaced).
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(self.stdout.as_ref()).into_owned()
+    }
+
+    /// Asserts the exit code, showing stderr and the start of stdout when it differs.
+    #[track_caller]
+    pub fn code(&self, expected: i32) -> &Run<O> {
+        assert_eq!(self.code, expected, "exit code; stderr:\n{}\nstdout:\n{}", excerpt(&self.stderr), excerpt(&self.stdout_text()));
+        self
+    }
+
+    /// Every part appears in stderr.
+    #[track_caller]
+    pub fn stderr_has(&self, parts: &[&str]) -> &Run<O> {
+        for part in parts {
+            assert!(self.stderr.contains(part), "stderr lacks {part:?}:\n{}", excerpt(&self.stderr));
+        }
+        self
+    }
+
+    /// The exit code, and every part in stderr.
+    #[track_caller]
+    pub fn expect(&self, code: i32, parts: &[&str]) -> &Run<O> {
+        self.code(code).stderr_has(parts)
+    }
+
+    /// Refused as unusable (exit 1), saying every part.
+    #[track_caller]
+    pub fn refused(&self, parts: &[&str]) -> &Run<O> {
+        self.expect(1, parts)
+    }
+
+    #[track_caller]
+    pub fn stdout_empty(&self) -> &Run<O> {
+        assert!(self.stdout.as_ref().is_empty(), "stdout should be empty:\n{}", excerpt(&self.stdout_text()));
+        self
+    }
+
+    /// Stdout as one JSON document.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(self.stdout.as_ref())
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", excerpt(&self.stdout_text())))
+    }
+
+    /// Exit code, stdout and stderr as one snapshot-friendly text.
+    pub fn transcript(&self) -> String {
+        format!("exit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout_text(), self.stderr)
+    }
+
+    /// The path of `name` in the test's temporary directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.as_ref().expect("the test wrote files").path().join(name)
+    }
+}
+
+/// At most the first 3000 bytes of `text` (on a character boundary), for a message.
+pub fn excerpt(text: &str) -> String {
+    if text.len() <= 3000 {
+        text.to_string()
+    } else {
+        let cut = (0..=3000).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+        format!("{}… ({} bytes)", &text[..cut], text.len())
+    }
+}
+
+/// A fresh directory `CARGO_TARGET_TMPDIR/MODULE/NAME` for one test's
+/// files, kept after the run (as artifacts to look at when a test fails).
+pub fn workdir(module: &str, name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(module).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a test directory");
+    dir
+}
+
+/// A path as an argument.
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
+}
+
+/// `ladder ARGS` from the repository, stdout as text: the common case.
+pub fn ladder<S: AsRef<OsStr>>(args: &[S]) -> Run {
+    Test::new().args(args).run()
+}
+
+#[test]
+#[should_panic(expected = "exit code")]
+fn a_wrong_exit_code_fails_the_test() {
+    ladder(&["--version"]).code(1);
+}
+
+#[test]
+#[should_panic(expected = "stderr lacks")]
+fn a_missing_message_fails_the_test() {
+    ladder(&["check", "--ladder", "no-such-scheme"]).expect(1, &["a message ladder never prints"]);
+}
+
+#[test]
+fn files_are_written_to_the_test_directory_and_passed_by_path() {
+    let scheme = std::fs::read_to_string(Path::new(ROOT).join("tests/fixtures/bad/scheme.yaml")).expect("the fixture scheme");
+    let run = Test::new().file("s/scheme.yaml", scheme).args(["check", "--ladder"]).arg_path("s/scheme.yaml").run();
+    run.code(0);
+    assert!(run.path("s/scheme.yaml").is_file(), "the file lives as long as the run");
+    let stdin = Test::new().args(["diff", "--format", "csv", "-", "tests/fixtures/bad/scheme.yaml"]).stdin("id,status\n").run();
+    assert_ne!(stdin.code, 0, "a scheme is not a results file");
+    stdin.stderr_has(&["tests/fixtures/bad/scheme.yaml"]);
+}
