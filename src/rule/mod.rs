@@ -3,6 +3,7 @@
 //! test knows where it was written.
 
 pub mod eval;
+pub mod found;
 pub mod words;
 
 use crate::calendar::parse_date;

@@ -8,7 +8,7 @@
 use crate::exact::FigureText;
 use crate::input::records::Layout;
 use crate::input::value::excerpt;
-use crate::rule::eval::Found;
+use crate::rule::found::Found;
 use crate::rule::{Computed, FactRef, Reserved, Subject, Test, TestValue};
 use crate::scheme::{GradeRef, Scheme};
 #[cfg(test)]
