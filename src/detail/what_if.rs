@@ -242,7 +242,7 @@ fn column_of(scheme: &Scheme, layout: &Layout, key: &str) -> Option<usize> {
     layout.facts.get(id).copied().flatten()
 }
 
-/// The item id a score key's item names: its id, or its title (trimmed) when
+/// The item id a score key's item names: its id, or its title (after NFKC) when
 /// that title is one item's of the employee's position (of any position
 /// when the position is unknown).
 fn item_of(scheme: &Scheme, position: Option<usize>, kind: PeriodKind, item: &str) -> Result<String, String> {
@@ -260,7 +260,9 @@ fn item_of(scheme: &Scheme, position: Option<usize>, kind: PeriodKind, item: &st
     if items.iter().any(|(id, _)| *id == item) {
         return Ok(item.to_string());
     }
-    let mut ids: Vec<&str> = items.iter().filter(|(_, t)| !t.is_empty() && t.trim() == item.trim()).map(|(id, _)| *id).collect();
+    let wanted = crate::scheme::title_key(item);
+    let mut ids: Vec<&str> =
+        items.iter().filter(|(_, t)| !t.is_empty() && crate::scheme::title_key(t) == wanted).map(|(id, _)| *id).collect();
     ids.sort_unstable();
     ids.dedup();
     match ids.as_slice() {

@@ -120,6 +120,17 @@ fn a_score_key_may_name_the_item_by_its_title() {
     assert!(r.stderr.contains("is no KPI item of the position cs_specialist"), "{}", r.stderr);
 }
 
+/// Titles match after NFKC (SPEC §3): the full-width brackets an input
+/// method types find the scheme's `部门人员总体服务质量(外部客户满意度)`.
+#[test]
+fn a_score_key_title_matches_after_nfkc() {
+    let by_id = what_if("telecom-after-sales", TELECOM, "E033", &["2026Q3.dept_service_quality=95"], true);
+    let typed = what_if("telecom-after-sales", TELECOM, "E033", &["2026Q3.部门人员总体服务质量（外部客户满意度）=95"], true);
+    assert_eq!((by_id.code, typed.code), (0, 0), "{}{}", by_id.stderr, typed.stderr);
+    assert_eq!(typed.json()["set"][0]["column"], "2026Q3.dept_service_quality");
+    assert_eq!(by_id.json()["after"], typed.json()["after"]);
+}
+
 /// The quarter scores of a what-if JSON: period → (before, after, set).
 fn quarters(v: &Value) -> Vec<(String, Value, Value, bool)> {
     v["quarters"]
