@@ -4,5 +4,6 @@
 
 pub mod memory;
 pub mod quota;
+pub mod scan;
 pub mod spool;
 pub mod stream;

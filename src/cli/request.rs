@@ -114,23 +114,15 @@ fn evaluate(args: EvaluateArgs) -> Result<cmd::evaluate::Request> {
 
 fn explain(args: ExplainArgs) -> Result<cmd::explain::Request> {
     let (files, scheme, as_of) = inputs(&args.input)?;
-    let (input, scores) = files.read_all()?;
-    Ok(cmd::explain::Request { scheme, input, scores, as_of, header_row: files.header_row, id: args.id, format: args.format })
+    // The files are read by the command: a big one is scanned, not held whole.
+    let header_row = files.header_row;
+    Ok(cmd::explain::Request { scheme, files, as_of, header_row, id: args.id, format: args.format, in_memory: false })
 }
 
 fn what_if(args: WhatIfArgs) -> Result<cmd::what_if::Request> {
     let (files, scheme, as_of) = inputs(&args.input)?;
-    let (input, scores) = files.read_all()?;
-    Ok(cmd::what_if::Request {
-        scheme,
-        input,
-        scores,
-        as_of,
-        header_row: files.header_row,
-        id: args.id,
-        sets: args.set,
-        format: args.format,
-    })
+    let header_row = files.header_row;
+    Ok(cmd::what_if::Request { scheme, files, as_of, header_row, id: args.id, sets: args.set, format: args.format, in_memory: false })
 }
 
 fn calibrate(args: CalibrateArgs) -> Result<cmd::calibrate::Request> {

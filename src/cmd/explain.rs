@@ -1,12 +1,15 @@
 //! `ladder explain`: one employee's decision in full (the explanation itself
-//! is built in `detail::explain`).
+//! is built in `detail::explain`). A file on disk is scanned, not held in
+//! memory (`detail::scanned`); standard input, a scheme with quotas (whose
+//! queue needs every row's decision) and a file the scan cannot read go the
+//! in-memory way, which is the reference.
 
 use crate::batch::memory::evaluate_with;
 use crate::decision::Status;
-use crate::detail::explain::explain;
+use crate::detail::explain::{explain, explain_among, Explanation};
 use crate::detail::{find, unknown_id, DetailFormat};
 use crate::error::{Error, Exit, Result};
-use crate::input::records::Input;
+use crate::input::Files;
 use crate::report::durable::stderr_line;
 use crate::scheme::Scheme;
 use chrono::NaiveDate;
@@ -14,26 +17,62 @@ use std::io::Write;
 
 pub struct Request {
     pub scheme: Scheme,
-    pub input: Input,
-    pub scores: Option<Input>,
+    /// The employee file (read by `run`, scanned or whole) and the scores' path.
+    pub files: Files,
     pub as_of: NaiveDate,
     /// `--header-row`: the header's line (none: found among the first rows).
     pub header_row: Option<u64>,
     /// The employee to explain.
     pub id: String,
     pub format: DetailFormat,
+    /// Evaluate every row in memory (the reference path) even where a scan would do.
+    pub in_memory: bool,
+}
+
+/// Whether the file can be scanned rather than read whole: a path (standard
+/// input cannot be read twice) and a scheme without quotas.
+pub fn scannable(scheme: &Scheme, files: &Files, in_memory: bool) -> bool {
+    !in_memory && files.employees != "-" && scheme.quotas.is_empty()
 }
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
-    let evaluation = evaluate_with(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, req.header_row)?;
+    if scannable(&req.scheme, &req.files, req.in_memory) {
+        // Unreadable scores: the in-memory path says so, in its order.
+        if let Ok(scores) = req.files.read_scores() {
+            let scan = crate::batch::scan::Request {
+                scheme: &req.scheme,
+                employees: &req.files.employees,
+                encoding: req.files.encoding,
+                sheet: req.files.sheet.as_deref(),
+                scores: scores.as_ref(),
+                as_of: req.as_of,
+                header_row: req.header_row,
+            };
+            // A file the scan cannot read goes the in-memory way, whose messages are the reference.
+            if let Ok(found) = crate::detail::scanned::one(&scan, &req.id) {
+                let one = found.map_err(Error::UnknownId)?;
+                return show(&one.evaluation, explain_among(&one.evaluation, 0, one.others), req.format, out);
+            }
+        }
+    }
+    let (input, scores) = req.files.read_all()?;
+    let evaluation = evaluate_with(&req.scheme, &input, scores.as_ref(), req.as_of, req.header_row)?;
+    let index = find(&evaluation, &req.id).ok_or_else(|| Error::UnknownId(unknown_id(&evaluation, &req.id, &input.display)))?;
+    show(&evaluation, explain(&evaluation, index), req.format, out)
+}
+
+fn show(
+    evaluation: &crate::batch::memory::Evaluation,
+    explanation: Explanation,
+    format: DetailFormat,
+    out: &mut dyn Write,
+) -> Result<Exit> {
     for note in &evaluation.notes {
         stderr_line(format_args!("note: {note}"));
     }
     for w in &evaluation.warnings {
         stderr_line(format_args!("warning: {w}"));
     }
-    let index = find(&evaluation, &req.id).ok_or_else(|| Error::UnknownId(unknown_id(&evaluation, &req.id, &req.input.display)))?;
-    let explanation = explain(&evaluation, index);
-    explanation.write(req.format, out)?;
+    explanation.write(format, out)?;
     Ok(Exit::row_errors_if(explanation.record.status == Status::Error))
 }

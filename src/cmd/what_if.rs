@@ -1,10 +1,11 @@
 //! `ladder what-if`: one employee before and after changes to their row (the
-//! two evaluations are made in `detail::what_if`).
+//! two evaluations are made in `detail::what_if`). A file on disk is
+//! scanned, not held in memory, as for `explain` (see `cmd::explain`).
 
-use crate::detail::what_if::what_if;
+use crate::detail::what_if::{what_if, what_if_scanned, WhatIf};
 use crate::detail::DetailFormat;
 use crate::error::{Exit, Result};
-use crate::input::records::Input;
+use crate::input::Files;
 use crate::report::durable::stderr_line;
 use crate::scheme::Scheme;
 use chrono::NaiveDate;
@@ -12,8 +13,8 @@ use std::io::Write;
 
 pub struct Request {
     pub scheme: Scheme,
-    pub input: Input,
-    pub scores: Option<Input>,
+    /// The employee file (read by `run`, scanned or whole) and the scores' path.
+    pub files: Files,
     pub as_of: NaiveDate,
     /// `--header-row`: the header's line (none: found among the first rows).
     pub header_row: Option<u64>,
@@ -22,16 +23,39 @@ pub struct Request {
     /// The changes, `KEY=VALUE` split.
     pub sets: Vec<(String, String)>,
     pub format: DetailFormat,
+    /// Evaluate every row in memory (the reference path) even where a scan would do.
+    pub in_memory: bool,
 }
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
-    let answer = what_if(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, &req.id, &req.sets, req.header_row)?;
+    if crate::cmd::explain::scannable(&req.scheme, &req.files, req.in_memory) {
+        if let Ok(scores) = req.files.read_scores() {
+            let scan = crate::batch::scan::Request {
+                scheme: &req.scheme,
+                employees: &req.files.employees,
+                encoding: req.files.encoding,
+                sheet: req.files.sheet.as_deref(),
+                scores: scores.as_ref(),
+                as_of: req.as_of,
+                header_row: req.header_row,
+            };
+            if let Ok(answer) = what_if_scanned(&scan, &req.id, &req.sets) {
+                return show(&answer?, req.format, out);
+            }
+        }
+    }
+    let (input, scores) = req.files.read_all()?;
+    let answer = what_if(&req.scheme, &input, scores.as_ref(), req.as_of, &req.id, &req.sets, req.header_row)?;
+    show(&answer, req.format, out)
+}
+
+fn show(answer: &WhatIf, format: DetailFormat, out: &mut dyn Write) -> Result<Exit> {
     for note in &answer.before.notes {
         stderr_line(format_args!("note: {note}"));
     }
     for w in &answer.before.warnings {
         stderr_line(format_args!("warning: {w}"));
     }
-    answer.write(req.format, out)?;
+    answer.write(format, out)?;
     Ok(Exit::row_errors_if(answer.ends_in_error()))
 }
