@@ -70,15 +70,38 @@ pub struct Scan {
     /// The rows `select` kept, in file order (duplicates left out).
     pub kept: Vec<KeptRow>,
     pub ids: Ids,
+    /// With `members`: every ranked row's line, cohort, composite and band,
+    /// so that the rows whose standing a change moves are known without
+    /// evaluating the file again (about 24 bytes a row).
+    pub members: Vec<Member>,
+    /// The cohorts of `members`, by their index.
+    pub keys: hashbrown::HashMap<CohortKey, u32>,
 }
 
-/// Which rows a scan keeps: asked of every row with its lean figures and,
-/// when it has a composite, its cohort.
-pub type Select<'a> = dyn Fn(&Row, Option<&Figures>, Option<&CohortKey>) -> bool + Sync + 'a;
+/// A ranked row, as [`Scan::members`] keeps it.
+#[derive(Debug, Clone, Copy)]
+pub struct Member {
+    pub line: u64,
+    pub cohort: u32,
+    /// The composite in hundredths.
+    pub composite: i32,
+    pub band: Option<u32>,
+}
+
+/// Which rows a scan keeps.
+pub enum Select<'a> {
+    /// The rows for which this holds, asked of every row with its lean
+    /// figures and, when it has a composite, its cohort.
+    Rows(&'a (dyn Fn(&Row, Option<&Figures>, Option<&CohortKey>) -> bool + Sync + 'a)),
+    /// The rows on these lines, kept as read: no row is evaluated (nor ids
+    /// checked, nor cohorts counted).
+    Lines(&'a hashbrown::HashSet<u64>),
+}
 
 /// Reads every record of the file once (see the module's comment). `id`
-/// is only used to find an id close to it, for the message when it is missing.
-pub fn scan(req: &Request, id: &str, select: &Select) -> Result<Scan> {
+/// is only used to find an id close to it, for the message when it is
+/// missing; `members`: keep [`Scan::members`].
+pub fn scan(req: &Request, id: &str, select: Select, members: bool) -> Result<Scan> {
     let scheme = req.scheme;
     let source = Source::open(req.employees, req.encoding, req.sheet, |_, _, _| Ok(()))?;
     let long = match req.scores {
@@ -119,6 +142,13 @@ pub fn scan(req: &Request, id: &str, select: &Select) -> Result<Scan> {
             .par_iter_mut()
             .flat_map(|(_, records)| records.par_iter_mut())
             .fold(Box::<Piece>::default, |mut piece, (line, record)| {
+                let select = match &select {
+                    Select::Lines(lines) => {
+                        piece.rows.push((*line, String::new(), None, lines.contains(line).then(|| record.clone())));
+                        return piece;
+                    }
+                    Select::Rows(select) => select,
+                };
                 let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
                 let figures = batch.figures_reusing(&mut row, std::mem::take(&mut piece.spare));
                 let cohort = figures.as_ref().and_then(|f| f.composite).map(|c| (CohortKey::of(scheme, &layout, &row), c));
@@ -142,11 +172,19 @@ pub fn scan(req: &Request, id: &str, select: &Select) -> Result<Scan> {
     let mut duplicates = hashbrown::HashMap::new();
     let mut kept = Vec::new();
     let mut rows = 0u64;
+    let (mut kept_members, mut keys) = (Vec::new(), hashbrown::HashMap::new());
+    let evaluated = matches!(select, Select::Rows(_));
     for_each_chunk(&ProgressBar::hidden(), read, work, |pieces| {
         let mut pieces = pieces?;
         for (line, row_id, cohort, cells) in pieces.iter_mut().flat_map(|p| p.rows.iter_mut()) {
             let index = rows;
             rows += 1;
+            if !evaluated {
+                if let Some(cells) = cells.take() {
+                    kept.push(KeptRow { index, line: *line, cells });
+                }
+                continue;
+            }
             if !row_id.is_empty() {
                 ids.count += 1;
                 if ids.first.is_none() {
@@ -161,6 +199,17 @@ pub fn scan(req: &Request, id: &str, select: &Select) -> Result<Scan> {
                 }
             }
             if let Some((key, composite)) = cohort.take() {
+                if members {
+                    let next = keys.len() as u32;
+                    let cohort = match keys.get(&key) {
+                        Some(k) => *k,
+                        None => *keys.entry(key.clone()).or_insert(next),
+                    };
+                    // The band is the composite's: the lean figures' band would do too.
+                    let band = req.scheme.bands.iter().position(|b| composite >= b.min).map(|b| b as u32);
+                    let h = hundredths(composite).unwrap_or(i32::MIN);
+                    kept_members.push(Member { line: *line, cohort, composite: h, band });
+                }
                 cohorts.add(key, composite)?;
             }
             if let Some(cells) = cells.take() {
@@ -191,6 +240,8 @@ pub fn scan(req: &Request, id: &str, select: &Select) -> Result<Scan> {
         duplicates,
         kept,
         ids,
+        members: kept_members,
+        keys,
     })
 }
 
@@ -207,19 +258,21 @@ pub fn standing_in(scheme: &Scheme, cohort: &[i32], composite: Decimal, band: Op
     Some(Standing { rank_pct: pct, rank: higher + 1, cohort_size: cohort.len(), calibrated_band })
 }
 
-/// One row evaluated by the exact detailed path (every item's score kept, as
-/// `explain` needs), ranked by `standing`; what `evaluate_rows` makes of it.
+/// One row evaluated, ranked by `standing`: what `evaluate_rows` makes of
+/// it. `detail`: by the exact detailed path, every item's score kept, as
+/// `explain` needs (else the batch's fast figures, the same figures).
 pub fn outcome(
     scheme: &Scheme,
     layout: &Layout,
     long: &LongScores,
     as_of: NaiveDate,
     row: Row,
+    detail: bool,
     standing: impl FnOnce(&CohortKey, Decimal, Option<usize>) -> Option<Standing>,
 ) -> Outcome {
     let periods = Periods::new(scheme, as_of);
     let columns = ScoreColumns::new(scheme, layout, &periods);
-    let batch = Batch { scheme, layout, periods: &periods, columns: &columns, long, detail: true };
+    let batch = Batch { scheme, layout, periods: &periods, columns: &columns, long, detail };
     let mut row = row;
     let figures = batch.figures(&mut row);
     let cohort = figures.as_ref().and_then(|f| f.composite).map(|_| CohortKey::of(scheme, layout, &row));

@@ -49,7 +49,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
                 header_row: req.header_row,
             };
             // A file the scan cannot read goes the in-memory way, whose messages are the reference.
-            if let Ok(found) = crate::detail::scanned::one(&scan, &req.id) {
+            if let Ok(found) = crate::detail::scanned::one(&scan, &req.id, false) {
                 let one = found.map_err(Error::UnknownId)?;
                 return show(&one.evaluation, explain_among(&one.evaluation, 0, one.others), req.format, out);
             }

@@ -6,7 +6,7 @@
 //! every row is the reference these are held equal to.
 
 use crate::batch::memory::{hundredths, CohortKey, Evaluation, Outcome};
-use crate::batch::scan::{self, evaluation, outcome, standing_in, with, without, KeptRow, Scan};
+use crate::batch::scan::{self, evaluation, outcome, standing_in, with, without, KeptRow, Scan, Select};
 use crate::input::records::{parse_row, Layout, LongScores, Row};
 use anyhow::Result;
 use rust_decimal::Decimal;
@@ -30,9 +30,10 @@ pub struct Place {
 
 /// Scans the file for the employee `id` (the first row with it). The inner
 /// error is the "no employee with id" message.
-pub fn one<'s>(req: &scan::Request<'s>, id: &str) -> Result<Result<One<'s>, String>> {
+/// `members`: keep every ranked row's cohort and composite (what-if).
+pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool) -> Result<Result<One<'s>, String>> {
     let scheme = req.scheme;
-    let mut scanned = scan::scan(req, id, &|row: &Row, _, _| row.id == id)?;
+    let mut scanned = scan::scan(req, id, Select::Rows(&|row: &Row, _, _| row.id == id), members)?;
     let Some(KeptRow { index, line, cells }) = (!scanned.kept.is_empty()).then(|| scanned.kept.remove(0)) else {
         let ids = &scanned.ids;
         let message =
@@ -42,7 +43,7 @@ pub fn one<'s>(req: &scan::Request<'s>, id: &str) -> Result<Result<One<'s>, Stri
     let layout = std::mem::take(&mut scanned.layout);
     let row = parse_row(scheme, &layout, line, cells, req.as_of);
     let mut cohort = Vec::new();
-    let employee = outcome(scheme, &layout, &scanned.long, req.as_of, row, |key, composite, band| {
+    let employee = outcome(scheme, &layout, &scanned.long, req.as_of, row, true, |key, composite, band| {
         cohort = scanned.cohorts.composites(key);
         standing_in(scheme, &cohort, composite, band)
     });
@@ -105,7 +106,7 @@ pub fn what_if_after<'s>(
         without(lists_after.get(&scanned, key), h);
     }
     let mut key_after = None;
-    let own_after = outcome(scheme, &layout_after, long_after, req.as_of, row, |key, composite, band| {
+    let own_after = outcome(scheme, &layout_after, long_after, req.as_of, row, true, |key, composite, band| {
         key_after = Some(key.clone());
         let list = lists_after.get(&scanned, key);
         with(list, hundredths(composite)?);
@@ -121,25 +122,36 @@ pub fn what_if_after<'s>(
     // in the cohorts the employee leaves or joins: a second scan finds the
     // rows whose standing moves (none when the composite and cohort stay).
     if (&key_before, h_before) != (&key_after, h_after) {
-        let moved = |key: &CohortKey, composite: Decimal, band: Option<usize>| -> bool {
-            match (lists.find(key), lists_after.find(key)) {
-                (Some(b), Some(a)) => standing_in(scheme, b, composite, band) != standing_in(scheme, a, composite, band),
-                _ => false,
+        // The rows of those cohorts whose standing differs, by line, from
+        // what the first scan kept of every ranked row.
+        let cohort_of = |key: &Option<CohortKey>| key.as_ref().and_then(|k| scanned.keys.get(k).copied());
+        let watched: Vec<(u32, &[i32], &[i32])> = [cohort_of(&key_before), cohort_of(&key_after)]
+            .into_iter()
+            .flatten()
+            .filter_map(|c| {
+                let key = scanned.keys.iter().find(|(_, i)| **i == c).map(|(k, _)| k)?;
+                Some((c, lists.find(key)?, lists_after.find(key)?))
+            })
+            .collect();
+        let mut moved = hashbrown::HashSet::new();
+        for m in &scanned.members {
+            let Some((_, b, a)) = watched.iter().find(|(c, _, _)| *c == m.cohort) else { continue };
+            let composite = Decimal::new(i64::from(m.composite), 2);
+            let band = m.band.map(|b| b as usize);
+            if m.line != line && standing_in(scheme, b, composite, band) != standing_in(scheme, a, composite, band) {
+                moved.insert(m.line);
             }
-        };
-        let select = |_: &Row, figures: Option<&crate::figures::Figures>, key: Option<&CohortKey>| match (figures, key) {
-            (Some(f), Some(key)) => f.composite.is_some_and(|c| moved(key, c, f.band)),
-            _ => false,
-        };
-        let again = scan::scan(req, "", &select)?;
+        }
+        let again = if moved.is_empty() { None } else { Some(scan::scan(req, "", Select::Lines(&moved), false)?) };
         let layout = &before.layout;
-        for kept in again.kept.into_iter().filter(|k| k.index != own_index && !scanned.duplicates.contains_key(&k.index)) {
+        let kept = again.map(|a| a.kept).unwrap_or_default();
+        for kept in kept.into_iter().filter(|k| k.index != own_index && !scanned.duplicates.contains_key(&k.index)) {
             let row = parse_row(scheme, layout, kept.line, kept.cells.clone(), req.as_of);
             let standing = |key: &CohortKey, c, band| lists.find(key).and_then(|l| standing_in(scheme, l, c, band));
-            others_before.push((kept.index, outcome(scheme, layout, &scanned.long, req.as_of, row, standing)));
+            others_before.push((kept.index, outcome(scheme, layout, &scanned.long, req.as_of, row, false, standing)));
             let row = parse_row(scheme, &layout_after, kept.line, kept.cells, req.as_of);
             let standing = |key: &CohortKey, c, band| lists_after.find(key).and_then(|l| standing_in(scheme, l, c, band));
-            others_after.push((kept.index, outcome(scheme, &layout_after, &scanned.long, req.as_of, row, standing)));
+            others_after.push((kept.index, outcome(scheme, &layout_after, &scanned.long, req.as_of, row, false, standing)));
         }
     }
     let Evaluation { layout, warnings, mut outcomes, .. } = before;

@@ -73,7 +73,7 @@ pub fn what_if<'s>(
 /// same answer, in the memory of a streaming batch. The outer error is a
 /// file the scan could not read: the in-memory path's message is the one to show.
 pub fn what_if_scanned<'s>(req: &scan::Request<'s>, id: &str, sets: &[(String, String)]) -> anyhow::Result<Result<WhatIf<'s>, Error>> {
-    let one = match scanned::one(req, id)? {
+    let one = match scanned::one(req, id, true)? {
         Ok(one) => one,
         Err(message) => return Ok(Err(Error::UnknownId(message))),
     };
