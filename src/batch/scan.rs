@@ -108,7 +108,9 @@ pub fn scan(req: &Request, id: &str, select: Select, members: bool) -> Result<Sc
         Some(s) => read_long_scores(scheme, s)?,
         None => LongScores::default(),
     };
-    let hash = source.sha256.is_none().then(|| Arc::new(Mutex::new(Sha256::new())));
+    let evaluated = matches!(select, Select::Rows(_));
+    // The file's hash is for the report's meta: the first read makes it.
+    let hash = (evaluated && source.sha256.is_none()).then(|| Arc::new(Mutex::new(Sha256::new())));
     let (layout, header) = read_layout(scheme, source.decoded(None)?, &source.display, req.header_row).map_err(|e| source.located(e))?;
     let mut cutter =
         Cutter::new(source.decoded(hash.clone())?, header.end).with_context(|| format!("{}: cannot read the file", source.display))?;
@@ -123,7 +125,7 @@ pub fn scan(req: &Request, id: &str, select: Select, members: bool) -> Result<Sc
         rows: Vec<Seen>,
         spare: Figures,
     }
-    let work = |chunk: &mut Chunk| -> Result<Vec<Box<Piece>>> {
+    let work = |chunk: &mut Chunk| -> Result<(usize, Vec<Box<Piece>>)> {
         let Chunk { raw, blocks } = chunk;
         if blocks.len() < raw.blocks.len() {
             blocks.resize_with(raw.blocks.len(), Default::default);
@@ -138,29 +140,33 @@ pub fn scan(req: &Request, id: &str, select: Select, members: bool) -> Result<Sc
         if let Some(bad) = parsed.into_iter().find_map(Result::err) {
             return Err(bad_record(bad, &source.display));
         }
-        Ok(blocks
-            .par_iter_mut()
-            .flat_map(|(_, records)| records.par_iter_mut())
-            .fold(Box::<Piece>::default, |mut piece, (line, record)| {
-                let select = match &select {
-                    Select::Lines(lines) => {
-                        piece.rows.push((*line, String::new(), None, lines.contains(line).then(|| record.clone())));
-                        return piece;
+        let bytes = raw.bytes.len();
+        Ok((
+            bytes,
+            blocks
+                .par_iter_mut()
+                .flat_map(|(_, records)| records.par_iter_mut())
+                .fold(Box::<Piece>::default, |mut piece, (line, record)| {
+                    let select = match &select {
+                        Select::Lines(lines) => {
+                            piece.rows.push((*line, String::new(), None, lines.contains(line).then(|| record.clone())));
+                            return piece;
+                        }
+                        Select::Rows(select) => select,
+                    };
+                    let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
+                    let figures = batch.figures_reusing(&mut row, std::mem::take(&mut piece.spare));
+                    let cohort = figures.as_ref().and_then(|f| f.composite).map(|c| (CohortKey::of(scheme, &layout, &row), c));
+                    let keep = select(&row, figures.as_ref(), cohort.as_ref().map(|(k, _)| k)).then(|| row.cells.clone());
+                    piece.rows.push((*line, std::mem::take(&mut row.id), cohort, keep));
+                    *record = row.cells;
+                    if let Some(figures) = figures {
+                        piece.spare = figures;
                     }
-                    Select::Rows(select) => select,
-                };
-                let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
-                let figures = batch.figures_reusing(&mut row, std::mem::take(&mut piece.spare));
-                let cohort = figures.as_ref().and_then(|f| f.composite).map(|c| (CohortKey::of(scheme, &layout, &row), c));
-                let keep = select(&row, figures.as_ref(), cohort.as_ref().map(|(k, _)| k)).then(|| row.cells.clone());
-                piece.rows.push((*line, std::mem::take(&mut row.id), cohort, keep));
-                *record = row.cells;
-                if let Some(figures) = figures {
-                    piece.spare = figures;
-                }
-                piece
-            })
-            .collect())
+                    piece
+                })
+                .collect(),
+        ))
     };
     let read = |chunk: &mut Chunk| -> Result<Option<u64>> {
         let more = cutter.next_chunk(&mut chunk.raw).with_context(|| format!("{}: cannot read the file", source.display))?;
@@ -173,9 +179,19 @@ pub fn scan(req: &Request, id: &str, select: Select, members: bool) -> Result<Sc
     let mut kept = Vec::new();
     let mut rows = 0u64;
     let (mut kept_members, mut keys) = (Vec::new(), hashbrown::HashMap::new());
-    let evaluated = matches!(select, Select::Rows(_));
     for_each_chunk(&ProgressBar::hidden(), read, work, |pieces| {
-        let mut pieces = pieces?;
+        let (bytes, mut pieces) = pieces?;
+        // After the first chunk, the id set (and the members) sized for the
+        // whole file from the bytes a row takes, as `evaluate` does: it only saves regrowing.
+        let count: usize = pieces.iter().map(|p| p.rows.len()).sum();
+        if evaluated && rows == 0 && count > 0 {
+            let estimate = source.len as usize / (bytes / count).max(32);
+            let id_bytes = pieces.iter().flat_map(|p| p.rows.iter()).map(|r| r.1.len()).sum::<usize>() / count;
+            id_set.reserve(estimate + estimate / 16, id_bytes.max(1));
+            if members {
+                kept_members.reserve(estimate + estimate / 16);
+            }
+        }
         for (line, row_id, cohort, cells) in pieces.iter_mut().flat_map(|p| p.rows.iter_mut()) {
             let index = rows;
             rows += 1;
@@ -258,24 +274,13 @@ pub fn standing_in(scheme: &Scheme, cohort: &[i32], composite: Decimal, band: Op
     Some(Standing { rank_pct: pct, rank: higher + 1, cohort_size: cohort.len(), calibrated_band })
 }
 
-/// One row evaluated, ranked by `standing`: what `evaluate_rows` makes of
-/// it. `detail`: by the exact detailed path, every item's score kept, as
-/// `explain` needs (else the batch's fast figures, the same figures).
-pub fn outcome(
-    scheme: &Scheme,
-    layout: &Layout,
-    long: &LongScores,
-    as_of: NaiveDate,
-    row: Row,
-    detail: bool,
-    standing: impl FnOnce(&CohortKey, Decimal, Option<usize>) -> Option<Standing>,
-) -> Outcome {
-    let periods = Periods::new(scheme, as_of);
-    let columns = ScoreColumns::new(scheme, layout, &periods);
-    let batch = Batch { scheme, layout, periods: &periods, columns: &columns, long, detail };
+/// One row evaluated by `batch`, ranked by `standing`: what `evaluate_rows`
+/// makes of it (a `batch` with `detail` keeps every item's score, as
+/// `explain` needs; without, the fast figures, the same figures).
+pub fn outcome(batch: &Batch, row: Row, standing: impl FnOnce(&CohortKey, Decimal, Option<usize>) -> Option<Standing>) -> Outcome {
     let mut row = row;
     let figures = batch.figures(&mut row);
-    let cohort = figures.as_ref().and_then(|f| f.composite).map(|_| CohortKey::of(scheme, layout, &row));
+    let cohort = figures.as_ref().and_then(|f| f.composite).map(|_| CohortKey::of(batch.scheme, batch.layout, &row));
     let standing = match (&cohort, &figures) {
         (Some(key), Some(f)) => f.composite.and_then(|c| standing(key, c, f.band)),
         _ => None,

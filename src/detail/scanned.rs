@@ -5,8 +5,9 @@
 //! evaluated the same way, before and after. The in-memory evaluation of
 //! every row is the reference these are held equal to.
 
-use crate::batch::memory::{hundredths, CohortKey, Evaluation, Outcome};
+use crate::batch::memory::{hundredths, Batch, CohortKey, Evaluation, Outcome};
 use crate::batch::scan::{self, evaluation, outcome, standing_in, with, without, KeptRow, Scan, Select};
+use crate::figures::{Periods, ScoreColumns};
 use crate::input::records::{parse_row, Layout, LongScores, Row};
 use anyhow::Result;
 use rust_decimal::Decimal;
@@ -43,7 +44,10 @@ pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool) -> Result<Resul
     let layout = std::mem::take(&mut scanned.layout);
     let row = parse_row(scheme, &layout, line, cells, req.as_of);
     let mut cohort = Vec::new();
-    let employee = outcome(scheme, &layout, &scanned.long, req.as_of, row, true, |key, composite, band| {
+    let periods = Periods::new(scheme, req.as_of);
+    let columns = ScoreColumns::new(scheme, &layout, &periods);
+    let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long: &scanned.long, detail: true };
+    let employee = outcome(&batch, row, |key, composite, band| {
         cohort = scanned.cohorts.composites(key);
         standing_in(scheme, &cohort, composite, band)
     });
@@ -106,7 +110,10 @@ pub fn what_if_after<'s>(
         without(lists_after.get(&scanned, key), h);
     }
     let mut key_after = None;
-    let own_after = outcome(scheme, &layout_after, long_after, req.as_of, row, true, |key, composite, band| {
+    let periods = Periods::new(scheme, req.as_of);
+    let columns = ScoreColumns::new(scheme, &layout_after, &periods);
+    let after = Batch { scheme, layout: &layout_after, periods: &periods, columns: &columns, long: long_after, detail: true };
+    let own_after = outcome(&after, row, |key, composite, band| {
         key_after = Some(key.clone());
         let list = lists_after.get(&scanned, key);
         with(list, hundredths(composite)?);
@@ -117,7 +124,7 @@ pub fn what_if_after<'s>(
     }
     let h_after = own_after.figures.as_ref().and_then(|f| f.composite).and_then(hundredths);
     let mut others_before = Vec::new();
-    let mut others_after = Vec::new();
+    let mut outcomes_after = Vec::new();
     // Another row's result can only change through its standing, and only
     // in the cohorts the employee leaves or joins: a second scan finds the
     // rows whose standing moves (none when the composite and cohort stay).
@@ -144,14 +151,18 @@ pub fn what_if_after<'s>(
         }
         let again = if moved.is_empty() { None } else { Some(scan::scan(req, "", Select::Lines(&moved), false)?) };
         let layout = &before.layout;
+        // The others' figures the batch's fast way (explain's detail is only the employee's).
+        let columns_before = ScoreColumns::new(scheme, layout, &periods);
+        let others = Batch { layout, columns: &columns_before, long: &scanned.long, detail: false, ..after };
+        let others_after = Batch { long: &scanned.long, detail: false, ..after };
         let kept = again.map(|a| a.kept).unwrap_or_default();
         for kept in kept.into_iter().filter(|k| k.index != own_index && !scanned.duplicates.contains_key(&k.index)) {
             let row = parse_row(scheme, layout, kept.line, kept.cells.clone(), req.as_of);
             let standing = |key: &CohortKey, c, band| lists.find(key).and_then(|l| standing_in(scheme, l, c, band));
-            others_before.push((kept.index, outcome(scheme, layout, &scanned.long, req.as_of, row, false, standing)));
+            others_before.push((kept.index, outcome(&others, row, standing)));
             let row = parse_row(scheme, &layout_after, kept.line, kept.cells, req.as_of);
             let standing = |key: &CohortKey, c, band| lists_after.find(key).and_then(|l| standing_in(scheme, l, c, band));
-            others_after.push((kept.index, outcome(scheme, &layout_after, &scanned.long, req.as_of, row, false, standing)));
+            outcomes_after.push((kept.index, outcome(&others_after, row, standing)));
         }
     }
     let Evaluation { layout, warnings, mut outcomes, .. } = before;
@@ -163,6 +174,6 @@ pub fn what_if_after<'s>(
     };
     let own_before = outcomes.remove(0);
     let before = evaluation(scheme, req.as_of, layout, &scanned, warnings, in_order(own_before, others_before));
-    let after = evaluation(scheme, req.as_of, layout_after, &scanned, Vec::new(), in_order(own_after, others_after));
+    let after = evaluation(scheme, req.as_of, layout_after, &scanned, Vec::new(), in_order(own_after, outcomes_after));
     Ok((before, after, place))
 }
