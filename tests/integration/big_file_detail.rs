@@ -168,6 +168,14 @@ fn scanned_detail_equals_the_reference_with_cohorts_and_a_distribution() {
     check(scheme, 400, 11);
 }
 
+/// The benchmark's second scheme: 40 ratings a half, which the fast figures
+/// now take (the scan's composites are the fast path's, the reference's the
+/// exact path's: any difference would move a rank).
+#[test]
+fn scanned_detail_equals_the_reference_on_the_wide_scheme() {
+    check(concat!(env!("CARGO_MANIFEST_DIR"), "/bench/wide-scheme"), 300, 5);
+}
+
 /// The what-if answer lists others whose rank moved: the check above must
 /// see some, or it would hold nothing about them.
 #[test]
