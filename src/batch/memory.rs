@@ -391,7 +391,7 @@ impl Cohorts {
     pub fn composites(&self, key: &CohortKey) -> Vec<i32> {
         let Some(cohort) = self.cohorts.get(key) else { return Vec::new() };
         let mut out = Vec::with_capacity(cohort.size);
-        let mut push = |h: i32, n: u32| out.extend(std::iter::repeat_n(h, n as usize));
+        let mut push = |h: i32, n: u32| out.extend(std::iter::repeat(h).take(n as usize));
         match &cohort.counts {
             Counts::Sparse(list) => list.iter().rev().for_each(|(h, n)| push(*h, *n)),
             Counts::Finished(list) => list.iter().rev().for_each(|(h, _, n)| push(*h, *n)),

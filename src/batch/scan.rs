@@ -88,11 +88,14 @@ pub struct Member {
     pub band: Option<u32>,
 }
 
+/// Asked of every row, with its lean figures and, when it has a composite, its cohort.
+pub type RowTest<'a> = dyn Fn(&Row, Option<&Figures>, Option<&CohortKey>) -> bool + Sync + 'a;
+
 /// Which rows a scan keeps.
 pub enum Select<'a> {
     /// The rows for which this holds, asked of every row with its lean
     /// figures and, when it has a composite, its cohort.
-    Rows(&'a (dyn Fn(&Row, Option<&Figures>, Option<&CohortKey>) -> bool + Sync + 'a)),
+    Rows(&'a RowTest<'a>),
     /// The rows on these lines, kept as read: no row is evaluated (nor ids
     /// checked, nor cohorts counted).
     Lines(&'a hashbrown::HashSet<u64>),
@@ -206,7 +209,7 @@ pub fn scan(req: &Request, id: &str, select: Select, members: bool) -> Result<Sc
                 if ids.first.is_none() {
                     ids.first = Some(row_id.clone());
                 }
-                if ids.close.is_none() && crate::detail::is_close(row_id, id) {
+                if ids.close.is_none() && is_close(row_id, id) {
                     ids.close = Some(row_id.clone());
                 }
                 if let Some(first) = id_set.insert(row_id, *line)? {
@@ -259,6 +262,12 @@ pub fn scan(req: &Request, id: &str, select: Select, members: bool) -> Result<Sc
         members: kept_members,
         keys,
     })
+}
+
+/// An id that differs from `id` only in case or surrounding spaces (the
+/// "did you mean" of an unknown id).
+pub fn is_close(candidate: &str, id: &str) -> bool {
+    candidate.eq_ignore_ascii_case(id) || candidate.trim() == id.trim()
 }
 
 /// The standing of `composite` in a cohort whose composites (in hundredths,

@@ -56,10 +56,7 @@ pub fn unknown_id(evaluation: &Evaluation, id: &str, display: &str) -> String {
     unknown_id_among(id, display, ids.len(), close, ids.first().copied(), ids.last().copied())
 }
 
-/// An id that differs from `id` only in case or surrounding spaces.
-pub fn is_close(candidate: &str, id: &str) -> bool {
-    candidate.eq_ignore_ascii_case(id) || candidate.trim() == id.trim()
-}
+pub use crate::batch::scan::is_close;
 
 /// [`unknown_id`] from what a scan kept of the ids: how many rows have one,
 /// the first close to `id`, the first and the last.

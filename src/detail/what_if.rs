@@ -51,7 +51,7 @@ pub struct WhatIf<'s> {
 /// in a scan's counts (`detail::scanned`).
 enum Rest<'a, 's> {
     Memory(&'a Input),
-    Scanned(&'a scan::Request<'s>, Place),
+    Scanned(&'a scan::Request<'s>, Box<Place>),
 }
 
 /// Evaluates the file, then again with the employee's cells changed.
@@ -77,7 +77,7 @@ pub fn what_if_scanned<'s>(req: &scan::Request<'s>, id: &str, sets: &[(String, S
         Ok(one) => one,
         Err(message) => return Ok(Err(Error::UnknownId(message))),
     };
-    match changed(req.scheme, Rest::Scanned(req, one.place), one.evaluation, 0, req.scores, req.as_of, id, sets) {
+    match changed(req.scheme, Rest::Scanned(req, Box::new(one.place)), one.evaluation, 0, req.scores, req.as_of, id, sets) {
         Err(Error::Unusable(e)) => Err(e),
         answer => Ok(answer),
     }
@@ -186,7 +186,7 @@ fn changed<'s>(
             (before, after, index)
         }
         Rest::Scanned(req, place) => {
-            scanned::what_if_after(req, before, place, layout_after, cells.into(), &long).map_err(Error::Unusable)?
+            scanned::what_if_after(req, before, *place, layout_after, cells.into(), &long).map_err(Error::Unusable)?
         }
     };
 
