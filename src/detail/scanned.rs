@@ -128,7 +128,9 @@ pub fn what_if_after<'s>(
     // Another row's result can only change through its standing, and only
     // in the cohorts the employee leaves or joins: a second scan finds the
     // rows whose standing moves (none when the composite and cohort stay).
-    if (&key_before, h_before) != (&key_after, h_after) {
+    // A change that makes the row invalid is refused (by the caller): the others need not be looked for.
+    let invalid = own_after.row.errors.iter().any(|e| !before.outcomes[0].row.errors.contains(e));
+    if !invalid && (&key_before, h_before) != (&key_after, h_after) {
         // The rows of those cohorts whose standing differs, by line, from
         // what the first scan kept of every ranked row.
         let cohort_of = |key: &Option<CohortKey>| key.as_ref().and_then(|k| scanned.keys.get(k).copied());

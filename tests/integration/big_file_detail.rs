@@ -133,6 +133,7 @@ fn check(scheme: &str, employees: usize, seed: u64) {
             vec![("grade_date", "2000-01-01")],
             vec![("grade", &grade), (&score, "100")],
             vec![("no_such_column", "1")],
+            vec![("grade", "no-such-grade")],
         ];
         for sets in &changes {
             let (scanned, reference) = what_if_both(scheme, &path, id, sets, DetailFormat::Json);
