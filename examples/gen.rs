@@ -27,11 +27,13 @@ impl Rng {
     }
 }
 
-struct Options {
-    employees: usize,
-    scheme: String,
-    seed: u64,
-    positions: Option<Vec<String>>,
+/// What to generate (the command line's options; tests include this file
+/// and call [`generate`] directly).
+pub struct Options {
+    pub employees: usize,
+    pub scheme: String,
+    pub seed: u64,
+    pub positions: Option<Vec<String>>,
 }
 
 fn options() -> Options {
@@ -135,7 +137,14 @@ fn date(rng: &mut Rng, from_year: u64, years: u64) -> String {
 }
 
 fn main() {
-    let o = options();
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
+    generate(&options(), &mut out).unwrap();
+    out.flush().unwrap();
+}
+
+/// Writes the header and `o.employees` rows of the scheme `o.scheme` to `out`.
+pub fn generate(o: &Options, out: &mut impl Write) -> std::io::Result<()> {
     let scheme = load_scheme(Some(&o.scheme)).unwrap_or_else(|e| panic!("{e}"));
     let positions: Vec<&Position> = match &o.positions {
         None => vec![default_position(&scheme)],
@@ -161,8 +170,6 @@ fn main() {
         }
     }
     let kinds = fact_kinds(&scheme);
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
     let mut header = vec![
         "id".to_string(),
         "name".into(),
@@ -180,7 +187,7 @@ fn main() {
     for h in halves {
         header.extend(comp_items.iter().map(|i| format!("{h}.{i}")));
     }
-    writeln!(out, "{}", header.join(",")).unwrap();
+    writeln!(out, "{}", header.join(","))?;
 
     let mut rng = Rng(o.seed);
     let mut line = String::with_capacity(1024);
@@ -241,7 +248,7 @@ fn main() {
             }
         }
         line.push('\n');
-        out.write_all(line.as_bytes()).unwrap();
+        out.write_all(line.as_bytes())?;
     }
-    out.flush().unwrap();
+    Ok(())
 }

@@ -14,15 +14,15 @@
 //!
 //! A module is public only when the integration tests, the examples
 //! (`gen`, `parse_only`) or the fuzz targets reach into it, or its types
-//! appear in a public module's signatures (`calendar`, `exact`); `cmd`,
-//! `detail`, `diff`, `error` and `terminal` are the binary's alone.
+//! appear in a public module's signatures (`calendar`, `exact`); `diff`,
+//! `error`, `suggest` and `terminal` are the binary's alone.
 
 pub mod batch;
 pub mod calendar;
 pub mod cli;
-mod cmd;
+pub mod cmd;
 pub mod decision;
-mod detail;
+pub mod detail;
 mod diff;
 mod error;
 pub mod exact;

@@ -355,7 +355,7 @@ const SPARSE_MAX: usize = 2_048;
 const MAX_SPAN: i64 = 1_000_000;
 
 /// A composite in hundredths; None if it is not one (more decimals, or huge).
-fn hundredths(composite: Decimal) -> Option<i32> {
+pub(crate) fn hundredths(composite: Decimal) -> Option<i32> {
     if composite.scale() == 2 {
         return i32::try_from(composite.mantissa()).ok();
     }
@@ -471,6 +471,22 @@ impl Cohorts {
         let pct = rank_pct(higher, cohort.size)?;
         let calibrated_band = scheme.distribution.as_ref().and_then(|d| d.calibrate(band, pct, cohort.size));
         Some(Standing { rank_pct: pct, rank: higher + 1, cohort_size: cohort.size, calibrated_band })
+    }
+
+    /// Every composite the cohort `key` holds, in hundredths, highest first
+    /// (one employee in detail needs the others' composites, and the counts
+    /// are all a batch keeps). Asked before [`Cohorts::finish`], which turns
+    /// a table's counts into ranks; empty for a cohort nobody is in.
+    pub fn composites(&self, key: &CohortKey) -> Vec<i32> {
+        let Some(cohort) = self.cohorts.get(key) else { return Vec::new() };
+        let mut out = Vec::with_capacity(cohort.size);
+        let mut push = |h: i32, n: u32| out.extend(std::iter::repeat(h).take(n as usize));
+        match &cohort.counts {
+            Counts::Sparse(list) => list.iter().rev().for_each(|(h, n)| push(*h, *n)),
+            Counts::Finished(list) => list.iter().rev().for_each(|(h, _, n)| push(*h, *n)),
+            Counts::Dense { offset, counts } => counts.iter().enumerate().rev().for_each(|(i, n)| push(*offset + i as i32, *n)),
+        }
+        out
     }
 
     /// The cohorts, each with its size (for `calibrate`).
@@ -657,6 +673,23 @@ mod tests {
         let mut cohorts = Cohorts::default();
         assert!(cohorts.add(CohortKey::default(), "99999999".parse().unwrap()).is_err(), "refused, not mis-ranked");
         assert!(cohorts.add(CohortKey::default(), "1.234".parse().unwrap()).is_err());
+    }
+
+    /// A cohort's composites come back as they went in, highest first, in either form.
+    #[test]
+    fn composites_list_what_was_added() {
+        for filler in [0, SPARSE_MAX + 5] {
+            let mut cohorts = Cohorts::default();
+            let mut given: Vec<i32> = vec![9000, 8550, 8550, 7000, 0, 10_000, 1];
+            given.extend((0..filler).map(|i| (i % 9000) as i32));
+            for h in &given {
+                cohorts.add(CohortKey::default(), Decimal::new(i64::from(*h), 2)).unwrap();
+            }
+            given.sort_unstable_by(|a, b| b.cmp(a));
+            assert_eq!(cohorts.composites(&CohortKey::default()), given, "filler {filler}");
+            let other = CohortKey { refs: [1, 2, 3], text: String::new() };
+            assert!(cohorts.composites(&other).is_empty());
+        }
     }
 
     /// Sparse and dense cohorts count exactly what a brute-force count does.

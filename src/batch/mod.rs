@@ -5,5 +5,6 @@
 pub mod calibration;
 pub mod memory;
 pub mod quota;
+pub mod scan;
 pub mod spool;
 pub mod stream;

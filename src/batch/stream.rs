@@ -75,20 +75,25 @@ pub struct Done {
 }
 
 /// The employee file, re-readable: a file, or standard input spooled to a temporary file.
-struct Source {
-    display: String,
+pub(super) struct Source {
+    pub(super) display: String,
     file: File,
     encoding: Encoding,
-    len: u64,
+    pub(super) len: u64,
     /// A workbook's SHA-256 (its file, not the CSV made of it).
-    sha256: Option<String>,
+    pub(super) sha256: Option<String>,
 }
 
 impl Source {
     /// Opens the employee file; `check_head` sees the first bytes of
     /// standard input (up to its first [`HEAD_LINES`] lines) before the rest
     /// is spooled, so that an endless or wrong stream is refused at once.
-    fn open(path: &str, encoding: Encoding, sheet: Option<&str>, check_head: impl Fn(&[u8], bool, &str) -> Result<()>) -> Result<Source> {
+    pub(super) fn open(
+        path: &str,
+        encoding: Encoding,
+        sheet: Option<&str>,
+        check_head: impl Fn(&[u8], bool, &str) -> Result<()>,
+    ) -> Result<Source> {
         if crate::input::workbook::is_workbook(path) {
             // The sheet as a UTF-8 CSV in a temporary file; from here on it is a CSV input.
             let mut file = tempfile::tempfile().context("cannot create a temporary file for the workbook")?;
@@ -153,7 +158,7 @@ impl Source {
     /// A reading error as the user should see it: bytes that are not UTF-8
     /// (found while reading, in the header or a record) get the same located
     /// message as a file checked before reading.
-    fn located(&self, e: anyhow::Error) -> anyhow::Error {
+    pub(super) fn located(&self, e: anyhow::Error) -> anyhow::Error {
         if self.encoding != Encoding::Utf8 {
             return e;
         }
@@ -172,7 +177,7 @@ impl Source {
     /// A UTF-8 file is read straight, its BOM left out; GBK, and UTF-16
     /// (known by its BOM), go through a decoder, which copies every byte
     /// through its buffer.
-    fn decoded(&self, hash: Option<Arc<Mutex<Sha256>>>) -> Result<Box<dyn Read + Send>> {
+    pub(super) fn decoded(&self, hash: Option<Arc<Mutex<Sha256>>>) -> Result<Box<dyn Read + Send>> {
         let mut file = self.file.try_clone().with_context(|| format!("{}: cannot read the file", self.display))?;
         file.rewind()?;
         let mut head = Vec::with_capacity(3);
@@ -267,7 +272,7 @@ impl<R: Read> Read for Hashing<R> {
 /// Employee ids seen so far, packed: one string arena and a table of indices
 /// (about 25 bytes an employee). Offsets and lines are u32: a file beyond
 /// 4 GiB of ids or 4,294,967,295 lines is refused rather than mis-counted.
-struct IdSet {
+pub(super) struct IdSet {
     arena: String,
     ends: Vec<u32>,
     first_line: Vec<u32>,
@@ -276,13 +281,13 @@ struct IdSet {
 }
 
 impl IdSet {
-    fn new() -> IdSet {
+    pub(super) fn new() -> IdSet {
         IdSet { arena: String::new(), ends: Vec::new(), first_line: Vec::new(), table: HashTable::new(), hasher: Default::default() }
     }
 
     /// Room for about `ids` more ids of `bytes` bytes each, so the arrays do
     /// not double (and briefly hold twice their size) while a big file fills them.
-    fn reserve(&mut self, ids: usize, bytes: usize) {
+    pub(super) fn reserve(&mut self, ids: usize, bytes: usize) {
         self.arena.reserve(ids * bytes);
         self.ends.reserve(ids);
         self.first_line.reserve(ids);
@@ -301,7 +306,7 @@ impl IdSet {
     }
 
     /// Adds `id`; returns the line of its first row when it was already there.
-    fn insert(&mut self, id: &str, line: u64) -> Result<Option<u64>> {
+    pub(super) fn insert(&mut self, id: &str, line: u64) -> Result<Option<u64>> {
         let hash = self.hasher.hash_one(id);
         if let Some(&index) = self.table.find(hash, |&i| self.get(i) == id) {
             return Ok(Some(u64::from(self.first_line[index as usize])));
@@ -323,7 +328,7 @@ impl IdSet {
         Ok(None)
     }
 
-    fn contains(&self, id: &str) -> bool {
+    pub(super) fn contains(&self, id: &str) -> bool {
         self.table.find(self.hasher.hash_one(id), |&i| self.get(i) == id).is_some()
     }
 }
@@ -333,10 +338,10 @@ impl IdSet {
 /// buffers outlive the row made of it), so reading does not allocate once
 /// the first chunks are in.
 #[derive(Default)]
-struct Chunk {
-    raw: RawChunk,
+pub(super) struct Chunk {
+    pub(super) raw: RawChunk,
     /// Each block's reader and records.
-    blocks: Vec<(BlockReader, Vec<(u64, Cells)>)>,
+    pub(super) blocks: Vec<(BlockReader, Vec<(u64, Cells)>)>,
 }
 
 /// Pass 2: one chunk of the rows pass 1 kept (see `row_spool`), with cells
@@ -371,7 +376,7 @@ impl std::fmt::Display for RecordNotUtf8 {
 impl std::error::Error for RecordNotUtf8 {}
 
 /// The error for a record of a block that cannot be read.
-fn bad_record(bad: BadRecord, display: &str) -> anyhow::Error {
+pub(super) fn bad_record(bad: BadRecord, display: &str) -> anyhow::Error {
     match bad.problem {
         BadKind::NotUtf8 { field } => anyhow::Error::new(RecordNotUtf8 { display: display.to_string(), line: bad.line, field }),
         BadKind::Csv(_) | BadKind::OpenQuote { .. } => anyhow::anyhow!("{}", bad.message(display)),
@@ -385,7 +390,7 @@ fn bad_record(bad: BadRecord, display: &str) -> anyhow::Error {
 /// preempted in the middle of their work (−4 % wall time at 1M rows).
 /// `fill` returns how far it got (for the progress bar), or None when
 /// there was nothing left to read.
-fn for_each_chunk<C: Default + Send, T: Send>(
+pub(super) fn for_each_chunk<C: Default + Send, T: Send>(
     progress: &ProgressBar,
     mut fill: impl FnMut(&mut C) -> Result<Option<u64>> + Send,
     work: impl Fn(&mut C) -> T + Sync,

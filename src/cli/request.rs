@@ -124,35 +124,36 @@ fn evaluate(args: EvaluateArgs) -> Result<cmd::evaluate::Request> {
 
 fn explain(args: ExplainArgs) -> Result<cmd::explain::Request> {
     let (files, scheme, as_of) = inputs(&args.input)?;
-    let (input, scores) = files.read_all()?;
+    // The files are read by the command: a big one is scanned, not held whole.
+    let header_row = files.header_row;
     let lang = detail_lang(args.format, args.lang);
     Ok(cmd::explain::Request {
         scheme,
-        input,
-        scores,
+        files,
         as_of,
-        header_row: files.header_row,
+        header_row,
         id: args.id,
         format: args.format,
         lang,
         placement: args.placement,
+        in_memory: false,
     })
 }
 
 fn what_if(args: WhatIfArgs) -> Result<cmd::what_if::Request> {
     let (files, scheme, as_of) = inputs(&args.input)?;
-    let (input, scores) = files.read_all()?;
+    let header_row = files.header_row;
     Ok(cmd::what_if::Request {
         scheme,
-        as_of_given: args.input.as_of.is_some(),
-        input,
-        scores,
+        files,
         as_of,
-        header_row: files.header_row,
+        as_of_given: args.input.as_of.is_some(),
+        header_row,
         id: args.id,
         sets: args.set,
         format: args.format,
         lang: detail_lang(args.format, args.lang),
+        in_memory: false,
     })
 }
 

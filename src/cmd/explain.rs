@@ -1,21 +1,25 @@
 //! `ladder explain`: one employee's decision in full (the explanation itself
-//! is built in `detail::explain`).
+//! is built in `detail::explain`). A file on disk is scanned, not held in
+//! memory (`detail::scanned`); standard input, a scheme with quotas (whose
+//! queue needs every row's decision), `--placement`, a Chinese text and a
+//! file the scan cannot read go the in-memory way, which is the reference.
 
 use crate::batch::memory::{evaluate_as, How};
 use crate::decision::Status;
-use crate::detail::explain::explain;
+use crate::detail::explain::{explain, explain_among, Explanation};
 use crate::detail::{find, unknown_id, DetailFormat};
 use crate::error::{Error, Exit, Result};
-use crate::input::records::Input;
+use crate::input::Files;
 use crate::report::durable::stderr_line;
+use crate::report::i18n::Lang;
 use crate::scheme::Scheme;
 use chrono::NaiveDate;
 use std::io::Write;
 
 pub struct Request {
     pub scheme: Scheme,
-    pub input: Input,
-    pub scores: Option<Input>,
+    /// The employee file (read by `run`, scanned or whole) and the scores' path.
+    pub files: Files,
     pub as_of: NaiveDate,
     /// `--header-row`: the header's line (none: found among the first rows).
     pub header_row: Option<u64>,
@@ -23,22 +27,59 @@ pub struct Request {
     pub id: String,
     pub format: DetailFormat,
     /// The language of the text (json is always in the scheme's own words).
-    pub lang: crate::report::i18n::Lang,
+    pub lang: Lang,
     /// Explain the placement (`--placement`, SPEC §8.3).
     pub placement: bool,
+    /// Evaluate every row in memory (the reference path) even where a scan would do.
+    pub in_memory: bool,
+}
+
+/// Whether the file can be scanned rather than read whole: a path (standard
+/// input cannot be read twice) and a scheme without quotas.
+pub fn scannable(scheme: &Scheme, files: &Files, in_memory: bool) -> bool {
+    !in_memory && files.employees != "-" && scheme.quotas.is_empty()
 }
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
+    // The scan ranks promotion cohorts and decides in the scheme's words.
+    if !req.placement && req.lang == Lang::En && scannable(&req.scheme, &req.files, req.in_memory) {
+        // Unreadable scores: the in-memory path says so, in its order.
+        if let Ok(scores) = req.files.read_scores() {
+            let scan = crate::batch::scan::Request {
+                scheme: &req.scheme,
+                employees: &req.files.employees,
+                encoding: req.files.encoding,
+                sheet: req.files.sheet.as_deref(),
+                scores: scores.as_ref(),
+                as_of: req.as_of,
+                header_row: req.header_row,
+            };
+            // A file the scan cannot read goes the in-memory way, whose messages are the reference.
+            if let Ok(found) = crate::detail::scanned::one(&scan, &req.id, false) {
+                let one = found.map_err(Error::UnknownId)?;
+                return show(&one.evaluation, explain_among(&one.evaluation, 0, one.others), req.format, out);
+            }
+        }
+    }
+    let (input, scores) = req.files.read_all()?;
     let how = How { header_row: req.header_row, lang: req.lang, placement: req.placement };
-    let evaluation = evaluate_as(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, &how)?;
+    let evaluation = evaluate_as(&req.scheme, &input, scores.as_ref(), req.as_of, &how)?;
+    let index = find(&evaluation, &req.id).ok_or_else(|| Error::UnknownId(unknown_id(&evaluation, &req.id, &input.display)))?;
+    show(&evaluation, explain(&evaluation, index), req.format, out)
+}
+
+fn show(
+    evaluation: &crate::batch::memory::Evaluation,
+    explanation: Explanation,
+    format: DetailFormat,
+    out: &mut dyn Write,
+) -> Result<Exit> {
     for note in &evaluation.notes {
         stderr_line(format_args!("note: {note}"));
     }
     for w in &evaluation.warnings {
         stderr_line(format_args!("warning: {w}"));
     }
-    let index = find(&evaluation, &req.id).ok_or_else(|| Error::UnknownId(unknown_id(&evaluation, &req.id, &req.input.display)))?;
-    let explanation = explain(&evaluation, index);
-    explanation.write(req.format, out)?;
+    explanation.write(format, out)?;
     Ok(Exit::row_errors_if(explanation.record.status == Status::Error))
 }

@@ -1,19 +1,21 @@
 //! `ladder what-if`: one employee before and after changes to their row (the
-//! two evaluations are made in `detail::what_if`).
+//! two evaluations are made in `detail::what_if`). A file on disk is
+//! scanned, not held in memory, as for `explain` (see `cmd::explain`).
 
-use crate::detail::what_if::what_if;
+use crate::detail::what_if::{what_if, what_if_scanned, WhatIf};
 use crate::detail::DetailFormat;
 use crate::error::{Exit, Result};
-use crate::input::records::Input;
+use crate::input::Files;
 use crate::report::durable::stderr_line;
+use crate::report::i18n::Lang;
 use crate::scheme::Scheme;
 use chrono::NaiveDate;
 use std::io::Write;
 
 pub struct Request {
     pub scheme: Scheme,
-    pub input: Input,
-    pub scores: Option<Input>,
+    /// The employee file (read by `run`, scanned or whole) and the scores' path.
+    pub files: Files,
     pub as_of: NaiveDate,
     /// `--as-of` was given (else it is today, and a quarter under way is worth a note).
     pub as_of_given: bool,
@@ -25,11 +27,35 @@ pub struct Request {
     pub sets: Vec<(String, String)>,
     pub format: DetailFormat,
     /// The language of the text (json is always in the scheme's own words).
-    pub lang: crate::report::i18n::Lang,
+    pub lang: Lang,
+    /// Evaluate every row in memory (the reference path) even where a scan would do.
+    pub in_memory: bool,
 }
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
-    let answer = what_if(&req.scheme, &req.input, req.scores.as_ref(), req.as_of, &req.id, &req.sets, req.header_row, req.lang)?;
+    // The scan decides in the scheme's words: a Chinese text takes the in-memory way.
+    if req.lang == Lang::En && crate::cmd::explain::scannable(&req.scheme, &req.files, req.in_memory) {
+        if let Ok(scores) = req.files.read_scores() {
+            let scan = crate::batch::scan::Request {
+                scheme: &req.scheme,
+                employees: &req.files.employees,
+                encoding: req.files.encoding,
+                sheet: req.files.sheet.as_deref(),
+                scores: scores.as_ref(),
+                as_of: req.as_of,
+                header_row: req.header_row,
+            };
+            if let Ok(answer) = what_if_scanned(&scan, &req.id, &req.sets) {
+                return show(req, &answer?, out);
+            }
+        }
+    }
+    let (input, scores) = req.files.read_all()?;
+    let answer = what_if(&req.scheme, &input, scores.as_ref(), req.as_of, &req.id, &req.sets, req.header_row, req.lang)?;
+    show(req, &answer, out)
+}
+
+fn show(req: &Request, answer: &WhatIf, out: &mut dyn Write) -> Result<Exit> {
     for note in &answer.before.notes {
         stderr_line(format_args!("note: {note}"));
     }

@@ -4,6 +4,7 @@
 //! finding the employee — lives here, so neither borrows from the other.
 
 pub mod explain;
+pub mod scanned;
 pub mod what_if;
 
 use crate::batch::memory::Evaluation;
@@ -51,10 +52,18 @@ pub fn find(evaluation: &Evaluation, id: &str) -> Option<usize> {
 
 pub fn unknown_id(evaluation: &Evaluation, id: &str, display: &str) -> String {
     let ids: Vec<&str> = evaluation.outcomes.iter().map(|o| o.row.id.as_str()).filter(|i| !i.is_empty()).collect();
-    let close: Vec<&str> = ids.iter().copied().filter(|i| i.eq_ignore_ascii_case(id) || i.trim() == id.trim()).collect();
-    let hint = match (close.first(), ids.first(), ids.last()) {
+    let close = ids.iter().copied().find(|i| is_close(i, id));
+    unknown_id_among(id, display, ids.len(), close, ids.first().copied(), ids.last().copied())
+}
+
+pub use crate::batch::scan::is_close;
+
+/// [`unknown_id`] from what a scan kept of the ids: how many rows have one,
+/// the first close to `id`, the first and the last.
+pub fn unknown_id_among(id: &str, display: &str, count: usize, close: Option<&str>, first: Option<&str>, last: Option<&str>) -> String {
+    let hint = match (close, first, last) {
         (Some(c), _, _) => format!("; did you mean `{c}`?"),
-        (None, Some(first), Some(last)) => format!(" ({} employees, ids {first} … {last})", ids.len()),
+        (None, Some(first), Some(last)) => format!(" ({count} employees, ids {first} … {last})"),
         _ => " (the file has no employee rows)".into(),
     };
     format!("{display}: no employee with id `{id}`{hint}")

@@ -4,8 +4,10 @@
 //! cells are written into the employee's row and every row is evaluated
 //! again, through the same code as `evaluate`.
 
+use super::scanned::{self, Place};
 use super::{find, indent, meta_value, plain_table, record_value, unknown_id, write_detail, DetailFormat};
 use crate::batch::memory::{evaluate_in, evaluate_rows_in, Evaluation};
+use crate::batch::scan;
 use crate::calendar::{Period, PeriodKind};
 use crate::decision::Status;
 use crate::error::Error;
@@ -63,6 +65,13 @@ pub struct WhatIf<'s> {
     pub changes: Vec<Change>,
 }
 
+/// Where the rest of the file is: every row in memory (the reference), or
+/// in a scan's counts (`detail::scanned`).
+enum Rest<'a, 's> {
+    Memory(&'a Input),
+    Scanned(&'a scan::Request<'s>, Box<Place>),
+}
+
 /// Evaluates the file, then again with the employee's cells changed; the
 /// texts of both decisions in `lang`.
 #[allow(clippy::too_many_arguments)]
@@ -78,6 +87,40 @@ pub fn what_if<'s>(
 ) -> Result<WhatIf<'s>, Error> {
     let before = evaluate_in(scheme, input, scores, as_of, header_row, lang).map_err(Error::Unusable)?;
     let index = find(&before, id).ok_or_else(|| Error::UnknownId(unknown_id(&before, id, &input.display)))?;
+    changed(scheme, Rest::Memory(input), before, index, scores, as_of, id, sets, lang)
+}
+
+/// [`what_if`] on a file that is scanned rather than held in memory: the
+/// same answer, in the memory of a streaming batch. The outer error is a
+/// file the scan could not read: the in-memory path's message is the one to show.
+pub fn what_if_scanned<'s>(req: &scan::Request<'s>, id: &str, sets: &[(String, String)]) -> anyhow::Result<Result<WhatIf<'s>, Error>> {
+    let one = match scanned::one(req, id, true)? {
+        Ok(one) => one,
+        Err(message) => return Ok(Err(Error::UnknownId(message))),
+    };
+    match changed(req.scheme, Rest::Scanned(req, Box::new(one.place)), one.evaluation, 0, req.scores, req.as_of, id, sets, Lang::En) {
+        Err(Error::Unusable(e)) => Err(e),
+        answer => Ok(answer),
+    }
+}
+
+/// The employee at `index` of `before` with `sets` applied, and the rows that changes.
+#[allow(clippy::too_many_arguments)]
+fn changed<'s>(
+    scheme: &'s Scheme,
+    rest: Rest<'_, 's>,
+    before: Evaluation<'s>,
+    index: usize,
+    scores: Option<&Input>,
+    as_of: NaiveDate,
+    id: &str,
+    sets: &[(String, String)],
+    lang: Lang,
+) -> Result<WhatIf<'s>, Error> {
+    let display = match &rest {
+        Rest::Memory(input) => input.display.clone(),
+        Rest::Scanned(_, place) => place.scan.display.clone(),
+    };
     let row = &before.outcomes[index].row;
     let layout = &before.layout;
     let mut long = match scores {
@@ -185,17 +228,25 @@ pub fn what_if<'s>(
     if !quarter_scores.is_empty() {
         long.quarter_scores.insert(row.id.clone(), quarter_scores);
     }
-    let layout_after = Layout::new_at(scheme, layout.headers.clone(), &input.display, layout.header_line).map_err(Error::Unusable)?;
-    let rows = before
-        .outcomes
-        .iter()
-        .enumerate()
-        .map(|(i, o)| {
-            let c = if i == index { crate::input::cells::Cells::from(cells.clone()) } else { o.row.cells.clone() };
-            parse_row(scheme, &layout_after, o.row.line, c, as_of)
-        })
-        .collect();
-    let after = evaluate_rows_in(scheme, layout_after, rows, &long, as_of, input, scores, lang);
+    let layout_after = Layout::new_at(scheme, layout.headers.clone(), &display, layout.header_line).map_err(Error::Unusable)?;
+    let (before, after, index) = match rest {
+        Rest::Memory(input) => {
+            let rows = before
+                .outcomes
+                .iter()
+                .enumerate()
+                .map(|(i, o)| {
+                    let c = if i == index { crate::input::cells::Cells::from(cells.clone()) } else { o.row.cells.clone() };
+                    parse_row(scheme, &layout_after, o.row.line, c, as_of)
+                })
+                .collect();
+            let after = evaluate_rows_in(scheme, layout_after, rows, &long, as_of, input, scores, lang);
+            (before, after, index)
+        }
+        Rest::Scanned(req, place) => {
+            scanned::what_if_after(req, before, *place, layout_after, cells.into(), &long).map_err(Error::Unusable)?
+        }
+    };
 
     // A change may not make the row invalid: that is a bad value, not an answer.
     let was = &before.outcomes[index].row.errors;

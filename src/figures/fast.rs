@@ -139,7 +139,7 @@ impl PositionPlan {
             .collect::<Option<Vec<_>>>()?;
         // Rows are read into fixed buffers of MAX_ITEMS values.
         let ratings: usize = position.groups.iter().map(|g| g.items.len()).sum();
-        if position.kpis.len() > MAX_ITEMS || position.groups.len() > MAX_ITEMS || ratings > MAX_ITEMS {
+        if position.kpis.len() > MAX_ITEMS || position.groups.len() > MAX_ITEMS || ratings > MAX_RATINGS {
             return None;
         }
         let lcm = i128::from(super::group_lcm(position)?);
@@ -212,8 +212,14 @@ fn parse_cell(text: &[u8]) -> Option<i64> {
     Some(if negative { -value } else { value })
 }
 
-/// The most items of a period the fast path takes (a position with more goes the general way).
+/// The most KPI items, and competency groups, the fast path takes (a
+/// position with more goes the general way).
 const MAX_ITEMS: usize = 32;
+
+/// The most competency ratings of a half the fast path takes: a half's
+/// ratings are read into one buffer. Wider than [`MAX_ITEMS`]: 8 groups of
+/// 5 items (bench/wide-scheme) went the general way, 6× slower, at 32.
+const MAX_RATINGS: usize = 128;
 
 /// Reads the cells of `columns` into `values`; returns how many are present
 /// (not blank), or None when one is present but not a plain number, or when
@@ -366,7 +372,7 @@ pub(super) fn compute(
     let (mut competency_sum, mut competency_count) = (0i128, 0i128);
     let mut group_sums = [0i128; MAX_ITEMS];
     let (min, max) = (plan.competency_min, plan.competency_max);
-    let mut ratings = [0i64; MAX_ITEMS];
+    let mut ratings = [0i64; MAX_RATINGS];
     for (hi, &period) in periods.halves.iter().enumerate() {
         let groups = &columns.halves[hi];
         // Every group's ratings, one after the other.

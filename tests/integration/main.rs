@@ -19,6 +19,7 @@
 
 mod analyst;
 mod bad_input;
+mod big_file_detail;
 mod calibration_reports;
 mod cli;
 mod cohorts;

@@ -187,6 +187,12 @@ impl Gap {
 
 /// Explains the employee at `index` of the evaluation.
 pub fn explain<'e>(evaluation: &'e Evaluation<'e>, index: usize) -> Explanation<'e> {
+    explain_among(evaluation, index, cohort_others(evaluation, index))
+}
+
+/// [`explain`], given the composites of the other members of the employee's
+/// rank cohort, highest first: a streamed file keeps only those, not their rows.
+pub fn explain_among<'e>(evaluation: &'e Evaluation<'e>, index: usize, others: Vec<Decimal>) -> Explanation<'e> {
     let scheme = evaluation.scheme;
     let outcome = &evaluation.outcomes[index];
     let record = ResultRecord::new(scheme, outcome);
@@ -242,13 +248,11 @@ pub fn explain<'e>(evaluation: &'e Evaluation<'e>, index: usize) -> Explanation<
         explanation.halves.push(HalfView { period: h.period.to_string(), groups, rating: h.rating });
     }
     if let Some(c) = figures.composite {
-        let cohort: Vec<Decimal> = cohort_others(evaluation, index);
-        let higher = cohort.iter().filter(|x| **x > c).count();
-        let tied = cohort.iter().filter(|x| **x == c).count();
-        explanation.rank = Some(Rank { position: higher + 1, cohort: cohort.len() + 1, tied });
+        let higher = others.iter().filter(|x| **x > c).count();
+        let tied = others.iter().filter(|x| **x == c).count();
+        explanation.rank = Some(Rank { position: higher + 1, cohort: others.len() + 1, tied });
     }
     if let Some(env) = evaluation.env(outcome, evaluation.periods.as_of) {
-        let others = cohort_others(evaluation, index);
         let ctx = GapContext { env: &env, others };
         if placing && grade.index > 0 {
             let own = scheme.grade(grade).requires.as_ref();

@@ -1,0 +1,336 @@
+//! One employee of a big file without the file in memory (`explain`,
+//! `what-if`). Rank needs the composites of the employee's whole cohort, not
+//! the others' rows: a scan reads every record as `evaluate`'s first pass
+//! does (blocks parsed by the pool, the fast figures, ids checked, each
+//! cohort's composites counted per hundredth) and keeps only the rows it is
+//! asked for. Those few rows are then evaluated by the exact detailed path,
+//! against the cohort's composites ([`standing_in`]); the result is the one
+//! the in-memory evaluation gives (`tests/integration/big_file_detail.rs`
+//! holds the two equal), in the memory of a streaming batch.
+
+use crate::batch::memory::{hundredths, rank_pct, read_layout, unknown_score_ids, Batch, CohortKey, Cohorts, Evaluation, Outcome};
+use crate::batch::stream::{bad_record, for_each_chunk, Chunk, IdSet, Source};
+use crate::figures::{Figures, Periods, ScoreColumns, Standing};
+use crate::input::cells::Cells;
+use crate::input::records::{parse_row, read_long_scores, Encoding, Input, Layout, LongScores, Row};
+use crate::input::split::{parse_block, BadRecord, Cutter};
+use crate::scheme::Scheme;
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+use std::sync::{Arc, Mutex};
+
+/// The employee file and how to read it, as `evaluate` takes it.
+pub struct Request<'a> {
+    pub scheme: &'a Scheme,
+    /// A path (standard input cannot be read twice: the caller reads it whole).
+    pub employees: &'a str,
+    pub encoding: Encoding,
+    pub sheet: Option<&'a str>,
+    pub scores: Option<&'a Input>,
+    pub as_of: NaiveDate,
+    pub header_row: Option<u64>,
+}
+
+/// A row a scan was asked to keep: its place in the file and its cells.
+pub struct KeptRow {
+    /// 0-based among the employee rows (blank lines are not rows).
+    pub index: u64,
+    pub line: u64,
+    pub cells: Cells,
+}
+
+/// What the "no employee with id" message says of the file's ids.
+#[derive(Debug, Default)]
+pub struct Ids {
+    /// Rows with an id.
+    pub count: usize,
+    pub first: Option<String>,
+    pub last: Option<String>,
+    /// The first id that differs from the one asked for only in case or spaces.
+    pub close: Option<String>,
+}
+
+/// What a scan read.
+pub struct Scan {
+    pub display: String,
+    pub layout: Layout,
+    /// The input files: (name, SHA-256), as the in-memory evaluation has them.
+    pub inputs: Vec<(String, String)>,
+    pub long: LongScores,
+    pub warnings: Vec<String>,
+    pub notes: Vec<String>,
+    /// Every cohort's composites, counted (not finished: see [`Cohorts::composites`]).
+    pub cohorts: Cohorts,
+    /// Rows whose id an earlier row has: row index → that row's line.
+    pub duplicates: hashbrown::HashMap<u64, u64>,
+    /// The rows `select` kept, in file order (duplicates left out).
+    pub kept: Vec<KeptRow>,
+    pub ids: Ids,
+    /// With `members`: every ranked row's line, cohort, composite and band,
+    /// so that the rows whose standing a change moves are known without
+    /// evaluating the file again (about 24 bytes a row).
+    pub members: Vec<Member>,
+    /// The cohorts of `members`, by their index.
+    pub keys: hashbrown::HashMap<CohortKey, u32>,
+}
+
+/// A ranked row, as [`Scan::members`] keeps it.
+#[derive(Debug, Clone, Copy)]
+pub struct Member {
+    pub line: u64,
+    pub cohort: u32,
+    /// The composite in hundredths.
+    pub composite: i32,
+    pub band: Option<u32>,
+}
+
+/// Asked of every row, with its lean figures and, when it has a composite, its cohort.
+pub type RowTest<'a> = dyn Fn(&Row, Option<&Figures>, Option<&CohortKey>) -> bool + Sync + 'a;
+
+/// Which rows a scan keeps.
+pub enum Select<'a> {
+    /// The rows for which this holds, asked of every row with its lean
+    /// figures and, when it has a composite, its cohort.
+    Rows(&'a RowTest<'a>),
+    /// The rows on these lines, kept as read: no row is evaluated (nor ids
+    /// checked, nor cohorts counted).
+    Lines(&'a hashbrown::HashSet<u64>),
+}
+
+/// Reads every record of the file once (see the module's comment). `id`
+/// is only used to find an id close to it, for the message when it is
+/// missing; `members`: keep [`Scan::members`].
+pub fn scan(req: &Request, id: &str, select: Select, members: bool) -> Result<Scan> {
+    let scheme = req.scheme;
+    let source = Source::open(req.employees, req.encoding, req.sheet, |_, _, _| Ok(()))?;
+    let long = match req.scores {
+        Some(s) => read_long_scores(scheme, s)?,
+        None => LongScores::default(),
+    };
+    let evaluated = matches!(select, Select::Rows(_));
+    // The file's hash is for the report's meta: the first read makes it.
+    let hash = (evaluated && source.sha256.is_none()).then(|| Arc::new(Mutex::new(Sha256::new())));
+    let (layout, header) =
+        read_layout(scheme, source.decoded(None)?, &source.display, req.header_row, false).map_err(|e| source.located(e))?;
+    let mut cutter =
+        Cutter::new(source.decoded(hash.clone())?, header.end).with_context(|| format!("{}: cannot read the file", source.display))?;
+    let periods = Periods::new(scheme, req.as_of);
+    let columns = ScoreColumns::new(scheme, &layout, &periods);
+    // The scan decides in the scheme's own words (a Chinese text reads the file whole).
+    let words = crate::rule::words::Words::english();
+    let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long: &long, detail: false, words };
+
+    /// Of each row: its line, id, cohort and composite, and its cells when kept.
+    type Seen = (u64, String, Option<(CohortKey, Decimal)>, Option<Cells>);
+    #[derive(Default)]
+    struct Piece {
+        rows: Vec<Seen>,
+        spare: Figures,
+    }
+    let work = |chunk: &mut Chunk| -> Result<(usize, Vec<Box<Piece>>)> {
+        let Chunk { raw, blocks } = chunk;
+        if blocks.len() < raw.blocks.len() {
+            blocks.resize_with(raw.blocks.len(), Default::default);
+        }
+        let blocks = &mut blocks[..raw.blocks.len()];
+        let parsed: Vec<Result<(), BadRecord>> = raw
+            .blocks
+            .par_iter()
+            .zip(blocks.par_iter_mut())
+            .map(|(block, (reader, records))| parse_block(reader, &raw.bytes[block.start..block.end], block.line, records))
+            .collect();
+        if let Some(bad) = parsed.into_iter().find_map(Result::err) {
+            return Err(bad_record(bad, &source.display));
+        }
+        let bytes = raw.bytes.len();
+        Ok((
+            bytes,
+            blocks
+                .par_iter_mut()
+                .flat_map(|(_, records)| records.par_iter_mut())
+                .fold(Box::<Piece>::default, |mut piece, (line, record)| {
+                    let select = match &select {
+                        Select::Lines(lines) => {
+                            piece.rows.push((*line, String::new(), None, lines.contains(line).then(|| record.clone())));
+                            return piece;
+                        }
+                        Select::Rows(select) => select,
+                    };
+                    let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
+                    let figures = batch.figures_reusing(&mut row, std::mem::take(&mut piece.spare));
+                    let cohort = figures.as_ref().and_then(|f| f.composite).map(|c| (CohortKey::of(scheme, &layout, &row), c));
+                    let keep = select(&row, figures.as_ref(), cohort.as_ref().map(|(k, _)| k)).then(|| row.cells.clone());
+                    piece.rows.push((*line, std::mem::take(&mut row.id), cohort, keep));
+                    *record = row.cells;
+                    if let Some(figures) = figures {
+                        piece.spare = figures;
+                    }
+                    piece
+                })
+                .collect(),
+        ))
+    };
+    let read = |chunk: &mut Chunk| -> Result<Option<u64>> {
+        let more = cutter.next_chunk(&mut chunk.raw).with_context(|| format!("{}: cannot read the file", source.display))?;
+        Ok(more.then(|| chunk.raw.offset + chunk.raw.bytes.len() as u64))
+    };
+    let mut id_set = IdSet::new();
+    let mut ids = Ids::default();
+    let mut cohorts = Cohorts::default();
+    let mut duplicates = hashbrown::HashMap::new();
+    let mut kept = Vec::new();
+    let mut rows = 0u64;
+    let (mut kept_members, mut keys) = (Vec::new(), hashbrown::HashMap::new());
+    for_each_chunk(&ProgressBar::hidden(), read, work, |pieces| {
+        let (bytes, mut pieces) = pieces?;
+        // After the first chunk, the id set (and the members) sized for the
+        // whole file from the bytes a row takes, as `evaluate` does: it only saves regrowing.
+        let count: usize = pieces.iter().map(|p| p.rows.len()).sum();
+        if evaluated && rows == 0 && count > 0 {
+            let estimate = source.len as usize / (bytes / count).max(32);
+            let id_bytes = pieces.iter().flat_map(|p| p.rows.iter()).map(|r| r.1.len()).sum::<usize>() / count;
+            id_set.reserve(estimate + estimate / 16, id_bytes.max(1));
+            if members {
+                kept_members.reserve(estimate + estimate / 16);
+            }
+        }
+        for (line, row_id, cohort, cells) in pieces.iter_mut().flat_map(|p| p.rows.iter_mut()) {
+            let index = rows;
+            rows += 1;
+            if !evaluated {
+                if let Some(cells) = cells.take() {
+                    kept.push(KeptRow { index, line: *line, cells });
+                }
+                continue;
+            }
+            if !row_id.is_empty() {
+                ids.count += 1;
+                if ids.first.is_none() {
+                    ids.first = Some(row_id.clone());
+                }
+                if ids.close.is_none() && is_close(row_id, id) {
+                    ids.close = Some(row_id.clone());
+                }
+                if let Some(first) = id_set.insert(row_id, *line)? {
+                    duplicates.insert(index, first);
+                    continue;
+                }
+            }
+            if let Some((key, composite)) = cohort.take() {
+                if members {
+                    let next = keys.len() as u32;
+                    let cohort = match keys.get(&key) {
+                        Some(k) => *k,
+                        None => *keys.entry(key.clone()).or_insert(next),
+                    };
+                    // The band is the composite's: the lean figures' band would do too.
+                    let band = req.scheme.bands.iter().position(|b| composite >= b.min).map(|b| b as u32);
+                    let h = hundredths(composite).unwrap_or(i32::MIN);
+                    kept_members.push(Member { line: *line, cohort, composite: h, band });
+                }
+                cohorts.add(key, composite)?;
+            }
+            if let Some(cells) = cells.take() {
+                kept.push(KeptRow { index, line: *line, cells });
+            }
+        }
+        // The last id so far: the chunk's last row with one.
+        if let Some((_, last, _, _)) = pieces.iter().rev().flat_map(|p| p.rows.iter().rev()).find(|r| !r.1.is_empty()) {
+            ids.last = Some(last.clone());
+        }
+        Ok(())
+    })
+    .map_err(|e| source.located(e))?;
+    let warnings = unknown_score_ids(&long, &source.display, |i| id_set.contains(i)).into_iter().collect();
+    let csv_hash = hash.map(|h| format!("{:x}", h.lock().expect("hashing done").clone().finalize())).unwrap_or_default();
+    let mut inputs = vec![(source.display.clone(), source.sha256.clone().unwrap_or(csv_hash))];
+    if let Some(s) = req.scores {
+        inputs.push((s.display.clone(), s.sha256.clone()));
+    }
+    Ok(Scan {
+        display: source.display.clone(),
+        layout,
+        inputs,
+        long,
+        warnings,
+        notes: header.note.into_iter().collect(),
+        cohorts,
+        duplicates,
+        kept,
+        ids,
+        members: kept_members,
+        keys,
+    })
+}
+
+/// An id that differs from `id` only in case or surrounding spaces (the
+/// "did you mean" of an unknown id).
+pub fn is_close(candidate: &str, id: &str) -> bool {
+    candidate.eq_ignore_ascii_case(id) || candidate.trim() == id.trim()
+}
+
+/// The standing of `composite` in a cohort whose composites (in hundredths,
+/// highest first) are `cohort`, as [`Cohorts::standing`] gives it.
+pub fn standing_in(scheme: &Scheme, cohort: &[i32], composite: Decimal, band: Option<usize>) -> Option<Standing> {
+    let h = hundredths(composite)?;
+    if cohort.is_empty() {
+        return None;
+    }
+    let higher = cohort.partition_point(|c| *c > h);
+    let pct = rank_pct(higher, cohort.len())?;
+    let calibrated_band = scheme.distribution.as_ref().and_then(|d| d.calibrate(band, pct, cohort.len()));
+    Some(Standing { rank_pct: pct, rank: higher + 1, cohort_size: cohort.len(), calibrated_band })
+}
+
+/// One row evaluated by `batch`, ranked by `standing`: what `evaluate_rows`
+/// makes of it (a `batch` with `detail` keeps every item's score, as
+/// `explain` needs; without, the fast figures, the same figures).
+pub fn outcome(batch: &Batch, row: Row, standing: impl FnOnce(&CohortKey, Decimal, Option<usize>) -> Option<Standing>) -> Outcome {
+    let mut row = row;
+    let figures = batch.figures(&mut row);
+    let cohort = figures.as_ref().and_then(|f| f.composite).map(|_| CohortKey::of(batch.scheme, batch.layout, &row));
+    let standing = match (&cohort, &figures) {
+        (Some(key), Some(f)) => f.composite.and_then(|c| standing(key, c, f.band)),
+        _ => None,
+    };
+    let decision = batch.decide(&row, figures.as_ref(), standing);
+    Outcome { row, figures, cohort, standing, decision }
+}
+
+/// An evaluation of a few rows of the file (the others are in the cohorts' counts).
+pub fn evaluation<'s>(
+    scheme: &'s Scheme,
+    as_of: NaiveDate,
+    layout: Layout,
+    scan: &Scan,
+    warnings: Vec<String>,
+    outcomes: Vec<Outcome>,
+) -> Evaluation<'s> {
+    Evaluation {
+        scheme,
+        periods: Periods::new(scheme, as_of),
+        layout,
+        inputs: scan.inputs.clone(),
+        outcomes,
+        warnings,
+        notes: scan.notes.clone(),
+        quotas: None,
+        words: crate::rule::words::Words::new(crate::rule::words::Lang::En, scheme, None),
+    }
+}
+
+/// A composite's place removed from (or added to) a cohort's list, highest first.
+pub fn without(cohort: &mut Vec<i32>, h: i32) {
+    if let Some(i) = cohort.iter().position(|c| *c == h) {
+        cohort.remove(i);
+    }
+}
+
+pub fn with(cohort: &mut Vec<i32>, h: i32) {
+    let at = cohort.partition_point(|c| *c > h);
+    cohort.insert(at, h);
+}

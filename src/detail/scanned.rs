@@ -1,0 +1,197 @@
+//! One employee of a file that is scanned, not held in memory (see
+//! `batch::scan`): the employee's row is evaluated by the exact detailed
+//! path against the composites of their cohort, and for `what-if` the
+//! others whose standing the change moves are found by a second scan and
+//! evaluated the same way, before and after. The in-memory evaluation of
+//! every row is the reference these are held equal to.
+
+use crate::batch::memory::{hundredths, Batch, CohortKey, Evaluation, Outcome};
+use crate::batch::scan::{self, evaluation, outcome, standing_in, with, without, KeptRow, Scan, Select};
+use crate::figures::{Periods, ScoreColumns};
+use crate::input::records::{parse_row, Layout, LongScores, Row};
+use anyhow::Result;
+use rust_decimal::Decimal;
+
+/// The employee found, evaluated, with their cohort's composites.
+pub struct One<'s> {
+    /// An evaluation of the employee's row alone (outcome 0).
+    pub evaluation: Evaluation<'s>,
+    /// The composites of the others in the employee's cohort, highest first.
+    pub others: Vec<Decimal>,
+    pub place: Place,
+}
+
+/// What the scan found, for a second look (`what-if`).
+pub struct Place {
+    pub scan: Scan,
+    /// The employee's row: its index among the rows, and its line.
+    pub index: u64,
+    pub line: u64,
+}
+
+/// Scans the file for the employee `id` (the first row with it). The inner
+/// error is the "no employee with id" message.
+/// `members`: keep every ranked row's cohort and composite (what-if).
+pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool) -> Result<Result<One<'s>, String>> {
+    let scheme = req.scheme;
+    let mut scanned = scan::scan(req, id, Select::Rows(&|row: &Row, _, _| row.id == id), members)?;
+    let Some(KeptRow { index, line, cells }) = (!scanned.kept.is_empty()).then(|| scanned.kept.remove(0)) else {
+        let ids = &scanned.ids;
+        let message =
+            super::unknown_id_among(id, &scanned.display, ids.count, ids.close.as_deref(), ids.first.as_deref(), ids.last.as_deref());
+        return Ok(Err(message));
+    };
+    let layout = std::mem::take(&mut scanned.layout);
+    let row = parse_row(scheme, &layout, line, cells, req.as_of);
+    let mut cohort = Vec::new();
+    let periods = Periods::new(scheme, req.as_of);
+    let columns = ScoreColumns::new(scheme, &layout, &periods);
+    let batch = Batch {
+        scheme,
+        layout: &layout,
+        periods: &periods,
+        columns: &columns,
+        long: &scanned.long,
+        detail: true,
+        words: crate::rule::words::Words::english(),
+    };
+    let employee = outcome(&batch, row, |key, composite, band| {
+        cohort = scanned.cohorts.composites(key);
+        standing_in(scheme, &cohort, composite, band)
+    });
+    // The cohort counted the employee too.
+    let mut others = cohort;
+    if let Some(h) = employee.figures.as_ref().and_then(|f| f.composite).and_then(hundredths) {
+        without(&mut others, h);
+    }
+    let others = others.into_iter().map(|h| Decimal::new(i64::from(h), 2)).collect();
+    let warnings = std::mem::take(&mut scanned.warnings);
+    let evaluation = evaluation(scheme, req.as_of, layout, &scanned, warnings, vec![employee]);
+    Ok(Ok(One { evaluation, others, place: Place { scan: scanned, index, line } }))
+}
+
+/// The composites of a cohort, highest first, as a list that a change may edit.
+struct Lists {
+    entries: Vec<(CohortKey, Vec<i32>)>,
+}
+
+impl Lists {
+    fn get(&mut self, scan: &Scan, key: &CohortKey) -> &mut Vec<i32> {
+        let i = match self.entries.iter().position(|(k, _)| k == key) {
+            Some(i) => i,
+            None => {
+                self.entries.push((key.clone(), scan.cohorts.composites(key)));
+                self.entries.len() - 1
+            }
+        };
+        &mut self.entries[i].1
+    }
+
+    fn find(&self, key: &CohortKey) -> Option<&[i32]> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, l)| l.as_slice())
+    }
+}
+
+/// `what-if` on a scanned file: the employee's row (`before`, found at `place`) changed into
+/// `cells` (on `layout_after`, with the scores `long_after`), and every other
+/// row whose result the change moves. Returns the before and after
+/// evaluations of those rows, in file order, and the employee's place in them.
+pub fn what_if_after<'s>(
+    req: &scan::Request<'s>,
+    before: Evaluation<'s>,
+    place: Place,
+    layout_after: Layout,
+    cells: crate::input::cells::Cells,
+    long_after: &LongScores,
+) -> Result<(Evaluation<'s>, Evaluation<'s>, usize)> {
+    let scheme = req.scheme;
+    let Place { scan: scanned, index: own_index, line } = place;
+    let row = parse_row(scheme, &layout_after, line, cells, req.as_of);
+    let own_before = &before.outcomes[0];
+    let key_before = own_before.cohort.clone();
+    let h_before = own_before.figures.as_ref().and_then(|f| f.composite).and_then(hundredths);
+    let mut lists = Lists { entries: Vec::new() };
+    let mut lists_after = Lists { entries: Vec::new() };
+    // The cohorts as they are, and as they are once the employee's composite moves.
+    if let (Some(key), Some(h)) = (&key_before, h_before) {
+        lists.get(&scanned, key);
+        without(lists_after.get(&scanned, key), h);
+    }
+    let mut key_after = None;
+    let periods = Periods::new(scheme, req.as_of);
+    let columns = ScoreColumns::new(scheme, &layout_after, &periods);
+    let after = Batch {
+        scheme,
+        layout: &layout_after,
+        periods: &periods,
+        columns: &columns,
+        long: long_after,
+        detail: true,
+        words: crate::rule::words::Words::english(),
+    };
+    let own_after = outcome(&after, row, |key, composite, band| {
+        key_after = Some(key.clone());
+        let list = lists_after.get(&scanned, key);
+        with(list, hundredths(composite)?);
+        standing_in(scheme, list, composite, band)
+    });
+    if let Some(key) = &key_after {
+        lists.get(&scanned, key);
+    }
+    let h_after = own_after.figures.as_ref().and_then(|f| f.composite).and_then(hundredths);
+    let mut others_before = Vec::new();
+    let mut outcomes_after = Vec::new();
+    // Another row's result can only change through its standing, and only
+    // in the cohorts the employee leaves or joins: a second scan finds the
+    // rows whose standing moves (none when the composite and cohort stay).
+    // A change that makes the row invalid is refused (by the caller): the others need not be looked for.
+    let invalid = own_after.row.errors.iter().any(|e| !before.outcomes[0].row.errors.contains(e));
+    if !invalid && (&key_before, h_before) != (&key_after, h_after) {
+        // The rows of those cohorts whose standing differs, by line, from
+        // what the first scan kept of every ranked row.
+        let cohort_of = |key: &Option<CohortKey>| key.as_ref().and_then(|k| scanned.keys.get(k).copied());
+        let watched: Vec<(u32, &[i32], &[i32])> = [cohort_of(&key_before), cohort_of(&key_after)]
+            .into_iter()
+            .flatten()
+            .filter_map(|c| {
+                let key = scanned.keys.iter().find(|(_, i)| **i == c).map(|(k, _)| k)?;
+                Some((c, lists.find(key)?, lists_after.find(key)?))
+            })
+            .collect();
+        let mut moved = hashbrown::HashSet::new();
+        for m in &scanned.members {
+            let Some((_, b, a)) = watched.iter().find(|(c, _, _)| *c == m.cohort) else { continue };
+            let composite = Decimal::new(i64::from(m.composite), 2);
+            let band = m.band.map(|b| b as usize);
+            if m.line != line && standing_in(scheme, b, composite, band) != standing_in(scheme, a, composite, band) {
+                moved.insert(m.line);
+            }
+        }
+        let again = if moved.is_empty() { None } else { Some(scan::scan(req, "", Select::Lines(&moved), false)?) };
+        let layout = &before.layout;
+        // The others' figures the batch's fast way (explain's detail is only the employee's).
+        let columns_before = ScoreColumns::new(scheme, layout, &periods);
+        let others = Batch { layout, columns: &columns_before, long: &scanned.long, detail: false, ..after };
+        let others_after = Batch { long: &scanned.long, detail: false, ..after };
+        let kept = again.map(|a| a.kept).unwrap_or_default();
+        for kept in kept.into_iter().filter(|k| k.index != own_index && !scanned.duplicates.contains_key(&k.index)) {
+            let row = parse_row(scheme, layout, kept.line, kept.cells.clone(), req.as_of);
+            let standing = |key: &CohortKey, c, band| lists.find(key).and_then(|l| standing_in(scheme, l, c, band));
+            others_before.push((kept.index, outcome(&others, row, standing)));
+            let row = parse_row(scheme, &layout_after, kept.line, kept.cells, req.as_of);
+            let standing = |key: &CohortKey, c, band| lists_after.find(key).and_then(|l| standing_in(scheme, l, c, band));
+            outcomes_after.push((kept.index, outcome(&others_after, row, standing)));
+        }
+    }
+    let Evaluation { layout, warnings, mut outcomes, .. } = before;
+    let place = others_before.partition_point(|(i, _)| *i < own_index);
+    let in_order = |own: Outcome, others: Vec<(u64, Outcome)>| -> Vec<Outcome> {
+        let mut all: Vec<Outcome> = others.into_iter().map(|(_, o)| o).collect();
+        all.insert(place, own);
+        all
+    };
+    let own_before = outcomes.remove(0);
+    let before = evaluation(scheme, req.as_of, layout, &scanned, warnings, in_order(own_before, others_before));
+    let after = evaluation(scheme, req.as_of, layout_after, &scanned, Vec::new(), in_order(own_after, outcomes_after));
+    Ok((before, after, place))
+}
