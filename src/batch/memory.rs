@@ -110,6 +110,33 @@ pub struct How {
     pub placement: bool,
 }
 
+/// Checks the first lines of standard input (see `records::read_head`)
+/// before the rest is read: an endless or wrong stream is refused at once.
+/// UTF-8 text only (GBK is decoded whole later); a head that ends in the
+/// middle of a quoted cell is left to the full read, and so is one too short
+/// to hold the rows the header is looked for in.
+pub fn check_head(
+    scheme: &Scheme,
+    encoding: crate::input::records::Encoding,
+    header_row: Option<u64>,
+    placement: bool,
+    head: &[u8],
+    eof: bool,
+    display: &str,
+) -> Result<()> {
+    let Ok(text) = std::str::from_utf8(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head)) else { return Ok(()) };
+    let complete = if eof { text } else { text.rfind('\n').map_or("", |end| &text[..=end]) };
+    let rows = complete.lines().filter(|l| !l.trim_matches([',', ' ', '\r']).is_empty()).count() as u64;
+    let needed = header_row.unwrap_or(0).max(12);
+    if encoding == crate::input::records::Encoding::Gbk
+        || crate::input::split::open_quote(complete.as_bytes()).is_some()
+        || (!eof && rows < needed)
+    {
+        return Ok(());
+    }
+    read_layout(scheme, complete.as_bytes(), display, header_row, placement).map(|_| ())
+}
+
 /// Reads the employee rows of `input` (and `scores`) as `how` says, then evaluates them.
 pub fn evaluate_as<'s>(scheme: &'s Scheme, input: &Input, scores: Option<&Input>, as_of: NaiveDate, how: &How) -> Result<Evaluation<'s>> {
     let long = match scores {

@@ -112,7 +112,7 @@ impl Source {
         let (display, mut file) = if path == "-" {
             let display = "<stdin>".to_string();
             let mut stdin = std::io::stdin().lock();
-            let (head, eof) = read_head(&mut stdin).context("cannot read standard input")?;
+            let (head, eof) = crate::input::records::read_head(&mut stdin).context("cannot read standard input")?;
             // A workbook piped in (known by its signature) is checked once spooled.
             if crate::input::workbook::sniff(&head).is_none() {
                 crate::input::records::sniff(&head, &display)?;
@@ -202,27 +202,6 @@ impl Source {
             }
         })
     }
-}
-
-/// Lines of standard input read (and checked) before it is spooled: the
-/// header is found among the first ten rows, below up to a few title rows.
-const HEAD_LINES: usize = 64;
-
-/// The first [`HEAD_LINES`] lines of `input` (up to 1 MiB, or all of it).
-/// Whether the input ended within it.
-fn read_head(input: &mut impl Read) -> std::io::Result<(Vec<u8>, bool)> {
-    let mut head = Vec::with_capacity(crate::input::records::SNIFF_BYTES);
-    let mut buf = [0u8; 4096];
-    let mut lines = 0;
-    while head.len() < (1 << 20) && lines < HEAD_LINES {
-        let n = input.read(&mut buf)?;
-        if n == 0 {
-            return Ok((head, true));
-        }
-        lines += crate::input::split::line_ends(&buf[..n]) as usize;
-        head.extend_from_slice(&buf[..n]);
-    }
-    Ok((head, false))
 }
 
 /// Does the file decode without a single malformed byte?
@@ -425,17 +404,7 @@ pub(super) fn for_each_chunk<C: Default + Send, T: Send>(
 pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     let scheme = req.scheme;
     let source = Source::open(req.employees, req.encoding, req.sheet, |head, eof, display| {
-        // UTF-8 text only (GBK is decoded whole later); a head that ends in
-        // the middle of a quoted cell is left to the full read, and so is
-        // one too short to hold the rows the header is looked for in.
-        let Ok(text) = std::str::from_utf8(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head)) else { return Ok(()) };
-        let complete = if eof { text } else { text.rfind('\n').map_or("", |end| &text[..=end]) };
-        let rows = complete.lines().filter(|l| !l.trim_matches([',', ' ', '\r']).is_empty()).count() as u64;
-        let needed = req.header_row.unwrap_or(0).max(12);
-        if req.encoding == Encoding::Gbk || crate::input::split::open_quote(complete.as_bytes()).is_some() || (!eof && rows < needed) {
-            return Ok(());
-        }
-        read_layout(scheme, complete.as_bytes(), display, req.header_row, req.placement).map(|_| ())
+        crate::batch::memory::check_head(scheme, req.encoding, req.header_row, req.placement, head, eof, display)
     })?;
     let long = match req.scores {
         Some(s) => crate::input::records::read_long_scores(scheme, s)?,

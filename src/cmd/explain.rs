@@ -61,7 +61,10 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
             }
         }
     }
-    let (input, scores) = req.files.read_all()?;
+    // Standard input's first lines are checked before the rest is read.
+    let (input, scores) = req.files.read_all_checked(&|head, eof, display| {
+        crate::batch::memory::check_head(&req.scheme, req.files.encoding, req.header_row, req.placement, head, eof, display)
+    })?;
     let how = How { header_row: req.header_row, lang: req.lang, placement: req.placement };
     let evaluation = evaluate_as(&req.scheme, &input, scores.as_ref(), req.as_of, &how)?;
     let index = find(&evaluation, &req.id).ok_or_else(|| Error::UnknownId(unknown_id(&evaluation, &req.id, &input.display)))?;

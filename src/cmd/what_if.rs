@@ -50,7 +50,10 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
             }
         }
     }
-    let (input, scores) = req.files.read_all()?;
+    // Standard input's first lines are checked before the rest is read.
+    let (input, scores) = req.files.read_all_checked(&|head, eof, display| {
+        crate::batch::memory::check_head(&req.scheme, req.files.encoding, req.header_row, false, head, eof, display)
+    })?;
     let answer = what_if(&req.scheme, &input, scores.as_ref(), req.as_of, &req.id, &req.sets, req.header_row, req.lang)?;
     show(req, &answer, out)
 }

@@ -11,7 +11,7 @@ pub mod swar;
 pub mod value;
 pub mod workbook;
 
-use records::{read_input, read_input_from, Encoding, Input};
+use records::{read_input, Encoding, Input};
 
 /// The input files a command names: the employee records (a path, or `-` for
 /// standard input), the long-form scores, their text encoding and the sheet
@@ -48,7 +48,13 @@ impl Files {
     /// The employee records and then the scores, read whole (one employee in
     /// detail needs the whole cohort in memory).
     pub fn read_all(&self) -> anyhow::Result<(Input, Option<Input>)> {
-        let input = read_input_from(&self.employees, self.encoding, self.sheet.as_deref())?;
+        self.read_all_checked(&|_, _, _| Ok(()))
+    }
+
+    /// [`Files::read_all`], standard input's first lines checked by
+    /// `check_head` before the rest is read (see `records::read_input_checked`).
+    pub fn read_all_checked(&self, check_head: &dyn Fn(&[u8], bool, &str) -> anyhow::Result<()>) -> anyhow::Result<(Input, Option<Input>)> {
+        let input = crate::input::records::read_input_checked(&self.employees, self.encoding, self.sheet.as_deref(), check_head)?;
         Ok((input, self.read_scores()?))
     }
 }

@@ -46,6 +46,18 @@ pub fn read_input(path: &str, encoding: Encoding) -> Result<Input> {
 /// [`read_input`], choosing the sheet of a workbook (`--sheet`): the sheet
 /// becomes CSV text (see `xlsx`) and `encoding` does not apply.
 pub fn read_input_from(path: &str, encoding: Encoding, sheet: Option<&str>) -> Result<Input> {
+    read_input_checked(path, encoding, sheet, &|_, _, _| Ok(()))
+}
+
+/// [`read_input_from`], with `check_head` seeing the first lines of
+/// standard input (see [`read_head`]) before the rest is read, so that an
+/// endless or wrong stream is refused at once (`yes | ladder explain X -`).
+pub fn read_input_checked(
+    path: &str,
+    encoding: Encoding,
+    sheet: Option<&str>,
+    check_head: &dyn Fn(&[u8], bool, &str) -> Result<()>,
+) -> Result<Input> {
     if crate::input::workbook::is_workbook(path) {
         let (text, read) = crate::input::workbook::sheet_to_string(path, sheet)?;
         return Ok(Input { display: path.to_string(), path: path.to_string(), sha256: read.sha256, text });
@@ -70,6 +82,11 @@ pub fn read_input_from(path: &str, encoding: Encoding, sheet: Option<&str>) -> R
     let workbook = path == "-" && crate::input::workbook::sniff(&bytes).is_some();
     if !workbook {
         sniff(&bytes, display.as_str())?;
+        if path == "-" {
+            let (more, eof) = read_head(&mut source).with_context(|| format!("{display}: cannot read the file"))?;
+            bytes.extend_from_slice(&more);
+            check_head(&bytes, eof, &display)?;
+        }
     }
     source.read_to_end(&mut bytes).with_context(|| format!("{display}: cannot read the file"))?;
     if workbook {
@@ -79,6 +96,27 @@ pub fn read_input_from(path: &str, encoding: Encoding, sheet: Option<&str>) -> R
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
     let text = decode(&bytes, encoding, &display)?;
     Ok(Input { display, path: path.to_string(), sha256, text })
+}
+
+/// Lines of standard input read (and checked) before the rest is read: the
+/// header is found among the first ten rows, below up to a few title rows.
+const HEAD_LINES: usize = 64;
+
+/// The first [`HEAD_LINES`] lines of `input` (up to 1 MiB, or all of it).
+/// Whether the input ended within it.
+pub fn read_head(input: &mut impl Read) -> std::io::Result<(Vec<u8>, bool)> {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    let mut buf = [0u8; 4096];
+    let mut lines = 0;
+    while head.len() < (1 << 20) && lines < HEAD_LINES {
+        let n = input.read(&mut buf)?;
+        if n == 0 {
+            return Ok((head, true));
+        }
+        lines += crate::input::split::line_ends(&buf[..n]) as usize;
+        head.extend_from_slice(&buf[..n]);
+    }
+    Ok((head, false))
 }
 
 /// The header problems listed; the rest are counted.

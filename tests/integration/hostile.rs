@@ -125,9 +125,14 @@ fn binary_and_utf16_files_are_refused_on_their_first_bytes() {
 /// Feeds the child an endless stream (like `yes`) and checks it stops by
 /// itself within 10 s, with `expected` in its stderr.
 fn endless_stdin(line: &'static [u8], expected: &str) {
+    endless_stdin_to(&["evaluate"], line, expected);
+}
+
+fn endless_stdin_to(command: &[&str], line: &'static [u8], expected: &str) {
     let start = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ladder"))
-        .args(["evaluate", "--ladder", SCHEME, "--as-of", AS_OF, "-"])
+        .args(command)
+        .args(["--ladder", SCHEME, "--as-of", AS_OF, "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -145,7 +150,7 @@ fn endless_stdin(line: &'static [u8], expected: &str) {
         }
         if start.elapsed() > Duration::from_secs(10) {
             let _ = child.kill();
-            panic!("`yes | ladder evaluate -` still running after 10 s");
+            panic!("`yes | ladder {} -` still running after 10 s", command.join(" "));
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -160,6 +165,11 @@ fn endless_stdin(line: &'static [u8], expected: &str) {
 fn an_endless_standard_input_is_checked_before_it_is_spooled() {
     endless_stdin(b"y\n", "<stdin>: line 1 (header): missing the required column `position`");
     endless_stdin(b"\x00\xff\x13", "<stdin>: line 1: a NUL byte at offset 0");
+    // explain and what-if read standard input whole: its first lines are checked first.
+    for command in [&["explain", "E1"][..], &["what-if", "E1", "--set", "education=本科"]] {
+        endless_stdin_to(command, b"y\n", "<stdin>: ");
+        endless_stdin_to(command, b"\x00\xff\x13", "<stdin>: line 1: a NUL byte at offset 0");
+    }
 }
 
 /// Control characters, none of which may reach a terminal raw.
