@@ -170,13 +170,7 @@ fn reserved_columns(
 fn score_columns(scheme: &Scheme, headers: &[String], display: &str, problems: &mut Vec<String>) -> HashMap<(Period, String), usize> {
     // Items by id and title, in the scheme's order: a header may name an
     // item by its title when the title is one item's only (SPEC §3).
-    let kpi_items: Vec<(&str, &str)> =
-        scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| (k.id.as_str(), k.title.as_str()))).collect();
-    let comp_items: Vec<(&str, &str)> = scheme
-        .positions
-        .iter()
-        .flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| (i.id.as_str(), i.title.as_str()))))
-        .collect();
+    let (kpi_items, comp_items) = scheme_items(scheme);
     let mut scores: HashMap<(Period, String), usize> = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
         let Some((period_text, item)) = h.split_once('.') else { continue };
@@ -218,11 +212,7 @@ fn score_columns(scheme: &Scheme, headers: &[String], display: &str, problems: &
                 ids.iter().map(|id| format!("`{p}.{id}`")).collect::<Vec<_>>().join(" or ")
             )),
             ItemNamed::None => {
-                let suggestion = match closest_item(item, items) {
-                    Some((id, title)) if title != id => format!("; did you mean `{p}.{id}` ({title})?"),
-                    Some((id, _)) => format!("; did you mean `{p}.{id}`?"),
-                    None => String::new(),
-                };
+                let suggestion = item_suggestion(item, items, &format!("{p}."));
                 problems.push(format!(
                     "column {col} `{}`: `{}` is no {what} of any position (by id or title){suggestion}",
                     excerpt(h),
@@ -366,8 +356,32 @@ pub(super) fn item_named<'a>(text: &str, items: &[(&'a str, &'a str)]) -> ItemNa
     }
 }
 
+/// Items as (id, title).
+pub(super) type Items<'s> = Vec<(&'s str, &'s str)>;
+
+/// Every KPI item, then every competency item, of every position in the
+/// scheme's order (an item shared by positions repeats).
+pub(super) fn scheme_items(scheme: &Scheme) -> (Items<'_>, Items<'_>) {
+    let kpi_items: Items = scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| (k.id.as_str(), k.title.as_str()))).collect();
+    let comp_items: Items = scheme
+        .positions
+        .iter()
+        .flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| (i.id.as_str(), i.title.as_str()))))
+        .collect();
+    (kpi_items, comp_items)
+}
+
+/// "; did you mean `PREFIX.ID` (TITLE)?" for the item closest to `text`, or nothing.
+pub(super) fn item_suggestion(text: &str, items: &[(&str, &str)], prefix: &str) -> String {
+    match closest_item(text, items) {
+        Some((id, title)) if title != id => format!("; did you mean `{prefix}{id}` ({title})?"),
+        Some((id, _)) => format!("; did you mean `{prefix}{id}`?"),
+        None => String::new(),
+    }
+}
+
 /// The item whose id or title is closest to `text`, for "did you mean".
-pub(super) fn closest_item<'a>(text: &str, items: &[(&'a str, &'a str)]) -> Option<(&'a str, &'a str)> {
+fn closest_item<'a>(text: &str, items: &[(&'a str, &'a str)]) -> Option<(&'a str, &'a str)> {
     let names = items.iter().flat_map(|(id, title)| [*id, *title]);
     let near = crate::suggest::closest(text, names)?;
     items.iter().find(|(id, title)| *id == near || *title == near).copied()

@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 
-use super::layout::{closest_item, item_named, required, ItemNamed};
+use super::layout::{item_named, item_suggestion, required, scheme_items, ItemNamed};
 pub use super::layout::{required_columns, required_columns_for, Layout, ReservedColumns, TenureColumn, MAX_HEADER_PROBLEMS};
 
 /// The text encodings `--encoding` accepts.
@@ -234,13 +234,7 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
         bail!("{display}: line 1 (header): expected the columns id,period,item,value, found {}", headers.join(","));
     }
     let cols: Vec<usize> = cols.into_iter().flatten().collect();
-    let kpi_items: Vec<(&str, &str)> =
-        scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| (k.id.as_str(), k.title.as_str()))).collect();
-    let comp_items: Vec<(&str, &str)> = scheme
-        .positions
-        .iter()
-        .flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| (i.id.as_str(), i.title.as_str()))))
-        .collect();
+    let (kpi_items, comp_items) = scheme_items(scheme);
     let mut by_id: hashbrown::HashMap<String, Vec<LongScore>> = hashbrown::HashMap::new();
     let mut problems = Vec::new();
     let mut lines = crate::input::split::Lines::new(input.text.as_bytes(), 1);
@@ -280,11 +274,7 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
                 continue;
             }
             ItemNamed::None => {
-                let suggestion = match closest_item(item, items) {
-                    Some((id, title)) if title != id => format!("; did you mean `{id}` ({title})?"),
-                    Some((id, _)) => format!("; did you mean `{id}`?"),
-                    None => String::new(),
-                };
+                let suggestion = item_suggestion(item, items, "");
                 problems.push(format!(
                     "{display}: line {line}: column `item`: `{}` is no {what} of any position (by id or title){suggestion}",
                     excerpt(item)

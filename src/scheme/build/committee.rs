@@ -5,7 +5,7 @@ use super::grades::find_grade;
 use super::names::Names;
 use super::{computed_name, Placed, Single, HUNDRED};
 use crate::rule::{ColumnRegistry, Reserved};
-use crate::scheme::load::Problem;
+use crate::scheme::load::{Problem, SourceFile};
 use crate::scheme::raw::{indexmap_like::OrderedMap, Num, RawPlacement, RawQuota};
 use crate::scheme::{Band, Cohort, CohortField, Distribution, Placement, Quota, Sequence, Tenure};
 use rust_decimal::Decimal;
@@ -74,17 +74,14 @@ pub(super) fn build_quota(
             problems.push(q.file.problem_at_value(&path, "a `per` field cannot be blank"));
         } else if seen.contains(&name) {
             problems.push(q.file.problem_at_value(&path, format!("`{name}` is listed twice in `per`")));
-        } else if let Some(r) = Reserved::from_name(name) {
-            seen.push(name);
-            per.push(CohortField::Reserved(r));
-        } else if computed_name(name) || name.starts_with("kpi.") || name.starts_with("competency.") {
-            problems.push(q.file.problem_at_value(
-                &path,
-                format!("`{name}` is a computed figure; a quota's `per` groups by reserved fields (sequence, grade, position, …) or columns of the employee file"),
-            ));
         } else {
-            seen.push(name);
-            per.push(CohortField::Column(registry.register(name, &q.file.render(&path))));
+            match group_field(q.file, &path, name, "a quota's `per`", registry) {
+                Ok(field) => {
+                    seen.push(name);
+                    per.push(field);
+                }
+                Err(problem) => problems.push(problem),
+            }
         }
     }
     (problems.len() == before).then(|| Quota { grades, max, max_pct: raw.max_pct.map(|p| p.0), per, at: q.file.render(&q.path) })
@@ -108,18 +105,28 @@ pub(super) fn build_cohort(cohort: Option<Single<Vec<String>>>, registry: &mut C
             continue;
         }
         seen.push(name);
-        if let Some(r) = Reserved::from_name(name) {
-            fields.push(CohortField::Reserved(r));
-        } else if computed_name(name) || name.starts_with("kpi.") || name.starts_with("competency.") {
-            problems.push(c.file.problem_at_value(
-                &path,
-                format!("`{name}` is a computed figure; a cohort groups by reserved fields (sequence, grade, position, …) or columns of the employee file"),
-            ));
-        } else {
-            fields.push(CohortField::Column(registry.register(name, &c.file.render(&path))));
+        match group_field(c.file, &path, name, "a cohort", registry) {
+            Ok(field) => fields.push(field),
+            Err(problem) => problems.push(problem),
         }
     }
     Cohort { fields, at: Some(c.file.render("cohort")) }
+}
+
+/// A field a cohort or a quota's `per` (`who`) groups by: a reserved field,
+/// or a column, which joins the registry so the employee file must have
+/// it; never a computed figure.
+fn group_field(file: &SourceFile, path: &str, name: &str, who: &str, registry: &mut ColumnRegistry) -> Result<CohortField, Problem> {
+    if let Some(r) = Reserved::from_name(name) {
+        Ok(CohortField::Reserved(r))
+    } else if computed_name(name) || name.starts_with("kpi.") || name.starts_with("competency.") {
+        Err(file.problem_at_value(
+            path,
+            format!("`{name}` is a computed figure; {who} groups by reserved fields (sequence, grade, position, …) or columns of the employee file"),
+        ))
+    } else {
+        Ok(CohortField::Column(registry.register(name, &file.render(path))))
+    }
 }
 
 /// `distribution:` and `distribution_min_cohort:` (SPEC §8.5): every band,
