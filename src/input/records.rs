@@ -339,22 +339,7 @@ impl Row {
 pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<Cells>, as_of: NaiveDate) -> Row {
     let cells = cells.into();
     let mut errors = Vec::new();
-    let (given, expected) = (cells.len(), layout.headers.len());
-    if given < expected {
-        let missing = &layout.headers[given..];
-        let names = if missing.len() <= 3 {
-            missing.iter().map(|h| format!("`{}`", excerpt(h))).collect::<Vec<_>>().join(", ")
-        } else {
-            format!("`{}` … `{}`", excerpt(&missing[0]), excerpt(&missing[missing.len() - 1]))
-        };
-        errors.push(format!("line {line}: the row has {given} cells, the header has {expected}: no cell for {names}"));
-    } else if given > expected {
-        errors.push(format!(
-            "line {line}: the row has {given} cells, the header has {expected}: {} cell(s) past the last column `{}`",
-            given - expected,
-            excerpt(layout.headers.last().map_or("", String::as_str))
-        ));
-    }
+    errors.extend(cell_count_error(layout, line, cells.len()));
     let get = |field: Reserved| reserved_cell(layout, &cells, field);
     let id = get(Reserved::Id).to_string();
     let name = get(Reserved::Name).to_string();
@@ -372,53 +357,107 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<C
             errors.push(format!("{}: missing (line {line})", column_name(layout, field)));
         }
     }
-    let position = if position_text.is_empty() {
-        None
-    } else {
-        let p = scheme.find_position(position_text);
-        if p.is_none() {
-            errors.push(format!(
-                "{}: `{}` is not a position of the scheme",
-                column_name(layout, Reserved::Position),
-                excerpt(position_text)
-            ));
-        }
-        p
-    };
-    let sequence = if sequence_text.is_empty() {
-        None
-    } else {
-        let s = scheme.find_sequence(sequence_text);
-        if s.is_none() {
-            errors.push(format!(
-                "{}: `{}` is not a sequence of the scheme",
-                column_name(layout, Reserved::Sequence),
-                excerpt(sequence_text)
-            ));
-        }
-        s
-    };
+    let position = look_up(layout, Reserved::Position, position_text, |t| scheme.find_position(t), &mut errors);
+    let sequence = look_up(layout, Reserved::Sequence, sequence_text, |t| scheme.find_sequence(t), &mut errors);
     let grade = match sequence {
         // Placement reads no grade: the cell is only shown as it is.
         _ if placing => None,
-        Some(s) if !grade_text.is_empty() => {
-            let g = scheme.find_grade_in(s, grade_text);
-            if g.is_none() {
-                let elsewhere = scheme
-                    .find_grade(grade_text)
-                    .map(|g| format!(" (it is a grade of `{}`)", scheme.sequences[g.sequence].id))
-                    .unwrap_or_default();
-                errors.push(format!(
-                    "{}: `{}` is not a grade of the `{}` sequence{elsewhere}",
-                    column_name(layout, Reserved::Grade),
-                    excerpt(grade_text),
-                    scheme.sequences[s].id
-                ));
-            }
-            g
-        }
+        Some(s) if !grade_text.is_empty() => grade_in(scheme, layout, s, grade_text, &mut errors),
         _ => None,
     };
+    let (hire_date, grade_date, birth_date) = row_dates(layout, &cells, as_of, &mut errors);
+    // The texts as written are kept only where they did not resolve (they
+    // stand in for the ids in reports and `explain`); most rows need none.
+    let unresolved = |text: &str, resolved: bool| if resolved { String::new() } else { text.to_string() };
+    let position_text = unresolved(position_text, position.is_some());
+    let sequence_text = unresolved(sequence_text, grade.is_some() || (placing && sequence.is_some()));
+    // Under placement the grade cell is shown as it is, whatever it holds.
+    let grade_text = if placing { grade_text.to_string() } else { unresolved(grade_text, grade.is_some()) };
+    Row {
+        line,
+        cells,
+        id,
+        name,
+        position_text,
+        sequence_text,
+        sequence,
+        grade_text,
+        position,
+        grade,
+        hire_date,
+        grade_date,
+        birth_date,
+        errors,
+    }
+}
+
+/// A row with fewer or more cells than the header has columns.
+fn cell_count_error(layout: &Layout, line: u64, given: usize) -> Option<String> {
+    let expected = layout.headers.len();
+    if given < expected {
+        let missing = &layout.headers[given..];
+        let names = if missing.len() <= 3 {
+            missing.iter().map(|h| format!("`{}`", excerpt(h))).collect::<Vec<_>>().join(", ")
+        } else {
+            format!("`{}` … `{}`", excerpt(&missing[0]), excerpt(&missing[missing.len() - 1]))
+        };
+        Some(format!("line {line}: the row has {given} cells, the header has {expected}: no cell for {names}"))
+    } else if given > expected {
+        Some(format!(
+            "line {line}: the row has {given} cells, the header has {expected}: {} cell(s) past the last column `{}`",
+            given - expected,
+            excerpt(layout.headers.last().map_or("", String::as_str))
+        ))
+    } else {
+        None
+    }
+}
+
+/// The position or sequence (`field`) a cell names by id or title: none
+/// when blank, none with an error when it names nothing of the scheme.
+fn look_up(
+    layout: &Layout,
+    field: Reserved,
+    text: &str,
+    find: impl FnOnce(&str) -> Option<usize>,
+    errors: &mut Vec<String>,
+) -> Option<usize> {
+    if text.is_empty() {
+        return None;
+    }
+    let found = find(text);
+    if found.is_none() {
+        errors.push(format!("{}: `{}` is not a {} of the scheme", column_name(layout, field), excerpt(text), field.name()));
+    }
+    found
+}
+
+/// The grade a cell names in sequence `s`; an error (naming the sequence
+/// it belongs to, if any) when `s` has no such grade.
+fn grade_in(scheme: &Scheme, layout: &Layout, s: usize, text: &str, errors: &mut Vec<String>) -> Option<GradeRef> {
+    let g = scheme.find_grade_in(s, text);
+    if g.is_none() {
+        let elsewhere =
+            scheme.find_grade(text).map(|g| format!(" (it is a grade of `{}`)", scheme.sequences[g.sequence].id)).unwrap_or_default();
+        errors.push(format!(
+            "{}: `{}` is not a grade of the `{}` sequence{elsewhere}",
+            column_name(layout, Reserved::Grade),
+            excerpt(text),
+            scheme.sequences[s].id
+        ));
+    }
+    g
+}
+
+/// The hire, grade and birth dates of a row, none after `as_of`.
+fn row_dates(
+    layout: &Layout,
+    cells: &Cells,
+    as_of: NaiveDate,
+    errors: &mut Vec<String>,
+) -> (Option<NaiveDate>, Option<NaiveDate>, Option<NaiveDate>) {
+    let placing = layout.placement.is_some();
+    let get = |field: Reserved| reserved_cell(layout, cells, field);
     let mut date_in = |name: &dyn Fn() -> String, text: &str, needed: bool| -> Option<NaiveDate> {
         if text.is_empty() {
             if needed {
@@ -451,29 +490,7 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<C
         }
     };
     let birth_date = date_in(&|| column_name(layout, Reserved::BirthDate), get(Reserved::BirthDate), false);
-    // The texts as written are kept only where they did not resolve (they
-    // stand in for the ids in reports and `explain`); most rows need none.
-    let unresolved = |text: &str, resolved: bool| if resolved { String::new() } else { text.to_string() };
-    let position_text = unresolved(position_text, position.is_some());
-    let sequence_text = unresolved(sequence_text, grade.is_some() || (placing && sequence.is_some()));
-    // Under placement the grade cell is shown as it is, whatever it holds.
-    let grade_text = if placing { grade_text.to_string() } else { unresolved(grade_text, grade.is_some()) };
-    Row {
-        line,
-        cells,
-        id,
-        name,
-        position_text,
-        sequence_text,
-        sequence,
-        grade_text,
-        position,
-        grade,
-        hire_date,
-        grade_date,
-        birth_date,
-        errors,
-    }
+    (hire_date, grade_date, birth_date)
 }
 
 /// The cell of a reserved field, trimmed ("" when the file has no such column).
