@@ -184,14 +184,16 @@ pub(super) fn bands(bands: Option<Single<Vec<RawBand>>>, problems: &mut Vec<Prob
     out
 }
 
+/// Headers a reserved field also goes by, as in `Scheme::columns`.
+type ReservedAliases = Vec<(Reserved, String)>;
+/// Headers a fact also goes by, as in `Scheme::fact_columns`.
+type FactAliases = Vec<(String, String)>;
+
 /// `columns:` maps a reserved field, or a fact a rule reads, to one header
 /// or several: the reserved fields' aliases, then the facts'.
-pub(super) fn columns(
-    columns: Option<&Single<BTreeMap<String, Headers>>>,
-    problems: &mut Vec<Problem>,
-) -> (Vec<(Reserved, String)>, Vec<(String, String)>) {
+pub(super) fn columns(columns: Option<&Single<BTreeMap<String, Headers>>>, problems: &mut Vec<Problem>) -> (ReservedAliases, FactAliases) {
     let mut column_aliases = Vec::new();
-    let mut fact_aliases: Vec<(String, String)> = Vec::new();
+    let mut fact_aliases: FactAliases = Vec::new();
     let Some(c) = columns else { return (column_aliases, fact_aliases) };
     for (field, headers) in c.value {
         let path = format!("columns.{field}");
