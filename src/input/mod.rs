@@ -5,6 +5,7 @@
 
 pub mod cells;
 pub mod header;
+mod layout;
 pub mod records;
 pub mod split;
 pub mod swar;

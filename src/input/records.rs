@@ -1,18 +1,21 @@
 //! Employee records (SPEC §3): reading the CSV (UTF-8 with or without BOM, or
-//! GBK), mapping headers to reserved fields, score columns and facts, and the
-//! long-form `--scores` file. Problems with the file as a whole make it
-//! unusable; problems in one row make that row an `error`.
+//! GBK), one row parsed against the file's layout (`input::layout`, whose
+//! items are re-exported here), and the long-form `--scores` file. Problems
+//! with the file as a whole make it unusable; problems in one row make that
+//! row an `error`.
 
-use crate::calendar::{looks_like_period, parse_date, Period, PeriodKind};
+use crate::calendar::{parse_date, Period, PeriodKind};
 use crate::input::cells::Cells;
 use crate::input::value::excerpt;
 use crate::rule::Reserved;
-use crate::scheme::{GradeRef, Scheme, Tenure};
+use crate::scheme::{GradeRef, Scheme};
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::io::Read;
+
+use super::layout::{item_named, item_suggestion, required, scheme_items, ItemNamed};
+pub use super::layout::{required_columns, required_columns_for, Layout, ReservedColumns, TenureColumn, MAX_HEADER_PROBLEMS};
 
 /// The text encodings `--encoding` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -118,9 +121,6 @@ pub fn read_head(input: &mut impl Read) -> std::io::Result<(Vec<u8>, bool)> {
     }
     Ok((head, false))
 }
-
-/// The header problems listed; the rest are counted.
-pub const MAX_HEADER_PROBLEMS: usize = 20;
 
 /// How much of a text input [`sniff`] looks at.
 pub const SNIFF_BYTES: usize = 8 << 10;
@@ -240,331 +240,6 @@ fn column_at(bytes: &[u8], offset: usize) -> Option<String> {
     Some(format!("{}{name}", index + 1))
 }
 
-/// What each column of the employee file is.
-#[derive(Debug, Default)]
-pub struct Layout {
-    pub headers: Vec<String>,
-    pub reserved: ReservedColumns,
-    /// (period, item id) → column.
-    pub scores: HashMap<(Period, String), usize>,
-    /// Column fact id (scheme registry) → column.
-    pub facts: Vec<Option<usize>>,
-    /// Header name → column, for `--set` and other lookups.
-    pub by_name: HashMap<String, usize>,
-    /// The line of the header row (below title rows, the first of a two-level header).
-    pub header_line: u64,
-    /// Under `--placement` (SPEC §8.3): where time in the job counts from.
-    /// The grade and grade_date cells are then not read.
-    pub placement: Option<TenureColumn>,
-}
-
-/// Where a placement's time in the job counts from: the hire date
-/// (`months_in_company`), or a date column of the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TenureColumn {
-    HireDate,
-    Column(usize),
-}
-
-/// Is `field` required of the employee file? Under `--placement` the grade
-/// and grade_date are not read (SPEC §8.3), so not required.
-fn required(field: Reserved, placement: bool) -> bool {
-    field.is_required() && !(placement && matches!(field, Reserved::Grade | Reserved::GradeDate))
-}
-
-/// The headers a placement's tenure column may go by: its name and its `columns:` aliases.
-fn tenure_names(scheme: &Scheme) -> Option<Vec<String>> {
-    match &scheme.placement.tenure {
-        Tenure::MonthsInCompany => None,
-        Tenure::Column(name) => Some(
-            std::iter::once(name.clone()).chain(scheme.fact_columns.iter().filter(|(f, _)| f == name).map(|(_, h)| h.clone())).collect(),
-        ),
-    }
-}
-
-/// The columns a header must have (SPEC §3): each required reserved field,
-/// under its own name or the scheme's `columns:` aliases; the id first.
-pub fn required_columns(scheme: &Scheme) -> crate::input::header::Required {
-    required_columns_for(scheme, false)
-}
-
-/// [`required_columns`], under `--placement` when `placement` (SPEC §8.3: id,
-/// position, sequence, hire_date, and the tenure column when it is a column).
-pub fn required_columns_for(scheme: &Scheme, placement: bool) -> crate::input::header::Required {
-    let mut fields: Vec<Vec<String>> = Reserved::ALL
-        .iter()
-        .filter(|f| required(**f, placement))
-        .map(|field| {
-            std::iter::once(field.name().to_string())
-                .chain(scheme.columns.iter().filter(|(r, _)| r == field).map(|(_, h)| h.clone()))
-                .collect()
-        })
-        .collect();
-    if placement {
-        fields.extend(tenure_names(scheme));
-    }
-    crate::input::header::Required { fields }
-}
-
-impl Layout {
-    /// Maps the header row (line 1), checking that the file is usable with this scheme.
-    pub fn new(scheme: &Scheme, headers: Vec<String>, display: &str) -> Result<Layout> {
-        Layout::new_at(scheme, headers, display, 1)
-    }
-
-    /// [`Layout::new`] for a header on `line` (below title rows): messages name that line.
-    pub fn new_at(scheme: &Scheme, headers: Vec<String>, display: &str, line: u64) -> Result<Layout> {
-        Layout::new_for(scheme, headers, display, line, false)
-    }
-
-    /// [`Layout::new_at`], for `--placement` when `placement` (SPEC §8.3).
-    pub fn new_for(scheme: &Scheme, headers: Vec<String>, display: &str, line: u64, placement: bool) -> Result<Layout> {
-        if headers.iter().all(|h| h.is_empty()) {
-            bail!("{display}: line {line}: the file is empty: expected a header row (id, position, sequence, grade, hire_date, grade_date, …)");
-        }
-        let mut problems = Vec::new();
-        let mut by_name = HashMap::new();
-        for (i, h) in headers.iter().enumerate() {
-            if h.is_empty() {
-                continue;
-            }
-            if let Some(first) = by_name.insert(h.clone(), i) {
-                problems.push(format!(
-                    "column {} `{}` repeats the header of column {}",
-                    column_label(display, i),
-                    excerpt(h),
-                    column_label(display, first)
-                ));
-            }
-        }
-        let mut reserved = ReservedColumns::default();
-        for field in Reserved::ALL {
-            let names = std::iter::once(field.name()).chain(scheme.columns.iter().filter(|(r, _)| *r == field).map(|(_, h)| h.as_str()));
-            let found: Vec<usize> = names.filter_map(|n| by_name.get(n).copied()).collect();
-            match found.as_slice() {
-                [] if required(field, placement) => {
-                    let aliases: Vec<String> = scheme.columns.iter().filter(|(r, _)| *r == field).map(|(_, h)| format!("`{h}`")).collect();
-                    let alias = if aliases.is_empty() { String::new() } else { format!(" (or {})", aliases.join(", ")) };
-                    // A header one typo away (`hire_dat`, `入职日`) is probably the one meant.
-                    let unused = headers.iter().map(String::as_str).filter(|h| !h.is_empty() && !h.contains('.'));
-                    let names =
-                        std::iter::once(field.name()).chain(scheme.columns.iter().filter(|(r, _)| *r == field).map(|(_, h)| h.as_str()));
-                    let near = names
-                        .filter_map(|n| crate::suggest::closest(n, unused.clone()))
-                        .next()
-                        .map(|h| format!("; the file has `{}`: a typo?", excerpt(h)))
-                        .unwrap_or_default();
-                    problems.push(format!("missing the required column `{}`{alias}{near}", field.name()));
-                }
-                [] => {}
-                [one] => {
-                    reserved.insert(field, *one);
-                }
-                [a, b, ..] => problems.push(format!("both `{}` and `{}` name the {} column", headers[*a], headers[*b], field.name())),
-            }
-        }
-        // Items by id and title, in the scheme's order: a header may name an
-        // item by its title when the title is one item's only (SPEC §3).
-        let kpi_items: Vec<(&str, &str)> =
-            scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| (k.id.as_str(), k.title.as_str()))).collect();
-        let comp_items: Vec<(&str, &str)> = scheme
-            .positions
-            .iter()
-            .flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| (i.id.as_str(), i.title.as_str()))))
-            .collect();
-        let mut scores: HashMap<(Period, String), usize> = HashMap::new();
-        for (i, h) in headers.iter().enumerate() {
-            let Some((period_text, item)) = h.split_once('.') else { continue };
-            if !looks_like_period(period_text) {
-                continue;
-            }
-            let col = column_label(display, i);
-            match period_text.parse::<Period>() {
-                Err(_) => problems.push(format!(
-                    "column {col} `{}`: `{}` is not a period (expected YYYYQ1..YYYYQ4 or YYYYH1..YYYYH2)",
-                    excerpt(h),
-                    excerpt(period_text)
-                )),
-                Ok(p) => {
-                    let (items, what) = match p.kind {
-                        PeriodKind::Quarter => (&kpi_items, "KPI item"),
-                        PeriodKind::Half => (&comp_items, "competency item"),
-                    };
-                    match item_named(item, items) {
-                        ItemNamed::Id(id) => {
-                            if let Some(first) = scores.insert((p, id.to_string()), i) {
-                                problems.push(format!(
-                                    "column {col} `{}` is the score of `{p}.{id}`, as column {} `{}` is: keep one",
-                                    excerpt(h),
-                                    first + 1,
-                                    excerpt(&headers[first])
-                                ));
-                            }
-                        }
-                        ItemNamed::Shared(ids) => problems.push(format!(
-                            "column {col} `{}`: `{}` is the title of the {what}s {}: name the item by its id ({})",
-                            excerpt(h),
-                            excerpt(item),
-                            ids.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", "),
-                            ids.iter().map(|id| format!("`{p}.{id}`")).collect::<Vec<_>>().join(" or ")
-                        )),
-                        ItemNamed::None => {
-                            let suggestion = match closest_item(item, items) {
-                                Some((id, title)) if title != id => format!("; did you mean `{p}.{id}` ({title})?"),
-                                Some((id, _)) => format!("; did you mean `{p}.{id}`?"),
-                                None => String::new(),
-                            };
-                            problems.push(format!(
-                                "column {col} `{}`: `{}` is no {what} of any position (by id or title){suggestion}",
-                                excerpt(h),
-                                excerpt(item)
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-        let facts = scheme
-            .column_facts
-            .names
-            .iter()
-            .enumerate()
-            .map(|(id, name)| {
-                // The fact's own name, or a header `columns:` gives it (`education: 学历`).
-                let aliases = scheme.fact_columns.iter().filter(|(f, _)| f == name).map(|(_, h)| h.as_str());
-                let mut found: Vec<usize> = std::iter::once(name.as_str()).chain(aliases).filter_map(|n| by_name.get(n).copied()).collect();
-                found.sort_unstable();
-                if let [a, b, ..] = found.as_slice() {
-                    problems.push(format!("both `{}` and `{}` name the `{name}` column", headers[*a], headers[*b]));
-                }
-                let col = found.first().copied();
-                if col.is_none() {
-                    let aliases: Vec<String> =
-                        scheme.fact_columns.iter().filter(|(f, _)| f == name).map(|(_, h)| format!("`{h}`")).collect();
-                    let alias = if aliases.is_empty() { String::new() } else { format!(" (under that name or as {})", aliases.join(", ")) };
-                    let by_cohort = scheme.cohort.fields.contains(&crate::scheme::CohortField::Column(id));
-                    let quota = scheme.quotas.iter().find(|q| q.per.contains(&crate::scheme::CohortField::Column(id)));
-                    problems.push(match (&scheme.cohort.at, quota) {
-                        (Some(at), _) if by_cohort => {
-                            format!("the cohort at {at} groups by `{name}`, which is not a column of this file{alias}")
-                        }
-                        (_, Some(q)) => {
-                            format!("the quota at {} counts per `{name}`, which is not a column of this file{alias}", q.at)
-                        }
-                        _ => {
-                            // A typo of a computed fact or of a header: say which.
-                            let columns = headers.iter().map(String::as_str).filter(|h| !h.is_empty() && !h.contains('.'));
-                            format!(
-                                "the rule at {} tests the fact `{name}`, which is neither computed nor a column of this file{alias}{}",
-                                scheme.column_facts.first_use[id],
-                                crate::rule::Computed::hint(name, columns)
-                            )
-                        }
-                    });
-                }
-                col
-            })
-            .collect();
-        let placement = placement.then(|| match tenure_names(scheme) {
-            None => TenureColumn::HireDate,
-            Some(names) => {
-                let mut found: Vec<usize> = names.iter().filter_map(|n| by_name.get(n).copied()).collect();
-                found.sort_unstable();
-                match found.as_slice() {
-                    [] => {
-                        let at = scheme.placement.at.as_deref().unwrap_or("the scheme");
-                        let also = if names.len() > 1 {
-                            format!(
-                                " (under that name or as {})",
-                                names[1..].iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-                            )
-                        } else {
-                            String::new()
-                        };
-                        problems.push(format!(
-                            "the placement at {at} reads time in the job from `{}`, which is not a column of this file{also}",
-                            names[0]
-                        ));
-                    }
-                    [_, b, ..] => {
-                        problems.push(format!("both `{}` and `{}` name the `{}` column", headers[found[0]], headers[*b], names[0]))
-                    }
-                    _ => {}
-                }
-                TenureColumn::Column(found.first().copied().unwrap_or(usize::MAX))
-            }
-        });
-        if !problems.is_empty() {
-            // A wide wrong file (a million columns) must not print a million
-            // lines: the first ones say enough, as for rows in error.
-            let total = problems.len();
-            if total > MAX_HEADER_PROBLEMS {
-                // Missing required columns (a few at most) say the most: kept first.
-                problems.sort_by_key(|p| !p.starts_with("missing the required column"));
-            }
-            problems.truncate(MAX_HEADER_PROBLEMS);
-            if total > MAX_HEADER_PROBLEMS {
-                problems.push(format!("… and {} more problems with the header", total - MAX_HEADER_PROBLEMS));
-            }
-            bail!("{display}: line {line} (header): {}", problems.join(&format!("\n{display}: line {line} (header): ")));
-        }
-        Ok(Layout { headers, reserved, scores, facts, by_name, header_line: line, placement })
-    }
-}
-
-/// How a header message names column `index` (from 0): its number in a CSV,
-/// its letter in a workbook (`S`), as Excel shows it to the person fixing it.
-fn column_label(display: &str, index: usize) -> String {
-    match u16::try_from(index) {
-        Ok(i) if crate::input::workbook::is_workbook(display) => rust_xlsxwriter::utility::column_number_to_name(i),
-        _ => (index + 1).to_string(),
-    }
-}
-
-impl Layout {
-    /// The periods the file has score columns for.
-    pub fn score_periods(&self) -> impl Iterator<Item = Period> + '_ {
-        self.scores.keys().map(|(p, _)| *p)
-    }
-}
-
-/// What the item part of a score header names.
-#[derive(Debug, PartialEq)]
-enum ItemNamed<'a> {
-    /// One item: by its id, or by a title no other item has.
-    Id(&'a str),
-    /// A title several items share: their ids.
-    Shared(Vec<&'a str>),
-    None,
-}
-
-/// The item `text` names among `items` (id, title): its id exactly, else its
-/// title after NFKC and trimming (`受理服务代表（一）` is `受理服务代表(一)`).
-fn item_named<'a>(text: &str, items: &[(&'a str, &'a str)]) -> ItemNamed<'a> {
-    if let Some((id, _)) = items.iter().find(|(id, _)| *id == text) {
-        return ItemNamed::Id(id);
-    }
-    let wanted = crate::scheme::title_key(text);
-    let mut ids: Vec<&str> = Vec::new();
-    for (id, title) in items {
-        if !title.is_empty() && crate::scheme::title_key(title) == wanted && !ids.contains(id) {
-            ids.push(id);
-        }
-    }
-    match ids.as_slice() {
-        [] => ItemNamed::None,
-        [one] => ItemNamed::Id(one),
-        _ => ItemNamed::Shared(ids),
-    }
-}
-
-/// The item whose id or title is closest to `text`, for "did you mean".
-fn closest_item<'a>(text: &str, items: &[(&'a str, &'a str)]) -> Option<(&'a str, &'a str)> {
-    let names = items.iter().flat_map(|(id, title)| [*id, *title]);
-    let near = crate::suggest::closest(text, names)?;
-    items.iter().find(|(id, title)| *id == near || *title == near).copied()
-}
-
 /// One long-form score: `id,period,item,value`.
 #[derive(Debug, Clone)]
 pub struct LongScore {
@@ -597,13 +272,7 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
         bail!("{display}: line 1 (header): expected the columns id,period,item,value, found {}", headers.join(","));
     }
     let cols: Vec<usize> = cols.into_iter().flatten().collect();
-    let kpi_items: Vec<(&str, &str)> =
-        scheme.positions.iter().flat_map(|p| p.kpis.iter().map(|k| (k.id.as_str(), k.title.as_str()))).collect();
-    let comp_items: Vec<(&str, &str)> = scheme
-        .positions
-        .iter()
-        .flat_map(|p| p.groups.iter().flat_map(|g| g.items.iter().map(|i| (i.id.as_str(), i.title.as_str()))))
-        .collect();
+    let (kpi_items, comp_items) = scheme_items(scheme);
     let mut by_id: hashbrown::HashMap<String, Vec<LongScore>> = hashbrown::HashMap::new();
     let mut problems = Vec::new();
     let mut lines = crate::input::split::Lines::new(input.text.as_bytes(), 1);
@@ -643,11 +312,7 @@ pub fn read_long_scores(scheme: &Scheme, input: &Input) -> Result<LongScores> {
                 continue;
             }
             ItemNamed::None => {
-                let suggestion = match closest_item(item, items) {
-                    Some((id, title)) if title != id => format!("; did you mean `{id}` ({title})?"),
-                    Some((id, _)) => format!("; did you mean `{id}`?"),
-                    None => String::new(),
-                };
+                let suggestion = item_suggestion(item, items, "");
                 problems.push(format!(
                     "{display}: line {line}: column `item`: `{}` is no {what} of any position (by id or title){suggestion}",
                     excerpt(item)
@@ -712,22 +377,7 @@ impl Row {
 pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<Cells>, as_of: NaiveDate) -> Row {
     let cells = cells.into();
     let mut errors = Vec::new();
-    let (given, expected) = (cells.len(), layout.headers.len());
-    if given < expected {
-        let missing = &layout.headers[given..];
-        let names = if missing.len() <= 3 {
-            missing.iter().map(|h| format!("`{}`", excerpt(h))).collect::<Vec<_>>().join(", ")
-        } else {
-            format!("`{}` … `{}`", excerpt(&missing[0]), excerpt(&missing[missing.len() - 1]))
-        };
-        errors.push(format!("line {line}: the row has {given} cells, the header has {expected}: no cell for {names}"));
-    } else if given > expected {
-        errors.push(format!(
-            "line {line}: the row has {given} cells, the header has {expected}: {} cell(s) past the last column `{}`",
-            given - expected,
-            excerpt(layout.headers.last().map_or("", String::as_str))
-        ));
-    }
+    errors.extend(cell_count_error(layout, line, cells.len()));
     let get = |field: Reserved| reserved_cell(layout, &cells, field);
     let id = get(Reserved::Id).to_string();
     let name = get(Reserved::Name).to_string();
@@ -745,53 +395,107 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<C
             errors.push(format!("{}: missing (line {line})", column_name(layout, field)));
         }
     }
-    let position = if position_text.is_empty() {
-        None
-    } else {
-        let p = scheme.find_position(position_text);
-        if p.is_none() {
-            errors.push(format!(
-                "{}: `{}` is not a position of the scheme",
-                column_name(layout, Reserved::Position),
-                excerpt(position_text)
-            ));
-        }
-        p
-    };
-    let sequence = if sequence_text.is_empty() {
-        None
-    } else {
-        let s = scheme.find_sequence(sequence_text);
-        if s.is_none() {
-            errors.push(format!(
-                "{}: `{}` is not a sequence of the scheme",
-                column_name(layout, Reserved::Sequence),
-                excerpt(sequence_text)
-            ));
-        }
-        s
-    };
+    let position = look_up(layout, Reserved::Position, position_text, |t| scheme.find_position(t), &mut errors);
+    let sequence = look_up(layout, Reserved::Sequence, sequence_text, |t| scheme.find_sequence(t), &mut errors);
     let grade = match sequence {
         // Placement reads no grade: the cell is only shown as it is.
         _ if placing => None,
-        Some(s) if !grade_text.is_empty() => {
-            let g = scheme.find_grade_in(s, grade_text);
-            if g.is_none() {
-                let elsewhere = scheme
-                    .find_grade(grade_text)
-                    .map(|g| format!(" (it is a grade of `{}`)", scheme.sequences[g.sequence].id))
-                    .unwrap_or_default();
-                errors.push(format!(
-                    "{}: `{}` is not a grade of the `{}` sequence{elsewhere}",
-                    column_name(layout, Reserved::Grade),
-                    excerpt(grade_text),
-                    scheme.sequences[s].id
-                ));
-            }
-            g
-        }
+        Some(s) if !grade_text.is_empty() => grade_in(scheme, layout, s, grade_text, &mut errors),
         _ => None,
     };
+    let (hire_date, grade_date, birth_date) = row_dates(layout, &cells, as_of, &mut errors);
+    // The texts as written are kept only where they did not resolve (they
+    // stand in for the ids in reports and `explain`); most rows need none.
+    let unresolved = |text: &str, resolved: bool| if resolved { String::new() } else { text.to_string() };
+    let position_text = unresolved(position_text, position.is_some());
+    let sequence_text = unresolved(sequence_text, grade.is_some() || (placing && sequence.is_some()));
+    // Under placement the grade cell is shown as it is, whatever it holds.
+    let grade_text = if placing { grade_text.to_string() } else { unresolved(grade_text, grade.is_some()) };
+    Row {
+        line,
+        cells,
+        id,
+        name,
+        position_text,
+        sequence_text,
+        sequence,
+        grade_text,
+        position,
+        grade,
+        hire_date,
+        grade_date,
+        birth_date,
+        errors,
+    }
+}
+
+/// A row with fewer or more cells than the header has columns.
+fn cell_count_error(layout: &Layout, line: u64, given: usize) -> Option<String> {
+    let expected = layout.headers.len();
+    if given < expected {
+        let missing = &layout.headers[given..];
+        let names = if missing.len() <= 3 {
+            missing.iter().map(|h| format!("`{}`", excerpt(h))).collect::<Vec<_>>().join(", ")
+        } else {
+            format!("`{}` … `{}`", excerpt(&missing[0]), excerpt(&missing[missing.len() - 1]))
+        };
+        Some(format!("line {line}: the row has {given} cells, the header has {expected}: no cell for {names}"))
+    } else if given > expected {
+        Some(format!(
+            "line {line}: the row has {given} cells, the header has {expected}: {} cell(s) past the last column `{}`",
+            given - expected,
+            excerpt(layout.headers.last().map_or("", String::as_str))
+        ))
+    } else {
+        None
+    }
+}
+
+/// The position or sequence (`field`) a cell names by id or title: none
+/// when blank, none with an error when it names nothing of the scheme.
+fn look_up(
+    layout: &Layout,
+    field: Reserved,
+    text: &str,
+    find: impl FnOnce(&str) -> Option<usize>,
+    errors: &mut Vec<String>,
+) -> Option<usize> {
+    if text.is_empty() {
+        return None;
+    }
+    let found = find(text);
+    if found.is_none() {
+        errors.push(format!("{}: `{}` is not a {} of the scheme", column_name(layout, field), excerpt(text), field.name()));
+    }
+    found
+}
+
+/// The grade a cell names in sequence `s`; an error (naming the sequence
+/// it belongs to, if any) when `s` has no such grade.
+fn grade_in(scheme: &Scheme, layout: &Layout, s: usize, text: &str, errors: &mut Vec<String>) -> Option<GradeRef> {
+    let g = scheme.find_grade_in(s, text);
+    if g.is_none() {
+        let elsewhere =
+            scheme.find_grade(text).map(|g| format!(" (it is a grade of `{}`)", scheme.sequences[g.sequence].id)).unwrap_or_default();
+        errors.push(format!(
+            "{}: `{}` is not a grade of the `{}` sequence{elsewhere}",
+            column_name(layout, Reserved::Grade),
+            excerpt(text),
+            scheme.sequences[s].id
+        ));
+    }
+    g
+}
+
+/// The hire, grade and birth dates of a row, none after `as_of`.
+fn row_dates(
+    layout: &Layout,
+    cells: &Cells,
+    as_of: NaiveDate,
+    errors: &mut Vec<String>,
+) -> (Option<NaiveDate>, Option<NaiveDate>, Option<NaiveDate>) {
+    let placing = layout.placement.is_some();
+    let get = |field: Reserved| reserved_cell(layout, cells, field);
     let mut date_in = |name: &dyn Fn() -> String, text: &str, needed: bool| -> Option<NaiveDate> {
         if text.is_empty() {
             if needed {
@@ -824,57 +528,7 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<C
         }
     };
     let birth_date = date_in(&|| column_name(layout, Reserved::BirthDate), get(Reserved::BirthDate), false);
-    // The texts as written are kept only where they did not resolve (they
-    // stand in for the ids in reports and `explain`); most rows need none.
-    let unresolved = |text: &str, resolved: bool| if resolved { String::new() } else { text.to_string() };
-    let position_text = unresolved(position_text, position.is_some());
-    let sequence_text = unresolved(sequence_text, grade.is_some() || (placing && sequence.is_some()));
-    // Under placement the grade cell is shown as it is, whatever it holds.
-    let grade_text = if placing { grade_text.to_string() } else { unresolved(grade_text, grade.is_some()) };
-    Row {
-        line,
-        cells,
-        id,
-        name,
-        position_text,
-        sequence_text,
-        sequence,
-        grade_text,
-        position,
-        grade,
-        hire_date,
-        grade_date,
-        birth_date,
-        errors,
-    }
-}
-
-/// The column of each reserved field the file has, by field: looked up
-/// eight times a row, where a hash map cost more than finding the cells.
-#[derive(Debug, Clone, Default)]
-pub struct ReservedColumns([Option<usize>; Reserved::ALL.len()]);
-
-impl ReservedColumns {
-    pub fn get(&self, field: &Reserved) -> Option<&usize> {
-        self.0[*field as usize].as_ref()
-    }
-
-    pub fn insert(&mut self, field: Reserved, column: usize) {
-        self.0[field as usize] = Some(column);
-    }
-
-    /// Each field the file has, with its column.
-    pub fn iter(&self) -> impl Iterator<Item = (&Reserved, &usize)> + Clone {
-        Reserved::ALL.iter().zip(&self.0).filter_map(|(field, column)| Some((field, column.as_ref()?)))
-    }
-}
-
-impl FromIterator<(Reserved, usize)> for ReservedColumns {
-    fn from_iter<I: IntoIterator<Item = (Reserved, usize)>>(fields: I) -> ReservedColumns {
-        let mut columns = ReservedColumns::default();
-        fields.into_iter().for_each(|(field, column)| columns.insert(field, column));
-        columns
-    }
+    (hire_date, grade_date, birth_date)
 }
 
 /// The cell of a reserved field, trimmed ("" when the file has no such column).
@@ -942,22 +596,4 @@ pub fn resolved_row(layout: &Layout, line: u64, cells: Cells, resolved: &Resolve
 /// when `columns:` maps id to it), for messages.
 fn column_name(layout: &Layout, field: Reserved) -> String {
     layout.reserved.get(&field).and_then(|c| layout.headers.get(*c)).cloned().unwrap_or_else(|| field.name().to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reserved_columns_are_found_by_field() {
-        // The array is indexed by the field's place in `Reserved::ALL`.
-        for (i, field) in Reserved::ALL.iter().enumerate() {
-            assert_eq!(*field as usize, i, "{field:?}");
-        }
-        let columns: ReservedColumns = [(Reserved::Grade, 4), (Reserved::Id, 0), (Reserved::BirthDate, 9)].into_iter().collect();
-        assert_eq!(columns.get(&Reserved::Grade), Some(&4));
-        assert_eq!(columns.get(&Reserved::Name), None);
-        let all: Vec<(Reserved, usize)> = columns.iter().map(|(f, c)| (*f, *c)).collect();
-        assert_eq!(all, [(Reserved::Id, 0), (Reserved::Grade, 4), (Reserved::BirthDate, 9)]);
-    }
 }
