@@ -100,7 +100,7 @@ fn fact_kinds(scheme: &Scheme) -> Vec<FactKind> {
                 }
                 (_, other) => FactKind::Text(other.to_string()),
             });
-        })
+        });
     };
     let rules = scheme
         .requires
@@ -215,7 +215,7 @@ pub fn generate(o: &Options, out: &mut impl Write) -> std::io::Result<()> {
                 FactKind::Text(t) => line.push_str(t),
             }
         }
-        for _ in quarters.iter() {
+        for _ in quarters {
             for item in &kpi_items {
                 line.push(',');
                 let k = p.kpis.iter().find(|k| k.id == *item);

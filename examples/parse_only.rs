@@ -17,7 +17,7 @@ fn main() {
         let mut record = csv::StringRecord::new();
         while reader.read_record(&mut record).expect("valid CSV") {
             rows += 1;
-            for field in record.iter() {
+            for field in &record {
                 cells += 1;
                 touched = touched.wrapping_add(field.len() as u64 + u64::from(field.as_bytes().first().copied().unwrap_or(0)));
             }
@@ -26,7 +26,7 @@ fn main() {
         let mut record = csv::ByteRecord::new();
         while reader.read_byte_record(&mut record).expect("valid CSV") {
             rows += 1;
-            for field in record.iter() {
+            for field in &record {
                 cells += 1;
                 touched = touched.wrapping_add(field.len() as u64 + u64::from(field.first().copied().unwrap_or(0)));
             }

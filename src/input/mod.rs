@@ -54,7 +54,7 @@ impl Files {
 
     /// [`Files::read_all`], standard input's first lines checked by
     /// `check_head` before the rest is read (see `records::read_input_checked`).
-    pub fn read_all_checked(&self, check_head: &dyn Fn(&[u8], bool, &str) -> anyhow::Result<()>) -> anyhow::Result<(Input, Option<Input>)> {
+    pub fn read_all_checked(&self, check_head: &records::HeadCheck<'_>) -> anyhow::Result<(Input, Option<Input>)> {
         let input = crate::input::records::read_input_checked(&self.employees, self.encoding, self.sheet.as_deref(), check_head)?;
         Ok((input, self.read_scores()?))
     }

@@ -52,15 +52,14 @@ pub fn read_input_from(path: &str, encoding: Encoding, sheet: Option<&str>) -> R
     read_input_checked(path, encoding, sheet, &|_, _, _| Ok(()))
 }
 
+/// A check of standard input's first lines: (bytes, whether the input ended
+/// within them, its name for messages).
+pub type HeadCheck<'a> = dyn Fn(&[u8], bool, &str) -> Result<()> + 'a;
+
 /// [`read_input_from`], with `check_head` seeing the first lines of
 /// standard input (see [`read_head`]) before the rest is read, so that an
 /// endless or wrong stream is refused at once (`yes | ladder explain X -`).
-pub fn read_input_checked(
-    path: &str,
-    encoding: Encoding,
-    sheet: Option<&str>,
-    check_head: &dyn Fn(&[u8], bool, &str) -> Result<()>,
-) -> Result<Input> {
+pub fn read_input_checked(path: &str, encoding: Encoding, sheet: Option<&str>, check_head: &HeadCheck<'_>) -> Result<Input> {
     if crate::input::workbook::is_workbook(path) {
         let (text, read) = crate::input::workbook::sheet_to_string(path, sheet)?;
         return Ok(Input { display: path.to_string(), path: path.to_string(), sha256: read.sha256, text });

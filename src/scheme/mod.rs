@@ -361,6 +361,17 @@ pub fn title_key(title: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// SHA-256 of a scheme from the SHA-256 of its files, in order (as `meta.scheme_sha256`).
+pub fn scheme_sha256_of<'a>(file_hashes: impl IntoIterator<Item = &'a str>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for f in file_hashes {
+        h.update(f.as_bytes());
+        h.update(b"\n");
+    }
+    format!("{:x}", h.finalize())
+}
+
 #[cfg(test)]
 mod tests {
     use super::Distribution;
@@ -380,15 +391,4 @@ mod tests {
         let empty_top = Distribution { percent: ["0", "50", "50"].iter().map(|p| p.parse().unwrap()).collect(), min_cohort: 1 };
         assert_eq!(empty_top.calibrate(None, "1".parse().unwrap(), 100), Some(1), "a 0 % band is never given");
     }
-}
-
-/// SHA-256 of a scheme from the SHA-256 of its files, in order (as `meta.scheme_sha256`).
-pub fn scheme_sha256_of<'a>(file_hashes: impl IntoIterator<Item = &'a str>) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for f in file_hashes {
-        h.update(f.as_bytes());
-        h.update(b"\n");
-    }
-    format!("{:x}", h.finalize())
 }

@@ -591,7 +591,7 @@ fn chinese_export(dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(Path::new(ROOT).join(TELECOM_CSV)).unwrap();
     let (header, body) = text.split_once('\n').unwrap();
     let header: Vec<String> =
-        header.split(',').map(|h| renames.iter().find(|(en, _)| *en == h).map_or(h.to_string(), |(_, zh)| zh.to_string())).collect();
+        header.split(',').map(|h| renames.iter().find(|(en, _)| *en == h).map_or(h.to_string(), |(_, zh)| (*zh).to_string())).collect();
     assert!(header.iter().filter(|h| !h.is_ascii()).count() == renames.len(), "every renamed column is in the example");
     let utf8 = format!("{}\n{body}", header.join(","));
     let (bytes, _, unmappable) = encoding_rs::GBK.encode(&utf8);

@@ -25,7 +25,7 @@ fn generated(dir: &Path, scheme: &str, employees: usize, seed: u64) -> PathBuf {
     let text = String::from_utf8(text).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     // A later row with an earlier id (a duplicate, in error) and a row whose grade resolves to nothing.
-    let dup = lines[3].replacen(",", ",dup ", 1);
+    let dup = lines[3].replacen(',', ",dup ", 1);
     lines.push(dup);
     let mut bad: Vec<String> = lines[4].split(',').map(str::to_string).collect();
     bad[0] = "BAD1".into();
@@ -72,7 +72,7 @@ fn what_if_both(scheme: &str, path: &Path, id: &str, sets: &[(&str, &str)], form
             as_of_given: true,
             header_row: None,
             id: id.into(),
-            sets: sets.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            sets: sets.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect(),
             format,
             lang: ladder::report::i18n::Lang::En,
             in_memory,
@@ -92,7 +92,7 @@ fn row_of(path: &Path, id: &str) -> Vec<(String, String)> {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let row = lines.find(|l| l.starts_with(&format!("{id},"))).unwrap();
-    header.iter().zip(row.split(',')).map(|(h, c)| (h.to_string(), c.to_string())).collect()
+    header.iter().zip(row.split(',')).map(|(h, c)| ((*h).to_string(), c.to_string())).collect()
 }
 
 fn cell<'a>(row: &'a [(String, String)], column: &str) -> &'a str {

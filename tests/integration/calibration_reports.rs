@@ -171,7 +171,7 @@ fn the_xlsx_calibration_sheet_reads_back_as_calibrates_json() {
     let by: Vec<&str> = expected["by"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     let f = by.len() as u32;
     let heads: Vec<String> = (0..f + 7).map(|c| text(&sheet, 2, c)).collect();
-    let mut want: Vec<String> = by.iter().map(|s| s.to_string()).collect();
+    let mut want: Vec<String> = by.iter().map(|s| (*s).to_string()).collect();
     want.extend(["head_count", "forced", "band", "target_pct", "count", "target", "difference"].map(String::from));
     assert_eq!(heads, want);
     let pct = &expected["distribution"];

@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const SCHEME: &str = r#"scheme: cohorts
+const SCHEME: &str = r"scheme: cohorts
 review: {quarters: 1, halves: 1}
 composite: {kpi: 100, competency: 0}
 bands:
@@ -31,7 +31,7 @@ sequences:
         requires: {any: [{fact: rank, max: 1}, {fact: rank_pct, max: 30}]}
       - id: T3
         requires: [{fact: calibrated_band, min: B}, {fact: cohort_size, min: 2}]
-"#;
+";
 
 const HEADER: &str = "id,department,position,sequence,grade,hire_date,grade_date,2026Q4.q,2026H2.skill";
 

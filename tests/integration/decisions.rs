@@ -10,7 +10,7 @@ use ladder::scheme::load_scheme;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
-const SCHEME: &str = r#"
+const SCHEME: &str = r"
 scheme: test
 review: {quarters: 2, halves: 1}
 scales:
@@ -66,7 +66,7 @@ sequences:
 bridges:
   - {from: T2, to: M1, requires: [{fact: composite, min: 80}]}
   - {from: T3, to: M2, requires: [{fact: band, min: A}]}
-"#;
+";
 
 const HEADER: &str = "id,name,position,sequence,grade,hire_date,grade_date,birth_date,education,exam_passed,major_incident,customer_commendations,internal_commendations,2026Q2.quality,2026Q2.volume,2026Q3.quality,2026Q3.volume,2026Q4.quality,2026Q4.volume,2026H2.skill,2026H2.care,2026H2.duty,2026Q3.pass_rate,2026Q3.complaints,2026Q4.pass_rate,2026Q4.complaints";
 

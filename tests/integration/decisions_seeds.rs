@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const SCHEME: &str = r#"
+const SCHEME: &str = r"
 scheme: decisions
 composite: {kpi: 70, competency: 30}
 bands:
@@ -49,7 +49,7 @@ bridges:
   - {from: T3, to: M1, requires: [{fact: months_in_grade, min: 24}, {fact: kpi, min: 85}]}
   - {from: T3, to: M2, requires: [{fact: kpi, min: 95}]}
   - {from: T3, to: X1, requires: [{months_since: hire_date, min: 60}]}
-"#;
+";
 
 const HEADER: &str = "id,position,sequence,grade,hire_date,grade_date,major_incident,red_line,2026Q3.q,2026Q4.q,2026H2.skill";
 
@@ -357,7 +357,7 @@ fn cs(id: &str, position: &str, sequence: &str, grade: &str, kpi: &str, over: &[
         ("major_incident", "false"),
     ]
     .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
     .collect();
     let (items, ratings): (&[(&str, &str)], &[&str]) = match position {
         "cs_supervisor" => (
@@ -417,7 +417,7 @@ fn cs(id: &str, position: &str, sequence: &str, grade: &str, kpi: &str, over: &[
     if !kpi.is_empty() {
         for q in QUARTERS {
             for (item, v) in items {
-                c.insert(format!("{q}.{item}"), v.to_string());
+                c.insert(format!("{q}.{item}"), (*v).to_string());
             }
         }
         for h in HALVES {
@@ -427,14 +427,14 @@ fn cs(id: &str, position: &str, sequence: &str, grade: &str, kpi: &str, over: &[
         }
     }
     for (k, v) in over {
-        c.insert(k.to_string(), v.to_string());
+        c.insert((*k).to_string(), (*v).to_string());
     }
     c
 }
 
 /// Evaluates hand-built employees with a built-in scheme as of 2026-12-31.
 fn builtin(scheme: &str, rows: &[BTreeMap<String, String>]) -> BTreeMap<String, Value> {
-    let mut header: Vec<String> = CS_FACTS.iter().map(|s| s.to_string()).collect();
+    let mut header: Vec<String> = CS_FACTS.iter().map(|s| (*s).to_string()).collect();
     for r in rows {
         for k in r.keys() {
             if !header.contains(k) {

@@ -55,7 +55,7 @@ fn scheme_yaml(
 ) -> String {
     let scoring = scoring.map(|(t, z)| format!(", scoring: {{target: {t}, zero_at: {z}}}")).unwrap_or_default();
     format!(
-        r#"scheme: fast
+        r"scheme: fast
 title: Fast
 review: {{quarters: 3, halves: 2}}
 scales:
@@ -83,7 +83,7 @@ sequences:
     grades:
       - {{id: G1}}
       - {{id: G2, requires: [{{fact: kpi.a, min: 50}}, {{fact: competency.two, min: 3}}]}}
-"#,
+",
         scale.0,
         scale.1,
         composite[0],

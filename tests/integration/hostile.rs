@@ -305,7 +305,7 @@ fn a_sparse_sheet_or_a_decompression_bomb_is_refused() {
 /// A scheme whose T2 requires the given time tests (and any of them, nested).
 fn time_scheme(tests: &[String]) -> String {
     format!(
-        r#"
+        r"
 scheme: timed
 review: {{quarters: 2, halves: 1}}
 scales:
@@ -325,7 +325,7 @@ sequences:
         requires:
           - any: [{}]
           - {}
-"#,
+",
         tests.join(", "),
         tests.first().cloned().unwrap_or_else(|| "{fact: months_in_grade, min: 1}".into())
     )

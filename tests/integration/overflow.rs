@@ -102,7 +102,7 @@ fn yaml(case: &Case) -> String {
         groups.push_str(&format!("      g{g}: {{weight: {weight}, items: [{}]}}\n", items.join(", ")));
     }
     format!(
-        r#"scheme: coprime
+        r"scheme: coprime
 title: Coprime
 review: {{quarters: 1, halves: 2}}
 scales:
@@ -125,7 +125,7 @@ positions:
     grades:
       - {{id: G1}}
       - {{id: G2, requires: [{{fact: competency, min: 3}}]}}
-"#
+"
     )
 }
 

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// for the exam, T3 does not: an employee who fails T2 may still be placed
 /// at T3 (no stepping). A bridge out of T2 that always holds, a demotion
 /// and a quota that would stop every promotion: none of them applies.
-const SCHEME: &str = r#"scheme: placing
+const SCHEME: &str = r"scheme: placing
 review: {quarters: 1, halves: 1}
 composite: {kpi: 100, competency: 0}
 bands:
@@ -48,7 +48,7 @@ sequences:
         requires: [{fact: kpi, min: 85}]
 bridges:
   - {from: T2, to: M1, requires: {fact: kpi, min: 0}}
-"#;
+";
 
 const HEADER: &str =
     "id,department,position,sequence,grade,hire_date,grade_date,job_start,exam_passed,major_incident,2026Q4.q,2026H2.skill";

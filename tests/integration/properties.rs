@@ -27,7 +27,7 @@ use std::sync::OnceLock;
 /// A scheme with every kind of rule: time, score, band, rank, `any`, a
 /// streak demotion, a `scoring` item, bridges both ways, and tests on a
 /// number column and a yes/no column (facts read from the file).
-const SCHEME: &str = r#"
+const SCHEME: &str = r"
 scheme: props
 title: Properties
 review: {quarters: 2, halves: 1}
@@ -82,7 +82,7 @@ bridges:
   - {from: T2, to: M1, requires: [{fact: competency, min: 3.5}]}
   - {from: T3, to: M2, requires: [{fact: rank_pct, max: 50}]}
   - {from: M2, to: T3, requires: [{fact: kpi, min: 80}]}
-"#;
+";
 
 const QUARTERS: [&str; 3] = ["2026Q2", "2026Q3", "2026Q4"];
 const KPIS: [&str; 3] = ["quality", "volume", "pass_rate"];
@@ -174,7 +174,7 @@ fn render_all(e: &Evaluation) {
 }
 
 fn decimal(hundredths: u32) -> String {
-    Decimal::new(hundredths as i64, 2).normalize().to_string()
+    Decimal::new(i64::from(hundredths), 2).normalize().to_string()
 }
 
 fn date() -> impl Strategy<Value = String> {
@@ -447,7 +447,7 @@ proptest! {
         let column = filled[pick.index(filled.len())];
         let old: Decimal = row[column].parse().unwrap();
         let max = if column >= FIRST_SCORE + 9 { Decimal::from(5) } else { Decimal::ONE_HUNDRED };
-        let new = (old + Decimal::new(raise as i64, 2)).min(max);
+        let new = (old + Decimal::new(i64::from(raise), 2)).min(max);
         let mut raised = row.clone();
         raised[column] = new.normalize().to_string();
         let (before, after) = (run(&[row]), run(&[raised]));

@@ -9,7 +9,7 @@ use super::harness::{Run, Test};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-const SCHEME: &str = r#"scheme: quotas
+const SCHEME: &str = r"scheme: quotas
 review: {quarters: 1, halves: 1}
 composite: {kpi: 100, competency: 0}
 bands:
@@ -38,7 +38,7 @@ quotas:
   - {grade: M1, max_pct: 50, per: [department]}
   - {grade: [T3, M2], max: 1}
   - {grade: [T2], max: 1, per: [department]}
-"#;
+";
 
 const HEADER: &str = "id,department,position,sequence,grade,hire_date,grade_date,2026Q4.q,2026H2.skill";
 
@@ -104,7 +104,7 @@ fn candidates_take_the_first_option_with_room_in_order() {
     let files = write(SCHEME, HEADER, &STAFF);
     let r = results(&files);
     let row = |s: &str, g: &str, p: Option<u64>, unmet: &[&str]| {
-        (s.to_string(), g.to_string(), p.map_or(Value::Null, Value::from), unmet.iter().map(|u| u.to_string()).collect::<Vec<_>>())
+        (s.to_string(), g.to_string(), p.map_or(Value::Null, Value::from), unmet.iter().map(|u| (*u).to_string()).collect::<Vec<_>>())
     };
     let t2_east = "quota for T2 (department 华东) is full (1 of 1)";
     let t2 = "quota for T2 is full (2 of 2)";

@@ -61,7 +61,7 @@ fn empty_rule_lists_are_problems_where_they_are_written() {
         };
         let path = write(dir.path(), &format!("{name}.yaml"), text);
         let mut parts = vec![format!("{path}{}", expected[0])];
-        parts.extend(expected[1..].iter().map(|s| s.to_string()));
+        parts.extend(expected[1..].iter().map(|s| (*s).to_string()));
         check(&path).refused(&parts.iter().map(String::as_str).collect::<Vec<_>>());
     }
     // A bridge's empty rule too.
@@ -126,7 +126,7 @@ fn a_title_stands_for_one_thing_only() {
     for (name, replacements, expected) in cases {
         let path = write(dir.path(), &format!("{name}.yaml"), scheme_with(replacements));
         let mut parts = vec![format!("{path}{}", expected[0])];
-        parts.extend(expected[1..].iter().map(|s| s.to_string()));
+        parts.extend(expected[1..].iter().map(|s| (*s).to_string()));
         check(&path).refused(&parts.iter().map(String::as_str).collect::<Vec<_>>());
     }
 }
@@ -179,7 +179,7 @@ fn duplicate_keys_huge_integers_and_empty_scales_are_named_as_such() {
     for (name, replacement, expected) in cases {
         let path = write(dir.path(), &format!("{name}.yaml"), scheme_with(&[replacement]));
         let mut parts = vec![format!("{path}{}", expected[0])];
-        parts.extend(expected[1..].iter().map(|s| s.to_string()));
+        parts.extend(expected[1..].iter().map(|s| (*s).to_string()));
         check(&path).refused(&parts.iter().map(String::as_str).collect::<Vec<_>>());
     }
 }

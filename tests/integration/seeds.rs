@@ -19,7 +19,7 @@ struct Sheet {
 
 impl Sheet {
     fn new(columns: &[&str]) -> Sheet {
-        Sheet { header: columns.iter().map(|c| c.to_string()).collect(), rows: Vec::new() }
+        Sheet { header: columns.iter().map(|c| (*c).to_string()).collect(), rows: Vec::new() }
     }
 
     fn add(&mut self, cells: BTreeMap<String, String>) {
@@ -57,7 +57,7 @@ fn unmet(r: &Value) -> Vec<String> {
 }
 
 fn cells(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -133,7 +133,7 @@ fn engineer(id: &str, grade: &str, grade_date: &str, quality: &str, install: &st
         }
     }
     for (k, v) in over {
-        c.insert(k.to_string(), v.to_string());
+        c.insert((*k).to_string(), (*v).to_string());
     }
     c
 }
@@ -163,7 +163,7 @@ fn service_rep(id: &str, over: &[(&str, &str)]) -> BTreeMap<String, String> {
         }
     }
     for (k, v) in over {
-        c.insert(k.to_string(), v.to_string());
+        c.insert((*k).to_string(), (*v).to_string());
     }
     c
 }
@@ -315,7 +315,7 @@ fn cs_employee(id: &str, position: &str, sequence: &str, grade: &str, over: &[(&
         ("major_incident", "false"),
     ]);
     for (k, v) in over {
-        c.insert(k.to_string(), v.to_string());
+        c.insert((*k).to_string(), (*v).to_string());
     }
     c
 }

@@ -242,7 +242,7 @@ fn an_xlsx_template_has_lists_dates_a_frozen_header_and_evaluates_with_a_row_add
                 Cell::Text(t) => ws.write_string(1, col, t).map(|_| ()).unwrap(),
                 Cell::Number(n) => ws.write_number(1, col, n).map(|_| ()).unwrap(),
                 Cell::Date(y, m, d) => {
-                    ws.write_datetime_with_format(1, col, ExcelDateTime::from_ymd(y, m, d).unwrap(), &date).map(|_| ()).unwrap()
+                    ws.write_datetime_with_format(1, col, ExcelDateTime::from_ymd(y, m, d).unwrap(), &date).map(|_| ()).unwrap();
                 }
             }
         }

@@ -58,7 +58,7 @@ fn renamed(renames: &[(&str, &str)]) -> tempfile::NamedTempFile {
         .headers()
         .unwrap()
         .iter()
-        .map(|h| renames.iter().find(|(from, _)| *from == h).map_or(h.to_string(), |(_, to)| to.to_string()))
+        .map(|h| renames.iter().find(|(from, _)| *from == h).map_or(h.to_string(), |(_, to)| (*to).to_string()))
         .collect();
     let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
     {

@@ -271,7 +271,7 @@ fn a_damaged_shared_string_reference_is_a_located_error_not_a_panic() {
     let valid = valid_workbook(&dir);
     // The untouched workbook reads: the edits below are what break it.
     let good = dir.join("good.xlsx");
-    std::fs::write(&good, with_sheet_xml(&valid, |xml| xml.to_string())).unwrap();
+    std::fs::write(&good, with_sheet_xml(&valid, std::string::ToString::to_string)).unwrap();
     assert_eq!(results(&scheme, &good, "2026-12-31").len(), 1);
 
     for index in ["99999", "-1", "x"] {
