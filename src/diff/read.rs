@@ -800,14 +800,80 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{normalise, unprotect};
+    use super::{json_text, normalise, normalise_plain, unprotect, TextSeed};
+    use proptest::prelude::*;
+    use serde::de::DeserializeSeed;
+    use serde_json::Value;
 
     #[test]
     fn figures_compare_as_numbers_and_text_as_written() {
         assert_eq!(normalise(false, "85.00"), normalise(false, "85"));
         assert_ne!(normalise(false, "85.01"), normalise(false, "85"));
         assert_eq!(normalise(true, "3.0"), "3.0");
+        assert_eq!(normalise(false, "-0"), "0");
+        assert_eq!(normalise(false, "007.50"), "7.5");
         assert_eq!(unprotect("'=SUM(A1)"), "=SUM(A1)");
         assert_eq!(unprotect("'plain"), "'plain");
+    }
+
+    /// A value's text through [`TextSeed`] from a slice (ndjson) and from a reader (json).
+    fn seeded(json: &str) -> (String, String) {
+        let mut slice = String::new();
+        TextSeed { out: &mut slice }.deserialize(&mut serde_json::Deserializer::from_str(json)).unwrap();
+        let mut read = String::new();
+        TextSeed { out: &mut read }.deserialize(&mut serde_json::Deserializer::from_reader(json.as_bytes())).unwrap();
+        (slice, read)
+    }
+
+    #[test]
+    fn a_value_is_written_as_json_text_gives_it() {
+        for json in [
+            r#""plain""#,
+            r#""esc\"aped\n\u00e9""#,
+            "85.50",
+            "-0",
+            "1e5",
+            "12345678901234567890123456789.5",
+            "true",
+            "false",
+            "null",
+            "[]",
+            r#"["a", 1.50, null, ["b", []], {"k": [1, 2]}, true]"#,
+            r#"{"b": 1, "a": "x"}"#,
+        ] {
+            let plain = json_text(&serde_json::from_str::<Value>(json).unwrap());
+            assert_eq!(seeded(json), (plain.clone(), plain), "{json}");
+        }
+    }
+
+    proptest! {
+        /// The shortcut for figures already in normal form gives what the Decimal round trip gives.
+        #[test]
+        fn normalise_is_normalise_plain(text in "-?[0-9]{0,21}(\\.[0-9]{0,21})?|[ .0-9eE+-]{0,8}|\\PC{0,6}") {
+            prop_assert_eq!(normalise(false, &text), normalise_plain(&text));
+        }
+
+        /// Any json value (strings with escapes, numbers as written, nested lists and objects).
+        #[test]
+        fn text_seed_is_json_text(value in json_value()) {
+            let json = value.to_string();
+            let plain = json_text(&serde_json::from_str::<Value>(&json).unwrap());
+            prop_assert_eq!(seeded(&json), (plain.clone(), plain));
+        }
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            "-?[0-9]{1,20}(\\.[0-9]{1,20})?".prop_map(|n| serde_json::from_str::<Value>(&n).unwrap_or(Value::Null)),
+            "\\PC{0,8}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec(("[a-z]{1,3}", inner), 0..3).prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
     }
 }
