@@ -27,6 +27,7 @@ mod decisions;
 mod decisions_seeds;
 mod did_you_mean;
 mod diff;
+mod diff_fast;
 mod explain;
 mod fast_path;
 mod harness;
