@@ -9,11 +9,11 @@
 //! holds the two equal), in the memory of a streaming batch.
 
 use crate::batch::memory::{hundredths, rank_pct, read_layout, unknown_score_ids, Batch, CohortKey, Cohorts, Evaluation, Outcome};
-use crate::batch::stream::{bad_record, for_each_chunk, Chunk, IdSet, Source};
+use crate::batch::stream::{for_each_chunk, Chunk, IdSet, Source};
 use crate::figures::{Figures, Periods, ScoreColumns, Standing};
 use crate::input::cells::Cells;
 use crate::input::records::{parse_row, read_long_scores, Encoding, Input, Layout, LongScores, Row};
-use crate::input::split::{parse_block, BadRecord, Cutter};
+use crate::input::split::Cutter;
 use crate::scheme::Scheme;
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -132,24 +132,11 @@ pub fn scan(req: &Request, id: &str, select: Select, members: bool) -> Result<Sc
         spare: Figures,
     }
     let work = |chunk: &mut Chunk| -> Result<(usize, Vec<Box<Piece>>)> {
-        let Chunk { raw, blocks } = chunk;
-        if blocks.len() < raw.blocks.len() {
-            blocks.resize_with(raw.blocks.len(), Default::default);
-        }
-        let blocks = &mut blocks[..raw.blocks.len()];
-        let parsed: Vec<Result<(), BadRecord>> = raw
-            .blocks
-            .par_iter()
-            .zip(blocks.par_iter_mut())
-            .map(|(block, (reader, records))| parse_block(reader, &raw.bytes[block.start..block.end], block.line, records))
-            .collect();
-        if let Some(bad) = parsed.into_iter().find_map(Result::err) {
-            return Err(bad_record(bad, &source.display));
-        }
-        let bytes = raw.bytes.len();
+        let bytes = chunk.raw.bytes.len();
         Ok((
             bytes,
-            blocks
+            chunk
+                .parse_blocks(&source.display)?
                 .par_iter_mut()
                 .flat_map(|(_, records)| records.par_iter_mut())
                 .fold(Box::<Piece>::default, |mut piece, (line, record)| {

@@ -320,7 +320,32 @@ impl IdSet {
 pub(super) struct Chunk {
     pub(super) raw: RawChunk,
     /// Each block's reader and records.
-    pub(super) blocks: Vec<(BlockReader, Vec<(u64, Cells)>)>,
+    pub(super) blocks: Vec<ParsedBlock>,
+}
+
+/// A block's reader and the records read from it (line, cells).
+pub(super) type ParsedBlock = (BlockReader, Vec<(u64, Cells)>);
+
+impl Chunk {
+    /// Parses the chunk's blocks in parallel, each into its records; the
+    /// first problem in the file's order, as a serial reading would meet it.
+    pub(super) fn parse_blocks(&mut self, display: &str) -> Result<&mut [ParsedBlock]> {
+        let Chunk { raw, blocks } = self;
+        if blocks.len() < raw.blocks.len() {
+            blocks.resize_with(raw.blocks.len(), Default::default);
+        }
+        let blocks = &mut blocks[..raw.blocks.len()];
+        let parsed: Vec<Result<(), BadRecord>> = raw
+            .blocks
+            .par_iter()
+            .zip(blocks.par_iter_mut())
+            .map(|(block, (reader, records))| parse_block(reader, &raw.bytes[block.start..block.end], block.line, records))
+            .collect();
+        if let Some(bad) = parsed.into_iter().find_map(Result::err) {
+            return Err(bad_record(bad, display));
+        }
+        Ok(blocks)
+    }
 }
 
 /// Pass 2: one chunk of the rows pass 1 kept (see `row_spool`), with cells
@@ -355,7 +380,7 @@ impl std::fmt::Display for RecordNotUtf8 {
 impl std::error::Error for RecordNotUtf8 {}
 
 /// The error for a record of a block that cannot be read.
-pub(super) fn bad_record(bad: BadRecord, display: &str) -> anyhow::Error {
+fn bad_record(bad: BadRecord, display: &str) -> anyhow::Error {
     match bad.problem {
         BadKind::NotUtf8 { field } => anyhow::Error::new(RecordNotUtf8 { display: display.to_string(), line: bad.line, field }),
         BadKind::Csv(_) | BadKind::OpenQuote { .. } => anyhow::anyhow!("{}", bad.message(display)),
@@ -461,22 +486,9 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     // out one by one (blocks alone are too coarse: the last one of a chunk
     // would keep one core waiting).
     let pass1 = |chunk: &mut Chunk| -> Result<(usize, Vec<Box<Piece1>>)> {
-        let Chunk { raw, blocks } = chunk;
-        if blocks.len() < raw.blocks.len() {
-            blocks.resize_with(raw.blocks.len(), Default::default);
-        }
-        let blocks = &mut blocks[..raw.blocks.len()];
-        let parsed: Vec<Result<(), BadRecord>> = raw
-            .blocks
-            .par_iter()
-            .zip(blocks.par_iter_mut())
-            .map(|(block, (reader, records))| parse_block(reader, &raw.bytes[block.start..block.end], block.line, records))
-            .collect();
-        // The first problem in the file's order, as a serial reading would meet it.
-        if let Some(bad) = parsed.into_iter().find_map(Result::err) {
-            return Err(bad_record(bad, &source.display));
-        }
-        let pieces = blocks
+        let bytes = chunk.raw.bytes.len();
+        let pieces = chunk
+            .parse_blocks(&source.display)?
             .par_iter_mut()
             .flat_map(|(_, records)| records.par_iter_mut())
             // Boxed: the fold hands its accumulator on by value for every row.
@@ -494,7 +506,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
                 piece
             })
             .collect();
-        Ok((raw.bytes.len(), pieces))
+        Ok((bytes, pieces))
     };
     let read_records = |chunk: &mut Chunk| -> Result<Option<u64>> {
         let more = cutter.next_chunk(&mut chunk.raw).with_context(|| format!("{}: cannot read the file", source.display))?;
