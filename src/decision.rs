@@ -288,23 +288,9 @@ pub fn eligible_on(env: &Env, own: Option<&Rule>) -> Option<NaiveDate> {
         }
     }
     for base in every_month {
-        let mut m = whole_months(base, as_of);
-        while let Some(d) = add_months(base, m) {
-            if d > limit {
-                break;
-            }
-            if d > as_of {
-                dates.push(d);
-            }
-            m += 1;
-        }
+        push_monthly(base, as_of, limit, &mut dates);
     }
-    dates.sort_unstable();
-    dates.dedup();
-    dates.into_iter().find(|d| {
-        let later = Env { time_as_of: *d, ..*env };
-        parts.iter().all(|r| later.holds(r))
-    })
+    first_date_holding(dates, env, &parts)
 }
 
 /// For each time test of `rule`: its base date and the month counts from it
@@ -351,18 +337,29 @@ pub fn eligible_on_by_month(env: &Env, own: Option<&Rule>) -> Option<NaiveDate> 
     let mut dates: Vec<NaiveDate> = Vec::new();
     for part in &parts {
         for base in time_bases(part, env) {
-            let mut m = whole_months(base, as_of);
-            while let Some(d) = add_months(base, m) {
-                if d > limit {
-                    break;
-                }
-                if d > as_of {
-                    dates.push(d);
-                }
-                m += 1;
-            }
+            push_monthly(base, as_of, limit, &mut dates);
         }
     }
+    first_date_holding(dates, env, &parts)
+}
+
+/// The dates after `as_of`, up to `limit`, on which a whole month from
+/// `base` is completed (when a time fact counted from `base` moves on).
+fn push_monthly(base: NaiveDate, as_of: NaiveDate, limit: NaiveDate, dates: &mut Vec<NaiveDate>) {
+    let mut m = whole_months(base, as_of);
+    while let Some(d) = add_months(base, m) {
+        if d > limit {
+            break;
+        }
+        if d > as_of {
+            dates.push(d);
+        }
+        m += 1;
+    }
+}
+
+/// The first of `dates` (in order) on which every one of `parts` holds.
+fn first_date_holding(mut dates: Vec<NaiveDate>, env: &Env, parts: &[&Rule]) -> Option<NaiveDate> {
     dates.sort_unstable();
     dates.dedup();
     dates.into_iter().find(|d| {
