@@ -250,39 +250,14 @@ impl Batch<'_> {
 
     /// The decision for a row whose figures and rank are known.
     pub fn decide(&self, row: &Row, figures: Option<&Figures>, standing: Option<Standing>) -> Decision {
+        let Some(figures) = figures.filter(|_| row.errors.is_empty()) else { return Decision::error() };
+        let env =
+            Env { scheme: self.scheme, layout: self.layout, row, figures, standing, time_as_of: self.periods.as_of, words: self.words };
         if self.layout.placement.is_some() {
             // SPEC §8.3: placed within the sequence; the grade cell is not read.
-            return match (row.sequence, figures) {
-                (Some(sequence), Some(figures)) if row.errors.is_empty() => {
-                    let env = Env {
-                        scheme: self.scheme,
-                        layout: self.layout,
-                        row,
-                        figures,
-                        standing,
-                        time_as_of: self.periods.as_of,
-                        words: self.words,
-                    };
-                    crate::decision::place(&env, sequence)
-                }
-                _ => Decision::error(),
-            };
+            return row.sequence.map_or_else(Decision::error, |sequence| crate::decision::place(&env, sequence));
         }
-        match (row.grade, figures) {
-            (Some(grade), Some(figures)) if row.errors.is_empty() => {
-                let env = Env {
-                    scheme: self.scheme,
-                    layout: self.layout,
-                    row,
-                    figures,
-                    standing,
-                    time_as_of: self.periods.as_of,
-                    words: self.words,
-                };
-                decide(&env, grade)
-            }
-            _ => Decision::error(),
-        }
+        row.grade.map_or_else(Decision::error, |grade| decide(&env, grade))
     }
 }
 
