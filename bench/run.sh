@@ -7,6 +7,8 @@
 #   - `ladder evaluate --format csv --output FILE` and `--format ndjson`;
 #   - a plain Python script (bench/python_kpi.py, csv module, floats) that
 #     only computes the weighted quarterly KPI scores, when python3 is there;
+#   - the same in pandas (bench/pandas_kpi.py, vectorised), when pandas is
+#     installed (`pip install pandas`; "nan" otherwise);
 #   - `ladder explain` and `ladder what-if` of one employee (the middle row;
 #     what-if sets one of their last quarter's scores to 100);
 # with the peak memory (max RSS) of each, and prints the ratios. The load
@@ -45,13 +47,15 @@ load() { cut -d' ' -f1 /proc/loadavg; }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(date -u +%FT%TZ)"
 python=$(command -v python3 || true)
+pandas=""
+if [ -n "$python" ] && "$python" -c 'import pandas' 2>/dev/null; then pandas=$python; fi
 for scheme in $schemes; do
   tag=$(basename "$scheme")
   "$ladder" show -l "$scheme" --format json > "$dir/scheme-$tag.json"
   echo
   echo "scheme: $scheme"
-  printf '%-9s %7s %7s %7s %7s %7s %8s %7s %8s %7s %7s %7s %7s %8s %8s %6s\n' \
-    employees file_MB floor_b floor_s csv_s ndjs_s python_s peak_MB csv/flb ndj/flb py/csv pk/file expl_s expl_MB whatif_s whif_MB
+  printf '%-9s %7s %7s %7s %7s %7s %8s %8s %7s %8s %7s %7s %7s %7s %7s %8s %8s %6s\n' \
+    employees file_MB floor_b floor_s csv_s ndjs_s python_s pandas_s peak_MB csv/flb ndj/flb py/csv pd/csv pk/file expl_s expl_MB whatif_s whif_MB
   declare -A csv_time=()
   for n in $sizes; do
     file="$dir/$tag-$n.csv"
@@ -66,16 +70,20 @@ for scheme in $schemes; do
     if [ -n "$python" ]; then
       read -r py _ <<<"$(measure sh -c "'$python' bench/python_kpi.py '$dir/scheme-$tag.json' '$file' > '$dir/python-$n.csv'")"
     fi
+    pd=nan
+    if [ -n "$pandas" ]; then
+      read -r pd _ <<<"$(measure sh -c "'$pandas' bench/pandas_kpi.py '$dir/scheme-$tag.json' '$file' > '$dir/pandas-$n.csv'")"
+    fi
     id=$(printf 'E%07d' $((n / 2)))
     score=$(head -1 "$file" | tr ',' '\n' | grep -m1 '^2026Q4\.')
     read -r explain explain_kb <<<"$(measure "$ladder" explain -l "$scheme" --as-of 2026-12-31 --format json "$id" "$file")"
     read -r whatif whatif_kb <<<"$(measure "$ladder" what-if -l "$scheme" --as-of 2026-12-31 --format json --set "$score=100" "$id" "$file")"
     peak_kb=$(( csv_kb > ndjson_kb ? csv_kb : ndjson_kb ))
     csv_time[$n]=$csv
-    awk -v n="$n" -v f="$size_kb" -v fb="$floor_b" -v fs="$floor_s" -v c="$csv" -v j="$ndjson" -v y="$py" -v p="$peak_kb" \
+    awk -v n="$n" -v f="$size_kb" -v fb="$floor_b" -v fs="$floor_s" -v c="$csv" -v j="$ndjson" -v y="$py" -v d="$pd" -v p="$peak_kb" \
       -v e="$explain" -v ek="$explain_kb" -v w="$whatif" -v wk="$whatif_kb" -v l0="$load_before" -v l1="$(load)" 'BEGIN{
-      printf "%-9s %7.1f %7.2f %7.2f %7.2f %7.2f %8.2f %7.1f %7.2f %8.2f %7.2f %7.3f %7.2f %7.1f %8.2f %8.1f  load %s→%s\n",
-        n, f/1024, fb, fs, c, j, y, p/1024, c/fb, j/fb, y/c, p/f, e, ek/1024, w, wk/1024, l0, l1 }'
+      printf "%-9s %7.1f %7.2f %7.2f %7.2f %7.2f %8.2f %8.2f %7.1f %7.2f %8.2f %7.2f %7.2f %7.3f %7.2f %7.1f %8.2f %8.1f  load %s→%s\n",
+        n, f/1024, fb, fs, c, j, y, d, p/1024, c/fb, j/fb, y/c, d/c, p/f, e, ek/1024, w, wk/1024, l0, l1 }'
   done
   set -- $sizes
   if [ $# -ge 2 ]; then
