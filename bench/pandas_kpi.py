@@ -29,29 +29,27 @@ def main():
         if m:
             quarters.setdefault(m.group(1), []).append((m.group(2), name))
     score_names = [c for q in quarters.values() for _, c in q]
-    # Scores as text (a cell may carry a trailing %), everything else skipped.
-    frame = pd.read_csv(
-        employees_path,
-        usecols=["id", "position"] + score_names,
-        dtype=str,
-        encoding="utf-8-sig",
-        keep_default_na=False,
-    )
-    position = frame["position"].str.strip()
+    # pandas' C parser reads the score columns as numbers; a column with a
+    # cell such as `95%` comes as text and is converted here.
+    frame = pd.read_csv(employees_path, usecols=["id", "position"] + score_names, encoding="utf-8-sig")
+    # A category: mapping its few values to weights is one lookup per value, not per row.
+    position = frame["position"].astype(str).str.strip().astype("category")
     out = pd.DataFrame({"id": frame["id"]})
     for q in sorted(quarters):
         total = pd.Series(0.0, index=frame.index)
         seen = pd.Series(False, index=frame.index)
         for item, column in quarters[q]:
-            text = frame[column].str.strip().str.rstrip("%")
-            value = pd.to_numeric(text, errors="coerce")
-            # The item's weight in each row's position (0 where it is not one of its items).
-            weight = pd.Series(0.0, index=frame.index)
+            value = frame[column]
+            if value.dtype == object:
+                value = pd.to_numeric(value.str.strip().str.rstrip("%"), errors="coerce")
+            # The item's weight in each row's position (NaN where it is not one of its items).
+            weights = {}
             for p in scheme["positions"]:
-                w = {k["id"]: float(k["weight"]) for k in p["kpis"]}.get(item)
-                if w is not None:
-                    weight[(position == p["id"]) | (position == p["title"])] = w
-            counted = value.notna() & (weight > 0)
+                for k in p["kpis"]:
+                    if k["id"] == item:
+                        weights[p["id"]] = weights[p["title"]] = float(k["weight"])
+            weight = position.map(weights).astype(float)
+            counted = value.notna() & weight.notna()
             total += (weight * value).where(counted, 0.0)
             seen |= counted
         out[q] = (total / 100).round(2).where(seen)
