@@ -9,7 +9,9 @@
 //! holds the two equal), in the memory of a streaming batch.
 
 use crate::batch::memory::{hundredths, rank_pct, read_layout, unknown_score_ids, Batch, CohortKey, Cohorts, Evaluation, Outcome};
-use crate::batch::stream::{for_each_chunk, Chunk, IdSet, Source};
+use crate::batch::chunk::{for_each_chunk, Chunk};
+use crate::batch::ids::IdSet;
+use crate::input::source::Source;
 use crate::figures::{Figures, Periods, ScoreColumns, Standing};
 use crate::input::cells::Cells;
 use crate::input::records::{parse_row, read_long_scores, Encoding, Input, Layout, LongScores, Row};
@@ -106,7 +108,7 @@ pub enum Select<'a> {
 /// missing; `members`: keep [`Scan::members`].
 pub fn scan(req: &Request, id: &str, select: Select, members: bool) -> Result<Scan> {
     let scheme = req.scheme;
-    let source = Source::open(req.employees, req.encoding, req.sheet, |_, _, _| Ok(()))?;
+    let source = Source::open(req.employees, req.encoding, req.sheet, &|_, _, _| Ok(()))?;
     let long = match req.scores {
         Some(s) => read_long_scores(scheme, s)?,
         None => LongScores::default(),

@@ -7,6 +7,7 @@ pub mod cells;
 pub mod header;
 mod layout;
 pub mod records;
+pub mod source;
 pub mod split;
 pub mod swar;
 pub mod value;

@@ -11,7 +11,6 @@ use crate::rule::Reserved;
 use crate::scheme::{GradeRef, Scheme};
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
-use sha2::{Digest, Sha256};
 use std::io::Read;
 
 use super::layout::{item_named, item_suggestion, required, scheme_items, ItemNamed};
@@ -60,44 +59,7 @@ pub type HeadCheck<'a> = dyn Fn(&[u8], bool, &str) -> Result<()> + 'a;
 /// standard input (see [`read_head`]) before the rest is read, so that an
 /// endless or wrong stream is refused at once (`yes | ladder explain X -`).
 pub fn read_input_checked(path: &str, encoding: Encoding, sheet: Option<&str>, check_head: &HeadCheck<'_>) -> Result<Input> {
-    if crate::input::workbook::is_workbook(path) {
-        let (text, read) = crate::input::workbook::sheet_to_string(path, sheet)?;
-        return Ok(Input { display: path.to_string(), path: path.to_string(), sha256: read.sha256, text });
-    }
-    if let Some(sheet) = sheet {
-        bail!(
-            "{}: --sheet `{sheet}` is for workbooks ({}); this file is read as CSV",
-            display_name(path),
-            crate::input::workbook::EXTENSIONS_TEXT
-        );
-    }
-    let display = display_name(path);
-    let mut source: Box<dyn Read> = if path == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        Box::new(std::fs::File::open(path).with_context(|| format!("{display}: cannot read the file"))?)
-    };
-    // A binary file (or UTF-16) is refused on its first few KB, before the rest is read.
-    let mut bytes = Vec::new();
-    (&mut source).take(SNIFF_BYTES as u64).read_to_end(&mut bytes).with_context(|| format!("{display}: cannot read the file"))?;
-    // A workbook piped in is known by its signature (issue 13 item 9).
-    let workbook = path == "-" && crate::input::workbook::sniff(&bytes).is_some();
-    if !workbook {
-        sniff(&bytes, display.as_str())?;
-        if path == "-" {
-            let (more, eof) = read_head(&mut source).with_context(|| format!("{display}: cannot read the file"))?;
-            bytes.extend_from_slice(&more);
-            check_head(&bytes, eof, &display)?;
-        }
-    }
-    source.read_to_end(&mut bytes).with_context(|| format!("{display}: cannot read the file"))?;
-    if workbook {
-        let (text, read) = crate::input::workbook::stdin_to_string(&bytes)?;
-        return Ok(Input { display, path: path.to_string(), sha256: read.sha256, text });
-    }
-    let sha256 = format!("{:x}", Sha256::digest(&bytes));
-    let text = decode(&bytes, encoding, &display)?;
-    Ok(Input { display, path: path.to_string(), sha256, text })
+    super::source::Source::open(path, encoding, sheet, check_head)?.read_whole(path)
 }
 
 /// Lines of standard input read (and checked) before the rest is read: the
@@ -174,14 +136,6 @@ fn place(bytes: &[u8], offset: usize) -> String {
     let line = crate::input::split::line_ends(&bytes[..offset.min(bytes.len())]) + 1;
     let column = column_at(bytes, offset).map(|c| format!(", column {c}")).unwrap_or_default();
     format!("line {line}{column}")
-}
-
-fn display_name(path: &str) -> String {
-    if path == "-" {
-        "<stdin>".to_string()
-    } else {
-        path.to_string()
-    }
 }
 
 pub(crate) fn decode(bytes: &[u8], encoding: Encoding, display: &str) -> Result<String> {
