@@ -4,7 +4,7 @@
 //! last) in input order.
 
 use crate::input::cells::Cells;
-use crate::input::split::{parse_block, BadKind, BadRecord, BlockReader, RawChunk};
+use crate::input::split::{parse_block_where, BadKind, BadRecord, BlockReader, RawChunk};
 use anyhow::Result;
 use indicatif::ProgressBar;
 use rayon::prelude::*;
@@ -27,6 +27,11 @@ impl Chunk {
     /// Parses the chunk's blocks in parallel, each into its records; the
     /// first problem in the file's order, as a serial reading would meet it.
     pub fn parse_blocks(&mut self, display: &str) -> Result<&mut [ParsedBlock]> {
+        self.parse_blocks_where(display, |_| true)
+    }
+
+    /// [`Chunk::parse_blocks`], keeping only the records on lines `keep` accepts.
+    pub fn parse_blocks_where(&mut self, display: &str, keep: impl Fn(u64) -> bool + Sync) -> Result<&mut [ParsedBlock]> {
         let Chunk { raw, blocks } = self;
         if blocks.len() < raw.blocks.len() {
             blocks.resize_with(raw.blocks.len(), Default::default);
@@ -36,7 +41,7 @@ impl Chunk {
             .blocks
             .par_iter()
             .zip(blocks.par_iter_mut())
-            .map(|(block, (reader, records))| parse_block(reader, &raw.bytes[block.start..block.end], block.line, records))
+            .map(|(block, (reader, records))| parse_block_where(reader, &raw.bytes[block.start..block.end], block.line, records, &keep))
             .collect();
         if let Some(bad) = parsed.into_iter().find_map(Result::err) {
             return Err(bad_record(bad, display));
@@ -114,4 +119,3 @@ pub fn for_each_chunk<C: Default + Send, T: Send>(
         pending.map_or(Ok(()), sink)
     })
 }
-

@@ -68,4 +68,3 @@ impl IdSet {
         self.table.find(self.hasher.hash_one(id), |&i| self.get(i) == id).is_some()
     }
 }
-

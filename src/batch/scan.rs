@@ -8,13 +8,13 @@
 //! the in-memory evaluation gives (`tests/integration/big_file_detail.rs`
 //! holds the two equal), in the memory of a streaming batch.
 
-use crate::batch::memory::{hundredths, rank_pct, read_layout, unknown_score_ids, Batch, CohortKey, Cohorts, Evaluation, Outcome};
 use crate::batch::chunk::{for_each_chunk, Chunk};
 use crate::batch::ids::IdSet;
-use crate::input::source::Source;
+use crate::batch::memory::{hundredths, rank_pct, read_layout, unknown_score_ids, Batch, CohortKey, Cohorts, Evaluation, Outcome};
 use crate::figures::{Figures, Periods, ScoreColumns, Standing};
 use crate::input::cells::Cells;
 use crate::input::records::{parse_row, read_long_scores, Encoding, Input, Layout, LongScores, Row};
+use crate::input::source::Source;
 use crate::input::split::Cutter;
 use crate::scheme::Scheme;
 use anyhow::{Context, Result};
@@ -39,8 +39,6 @@ pub struct Request<'a> {
 
 /// A row a scan was asked to keep: its place in the file and its cells.
 pub struct KeptRow {
-    /// 0-based among the employee rows (blank lines are not rows).
-    pub index: u64,
     pub line: u64,
     pub cells: Cells,
 }
@@ -78,6 +76,8 @@ pub struct Scan {
     pub members: Vec<Member>,
     /// The cohorts of `members`, by their index.
     pub keys: hashbrown::HashMap<CohortKey, u32>,
+    /// Where the records start in the file as read (past the header's rows).
+    pub records_start: u64,
 }
 
 /// A ranked row, as [`Scan::members`] keeps it.
@@ -93,29 +93,18 @@ pub struct Member {
 /// Asked of every row, with its lean figures and, when it has a composite, its cohort.
 pub type RowTest<'a> = dyn Fn(&Row, Option<&Figures>, Option<&CohortKey>) -> bool + Sync + 'a;
 
-/// Which rows a scan keeps.
-pub enum Select<'a> {
-    /// The rows for which this holds, asked of every row with its lean
-    /// figures and, when it has a composite, its cohort.
-    Rows(&'a RowTest<'a>),
-    /// The rows on these lines, kept as read: no row is evaluated (nor ids
-    /// checked, nor cohorts counted).
-    Lines(&'a hashbrown::HashSet<u64>),
-}
-
 /// Reads every record of the file once (see the module's comment). `id`
 /// is only used to find an id close to it, for the message when it is
 /// missing; `members`: keep [`Scan::members`].
-pub fn scan(req: &Request, id: &str, select: Select, members: bool) -> Result<Scan> {
+pub fn scan(req: &Request, id: &str, select: &RowTest, members: bool) -> Result<Scan> {
     let scheme = req.scheme;
     let source = Source::open(req.employees, req.encoding, req.sheet, &|_, _, _| Ok(()))?;
     let long = match req.scores {
         Some(s) => read_long_scores(scheme, s)?,
         None => LongScores::default(),
     };
-    let evaluated = matches!(select, Select::Rows(_));
-    // The file's hash is for the report's meta: the first read makes it.
-    let hash = (evaluated && source.sha256.is_none()).then(|| Arc::new(Mutex::new(Sha256::new())));
+    // The file's hash is for the report's meta.
+    let hash = source.sha256.is_none().then(|| Arc::new(Mutex::new(Sha256::new())));
     let (layout, header) =
         read_layout(scheme, source.decoded(None)?, &source.display, req.header_row, false).map_err(|e| source.located(e))?;
     let mut cutter =
@@ -142,13 +131,6 @@ pub fn scan(req: &Request, id: &str, select: Select, members: bool) -> Result<Sc
                 .par_iter_mut()
                 .flat_map(|(_, records)| records.par_iter_mut())
                 .fold(Box::<Piece>::default, |mut piece, (line, record)| {
-                    let select = match &select {
-                        Select::Lines(lines) => {
-                            piece.rows.push((*line, String::new(), None, lines.contains(line).then(|| record.clone())));
-                            return piece;
-                        }
-                        Select::Rows(select) => select,
-                    };
                     let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
                     let figures = batch.figures_reusing(&mut row, std::mem::take(&mut piece.spare));
                     let cohort = figures.as_ref().and_then(|f| f.composite).map(|c| (CohortKey::of(scheme, &layout, &row), c));
@@ -179,7 +161,7 @@ pub fn scan(req: &Request, id: &str, select: Select, members: bool) -> Result<Sc
         // After the first chunk, the id set (and the members) sized for the
         // whole file from the bytes a row takes, as `evaluate` does: it only saves regrowing.
         let count: usize = pieces.iter().map(|p| p.rows.len()).sum();
-        if evaluated && rows == 0 && count > 0 {
+        if rows == 0 && count > 0 {
             let estimate = source.len as usize / (bytes / count).max(32);
             let id_bytes = pieces.iter().flat_map(|p| p.rows.iter()).map(|r| r.1.len()).sum::<usize>() / count;
             id_set.reserve(estimate + estimate / 16, id_bytes.max(1));
@@ -190,12 +172,6 @@ pub fn scan(req: &Request, id: &str, select: Select, members: bool) -> Result<Sc
         for (line, row_id, cohort, cells) in pieces.iter_mut().flat_map(|p| p.rows.iter_mut()) {
             let index = rows;
             rows += 1;
-            if !evaluated {
-                if let Some(cells) = cells.take() {
-                    kept.push(KeptRow { index, line: *line, cells });
-                }
-                continue;
-            }
             if !row_id.is_empty() {
                 ids.count += 1;
                 if ids.first.is_none() {
@@ -224,7 +200,7 @@ pub fn scan(req: &Request, id: &str, select: Select, members: bool) -> Result<Sc
                 cohorts.add(key, composite)?;
             }
             if let Some(cells) = cells.take() {
-                kept.push(KeptRow { index, line: *line, cells });
+                kept.push(KeptRow { line: *line, cells });
             }
         }
         // The last id so far: the chunk's last row with one.
@@ -253,7 +229,32 @@ pub fn scan(req: &Request, id: &str, select: Select, members: bool) -> Result<Sc
         ids,
         members: kept_members,
         keys,
+        records_start: header.end,
     })
+}
+
+/// The records on `lines` of the file `scan` read (whose records start at
+/// `records_start`), as read: (line, cells), in file order. Nothing is
+/// evaluated, and the other records are not split into cells.
+pub fn pick_lines(req: &Request, records_start: u64, lines: &hashbrown::HashSet<u64>) -> Result<Vec<(u64, Cells)>> {
+    let source = Source::open(req.employees, req.encoding, req.sheet, &|_, _, _| Ok(()))?;
+    let mut cutter =
+        Cutter::new(source.decoded(None)?, records_start).with_context(|| format!("{}: cannot read the file", source.display))?;
+    let read = |chunk: &mut Chunk| -> Result<Option<u64>> {
+        let more = cutter.next_chunk(&mut chunk.raw).with_context(|| format!("{}: cannot read the file", source.display))?;
+        Ok(more.then(|| chunk.raw.offset + chunk.raw.bytes.len() as u64))
+    };
+    let work = |chunk: &mut Chunk| -> Result<Vec<(u64, Cells)>> {
+        let blocks = chunk.parse_blocks_where(&source.display, |line| lines.contains(&line))?;
+        Ok(blocks.iter_mut().flat_map(|(_, records)| records.drain(..)).collect())
+    };
+    let mut picked = Vec::with_capacity(lines.len());
+    for_each_chunk(&ProgressBar::hidden(), read, work, |records| {
+        picked.extend(records?);
+        Ok(())
+    })
+    .map_err(|e| source.located(e))?;
+    Ok(picked)
 }
 
 /// An id that differs from `id` only in case or surrounding spaces (the

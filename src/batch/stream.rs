@@ -320,7 +320,14 @@ fn read_kept(spool: &mut BufReader<File>, chunk: &mut KeptChunk) -> Result<Optio
 /// One kept row decided, as both the quota pass and pass 2 need it: the
 /// row, its figures (in `spare`'s lists where it can) and its decision,
 /// with the batch it was evaluated by.
-fn decide_kept<'r>(run: &'r Run, counted: &Counted, index: u64, kept_row: KeptRow<'_>, cells: Cells, spare: Figures) -> (&'r Batch<'r>, Outcome) {
+fn decide_kept<'r>(
+    run: &'r Run,
+    counted: &Counted,
+    index: u64,
+    kept_row: KeptRow<'_>,
+    cells: Cells,
+    spare: Figures,
+) -> (&'r Batch<'r>, Outcome) {
     let Run { req, kept, periods, .. } = run;
     let scheme = req.scheme;
     let line = kept_row.line;
@@ -385,10 +392,15 @@ fn allocate(run: &Run, counted: &Counted, spool: &mut BufReader<File>) -> Result
         noted.into_iter().filter_map(Result::transpose).collect()
     };
     // Counted chunk by chunk: only the candidates are kept.
-    for_each_chunk(&ProgressBar::hidden(), |chunk| read_kept(spool, chunk), evaluate, |noted| {
-        noted?.into_iter().for_each(|n| collector.add_noted(n));
-        Ok(())
-    })?;
+    for_each_chunk(
+        &ProgressBar::hidden(),
+        |chunk| read_kept(spool, chunk),
+        evaluate,
+        |noted| {
+            noted?.into_iter().for_each(|n| collector.add_noted(n));
+            Ok(())
+        },
+    )?;
     spool.rewind()?;
     Ok(Some(collector.allocate()))
 }
@@ -426,7 +438,8 @@ fn write_results<'a>(
                 };
                 let line = kept_row.line;
                 let row_index = first + i as u64;
-                let (_, mut outcome) = decide_kept(run, counted, row_index, kept_row, std::mem::take(cells), std::mem::take(&mut piece.spare));
+                let (_, mut outcome) =
+                    decide_kept(run, counted, row_index, kept_row, std::mem::take(cells), std::mem::take(&mut piece.spare));
                 if let Some(allocation) = allocation {
                     allocation.apply(scheme, run.batch.words, row_index, outcome.row.grade, &mut outcome.decision);
                 }

@@ -6,7 +6,7 @@
 //! every row is the reference these are held equal to.
 
 use crate::batch::memory::{hundredths, Batch, CohortKey, Evaluation, Outcome};
-use crate::batch::scan::{self, evaluation, outcome, standing_in, with, without, KeptRow, Scan, Select};
+use crate::batch::scan::{self, evaluation, outcome, standing_in, with, without, KeptRow, Scan};
 use crate::figures::{Periods, ScoreColumns};
 use crate::input::records::{parse_row, Layout, LongScores, Row};
 use anyhow::Result;
@@ -24,8 +24,7 @@ pub struct One<'s> {
 /// What the scan found, for a second look (`what-if`).
 pub struct Place {
     pub scan: Scan,
-    /// The employee's row: its index among the rows, and its line.
-    pub index: u64,
+    /// The employee's row: its line.
     pub line: u64,
 }
 
@@ -34,8 +33,8 @@ pub struct Place {
 /// `members`: keep every ranked row's cohort and composite (what-if).
 pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool) -> Result<Result<One<'s>, String>> {
     let scheme = req.scheme;
-    let mut scanned = scan::scan(req, id, Select::Rows(&|row: &Row, _, _| row.id == id), members)?;
-    let Some(KeptRow { index, line, cells }) = (!scanned.kept.is_empty()).then(|| scanned.kept.remove(0)) else {
+    let mut scanned = scan::scan(req, id, &|row: &Row, _, _| row.id == id, members)?;
+    let Some(KeptRow { line, cells, .. }) = (!scanned.kept.is_empty()).then(|| scanned.kept.remove(0)) else {
         let ids = &scanned.ids;
         let message =
             super::unknown_id_among(id, &scanned.display, ids.count, ids.close.as_deref(), ids.first.as_deref(), ids.last.as_deref());
@@ -67,7 +66,7 @@ pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool) -> Result<Resul
     let others = others.into_iter().map(|h| Decimal::new(i64::from(h), 2)).collect();
     let warnings = std::mem::take(&mut scanned.warnings);
     let evaluation = evaluation(scheme, req.as_of, layout, &scanned, warnings, vec![employee]);
-    Ok(Ok(One { evaluation, others, place: Place { scan: scanned, index, line } }))
+    Ok(Ok(One { evaluation, others, place: Place { scan: scanned, line } }))
 }
 
 /// The composites of a cohort, highest first, as a list that a change may edit.
@@ -105,7 +104,7 @@ pub fn what_if_after<'s>(
     long_after: &LongScores,
 ) -> Result<(Evaluation<'s>, Evaluation<'s>, usize)> {
     let scheme = req.scheme;
-    let Place { scan: scanned, index: own_index, line } = place;
+    let Place { scan: scanned, line, .. } = place;
     let row = parse_row(scheme, &layout_after, line, cells, req.as_of);
     let own_before = &before.outcomes[0];
     let key_before = own_before.cohort.clone();
@@ -167,24 +166,25 @@ pub fn what_if_after<'s>(
                 moved.insert(m.line);
             }
         }
-        let again = if moved.is_empty() { None } else { Some(scan::scan(req, "", Select::Lines(&moved), false)?) };
+        let picked = if moved.is_empty() { Vec::new() } else { scan::pick_lines(req, scanned.records_start, &moved)? };
         let layout = &before.layout;
         // The others' figures the batch's fast way (explain's detail is only the employee's).
         let columns_before = ScoreColumns::new(scheme, layout, &periods);
         let others = Batch { layout, columns: &columns_before, long: &scanned.long, detail: false, ..after };
         let others_after = Batch { long: &scanned.long, detail: false, ..after };
-        let kept = again.map(|a| a.kept).unwrap_or_default();
-        for kept in kept.into_iter().filter(|k| k.index != own_index && !scanned.duplicates.contains_key(&k.index)) {
-            let row = parse_row(scheme, layout, kept.line, kept.cells.clone(), req.as_of);
+        // Members are ranked rows, never a duplicate id's; the employee's own line is not among them.
+        for (other_line, cells) in picked {
+            let row = parse_row(scheme, layout, other_line, cells.clone(), req.as_of);
             let standing = |key: &CohortKey, c, band| lists.find(key).and_then(|l| standing_in(scheme, l, c, band));
-            others_before.push((kept.index, outcome(&others, row, standing)));
-            let row = parse_row(scheme, &layout_after, kept.line, kept.cells, req.as_of);
+            others_before.push((other_line, outcome(&others, row, standing)));
+            let row = parse_row(scheme, &layout_after, other_line, cells, req.as_of);
             let standing = |key: &CohortKey, c, band| lists_after.find(key).and_then(|l| standing_in(scheme, l, c, band));
-            outcomes_after.push((kept.index, outcome(&others_after, row, standing)));
+            outcomes_after.push((other_line, outcome(&others_after, row, standing)));
         }
     }
     let Evaluation { layout, warnings, mut outcomes, .. } = before;
-    let place = others_before.partition_point(|(i, _)| *i < own_index);
+    // In file order: lines grow with the rows' order.
+    let place = others_before.partition_point(|(other_line, _)| *other_line < line);
     let in_order = |own: Outcome, others: Vec<(u64, Outcome)>| -> Vec<Outcome> {
         let mut all: Vec<Outcome> = others.into_iter().map(|(_, o)| o).collect();
         all.insert(place, own);

@@ -27,12 +27,7 @@ impl Source {
     /// Opens the employee file; `check_head` sees the first bytes of
     /// standard input (up to its first [`HEAD_LINES`] lines) before the rest
     /// is spooled, so that an endless or wrong stream is refused at once.
-    pub fn open(
-        path: &str,
-        encoding: Encoding,
-        sheet: Option<&str>,
-        check_head: &HeadCheck<'_>,
-    ) -> Result<Source> {
+    pub fn open(path: &str, encoding: Encoding, sheet: Option<&str>, check_head: &HeadCheck<'_>) -> Result<Source> {
         if crate::input::workbook::is_workbook(path) {
             // The sheet as a UTF-8 CSV in a temporary file; from here on it is a CSV input.
             let mut file = tempfile::tempfile().context("cannot create a temporary file for the workbook")?;
@@ -207,4 +202,3 @@ impl<R: Read> Read for Hashing<R> {
         Ok(n)
     }
 }
-
