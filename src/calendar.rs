@@ -183,7 +183,7 @@ impl Period {
 
     /// The last day of the period.
     pub fn last_day(self) -> NaiveDate {
-        let end_month = self.number as u32 * self.months_long();
+        let end_month = u32::from(self.number) * self.months_long();
         let last = if end_month == 12 {
             NaiveDate::from_ymd_opt(self.year, 12, 31)
         } else {

@@ -83,14 +83,14 @@ impl Exact {
         let remainder = (numer % denom).abs();
         // Half away from zero: bump the magnitude when 2·remainder >= denominator.
         let twice = i128::checked_mul(remainder, 2).ok_or(Overflow)?;
-        let magnitude_bump = if twice >= denom { 1 } else { 0 };
+        let magnitude_bump = i128::from(twice >= denom);
         let rounded = if numer < 0 { quotient - magnitude_bump } else { quotient + magnitude_bump };
         Decimal::try_from_i128_with_scale(rounded, 2).map_err(|_| Overflow)
     }
 
     /// Sum of values, exact.
     pub fn sum<I: IntoIterator<Item = Exact>>(values: I) -> ExactResult {
-        values.into_iter().try_fold(Exact::ZERO, |acc, v| acc.add(v))
+        values.into_iter().try_fold(Exact::ZERO, Exact::add)
     }
 
     /// Mean of values, exact; `None` for no values.

@@ -270,10 +270,12 @@ fn group_key(scheme: &Scheme, layout: &Layout, row: &Row, quota: &Quota) -> Stri
     for field in &quota.per {
         match field {
             CohortField::Reserved(Reserved::Position) => {
-                key.push_str(row.position.map_or(row.position_text.as_str(), |p| &scheme.positions[p].id))
+                key.push_str(row.position.map_or(row.position_text.as_str(), |p| &scheme.positions[p].id));
             }
             CohortField::Reserved(Reserved::Sequence) => {
-                key.push_str(row.grade.map(|g| g.sequence).or(row.sequence).map_or(row.sequence_text.as_str(), |s| &scheme.sequences[s].id))
+                key.push_str(
+                    row.grade.map(|g| g.sequence).or(row.sequence).map_or(row.sequence_text.as_str(), |s| &scheme.sequences[s].id),
+                );
             }
             CohortField::Reserved(Reserved::Grade) => key.push_str(row.grade.map_or(row.grade_text.as_str(), |g| &scheme.grade(g).id)),
             CohortField::Reserved(Reserved::Id) => key.push_str(&row.id),

@@ -365,7 +365,7 @@ fn resolve(scheme: &Scheme, e: &Evaluation, index: usize, key: &str) -> Result<T
         "unknown key: `{key}` is not a column of {} (keys are column headers, such as grade or grade_date, scores such as {}, or a quarter's KPI score such as {})",
         e.inputs.first().map_or("the file", |(p, _)| p.as_str()),
         example_score(scheme, e, row.position),
-        e.periods.quarters.last().map_or("2026Q4".into(), |p| p.to_string()),
+        e.periods.quarters.last().map_or("2026Q4".into(), std::string::ToString::to_string),
     ))
 }
 
@@ -378,7 +378,7 @@ fn example_item(scheme: &Scheme, e: &Evaluation, position: Option<usize>, kind: 
             (p.and_then(|p| p.groups.first()).and_then(|g| g.items.first()).map(|i| i.id.as_str()), e.periods.halves.last())
         }
     };
-    format!("{}.{}", period.map_or("PERIOD".into(), |p| p.to_string()), item.unwrap_or("ITEM"))
+    format!("{}.{}", period.map_or("PERIOD".into(), std::string::ToString::to_string), item.unwrap_or("ITEM"))
 }
 
 fn example_score(scheme: &Scheme, e: &Evaluation, position: Option<usize>) -> String {
@@ -406,7 +406,7 @@ fn check_period_read(e: &Evaluation, period: Period) -> Result<(), String> {
         PeriodKind::Half => &e.periods.halves,
     };
     if !read.contains(&period) {
-        let list: Vec<String> = read.iter().map(|p| p.to_string()).collect();
+        let list: Vec<String> = read.iter().map(std::string::ToString::to_string).collect();
         return Err(format!(
             "{period} is not read as of {} (the periods read are {}): the change would count for nothing",
             e.periods.as_of,
@@ -477,7 +477,7 @@ fn check_value(scheme: &Scheme, layout: &Layout, target: &Target, key: &str, val
                 }
                 _ => {}
             }
-        })
+        });
     });
     problem.map_or(Ok(()), Err)
 }
@@ -634,7 +634,7 @@ impl WhatIf<'_> {
                     score(after)
                 )?,
                 ChangeKind::Quarter(p) => {
-                    writeln!(s, "    {p}'s KPI score set whole: it stands in place of the quarter's items, which are not read")?
+                    writeln!(s, "    {p}'s KPI score set whole: it stands in place of the quarter's items, which are not read")?;
                 }
             }
         }
@@ -686,7 +686,7 @@ impl WhatIf<'_> {
             if f == "errors" && bv[f] == av[f] && bv[f].as_array().is_some_and(Vec::is_empty) {
                 continue;
             }
-            let mark = if bv[f] != av[f] { lang.pick("changed", "有变化") } else { "" };
+            let mark = if bv[f] == av[f] { "" } else { lang.pick("changed", "有变化") };
             let (x, y) = match f {
                 "status" => (status_word(lang, &bv[f], x), status_word(lang, &av[f], y)),
                 "recommended_grade" | "next_grade" | "grade" | "alternatives" => {

@@ -344,7 +344,7 @@ pub fn compute(scheme: &Scheme, position_index: usize, periods: &Periods, source
                 Ok(score) => items.push(Some(ItemScore { given, score })),
                 Err(e) => {
                     errors.push(e.into());
-                    items.push(None)
+                    items.push(None);
                 }
             }
         }

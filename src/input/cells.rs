@@ -193,7 +193,7 @@ impl From<csv::StringRecord> for Cells {
     fn from(record: csv::StringRecord) -> Cells {
         let mut text = String::new();
         let mut ends = Vec::with_capacity(record.len());
-        for field in record.iter() {
+        for field in &record {
             text.push_str(field);
             ends.push(text.len() as u32);
         }

@@ -69,7 +69,7 @@ struct Top {
 
 impl Top {
     fn blank(&self) -> bool {
-        self.cells.iter().all(|c| c.is_empty())
+        self.cells.iter().all(std::string::String::is_empty)
     }
 }
 
@@ -216,7 +216,7 @@ fn qualifies(row: &Top, below: Option<&Top>, required: &Required) -> bool {
 /// used range ends with) is left out of the test; at least one blank cell
 /// of `upper` must have text under it.
 pub fn second_level_cells(upper: &[String], lower: &[String], id_column: usize) -> bool {
-    let blank = |row: &[String], i: usize| row.get(i).map_or(true, |c| c.is_empty());
+    let blank = |row: &[String], i: usize| row.get(i).map_or(true, std::string::String::is_empty);
     if !blank(lower, id_column) {
         return false;
     }
@@ -358,7 +358,7 @@ mod tests {
 
     fn required() -> Required {
         let fields = ["id", "position", "sequence", "grade", "hire_date", "grade_date"];
-        let mut fields: Vec<Vec<String>> = fields.iter().map(|f| vec![f.to_string()]).collect();
+        let mut fields: Vec<Vec<String>> = fields.iter().map(|f| vec![(*f).to_string()]).collect();
         fields[0].push("工号".to_string());
         Required { fields }
     }

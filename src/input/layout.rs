@@ -92,7 +92,7 @@ impl Layout {
 
     /// [`Layout::new_at`], for `--placement` when `placement` (SPEC §8.3).
     pub fn new_for(scheme: &Scheme, headers: Vec<String>, display: &str, line: u64, placement: bool) -> Result<Layout> {
-        if headers.iter().all(|h| h.is_empty()) {
+        if headers.iter().all(std::string::String::is_empty) {
             bail!("{display}: line {line}: the file is empty: expected a header row (id, position, sequence, grade, hire_date, grade_date, …)");
         }
         let mut problems = Vec::new();
@@ -146,11 +146,10 @@ fn reserved_columns(
                 let alias = if aliases.is_empty() { String::new() } else { format!(" (or {})", aliases.join(", ")) };
                 // A header one typo away (`hire_dat`, `入职日`) is probably the one meant.
                 let unused = headers.iter().map(String::as_str).filter(|h| !h.is_empty() && !h.contains('.'));
-                let names =
+                let mut names =
                     std::iter::once(field.name()).chain(scheme.columns.iter().filter(|(r, _)| *r == field).map(|(_, h)| h.as_str()));
                 let near = names
-                    .filter_map(|n| crate::suggest::closest(n, unused.clone()))
-                    .next()
+                    .find_map(|n| crate::suggest::closest(n, unused.clone()))
                     .map(|h| format!("; the file has `{}`: a typo?", excerpt(h)))
                     .unwrap_or_default();
                 problems.push(format!("missing the required column `{}`{alias}{near}", field.name()));

@@ -140,7 +140,7 @@ fn place(bytes: &[u8], offset: usize) -> String {
 
 pub(crate) fn decode(bytes: &[u8], encoding: Encoding, display: &str) -> Result<String> {
     let utf8 = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let gbk = || encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes).map(|c| c.into_owned());
+    let gbk = || encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes).map(std::borrow::Cow::into_owned);
     match encoding {
         Encoding::Gbk => gbk().ok_or_else(|| {
             let offset = gbk_error_offset(bytes).unwrap_or(0);

@@ -180,7 +180,7 @@ fn decodes(file: &mut File, encoding: &'static encoding_rs::Encoding) -> Result<
 /// The located message for a file that does not decode (the rare path: reads it whole).
 fn decode_failure(file: &mut File, encoding: Encoding, display: &str) -> anyhow::Error {
     let mut bytes = Vec::new();
-    if let Err(e) = file.rewind().and_then(|_| file.read_to_end(&mut bytes)) {
+    if let Err(e) = file.rewind().and_then(|()| file.read_to_end(&mut bytes)) {
         return anyhow::Error::new(e).context(format!("{display}: cannot read the file"));
     }
     match crate::input::records::decode(&bytes, encoding, display) {

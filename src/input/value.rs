@@ -24,7 +24,7 @@ pub const MAX_DIGITS: usize = 28;
 /// at most [`MAX_DIGITS`] significant digits.
 pub fn parse_number(text: &str) -> Option<Decimal> {
     let t = crate::input::cells::trim(text);
-    let t = t.strip_suffix('%').map(str::trim_end).unwrap_or(t);
+    let t = t.strip_suffix('%').map_or(t, str::trim_end);
     let (negative, digits) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
         Some(b'+') => (false, &t[1..]),

@@ -262,7 +262,7 @@ static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 fn pending() -> MutexGuard<'static, Vec<PathBuf>> {
     // A poisoned list still lists the files.
-    PENDING.lock().unwrap_or_else(|p| p.into_inner())
+    PENDING.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// On SIGINT, SIGTERM or SIGHUP: remove the pending temporary files, then
@@ -304,7 +304,7 @@ impl PendingFile {
     }
 
     fn file(&mut self) -> io::Result<&mut File> {
-        self.temp.as_mut().map(|t| t.as_file_mut()).ok_or_else(|| io::Error::other("the temporary file is gone"))
+        self.temp.as_mut().map(tempfile::NamedTempFile::as_file_mut).ok_or_else(|| io::Error::other("the temporary file is gone"))
     }
 
     fn persist(mut self, target: &Path) -> io::Result<()> {

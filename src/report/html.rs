@@ -119,7 +119,7 @@ svg text{font-family:inherit}
 
 /// Sorting (click a header; again for the other direction) and filtering;
 /// `#sort=COLUMN:asc|desc` sorts on load.
-const JS: &str = r#"
+const JS: &str = r"
 (function(){
   var table=document.getElementById('results');
   if(!table){document.documentElement.setAttribute('data-ready','1');return;}
@@ -152,7 +152,7 @@ const JS: &str = r#"
   if(m){heads.forEach(function(h,i){if(h.getAttribute('data-key')===m[1]){sortBy(i,m[2]==='asc'?1:-1);}});}
   document.documentElement.setAttribute('data-ready','1');
 })();
-"#;
+";
 
 /// `calibration`: the calibration sheet, drawn after the ladder when the
 /// scheme has a `distribution` (SPEC §8.5).
@@ -167,7 +167,7 @@ pub fn write_html(
     let mut page = String::with_capacity(64 * 1024 + records.len() * 512);
     let scheme = meta.scheme;
     let title = format!("{} — {}", scheme.title, meta.periods.as_of);
-    let join = |ps: &[crate::calendar::Period]| ps.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" ");
+    let join = |ps: &[crate::calendar::Period]| ps.iter().map(std::string::ToString::to_string).collect::<Vec<_>>().join(" ");
     let _ = write!(
         page,
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -320,7 +320,7 @@ fn write_histograms(page: &mut String, meta: &Meta, stats: &[GradeStats], lang: 
             let _ = writeln!(
                 page,
                 "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\" fill=\"#656d76\">{tick}</text>",
-                x(tick as f64),
+                x(f64::from(tick)),
                 h - 6.0
             );
         }
@@ -346,7 +346,7 @@ fn write_ladder(page: &mut String, meta: &Meta, stats: &[GradeStats], lang: Lang
                 changed = true;
             }
         }
-        for r in row.iter_mut() {
+        for r in &mut row {
             for i in 1..r.len() {
                 if r[i] <= r[i - 1] {
                     r[i] = r[i - 1] + 1;
@@ -515,7 +515,7 @@ fn write_results(page: &mut String, meta: &Meta, records: &[ResultRecord], lang:
         page.push_str(&num(r.competency));
         page.push_str(&num(r.composite));
         // Bands sort best first when ascending: A (0) before D (3).
-        let band_v = r.band.as_deref().and_then(|b| band_rank.get(b)).map(|i| i.to_string()).unwrap_or_default();
+        let band_v = r.band.as_deref().and_then(|b| band_rank.get(b)).map(std::string::ToString::to_string).unwrap_or_default();
         let band_text = super::table::band_text(r).unwrap_or_default();
         let _ = write!(page, "<td data-v=\"{band_v}\">{}</td>", escape(&band_text));
         match (r.rank, r.cohort_size) {

@@ -38,7 +38,7 @@ impl Lang {
     }
 
     pub fn label(self, label: Label) -> &'static str {
-        use Label::*;
+        use Label::{Band, Competency, Composite, EligibleOn, Grade, Id, Kpi, Name, Position, RankPct, Recommended, Sequence, Status, Why};
         match self {
             Lang::En => match label {
                 Id => "id",

@@ -103,8 +103,8 @@ pub fn meta_value(meta: &Meta) -> Value {
         "scheme_sha256": crate::scheme::scheme_sha256_of(meta.scheme.sources.iter().map(|s| s.sha256.as_str())),
         "as_of": meta.periods.as_of.to_string(),
         "window": {
-            "quarters": meta.periods.quarters.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
-            "halves": meta.periods.halves.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+            "quarters": meta.periods.quarters.iter().map(std::string::ToString::to_string).collect::<Vec<_>>(),
+            "halves": meta.periods.halves.iter().map(std::string::ToString::to_string).collect::<Vec<_>>(),
         },
         "inputs": inputs,
     });

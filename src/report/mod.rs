@@ -163,9 +163,9 @@ impl<'s> ResultRecord<'s> {
         ResultRecord {
             id,
             name,
-            sequence: row.sequence.map(|s| Cow::Borrowed(scheme.sequences[s].id.as_str())).unwrap_or_else(|| own(&row.sequence_text)),
-            grade: row.grade.map(grade_id).unwrap_or_else(|| own(&row.grade_text)),
-            position: row.position.map(|p| Cow::Borrowed(scheme.positions[p].id.as_str())).unwrap_or_else(|| own(&row.position_text)),
+            sequence: row.sequence.map_or_else(|| own(&row.sequence_text), |s| Cow::Borrowed(scheme.sequences[s].id.as_str())),
+            grade: row.grade.map_or_else(|| own(&row.grade_text), grade_id),
+            position: row.position.map_or_else(|| own(&row.position_text), |p| Cow::Borrowed(scheme.positions[p].id.as_str())),
             kpi: fig(|f| f.kpi),
             kpi_quarters: if error { None } else { f.map(|f| f.kpi_quarters) },
             competency: fig(|f| f.competency),
@@ -438,7 +438,7 @@ impl<'m> Writer<'m> {
             Format::Json => self.json.expect("begun as json").end(&self.summary, out)?,
             Format::Table => {
                 table::write_table(&self.meta, &self.table_rows, &self.summary, out, self.color, self.lang, self.width)?;
-                table::write_left_out(self.table_left_out, out)?
+                table::write_left_out(self.table_left_out, out)?;
             }
             Format::Html => html::write_html(&self.meta, &self.table_rows, &self.summary, self.calibration.as_ref(), out, self.lang)?,
             Format::Xlsx => self.xlsx.expect("begun as xlsx").end(&self.meta, &self.summary, self.calibration.as_ref(), self.lang, out)?,

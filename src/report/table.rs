@@ -46,7 +46,7 @@ fn cut(text: &str) -> String {
 }
 
 fn figure(d: Option<Decimal>) -> String {
-    d.map(format_figure_fixed).unwrap_or_else(|| "—".into())
+    d.map_or_else(|| "—".into(), format_figure_fixed)
 }
 
 fn status_color(s: Status) -> Color {
@@ -100,7 +100,8 @@ pub fn why(r: &ResultRecord, lang: Lang, scheme: &crate::scheme::Scheme) -> Vec<
         Some(target) => why.push(format!("→ {} ({})", lang.grade(scheme, target), lang.bridge())),
         None => why.extend(r.unmet.iter().cloned()),
     }
-    let open: Vec<&str> = r.alternatives.iter().map(|a| a.as_ref()).filter(|a| Some(*a) != bridged.map(|t| t.as_ref())).collect();
+    let open: Vec<&str> =
+        r.alternatives.iter().map(std::convert::AsRef::as_ref).filter(|a| Some(*a) != bridged.map(std::convert::AsRef::as_ref)).collect();
     if !open.is_empty() {
         why.push(format!("{}: {}", lang.bridge_open(), lang.grades(scheme, &open)));
     }
@@ -167,8 +168,8 @@ pub fn write_table(
             }
         }
     }
-    let quarters = meta.periods.quarters.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" ");
-    let halves = meta.periods.halves.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" ");
+    let quarters = meta.periods.quarters.iter().map(std::string::ToString::to_string).collect::<Vec<_>>().join(" ");
+    let halves = meta.periods.halves.iter().map(std::string::ToString::to_string).collect::<Vec<_>>().join(" ");
     let title = lang.title_line(&meta.scheme.title, &meta.scheme.id, &meta.periods.as_of.to_string(), &quarters, &halves);
     writeln!(out, "{}", crate::terminal::safe(&title))?;
     writeln!(out, "{table}")?;

@@ -317,8 +317,8 @@ fn write_summary(
         &meta.scheme.title,
         &meta.scheme.id,
         &meta.periods.as_of.to_string(),
-        &meta.periods.quarters.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" "),
-        &meta.periods.halves.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" "),
+        &meta.periods.quarters.iter().map(std::string::ToString::to_string).collect::<Vec<_>>().join(" "),
+        &meta.periods.halves.iter().map(std::string::ToString::to_string).collect::<Vec<_>>().join(" "),
     );
     sheet.write_string_with_format(0, 0, &title, &formats.header).map_err(e)?;
     // By status: rows 3.. (1-based), status word and count, then the total.
@@ -390,8 +390,8 @@ fn write_meta(sheet: &mut Worksheet, meta: &Meta, lang: Lang, formats: &Formats)
         (lang.pick("scheme", "方案"), meta.scheme.id.clone(), None),
         (lang.pick("scheme_title", "方案名称"), meta.scheme.title.clone(), None),
         (lang.pick("as_of", "评估日期"), meta.periods.as_of.to_string(), None),
-        (lang.pick("quarters", "考核季度"), join(meta.periods.quarters.iter().map(|p| p.to_string()).collect()), None),
-        (lang.pick("halves", "评价半年"), join(meta.periods.halves.iter().map(|p| p.to_string()).collect()), None),
+        (lang.pick("quarters", "考核季度"), join(meta.periods.quarters.iter().map(std::string::ToString::to_string).collect()), None),
+        (lang.pick("halves", "评价半年"), join(meta.periods.halves.iter().map(std::string::ToString::to_string).collect()), None),
     ];
     for s in &meta.scheme.sources {
         rows.push((lang.pick("scheme_file", "方案文件"), s.path.clone(), Some(&s.sha256)));

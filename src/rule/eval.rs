@@ -137,7 +137,7 @@ fn write_failure<T: Texts>(node: &T, out: &mut String) {
 fn write_success<T: Texts>(node: &T, out: &mut String) {
     match node.branch() {
         Some((Branch::Any, parts)) => {
-            let holding = parts.filter(|part| part.holds());
+            let holding = parts.filter(Texts::holds);
             match holding.clone().count() {
                 1 => holding.for_each(|part| write_success(&part, out)),
                 _ => write_joined(node.words().any_of(), holding, out, write_success),
@@ -235,7 +235,7 @@ impl Texts for RuleTexts<'_, '_, '_> {
     }
 }
 
-impl<'a> Env<'a> {
+impl Env<'_> {
     /// [`Trace::describe`] of `rule`, appended to `out` without building the
     /// trace (its nodes, their lists and a string for each part).
     pub fn write_description(&self, rule: &Rule, out: &mut String) {

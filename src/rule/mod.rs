@@ -98,7 +98,7 @@ impl Computed {
     ];
 
     pub fn name(self) -> &'static str {
-        Computed::ALL.iter().find(|(c, _)| *c == self).map(|(_, n)| *n).unwrap_or("?")
+        Computed::ALL.iter().find(|(c, _)| *c == self).map_or("?", |(_, n)| *n)
     }
 
     /// What to say of a fact that is neither computed nor a column: the
@@ -211,7 +211,7 @@ impl Op {
 
     /// Does `ordering` (found compared with required) satisfy this operator?
     pub fn accepts(self, ordering: std::cmp::Ordering) -> bool {
-        use std::cmp::Ordering::*;
+        use std::cmp::Ordering::{Equal, Greater, Less};
         match self {
             Op::Min => ordering != Less,
             Op::Max => ordering != Greater,

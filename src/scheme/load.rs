@@ -295,7 +295,7 @@ fn parse_file(path: String, bytes: &[u8]) -> Result<SourceFile, Problem> {
     let raw: RawFile = match serde_yaml::from_str(&text) {
         Ok(raw) => raw,
         Err(e) => {
-            let mut at = e.location().map(|l| LineCol { line: l.line(), column: l.column() }).unwrap_or(LineCol { line: 1, column: 1 });
+            let mut at = e.location().map_or(LineCol { line: 1, column: 1 }, |l| LineCol { line: l.line(), column: l.column() });
             let mut message = clean_serde_message(&e.to_string());
             if message == "repetition limit exceeded" {
                 // serde_yaml stops expanding aliases past a limit, without a location.

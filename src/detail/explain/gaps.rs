@@ -2,7 +2,10 @@
 //! score, how many more months, which route to a composite or rank — in
 //! the evaluation's words (English, or Chinese with `--lang zh`).
 
-use super::*;
+use super::{
+    add_months, format_figure, parse_date, passes, rank_pct, Check, Computed, Decimal, Env, FactRef, Found, Gap, Lang, NaiveDate, Op,
+    Reserved, Scheme, Subject, Test, TestValue, Trace, Words,
+};
 use crate::rule::words::computed_zh;
 
 pub(super) struct GapContext<'a> {

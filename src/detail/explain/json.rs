@@ -1,6 +1,9 @@
 //! The explanation as one JSON document (`explain --format json`).
 
-use super::*;
+use super::{
+    date_value, decimal_value, figure_value, json, meta_value, opt_text, Explanation, Found, Gap, GradeRef, Map, Node, Origin, Scheme,
+    Status, TestValue, Value,
+};
 
 fn found_value(scheme: &Scheme, found: &Found) -> Value {
     match found {

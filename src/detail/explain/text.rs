@@ -37,12 +37,12 @@ impl Explanation<'_> {
             Some(g) => {
                 let seq = &scheme.sequences[g.sequence];
                 let grade = scheme.grade(g);
-                writeln!(s, "  {}{} {} ({} {})", label("grade      ", "职级     "), grade.id, grade.title, seq.id, seq.title)?
+                writeln!(s, "  {}{} {} ({} {})", label("grade      ", "职级     "), grade.id, grade.title, seq.id, seq.title)?;
             }
             // Placement reads no grade: the cell is shown as given.
             None if e.layout.placement.is_some() => {
                 let seq = row.sequence.map(|q| format!("{} {}", scheme.sequences[q].id, scheme.sequences[q].title)).unwrap_or_default();
-                writeln!(s, "  grade      `{}` as given, not read by the placement ({seq})", row.grade_text)?
+                writeln!(s, "  grade      `{}` as given, not read by the placement ({seq})", row.grade_text)?;
             }
             None => writeln!(s, "  {}{} ({})", label("grade      ", "职级     "), row.grade_text, row.sequence_text)?,
         }
@@ -71,7 +71,7 @@ impl Explanation<'_> {
                 false => writeln!(s, "  born       {d} (age {})", age.unwrap_or(0))?,
             }
         }
-        let join = |ps: &[crate::calendar::Period]| ps.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" ");
+        let join = |ps: &[crate::calendar::Period]| ps.iter().map(std::string::ToString::to_string).collect::<Vec<_>>().join(" ");
         let title =
             lang.title_line(&scheme.title, &scheme.id, &e.periods.as_of.to_string(), &join(&e.periods.quarters), &join(&e.periods.halves));
         writeln!(s, "  {}{title}", label("scheme     ", "方案     "))?;
@@ -79,12 +79,13 @@ impl Explanation<'_> {
 
         // The decision first, in one paragraph.
         let grade_name = |id: &Option<Cow<str>>| -> String {
-            id.as_deref()
-                .map(|id| match scheme.find_grade(id) {
+            id.as_deref().map_or_else(
+                || "—".into(),
+                |id| match scheme.find_grade(id) {
                     Some(g) => format!("{} {}", id, scheme.grade(g).title),
                     None => id.to_string(),
-                })
-                .unwrap_or_else(|| "—".into())
+                },
+            )
         };
         let (recommended, next) = (grade_name(&r.recommended_grade), grade_name(&r.next_grade));
         if zh {
@@ -104,16 +105,16 @@ impl Explanation<'_> {
             match r.status {
                 Status::Error => writeln!(s, " — the row cannot be evaluated:")?,
                 Status::Promote => {
-                    writeln!(s, " — recommend {recommended}{}", if o.decision.via_bridge { " (over a bridge)" } else { "" })?
+                    writeln!(s, " — recommend {recommended}{}", if o.decision.via_bridge { " (over a bridge)" } else { "" })?;
                 }
                 Status::Hold if r.next_grade.is_none() => {
-                    writeln!(s, " — stays {recommended}, the top of its sequence; no bridge out is open")?
+                    writeln!(s, " — stays {recommended}, the top of its sequence; no bridge out is open")?;
                 }
                 Status::Hold => writeln!(s, " — stays {recommended}; next grade {next}")?,
                 Status::Top => writeln!(s, " — {recommended} is the top of its sequence and no bridge is open")?,
                 Status::Demote => writeln!(s, " — recommend {recommended}")?,
                 Status::Place if r.next_grade.is_none() => {
-                    writeln!(s, " — placed at {recommended}, the top of its sequence (initial placement)")?
+                    writeln!(s, " — placed at {recommended}, the top of its sequence (initial placement)")?;
                 }
                 Status::Place => writeln!(s, " — placed at {recommended} (initial placement); next grade {next}")?,
             }
@@ -223,12 +224,12 @@ impl Explanation<'_> {
                     Lang::En => {
                         let last = last_id.map(|id| format!("; the last slot went to {id}")).unwrap_or_default();
                         let name = scheme.quotas[q].name(scheme);
-                        writeln!(s, "    quota for {name}{group}: {taken} of {cap} taken{last} · {}", scheme.quotas[q].at)?
+                        writeln!(s, "    quota for {name}{group}: {taken} of {cap} taken{last} · {}", scheme.quotas[q].at)?;
                     }
                     Lang::Zh => {
                         let last = last_id.map(|id| format!("；最后一个名额给了 {id}")).unwrap_or_default();
                         let grades: Vec<&str> = scheme.quotas[q].grades.iter().map(|g| words.grade(scheme, *g)).collect();
-                        writeln!(s, "    {}{group} 名额：已用 {taken}，共 {cap}{last} · {}", grades.join("、"), scheme.quotas[q].at)?
+                        writeln!(s, "    {}{group} 名额：已用 {taken}，共 {cap}{last} · {}", grades.join("、"), scheme.quotas[q].at)?;
                     }
                 }
             }
@@ -260,7 +261,7 @@ impl Explanation<'_> {
                     continue;
                 }
                 Some(score) => {
-                    writeln!(s, "  {}{note}{colon}{} {}", q.period, lang.pick("quarter score", "季度得分"), format_figure_fixed(score))?
+                    writeln!(s, "  {}{note}{colon}{} {}", q.period, lang.pick("quarter score", "季度得分"), format_figure_fixed(score))?;
                 }
             }
             let header = match lang {
@@ -394,7 +395,7 @@ impl Explanation<'_> {
         match f.band {
             Some(b) => {
                 let band = &scheme.bands[b];
-                writeln!(s, "  band            {} {}  (from {})", band.id, band.title, band.min.normalize())?
+                writeln!(s, "  band            {} {}  (from {})", band.id, band.title, band.min.normalize())?;
             }
             None => writeln!(s, "  band            —")?,
         }
@@ -415,7 +416,7 @@ impl Explanation<'_> {
                     ordinal(k.position),
                     k.cohort,
                     fx(o.standing.map(|s| s.rank_pct))
-                )?
+                )?;
             }
             None => writeln!(s, "  rank            — not ranked without a composite")?,
         }
@@ -562,7 +563,10 @@ impl Explanation<'_> {
                         "    To become eligible for {to} (each change alone is the least that meets its test; all are needed):"
                     )?,
                     (_, Lang::En) => {
-                        writeln!(s, "    To open the bridge to {to} (each change alone is the least that meets its test; all are needed):")?
+                        writeln!(
+                            s,
+                            "    To open the bridge to {to} (each change alone is the least that meets its test; all are needed):"
+                        )?;
                     }
                     (RuleKind::NextGrade, Lang::Zh) => writeln!(s, "    要晋升至 {to}（每项改变是满足该条件的最小改变，需全部做到）：")?,
                     (_, Lang::Zh) => writeln!(s, "    要打开至 {to} 的转换通道（每项改变是满足该条件的最小改变，需全部做到）：")?,
@@ -655,15 +659,15 @@ fn placement_cohort_label(evaluation: &Evaluation, row: &crate::input::records::
         match f {
             CohortField::Reserved(Reserved::Grade | Reserved::Sequence) => {}
             CohortField::Reserved(Reserved::Position) => {
-                parts.push(format!("position {}", row.position.map(|p| scheme.positions[p].id.as_str()).unwrap_or_default()))
+                parts.push(format!("position {}", row.position.map(|p| scheme.positions[p].id.as_str()).unwrap_or_default()));
             }
             CohortField::Reserved(r) => {
                 let col = evaluation.layout.reserved.get(r).copied();
-                parts.push(format!("{} {}", r.name(), col.map_or("", |c| row.cell(c))))
+                parts.push(format!("{} {}", r.name(), col.map_or("", |c| row.cell(c))));
             }
             CohortField::Column(id) => {
                 let value = evaluation.layout.facts.get(*id).copied().flatten().map_or("", |c| row.cell(c));
-                parts.push(format!("{} {}", scheme.column_facts.names[*id], if value.is_empty() { "(blank)" } else { value }))
+                parts.push(format!("{} {}", scheme.column_facts.names[*id], if value.is_empty() { "(blank)" } else { value }));
             }
         }
     }

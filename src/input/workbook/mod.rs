@@ -200,7 +200,7 @@ fn contained<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
     result.map_err(|payload| {
         let why = payload
             .downcast_ref::<&str>()
-            .map(|s| s.to_string())
+            .map(|s| (*s).to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown".into());
         format!("its content is damaged (the reader stopped: {why})")
@@ -306,7 +306,7 @@ fn read_range(book: &mut Book<'_>, name: &str, path: &str) -> Result<Range<Data>
             return Ok(range);
         }
     }
-    check_area(path, name, cells.iter().map(|c| c.get_position()), cells.len())?;
+    check_area(path, name, cells.iter().map(calamine::Cell::get_position), cells.len())?;
     Ok(Range::from_sparse(cells))
 }
 

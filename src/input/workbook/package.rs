@@ -111,13 +111,13 @@ pub(super) fn check_shared_string(value: &str, strings: usize, at: (u32, u32)) -
 /// `B12` for (11, 1).
 pub(super) fn cell_name((row, column): (u32, u32)) -> String {
     let mut letters = Vec::new();
-    let mut n = column as u64 + 1;
+    let mut n = u64::from(column) + 1;
     while n > 0 {
         letters.push(b'A' + ((n - 1) % 26) as u8);
         n = (n - 1) / 26;
     }
     letters.reverse();
-    format!("{}{}", String::from_utf8_lossy(&letters), row as u64 + 1)
+    format!("{}{}", String::from_utf8_lossy(&letters), u64::from(row) + 1)
 }
 
 /// (11, 1) for `B12`; `None` for anything else.
@@ -139,7 +139,7 @@ fn attribute(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
 
 fn attribute_value(a: &quick_xml::events::attributes::Attribute<'_>) -> Option<String> {
     let raw = std::str::from_utf8(&a.value).ok()?;
-    quick_xml::escape::unescape(raw).ok().map(|v| v.into_owned())
+    quick_xml::escape::unescape(raw).ok().map(std::borrow::Cow::into_owned)
 }
 
 /// For each cell style (`cellXfs` entry, in order): is its number format a

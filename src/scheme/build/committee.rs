@@ -38,7 +38,7 @@ pub(super) fn build_quota(
             None => problems
                 .push(q.file.problem_at_value(&path, format!("quota grade `{id}`: no grade has that id{}", names.grade_hint(id.trim())))),
             Some(g) if grades.contains(&g) => {
-                problems.push(q.file.problem_at_value(&path, format!("`{id}` is listed twice in this quota")))
+                problems.push(q.file.problem_at_value(&path, format!("`{id}` is listed twice in this quota")));
             }
             Some(g) => grades.push(g),
         }

@@ -98,10 +98,10 @@ fn demotion_to_named<'a>(
     }
     match map.get("to") {
         Some(Value::String(to)) => {
-            targets.push(DemotionTarget { file: at.file, path: format!("{path}.to"), from: at.index, to: to.clone() })
+            targets.push(DemotionTarget { file: at.file, path: format!("{path}.to"), from: at.index, to: to.clone() });
         }
         Some(other) => {
-            problems.push(at.file.problem_at_value(&format!("{path}.to"), format!("`to` is a grade id, found {}", describe(other))))
+            problems.push(at.file.problem_at_value(&format!("{path}.to"), format!("`to` is a grade id, found {}", describe(other))));
         }
         None => problems.push(at.file.problem_at(&path, "a demotion with `when` needs `to: GRADE` (the grade recommended)")),
     }
@@ -133,7 +133,7 @@ pub(super) fn resolve_demotions(
     for DemotionTarget { file, path, from: (s, gi), to } in targets {
         match find_grade(sequences, &to) {
             None => {
-                problems.push(file.problem_at_value(&path, format!("demotion to `{to}`: no grade has that id{}", names.grade_hint(&to))))
+                problems.push(file.problem_at_value(&path, format!("demotion to `{to}`: no grade has that id{}", names.grade_hint(&to))));
             }
             Some(target) if target == (GradeRef { sequence: s, index: gi }) => problems.push(file.problem_at_value(
                 &path,

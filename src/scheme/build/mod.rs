@@ -18,7 +18,7 @@ use super::raw::{
     indexmap_like::OrderedMap, Headers, Num, RawBand, RawBridge, RawComposite, RawFile, RawPlacement, RawPosition, RawQuota, RawReview,
     RawSequence,
 };
-use super::*;
+use super::{raw, Bridge, Placement, Quota, Scheme, Sequence, Source, Tenure};
 use crate::rule::{ColumnRegistry, Reserved, Rule, Subject};
 use rust_decimal::Decimal;
 use serde_yaml::Value;
@@ -124,7 +124,7 @@ pub(super) fn build(files: &[SourceFile]) -> Result<Scheme, Vec<Problem>> {
     let first_file = &files[0];
 
     let id = top::id(sections.id, first_file, &mut problems);
-    let title = sections.title.map(|t| t.value.clone()).unwrap_or_else(|| id.clone());
+    let title = sections.title.map_or_else(|| id.clone(), |t| t.value.clone());
     let review = top::review(sections.review, &mut problems);
     let (competency_scale, ordinal_scales) = top::scales(sections.scales, &mut problems);
     let composite = top::composite(sections.composite, first_file, &mut problems);

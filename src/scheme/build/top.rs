@@ -90,11 +90,11 @@ fn ordinal_levels(file: &SourceFile, path: &str, name: &str, levels: &[Value], p
     for (i, level) in levels.iter().enumerate() {
         match level.as_str() {
             Some(t) if texts.iter().any(|x: &String| x == t) => {
-                problems.push(file.problem_at_value(&format!("{path}[{i}]"), format!("`{t}` appears twice on the `{name}` scale")))
+                problems.push(file.problem_at_value(&format!("{path}[{i}]"), format!("`{t}` appears twice on the `{name}` scale")));
             }
             Some(t) => texts.push(t.to_string()),
             None => {
-                problems.push(file.problem_at_value(&format!("{path}[{i}]"), format!("a scale level is text, found {}", describe(level))))
+                problems.push(file.problem_at_value(&format!("{path}[{i}]"), format!("a scale level is text, found {}", describe(level))));
             }
         }
     }
