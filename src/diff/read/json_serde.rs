@@ -9,7 +9,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 use std::fmt;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 impl Reader {
     pub(super) fn ndjson_serde(&mut self, mut input: Input) -> Result<(), Stop> {
@@ -30,23 +30,63 @@ impl Reader {
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let mut de = serde_json::Deserializer::from_slice(&line);
-            let record = RecordSeed { reader: self }.deserialize(&mut de).and_then(|r| de.end().map(|()| r));
-            match record {
-                Ok(id) => self.push(&id)?,
-                Err(e) => return self.fail(format_args!("line {line_no}, column {}: {}", e.column(), message(&e))),
-            }
+            self.ndjson_line(&line, line_no)?;
         }
         Ok(())
     }
 
+    /// One line of ndjson (not blank, without its `\n`), its result sent.
+    pub(super) fn ndjson_line(&mut self, line: &[u8], line_no: u64) -> Result<(), Stop> {
+        let mut de = serde_json::Deserializer::from_slice(line);
+        let record = RecordSeed { reader: self }.deserialize(&mut de).and_then(|r| de.end().map(|()| r));
+        match record {
+            Ok(id) => self.push(&id),
+            Err(e) => self.fail(format_args!("line {line_no}, column {}: {}", e.column(), message(&e))),
+        }
+    }
+
     pub(super) fn json_serde(&mut self, input: Input) -> Result<(), Stop> {
+        self.json_document(input, Place::START)
+    }
+
+    /// A json document from `input`, whose first byte is at `place`.
+    pub(super) fn json_document(&mut self, input: impl Read, place: Place) -> Result<(), Stop> {
         let mut de = serde_json::Deserializer::from_reader(input);
         let outcome = DocumentSeed { reader: self }.deserialize(&mut de).and_then(|()| de.end());
         match outcome {
             Ok(()) => Ok(()),
             Err(_) if self.gone => Err(Stop::Gone),
-            Err(e) => self.fail(format_args!("line {}, column {}: {}", e.line(), e.column(), message(&e))),
+            Err(e) => {
+                let (line, column) = place.of(e.line() as u64, e.column() as u64);
+                self.fail(format_args!("line {line}, column {column}: {}", message(&e)))
+            }
+        }
+    }
+}
+
+/// Where a stream given to serde_json starts in the file, so that its
+/// messages name the file's line and column. The scanner hands serde_json
+/// the rest of a document behind a made-up opening (`{"results":[`) of
+/// `prefix` bytes, which stands where the file's line `line` already had
+/// `column` bytes.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Place {
+    pub line: u64,
+    pub column: u64,
+    pub prefix: u64,
+}
+
+impl Place {
+    /// The stream is the file.
+    pub const START: Place = Place { line: 1, column: 0, prefix: 0 };
+
+    /// The file's (line, column) of serde_json's (line, column) in the stream.
+    fn of(self, line: u64, column: u64) -> (u64, u64) {
+        match line {
+            // An I/O error has no place.
+            0 => (0, 0),
+            1 => (self.line, (column + self.column).saturating_sub(self.prefix)),
+            _ => (self.line + line - 1, column),
         }
     }
 }
@@ -72,7 +112,7 @@ fn json_text(value: &Value) -> String {
     }
 }
 
-fn run_meta(meta: &Value) -> RunMeta {
+pub(super) fn run_meta(meta: &Value) -> RunMeta {
     let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
     let scheme_sha256 = text(meta.get("scheme_sha256")).or_else(|| {
         let files = meta.get("scheme_files")?.as_array()?;
@@ -153,6 +193,10 @@ impl<'de> Visitor<'de> for ResultsSeed<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(id) = seq.next_element_seed(RecordSeed { reader: &mut *self.reader })? {
+            if self.reader.skip > 0 {
+                self.reader.skip -= 1;
+                continue;
+            }
             if self.reader.push(&id).is_err() {
                 return Err(gone(self.reader));
             }

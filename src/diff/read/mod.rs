@@ -13,7 +13,10 @@
 //! serde_json's reader (the reference the scanner is held equal to).
 
 mod csv;
+mod json_scan;
 mod json_serde;
+#[cfg(test)]
+mod scan_tests;
 
 use crate::report::FIELDS;
 use rust_decimal::Decimal;
@@ -184,33 +187,24 @@ pub enum Msg {
     End,
 }
 
+/// How json and ndjson are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parser {
+    /// The scanner, serde_json for anything it does not expect: what `diff` uses.
+    Scan,
+    /// serde_json alone: the reference the scanner is tested against.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Serde,
+}
+
 /// Reads `path` (`-`: standard input) and sends what it finds; returns when the file is read or the receiver is gone.
 pub fn read(path: &str, names: SharedNames, tx: SyncSender<Msg>) {
-    let mut reader = Reader {
-        path: path.to_string(),
-        names,
-        local: hashbrown::HashMap::new(),
-        key_order: Vec::new(),
-        key_place: 0,
-        seen: hashbrown::HashMap::default(),
-        id_hash: hashbrown::DefaultHashBuilder::default(),
-        batch: Vec::new(),
-        tx,
-        gone: false,
-        text: Vec::new(),
-        present: Vec::new(),
-        rec: Fields::default(),
-        scratch: String::new(),
-    };
-    let result = reader.run();
-    let _ = match result {
-        Ok(()) => reader.flush().and_then(|()| {
-            let present = std::mem::take(&mut reader.present);
-            reader.tx.send(Msg::Present(present)).and_then(|()| reader.tx.send(Msg::End)).map_err(|_| Stop::Gone)
-        }),
-        Err(Stop::Failed(message)) => reader.tx.send(Msg::Failed(message)).map_err(|_| Stop::Gone),
-        Err(Stop::Gone) => Ok(()),
-    };
+    read_with(path, names, tx, Parser::Scan);
+}
+
+/// [`read`] with the json parser chosen.
+pub fn read_with(path: &str, names: SharedNames, tx: SyncSender<Msg>, parser: Parser) {
+    Reader::new(path, names, tx, parser).read_all();
 }
 
 enum Stop {
@@ -221,6 +215,12 @@ enum Stop {
 
 struct Reader {
     path: String,
+    parser: Parser,
+    /// json: results serde_json is to read and not send (the scanner's stand-in
+    /// for what it sent already when it hands the rest of a document over).
+    skip: u32,
+    /// Results the scanner took (the others went through serde_json).
+    scanned: u64,
     names: SharedNames,
     /// This thread's copy of the field numbers it has used (the shared table is locked only for a new name).
     local: hashbrown::HashMap<String, u16>,
@@ -267,6 +267,41 @@ impl Hasher for Identity {
 }
 
 impl Reader {
+    fn new(path: &str, names: SharedNames, tx: SyncSender<Msg>, parser: Parser) -> Reader {
+        Reader {
+            path: path.to_string(),
+            parser,
+            skip: 0,
+            scanned: 0,
+            names,
+            local: hashbrown::HashMap::new(),
+            key_order: Vec::new(),
+            key_place: 0,
+            seen: hashbrown::HashMap::default(),
+            id_hash: hashbrown::DefaultHashBuilder::default(),
+            batch: Vec::new(),
+            tx,
+            gone: false,
+            text: Vec::new(),
+            present: Vec::new(),
+            rec: Fields::default(),
+            scratch: String::new(),
+        }
+    }
+
+    /// Reads the file and sends what it finds, then `End` or `Failed`.
+    fn read_all(&mut self) {
+        let result = self.run();
+        let _ = match result {
+            Ok(()) => self.flush().and_then(|()| {
+                let present = std::mem::take(&mut self.present);
+                self.tx.send(Msg::Present(present)).and_then(|()| self.tx.send(Msg::End)).map_err(|_| Stop::Gone)
+            }),
+            Err(Stop::Failed(message)) => self.tx.send(Msg::Failed(message)).map_err(|_| Stop::Gone),
+            Err(Stop::Gone) => Ok(()),
+        };
+    }
+
     fn fail<T>(&self, message: impl fmt::Display) -> Result<T, Stop> {
         Err(Stop::Failed(format!("{}: {message}", self.path)))
     }
@@ -287,6 +322,8 @@ impl Reader {
         }?;
         self.tx.send(Msg::Kind(kind)).map_err(|_| Stop::Gone)?;
         match kind {
+            Kind::Json if self.parser == Parser::Scan => self.json_scan(input),
+            Kind::Ndjson if self.parser == Parser::Scan => self.ndjson_scan(input),
             Kind::Json => self.json_serde(input),
             Kind::Ndjson => self.ndjson_serde(input),
             Kind::Csv => self.csv(input),
