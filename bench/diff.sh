@@ -50,6 +50,7 @@ sed -i 's/{fact: months_in_grade, min: 6}/{fact: months_in_grade, min: 3}/' "$sc
 sed -i 's/{id: B, title: 良好, min: 80}/{id: B, title: 良好, min: 82}/' "$scheme/scheme.yaml"
 grep -q 'min: 82}' "$scheme/scheme.yaml"
 
+echo "ladder: $ladder"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m), profile $profile, $(date -u +%FT%TZ), commit $(git rev-parse --short HEAD)"
 printf '%-9s %8s %8s %9s %9s %9s %9s %8s %8s\n' employees json_MB floor_s csv_s ndjson_s json_s shuffled_s peak_MB worst/flr
 for n in $sizes; do

@@ -4,7 +4,7 @@
 //! reference the scanner ([`super::json_scan`]) is held equal to; the scanner
 //! hands it every record or document it does not expect.
 
-use super::{normalise, Input, Msg, Reader, RunMeta, Stop};
+use super::{normalise, Input, Key, Msg, Reader, RunMeta, Stop};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
@@ -359,14 +359,14 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
         let r = self.reader;
         let place = r.key_place;
         r.key_place += 1;
-        if let Some((name, field)) = r.key_order.get(place) {
-            if **name == *key {
-                return Ok(*field);
+        if let Some(k) = r.key_order.get(place) {
+            if *k.name == *key {
+                return Ok(k.field);
             }
         }
         let field = if key == "id" { None } else { Some(r.field(key).map_err(|_| E::custom("more than 65535 different field names"))?) };
         r.key_order.truncate(place);
-        r.key_order.push((key.into(), field));
+        r.key_order.push(Key::new(key, field));
         Ok(field)
     }
 }

@@ -225,7 +225,7 @@ struct Reader {
     /// This thread's copy of the field numbers it has used (the shared table is locked only for a new name).
     local: hashbrown::HashMap<String, u16>,
     /// json: the keys of the last record in order, with what each is (`None`: the id).
-    key_order: Vec<(Box<str>, Option<u16>)>,
+    key_order: Vec<Key>,
     /// json: the place of the next key in the record being read.
     key_place: usize,
     /// Occurrences of each id so far, by a hash of the id (a million ids in 16 bytes each).
@@ -243,6 +243,22 @@ struct Reader {
     rec: Fields,
     /// json: a value's text before it is normalised.
     scratch: String,
+}
+
+/// A key of the last json record: its name, what it is (`None`: the id),
+/// and whether it is written plainly in JSON (no `"`, `\\` or control
+/// character: the scanner may then match the file's bytes against it).
+struct Key {
+    name: Box<str>,
+    field: Option<u16>,
+    plain: bool,
+}
+
+impl Key {
+    fn new(name: &str, field: Option<u16>) -> Key {
+        let plain = name.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+        Key { name: name.into(), field, plain }
+    }
 }
 
 /// The `seen` map's keys are hashes already.

@@ -102,6 +102,20 @@ fn plain_rows_are_scanned_and_odd_ones_handed_over_line_by_line() {
             Some(_) => assert_eq!(scanned, 1, "{what}"),
         }
     }
+    // Keys matched against the last record's only when written plainly: `a\\b` then the escape `a\b`.
+    let file = concat!(
+        r#"{"id":"E1","a\"b":1,"a\\b":2}"#,
+        "\n",
+        r#"{"id":"E2","a\"b":1,"a\b":2}"#,
+        "\n",
+        r#"{"id":"E3","a\"b":1,"a\\b":3,"a\u0062":4}"#,
+        "\n"
+    );
+    let (outcome, scanned) = agree(file.as_bytes());
+    assert_eq!((results(&outcome), scanned), (3, 3));
+    for name in ["a\"b", "a\\b", "a\u{8}", "ab"] {
+        assert!(outcome.names.iter().any(|n| n == name), "{name:?} in {:?}", outcome.names);
+    }
     // Escapes in keys and values, blank lines, CRLF, blank space around tokens.
     let file = format!("\n{ROW}\r\n  {{ \"id\" : \"E\\u0032\" ,\t\"na\\u006de\": \"\\ud83d\\ude00 \\\"q\\\"\", \"kpi\" : -1.50e3 }}  \n\n");
     let (outcome, scanned) = agree(file.as_bytes());
