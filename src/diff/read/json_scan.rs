@@ -245,7 +245,7 @@ impl Scanner {
             }
             let field = match known_key(r, c) {
                 Some(field) => field,
-                None => self.key(r, &c.string()?)?,
+                None => key(r, &c.string()?)?,
             };
             c.ws();
             c.eat(b':')?;
@@ -302,27 +302,28 @@ impl Scanner {
         }
         self.record(r, c)
     }
+}
 
-    /// What a key is (`None`: the id), as serde_json's path finds it: first
-    /// against the key at this place in the last record.
-    fn key(&mut self, r: &mut Reader, key: &str) -> Scanned<Option<u16>> {
-        let place = r.key_place;
-        r.key_place += 1;
-        if let Some(k) = r.key_order.get(place) {
-            if *k.name == *key {
-                return Ok(k.field);
-            }
+/// What a key is (`None`: the id), as serde_json's path finds it: first
+/// against the key at this place in the last record.
+fn key(r: &mut Reader, key: &str) -> Scanned<Option<u16>> {
+    let place = r.key_place;
+    r.key_place += 1;
+    if let Some(k) = r.key_order.get(place) {
+        if *k.name == *key {
+            return Ok(k.field);
         }
-        let field = if key == "id" { None } else { Some(r.field(key).map_err(|_| Miss::Other)?) };
-        r.key_order.truncate(place);
-        r.key_order.push(Key::new(key, field));
-        Ok(field)
     }
+    let field = if key == "id" { None } else { Some(r.field(key).map_err(|_| Miss::Other)?) };
+    r.key_order.truncate(place);
+    r.key_order.push(Key::new(key, field));
+    Ok(field)
 }
 
 /// The key at `c` (its `"`) when it is, byte for byte, the plainly written
 /// key at this place in the last record (the usual case: results list
 /// their keys in one order): what it is, and `c` past it. Else `None`, `c` unmoved.
+#[allow(clippy::option_option)] // `None`: not that key; `Some(None)`: the id
 fn known_key(r: &mut Reader, c: &mut Cur) -> Option<Option<u16>> {
     let k = r.key_order.get(r.key_place).filter(|k| k.plain)?;
     let rest = &c.bytes()[c.i + 1..];

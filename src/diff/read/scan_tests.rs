@@ -177,7 +177,7 @@ fn json_documents_hand_the_rest_to_serde_json_from_the_last_result_taken() {
         good.replacen("\"E2\"", "\"E\\x2\"", 1),
         good[..good.len() / 2].to_string(),
         good[..good.len() - 3].to_string(),
-        good.replace("]", "]]"),
+        good.replace(']', "]]"),
         format!("{good}{{}}"),
     ] {
         // As written, and on one line (the failure on the line of the last result taken).
@@ -282,7 +282,7 @@ fn text() -> impl Strategy<Value = String> {
     prop_oneof![
         "\\PC{0,8}",
         "[a-z\"\\\\/ \n\t]{0,6}",
-        prop::sample::select(vec!["张伟".to_string(), "王芳 李".into(), "😀x".into(), "".into(), "T2".into(), "85.50".into()]),
+        prop::sample::select(vec!["张伟".to_string(), "王芳 李".into(), "😀x".into(), String::new(), "T2".into(), "85.50".into()]),
     ]
 }
 
