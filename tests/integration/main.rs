@@ -28,6 +28,7 @@ mod decisions_seeds;
 mod did_you_mean;
 mod diff;
 mod diff_fast;
+mod diff_scan;
 mod explain;
 mod fast_path;
 mod harness;
