@@ -194,6 +194,7 @@ impl Period {
         last.unwrap_or(if self.year < 0 { NaiveDate::MIN } else { NaiveDate::MAX })
     }
 
+    #[must_use]
     pub fn previous(self) -> Period {
         if self.number == 1 {
             Period { year: self.year - 1, number: self.per_year(), ..self }

@@ -407,6 +407,7 @@ fn holds_regardless_of_time(env: &Env, rule: &Rule) -> Option<bool> {
 }
 
 impl Copy for Env<'_> {}
+#[allow(clippy::expl_impl_clone_on_copy)] // a derive would ask every field to be Clone, not Copy
 impl Clone for Env<'_> {
     fn clone(&self) -> Self {
         *self

@@ -18,7 +18,13 @@ pub struct IdSet {
 
 impl IdSet {
     pub fn new() -> IdSet {
-        IdSet { arena: String::new(), ends: Vec::new(), first_line: Vec::new(), table: HashTable::new(), hasher: Default::default() }
+        IdSet {
+            arena: String::new(),
+            ends: Vec::new(),
+            first_line: Vec::new(),
+            table: HashTable::new(),
+            hasher: hashbrown::DefaultHashBuilder::default(),
+        }
     }
 
     /// Room for about `ids` more ids of `bytes` bytes each, so the arrays do

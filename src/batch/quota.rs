@@ -145,7 +145,9 @@ impl<'s> Collector<'s> {
         let Collector { scheme, mut groups, mut candidates, .. } = self;
         // Composite higher first (none last), then longer in grade (none last), then input order.
         candidates.sort_by(|a, b| {
-            desc_none_last(&a.composite, &b.composite).then(desc_none_last(&a.months_in_grade, &b.months_in_grade)).then(a.row.cmp(&b.row))
+            desc_none_last(a.composite.as_ref(), b.composite.as_ref())
+                .then(desc_none_last(a.months_in_grade.as_ref(), b.months_in_grade.as_ref()))
+                .then(a.row.cmp(&b.row))
         });
         let caps: Vec<Vec<u64>> = scheme.quotas.iter().zip(&groups).map(|(q, g)| g.heads.iter().map(|h| cap(q, *h)).collect()).collect();
         let count = candidates.len();
@@ -224,7 +226,7 @@ impl Noter<'_> {
 }
 
 /// Higher first, none last.
-fn desc_none_last<T: Ord>(a: &Option<T>, b: &Option<T>) -> std::cmp::Ordering {
+fn desc_none_last<T: Ord>(a: Option<&T>, b: Option<&T>) -> std::cmp::Ordering {
     match (a, b) {
         (Some(a), Some(b)) => b.cmp(a),
         (Some(_), None) => std::cmp::Ordering::Less,
@@ -433,7 +435,7 @@ mod tests {
     #[test]
     fn none_sorts_last_and_higher_first() {
         let mut v = vec![None, Some(1), Some(3), None, Some(2)];
-        v.sort_by(desc_none_last);
+        v.sort_by(|a, b| desc_none_last(a.as_ref(), b.as_ref()));
         assert_eq!(v, vec![Some(3), Some(2), Some(1), None, None]);
     }
 }

@@ -135,13 +135,13 @@ impl RowSpool {
         let projected = Layout {
             headers: columns.iter().map(|&c| layout.headers[c].clone()).collect(),
             reserved: reserved.filter_map(|(&r, &c)| Some((r, kept(c)?))).collect(),
-            scores: Default::default(),
+            scores: std::collections::HashMap::default(),
             facts: layout.facts.iter().map(|c| c.and_then(kept)).collect(),
             by_name: columns.iter().enumerate().map(|(i, &c)| (layout.headers[c].clone(), i)).collect(),
             header_line: layout.header_line,
             placement: layout.placement.map(|t| match t {
                 TenureColumn::Column(c) => TenureColumn::Column(kept(c).unwrap_or(usize::MAX)),
-                other => other,
+                TenureColumn::HireDate => TenureColumn::HireDate,
             }),
         };
         RowSpool {
@@ -342,7 +342,9 @@ mod tests {
     /// `rows` written as one chunk and read back.
     fn round_trip(spool: &RowSpool, rows: &[(&Row, Option<&Figures>)]) -> KeptChunk {
         let mut kept = Kept::new();
-        rows.iter().for_each(|(row, figures)| spool.write_row(row, *figures, &mut kept));
+        for (row, figures) in rows {
+            spool.write_row(row, *figures, &mut kept);
+        }
         let mut file = Vec::new();
         RowSpool::write_chunk(&mut file, rows.len(), &[&kept]).unwrap();
         let mut chunk = KeptChunk::default();

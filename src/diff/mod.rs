@@ -201,7 +201,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
         }
     }
     // What still waits is in one run only; reported in file order.
-    let names = names.lock().unwrap_or_else(|p| p.into_inner());
+    let names = names.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     for (pending, removed) in [(std::mem::take(&mut old.pending), true), (std::mem::take(&mut new.pending), false)] {
         let mut left: Vec<(u64, Record)> = pending
             .into_iter()
@@ -239,7 +239,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
 }
 
 fn field_no(names: &SharedNames, name: &str) -> u16 {
-    let names = names.lock().unwrap_or_else(|p| p.into_inner());
+    let names = names.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     // Both are among the fields every `Names` starts with.
     names.find(name).unwrap_or(u16::MAX)
 }
@@ -290,7 +290,7 @@ impl Comparer<'_> {
         if changes.iter().any(|(f, _, _)| *f == self.status || *f == self.grade) {
             summary.decisions_moved += 1;
         }
-        let names = self.names.lock().unwrap_or_else(|p| p.into_inner());
+        let names = self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let changes: Vec<Change> = changes.iter().map(|&(f, old, new)| Change { field: names.name(f), old, new }).collect();
         // One of the two came from a map, without its id.
         w.changed(if b.id.is_empty() { a } else { b }, &changes)?;

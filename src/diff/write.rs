@@ -169,7 +169,7 @@ fn verdict_json(v: &Verdict) -> Value {
 }
 
 fn summary_json(s: &Summary) -> Value {
-    let file = |f: &super::FileFacts| json!({"path": f.path, "format": f.kind.map(|k| k.as_str())});
+    let file = |f: &super::FileFacts| json!({"path": f.path, "format": f.kind.map(super::read::Kind::as_str)});
     json!({
         "changed": s.changed,
         "unchanged": s.unchanged,

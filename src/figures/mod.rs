@@ -582,7 +582,7 @@ mod tests {
         for (first, expected) in [("4", "3.88"), ("3.75", "3.87")] {
             let mut r = ratings(&sizes);
             for group in r.iter_mut().skip(1) {
-                group.iter_mut().for_each(|c| *c = Some(d("3.875")));
+                group.fill(Some(d("3.875")));
                 group[0] = Some(d(first));
             }
             let exact_small = r.iter().zip(&p.groups).try_fold(Exact::ZERO, |acc, (rs, g)| {

@@ -176,6 +176,7 @@ mod tests {
         }
     }
 
+    #[allow(clippy::unnecessary_wraps)] // the figures it fills are Options
     fn d(h: i64) -> Option<Decimal> {
         Some(Decimal::new(h, 2))
     }

@@ -177,16 +177,13 @@ fn score_columns(scheme: &Scheme, headers: &[String], display: &str, problems: &
             continue;
         }
         let col = column_label(display, i);
-        let p = match period_text.parse::<Period>() {
-            Ok(p) => p,
-            Err(_) => {
-                problems.push(format!(
-                    "column {col} `{}`: `{}` is not a period (expected YYYYQ1..YYYYQ4 or YYYYH1..YYYYH2)",
-                    excerpt(h),
-                    excerpt(period_text)
-                ));
-                continue;
-            }
+        let Ok(p) = period_text.parse::<Period>() else {
+            problems.push(format!(
+                "column {col} `{}`: `{}` is not a period (expected YYYYQ1..YYYYQ4 or YYYYH1..YYYYH2)",
+                excerpt(h),
+                excerpt(period_text)
+            ));
+            continue;
         };
         let (items, what) = match p.kind {
             PeriodKind::Quarter => (&kpi_items, "KPI item"),

@@ -134,7 +134,7 @@ fn gbk_error_offset(bytes: &[u8]) -> Option<usize> {
 /// `line L, column C `NAME`` of byte `offset`.
 fn place(bytes: &[u8], offset: usize) -> String {
     let line = crate::input::split::line_ends(&bytes[..offset.min(bytes.len())]) + 1;
-    let column = column_at(bytes, offset).map(|c| format!(", column {c}")).unwrap_or_default();
+    let column = format!(", column {}", column_at(bytes, offset));
     format!("line {line}{column}")
 }
 
@@ -155,7 +155,7 @@ pub(crate) fn decode(bytes: &[u8], encoding: Encoding, display: &str) -> Result<
             Err(e) => {
                 let offset = e.valid_up_to();
                 let line = crate::input::split::line_ends(&utf8[..offset]) + 1;
-                let column = column_at(utf8, offset).map(|c| format!(", column {c}")).unwrap_or_default();
+                let column = format!(", column {}", column_at(utf8, offset));
                 let hint = if gbk().is_some() {
                     "; it looks like GBK (Excel on a Chinese system): try --encoding gbk"
                 } else {
@@ -170,7 +170,7 @@ pub(crate) fn decode(bytes: &[u8], encoding: Encoding, display: &str) -> Result<
 /// The column holding byte `offset` of a CSV text whose first line is the
 /// header: "3 `name`". Counts commas outside quotes on the line, so it is a
 /// guide for a person, not a parser (a quoted cell spanning lines confuses it).
-fn column_at(bytes: &[u8], offset: usize) -> Option<String> {
+fn column_at(bytes: &[u8], offset: usize) -> String {
     let before = &bytes[..offset.min(bytes.len())];
     let line_start = before.iter().rposition(|b| matches!(b, b'\n' | b'\r')).map_or(0, |i| i + 1);
     let mut quoted = false;
@@ -190,7 +190,7 @@ fn column_at(bytes: &[u8], offset: usize) -> Option<String> {
         // A title row above the header has blank cells: no name then.
         .and_then(|h| h.get(index).filter(|n| !n.trim().is_empty()).map(|n| format!(" `{}`", excerpt(n.trim()))))
         .unwrap_or_default();
-    Some(format!("{}{name}", index + 1))
+    format!("{}{name}", index + 1)
 }
 
 /// One long-form score: `id,period,item,value`.
@@ -385,22 +385,22 @@ pub fn parse_row(scheme: &Scheme, layout: &Layout, line: u64, cells: impl Into<C
 /// A row with fewer or more cells than the header has columns.
 fn cell_count_error(layout: &Layout, line: u64, given: usize) -> Option<String> {
     let expected = layout.headers.len();
-    if given < expected {
-        let missing = &layout.headers[given..];
-        let names = if missing.len() <= 3 {
-            missing.iter().map(|h| format!("`{}`", excerpt(h))).collect::<Vec<_>>().join(", ")
-        } else {
-            format!("`{}` … `{}`", excerpt(&missing[0]), excerpt(&missing[missing.len() - 1]))
-        };
-        Some(format!("line {line}: the row has {given} cells, the header has {expected}: no cell for {names}"))
-    } else if given > expected {
-        Some(format!(
+    match given.cmp(&expected) {
+        std::cmp::Ordering::Less => {
+            let missing = &layout.headers[given..];
+            let names = if missing.len() <= 3 {
+                missing.iter().map(|h| format!("`{}`", excerpt(h))).collect::<Vec<_>>().join(", ")
+            } else {
+                format!("`{}` … `{}`", excerpt(&missing[0]), excerpt(&missing[missing.len() - 1]))
+            };
+            Some(format!("line {line}: the row has {given} cells, the header has {expected}: no cell for {names}"))
+        }
+        std::cmp::Ordering::Greater => Some(format!(
             "line {line}: the row has {given} cells, the header has {expected}: {} cell(s) past the last column `{}`",
             given - expected,
             excerpt(layout.headers.last().map_or("", String::as_str))
-        ))
-    } else {
-        None
+        )),
+        std::cmp::Ordering::Equal => None,
     }
 }
 

@@ -237,13 +237,14 @@ impl FileId {
         None
     }
 
-    fn from_meta(canonical: Option<PathBuf>, _meta: &std::fs::Metadata) -> FileId {
+    #[cfg_attr(not(unix), allow(unused_variables))]
+    fn from_meta(canonical: Option<PathBuf>, meta: &std::fs::Metadata) -> FileId {
         FileId {
             canonical,
             #[cfg(unix)]
             dev_ino: {
                 use std::os::unix::fs::MetadataExt;
-                (_meta.dev(), _meta.ino())
+                (meta.dev(), meta.ino())
             },
         }
     }
@@ -504,7 +505,7 @@ mod tests {
     fn a_failed_write_is_the_targets_failure_whatever_the_writer_made_of_it() {
         // The code above the writer swallowed the io error into its own.
         let failed = write_watched("report.csv", Failing(io::ErrorKind::StorageFull), |out| {
-            out.write_all(&[b'x'; 1 << 17]).map_err(|_| anyhow::anyhow!("a row could not be printed"))
+            out.write_all(&vec![b'x'; 1 << 17]).map_err(|_| anyhow::anyhow!("a row could not be printed"))
         })
         .map(|(v, _)| v)
         .unwrap_err();

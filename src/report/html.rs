@@ -590,8 +590,10 @@ pub fn write_calibration(page: &mut String, scheme: &crate::scheme::Scheme, shee
         )
     );
     let draw = |page: &mut String, kind: &str, label: &str, values: &[String], head_count: usize, forced: bool, bands: &[BandLine]| {
-        let fields: String =
-            sheet.fields.iter().zip(values).map(|(f, v)| format!(" data-{}=\"{}\"", escape(&attribute_name(f)), escape(v))).collect();
+        let mut fields = String::new();
+        for (f, v) in sheet.fields.iter().zip(values) {
+            let _ = write!(fields, " data-{}=\"{}\"", escape(&attribute_name(f)), escape(v));
+        }
         let _ = writeln!(
             page,
             "<div class=\"chart {kind}\" data-group=\"{}\" data-head-count=\"{head_count}\" data-forced=\"{forced}\"{fields}>",

@@ -257,7 +257,9 @@ impl Summary {
 
     pub fn of(records: &[ResultRecord]) -> Summary {
         let mut summary = Summary::new();
-        records.iter().for_each(|r| summary.add(r.status));
+        for r in records {
+            summary.add(r.status);
+        }
         summary
     }
 }
@@ -374,6 +376,7 @@ impl<'m> Writer<'m> {
     }
 
     /// The width of the terminal a `table` is printed on (its reasons wrap to fit).
+    #[must_use]
     pub fn width(mut self, width: Option<u16>) -> Writer<'m> {
         self.width = width;
         self
@@ -386,6 +389,7 @@ impl<'m> Writer<'m> {
 
     /// The calibration sheet of the whole evaluation, for `html` (a
     /// section) and `xlsx` (a sheet); the other formats have no place for it.
+    #[must_use]
     pub fn calibration(mut self, sheet: Option<crate::batch::calibration::Sheet>) -> Writer<'m> {
         self.calibration = sheet;
         self

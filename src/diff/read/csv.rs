@@ -30,22 +30,19 @@ impl Reader {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
+                    let line = e.position().map_or(0, csv::Position::line);
                     return self.fail(format_args!("line {line}: not a results row: {e}"));
                 }
             }
-            let line = record.position().map_or(0, |p| p.line());
+            let line = record.position().map_or(0, csv::Position::line);
             if record.iter().all(<[u8]>::is_empty) {
                 continue;
             }
             // One UTF-8 check for the whole row; a cell is then a slice of it
             // (cells end at ASCII delimiters, so on character boundaries).
-            let whole = match simdutf8::basic::from_utf8(record.as_slice()) {
-                Ok(whole) => whole,
-                Err(_) => {
-                    let bad = record.iter().position(|c| std::str::from_utf8(c).is_err()).unwrap_or(0);
-                    return self.fail(format_args!("line {line}, column {}: not UTF-8 text", header.get(bad).map_or("", String::as_str)));
-                }
+            let Ok(whole) = simdutf8::basic::from_utf8(record.as_slice()) else {
+                let bad = record.iter().position(|c| std::str::from_utf8(c).is_err()).unwrap_or(0);
+                return self.fail(format_args!("line {line}, column {}: not UTF-8 text", header.get(bad).map_or("", String::as_str)));
             };
             let mut id = "";
             for i in 0..record.len() {

@@ -339,7 +339,7 @@ fn known_key(r: &mut Reader, c: &mut Cur) -> Option<Option<u16>> {
 impl Reader {
     /// Sends the record scanned into `self.rec`, its fields marked present.
     fn commit(&mut self, id: &str) -> Result<(), Stop> {
-        for &(field, _) in self.rec.ends.iter() {
+        for &(field, _) in &self.rec.ends {
             let n = usize::from(field);
             if n >= self.present.len() {
                 self.present.resize(n + 1, false);

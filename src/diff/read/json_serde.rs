@@ -238,7 +238,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
                         Value::String(s) => s,
                         Value::Number(n) => n.to_string(),
                         other => return Err(de::Error::custom(format!("`id` is {other}, expected a string"))),
-                    })
+                    });
                 }
                 Some(field) => {
                     text.clear();
@@ -347,7 +347,7 @@ impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for KeySeed<'_> {
+impl Visitor<'_> for KeySeed<'_> {
     type Value = Option<u16>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a field name")

@@ -381,7 +381,7 @@ impl Reader {
         if let Some(&i) = self.local.get(name) {
             return Ok(i);
         }
-        let i = self.names.lock().unwrap_or_else(|p| p.into_inner()).intern(name);
+        let i = self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner).intern(name);
         match i {
             Some(i) => {
                 self.local.insert(name.to_string(), i);

@@ -228,7 +228,7 @@ fn evaluate(args: &[&str], format: &str) -> Vec<u8> {
     let root = env!("CARGO_MANIFEST_DIR");
     let mut argv = vec!["ladder".to_string(), "evaluate".into(), "--as-of".into(), "2026-12-31".into(), "--quiet".into()];
     argv.extend(["--format".into(), format.into()]);
-    argv.extend(args.iter().map(|a| if a.starts_with("examples/") { format!("{root}/{a}") } else { a.to_string() }));
+    argv.extend(args.iter().map(|a| if a.starts_with("examples/") { format!("{root}/{a}") } else { (*a).to_string() }));
     let cli = crate::cli::args::Cli::try_parse_from(argv).unwrap();
     let request = crate::cli::request::resolve(cli).unwrap_or_else(|e| panic!("{args:?}: {e}"));
     let mut out = Vec::new();
