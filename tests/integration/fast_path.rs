@@ -271,7 +271,7 @@ fn check(case: &Case, as_of: NaiveDate) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(600))]
+    #![proptest_config(ProptestConfig::with_cases(super::harness::cases(600)))]
 
     #[test]
     fn lean_figures_equal_the_general_ones(case in case(), as_of in prop_oneof![

@@ -243,6 +243,33 @@ pub fn workdir(module: &str, name: &str) -> PathBuf {
     dir
 }
 
+/// Whether the run is CI's thorough one: `LADDER_TEST_THOROUGH=1` (set by
+/// `.ci/run`). Locally (unset, or `0`) the slow tests check fewer random
+/// cases, smaller generated files and a sample of the rows, so that a warm
+/// `cargo test` stays quick; CI checks what these tests always checked.
+pub fn thorough() -> bool {
+    std::env::var_os("LADDER_TEST_THOROUGH").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// `ci` in the thorough run, `local` otherwise (a size, a count of runs).
+pub fn scaled(local: usize, ci: usize) -> usize {
+    if thorough() {
+        ci
+    } else {
+        local
+    }
+}
+
+/// Proptest cases: `ci` in the thorough run, a quarter of them (at least
+/// 16) locally. Each test keeps the rest of its configuration.
+pub fn cases(ci: u32) -> u32 {
+    if thorough() {
+        ci
+    } else {
+        (ci / 4).max(16).min(ci)
+    }
+}
+
 /// A path as an argument.
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("a UTF-8 path")

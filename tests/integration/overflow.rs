@@ -199,7 +199,7 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(super::harness::cases(48)))]
 
     #[test]
     fn coprime_group_sizes_never_wrap(case in case()) {

@@ -505,7 +505,7 @@ mod streaming {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: super::super::harness::cases(48), failure_persistence: None, ..ProptestConfig::default() })]
 
         #[test]
         fn streaming_places_what_the_in_memory_batch_does_on_random_files(rows in proptest::collection::vec(row(), 1..40)) {

@@ -354,7 +354,7 @@ fn streamed_equals_in_memory(scheme: &'static Scheme, rows: &[Vec<String>]) -> R
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: super::harness::cases(96), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn streaming_evaluation_writes_what_the_in_memory_one_does(rows in good_then_nasty(12, 0..4)) {
@@ -369,7 +369,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: super::harness::cases(256), failure_persistence: None, ..ProptestConfig::default() })]
 
     /// The quick truth of a rule (`holds`, which skips building findings
     /// where that allocates) is the truth of its full trace, for every rule

@@ -220,7 +220,7 @@ mod streaming {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: super::super::harness::cases(64), failure_persistence: None, ..ProptestConfig::default() })]
 
         #[test]
         fn streaming_allocates_what_the_in_memory_batch_does(
