@@ -86,6 +86,12 @@ impl Test {
         self
     }
 
+    /// Standard input when there is some (tests that run with and without).
+    pub fn stdin_if<B: Into<Vec<u8>>>(mut self, bytes: Option<B>) -> Test {
+        self.stdin = bytes.map(Into::into);
+        self
+    }
+
     /// Writes `bytes` to `name` in the test's temporary directory (made on
     /// first use, removed when the [`Run`] is dropped).
     pub fn file(mut self, name: &str, bytes: impl AsRef<[u8]>) -> Test {
@@ -241,6 +247,101 @@ pub fn workdir(module: &str, name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a test directory");
     dir
+}
+
+/// Writes `bytes` to `dir/name` and returns the path as an argument (for
+/// files that several runs of one test share).
+pub fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("a test file written");
+    path.to_str().expect("a UTF-8 temporary path").to_string()
+}
+
+/// A scheme (`scheme.yaml`) and an employee file (`staff.csv`) in a
+/// temporary directory, run on at the review date 2026-12-31: the shape of
+/// the review-cycle tests (cohorts, quotas, placement).
+pub struct SchemeAndStaff {
+    _dir: tempfile::TempDir,
+    pub scheme: PathBuf,
+    pub staff: PathBuf,
+}
+
+impl SchemeAndStaff {
+    pub fn new(scheme: &str, staff_csv: &str) -> SchemeAndStaff {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let scheme_path = dir.path().join("scheme.yaml");
+        std::fs::write(&scheme_path, scheme).expect("the scheme written");
+        let staff_path = dir.path().join("staff.csv");
+        std::fs::write(&staff_path, staff_csv).expect("the employee file written");
+        SchemeAndStaff { _dir: dir, scheme: scheme_path, staff: staff_path }
+    }
+
+    /// `ladder ARGS --ladder SCHEME --as-of 2026-12-31 STAFF`.
+    pub fn run(&self, args: &[&str]) -> Run<Vec<u8>> {
+        on_review_date(args, &self.scheme, &self.staff)
+    }
+
+    /// The `results` of `evaluate --format json`, which must exit with `code`.
+    #[track_caller]
+    pub fn results(&self, code: i32) -> Vec<serde_json::Value> {
+        let out = self.run(&["evaluate", "--format", "json"]);
+        assert_eq!(out.code, code, "exit code; stderr:\n{}", out.stderr);
+        out.json()["results"].as_array().expect("a results array").clone()
+    }
+}
+
+/// `ladder ARGS --ladder SCHEME --as-of 2026-12-31 STAFF`, stdout as bytes.
+pub fn on_review_date(args: &[&str], scheme: &Path, staff: &Path) -> Run<Vec<u8>> {
+    Test::new().args(args).args(["--ladder", s(scheme), "--as-of", "2026-12-31", s(staff)]).run_bytes()
+}
+
+/// What the in-memory evaluation writes in `format`: the reference the
+/// streaming batch is compared with.
+pub fn report_of(evaluation: &ladder::batch::memory::Evaluation, format: ladder::report::Format) -> String {
+    let mut out = Vec::new();
+    ladder::report::Report::new(evaluation, |_| true).write(format, &mut out, false).expect("a report written to memory");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// What the streaming batch of `ladder evaluate` (fixed-point figures,
+/// figures kept from pass 1, parallel chunks) writes for the UTF-8 CSV file
+/// `employees` in `format`, in English, every status, no colour.
+pub fn streamed(
+    scheme: &ladder::scheme::Scheme,
+    employees: &str,
+    as_of: chrono::NaiveDate,
+    format: ladder::report::Format,
+    placement: bool,
+) -> String {
+    let request = ladder::batch::stream::Request {
+        scheme,
+        employees,
+        encoding: ladder::input::records::Encoding::Utf8,
+        sheet: None,
+        scores: None,
+        as_of,
+        format,
+        statuses: &[],
+        color: false,
+        width: None,
+        lang: ladder::report::i18n::Lang::En,
+        progress: false,
+        header_row: None,
+        placement,
+    };
+    let mut out = Vec::new();
+    ladder::batch::stream::run(&request, &mut out).expect("the streaming batch runs");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Header and rows as the text of a CSV file, one line a row.
+pub fn csv_text(header: &str, rows: impl IntoIterator<Item = String>) -> String {
+    let mut text = format!("{header}\n");
+    for row in rows {
+        text.push_str(&row);
+        text.push('\n');
+    }
+    text
 }
 
 /// Whether the run is CI's thorough one: `LADDER_TEST_THOROUGH=1` (set by
