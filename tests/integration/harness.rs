@@ -154,7 +154,8 @@ impl Test {
             cmd.write_stdin(input);
         }
         let out = cmd.output().expect("the ladder binary runs");
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        // Every message ladder writes is UTF-8, whatever the input's bytes.
+        let stderr = String::from_utf8(out.stderr).unwrap_or_else(|e| panic!("ladder {:?}: stderr is not UTF-8: {e}", self.args));
         let code = out.status.code().unwrap_or_else(|| {
             panic!("ladder {:?} was killed (timeout after {:?}, or a signal): {:?}\nstderr:\n{stderr}", self.args, self.timeout, out.status)
         });
@@ -216,7 +217,7 @@ impl<O: AsRef<[u8]>> Run<O> {
     #[track_caller]
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(self.stdout.as_ref())
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", excerpt(&self.stdout_text())))
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", excerpt(&self.stdout_text()), excerpt(&self.stderr)))
     }
 
     /// Exit code, stdout and stderr as one snapshot-friendly text.

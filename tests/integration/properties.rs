@@ -324,31 +324,15 @@ fn summary(e: &Evaluation) -> HashMap<String, String> {
 fn streamed_equals_in_memory(scheme: &'static Scheme, rows: &[Vec<String>]) -> Result<(), TestCaseError> {
     let text = to_csv(rows);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("rows.csv");
-    std::fs::write(&path, &text).unwrap();
+    let path = super::harness::write(dir.path(), "rows.csv", &text);
     let evaluation = run_with(scheme, rows);
     for format in [Format::Csv, Format::Ndjson] {
-        let mut expected = Vec::new();
-        Report::new(&evaluation, |_| true).write(format, &mut expected, false).unwrap();
-        let request = ladder::batch::stream::Request {
-            scheme,
-            employees: path.to_str().unwrap(),
-            encoding: ladder::input::records::Encoding::Utf8,
-            sheet: None,
-            scores: None,
-            as_of: as_of(),
-            format,
-            statuses: &[],
-            color: false,
-            width: None,
-            lang: ladder::report::i18n::Lang::En,
-            progress: false,
-            header_row: None,
-            placement: false,
-        };
-        let mut streamed = Vec::new();
-        ladder::batch::stream::run(&request, &mut streamed).unwrap();
-        prop_assert_eq!(String::from_utf8_lossy(&streamed), String::from_utf8_lossy(&expected), "{:?}", format);
+        prop_assert_eq!(
+            super::harness::streamed(scheme, &path, as_of(), format, false),
+            super::harness::report_of(&evaluation, format),
+            "{:?}",
+            format
+        );
     }
     Ok(())
 }

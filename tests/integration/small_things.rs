@@ -5,29 +5,18 @@
 //! header problems by column letter, and a bridge promotion that reads as one.
 //! (A workbook on stdin is held by `workbook_cells`.)
 
-use assert_cmd::Command;
+use super::harness::{Run, Test};
 use chrono::Datelike;
 use std::path::Path;
 use unicode_width::UnicodeWidthStr;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
+/// A run without the terminal width of the test's environment, then `env`.
 fn run_env(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::cargo_bin("ladder").unwrap();
-    cmd.args(args).env("NO_COLOR", "1").env_remove("COLUMNS").current_dir(env!("CARGO_MANIFEST_DIR"));
+    let mut test = Test::new().args(args).env_remove("COLUMNS");
     for (k, v) in env {
-        cmd.env(k, v);
+        test = test.env(k, v);
     }
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    test.run()
 }
 
 fn run(args: &[&str]) -> Run {
