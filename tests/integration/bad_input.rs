@@ -8,13 +8,12 @@
 //! Also here: encodings, spreadsheet-safe CSV, atomic `--output` and
 //! byte-identical output for the same inputs.
 
-use super::harness::{excerpt, Test};
+use super::harness::{bad_scheme_with as scheme_with, excerpt, write, Test, BAD_SCHEME as SCHEME};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 const FIXTURES: &str = "tests/fixtures/bad";
-const SCHEME: &str = "tests/fixtures/bad/scheme.yaml";
 const AS_OF: &str = "2026-12-31";
 /// The header and one good row of the fixture employee files.
 const HEADER: &str = "id,name,position,sequence,grade,hire_date,grade_date,education,2026Q3.quality,2026Q3.volume,2026Q4.quality,2026Q4.volume,2026H2.skill,2026H2.care";
@@ -88,12 +87,7 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let test = Test::new().args(args).timeout(Duration::from_secs(30));
-    match stdin {
-        Some(input) => test.stdin(input),
-        None => test,
-    }
-    .run_bytes()
+    Test::new().args(args).timeout(Duration::from_secs(30)).stdin_if(stdin).run_bytes()
 }
 
 fn check(scheme: &str) -> Run {
@@ -110,22 +104,6 @@ fn evaluate(file: &str, extra: &[&str]) -> Run {
 
 fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temporary directory")
-}
-
-fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> String {
-    let path: PathBuf = dir.join(name);
-    std::fs::write(&path, bytes).expect("write a test file");
-    path.to_str().expect("utf-8 temp path").to_string()
-}
-
-/// The fixture scheme with `from` replaced by `to` (which must occur).
-fn scheme_with(replacements: &[(&str, &str)]) -> String {
-    let mut text = std::fs::read_to_string(SCHEME).expect("fixture scheme");
-    for (from, to) in replacements {
-        assert!(text.contains(from), "{from:?} not in the fixture scheme");
-        text = text.replace(from, to);
-    }
-    text
 }
 
 // ---------------------------------------------------------------------------

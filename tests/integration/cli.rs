@@ -11,13 +11,7 @@ fn run(args: &[&str]) -> String {
 }
 
 fn run_with_stdin(args: &[&str], stdin: Option<&str>) -> String {
-    let test = Test::new().args(args);
-    match stdin {
-        Some(input) => test.stdin(input),
-        None => test,
-    }
-    .run()
-    .transcript()
+    Test::new().args(args).stdin_if(stdin).run().transcript()
 }
 
 const TELECOM: [&str; 5] =

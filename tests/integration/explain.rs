@@ -13,12 +13,7 @@ use std::str::FromStr;
 use super::harness::{ladder as run, Run, Test};
 
 fn run_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let test = Test::new().args(args);
-    match stdin {
-        Some(input) => test.stdin(input),
-        None => test,
-    }
-    .run()
+    Test::new().args(args).stdin_if(stdin).run()
 }
 
 const TELECOM: [&str; 5] =

@@ -258,6 +258,21 @@ pub fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> String {
     path.to_str().expect("a UTF-8 temporary path").to_string()
 }
 
+/// The fixture scheme of the bad-input tests (`tests/fixtures/bad/scheme.yaml`).
+pub const BAD_SCHEME: &str = "tests/fixtures/bad/scheme.yaml";
+
+/// The fixture scheme with each `from` replaced by `to`; each `from` must
+/// occur in it exactly once, so an edit of the fixture cannot silently
+/// change which place a test changes.
+pub fn bad_scheme_with(replacements: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(Path::new(ROOT).join(BAD_SCHEME)).expect("the fixture scheme");
+    for (from, to) in replacements {
+        assert_eq!(text.matches(from).count(), 1, "{from:?} is not once in the fixture scheme");
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
 /// A scheme (`scheme.yaml`) and an employee file (`staff.csv`) in a
 /// temporary directory, run on at the review date 2026-12-31: the shape of
 /// the review-cycle tests (cohorts, quotas, placement).

@@ -4,10 +4,9 @@
 //! of too many rows, a header with too many problems, bad GBK, and workbooks
 //! that would expand without bound. Every run has a timeout.
 
-use super::harness::Test;
+use super::harness::{write, Test};
 use rust_xlsxwriter::Workbook;
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -24,18 +23,13 @@ type Run = super::harness::Run<Vec<u8>>;
 /// Runs the binary with `args` (the scheme and as-of date added after the
 /// command), feeding `stdin`, with a 30-second timeout.
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let test = Test::new().arg(args[0]).args(["--ladder", SCHEME, "--as-of", AS_OF]).args(&args[1..]).timeout(Duration::from_secs(30));
-    match stdin {
-        Some(input) => test.stdin(input),
-        None => test,
-    }
-    .run_bytes()
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path.to_str().unwrap().to_string()
+    Test::new()
+        .arg(args[0])
+        .args(["--ladder", SCHEME, "--as-of", AS_OF])
+        .args(&args[1..])
+        .timeout(Duration::from_secs(30))
+        .stdin_if(stdin)
+        .run_bytes()
 }
 
 #[test]

@@ -12,12 +12,7 @@ use std::path::{Path, PathBuf};
 use super::harness::{ladder as run, s, Run, Test};
 
 fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let test = Test::new().args(args);
-    match stdin {
-        Some(input) => test.stdin(input),
-        None => test,
-    }
-    .run()
+    Test::new().args(args).stdin_if(stdin).run()
 }
 
 fn workdir(name: &str) -> PathBuf {
@@ -62,9 +57,7 @@ const HEADER: [&str; 10] = [
 ];
 
 fn scheme(dir: &Path) -> PathBuf {
-    let path = dir.join("scheme.yaml");
-    std::fs::write(&path, SCHEME).unwrap();
-    path
+    super::harness::write(dir, "scheme.yaml", SCHEME).into()
 }
 
 fn write_header(ws: &mut Worksheet) {
