@@ -397,6 +397,11 @@ pub fn ladder<S: AsRef<OsStr>>(args: &[S]) -> Run {
     Test::new().args(args).run()
 }
 
+/// `ladder ARGS` from the repository, stdout as bytes (a workbook).
+pub fn ladder_bytes<S: AsRef<OsStr>>(args: &[S]) -> Run<Vec<u8>> {
+    Test::new().args(args).run_bytes()
+}
+
 #[test]
 #[should_panic(expected = "exit code")]
 fn a_wrong_exit_code_fails_the_test() {

@@ -4,7 +4,7 @@
 //! frozen header and sheets; the periods follow `--as-of`; a cohort's and a
 //! quota's `per` column is asked for.
 
-use super::harness::{Run as Ran, Test};
+use super::harness::ladder_bytes as ladder;
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use serde_json::Value;
@@ -12,13 +12,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 const AS_OF: &str = "2026-12-31";
-
-type Run = Ran<Vec<u8>>;
-
-/// A run with stdout as bytes (a template may be a workbook).
-fn ladder(args: &[&str]) -> Run {
-    Test::new().args(args).run_bytes()
-}
 
 fn workdir(name: &str) -> PathBuf {
     super::harness::workdir("template", name)
