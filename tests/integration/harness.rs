@@ -350,6 +350,20 @@ pub fn streamed(
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The scheme in `yaml`, loaded from the file `name` in a temporary
+/// directory (the loader reads files); a problem fails the test, showing
+/// the text.
+pub fn load_yaml(name: &str, yaml: &str) -> ladder::scheme::Scheme {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = write(dir.path(), name, yaml);
+    ladder::scheme::load_scheme(Some(&path)).unwrap_or_else(|e| panic!("{e:#}\n{yaml}"))
+}
+
+/// Employee rows held in memory as the library reads a file `name` (no hash).
+pub fn input(name: &str, text: String) -> ladder::input::records::Input {
+    ladder::input::records::Input { display: name.into(), path: name.into(), sha256: String::new(), text }
+}
+
 /// Header and rows as the text of a CSV file, one line a row.
 pub fn csv_text(header: &str, rows: impl IntoIterator<Item = String>) -> String {
     let mut text = format!("{header}\n");

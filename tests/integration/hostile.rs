@@ -354,15 +354,12 @@ proptest::proptest! {
         dates in proptest::collection::vec((any_date(), any_date(), any_date(), any_date()), 1..6),
         as_of_day in 0u64..90,
     ) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("scheme.yaml");
-        std::fs::write(&path, time_scheme(&tests)).unwrap();
-        let scheme = ladder::scheme::load_scheme(Some(path.to_str().unwrap())).unwrap_or_else(|e| panic!("{e:#}\n{}", time_scheme(&tests)));
+        let scheme = super::harness::load_yaml("scheme.yaml", &time_scheme(&tests));
         let mut text = String::from("id,position,sequence,grade,hire_date,grade_date,birth_date,start_date,2026Q1.quality,2026Q2.quality,2026Q3.quality,2026Q4.quality,2026H1.skill,2026H2.skill\n");
         for (i, (hire, grade, birth, start)) in dates.iter().enumerate() {
             text.push_str(&format!("E{i},eng,tech,T1,{},{},{},{},80,80,80,80,3,3\n", hire.0, grade.0, birth.0, start.0));
         }
-        let input = ladder::input::records::Input { display: "t.csv".into(), path: "t.csv".into(), sha256: String::new(), text };
+        let input = super::harness::input("t.csv", text);
         // In 2027Q1: the scores of 2026 are the window, so every row has figures.
         let as_of = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap() + chrono::Days::new(as_of_day);
         let evaluation = ladder::batch::memory::evaluate(&scheme, &input, None, as_of).unwrap();
@@ -402,7 +399,7 @@ fn thousands_of_time_tests_from_anchors_cost_little() {
     // a tenth of its cost at most (measured side by side, so load on the
     // machine slows both alike).
     let scheme = ladder::scheme::load_scheme(Some(scheme_path.as_str())).unwrap();
-    let input = ladder::input::records::Input { display: "s.csv".into(), path: "s.csv".into(), sha256: String::new(), text: text.clone() };
+    let input = super::harness::input("s.csv", text.clone());
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
     let evaluation = ladder::batch::memory::evaluate(&scheme, &input, None, as_of).unwrap();
     let t2 = scheme.grade(ladder::scheme::GradeRef { sequence: 0, index: 1 }).requires.as_ref();

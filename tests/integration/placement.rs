@@ -373,7 +373,7 @@ fn streaming_places_what_the_in_memory_batch_does() {
     let files = write(SCHEME, &text);
     let scheme = ladder::scheme::load_scheme(Some(files.scheme.to_str().unwrap())).unwrap();
     let path = files.staff.to_str().unwrap();
-    let input = ladder::input::records::Input { display: path.into(), path: path.into(), sha256: String::new(), text };
+    let input = super::harness::input(path, text);
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
     for format in [Format::Csv, Format::Ndjson] {
         let evaluation = ladder::batch::memory::evaluate_placing(&scheme, &input, None, as_of, None, true).unwrap();
@@ -471,7 +471,7 @@ mod streaming {
             let files = super::write(SCHEME, &text);
             let scheme = ladder::scheme::load_scheme(Some(files.scheme.to_str().unwrap())).unwrap();
             let path = files.staff.to_str().unwrap();
-            let input = ladder::input::records::Input { display: path.into(), path: path.into(), sha256: String::new(), text };
+            let input = super::super::harness::input(path, text);
             let as_of = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
             let evaluation = ladder::batch::memory::evaluate_placing(&scheme, &input, None, as_of, None, true).unwrap();
             prop_assert_eq!(streamed(&scheme, path, as_of, Format::Csv, true), report_of(&evaluation, Format::Csv));

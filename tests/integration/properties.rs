@@ -96,12 +96,7 @@ fn as_of() -> NaiveDate {
 
 fn scheme() -> &'static Scheme {
     static SCHEME_CELL: OnceLock<Scheme> = OnceLock::new();
-    SCHEME_CELL.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("props.yaml");
-        std::fs::write(&path, SCHEME).unwrap();
-        load_scheme(Some(path.to_str().unwrap())).unwrap_or_else(|e| panic!("{e}"))
-    })
+    SCHEME_CELL.get_or_init(|| super::harness::load_yaml("props.yaml", SCHEME))
 }
 
 fn header() -> Vec<String> {
@@ -134,7 +129,7 @@ fn to_csv(rows: &[Vec<String>]) -> String {
 }
 
 fn input(text: String) -> Input {
-    Input { display: "props.csv".into(), path: "props.csv".into(), sha256: String::new(), text }
+    super::harness::input("props.csv", text)
 }
 
 fn run(rows: &[Vec<String>]) -> Evaluation<'static> {
@@ -157,10 +152,7 @@ fn cohort_scheme() -> &'static Scheme {
         );
         assert_ne!(yaml, SCHEME);
         let yaml = format!("{yaml}\ncohort: [education, sequence]\ndistribution: {{A: 20, B: 50, C: 30}}\ndistribution_min_cohort: 3\n");
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("cohorts.yaml");
-        std::fs::write(&path, yaml).unwrap();
-        load_scheme(Some(path.to_str().unwrap())).unwrap_or_else(|e| panic!("{e}"))
+        super::harness::load_yaml("cohorts.yaml", &yaml)
     })
 }
 

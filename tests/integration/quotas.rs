@@ -195,9 +195,7 @@ mod streaming {
     }
 
     fn scheme(extra: &str) -> ladder::scheme::Scheme {
-        let dir = tempfile::tempdir().unwrap();
-        let path = super::super::harness::write(dir.path(), "q.yaml", format!("{SCHEME}{extra}"));
-        ladder::scheme::load_scheme(Some(&path)).unwrap_or_else(|e| panic!("{e}"))
+        super::super::harness::load_yaml("q.yaml", &format!("{SCHEME}{extra}"))
     }
 
     proptest! {
@@ -214,7 +212,7 @@ mod streaming {
             let text = csv(&rows);
             let dir = tempfile::tempdir().unwrap();
             let path = super::super::harness::write(dir.path(), "staff.csv", &text);
-            let input = ladder::input::records::Input { display: path.clone(), path: path.clone(), sha256: String::new(), text };
+            let input = super::super::harness::input(&path, text);
             let as_of = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
             let evaluation = ladder::batch::memory::evaluate(&scheme, &input, None, as_of).unwrap();
             prop_assert_eq!(streamed(&scheme, &path, as_of, Format::Csv, false), report_of(&evaluation, Format::Csv));
