@@ -198,7 +198,7 @@ fn scanned_detail_equals_the_reference_on_the_wide_scheme() {
 #[test]
 fn a_moved_composite_moves_others_and_both_paths_list_them() {
     let dir = tempfile::tempdir().unwrap();
-    let path = generated(dir.path(), "telecom-after-sales", 600, 3);
+    let path = generated(dir.path(), "telecom-after-sales", scaled(200, 600), 3);
     let row = row_of(&path, "E0000010");
     let score = row.iter().find(|(h, c)| h.starts_with("2026Q4.") && !c.is_empty()).unwrap().0.clone();
     let (scanned, reference) = what_if_both("telecom-after-sales", &path, "E0000010", &[(&score, "0")], DetailFormat::Json);
