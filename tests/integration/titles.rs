@@ -40,12 +40,12 @@ fn a_score_header_may_name_its_item_by_title() {
     let titled = header.replace(".standardization", ".服务规范化执行");
     assert_ne!(titled, header);
     let clean = results(&written(dir.path(), "clean.csv", &text));
-    let by_title = results(&written(dir.path(), "titled.csv", &format!("{titled}\n{body}")));
+    let by_title = results(&written(dir.path(), "titled.csv", format!("{titled}\n{body}")));
     assert_eq!(clean, by_title);
 
     // Both spellings of one column: a problem, not a silent choice.
     let both = header.replacen("2026Q4.install_pass", "2026Q4.服务规范化执行", 1);
-    let out = Test::new().args(["evaluate", "--as-of", AS_OF]).arg(written(dir.path(), "both.csv", &format!("{both}\n{body}"))).run_bytes();
+    let out = Test::new().args(["evaluate", "--as-of", AS_OF]).arg(written(dir.path(), "both.csv", format!("{both}\n{body}"))).run_bytes();
     let stderr = out.stderr.as_str();
     assert_eq!(Some(out.code), Some(1), "{stderr}");
     assert!(stderr.contains("is the score of `2026Q4.standardization`, as column"), "{stderr}");
