@@ -132,6 +132,27 @@ impl Test {
         self
     }
 
+    /// Runs the binary on a pseudo-terminal (util-linux `script` gives it
+    /// one), stdin empty and stderr discarded (a progress bar draws on it);
+    /// stdout as the terminal got it (CR LF line ends). `None` where there
+    /// is no `script` on the PATH.
+    pub fn run_on_terminal(self) -> Option<Vec<u8>> {
+        let script = which("script")?;
+        let quote = |a: &OsStr| format!("'{}'", a.to_str().expect("a UTF-8 argument").replace('\'', r"'\''"));
+        let words: Vec<String> = std::iter::once(OsStr::new(BIN)).chain(self.args.iter().map(OsString::as_os_str)).map(quote).collect();
+        let mut cmd = std::process::Command::new(script);
+        cmd.args(["-qec", &format!("{} 2>/dev/null", words.join(" ")), "/dev/null"])
+            .current_dir(&self.current_dir)
+            .stdin(std::process::Stdio::null());
+        for k in &self.env_removed {
+            cmd.env_remove(k);
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        Some(cmd.output().expect("script runs").stdout)
+    }
+
     /// Runs the binary; stdout as text, which must be UTF-8 (everything
     /// but a workbook is).
     pub fn run(self) -> Run<String> {
@@ -399,6 +420,11 @@ pub fn cases(ci: u32) -> u32 {
     } else {
         (ci / 4).max(16).min(ci)
     }
+}
+
+/// Where `program` is on the PATH.
+pub fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(program)).find(|p| p.is_file()))
 }
 
 /// A path as an argument.
