@@ -27,7 +27,7 @@ type Run = super::harness::Run<Vec<u8>>;
 
 /// The CSV results this catalogue reads (only here: other modules read json).
 trait CsvResults {
-    fn results(&self) -> Vec<(String, String, String)>;
+    fn csv_results(&self) -> Vec<(String, String, String)>;
     fn result(&self, nth: usize, id: &str) -> (String, String);
     fn row_error(&self, nth: usize, id: &str, parts: &[&str]) -> &Self;
     fn row_ok(&self, nth: usize, id: &str) -> &Self;
@@ -35,7 +35,7 @@ trait CsvResults {
 
 impl CsvResults for Run {
     /// The CSV results: id → (status, errors), in file order.
-    fn results(&self) -> Vec<(String, String, String)> {
+    fn csv_results(&self) -> Vec<(String, String, String)> {
         let mut reader = csv::Reader::from_reader(self.stdout.as_slice());
         let headers = reader.headers().expect("csv header").clone();
         let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
@@ -46,7 +46,7 @@ impl CsvResults for Run {
     /// The status and errors of the `nth` result (0-based; ids may repeat).
     #[track_caller]
     fn result(&self, nth: usize, id: &str) -> (String, String) {
-        let results = self.results();
+        let results = self.csv_results();
         let (rid, status, errors) = results.get(nth).unwrap_or_else(|| panic!("no result {nth}: {results:?}")).clone();
         assert_eq!(rid, id, "result {nth}");
         (status, errors)
@@ -360,7 +360,7 @@ fn records_empty_file() {
 fn records_header_only() {
     let run = evaluate(&fixture("records-header-only.csv"), &[]);
     run.code(0).stderr_has(&["records-header-only.csv", "no employee rows"]);
-    assert!(run.results().is_empty());
+    assert!(run.csv_results().is_empty());
 }
 
 #[test]

@@ -241,6 +241,12 @@ impl<O: AsRef<[u8]>> Run<O> {
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", excerpt(&self.stdout_text()), excerpt(&self.stderr)))
     }
 
+    /// The `results` array of stdout's JSON document (`--format json`).
+    #[track_caller]
+    pub fn results(&self) -> Vec<serde_json::Value> {
+        self.json()["results"].as_array().unwrap_or_else(|| panic!("no results array:\n{}", excerpt(&self.stdout_text()))).clone()
+    }
+
     /// Exit code, stdout and stderr as one snapshot-friendly text.
     pub fn transcript(&self) -> String {
         format!("exit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout_text(), self.stderr)
@@ -321,9 +327,7 @@ impl SchemeAndStaff {
     /// The `results` of `evaluate --format json`, which must exit with `code`.
     #[track_caller]
     pub fn results(&self, code: i32) -> Vec<serde_json::Value> {
-        let out = self.run(&["evaluate", "--format", "json"]);
-        assert_eq!(out.code, code, "exit code; stderr:\n{}", out.stderr);
-        out.json()["results"].as_array().expect("a results array").clone()
+        self.run(&["evaluate", "--format", "json"]).code(code).results()
     }
 }
 

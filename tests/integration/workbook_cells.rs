@@ -78,8 +78,7 @@ fn results(scheme: &Path, file: &Path, as_of: &str) -> Vec<Value> {
     let out = run(&["evaluate", "--ladder", s(scheme), "--as-of", as_of, "--format", "json", s(file)]);
     assert!(out.code == 0 || out.code == 3, "exit {}: {}", out.code, out.stderr);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-    let json: Value = serde_json::from_str(&out.stdout).unwrap();
-    json["results"].as_array().unwrap().clone()
+    out.results()
 }
 
 // ------------------------------------------------------------- percentages
