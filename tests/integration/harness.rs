@@ -10,6 +10,16 @@
 //! let run = Test::new().file("staff.csv", csv).args(["evaluate", "--format", "json"]).arg_path("staff.csv").run();
 //! run.code(3).stderr_has(&["row error"]);
 //! ```
+//!
+//! Also shared here, so no module keeps its own copy: a scheme and a staff
+//! file run at the review date ([`SchemeAndStaff`]), files written for
+//! several runs ([`write`], [`workdir`]), the bad-input fixture scheme
+//! edited ([`bad_scheme_with`]), a run on a pseudo-terminal
+//! ([`Test::run_on_terminal`]); for tests of the library, a scheme from YAML
+//! text ([`load_yaml`]), rows held in memory ([`input`]) and the streaming
+//! batch against the in-memory report ([`streamed`], [`report_of`]); and how
+//! thorough a run is ([`thorough`], [`scaled`], [`cases`]: local runs small,
+//! CI's `LADDER_TEST_THOROUGH=1` full).
 
 #![allow(dead_code)] // each module uses its part of the harness
 
