@@ -478,3 +478,18 @@ fn files_are_written_to_the_test_directory_and_passed_by_path() {
     assert_ne!(stdin.code, 0, "a scheme is not a results file");
     stdin.stderr_has(&["tests/fixtures/bad/scheme.yaml"]);
 }
+
+#[test]
+#[should_panic(expected = "is not once in the fixture scheme")]
+fn a_replacement_the_fixture_lacks_fails_the_test() {
+    bad_scheme_with(&[("a text the fixture scheme never holds", "x")]);
+}
+
+#[test]
+fn local_runs_are_smaller_and_the_thorough_run_is_full() {
+    if thorough() {
+        assert_eq!((scaled(1, 2), cases(256), cases(48)), (2, 256, 48));
+    } else {
+        assert_eq!((scaled(1, 2), cases(256), cases(48), cases(8)), (1, 64, 16, 8));
+    }
+}
