@@ -371,20 +371,10 @@ fn no_colour_unless_a_terminal_asks_for_it() {
     let piped = Test::new().env_remove("NO_COLOR").args(args).run_bytes();
     assert!(!piped.stdout.contains(&0x1b), "no ANSI escapes when stdout is a pipe");
     // On a terminal (script(1) gives the command a pty): colour, unless NO_COLOR is set.
-    let Ok(script) = which("script") else { return };
-    let bin = std::path::PathBuf::from(super::harness::BIN);
-    // stderr (the progress bar draws on it) goes elsewhere: only stdout is looked at.
-    let command = format!("'{}' {} 2>/dev/null", bin.display(), args.join(" "));
-    let on_tty = |no_color: Option<&str>| {
-        let mut cmd = std::process::Command::new(&script);
-        cmd.args(["-qec", &command, "/dev/null"]).current_dir(ROOT).env_remove("NO_COLOR");
-        if let Some(v) = no_color {
-            cmd.env("NO_COLOR", v);
-        }
-        cmd.output().unwrap().stdout
-    };
-    assert!(on_tty(None).contains(&0x1b), "a terminal gets colour");
-    assert!(!on_tty(Some("1")).contains(&0x1b), "NO_COLOR=1 turns it off");
+    let Some(coloured) = Test::new().env_remove("NO_COLOR").args(args).run_on_terminal() else { return };
+    assert!(coloured.contains(&0x1b), "a terminal gets colour");
+    let plain = Test::new().env_remove("NO_COLOR").env("NO_COLOR", "1").args(args).run_on_terminal().expect("script is there");
+    assert!(!plain.contains(&0x1b), "NO_COLOR=1 turns it off");
 }
 
 /// Runs `cmd` to the end, killing it (and failing the test) after `limit`:
@@ -418,7 +408,7 @@ fn output_within(mut cmd: std::process::Command, limit: std::time::Duration) -> 
 }
 
 fn which(program: &str) -> Result<PathBuf, ()> {
-    std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(program)).find(|p| p.is_file())).ok_or(())
+    super::harness::which(program).ok_or(())
 }
 
 #[test]

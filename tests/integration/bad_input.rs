@@ -8,13 +8,12 @@
 //! Also here: encodings, spreadsheet-safe CSV, atomic `--output` and
 //! byte-identical output for the same inputs.
 
-use super::harness::{excerpt, Test};
+use super::harness::{bad_scheme_with as scheme_with, excerpt, write, Test, BAD_SCHEME as SCHEME};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 const FIXTURES: &str = "tests/fixtures/bad";
-const SCHEME: &str = "tests/fixtures/bad/scheme.yaml";
 const AS_OF: &str = "2026-12-31";
 /// The header and one good row of the fixture employee files.
 const HEADER: &str = "id,name,position,sequence,grade,hire_date,grade_date,education,2026Q3.quality,2026Q3.volume,2026Q4.quality,2026Q4.volume,2026H2.skill,2026H2.care";
@@ -28,7 +27,7 @@ type Run = super::harness::Run<Vec<u8>>;
 
 /// The CSV results this catalogue reads (only here: other modules read json).
 trait CsvResults {
-    fn results(&self) -> Vec<(String, String, String)>;
+    fn csv_results(&self) -> Vec<(String, String, String)>;
     fn result(&self, nth: usize, id: &str) -> (String, String);
     fn row_error(&self, nth: usize, id: &str, parts: &[&str]) -> &Self;
     fn row_ok(&self, nth: usize, id: &str) -> &Self;
@@ -36,7 +35,7 @@ trait CsvResults {
 
 impl CsvResults for Run {
     /// The CSV results: id → (status, errors), in file order.
-    fn results(&self) -> Vec<(String, String, String)> {
+    fn csv_results(&self) -> Vec<(String, String, String)> {
         let mut reader = csv::Reader::from_reader(self.stdout.as_slice());
         let headers = reader.headers().expect("csv header").clone();
         let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
@@ -47,7 +46,7 @@ impl CsvResults for Run {
     /// The status and errors of the `nth` result (0-based; ids may repeat).
     #[track_caller]
     fn result(&self, nth: usize, id: &str) -> (String, String) {
-        let results = self.results();
+        let results = self.csv_results();
         let (rid, status, errors) = results.get(nth).unwrap_or_else(|| panic!("no result {nth}: {results:?}")).clone();
         assert_eq!(rid, id, "result {nth}");
         (status, errors)
@@ -88,12 +87,7 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let test = Test::new().args(args).timeout(Duration::from_secs(30));
-    match stdin {
-        Some(input) => test.stdin(input),
-        None => test,
-    }
-    .run_bytes()
+    Test::new().args(args).timeout(Duration::from_secs(30)).stdin_if(stdin).run_bytes()
 }
 
 fn check(scheme: &str) -> Run {
@@ -110,22 +104,6 @@ fn evaluate(file: &str, extra: &[&str]) -> Run {
 
 fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temporary directory")
-}
-
-fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> String {
-    let path: PathBuf = dir.join(name);
-    std::fs::write(&path, bytes).expect("write a test file");
-    path.to_str().expect("utf-8 temp path").to_string()
-}
-
-/// The fixture scheme with `from` replaced by `to` (which must occur).
-fn scheme_with(replacements: &[(&str, &str)]) -> String {
-    let mut text = std::fs::read_to_string(SCHEME).expect("fixture scheme");
-    for (from, to) in replacements {
-        assert!(text.contains(from), "{from:?} not in the fixture scheme");
-        text = text.replace(from, to);
-    }
-    text
 }
 
 // ---------------------------------------------------------------------------
@@ -382,7 +360,7 @@ fn records_empty_file() {
 fn records_header_only() {
     let run = evaluate(&fixture("records-header-only.csv"), &[]);
     run.code(0).stderr_has(&["records-header-only.csv", "no employee rows"]);
-    assert!(run.results().is_empty());
+    assert!(run.csv_results().is_empty());
 }
 
 #[test]
@@ -425,9 +403,14 @@ fn records_binary_file() {
     evaluate(&path, &[]).code(1).stdout_empty().stderr_has(&["binary.csv: line 1: a NUL byte at offset 0: this is a binary file"]);
 }
 
-/// A 10 MB cell, made here rather than committed.
+/// A 10 MB cell in CI (2 MB locally: the same paths, a fifth of the
+/// bytes), made here rather than committed.
 fn big() -> String {
-    "x".repeat(10_000_000)
+    "x".repeat(big_len())
+}
+
+fn big_len() -> usize {
+    super::harness::scaled(2_000_000, 10_000_000)
 }
 
 #[test]
@@ -452,7 +435,7 @@ fn records_10_mb_score_cell_is_cut_in_the_message() {
         format!("{HEADER}\n{GOOD_ROW}\n{}\n", GOOD_ROW.replace("E1", "E2").replace(",85,", &format!(",{},", big()))),
     );
     let run = evaluate(&path, &[]);
-    run.code(3).row_ok(0, "E1").row_error(1, "E2", &["2026Q3.quality", "is not a number", "(10000000 characters)"]);
+    run.code(3).row_ok(0, "E1").row_error(1, "E2", &["2026Q3.quality", "is not a number", &format!("({} characters)", big_len())]);
     assert!(run.stdout.len() < 10_000, "the 10 MB cell is not echoed: {} bytes", run.stdout.len());
 }
 
@@ -461,7 +444,7 @@ fn records_10_mb_header_is_cut_in_the_message() {
     let dir = temp_dir();
     let path = write(dir.path(), "big-header.csv", format!("{HEADER},2026Q4.{}\n{GOOD_ROW},1\n", big()));
     let run = evaluate(&path, &[]);
-    run.code(1).stderr_has(&["big-header.csv: line 1", "column 15", "(10000007 characters)"]);
+    run.code(1).stderr_has(&["big-header.csv: line 1", "column 15", &format!("({} characters)", big_len() + 7)]);
     assert!(run.stderr.len() < 2_000, "the 10 MB header is not echoed: {} bytes", run.stderr.len());
 }
 

@@ -11,13 +11,7 @@ fn run(args: &[&str]) -> String {
 }
 
 fn run_with_stdin(args: &[&str], stdin: Option<&str>) -> String {
-    let test = Test::new().args(args);
-    match stdin {
-        Some(input) => test.stdin(input),
-        None => test,
-    }
-    .run()
-    .transcript()
+    Test::new().args(args).stdin_if(stdin).run().transcript()
 }
 
 const TELECOM: [&str; 5] =
@@ -190,8 +184,9 @@ fn parallel_output_is_byte_identical_to_a_single_threaded_run() {
     }
 }
 
-/// Several chunks of rows (2,048 a chunk), each shared out among workers: the pieces
-/// come back in input order whatever the number of threads.
+/// Several chunks of rows (512 KiB a chunk), each shared out among workers: the pieces
+/// come back in input order whatever the number of threads. CI copies the
+/// example 300 times (about 8 chunks), a local run 80 times (3 chunks).
 #[test]
 fn parallel_output_of_many_chunks_is_byte_identical_to_a_single_threaded_run() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -199,7 +194,8 @@ fn parallel_output_of_many_chunks_is_byte_identical_to_a_single_threaded_run() {
     let mut lines = example.lines();
     let mut big = format!("{}\n", lines.next().unwrap());
     let rows: Vec<&str> = lines.filter(|l| !l.trim().is_empty()).collect();
-    for copy in 0..300 {
+    let copies = super::harness::scaled(80, 300);
+    for copy in 0..copies {
         for row in &rows {
             // A new id for every copy (a repeated id would be a duplicate, in error).
             let (id, rest) = row.split_once(',').unwrap();
@@ -208,6 +204,7 @@ fn parallel_output_of_many_chunks_is_byte_identical_to_a_single_threaded_run() {
     }
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("big.csv");
+    assert!(big.len() > 1 << 20, "more than two chunks of 512 KiB: {} bytes", big.len());
     std::fs::write(&input, big).unwrap();
     for format in ["csv", "ndjson"] {
         let run = |threads: &str| {
@@ -220,7 +217,8 @@ fn parallel_output_of_many_chunks_is_byte_identical_to_a_single_threaded_run() {
                 .stdout
         };
         let single = run("1");
-        assert!(single.len() > 1_000_000, "the run wrote {} bytes", single.len());
+        // At least 100 bytes a row (1 MB in CI, as before the size was scaled).
+        assert!(single.len() > copies * rows.len() * 100, "the run wrote {} bytes", single.len());
         assert_eq!(single, run("2"), "--format {format}, 2 threads");
         assert_eq!(single, run("5"), "--format {format}, 5 threads");
     }

@@ -3,10 +3,10 @@
 //! calibrate`, through the binary, on a scheme whose composite is the one
 //! KPI score, so every rank is known by hand.
 
-use super::harness::{Run, Test};
+use super::harness::{csv_text, on_review_date as ladder, SchemeAndStaff as Files, Test};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const SCHEME: &str = r"scheme: cohorts
 review: {quarters: 1, halves: 1}
@@ -58,34 +58,15 @@ const STAFF: [(&str, &str, &str, &str); 13] = [
     ("E12", "华东", "T2", "99"),
 ];
 
-struct Files {
-    _dir: tempfile::TempDir,
-    scheme: PathBuf,
-    staff: PathBuf,
-}
-
+/// The scheme and a staff file of (id, department, grade, KPI score) rows.
 fn write(scheme: &str, header: &str, staff: &[(&str, &str, &str, &str)]) -> Files {
-    let dir = tempfile::tempdir().unwrap();
-    let scheme_path = dir.path().join("scheme.yaml");
-    std::fs::write(&scheme_path, scheme).unwrap();
-    let mut csv = format!("{header}\n");
-    for (id, dept, grade, q) in staff {
-        csv.push_str(&format!("{id},{dept},eng,tech,{grade},2020-01-01,2024-01-01,{q},3\n"));
-    }
-    let staff_path = dir.path().join("staff.csv");
-    std::fs::write(&staff_path, csv).unwrap();
-    Files { _dir: dir, scheme: scheme_path, staff: staff_path }
+    let rows = staff.iter().map(|(id, dept, grade, q)| format!("{id},{dept},eng,tech,{grade},2020-01-01,2024-01-01,{q},3"));
+    Files::new(scheme, &csv_text(header, rows))
 }
 
-fn ladder(args: &[&str], scheme: &Path, staff: &Path) -> Run<Vec<u8>> {
-    Test::new().args(args).args(["--ladder", scheme.to_str().unwrap(), "--as-of", "2026-12-31", staff.to_str().unwrap()]).run_bytes()
-}
-
+/// The json results; one row (the duplicate id) is in error, so exit 3.
 fn results(files: &Files) -> Vec<Value> {
-    let out = ladder(&["evaluate", "--format", "json"], &files.scheme, &files.staff);
-    assert_eq!(Some(out.code), Some(3), "one row is in error: {}", out.stderr.as_str());
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    doc["results"].as_array().unwrap().clone()
+    files.results(3)
 }
 
 /// (rank, cohort_size, rank_pct, band, calibrated_band, status) of each row, by its place.
@@ -134,7 +115,7 @@ fn rank_and_cohort_size_within_department_and_grade() {
 fn fields_are_in_spec_order_in_every_format() {
     let files = write(SCHEME, HEADER, &STAFF);
     let spec = "id,name,sequence,grade,position,kpi,kpi_quarters,competency,competency_halves,competency_pct,composite,band,calibrated_band,rank_pct,rank,cohort_size,status,recommended_grade,next_grade,eligible_on,unmet,alternatives,quota_position,errors";
-    let csv = ladder(&["evaluate", "--format", "csv"], &files.scheme, &files.staff);
+    let csv = files.run(&["evaluate", "--format", "csv"]);
     let text = String::from_utf8(csv.stdout).unwrap();
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some(spec));
@@ -155,7 +136,7 @@ fn fields_are_in_spec_order_in_every_format() {
     for f in ["calibrated_band", "rank_pct", "rank", "cohort_size", "quota_position"] {
         assert_eq!(rows[7][col(f)], "", "{f} of a row without composite");
     }
-    let ndjson = ladder(&["evaluate", "--format", "ndjson"], &files.scheme, &files.staff);
+    let ndjson = files.run(&["evaluate", "--format", "ndjson"]);
     let first = String::from_utf8(ndjson.stdout).unwrap().lines().next().unwrap().to_string();
     let keys: Vec<String> = serde_json::from_str::<serde_json::Map<String, Value>>(&first).unwrap().keys().cloned().collect();
     assert_eq!(keys.join(","), spec, "ndjson keys in order");
@@ -180,7 +161,7 @@ fn without_distribution_calibrated_band_is_null_and_the_default_cohort_is_sequen
 fn a_cohort_column_the_file_lacks_is_an_input_problem() {
     let header = HEADER.replace("department", "dept");
     let files = write(SCHEME, &header, &STAFF);
-    let out = ladder(&["evaluate"], &files.scheme, &files.staff);
+    let out = files.run(&["evaluate"]);
     assert_eq!(Some(out.code), Some(1));
     let err = out.stderr.as_str();
     assert!(err.contains("groups by `department`, which is not a column of this file"), "{err}");
@@ -226,7 +207,7 @@ fn calibrate_totals_match_the_evaluate_results() {
         if let Some(by) = by {
             args.extend(["--by", by]);
         }
-        let out = ladder(&args, &files.scheme, &files.staff);
+        let out = files.run(&args);
         assert_eq!(Some(out.code), Some(0), "{}", out.stderr.as_str());
         let sheet: Value = serde_json::from_slice(&out.stdout).unwrap();
         // The same groups counted from evaluate's results (department from the file).
@@ -263,7 +244,7 @@ fn calibrate_totals_match_the_evaluate_results() {
         assert_eq!(sheet["totals"]["head_count"], 11);
     }
     // 华东 T1 (4 employees): A 3 against a target of 0.4 → 0, so +3.
-    let out = ladder(&["calibrate", "--format", "csv"], &files.scheme, &files.staff);
+    let out = files.run(&["calibrate", "--format", "csv"]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("department,grade,head_count,forced,band,count,target,difference\n"), "{text}");
     assert!(text.contains("\n华东,T1,4,true,A,3,0,3\n"), "{text}");
@@ -276,14 +257,14 @@ fn calibrate_needs_a_distribution_and_known_columns() {
         .replace("distribution: {A: 10, B: 20, C: 60, D: 10}\ndistribution_min_cohort: 4\n", "")
         .replace("[{fact: calibrated_band, min: B}, {fact: cohort_size, min: 2}]", "[{fact: cohort_size, min: 2}]");
     let files = write(&plain, HEADER, &STAFF);
-    let out = ladder(&["calibrate"], &files.scheme, &files.staff);
+    let out = files.run(&["calibrate"]);
     assert_eq!(Some(out.code), Some(1));
     assert!(out.stderr.as_str().contains("has no `distribution`"));
     let files = write(SCHEME, HEADER, &STAFF);
-    let out = ladder(&["calibrate", "--by", "region"], &files.scheme, &files.staff);
+    let out = files.run(&["calibrate", "--by", "region"]);
     assert_eq!(Some(out.code), Some(1));
     assert!(out.stderr.as_str().contains("--by `region`: the file has no such column"));
-    let table = ladder(&["calibrate"], &files.scheme, &files.staff);
+    let table = files.run(&["calibrate"]);
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(text.contains("department 华东, grade T1: 4 employees"), "{text}");
     assert!(text.contains("department (blank), grade T1: 2 employees — under distribution_min_cohort"), "{text}");
@@ -292,14 +273,14 @@ fn calibrate_needs_a_distribution_and_known_columns() {
 #[test]
 fn table_and_html_show_the_calibrated_band_and_the_rank() {
     let files = write(SCHEME, HEADER, &STAFF);
-    let table = String::from_utf8(ladder(&["evaluate"], &files.scheme, &files.staff).stdout).unwrap();
+    let table = String::from_utf8(files.run(&["evaluate"]).stdout).unwrap();
     let e02 = table.lines().find(|l| l.contains("E02")).unwrap();
     assert!(e02.contains("A → C"), "{e02}");
     let e09 = table.lines().find(|l| l.contains("E09")).unwrap();
     assert!(e09.contains("A → B"), "{e09}");
     let e06 = table.lines().find(|l| l.contains("E06")).unwrap();
     assert!(e06.contains(" B ") && !e06.contains('→'), "a kept band is shown once: {e06}");
-    let html = String::from_utf8(ladder(&["evaluate", "--format", "html"], &files.scheme, &files.staff).stdout).unwrap();
+    let html = String::from_utf8(files.run(&["evaluate", "--format", "html"]).stdout).unwrap();
     assert!(html.contains("title=\"2 / 4\">50.00</td>"), "the rank on hover");
 }
 

@@ -4,7 +4,6 @@
 use chrono::NaiveDate;
 use ladder::batch::memory::evaluate;
 use ladder::decision::Status;
-use ladder::input::records::Input;
 use ladder::report::ResultRecord;
 use ladder::scheme::load_scheme;
 use rust_decimal::Decimal;
@@ -75,12 +74,9 @@ fn as_of() -> NaiveDate {
 }
 
 fn run_with(scheme_yaml: &str, rows: &[&str], as_of: NaiveDate) -> Vec<ResultRecord<'static>> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("scheme.yaml");
-    std::fs::write(&path, scheme_yaml).unwrap();
-    let scheme = load_scheme(Some(path.to_str().unwrap())).unwrap_or_else(|e| panic!("{e}"));
+    let scheme = super::harness::load_yaml("scheme.yaml", scheme_yaml);
     let text = format!("{HEADER}\n{}\n", rows.join("\n"));
-    let input = Input { display: "staff.csv".into(), path: "staff.csv".into(), sha256: String::new(), text };
+    let input = super::harness::input("staff.csv", text);
     let evaluation = evaluate(&scheme, &input, None, as_of).unwrap_or_else(|e| panic!("{e:#}"));
     evaluation.outcomes.iter().map(|o| ResultRecord::new(&scheme, o).into_owned()).collect()
 }

@@ -60,19 +60,12 @@ fn row(id: &str, sequence: &str, grade: &str, hire: &str, since: &str, flags: [&
 }
 
 fn ladder(args: &[&str], stdin: Option<String>) -> (Option<i32>, String, String) {
-    let test = Test::new().args(args);
-    let run = match stdin {
-        Some(input) => test.stdin(input),
-        None => test,
-    }
-    .run();
+    let run = Test::new().args(args).stdin_if(stdin).run();
     (Some(run.code), run.stdout, run.stderr)
 }
 
 fn scheme_file(dir: &Path, yaml: &str) -> String {
-    let path = dir.join("scheme.yaml");
-    std::fs::write(&path, yaml).unwrap();
-    path.to_str().unwrap().to_string()
+    super::harness::write(dir, "scheme.yaml", yaml)
 }
 
 /// Evaluates rows with the small scheme as of 2026-12-31; results by id.

@@ -5,7 +5,7 @@
 //! only); `ladder check` warns about facts nothing maps; a YAML tab is named
 //! as such; carets land under the character on lines with CJK text.
 
-use assert_cmd::Command;
+use super::harness::{Run, Test};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use unicode_width::UnicodeWidthStr;
@@ -56,27 +56,15 @@ const HEADER: &str =
 const ROWS: &str =
     "E1,sales,sell,S1,2020-01-01,2024-01-01,80,90,85,70,4\nE2,销售代表,销售序列,初级销售,2021-01-01,2026-06-01,60,70,75,80,3\n";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
+/// A run from `dir` (the scheme and file are named relative to it).
 fn ladder(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::cargo_bin("ladder").unwrap().env("NO_COLOR", "1").current_dir(dir).args(args).output().unwrap();
-    Run {
-        code: out.status.code().expect("no signal"),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
+    Test::new().current_dir(dir).args(args).run()
 }
 
 /// A fresh directory holding `scheme.yaml` (RULE and BRIDGE filled in).
 fn setup(name: &str, rule: &str, bridge: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("did_you_mean").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("scheme.yaml"), SCHEME.replace("RULE", rule).replace("BRIDGE", bridge)).unwrap();
+    let dir = super::harness::workdir("did_you_mean", name);
+    super::harness::write(&dir, "scheme.yaml", SCHEME.replace("RULE", rule).replace("BRIDGE", bridge));
     dir
 }
 
@@ -179,9 +167,8 @@ fn a_grade_or_position_named_by_title_gets_its_id() {
 }
 
 /// The results of a json run, without `meta` (its input hash differs with the file).
-fn results(run: &Run) -> Value {
-    let json: Value = serde_json::from_str(&run.stdout).unwrap();
-    json["results"].clone()
+fn results(run: &Run) -> Vec<Value> {
+    run.results()
 }
 
 #[test]

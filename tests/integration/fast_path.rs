@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use ladder::figures::{compute, compute_lean, Figures, Periods, ScoreColumns, ScoreSource};
 use ladder::input::records::{parse_row, Layout};
-use ladder::scheme::{load_scheme, Scheme};
+use ladder::scheme::Scheme;
 use proptest::prelude::*;
 
 const QUARTERS: [&str; 5] = ["2026Q1", "2026Q2", "2026Q3", "2026Q4", "2027Q1"];
@@ -194,10 +194,7 @@ fn header() -> Vec<String> {
 }
 
 fn load(yaml: &str) -> Scheme {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("fast.yaml");
-    std::fs::write(&path, yaml).unwrap();
-    load_scheme(Some(path.to_str().unwrap())).unwrap_or_else(|e| panic!("{e}\n{yaml}"))
+    super::harness::load_yaml("fast.yaml", yaml)
 }
 
 /// Every figure as text, so that `85` and `85.00` would differ.
@@ -271,7 +268,7 @@ fn check(case: &Case, as_of: NaiveDate) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(600))]
+    #![proptest_config(ProptestConfig::with_cases(super::harness::cases(600)))]
 
     #[test]
     fn lean_figures_equal_the_general_ones(case in case(), as_of in prop_oneof![

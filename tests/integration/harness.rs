@@ -10,6 +10,16 @@
 //! let run = Test::new().file("staff.csv", csv).args(["evaluate", "--format", "json"]).arg_path("staff.csv").run();
 //! run.code(3).stderr_has(&["row error"]);
 //! ```
+//!
+//! Also shared here, so no module keeps its own copy: a scheme and a staff
+//! file run at the review date ([`SchemeAndStaff`]), files written for
+//! several runs ([`write`], [`workdir`]), the bad-input fixture scheme
+//! edited ([`bad_scheme_with`]), a run on a pseudo-terminal
+//! ([`Test::run_on_terminal`]); for tests of the library, a scheme from YAML
+//! text ([`load_yaml`]), rows held in memory ([`input`]) and the streaming
+//! batch against the in-memory report ([`streamed`], [`report_of`]); and how
+//! thorough a run is ([`thorough`], [`scaled`], [`cases`]: local runs small,
+//! CI's `LADDER_TEST_THOROUGH=1` full).
 
 #![allow(dead_code)] // each module uses its part of the harness
 
@@ -86,6 +96,12 @@ impl Test {
         self
     }
 
+    /// Standard input when there is some (tests that run with and without).
+    pub fn stdin_if<B: Into<Vec<u8>>>(mut self, bytes: Option<B>) -> Test {
+        self.stdin = bytes.map(Into::into);
+        self
+    }
+
     /// Writes `bytes` to `name` in the test's temporary directory (made on
     /// first use, removed when the [`Run`] is dropped).
     pub fn file(mut self, name: &str, bytes: impl AsRef<[u8]>) -> Test {
@@ -126,6 +142,27 @@ impl Test {
         self
     }
 
+    /// Runs the binary on a pseudo-terminal (util-linux `script` gives it
+    /// one), stdin empty and stderr discarded (a progress bar draws on it);
+    /// stdout as the terminal got it (CR LF line ends). `None` where there
+    /// is no `script` on the PATH.
+    pub fn run_on_terminal(self) -> Option<Vec<u8>> {
+        let script = which("script")?;
+        let quote = |a: &OsStr| format!("'{}'", a.to_str().expect("a UTF-8 argument").replace('\'', r"'\''"));
+        let words: Vec<String> = std::iter::once(OsStr::new(BIN)).chain(self.args.iter().map(OsString::as_os_str)).map(quote).collect();
+        let mut cmd = std::process::Command::new(script);
+        cmd.args(["-qec", &format!("{} 2>/dev/null", words.join(" ")), "/dev/null"])
+            .current_dir(&self.current_dir)
+            .stdin(std::process::Stdio::null());
+        for k in &self.env_removed {
+            cmd.env_remove(k);
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        Some(cmd.output().expect("script runs").stdout)
+    }
+
     /// Runs the binary; stdout as text, which must be UTF-8 (everything
     /// but a workbook is).
     pub fn run(self) -> Run<String> {
@@ -148,7 +185,8 @@ impl Test {
             cmd.write_stdin(input);
         }
         let out = cmd.output().expect("the ladder binary runs");
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        // Every message ladder writes is UTF-8, whatever the input's bytes.
+        let stderr = String::from_utf8(out.stderr).unwrap_or_else(|e| panic!("ladder {:?}: stderr is not UTF-8: {e}", self.args));
         let code = out.status.code().unwrap_or_else(|| {
             panic!("ladder {:?} was killed (timeout after {:?}, or a signal): {:?}\nstderr:\n{stderr}", self.args, self.timeout, out.status)
         });
@@ -210,7 +248,13 @@ impl<O: AsRef<[u8]>> Run<O> {
     #[track_caller]
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(self.stdout.as_ref())
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", excerpt(&self.stdout_text())))
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", excerpt(&self.stdout_text()), excerpt(&self.stderr)))
+    }
+
+    /// The `results` array of stdout's JSON document (`--format json`).
+    #[track_caller]
+    pub fn results(&self) -> Vec<serde_json::Value> {
+        self.json()["results"].as_array().unwrap_or_else(|| panic!("no results array:\n{}", excerpt(&self.stdout_text()))).clone()
     }
 
     /// Exit code, stdout and stderr as one snapshot-friendly text.
@@ -243,6 +287,160 @@ pub fn workdir(module: &str, name: &str) -> PathBuf {
     dir
 }
 
+/// Writes `bytes` to `dir/name` and returns the path as an argument (for
+/// files that several runs of one test share).
+pub fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("a test file written");
+    path.to_str().expect("a UTF-8 temporary path").to_string()
+}
+
+/// The fixture scheme of the bad-input tests (`tests/fixtures/bad/scheme.yaml`).
+pub const BAD_SCHEME: &str = "tests/fixtures/bad/scheme.yaml";
+
+/// The fixture scheme with each `from` replaced by `to`; each `from` must
+/// occur in it exactly once, so an edit of the fixture cannot silently
+/// change which place a test changes.
+pub fn bad_scheme_with(replacements: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(Path::new(ROOT).join(BAD_SCHEME)).expect("the fixture scheme");
+    for (from, to) in replacements {
+        assert_eq!(text.matches(from).count(), 1, "{from:?} is not once in the fixture scheme");
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+/// A scheme (`scheme.yaml`) and an employee file (`staff.csv`) in a
+/// temporary directory, run on at the review date 2026-12-31: the shape of
+/// the review-cycle tests (cohorts, quotas, placement).
+pub struct SchemeAndStaff {
+    _dir: tempfile::TempDir,
+    pub scheme: PathBuf,
+    pub staff: PathBuf,
+}
+
+impl SchemeAndStaff {
+    pub fn new(scheme: &str, staff_csv: &str) -> SchemeAndStaff {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let scheme_path = dir.path().join("scheme.yaml");
+        std::fs::write(&scheme_path, scheme).expect("the scheme written");
+        let staff_path = dir.path().join("staff.csv");
+        std::fs::write(&staff_path, staff_csv).expect("the employee file written");
+        SchemeAndStaff { _dir: dir, scheme: scheme_path, staff: staff_path }
+    }
+
+    /// `ladder ARGS --ladder SCHEME --as-of 2026-12-31 STAFF`.
+    pub fn run(&self, args: &[&str]) -> Run<Vec<u8>> {
+        on_review_date(args, &self.scheme, &self.staff)
+    }
+
+    /// The `results` of `evaluate --format json`, which must exit with `code`.
+    #[track_caller]
+    pub fn results(&self, code: i32) -> Vec<serde_json::Value> {
+        self.run(&["evaluate", "--format", "json"]).code(code).results()
+    }
+}
+
+/// `ladder ARGS --ladder SCHEME --as-of 2026-12-31 STAFF`, stdout as bytes.
+pub fn on_review_date(args: &[&str], scheme: &Path, staff: &Path) -> Run<Vec<u8>> {
+    Test::new().args(args).args(["--ladder", s(scheme), "--as-of", "2026-12-31", s(staff)]).run_bytes()
+}
+
+/// What the in-memory evaluation writes in `format`: the reference the
+/// streaming batch is compared with.
+pub fn report_of(evaluation: &ladder::batch::memory::Evaluation, format: ladder::report::Format) -> String {
+    let mut out = Vec::new();
+    ladder::report::Report::new(evaluation, |_| true).write(format, &mut out, false).expect("a report written to memory");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// What the streaming batch of `ladder evaluate` (fixed-point figures,
+/// figures kept from pass 1, parallel chunks) writes for the UTF-8 CSV file
+/// `employees` in `format`, in English, every status, no colour.
+pub fn streamed(
+    scheme: &ladder::scheme::Scheme,
+    employees: &str,
+    as_of: chrono::NaiveDate,
+    format: ladder::report::Format,
+    placement: bool,
+) -> String {
+    let request = ladder::batch::stream::Request {
+        scheme,
+        employees,
+        encoding: ladder::input::records::Encoding::Utf8,
+        sheet: None,
+        scores: None,
+        as_of,
+        format,
+        statuses: &[],
+        color: false,
+        width: None,
+        lang: ladder::report::i18n::Lang::En,
+        progress: false,
+        header_row: None,
+        placement,
+    };
+    let mut out = Vec::new();
+    ladder::batch::stream::run(&request, &mut out).expect("the streaming batch runs");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The scheme in `yaml`, loaded from the file `name` in a temporary
+/// directory (the loader reads files); a problem fails the test, showing
+/// the text.
+pub fn load_yaml(name: &str, yaml: &str) -> ladder::scheme::Scheme {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = write(dir.path(), name, yaml);
+    ladder::scheme::load_scheme(Some(&path)).unwrap_or_else(|e| panic!("{e:#}\n{yaml}"))
+}
+
+/// Employee rows held in memory as the library reads a file `name` (no hash).
+pub fn input(name: &str, text: String) -> ladder::input::records::Input {
+    ladder::input::records::Input { display: name.into(), path: name.into(), sha256: String::new(), text }
+}
+
+/// Header and rows as the text of a CSV file, one line a row.
+pub fn csv_text(header: &str, rows: impl IntoIterator<Item = String>) -> String {
+    let mut text = format!("{header}\n");
+    for row in rows {
+        text.push_str(&row);
+        text.push('\n');
+    }
+    text
+}
+
+/// Whether the run is CI's thorough one: `LADDER_TEST_THOROUGH=1` (set by
+/// `.ci/run`). Locally (unset, or `0`) the slow tests check fewer random
+/// cases, smaller generated files and a sample of the rows, so that a warm
+/// `cargo test` stays quick; CI checks what these tests always checked.
+pub fn thorough() -> bool {
+    std::env::var_os("LADDER_TEST_THOROUGH").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// `ci` in the thorough run, `local` otherwise (a size, a count of runs).
+pub fn scaled(local: usize, ci: usize) -> usize {
+    if thorough() {
+        ci
+    } else {
+        local
+    }
+}
+
+/// Proptest cases: `ci` in the thorough run, a quarter of them (at least
+/// 16) locally. Each test keeps the rest of its configuration.
+pub fn cases(ci: u32) -> u32 {
+    if thorough() {
+        ci
+    } else {
+        (ci / 4).max(16).min(ci)
+    }
+}
+
+/// Where `program` is on the PATH.
+pub fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(program)).find(|p| p.is_file()))
+}
+
 /// A path as an argument.
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("a UTF-8 path")
@@ -251,6 +449,11 @@ pub fn s(p: &Path) -> &str {
 /// `ladder ARGS` from the repository, stdout as text: the common case.
 pub fn ladder<S: AsRef<OsStr>>(args: &[S]) -> Run {
     Test::new().args(args).run()
+}
+
+/// `ladder ARGS` from the repository, stdout as bytes (a workbook).
+pub fn ladder_bytes<S: AsRef<OsStr>>(args: &[S]) -> Run<Vec<u8>> {
+    Test::new().args(args).run_bytes()
 }
 
 #[test]
@@ -274,4 +477,19 @@ fn files_are_written_to_the_test_directory_and_passed_by_path() {
     let stdin = Test::new().args(["diff", "--format", "csv", "-", "tests/fixtures/bad/scheme.yaml"]).stdin("id,status\n").run();
     assert_ne!(stdin.code, 0, "a scheme is not a results file");
     stdin.stderr_has(&["tests/fixtures/bad/scheme.yaml"]);
+}
+
+#[test]
+#[should_panic(expected = "is not once in the fixture scheme")]
+fn a_replacement_the_fixture_lacks_fails_the_test() {
+    bad_scheme_with(&[("a text the fixture scheme never holds", "x")]);
+}
+
+#[test]
+fn local_runs_are_smaller_and_the_thorough_run_is_full() {
+    if thorough() {
+        assert_eq!((scaled(1, 2), cases(256), cases(48)), (2, 256, 48));
+    } else {
+        assert_eq!((scaled(1, 2), cases(256), cases(48), cases(8)), (1, 64, 16, 8));
+    }
 }

@@ -111,12 +111,18 @@ fn workbook(path: &Path, rows: &[Vec<String>], merges: &[Merge]) {
     book.save(path).unwrap();
 }
 
-/// The clean CSV's results, in csv and json (without `meta`, which names the file).
+/// The clean CSV's results, in csv and json (without `meta`, which names
+/// the file): run once and shared by every comparison, as they cannot differ.
 fn expected() -> (String, Value) {
-    let csv = evaluate(CLEAN, "csv", &[]);
-    assert_eq!(csv.code, 3, "the example has two rows in error: {}", csv.stderr);
-    let json = evaluate(CLEAN, "json", &[]);
-    (csv.stdout, results(&json.stdout))
+    static EXPECTED: std::sync::OnceLock<(String, Value)> = std::sync::OnceLock::new();
+    EXPECTED
+        .get_or_init(|| {
+            let csv = evaluate(CLEAN, "csv", &[]);
+            assert_eq!(csv.code, 3, "the example has two rows in error: {}", csv.stderr);
+            let json = evaluate(CLEAN, "json", &[]);
+            (csv.stdout, results(&json.stdout))
+        })
+        .clone()
 }
 
 fn results(json: &str) -> Value {

@@ -4,10 +4,9 @@
 //! of too many rows, a header with too many problems, bad GBK, and workbooks
 //! that would expand without bound. Every run has a timeout.
 
-use super::harness::Test;
+use super::harness::{write, Test};
 use rust_xlsxwriter::Workbook;
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -24,18 +23,13 @@ type Run = super::harness::Run<Vec<u8>>;
 /// Runs the binary with `args` (the scheme and as-of date added after the
 /// command), feeding `stdin`, with a 30-second timeout.
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let test = Test::new().arg(args[0]).args(["--ladder", SCHEME, "--as-of", AS_OF]).args(&args[1..]).timeout(Duration::from_secs(30));
-    match stdin {
-        Some(input) => test.stdin(input),
-        None => test,
-    }
-    .run_bytes()
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path.to_str().unwrap().to_string()
+    Test::new()
+        .arg(args[0])
+        .args(["--ladder", SCHEME, "--as-of", AS_OF])
+        .args(&args[1..])
+        .timeout(Duration::from_secs(30))
+        .stdin_if(stdin)
+        .run_bytes()
 }
 
 #[test]
@@ -350,7 +344,7 @@ fn any_date() -> impl proptest::strategy::Strategy<Value = NaiveDateText> {
 struct NaiveDateText(chrono::NaiveDate);
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(super::harness::cases(64)))]
     /// The bounded search of eligible_on finds what stepping through every
     /// month of 20 years finds, for any mix of time tests, operators,
     /// fractional thresholds, month-end dates and negations.
@@ -360,15 +354,12 @@ proptest::proptest! {
         dates in proptest::collection::vec((any_date(), any_date(), any_date(), any_date()), 1..6),
         as_of_day in 0u64..90,
     ) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("scheme.yaml");
-        std::fs::write(&path, time_scheme(&tests)).unwrap();
-        let scheme = ladder::scheme::load_scheme(Some(path.to_str().unwrap())).unwrap_or_else(|e| panic!("{e:#}\n{}", time_scheme(&tests)));
+        let scheme = super::harness::load_yaml("scheme.yaml", &time_scheme(&tests));
         let mut text = String::from("id,position,sequence,grade,hire_date,grade_date,birth_date,start_date,2026Q1.quality,2026Q2.quality,2026Q3.quality,2026Q4.quality,2026H1.skill,2026H2.skill\n");
         for (i, (hire, grade, birth, start)) in dates.iter().enumerate() {
             text.push_str(&format!("E{i},eng,tech,T1,{},{},{},{},80,80,80,80,3,3\n", hire.0, grade.0, birth.0, start.0));
         }
-        let input = ladder::input::records::Input { display: "t.csv".into(), path: "t.csv".into(), sha256: String::new(), text };
+        let input = super::harness::input("t.csv", text);
         // In 2027Q1: the scores of 2026 are the window, so every row has figures.
         let as_of = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap() + chrono::Days::new(as_of_day);
         let evaluation = ladder::batch::memory::evaluate(&scheme, &input, None, as_of).unwrap();
@@ -399,7 +390,8 @@ fn thousands_of_time_tests_from_anchors_cost_little() {
     let scheme_path = write(dir.path(), "anchors.yaml", yaml.as_bytes());
     let mut text =
         String::from("id,position,sequence,grade,hire_date,grade_date,birth_date,start_date,2026Q3.quality,2026Q4.quality,2026H2.skill\n");
-    for i in 0..6 {
+    // Six employees in CI, three locally (the month-by-month search is the slow part).
+    for i in 0..super::harness::scaled(3, 6) {
         text.push_str(&format!("E{i},eng,tech,T1,2020-01-{:02},2021-03-{:02},1990-05-05,2022-07-07,80,80,3\n", i % 28 + 1, i % 28 + 1));
     }
 
@@ -407,7 +399,7 @@ fn thousands_of_time_tests_from_anchors_cost_little() {
     // a tenth of its cost at most (measured side by side, so load on the
     // machine slows both alike).
     let scheme = ladder::scheme::load_scheme(Some(scheme_path.as_str())).unwrap();
-    let input = ladder::input::records::Input { display: "s.csv".into(), path: "s.csv".into(), sha256: String::new(), text: text.clone() };
+    let input = super::harness::input("s.csv", text.clone());
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
     let evaluation = ladder::batch::memory::evaluate(&scheme, &input, None, as_of).unwrap();
     let t2 = scheme.grade(ladder::scheme::GradeRef { sequence: 0, index: 1 }).requires.as_ref();
@@ -444,9 +436,16 @@ fn a_record_too_long_to_be_a_row_is_refused_on_its_line() {
     let huge = "x".repeat(17 << 20);
     let header_row = format!("{HEADER}\n{}\n", row(&format!("E1,{huge}"), "n"));
     let later_row = format!("{HEADER}\n{}\n{}\n", row("E0", "a"), row(&format!("E1,{huge}"), "n"));
-    for (name, text, line) in [("second.csv", header_row, "line 2"), ("third.csv", later_row, "line 3")] {
+    // Each run reads 17 MiB: CI runs both commands on both files, a local
+    // run `evaluate` on the first and `explain` on the second.
+    let both = super::harness::thorough();
+    for (n, (name, text, line)) in [("second.csv", header_row, "line 2"), ("third.csv", later_row, "line 3")].into_iter().enumerate() {
         let path = write(dir.path(), name, text.as_bytes());
-        for command in [vec!["evaluate", "--format", "csv", &path], vec!["explain", "E0", &path]] {
+        let commands = [vec!["evaluate", "--format", "csv", &path], vec!["explain", "E0", &path]];
+        for (c, command) in commands.into_iter().enumerate() {
+            if !both && c != n {
+                continue;
+            }
             let out = run(&command, None);
             out.expect(1, &[name, line, "a record of over 16 MiB: no row of employees is that long"]);
             assert!(out.stdout.is_empty());

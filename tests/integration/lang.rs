@@ -8,30 +8,14 @@
 //! English output is what it was (the snapshots of `cli` and `explain`
 //! guard that).
 
-use assert_cmd::Command;
+use super::harness::{ladder as run, Run, ROOT};
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use std::path::{Path, PathBuf};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const TELECOM: &str = "examples/telecom-after-sales.csv";
 const SERVICE: &str = "examples/customer-service.csv";
 const CYCLE: &str = "examples/review-cycle.csv";
 const AS_OF: &str = "2026-12-31";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Run {
-    let out = Command::cargo_bin("ladder").unwrap().env("NO_COLOR", "1").current_dir(ROOT).args(args).output().unwrap();
-    Run {
-        code: out.status.code().expect("no signal"),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
-}
 
 /// `evaluate` of one of the examples (with its scheme), then `extra` arguments.
 fn evaluate(example: &str, extra: &[&str]) -> Run {
@@ -51,10 +35,7 @@ fn scheme_of(example: &str) -> Vec<&'static str> {
 }
 
 fn workdir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lang").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    super::harness::workdir("lang", name)
 }
 
 /// The table's lines about one employee (its row and the wrapped lines under it).

@@ -8,7 +8,6 @@
 use chrono::NaiveDate;
 use ladder::figures::{compute, compute_lean, Figures, Periods, ScoreColumns, ScoreSource};
 use ladder::input::records::{parse_row, Layout};
-use ladder::scheme::load_scheme;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{Signed, Zero};
@@ -164,10 +163,7 @@ fn expected(case: &Case) -> (Vec<Decimal>, Decimal) {
 
 fn check(case: &Case) -> Result<(), TestCaseError> {
     let text = yaml(case);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("coprime.yaml");
-    std::fs::write(&path, &text).unwrap();
-    let scheme = load_scheme(Some(path.to_str().unwrap())).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let scheme = super::harness::load_yaml("coprime.yaml", &text);
     let mut header: Vec<String> = ["id", "position", "sequence", "grade", "hire_date", "grade_date", "2026Q4.a"].map(String::from).to_vec();
     let mut cells: Vec<String> = ["E1", "p", "s", "G1", "2020-01-01", "2021-01-01", "90"].map(String::from).to_vec();
     for (half, groups) in HALVES.iter().zip(&case.ratings) {
@@ -199,7 +195,7 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(super::harness::cases(48)))]
 
     #[test]
     fn coprime_group_sizes_never_wrap(case in case()) {

@@ -4,9 +4,9 @@
 //! required columns, the tenure column and its row errors; rank cohorts
 //! without the grade; quotas, bridges and demotion left out.
 
-use assert_cmd::Command;
+use super::harness::{report_of, streamed, SchemeAndStaff as Files, Test};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A composite that is the one KPI score; the scheme-wide `requires`
 /// (kpi >= 60) is ANDed into every grade's rule but the lowest's. T2 asks
@@ -83,46 +83,26 @@ const STAFF: [Staff; 11] = [
     ("P11", "华东", "tech", "初级", "", "2021-12-31", "yes", "no", "60"),
 ];
 
-struct Files {
-    _dir: tempfile::TempDir,
-    scheme: PathBuf,
-    staff: PathBuf,
-}
-
 fn csv(header: &str, staff: &[Staff]) -> String {
-    let mut csv = format!("{header}\n");
-    for (id, dept, seq, grade, grade_date, job_start, exam, incident, q) in staff {
-        csv.push_str(&format!("{id},{dept},eng,{seq},{grade},2010-01-01,{grade_date},{job_start},{exam},{incident},{q},3\n"));
-    }
-    csv
+    let rows = staff.iter().map(|(id, dept, seq, grade, grade_date, job_start, exam, incident, q)| {
+        format!("{id},{dept},eng,{seq},{grade},2010-01-01,{grade_date},{job_start},{exam},{incident},{q},3")
+    });
+    super::harness::csv_text(header, rows)
 }
 
 fn write(scheme: &str, text: &str) -> Files {
-    let dir = tempfile::tempdir().unwrap();
-    let scheme_path = dir.path().join("scheme.yaml");
-    std::fs::write(&scheme_path, scheme).unwrap();
-    let staff_path = dir.path().join("staff.csv");
-    std::fs::write(&staff_path, text).unwrap();
-    Files { _dir: dir, scheme: scheme_path, staff: staff_path }
-}
-
-fn ladder(args: &[&str], files: &Files) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ladder"))
-        .args(args)
-        .args(["--ladder", files.scheme.to_str().unwrap(), "--as-of", "2026-12-31", files.staff.to_str().unwrap()])
-        .output()
-        .unwrap()
+    Files::new(scheme, text)
 }
 
 fn json_results(files: &Files, extra: &[&str]) -> (Option<i32>, Vec<Value>, Value) {
     let mut args = vec!["evaluate", "--format", "json"];
     args.extend_from_slice(extra);
-    let out = ladder(&args, files);
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("json: {}", String::from_utf8_lossy(&out.stderr)));
+    let out = files.run(&args);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("json: {}", out.stderr));
     // meta says whether the run placed, and by which tenure (to reproduce it).
     let placing = extra.contains(&"--placement");
     assert_eq!(doc["meta"].get("placement").is_some(), placing, "{}", doc["meta"]);
-    (out.status.code(), doc["results"].as_array().unwrap().clone(), doc["summary"].clone())
+    (Some(out.code), doc["results"].as_array().unwrap().clone(), doc["summary"].clone())
 }
 
 fn by_id<'a>(results: &'a [Value], id: &str) -> &'a Value {
@@ -163,7 +143,7 @@ fn places_each_employee_at_the_highest_grade_whose_rule_holds() {
         assert_eq!(r["quota_position"], Value::Null, "{id}: quotas do not apply");
     }
     assert_eq!(summary["by_status"]["place"], 9);
-    let out = ladder(&["evaluate", "--format", "json", "--placement"], &files);
+    let out = files.run(&["evaluate", "--format", "json", "--placement"]);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["meta"]["placement"]["tenure"], "job_start");
     assert_eq!(summary["by_status"]["error"], 2);
@@ -258,14 +238,14 @@ fn tenure_from_months_in_company_by_default() {
 fn a_missing_tenure_column_stops_the_run() {
     let header = HEADER.replace("job_start", "start");
     let files = write(SCHEME, &csv(&header, &STAFF));
-    let out = ladder(&["evaluate", "--placement", "--format", "csv"], &files);
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let out = files.run(&["evaluate", "--placement", "--format", "csv"]);
+    assert_eq!(Some(out.code), Some(1));
+    let err = out.stderr.as_str();
     assert!(err.contains("job_start") && err.contains("not a column of this file"), "{err}");
     assert!(out.stdout.is_empty(), "nothing evaluated");
     // Ordinary evaluation does not need it.
-    let out = ladder(&["evaluate", "--format", "csv"], &files);
-    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = files.run(&["evaluate", "--format", "csv"]);
+    assert_eq!(Some(out.code), Some(3), "{}", out.stderr.as_str());
 }
 
 #[test]
@@ -280,37 +260,37 @@ fn grade_and_grade_date_columns_are_not_required() {
     assert_eq!(code, Some(0));
     assert_eq!(results[0]["recommended_grade"], "T4");
     assert_eq!(results[0]["grade"], "");
-    let out = ladder(&["evaluate", "--format", "csv"], &files);
-    assert_eq!(out.status.code(), Some(1), "ordinary evaluation needs the grade");
+    let out = files.run(&["evaluate", "--format", "csv"]);
+    assert_eq!(Some(out.code), Some(1), "ordinary evaluation needs the grade");
     // The tenure column is required to find the header under placement.
     let files = write(SCHEME, &text.replace("job_start", "started"));
-    let out = ladder(&["evaluate", "--placement", "--format", "csv"], &files);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("job_start"));
+    let out = files.run(&["evaluate", "--placement", "--format", "csv"]);
+    assert_eq!(Some(out.code), Some(1));
+    assert!(out.stderr.as_str().contains("job_start"));
 }
 
 #[test]
 fn every_format_carries_the_placement() {
     let files = write(SCHEME, &csv(HEADER, &STAFF));
-    let out = ladder(&["evaluate", "--placement", "--format", "csv"], &files);
-    assert_eq!(out.status.code(), Some(3));
+    let out = files.run(&["evaluate", "--placement", "--format", "csv"]);
+    assert_eq!(Some(out.code), Some(3));
     let text = String::from_utf8(out.stdout).unwrap();
     let p02 = text.lines().find(|l| l.starts_with("P02,")).unwrap();
     assert!(p02.contains(",place,T3,T4,,months_in_grade >= 60 (found 42); kpi >= 90 (found 85); rank <= 1 (found 2),,,"), "{p02}");
-    let out = ladder(&["evaluate", "--placement", "--format", "ndjson"], &files);
+    let out = files.run(&["evaluate", "--placement", "--format", "ndjson"]);
     let lines: Vec<Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 11);
     assert_eq!(lines[1]["status"], "place");
     assert_eq!(lines[1]["recommended_grade"], "T3");
-    let out = ladder(&["evaluate", "--placement"], &files);
+    let out = files.run(&["evaluate", "--placement"]);
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(table.contains("place") && table.contains("T4"), "{table}");
-    let out = ladder(&["evaluate", "--placement", "--status", "place", "--format", "csv"], &files);
+    let out = files.run(&["evaluate", "--placement", "--status", "place", "--format", "csv"]);
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 1 + 9, "--status place filters");
     for ext in ["html", "xlsx"] {
         let path = files.staff.with_extension(format!("out.{ext}"));
-        let out = ladder(&["evaluate", "--placement", "--output", path.to_str().unwrap()], &files);
-        assert_eq!(out.status.code(), Some(3), "{ext}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = files.run(&["evaluate", "--placement", "--output", path.to_str().unwrap()]);
+        assert_eq!(Some(out.code), Some(3), "{ext}: {}", out.stderr.as_str());
         assert!(std::fs::metadata(&path).unwrap().len() > 0);
     }
     // The html summary counts placements at the grade placed at, in a `place` column.
@@ -325,15 +305,15 @@ fn every_format_carries_the_placement() {
 #[test]
 fn explain_shows_the_placement() {
     let files = write(SCHEME, &csv(HEADER, &STAFF));
-    let out = ladder(&["explain", "P02", "--placement"], &files);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = files.run(&["explain", "P02", "--placement"]);
+    assert_eq!(Some(out.code), Some(0), "{}", out.stderr.as_str());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Decision: place — placed at T3"), "{text}");
     assert!(text.contains("unmet: kpi >= 90 (found 85)"), "{text}");
     assert!(text.contains("`M1` as given, not read by the placement"), "{text}");
     assert!(text.contains("in the job since 2023-06-30 (42 months"), "{text}");
     assert!(text.contains("2nd of 4 in the cohort department 华东, sequence tech"), "{text}");
-    let out = ladder(&["explain", "P02", "--placement", "--format", "json"], &files);
+    let out = files.run(&["explain", "P02", "--placement", "--format", "json"]);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["decision"]["status"], "place", "{doc}");
     assert_eq!(doc["decision"]["recommended_grade"], "T3");
@@ -343,10 +323,10 @@ fn explain_shows_the_placement() {
     let k = |kind: &str, to: &str, holds: bool| (Value::from(kind), Value::from(to), Value::from(holds));
     assert_eq!(kinds, [k("placed_grade", "T3", true), k("next_grade", "T4", false)], "no bridge, no demotion");
     // Without --placement P02's grade cell (M1) is not of its sequence: an error.
-    let out = ladder(&["explain", "P02"], &files);
-    assert_eq!(out.status.code(), Some(3));
-    let out = ladder(&["explain", "P07", "--placement"], &files);
-    assert_eq!(out.status.code(), Some(3), "a row error");
+    let out = files.run(&["explain", "P02"]);
+    assert_eq!(Some(out.code), Some(3));
+    let out = files.run(&["explain", "P07", "--placement"]);
+    assert_eq!(Some(out.code), Some(3), "a row error");
     assert!(String::from_utf8_lossy(&out.stdout).contains("job_start: `soon` is not a date"));
 }
 
@@ -359,14 +339,14 @@ fn the_placement_key_is_validated() {
         ("''", "cannot be blank"),
     ] {
         let files = write(&SCHEME.replace("{tenure: job_start}", &format!("{{tenure: {tenure}}}")), "id\n");
-        let out = Command::new(env!("CARGO_BIN_EXE_ladder")).args(["check", "--ladder", files.scheme.to_str().unwrap()]).output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "{tenure}");
-        let err = String::from_utf8_lossy(&out.stderr);
+        let out = Test::new().args(["check", "--ladder", files.scheme.to_str().unwrap()]).run_bytes();
+        assert_eq!(Some(out.code), Some(1), "{tenure}");
+        let err = out.stderr.as_str();
         assert!(err.contains(message) && err.contains("scheme.yaml:"), "{tenure}: {err}");
     }
     let files = write(&SCHEME.replace("{tenure: job_start}", "{tenure: job_start, since: 2020}"), "id\n");
-    let out = Command::new(env!("CARGO_BIN_EXE_ladder")).args(["check", "--ladder", files.scheme.to_str().unwrap()]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "an unknown key");
+    let out = Test::new().args(["check", "--ladder", files.scheme.to_str().unwrap()]).run_bytes();
+    assert_eq!(Some(out.code), Some(1), "an unknown key");
     // A header the tenure column may go by, through `columns:`.
     let scheme = SCHEME.replace("placement:", "columns: {job_start: 入岗日期}\nplacement:");
     let files = write(&scheme, &csv(&HEADER.replace("job_start", "入岗日期"), &STAFF));
@@ -377,7 +357,7 @@ fn the_placement_key_is_validated() {
 
 #[test]
 fn the_json_schema_knows_the_placement_key() {
-    let out = Command::new(env!("CARGO_BIN_EXE_ladder")).arg("schema").output().unwrap();
+    let out = Test::new().arg("schema").run_bytes();
     let schema: Value = serde_json::from_slice(&out.stdout).unwrap();
     let text = schema.to_string();
     assert!(schema["properties"]["placement"].is_object(), "{}", &text[..200]);
@@ -388,37 +368,18 @@ fn the_json_schema_knows_the_placement_key() {
 /// `what-if`) place alike, row for row, byte for byte.
 #[test]
 fn streaming_places_what_the_in_memory_batch_does() {
-    use ladder::report::{Format, Report};
+    use ladder::report::Format;
     let text = csv(HEADER, &STAFF);
     let files = write(SCHEME, &text);
     let scheme = ladder::scheme::load_scheme(Some(files.scheme.to_str().unwrap())).unwrap();
     let path = files.staff.to_str().unwrap();
-    let input = ladder::input::records::Input { display: path.into(), path: path.into(), sha256: String::new(), text };
+    let input = super::harness::input(path, text);
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
     for format in [Format::Csv, Format::Ndjson] {
         let evaluation = ladder::batch::memory::evaluate_placing(&scheme, &input, None, as_of, None, true).unwrap();
-        let mut expected = Vec::new();
-        Report::new(&evaluation, |_| true).write(format, &mut expected, false).unwrap();
-        let request = ladder::batch::stream::Request {
-            scheme: &scheme,
-            employees: path,
-            encoding: ladder::input::records::Encoding::Utf8,
-            sheet: None,
-            scores: None,
-            as_of,
-            format,
-            statuses: &[],
-            color: false,
-            lang: ladder::report::i18n::Lang::En,
-            progress: false,
-            header_row: None,
-            placement: true,
-            width: None,
-        };
-        let mut streamed = Vec::new();
-        ladder::batch::stream::run(&request, &mut streamed).unwrap();
-        assert_eq!(String::from_utf8_lossy(&streamed), String::from_utf8_lossy(&expected));
-        assert!(String::from_utf8_lossy(&streamed).matches("place").count() >= 9);
+        let streamed = streamed(&scheme, path, as_of, format, true);
+        assert_eq!(streamed, report_of(&evaluation, format));
+        assert!(streamed.matches("place").count() >= 9);
     }
 }
 
@@ -429,12 +390,11 @@ fn customer_service_places_by_service_start_date() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let examples = root.join("examples/customer-service.csv");
     let run = |placement: bool| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ladder"));
-        cmd.args(["evaluate", "--ladder", "customer-service", "--as-of", "2026-12-31", "--format", "json"]);
+        let mut cmd = Test::new().args(["evaluate", "--ladder", "customer-service", "--as-of", "2026-12-31", "--format", "json"]);
         if placement {
-            cmd.arg("--placement");
+            cmd = cmd.arg("--placement");
         }
-        let out = cmd.arg(&examples).output().unwrap();
+        let out = cmd.arg(&examples).run_bytes();
         serde_json::from_slice::<Value>(&out.stdout).unwrap()["results"].as_array().unwrap().clone()
     };
     let placed = run(true);
@@ -445,21 +405,19 @@ fn customer_service_places_by_service_start_date() {
     let dir = tempfile::tempdir().unwrap();
     let renamed = dir.path().join("cs.csv");
     std::fs::write(&renamed, text.replacen("service_start_date", "service_start", 1)).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_ladder"))
-        .args(["evaluate", "--ladder", "customer-service", "--as-of", "2026-12-31", "--placement"])
-        .arg(&renamed)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("service_start_date"));
+    let out =
+        Test::new().args(["evaluate", "--ladder", "customer-service", "--as-of", "2026-12-31", "--placement"]).arg(&renamed).run_bytes();
+    assert_eq!(Some(out.code), Some(1));
+    assert!(out.stderr.as_str().contains("service_start_date"));
 }
 
 mod streaming {
     //! The streaming batch and the in-memory one place alike, byte for byte,
     //! on random files: grade cells of every kind, tenures blank, bad or
     //! after the as-of date, repeated ids, departments with blanks.
+    use super::super::harness::{report_of, streamed};
     use super::{Staff, HEADER, SCHEME};
-    use ladder::report::{Format, Report};
+    use ladder::report::Format;
     use proptest::prelude::*;
 
     /// (department, sequence, grade cell, tenure, exam, KPI score).
@@ -505,7 +463,7 @@ mod streaming {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: super::super::harness::cases(48), failure_persistence: None, ..ProptestConfig::default() })]
 
         #[test]
         fn streaming_places_what_the_in_memory_batch_does_on_random_files(rows in proptest::collection::vec(row(), 1..40)) {
@@ -513,30 +471,10 @@ mod streaming {
             let files = super::write(SCHEME, &text);
             let scheme = ladder::scheme::load_scheme(Some(files.scheme.to_str().unwrap())).unwrap();
             let path = files.staff.to_str().unwrap();
-            let input = ladder::input::records::Input { display: path.into(), path: path.into(), sha256: String::new(), text };
+            let input = super::super::harness::input(path, text);
             let as_of = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
             let evaluation = ladder::batch::memory::evaluate_placing(&scheme, &input, None, as_of, None, true).unwrap();
-            let mut expected = Vec::new();
-            Report::new(&evaluation, |_| true).write(Format::Csv, &mut expected, false).unwrap();
-            let request = ladder::batch::stream::Request {
-                scheme: &scheme,
-                employees: path,
-                encoding: ladder::input::records::Encoding::Utf8,
-                sheet: None,
-                scores: None,
-                as_of,
-                format: Format::Csv,
-                statuses: &[],
-                color: false,
-                lang: ladder::report::i18n::Lang::En,
-                progress: false,
-                header_row: None,
-                placement: true,
-                width: None,
-            };
-            let mut streamed = Vec::new();
-            ladder::batch::stream::run(&request, &mut streamed).unwrap();
-            prop_assert_eq!(String::from_utf8_lossy(&streamed), String::from_utf8_lossy(&expected));
+            prop_assert_eq!(streamed(&scheme, path, as_of, Format::Csv, true), report_of(&evaluation, Format::Csv));
         }
     }
 }
@@ -568,12 +506,11 @@ fn customer_service_counts_time_in_grade_from_the_service_start() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cs.csv");
     std::fs::write(&path, csv).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_ladder"))
+    let out = Test::new()
         .args(["evaluate", "--ladder", "customer-service", "--as-of", "2026-12-31", "--format", "json", "--placement"])
         .arg(&path)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        .run_bytes();
+    assert_eq!(Some(out.code), Some(0), "{}", out.stderr.as_str());
     let results = serde_json::from_slice::<Value>(&out.stdout).unwrap()["results"].as_array().unwrap().clone();
     let placed = |id: &str| (by_id(&results, id)["recommended_grade"].clone(), strings(&by_id(&results, id)["unmet"]));
     // Three tied composites: rank_pct 33.33 keeps every one below S4 (名列前茅 is top 30 %).

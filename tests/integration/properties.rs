@@ -96,12 +96,7 @@ fn as_of() -> NaiveDate {
 
 fn scheme() -> &'static Scheme {
     static SCHEME_CELL: OnceLock<Scheme> = OnceLock::new();
-    SCHEME_CELL.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("props.yaml");
-        std::fs::write(&path, SCHEME).unwrap();
-        load_scheme(Some(path.to_str().unwrap())).unwrap_or_else(|e| panic!("{e}"))
-    })
+    SCHEME_CELL.get_or_init(|| super::harness::load_yaml("props.yaml", SCHEME))
 }
 
 fn header() -> Vec<String> {
@@ -134,7 +129,7 @@ fn to_csv(rows: &[Vec<String>]) -> String {
 }
 
 fn input(text: String) -> Input {
-    Input { display: "props.csv".into(), path: "props.csv".into(), sha256: String::new(), text }
+    super::harness::input("props.csv", text)
 }
 
 fn run(rows: &[Vec<String>]) -> Evaluation<'static> {
@@ -157,10 +152,7 @@ fn cohort_scheme() -> &'static Scheme {
         );
         assert_ne!(yaml, SCHEME);
         let yaml = format!("{yaml}\ncohort: [education, sequence]\ndistribution: {{A: 20, B: 50, C: 30}}\ndistribution_min_cohort: 3\n");
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("cohorts.yaml");
-        std::fs::write(&path, yaml).unwrap();
-        load_scheme(Some(path.to_str().unwrap())).unwrap_or_else(|e| panic!("{e}"))
+        super::harness::load_yaml("cohorts.yaml", &yaml)
     })
 }
 
@@ -324,37 +316,21 @@ fn summary(e: &Evaluation) -> HashMap<String, String> {
 fn streamed_equals_in_memory(scheme: &'static Scheme, rows: &[Vec<String>]) -> Result<(), TestCaseError> {
     let text = to_csv(rows);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("rows.csv");
-    std::fs::write(&path, &text).unwrap();
+    let path = super::harness::write(dir.path(), "rows.csv", &text);
     let evaluation = run_with(scheme, rows);
     for format in [Format::Csv, Format::Ndjson] {
-        let mut expected = Vec::new();
-        Report::new(&evaluation, |_| true).write(format, &mut expected, false).unwrap();
-        let request = ladder::batch::stream::Request {
-            scheme,
-            employees: path.to_str().unwrap(),
-            encoding: ladder::input::records::Encoding::Utf8,
-            sheet: None,
-            scores: None,
-            as_of: as_of(),
-            format,
-            statuses: &[],
-            color: false,
-            width: None,
-            lang: ladder::report::i18n::Lang::En,
-            progress: false,
-            header_row: None,
-            placement: false,
-        };
-        let mut streamed = Vec::new();
-        ladder::batch::stream::run(&request, &mut streamed).unwrap();
-        prop_assert_eq!(String::from_utf8_lossy(&streamed), String::from_utf8_lossy(&expected), "{:?}", format);
+        prop_assert_eq!(
+            super::harness::streamed(scheme, &path, as_of(), format, false),
+            super::harness::report_of(&evaluation, format),
+            "{:?}",
+            format
+        );
     }
     Ok(())
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: super::harness::cases(96), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn streaming_evaluation_writes_what_the_in_memory_one_does(rows in good_then_nasty(12, 0..4)) {
@@ -369,7 +345,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: super::harness::cases(256), failure_persistence: None, ..ProptestConfig::default() })]
 
     /// The quick truth of a rule (`holds`, which skips building findings
     /// where that allocates) is the truth of its full trace, for every rule

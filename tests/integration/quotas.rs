@@ -5,9 +5,8 @@
 //! unmet lines, quota_position; the validation of `quotas:`; and, with
 //! proptest, the streaming batch against the in-memory one on random files.
 
-use super::harness::{Run, Test};
+use super::harness::{csv_text, SchemeAndStaff as Files, Test};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 
 const SCHEME: &str = r"scheme: quotas
 review: {quarters: 1, halves: 1}
@@ -58,35 +57,18 @@ const STAFF: [(&str, &str, &str, &str, &str); 12] = [
     ("E1", "", "T1", "2024-01-01", "99"), // a duplicate id, in error: were it a head, A5's group would have a slot
 ];
 
-struct Files {
-    _dir: tempfile::TempDir,
-    scheme: PathBuf,
-    staff: PathBuf,
-}
-
+/// The scheme and a staff file of (id, department, grade, grade date, KPI score) rows.
 fn write(scheme: &str, header: &str, staff: &[(&str, &str, &str, &str, &str)]) -> Files {
-    let dir = tempfile::tempdir().unwrap();
-    let scheme_path = dir.path().join("scheme.yaml");
-    std::fs::write(&scheme_path, scheme).unwrap();
-    let mut csv = format!("{header}\n");
-    for (id, dept, grade, since, q) in staff {
+    let rows = staff.iter().map(|(id, dept, grade, since, q)| {
         let seq = if grade.starts_with('M') { "mgmt" } else { "tech" };
-        csv.push_str(&format!("{id},{dept},eng,{seq},{grade},2020-01-01,{since},{q},3\n"));
-    }
-    let staff_path = dir.path().join("staff.csv");
-    std::fs::write(&staff_path, csv).unwrap();
-    Files { _dir: dir, scheme: scheme_path, staff: staff_path }
+        format!("{id},{dept},eng,{seq},{grade},2020-01-01,{since},{q},3")
+    });
+    Files::new(scheme, &csv_text(header, rows))
 }
 
-fn ladder(args: &[&str], scheme: &Path, staff: &Path) -> Run<Vec<u8>> {
-    Test::new().args(args).args(["--ladder", scheme.to_str().unwrap(), "--as-of", "2026-12-31", staff.to_str().unwrap()]).run_bytes()
-}
-
+/// The json results; one row (a duplicate id) is in error, so exit 3.
 fn results(files: &Files) -> Vec<Value> {
-    let out = ladder(&["evaluate", "--format", "json"], &files.scheme, &files.staff);
-    assert_eq!(Some(out.code), Some(3), "one row is in error: {}", out.stderr.as_str());
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    doc["results"].as_array().unwrap().clone()
+    files.results(3)
 }
 
 /// (status, recommended_grade, quota_position, unmet) of each row.
@@ -138,12 +120,11 @@ fn bad_quotas_are_located_problems() {
         "quotas:\n  - {grade: T9, max: 1}\n  - {grade: T2}\n  - {grade: T2, max: -1, max_pct: -5}\n  - {grade: [M1, X1], max_pct: 100.5, per: [kpi]}\n",
     );
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bad.yaml");
-    std::fs::write(&path, bad).unwrap();
-    let out = Test::new().args(["check", "--ladder", path.to_str().unwrap()]).run_bytes();
+    let path = super::harness::write(dir.path(), "bad.yaml", bad);
+    let out = Test::new().args(["check", "--ladder", &path]).run_bytes();
     assert_eq!(Some(out.code), Some(1));
     let err = out.stderr.as_str();
-    let file = path.to_str().unwrap();
+    let file = path.as_str();
     for (message, at) in [
         ("quota grade `T9`: no grade has that id", "26:13"),
         ("a quota needs `max` (a count) or `max_pct` (a percentage of the head count), or both", "27:5"),
@@ -161,7 +142,7 @@ fn bad_quotas_are_located_problems() {
 #[test]
 fn a_per_column_the_file_lacks_is_an_input_problem() {
     let files = write(SCHEME, &HEADER.replace("department", "dept"), &STAFF);
-    let out = ladder(&["evaluate"], &files.scheme, &files.staff);
+    let out = files.run(&["evaluate"]);
     assert_eq!(Some(out.code), Some(1), "nothing evaluated");
     let err = out.stderr.as_str();
     assert!(err.contains("line 1 (header)") && err.contains("counts per `department`, which is not a column of this file"), "{err}");
@@ -177,7 +158,7 @@ fn no_quotas_no_quota_position_and_csv_carries_it() {
     assert!(r.iter().all(|r| r["quota_position"].is_null()));
     assert_eq!(r[4]["status"], "promote", "without quotas A5 is promoted");
     let files = write(SCHEME, HEADER, &STAFF);
-    let out = ladder(&["evaluate", "--format", "csv"], &files.scheme, &files.staff);
+    let out = files.run(&["evaluate", "--format", "csv"]);
     let text = String::from_utf8_lossy(&out.stdout);
     let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
     let col = header.iter().position(|h| *h == "quota_position").unwrap();
@@ -189,8 +170,9 @@ fn no_quotas_no_quota_position_and_csv_carries_it() {
 mod streaming {
     //! The streaming batch (an extra pass over its spool) and the in-memory
     //! reference allocate alike, byte for byte, on random files.
+    use super::super::harness::{report_of, streamed};
     use super::SCHEME;
-    use ladder::report::{Format, Report};
+    use ladder::report::Format;
     use proptest::prelude::*;
 
     /// A row: department, grade, months in grade, KPI score (coarse, so ties are common; blank: no composite).
@@ -213,14 +195,11 @@ mod streaming {
     }
 
     fn scheme(extra: &str) -> ladder::scheme::Scheme {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("q.yaml");
-        std::fs::write(&path, format!("{SCHEME}{extra}")).unwrap();
-        ladder::scheme::load_scheme(Some(path.to_str().unwrap())).unwrap_or_else(|e| panic!("{e}"))
+        super::super::harness::load_yaml("q.yaml", &format!("{SCHEME}{extra}"))
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: super::super::harness::cases(64), failure_persistence: None, ..ProptestConfig::default() })]
 
         #[test]
         fn streaming_allocates_what_the_in_memory_batch_does(
@@ -232,32 +211,11 @@ mod streaming {
             let scheme = scheme(&if extra { format!("  - {{grade: M2, max_pct: {pct}, per: [department]}}\n") } else { String::new() });
             let text = csv(&rows);
             let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("staff.csv");
-            std::fs::write(&path, &text).unwrap();
-            let input = ladder::input::records::Input { display: path.to_str().unwrap().into(), path: path.to_str().unwrap().into(), sha256: String::new(), text };
+            let path = super::super::harness::write(dir.path(), "staff.csv", &text);
+            let input = super::super::harness::input(&path, text);
             let as_of = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
             let evaluation = ladder::batch::memory::evaluate(&scheme, &input, None, as_of).unwrap();
-            let mut expected = Vec::new();
-            Report::new(&evaluation, |_| true).write(Format::Csv, &mut expected, false).unwrap();
-            let request = ladder::batch::stream::Request {
-                scheme: &scheme,
-                employees: path.to_str().unwrap(),
-                encoding: ladder::input::records::Encoding::Utf8,
-                sheet: None,
-                scores: None,
-                as_of,
-                format: Format::Csv,
-                statuses: &[],
-                color: false,
-                width: None,
-                lang: ladder::report::i18n::Lang::En,
-                progress: false,
-                header_row: None,
-                placement: false,
-            };
-            let mut streamed = Vec::new();
-            ladder::batch::stream::run(&request, &mut streamed).unwrap();
-            prop_assert_eq!(String::from_utf8_lossy(&streamed), String::from_utf8_lossy(&expected));
+            prop_assert_eq!(streamed(&scheme, &path, as_of, Format::Csv, false), report_of(&evaluation, Format::Csv));
             // The allocation is not idle: candidates got places.
             let placed = evaluation.outcomes.iter().filter(|o| o.decision.quota_position.is_some()).count();
             let promoted_before = evaluation.quotas.as_ref().map_or(0, |a| a.candidates);
@@ -269,7 +227,7 @@ mod streaming {
 #[test]
 fn explain_shows_the_place_the_quotas_and_the_last_taker() {
     let files = write(SCHEME, HEADER, &STAFF);
-    let out = ladder(&["explain", "A5"], &files.scheme, &files.staff);
+    let out = files.run(&["explain", "A5"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Decision: hold"), "{text}");
     assert!(text.contains("the quota of every option is full"), "{text}");
@@ -278,7 +236,7 @@ fn explain_shows_the_place_the_quotas_and_the_last_taker() {
     assert!(text.contains(": 2 of 2 taken; the last slot went to A4"), "{text}");
     assert!(text.contains("quota for M1 (department (blank))") && text.contains("0 of 0 taken ·"), "{text}");
 
-    let out = ladder(&["explain", "A2", "--format", "json"], &files.scheme, &files.staff);
+    let out = files.run(&["explain", "A2", "--format", "json"]);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let q = &doc["quotas"];
     assert_eq!((q["position"].as_u64(), q["candidates"].as_u64()), (Some(3), Some(9)));
@@ -290,6 +248,6 @@ fn explain_shows_the_place_the_quotas_and_the_last_taker() {
     assert_eq!((m1["taken"].as_u64(), m1["cap"].as_u64(), m1["last_taken_by"].as_str()), (Some(2), Some(2), Some("A3")));
     assert_eq!(m1["group"], "department 华东");
 
-    let out = ladder(&["explain", "A7"], &files.scheme, &files.staff);
+    let out = files.run(&["explain", "A7"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Quotas: not a candidate"));
 }

@@ -4,30 +4,11 @@
 //! directory. Each is a located problem (`file:line:column`) and exit 1,
 //! never a silent meaning, a skipped file or a crash.
 
-use super::harness::{Run, Test};
-use std::path::Path;
+use super::harness::{bad_scheme_with as scheme_with, write, Run, Test, BAD_SCHEME as SCHEME};
 use std::time::Duration;
-
-const SCHEME: &str = "tests/fixtures/bad/scheme.yaml";
 
 fn check(scheme: &str) -> Run<Vec<u8>> {
     Test::new().args(["check", "--ladder", scheme]).timeout(Duration::from_secs(20)).run_bytes()
-}
-
-/// The fixture scheme with each `(from, to)` replaced once.
-fn scheme_with(replacements: &[(&str, &str)]) -> String {
-    let mut text = std::fs::read_to_string(SCHEME).unwrap();
-    for (from, to) in replacements {
-        assert!(text.contains(from), "the fixture scheme has no {from:?}");
-        text = text.replacen(from, to, 1);
-    }
-    text
-}
-
-fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.to_str().unwrap().to_string()
 }
 
 #[test]

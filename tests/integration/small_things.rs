@@ -5,29 +5,18 @@
 //! header problems by column letter, and a bridge promotion that reads as one.
 //! (A workbook on stdin is held by `workbook_cells`.)
 
-use assert_cmd::Command;
+use super::harness::{Run, Test};
 use chrono::Datelike;
 use std::path::Path;
 use unicode_width::UnicodeWidthStr;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
+/// A run without the terminal width of the test's environment, then `env`.
 fn run_env(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::cargo_bin("ladder").unwrap();
-    cmd.args(args).env("NO_COLOR", "1").env_remove("COLUMNS").current_dir(env!("CARGO_MANIFEST_DIR"));
+    let mut test = Test::new().args(args).env_remove("COLUMNS");
     for (k, v) in env {
-        cmd.env(k, v);
+        test = test.env(k, v);
     }
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    test.run()
 }
 
 fn run(args: &[&str]) -> Run {
@@ -99,23 +88,17 @@ fn a_table_not_on_a_terminal_is_never_wrapped_whatever_columns_says() {
 /// table fits `COLUMNS`. Skipped, and said, where `script` is missing.
 #[test]
 fn a_table_on_a_pseudo_terminal_fits_columns() {
-    if !Path::new("/usr/bin/script").exists() {
-        eprintln!("skipped: no /usr/bin/script to give the run a terminal");
+    if super::harness::which("script").is_none() {
+        eprintln!("skipped: no `script` to give the run a terminal");
         return;
     }
     let widest = |columns: Option<&str>| -> usize {
-        let ladder = env!("CARGO_BIN_EXE_ladder");
-        let mut cmd = std::process::Command::new("/usr/bin/script");
-        cmd.args(["-qec", &format!("{ladder} evaluate --as-of 2026-12-31 examples/telecom-after-sales.csv"), "/dev/null"])
-            .env_remove("COLUMNS")
-            .env("NO_COLOR", "1")
-            .stdin(std::process::Stdio::null())
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        let mut test = Test::new().args(["evaluate", "--as-of", "2026-12-31", "examples/telecom-after-sales.csv"]).env_remove("COLUMNS");
         if let Some(c) = columns {
-            cmd.env("COLUMNS", c);
+            test = test.env("COLUMNS", c);
         }
-        let out = cmd.output().unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let out = test.run_on_terminal().expect("script is there");
+        let text = String::from_utf8_lossy(&out).into_owned();
         let rows: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).filter(|l| l.starts_with(['┌', '│', '└'])).collect();
         assert!(!rows.is_empty(), "{text}");
         rows.iter().map(|l| UnicodeWidthStr::width(*l)).max().unwrap()

@@ -4,32 +4,17 @@
 //! frozen header and sheets; the periods follow `--as-of`; a cohort's and a
 //! quota's `per` column is asked for.
 
-use assert_cmd::Command;
+use super::harness::ladder_bytes as ladder;
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use serde_json::Value;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const AS_OF: &str = "2026-12-31";
 
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-fn ladder(args: &[&str]) -> Run {
-    let out = Command::cargo_bin("ladder").unwrap().env("NO_COLOR", "1").current_dir(ROOT).args(args).output().unwrap();
-    Run { code: out.status.code().expect("no signal"), stdout: out.stdout, stderr: String::from_utf8_lossy(&out.stderr).into() }
-}
-
 fn workdir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("template").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    super::harness::workdir("template", name)
 }
 
 /// The built-in schemes: (name, position, sequence, grade of the employee added).

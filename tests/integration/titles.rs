@@ -4,26 +4,17 @@
 //! finds `受理服务代表(一)`); a title shared by two item ids is a problem
 //! naming them; two titles equal after NFKC are a scheme problem.
 
-use assert_cmd::Command;
-use std::path::Path;
+use super::harness::{write as written, Test};
 
 const EXAMPLE: &str = "examples/telecom-after-sales.csv";
 const AS_OF: &str = "2026-12-31";
 
 /// The `results` of `evaluate --format json` (meta holds the file's hash,
 /// which differs between two spellings of one file).
-fn results(file: &Path) -> serde_json::Value {
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_ladder")).args(["evaluate", "--format", "json", "--as-of", AS_OF]).arg(file).output().unwrap();
-    assert!(matches!(out.status.code(), Some(0 | 3)), "{}", String::from_utf8_lossy(&out.stderr));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    json["results"].clone()
-}
-
-fn written(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
+fn results(file: &str) -> Vec<serde_json::Value> {
+    let out = Test::new().args(["evaluate", "--format", "json", "--as-of", AS_OF]).arg(file).run_bytes();
+    assert!(matches!(out.code, 0 | 3), "{}", out.stderr);
+    out.results()
 }
 
 #[test]
@@ -36,7 +27,7 @@ fn full_width_brackets_and_spaces_in_titles_find_the_scheme_title() {
     let clean = results(&written(dir.path(), "clean.csv", &text));
     let as_typed = results(&written(dir.path(), "typed.csv", &typed));
     assert_eq!(clean, as_typed);
-    assert!(clean.as_array().unwrap().iter().any(|r| r["position"] != "engineer" && r["status"] != "error"));
+    assert!(clean.iter().any(|r| r["position"] != "engineer" && r["status"] != "error"));
 }
 
 #[test]
@@ -48,18 +39,14 @@ fn a_score_header_may_name_its_item_by_title() {
     let titled = header.replace(".standardization", ".服务规范化执行");
     assert_ne!(titled, header);
     let clean = results(&written(dir.path(), "clean.csv", &text));
-    let by_title = results(&written(dir.path(), "titled.csv", &format!("{titled}\n{body}")));
+    let by_title = results(&written(dir.path(), "titled.csv", format!("{titled}\n{body}")));
     assert_eq!(clean, by_title);
 
     // Both spellings of one column: a problem, not a silent choice.
     let both = header.replacen("2026Q4.install_pass", "2026Q4.服务规范化执行", 1);
-    let out = Command::new(env!("CARGO_BIN_EXE_ladder"))
-        .args(["evaluate", "--as-of", AS_OF])
-        .arg(written(dir.path(), "both.csv", &format!("{both}\n{body}")))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let out = Test::new().args(["evaluate", "--as-of", AS_OF]).arg(written(dir.path(), "both.csv", format!("{both}\n{body}"))).run_bytes();
+    let stderr = out.stderr.as_str();
+    assert_eq!(Some(out.code), Some(1), "{stderr}");
     assert!(stderr.contains("is the score of `2026Q4.standardization`, as column"), "{stderr}");
 }
 
@@ -72,14 +59,10 @@ fn a_title_shared_by_two_items_is_a_problem_naming_them() {
         .replacen("{id: volume, weight: 40}", "{id: volume, title: 质量, weight: 40}", 1);
     let scheme = written(dir.path(), "scheme.yaml", &scheme);
     let csv = "id,position,sequence,grade,hire_date,grade_date,2026Q4.质量\nE1,engineer,technical,T1,2020-01-01,2020-01-01,80\n";
-    let out = Command::new(env!("CARGO_BIN_EXE_ladder"))
-        .args(["evaluate", "--as-of", AS_OF, "--ladder"])
-        .arg(&scheme)
-        .arg(written(dir.path(), "staff.csv", csv))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let out =
+        Test::new().args(["evaluate", "--as-of", AS_OF, "--ladder"]).arg(&scheme).arg(written(dir.path(), "staff.csv", csv)).run_bytes();
+    let stderr = out.stderr.as_str();
+    assert_eq!(Some(out.code), Some(1), "{stderr}");
     assert!(stderr.contains("`质量` is the title of the KPI items `quality`, `volume`"), "{stderr}");
 }
 
@@ -90,12 +73,8 @@ fn titles_equal_after_nfkc_are_one_title() {
         .unwrap()
         .replacen("      - {id: T1}", "      - {id: T1, title: 技术员(一)}", 1)
         .replacen("      - {id: M1}", "      - {id: M1, title: 技术员（一）}", 1);
-    let out = Command::new(env!("CARGO_BIN_EXE_ladder"))
-        .args(["check", "--ladder"])
-        .arg(written(dir.path(), "scheme.yaml", &scheme))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let out = Test::new().args(["check", "--ladder"]).arg(written(dir.path(), "scheme.yaml", &scheme)).run_bytes();
+    let stderr = out.stderr.as_str();
+    assert_eq!(Some(out.code), Some(1), "{stderr}");
     assert!(stderr.contains("grade `M1` has the same title"), "{stderr}");
 }

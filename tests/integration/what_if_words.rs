@@ -3,36 +3,13 @@
 //! titles, a quarter's KPI score set whole (`2026Q4=90`), the quarter scores
 //! in the before/after, and raw measures shown with the score they convert to.
 
-use assert_cmd::Command;
+use super::harness::{Run, Test};
 use serde_json::Value;
 use std::io::Write;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
-    }
-}
-
+/// A run without the terminal width of the test's environment.
 fn run(args: &[&str]) -> Run {
-    let out = Command::cargo_bin("ladder")
-        .unwrap()
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("COLUMNS")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Test::new().args(args).env_remove("COLUMNS").run()
 }
 
 const TELECOM: &str = "examples/telecom-after-sales.csv";

@@ -12,12 +12,7 @@ use std::path::{Path, PathBuf};
 use super::harness::{ladder as run, s, Run, Test};
 
 fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let test = Test::new().args(args);
-    match stdin {
-        Some(input) => test.stdin(input),
-        None => test,
-    }
-    .run()
+    Test::new().args(args).stdin_if(stdin).run()
 }
 
 fn workdir(name: &str) -> PathBuf {
@@ -62,9 +57,7 @@ const HEADER: [&str; 10] = [
 ];
 
 fn scheme(dir: &Path) -> PathBuf {
-    let path = dir.join("scheme.yaml");
-    std::fs::write(&path, SCHEME).unwrap();
-    path
+    super::harness::write(dir, "scheme.yaml", SCHEME).into()
 }
 
 fn write_header(ws: &mut Worksheet) {
@@ -85,8 +78,7 @@ fn results(scheme: &Path, file: &Path, as_of: &str) -> Vec<Value> {
     let out = run(&["evaluate", "--ladder", s(scheme), "--as-of", as_of, "--format", "json", s(file)]);
     assert!(out.code == 0 || out.code == 3, "exit {}: {}", out.code, out.stderr);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
-    let json: Value = serde_json::from_str(&out.stdout).unwrap();
-    json["results"].as_array().unwrap().clone()
+    out.results()
 }
 
 // ------------------------------------------------------------- percentages

@@ -4,7 +4,7 @@
 //! summary and meta sheets; `--lang zh` labels; the format picked from
 //! `--output`'s extension, and the usage errors.
 
-use super::harness::{Test, ROOT};
+use super::harness::{ladder_bytes as ladder, ROOT};
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -18,10 +18,6 @@ const EXAMPLES: [(&str, &[&str]); 2] = [
 ];
 
 type Run = super::harness::Run<Vec<u8>>;
-
-fn ladder(args: &[&str]) -> Run {
-    Test::new().args(args).run_bytes()
-}
 
 fn workdir(name: &str) -> PathBuf {
     super::harness::workdir("xlsx_out", name)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Differential test: the Rust `ladder` binary against ladder_ref.py.
 
-    python3 tests/reference/compare.py --ladder-bin target/debug/ladder --cases 200 [--seed S]
+    python3 tests/reference/compare.py --ladder-bin target/debug/ladder --cases 200 [--seed S] [--jobs N]
 
 Generates N cases with gen_cases.py (seeds S, S+1, ...), runs
 
@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import csv
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -135,6 +136,15 @@ def compare_case(binary, case, as_of):
     return diffs, None
 
 
+def generate_and_compare(job):
+    """One case: generated from its seed, then compared (run in a worker with --jobs)."""
+    binary, root, seed = job
+    case = os.path.join(root, f"case-{seed}")
+    as_of = gen_cases.generate(seed, case)
+    diffs, problem = compare_case(binary, case, as_of)
+    return seed, case, as_of, diffs, problem
+
+
 def shrink(binary, case, as_of, row_id):
     """Fewest rows of the case's CSV that still differ on `row_id` (greedy, by halves)."""
     src = os.path.join(case, "employees.csv")
@@ -179,6 +189,7 @@ def main():
     ap.add_argument("--max-diffs", type=int, default=20, help="differences to print")
     ap.add_argument("--shrink", action="store_true", help="minimise the first differing case")
     ap.add_argument("--keep-going", action="store_true", help="do not stop at the first differing case")
+    ap.add_argument("--jobs", type=int, default=1, help="cases compared at once (worker processes)")
     a = ap.parse_args()
     binary = os.path.abspath(a.ladder_bin)
     if not os.access(binary, os.X_OK):
@@ -190,10 +201,13 @@ def main():
     shutil.copy2(binary, snapshot)
     binary = snapshot
     total_rows, printed, bad_cases = 0, 0, []
-    for seed in range(a.seed, a.seed + a.cases):
-        case = os.path.join(root, f"case-{seed}")
-        as_of = gen_cases.generate(seed, case)
-        diffs, problem = compare_case(binary, case, as_of)
+    seeds = range(a.seed, a.seed + a.cases)
+    jobs = [(binary, root, seed) for seed in seeds]
+    # With --jobs N the cases are compared N at a time and reported in seed
+    # order, exactly as one at a time; a stop ends the workers still running.
+    pool = multiprocessing.Pool(a.jobs) if a.jobs > 1 else None
+    results = pool.imap(generate_and_compare, jobs) if pool else map(generate_and_compare, jobs)
+    for seed, case, as_of, diffs, problem in results:
         if problem:
             bad_cases.append(case)
             print(f"DIFF {case} (seed {seed}, as-of {as_of}): the binary failed\n  {problem}")
@@ -216,6 +230,9 @@ def main():
             break
         if printed >= a.max_diffs and not a.keep_going:
             break
+    if pool:
+        pool.terminate()
+        pool.join()
     if bad_cases:
         print(f"{len(bad_cases)} case(s) differ; kept in {root}")
         return 1
