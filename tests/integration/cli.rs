@@ -168,7 +168,7 @@ fn every_row_evaluated_exits_0() {
         .enumerate()
         .filter(|(i, _)| *i == 0)
         .chain(csv.lines().enumerate().skip(1).take(3))
-        .map(|(_, l)| format!("{l}\n"))
+        .flat_map(|(_, l)| [l, "\n"])
         .collect();
     let out = run_with_stdin(&["evaluate", "--ladder", "customer-service", "--format", "csv", "--as-of", "2026-12-31", "-"], Some(&good));
     assert!(out.starts_with("exit: 0\n"), "{out}");

@@ -85,6 +85,7 @@ fn run(rows: &[&str]) -> Vec<ResultRecord<'static>> {
     run_with(SCHEME, rows, as_of())
 }
 
+#[allow(clippy::unnecessary_wraps)] // the figures it is compared with are Options
 fn d(s: &str) -> Option<Decimal> {
     Some(Decimal::from_str(s).unwrap())
 }

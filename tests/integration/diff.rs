@@ -178,7 +178,7 @@ fn ids_in_one_run_only_are_added_or_removed() {
     let old = dir.path().join("old.ndjson");
     let new = dir.path().join("new.ndjson");
     // OLD lacks the second row, NEW lacks the fifth.
-    let keep = |skip: usize| lines.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, l)| format!("{l}\n")).collect::<String>();
+    let keep = |skip: usize| lines.iter().enumerate().filter(|(i, _)| *i != skip).flat_map(|(_, l)| [l.as_str(), "\n"]).collect::<String>();
     std::fs::write(&old, keep(1)).unwrap();
     std::fs::write(&new, keep(4)).unwrap();
     let id = |i: usize| json(&lines[i])["id"].as_str().unwrap().to_string();

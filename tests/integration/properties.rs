@@ -371,7 +371,9 @@ proptest! {
             }
         }
         let mut all = Vec::new();
-        rules.iter().for_each(|r| parts(r, &mut all));
+        for r in &rules {
+            parts(r, &mut all);
+        }
         for outcome in &e.outcomes {
             let Some(env) = e.env(outcome, as_of()) else { continue };
             for rule in &all {

@@ -3,7 +3,7 @@
 //! agree on every status, grade and figure of random schemes and employees
 //! (`gen_cases.py`). Needs python3 with PyYAML (`.ci/run` installs it); set
 //! LADDER_SKIP_PYTHON=1 to skip where Python cannot be had. The number of
-//! random cases is LADDER_REFERENCE_CASES (12 by default; `.ci/run` sets 300).
+//! random cases is LADDER_REFERENCE_CASES (24 by default; `.ci/run` sets 300).
 
 use std::path::Path;
 use std::process::Command;
@@ -36,7 +36,7 @@ fn the_reference_passes_its_own_hand_computed_checks() {
 fn the_binary_agrees_with_the_reference_on_random_cases() {
     if python_available() {
         // A dozen cases locally keep `cargo test` quick; CI sets hundreds.
-        let cases = std::env::var("LADDER_REFERENCE_CASES").unwrap_or_else(|_| "12".into());
+        let cases = std::env::var("LADDER_REFERENCE_CASES").unwrap_or_else(|_| "24".into());
         let out = run_python(&[
             "tests/reference/compare.py",
             "--ladder-bin",

@@ -35,8 +35,11 @@ fn with<'a>(head: &[&'a str], tail: &[&'a str]) -> Vec<&'a str> {
 fn table(width: Option<u16>) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let scheme = ladder::scheme::load_scheme(Some("telecom-after-sales")).unwrap();
-    let input =
-        ladder::input::records::read_input(root.join("examples/telecom-after-sales.csv").to_str().unwrap(), Default::default()).unwrap();
+    let input = ladder::input::records::read_input(
+        root.join("examples/telecom-after-sales.csv").to_str().unwrap(),
+        ladder::input::records::Encoding::default(),
+    )
+    .unwrap();
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
     let e = ladder::batch::memory::evaluate(&scheme, &input, None, as_of).unwrap();
     let report = ladder::report::Report::new(&e, |_| true);
