@@ -37,6 +37,21 @@ pub struct Request<'a> {
     pub header_row: Option<u64>,
 }
 
+impl<'a> Request<'a> {
+    /// The scan of the employee file `files` names (its `--header-row` too).
+    pub fn of_files(scheme: &'a Scheme, files: &'a crate::input::Files, scores: Option<&'a Input>, as_of: NaiveDate) -> Request<'a> {
+        Request {
+            scheme,
+            employees: &files.employees,
+            encoding: files.encoding,
+            sheet: files.sheet.as_deref(),
+            scores,
+            as_of,
+            header_row: files.header_row,
+        }
+    }
+}
+
 /// A row a scan was asked to keep: its place in the file and its cells.
 pub struct KeptRow {
     pub line: u64,

@@ -125,30 +125,17 @@ fn evaluate(args: EvaluateArgs) -> Result<cmd::evaluate::Request> {
 fn explain(args: ExplainArgs) -> Result<cmd::explain::Request> {
     let (files, scheme, as_of) = inputs(&args.input)?;
     // The files are read by the command: a big one is scanned, not held whole.
-    let header_row = files.header_row;
     let lang = detail_lang(args.format, args.lang);
-    Ok(cmd::explain::Request {
-        scheme,
-        files,
-        as_of,
-        header_row,
-        id: args.id,
-        format: args.format,
-        lang,
-        placement: args.placement,
-        in_memory: false,
-    })
+    Ok(cmd::explain::Request { scheme, files, as_of, id: args.id, format: args.format, lang, placement: args.placement, in_memory: false })
 }
 
 fn what_if(args: WhatIfArgs) -> Result<cmd::what_if::Request> {
     let (files, scheme, as_of) = inputs(&args.input)?;
-    let header_row = files.header_row;
     Ok(cmd::what_if::Request {
         scheme,
         files,
         as_of,
         as_of_given: args.input.as_of.is_some(),
-        header_row,
         id: args.id,
         sets: args.set,
         format: args.format,

@@ -21,8 +21,6 @@ pub struct Request {
     /// The employee file (read by `run`, scanned or whole) and the scores' path.
     pub files: Files,
     pub as_of: NaiveDate,
-    /// `--header-row`: the header's line (none: found among the first rows).
-    pub header_row: Option<u64>,
     /// The employee to explain.
     pub id: String,
     pub format: DetailFormat,
@@ -45,15 +43,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
     if !req.placement && req.lang == Lang::En && scannable(&req.scheme, &req.files, req.in_memory) {
         // Unreadable scores: the in-memory path says so, in its order.
         if let Ok(scores) = req.files.read_scores() {
-            let scan = crate::batch::scan::Request {
-                scheme: &req.scheme,
-                employees: &req.files.employees,
-                encoding: req.files.encoding,
-                sheet: req.files.sheet.as_deref(),
-                scores: scores.as_ref(),
-                as_of: req.as_of,
-                header_row: req.header_row,
-            };
+            let scan = crate::batch::scan::Request::of_files(&req.scheme, &req.files, scores.as_ref(), req.as_of);
             // A file the scan cannot read goes the in-memory way, whose messages are the reference.
             if let Ok(found) = crate::detail::scanned::one(&scan, &req.id, false) {
                 let one = found.map_err(Error::UnknownId)?;
@@ -63,9 +53,9 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
     }
     // Standard input's first lines are checked before the rest is read.
     let (input, scores) = req.files.read_all_checked(&|head, eof, display| {
-        crate::batch::memory::check_head(&req.scheme, req.files.encoding, req.header_row, req.placement, head, eof, display)
+        crate::batch::memory::check_head(&req.scheme, req.files.encoding, req.files.header_row, req.placement, head, eof, display)
     })?;
-    let how = How { header_row: req.header_row, lang: req.lang, placement: req.placement };
+    let how = How { header_row: req.files.header_row, lang: req.lang, placement: req.placement };
     let evaluation = evaluate_as(&req.scheme, &input, scores.as_ref(), req.as_of, &how)?;
     let index = find(&evaluation, &req.id).ok_or_else(|| Error::UnknownId(unknown_id(&evaluation, &req.id, &input.display)))?;
     show(&evaluation, explain(&evaluation, index), req.format, out)

@@ -19,8 +19,6 @@ pub struct Request {
     pub as_of: NaiveDate,
     /// `--as-of` was given (else it is today, and a quarter under way is worth a note).
     pub as_of_given: bool,
-    /// `--header-row`: the header's line (none: found among the first rows).
-    pub header_row: Option<u64>,
     /// The employee.
     pub id: String,
     /// The changes, `KEY=VALUE` split.
@@ -36,15 +34,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
     // The scan decides in the scheme's words: a Chinese text takes the in-memory way.
     if req.lang == Lang::En && crate::cmd::explain::scannable(&req.scheme, &req.files, req.in_memory) {
         if let Ok(scores) = req.files.read_scores() {
-            let scan = crate::batch::scan::Request {
-                scheme: &req.scheme,
-                employees: &req.files.employees,
-                encoding: req.files.encoding,
-                sheet: req.files.sheet.as_deref(),
-                scores: scores.as_ref(),
-                as_of: req.as_of,
-                header_row: req.header_row,
-            };
+            let scan = crate::batch::scan::Request::of_files(&req.scheme, &req.files, scores.as_ref(), req.as_of);
             if let Ok(answer) = what_if_scanned(&scan, &req.id, &req.sets) {
                 return show(req, &answer?, out);
             }
@@ -52,9 +42,9 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
     }
     // Standard input's first lines are checked before the rest is read.
     let (input, scores) = req.files.read_all_checked(&|head, eof, display| {
-        crate::batch::memory::check_head(&req.scheme, req.files.encoding, req.header_row, false, head, eof, display)
+        crate::batch::memory::check_head(&req.scheme, req.files.encoding, req.files.header_row, false, head, eof, display)
     })?;
-    let answer = what_if(&req.scheme, &input, scores.as_ref(), req.as_of, &req.id, &req.sets, req.header_row, req.lang)?;
+    let answer = what_if(&req.scheme, &input, scores.as_ref(), req.as_of, &req.id, &req.sets, req.files.header_row, req.lang)?;
     show(req, &answer, out)
 }
 
