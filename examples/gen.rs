@@ -102,13 +102,7 @@ fn fact_kinds(scheme: &Scheme) -> Vec<FactKind> {
             });
         });
     };
-    let rules = scheme
-        .requires
-        .iter()
-        .chain(scheme.demotion.iter())
-        .chain(scheme.sequences.iter().flat_map(|s| s.grades.iter().flat_map(|g| g.requires.iter().chain(g.demotion.iter()))))
-        .chain(scheme.bridges.iter().flat_map(|b| b.requires.iter()));
-    for r in rules {
+    for r in scheme.rules() {
         visit(r);
     }
     // Yes/no facts that demote (a major incident) are rare in a real staff.

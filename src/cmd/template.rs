@@ -183,13 +183,7 @@ fn reads(scheme: &Scheme, test: impl Fn(&FactRef) -> bool) -> bool {
 }
 
 fn for_each_rule<'a>(scheme: &'a Scheme, f: &mut dyn FnMut(&'a crate::rule::Test)) {
-    let rules = scheme
-        .requires
-        .iter()
-        .chain(scheme.demotion.iter())
-        .chain(scheme.sequences.iter().flat_map(|s| s.grades.iter().flat_map(|g| g.requires.iter().chain(g.demotion.iter()))))
-        .chain(scheme.bridges.iter().flat_map(|b| b.requires.iter()));
-    for r in rules {
+    for r in scheme.rules() {
         r.for_each_test(f);
     }
 }

@@ -15,7 +15,7 @@ use crate::input::records::{parse_row, read_long_scores, Input, Layout, LongScor
 use crate::input::value::{parse_bool, parse_number};
 use crate::report::i18n::Lang;
 use crate::report::ResultRecord;
-use crate::rule::{FactRef, Reserved, Rule, Subject, TestValue};
+use crate::rule::{FactRef, Reserved, Subject, TestValue};
 use crate::scheme::{Scheme, Scoring};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -443,7 +443,7 @@ fn check_value(scheme: &Scheme, layout: &Layout, target: &Target, key: &str, val
     }
     let Target::Column(column) = target else { return Ok(()) };
     let mut problem = None;
-    for_each_rule(scheme, &mut |rule| {
+    for rule in scheme.rules() {
         rule.for_each_test(&mut |t| {
             if problem.is_some() {
                 return;
@@ -478,21 +478,8 @@ fn check_value(scheme: &Scheme, layout: &Layout, target: &Target, key: &str, val
                 _ => {}
             }
         });
-    });
-    problem.map_or(Ok(()), Err)
-}
-
-fn for_each_rule<'a>(scheme: &'a Scheme, f: &mut dyn FnMut(&'a Rule)) {
-    let grades = scheme.sequences.iter().flat_map(|s| s.grades.iter());
-    let rules = scheme
-        .requires
-        .iter()
-        .chain(scheme.demotion.iter())
-        .chain(grades.flat_map(|g| g.requires.iter().chain(g.demotion.iter())))
-        .chain(scheme.bridges.iter().flat_map(|b| b.requires.iter()));
-    for r in rules {
-        f(r);
     }
+    problem.map_or(Ok(()), Err)
 }
 
 /// The fields that differ between two results: field → (before, after).

@@ -298,6 +298,17 @@ impl Scheme {
         GradeRef { index: g.index.saturating_sub(1), ..g }
     }
 
+    /// Every rule of the scheme: the scheme-wide `requires` and `demotion`,
+    /// each grade's `requires` and `demotion`, each bridge's `requires`.
+    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+        let grades = self.sequences.iter().flat_map(|s| s.grades.iter());
+        self.requires
+            .iter()
+            .chain(self.demotion.iter())
+            .chain(grades.flat_map(|g| g.requires.iter().chain(g.demotion.iter())))
+            .chain(self.bridges.iter().flat_map(|b| b.requires.iter()))
+    }
+
     /// The demotion rules that apply to a grade (SPEC §8.1), each with the
     /// grade it recommends and whether it is the grade's own: the scheme-wide
     /// one first unless the grade is exempt (`scheme_demotion: false`), then
