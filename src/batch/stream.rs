@@ -103,8 +103,6 @@ struct Counted {
     duplicates: hashbrown::HashMap<u64, u64>,
     cohorts: Cohorts,
     warnings: Vec<String>,
-    /// The rows pass 1 kept, to be read from the start.
-    spool: File,
 }
 
 /// One row as pass 1 leaves it to its sink: its line, its id (for the id
@@ -195,8 +193,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     let projected = Batch { layout: &kept.projected, ..batch };
     let run = Run { req, source: &source, periods: &periods, batch, kept: &kept, projected };
 
-    let counted = count(&run, cutter, &progress).map_err(|e| source.located(e))?;
-    let mut spool = BufReader::with_capacity(1 << 16, counted.spool.try_clone()?);
+    let (counted, mut spool) = count(&run, cutter, &progress).map_err(|e| source.located(e))?;
     let allocation = allocate(&run, &counted, &mut spool)?;
 
     let csv_hash = hash.map(|h| format!("{:x}", h.lock().expect("hashing done").clone().finalize())).unwrap_or_default();
@@ -224,9 +221,10 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     Ok(Done { summary, errors, error_notes, rows: rows as usize, warnings, notes: header.note.into_iter().collect(), under_way })
 }
 
-/// Pass 1: every row's figures (kept in a temporary file), the composites
-/// of each cohort, the ids (duplicates found exactly).
-fn count(run: &Run, mut cutter: Cutter<Box<dyn std::io::Read + Send>>, progress: &ProgressBar) -> Result<Counted> {
+/// Pass 1: every row's figures (kept in a temporary file, returned to be
+/// read from the start), the composites of each cohort, the ids (duplicates
+/// found exactly).
+fn count(run: &Run, mut cutter: Cutter<Box<dyn std::io::Read + Send>>, progress: &ProgressBar) -> Result<(Counted, BufReader<File>)> {
     let Run { req, source, batch, kept, .. } = run;
     let (scheme, layout) = (req.scheme, batch.layout);
     let mut ids = IdSet::new();
@@ -234,7 +232,7 @@ fn count(run: &Run, mut cutter: Cutter<Box<dyn std::io::Read + Send>>, progress:
     let mut cohorts = Cohorts::default();
     let mut rows = 0u64;
     let spool = tempfile::tempfile().context("cannot create a temporary file for pass 1")?;
-    let mut spool_out = std::io::BufWriter::with_capacity(1 << 16, spool.try_clone()?);
+    let mut spool_out = std::io::BufWriter::with_capacity(1 << 16, spool);
     // The blocks of a chunk are parsed in parallel, then its rows are shared
     // out one by one (blocks alone are too coarse: the last one of a chunk
     // would keep one core waiting).
@@ -302,11 +300,10 @@ fn count(run: &Run, mut cutter: Cutter<Box<dyn std::io::Read + Send>>, progress:
     if rows == 0 {
         warnings.push(format!("{}: no employee rows below the header", source.display));
     }
-    spool_out.flush().context("cannot write the temporary file of pass 1")?;
-    drop(spool_out);
-    let mut spool = spool;
+    let mut spool =
+        spool_out.into_inner().map_err(std::io::IntoInnerError::into_error).context("cannot write the temporary file of pass 1")?;
     spool.rewind()?;
-    Ok(Counted { rows, duplicates, cohorts, warnings, spool })
+    Ok((Counted { rows, duplicates, cohorts, warnings }, BufReader::with_capacity(1 << 16, spool)))
 }
 
 /// Reads the next chunk of kept rows; None at the end.
