@@ -174,14 +174,12 @@ pub fn scan(req: &Request, id: &str, select: &RowTest, members: bool) -> Result<
     for_each_chunk(&ProgressBar::hidden(), read, work, |pieces| {
         let (bytes, mut pieces) = pieces?;
         // After the first chunk, the id set (and the members) sized for the
-        // whole file from the bytes a row takes, as `evaluate` does: it only saves regrowing.
-        let count: usize = pieces.iter().map(|p| p.rows.len()).sum();
-        if rows == 0 && count > 0 {
-            let estimate = source.len as usize / (bytes / count).max(32);
-            let id_bytes = pieces.iter().flat_map(|p| p.rows.iter()).map(|r| r.1.len()).sum::<usize>() / count;
-            id_set.reserve(estimate + estimate / 16, id_bytes.max(1));
+        // whole file, as `evaluate` does.
+        if rows == 0 {
+            let first_ids: Vec<&str> = pieces.iter().flat_map(|p| p.rows.iter()).map(|r| r.1.as_str()).collect();
+            let estimate = id_set.reserve_for_file(source.len, bytes, first_ids.into_iter());
             if members {
-                kept_members.reserve(estimate + estimate / 16);
+                kept_members.reserve(estimate);
             }
         }
         for (line, row_id, cohort, cells) in pieces.iter_mut().flat_map(|p| p.rows.iter_mut()) {

@@ -268,15 +268,10 @@ fn count(run: &Run, mut cutter: Cutter<Box<dyn std::io::Read + Send>>, progress:
         let count = pieces.iter().map(|p| p.rows.len()).sum();
         let records: Vec<&Kept> = pieces.iter().map(|p| &p.kept).collect();
         RowSpool::write_chunk(&mut spool_out, count, &records).context("cannot write the temporary file of pass 1")?;
-        // After the first chunk, size the id set for the whole file from
-        // the bytes a row takes (an estimate: it only saves regrowing).
-        if rows == 0 && count > 0 {
-            // A row has at least its six required cells (≈ 30 bytes): a
-            // first chunk of odd tiny rows cannot make the guess huge.
-            let per_row = (bytes / count).max(32);
-            let estimate = source.len as usize / per_row;
-            let id_bytes = pieces.iter().flat_map(|p| p.rows.iter()).map(|(_, id, _)| id.len()).sum::<usize>() / count;
-            ids.reserve(estimate + estimate / 16, id_bytes.max(1));
+        // After the first chunk, the id set sized for the whole file.
+        if rows == 0 {
+            let first_ids: Vec<&str> = pieces.iter().flat_map(|p| p.rows.iter()).map(|(_, id, _)| id.as_str()).collect();
+            ids.reserve_for_file(source.len, bytes, first_ids.into_iter());
         }
         // The keys are moved into the cohorts, not copied.
         for (line, id, cohort) in pieces.iter_mut().flat_map(|p| p.rows.iter_mut()) {
