@@ -7,6 +7,12 @@
 //! against the cohort's composites ([`standing_in`]); the result is the one
 //! the in-memory evaluation gives (`tests/integration/big_file_detail.rs`
 //! holds the two equal), in the memory of a streaming batch.
+//!
+//! Only the employee's cohort needs composites, so the employee is looked
+//! for first ([`locate`]: a search for the id's bytes, and only the blocks
+//! that hold them split into cells, stopping at the first match); the scan
+//! then computes figures only for the rows of that cohort ([`Wanted`]).
+//! Every row is still read, split and its id checked, as before.
 
 use crate::batch::chunk::{for_each_chunk, Chunk};
 use crate::batch::ids::IdSet;
@@ -15,7 +21,7 @@ use crate::figures::{Figures, Periods, ScoreColumns, Standing};
 use crate::input::cells::Cells;
 use crate::input::records::{parse_row, read_long_scores, Encoding, Input, Layout, LongScores, Row};
 use crate::input::source::Source;
-use crate::input::split::Cutter;
+use crate::input::split::{parse_block_where, BlockReader, Cutter};
 use crate::scheme::Scheme;
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -23,6 +29,7 @@ use indicatif::ProgressBar;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The employee file and how to read it, as `evaluate` takes it.
@@ -93,6 +100,34 @@ pub struct Scan {
     pub keys: hashbrown::HashMap<CohortKey, u32>,
     /// Where the records start in the file as read (past the header's rows).
     pub records_start: u64,
+    /// The cohorts ranked: `cohorts` and `members` hold these, no others.
+    pub wanted: Wanted,
+}
+
+/// The cohorts a scan ranks (computes the figures of their rows for).
+#[derive(Debug, Clone)]
+pub enum Wanted {
+    /// Every cohort: the employee was not found before the scan.
+    Every,
+    /// Only these (none: the employee's row cannot be ranked).
+    Cohorts(Vec<CohortKey>),
+}
+
+impl Wanted {
+    /// Is `key`'s cohort ranked?
+    pub fn ranks(&self, key: &CohortKey) -> bool {
+        match self {
+            Wanted::Every => true,
+            Wanted::Cohorts(keys) => keys.contains(key),
+        }
+    }
+}
+
+impl Scan {
+    /// Are the composites of `key`'s cohort all in [`Scan::cohorts`]?
+    pub fn ranks(&self, key: &CohortKey) -> bool {
+        self.wanted.ranks(key)
+    }
 }
 
 /// A ranked row, as [`Scan::members`] keeps it.
@@ -110,8 +145,9 @@ pub type RowTest<'a> = dyn Fn(&Row, Option<&Figures>, Option<&CohortKey>) -> boo
 
 /// Reads every record of the file once (see the module's comment). `id`
 /// is only used to find an id close to it, for the message when it is
-/// missing; `members`: keep [`Scan::members`].
-pub fn scan(req: &Request, id: &str, select: &RowTest, members: bool) -> Result<Scan> {
+/// missing; `members`: keep [`Scan::members`]; the figures are computed
+/// for the rows of the `wanted` cohorts only (the others are given None).
+pub fn scan(req: &Request, id: &str, select: &RowTest, members: bool, wanted: Wanted) -> Result<Scan> {
     let scheme = req.scheme;
     let source = Source::open(req.employees, req.encoding, req.sheet, &|_, _, _| Ok(()))?;
     let long = match req.scores {
@@ -147,7 +183,12 @@ pub fn scan(req: &Request, id: &str, select: &RowTest, members: bool) -> Result<
                 .flat_map(|(_, records)| records.par_iter_mut())
                 .fold(Box::<Piece>::default, |mut piece, (line, record)| {
                     let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
-                    let figures = batch.figures_reusing(&mut row, std::mem::take(&mut piece.spare));
+                    // A row with errors has no figures; one of another cohort needs none.
+                    let ranked = match &wanted {
+                        Wanted::Every => true,
+                        Wanted::Cohorts(keys) => row.errors.is_empty() && keys.contains(&CohortKey::of(scheme, &layout, &row)),
+                    };
+                    let figures = if ranked { batch.figures_reusing(&mut row, std::mem::take(&mut piece.spare)) } else { None };
                     let cohort = figures.as_ref().and_then(|f| f.composite).map(|c| (CohortKey::of(scheme, &layout, &row), c));
                     let keep = select(&row, figures.as_ref(), cohort.as_ref().map(|(k, _)| k)).then(|| row.cells.clone());
                     piece.rows.push((*line, std::mem::take(&mut row.id), cohort, keep));
@@ -243,7 +284,68 @@ pub fn scan(req: &Request, id: &str, select: &RowTest, members: bool) -> Result<
         members: kept_members,
         keys,
         records_start: header.end,
+        wanted,
     })
+}
+
+/// The cohort a scan for employee `id` must rank: a search for the bytes of
+/// the id in the file, where only the blocks that hold them are split into
+/// cells and read as rows, until the first row with the id (the employee).
+/// [`Wanted::Every`] when it finds none, or cannot tell: an id a quoted
+/// cell may write differently, a record it cannot read; the scan then ranks
+/// every cohort, and says what is wrong in its own order.
+pub fn locate(req: &Request, id: &str) -> Wanted {
+    locate_row(req, id).ok().flatten().unwrap_or(Wanted::Every)
+}
+
+fn locate_row(req: &Request, id: &str) -> Result<Option<Wanted>> {
+    if id.is_empty() || id.contains('"') {
+        return Ok(None);
+    }
+    let scheme = req.scheme;
+    let source = Source::open(req.employees, req.encoding, req.sheet, &|_, _, _| Ok(()))?;
+    let (layout, header) = read_layout(scheme, source.decoded(None)?, &source.display, req.header_row, false)?;
+    let mut cutter = Cutter::new(source.decoded(None)?, header.end)?;
+    let finder = memchr::memmem::Finder::new(id.as_bytes());
+    let found = AtomicBool::new(false);
+    let read = |chunk: &mut Chunk| -> Result<Option<u64>> {
+        // Stop reading once the employee is found.
+        if found.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let more = cutter.next_chunk(&mut chunk.raw)?;
+        Ok(more.then(|| chunk.raw.offset + chunk.raw.bytes.len() as u64))
+    };
+    // The first row of the chunk with the id: its cohort, when it has one.
+    let work = |chunk: &mut Chunk| -> Result<Option<Wanted>> {
+        let raw = &chunk.raw;
+        for block in &raw.blocks {
+            let bytes = &raw.bytes[block.start..block.end];
+            if finder.find(bytes).is_none() {
+                continue;
+            }
+            let mut records = Vec::new();
+            parse_block_where(&mut BlockReader::default(), bytes, block.line, &mut records, |_| true)
+                .map_err(|bad| anyhow::anyhow!("{}", bad.message(&source.display)))?;
+            for (line, cells) in records {
+                let row = parse_row(scheme, &layout, line, cells, req.as_of);
+                if row.id == id {
+                    let key = row.errors.is_empty().then(|| CohortKey::of(scheme, &layout, &row));
+                    return Ok(Some(Wanted::Cohorts(key.into_iter().collect())));
+                }
+            }
+        }
+        Ok(None)
+    };
+    let mut first = None;
+    for_each_chunk(&ProgressBar::hidden(), read, work, |wanted| {
+        if let (None, Some(wanted)) = (&first, wanted?) {
+            first = Some(wanted);
+            found.store(true, Ordering::Relaxed);
+        }
+        Ok(())
+    })?;
+    Ok(first)
 }
 
 /// The records on `lines` of the file `scan` read (whose records start at

@@ -33,7 +33,8 @@ pub struct Place {
 /// `members`: keep every ranked row's cohort and composite (what-if).
 pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool) -> Result<Result<One<'s>, String>> {
     let scheme = req.scheme;
-    let mut scanned = scan::scan(req, id, &|row: &Row, _, _| row.id == id, members)?;
+    let wanted = scan::locate(req, id);
+    let mut scanned = scan::scan(req, id, &|row: &Row, _, _| row.id == id, members, wanted)?;
     let Some(KeptRow { line, cells, .. }) = (!scanned.kept.is_empty()).then(|| scanned.kept.remove(0)) else {
         let ids = &scanned.ids;
         let message =
@@ -104,10 +105,19 @@ pub fn what_if_after<'s>(
     long_after: &LongScores,
 ) -> Result<(Evaluation<'s>, Evaluation<'s>, usize)> {
     let scheme = req.scheme;
-    let Place { scan: scanned, line, .. } = place;
+    let Place { scan: mut scanned, line, .. } = place;
     let row = parse_row(scheme, &layout_after, line, cells, req.as_of);
     let own_before = &before.outcomes[0];
     let key_before = own_before.cohort.clone();
+    // A change that moves the employee to a cohort the scan did not rank:
+    // the file is scanned again for both cohorts.
+    if row.errors.is_empty() {
+        let key_after = CohortKey::of(scheme, &layout_after, &row);
+        if !scanned.ranks(&key_after) {
+            let wanted = scan::Wanted::Cohorts(key_before.iter().cloned().chain([key_after]).collect());
+            scanned = scan::scan(req, &row.id, &|_, _, _| false, true, wanted)?;
+        }
+    }
     let h_before = own_before.figures.as_ref().and_then(|f| f.composite).and_then(hundredths);
     let mut lists = Lists { entries: Vec::new() };
     let mut lists_after = Lists { entries: Vec::new() };

@@ -204,3 +204,48 @@ fn a_moved_composite_moves_others_and_both_paths_list_them() {
     let json: serde_json::Value = serde_json::from_str(scanned.split_once('\n').unwrap().1).unwrap();
     assert!(json["others_changed"].as_array().is_some_and(|o| !o.is_empty()), "{json:#}");
 }
+
+/// The employee is looked for by the bytes of their id before the scan, and
+/// only their cohort is ranked: an id that is also inside an earlier row's
+/// name, a quoted id cell (a block the csv reader parses), a duplicate and
+/// an id with a quote in it (which the search leaves to the scan of every
+/// cohort) all answer as the in-memory reference does.
+#[test]
+fn the_employee_is_found_by_their_id_whatever_else_holds_its_bytes() {
+    use ladder::batch::scan::{locate, Request, Wanted};
+    let dir = tempfile::tempdir().unwrap();
+    let path = generated(dir.path(), "telecom-after-sales", scaled(120, 300), 13);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // Row E0000002's name holds E0000040; E0000040's id cell is quoted;
+    // E0000050's id is written with a quote in it.
+    lines[3] = lines[3].replacen(",员工2,", ",员工2 E0000040,", 1);
+    lines[41] = lines[41].replacen("E0000040,", "\"E0000040\",", 1);
+    lines[51] = lines[51].replacen("E0000050,", "\"E0000\"\"050\",", 1);
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    assert!(std::fs::read_to_string(&path).unwrap().contains("员工2 E0000040,"));
+
+    let scheme = load_scheme(Some("telecom-after-sales")).unwrap();
+    let files = files(&path);
+    let req = Request::of_files(&scheme, &files, None, "2026-12-31".parse().unwrap());
+    let ranked = |id: &str| match locate(&req, id) {
+        Wanted::Every => None,
+        Wanted::Cohorts(keys) => Some(keys.len()),
+    };
+    // Found, each in one cohort: not left to the scan of every cohort.
+    assert_eq!(ranked("E0000040"), Some(1));
+    assert_eq!(ranked("E0000003"), Some(1));
+    // A row in error ranks nothing; an id no row has, or with a quote, is left to the scan.
+    assert_eq!(ranked("BAD1"), Some(0));
+    assert_eq!(ranked("E9999999"), None);
+    assert_eq!(ranked("E0000\"050"), None);
+
+    for id in ["E0000040", "E0000003", "dup", "BAD1", "E0000\"050", "E9999999", "E000004"] {
+        let (scanned, reference) = explain_both("telecom-after-sales", &path, id, DetailFormat::Json);
+        assert_eq!(scanned, reference, "explain {id}");
+    }
+    let row = row_of(&path, "E0000003");
+    let score = row.iter().find(|(h, c)| h.starts_with("2026Q4.") && !c.is_empty()).unwrap().0.clone();
+    let (scanned, reference) = what_if_both("telecom-after-sales", &path, "E0000040", &[(&score, "100")], DetailFormat::Json);
+    assert_eq!(scanned, reference, "what-if E0000040");
+}
