@@ -95,15 +95,18 @@ impl Lists {
 /// `what-if` on a scanned file: the employee's row (`before`, found at `place`) changed into
 /// `cells` (on `layout_after`, with the scores `long_after`), and every other
 /// row whose result the change moves. Returns the before and after
-/// evaluations of those rows, in file order, and the employee's place in them.
-pub fn what_if_after<'s>(
+/// evaluations of the employee, and what `diff` makes of each other row
+/// evaluated before and after, in file order (their outcomes are not kept:
+/// a change can move the rank of thousands).
+pub fn what_if_after<'s, T>(
     req: &scan::Request<'s>,
     before: Evaluation<'s>,
     place: Place,
     layout_after: Layout,
     cells: crate::input::cells::Cells,
     long_after: &LongScores,
-) -> Result<(Evaluation<'s>, Evaluation<'s>, usize)> {
+    diff: impl Fn(&Outcome, &Outcome) -> Option<T>,
+) -> Result<(Evaluation<'s>, Evaluation<'s>, Vec<T>)> {
     let scheme = req.scheme;
     let Place { scan: mut scanned, line, .. } = place;
     let row = parse_row(scheme, &layout_after, line, cells, req.as_of);
@@ -148,8 +151,7 @@ pub fn what_if_after<'s>(
         lists.get(&scanned, key);
     }
     let h_after = own_after.figures.as_ref().and_then(|f| f.composite).and_then(hundredths);
-    let mut others_before = Vec::new();
-    let mut outcomes_after = Vec::new();
+    let mut others = Vec::new();
     // Another row's result can only change through its standing, and only
     // in the cohorts the employee leaves or joins: a second scan finds the
     // rows whose standing moves (none when the composite and cohort stay).
@@ -180,28 +182,21 @@ pub fn what_if_after<'s>(
         let layout = &before.layout;
         // The others' figures the batch's fast way (explain's detail is only the employee's).
         let columns_before = ScoreColumns::new(scheme, layout, &periods);
-        let others = Batch { layout, columns: &columns_before, long: &scanned.long, detail: false, ..after };
+        let others_ranked = Batch { layout, columns: &columns_before, long: &scanned.long, detail: false, ..after };
         let others_after = Batch { long: &scanned.long, detail: false, ..after };
         // Members are ranked rows, never a duplicate id's; the employee's own line is not among them.
         for (other_line, cells) in picked {
             let row = parse_row(scheme, layout, other_line, cells.clone(), req.as_of);
             let standing = |key: &CohortKey, c, band| lists.find(key).and_then(|l| standing_in(scheme, l, c, band));
-            others_before.push((other_line, outcome(&others, row, standing)));
+            let other_before = outcome(&others_ranked, row, standing);
             let row = parse_row(scheme, &layout_after, other_line, cells, req.as_of);
             let standing = |key: &CohortKey, c, band| lists_after.find(key).and_then(|l| standing_in(scheme, l, c, band));
-            outcomes_after.push((other_line, outcome(&others_after, row, standing)));
+            others.extend(diff(&other_before, &outcome(&others_after, row, standing)));
         }
     }
     let Evaluation { layout, warnings, mut outcomes, .. } = before;
-    // In file order: lines grow with the rows' order.
-    let place = others_before.partition_point(|(other_line, _)| *other_line < line);
-    let in_order = |own: Outcome, others: Vec<(u64, Outcome)>| -> Vec<Outcome> {
-        let mut all: Vec<Outcome> = others.into_iter().map(|(_, o)| o).collect();
-        all.insert(place, own);
-        all
-    };
     let own_before = outcomes.remove(0);
-    let before = evaluation(scheme, req.as_of, layout, &scanned, warnings, in_order(own_before, others_before));
-    let after = evaluation(scheme, req.as_of, layout_after, &scanned, Vec::new(), in_order(own_after, outcomes_after));
-    Ok((before, after, place))
+    let before = evaluation(scheme, req.as_of, layout, &scanned, warnings, vec![own_before]);
+    let after = evaluation(scheme, req.as_of, layout_after, &scanned, Vec::new(), vec![own_after]);
+    Ok((before, after, others))
 }

@@ -6,7 +6,7 @@
 
 use super::scanned::{self, Place};
 use super::{find, indent, meta_value, plain_table, record_value, unknown_id, write_detail, DetailFormat};
-use crate::batch::memory::{evaluate_in, evaluate_rows_in, Evaluation};
+use crate::batch::memory::{evaluate_in, evaluate_rows_in, Evaluation, Outcome};
 use crate::batch::scan;
 use crate::calendar::{Period, PeriodKind};
 use crate::decision::Status;
@@ -63,6 +63,20 @@ pub struct WhatIf<'s> {
     pub after: Evaluation<'s>,
     pub index: usize,
     pub changes: Vec<Change>,
+    /// The other employees whose result the change moves (through rank), in
+    /// file order, with what moved: worked out as they are evaluated, so a
+    /// scan need not keep their outcomes (thousands, on a million rows).
+    others: Vec<OtherChanged>,
+}
+
+/// Another employee's id, and their fields that differ after the change.
+type OtherChanged = (String, Map<String, Value>);
+
+/// What changed for another employee, evaluated before and after; None when nothing did.
+fn other_changed(scheme: &Scheme, before: &Outcome, after: &Outcome) -> Option<OtherChanged> {
+    let (b, a) = (ResultRecord::new(scheme, before), ResultRecord::new(scheme, after));
+    let d = differences(&record_value(&b), &record_value(&a));
+    (!d.is_empty()).then(|| (b.id.clone(), d))
 }
 
 /// Where the rest of the file is: every row in memory (the reference), or
@@ -229,7 +243,7 @@ fn changed<'s>(
         long.quarter_scores.insert(row.id.clone(), quarter_scores);
     }
     let layout_after = Layout::new_at(scheme, layout.headers.clone(), &display, layout.header_line).map_err(Error::Unusable)?;
-    let (before, after, index) = match rest {
+    let (before, after, index, others) = match rest {
         Rest::Memory(input) => {
             let rows = before
                 .outcomes
@@ -241,10 +255,17 @@ fn changed<'s>(
                 })
                 .collect();
             let after = evaluate_rows_in(scheme, layout_after, rows, &long, as_of, input, scores, lang);
-            (before, after, index)
+            let others = (0..before.outcomes.len())
+                .filter(|i| *i != index)
+                .filter_map(|i| other_changed(scheme, &before.outcomes[i], &after.outcomes[i]))
+                .collect();
+            (before, after, index, others)
         }
         Rest::Scanned(req, place) => {
-            scanned::what_if_after(req, before, *place, layout_after, cells.into(), &long).map_err(Error::Unusable)?
+            let diff = |b: &Outcome, a: &Outcome| other_changed(scheme, b, a);
+            let (before, after, others) =
+                scanned::what_if_after(req, before, *place, layout_after, cells.into(), &long, diff).map_err(Error::Unusable)?;
+            (before, after, 0, others)
         }
     };
 
@@ -256,7 +277,7 @@ fn changed<'s>(
         let list: Vec<String> = new.iter().map(|e| format!("  - {e}")).collect();
         return Err(Error::Usage(format!("--set {}: the row of {id} would be invalid:\n{}", given.join(" "), list.join("\n"))));
     }
-    Ok(WhatIf { before, after, index, changes })
+    Ok(WhatIf { before, after, index, changes, others })
 }
 
 /// A change of a KPI item that holds a raw measure: the scores its values
@@ -554,22 +575,15 @@ impl WhatIf<'_> {
     }
 
     /// Other employees whose result changed (through rank), with what changed.
-    fn others_changed(&self) -> Vec<(String, Map<String, Value>)> {
-        (0..self.before.outcomes.len())
-            .filter(|i| *i != self.index)
-            .filter_map(|i| {
-                let (b, a) = self.records(i);
-                let d = differences(&record_value(&b), &record_value(&a));
-                (!d.is_empty()).then(|| (b.id.clone(), d))
-            })
-            .collect()
+    fn others_changed(&self) -> &[OtherChanged] {
+        &self.others
     }
 
     pub fn to_json(&self) -> Value {
         let (b, a) = self.records(self.index);
         let (bv, av) = (record_value(&b), record_value(&a));
         let changes: Vec<Value> = self.changes.iter().map(change_value).collect();
-        let others: Vec<Value> = self.others_changed().into_iter().map(|(id, d)| json!({"id": id, "changed": d})).collect();
+        let others: Vec<Value> = self.others_changed().iter().map(|(id, d)| json!({"id": id, "changed": d})).collect();
         json!({
             "meta": meta_value(&self.before),
             "id": b.id,
