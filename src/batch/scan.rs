@@ -349,9 +349,15 @@ fn locate_row(req: &Request, id: &str) -> Result<Option<Wanted>> {
 }
 
 /// The records on `lines` of the file `scan` read (whose records start at
-/// `records_start`), as read: (line, cells), in file order. Nothing is
-/// evaluated, and the other records are not split into cells.
-pub fn pick_lines(req: &Request, records_start: u64, lines: &hashbrown::HashSet<u64>) -> Result<Vec<(u64, Cells)>> {
+/// `records_start`), as read, each handed to `each` (line, cells) in file
+/// order as its chunk is read. Nothing else is evaluated, and the other
+/// records are not split into cells.
+pub fn pick_lines(
+    req: &Request,
+    records_start: u64,
+    lines: &hashbrown::HashSet<u64>,
+    mut each: impl FnMut(u64, Cells) + Send,
+) -> Result<()> {
     let source = Source::open(req.employees, req.encoding, req.sheet, &|_, _, _| Ok(()))?;
     let mut cutter =
         Cutter::new(source.decoded(None)?, records_start).with_context(|| format!("{}: cannot read the file", source.display))?;
@@ -363,13 +369,11 @@ pub fn pick_lines(req: &Request, records_start: u64, lines: &hashbrown::HashSet<
         let blocks = chunk.parse_blocks_where(&source.display, |line| lines.contains(&line))?;
         Ok(blocks.iter_mut().flat_map(|(_, records)| records.drain(..)).collect())
     };
-    let mut picked = Vec::with_capacity(lines.len());
     for_each_chunk(&ProgressBar::hidden(), read, work, |records| {
-        picked.extend(records?);
+        records?.into_iter().for_each(|(line, cells)| each(line, cells));
         Ok(())
     })
-    .map_err(|e| source.located(e))?;
-    Ok(picked)
+    .map_err(|e| source.located(e))
 }
 
 /// An id that differs from `id` only in case or surrounding spaces (the

@@ -105,8 +105,11 @@ pub fn what_if_after<'s, T>(
     layout_after: Layout,
     cells: crate::input::cells::Cells,
     long_after: &LongScores,
-    diff: impl Fn(&Outcome, &Outcome) -> Option<T>,
-) -> Result<(Evaluation<'s>, Evaluation<'s>, Vec<T>)> {
+    diff: impl Fn(&Outcome, &Outcome) -> Option<T> + Sync,
+) -> Result<(Evaluation<'s>, Evaluation<'s>, Vec<T>)>
+where
+    T: Send,
+{
     let scheme = req.scheme;
     let Place { scan: mut scanned, line, .. } = place;
     let row = parse_row(scheme, &layout_after, line, cells, req.as_of);
@@ -178,20 +181,22 @@ pub fn what_if_after<'s, T>(
                 moved.insert(m.line);
             }
         }
-        let picked = if moved.is_empty() { Vec::new() } else { scan::pick_lines(req, scanned.records_start, &moved)? };
         let layout = &before.layout;
         // The others' figures the batch's fast way (explain's detail is only the employee's).
         let columns_before = ScoreColumns::new(scheme, layout, &periods);
         let others_ranked = Batch { layout, columns: &columns_before, long: &scanned.long, detail: false, ..after };
         let others_after = Batch { long: &scanned.long, detail: false, ..after };
         // Members are ranked rows, never a duplicate id's; the employee's own line is not among them.
-        for (other_line, cells) in picked {
-            let row = parse_row(scheme, layout, other_line, cells.clone(), req.as_of);
-            let standing = |key: &CohortKey, c, band| lists.find(key).and_then(|l| standing_in(scheme, l, c, band));
-            let other_before = outcome(&others_ranked, row, standing);
-            let row = parse_row(scheme, &layout_after, other_line, cells, req.as_of);
-            let standing = |key: &CohortKey, c, band| lists_after.find(key).and_then(|l| standing_in(scheme, l, c, band));
-            others.extend(diff(&other_before, &outcome(&others_after, row, standing)));
+        // Each picked row is evaluated as its chunk comes in, and only what changed is kept.
+        if !moved.is_empty() {
+            scan::pick_lines(req, scanned.records_start, &moved, |other_line, cells| {
+                let row = parse_row(scheme, layout, other_line, cells.clone(), req.as_of);
+                let standing = |key: &CohortKey, c, band| lists.find(key).and_then(|l| standing_in(scheme, l, c, band));
+                let other_before = outcome(&others_ranked, row, standing);
+                let row = parse_row(scheme, &layout_after, other_line, cells, req.as_of);
+                let standing = |key: &CohortKey, c, band| lists_after.find(key).and_then(|l| standing_in(scheme, l, c, band));
+                others.extend(diff(&other_before, &outcome(&others_after, row, standing)));
+            })?;
         }
     }
     let Evaluation { layout, warnings, mut outcomes, .. } = before;
