@@ -36,7 +36,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
         if let Ok(scores) = req.files.read_scores() {
             let scan = crate::batch::scan::Request::of_files(&req.scheme, &req.files, scores.as_ref(), req.as_of);
             if let Ok(answer) = what_if_scanned(&scan, &req.id, &req.sets) {
-                return show(req, &answer?, out);
+                return show(req, answer?, out);
             }
         }
     }
@@ -45,10 +45,10 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
         crate::batch::memory::check_head(&req.scheme, req.files.encoding, req.files.header_row, false, head, eof, display)
     })?;
     let answer = what_if(&req.scheme, &input, scores.as_ref(), req.as_of, &req.id, &req.sets, req.files.header_row, req.lang)?;
-    show(req, &answer, out)
+    show(req, answer, out)
 }
 
-fn show(req: &Request, answer: &WhatIf, out: &mut dyn Write) -> Result<Exit> {
+fn show(req: &Request, answer: WhatIf, out: &mut dyn Write) -> Result<Exit> {
     for note in &answer.before.notes {
         stderr_line(format_args!("note: {note}"));
     }
@@ -60,6 +60,7 @@ fn show(req: &Request, answer: &WhatIf, out: &mut dyn Write) -> Result<Exit> {
     for w in &answer.before.warnings {
         stderr_line(format_args!("warning: {w}"));
     }
+    let exit = Exit::row_errors_if(answer.ends_in_error());
     answer.write(req.format, out)?;
-    Ok(Exit::row_errors_if(answer.ends_in_error()))
+    Ok(exit)
 }

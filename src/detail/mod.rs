@@ -31,17 +31,23 @@ pub fn write_detail(
     text: impl FnOnce(&mut String) -> std::fmt::Result,
 ) -> std::io::Result<()> {
     match format {
-        DetailFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, &json())?;
-            writeln!(out)
-        }
-        DetailFormat::Text => {
-            let mut s = String::new();
-            text(&mut s).expect("writing to a String cannot fail");
-            // Cells of the file are in this text: never raw controls on a terminal.
-            out.write_all(crate::terminal::safe(&s).as_bytes())
-        }
+        DetailFormat::Json => write_json(out, &json()),
+        DetailFormat::Text => write_text(out, text),
     }
+}
+
+/// A detail's json, pretty, with a line end.
+pub fn write_json(out: &mut dyn Write, json: &Value) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, json)?;
+    writeln!(out)
+}
+
+/// A detail's text, as `text` writes it.
+pub fn write_text(out: &mut dyn Write, text: impl FnOnce(&mut String) -> std::fmt::Result) -> std::io::Result<()> {
+    let mut s = String::new();
+    text(&mut s).expect("writing to a String cannot fail");
+    // Cells of the file are in this text: never raw controls on a terminal.
+    out.write_all(crate::terminal::safe(&s).as_bytes())
 }
 
 /// Finds the employee's row: the first row with that id (a later row with the

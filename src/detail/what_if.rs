@@ -5,7 +5,7 @@
 //! again, through the same code as `evaluate`.
 
 use super::scanned::{self, Place};
-use super::{find, indent, meta_value, plain_table, record_value, unknown_id, write_detail, DetailFormat};
+use super::{find, indent, meta_value, plain_table, record_value, unknown_id, write_json, write_text, DetailFormat};
 use crate::batch::memory::{evaluate_in, evaluate_rows_in, Evaluation, Outcome};
 use crate::batch::scan;
 use crate::calendar::{Period, PeriodKind};
@@ -579,12 +579,18 @@ impl WhatIf<'_> {
         &self.others
     }
 
-    pub fn to_json(&self) -> Value {
+    /// The answer as json. The others' changes are moved into it, not
+    /// copied: a change of grade can move the rank of a whole cohort.
+    pub fn into_json(mut self) -> Value {
+        // Built by hand: `json!` serializes what it is given again, a copy.
+        let others: Vec<Value> = std::mem::take(&mut self.others)
+            .into_iter()
+            .map(|(id, d)| Value::Object(Map::from_iter([("id".to_string(), Value::String(id)), ("changed".to_string(), Value::Object(d))])))
+            .collect();
         let (b, a) = self.records(self.index);
         let (bv, av) = (record_value(&b), record_value(&a));
         let changes: Vec<Value> = self.changes.iter().map(change_value).collect();
-        let others: Vec<Value> = self.others_changed().iter().map(|(id, d)| json!({"id": id, "changed": d})).collect();
-        json!({
+        let mut json = json!({
             "meta": meta_value(&self.before),
             "id": b.id,
             "set": changes,
@@ -599,12 +605,17 @@ impl WhatIf<'_> {
             })).collect::<Vec<_>>(),
             "unmet_now_met": list_minus(&b.unmet, &a.unmet),
             "unmet_new": list_minus(&a.unmet, &b.unmet),
-            "others_changed": others,
-        })
+        });
+        // The last field, in order (the map keeps the order fields are put in).
+        json["others_changed"] = Value::Array(others);
+        json
     }
 
-    pub fn write(&self, format: DetailFormat, out: &mut dyn Write) -> std::io::Result<()> {
-        write_detail(format, out, || self.to_json(), |s| self.text(s))
+    pub fn write(self, format: DetailFormat, out: &mut dyn Write) -> std::io::Result<()> {
+        match format {
+            DetailFormat::Json => write_json(out, &self.into_json()),
+            DetailFormat::Text => write_text(out, |s| self.text(s)),
+        }
     }
 
     fn text(&self, s: &mut String) -> std::fmt::Result {
