@@ -162,7 +162,7 @@ pub fn scan(req: &Request, id: &str, select: &RowTest, members: bool, wanted: Wa
         Cutter::new(source.decoded(hash.clone())?, header.end).with_context(|| format!("{}: cannot read the file", source.display))?;
     let periods = Periods::new(scheme, req.as_of);
     let columns = ScoreColumns::new(scheme, &layout, &periods);
-    // The scan decides in the scheme's own words (a Chinese text reads the file whole).
+    // The scan decides nothing (the rows' figures only): any words will do.
     let words = crate::rule::words::Words::english();
     let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long: &long, detail: false, words };
 
@@ -411,6 +411,7 @@ pub fn outcome(batch: &Batch, row: Row, standing: impl FnOnce(&CohortKey, Decima
 }
 
 /// An evaluation of a few rows of the file (the others are in the cohorts' counts).
+/// Its texts in `lang`, as the in-memory evaluation writes them.
 pub fn evaluation<'s>(
     scheme: &'s Scheme,
     as_of: NaiveDate,
@@ -418,7 +419,9 @@ pub fn evaluation<'s>(
     scan: &Scan,
     warnings: Vec<String>,
     outcomes: Vec<Outcome>,
+    lang: crate::rule::words::Lang,
 ) -> Evaluation<'s> {
+    let words = crate::rule::words::Words::new(lang, scheme, Some(&layout));
     Evaluation {
         scheme,
         periods: Periods::new(scheme, as_of),
@@ -428,7 +431,7 @@ pub fn evaluation<'s>(
         warnings,
         notes: scan.notes.clone(),
         quotas: None,
-        words: crate::rule::words::Words::new(crate::rule::words::Lang::En, scheme, None),
+        words,
     }
 }
 

@@ -1,8 +1,8 @@
 //! `ladder explain`: one employee's decision in full (the explanation itself
 //! is built in `detail::explain`). A file on disk is scanned, not held in
 //! memory (`detail::scanned`); standard input, a scheme with quotas (whose
-//! queue needs every row's decision), `--placement`, a Chinese text and a
-//! file the scan cannot read go the in-memory way, which is the reference.
+//! queue needs every row's decision), `--placement` and a file the scan
+//! cannot read go the in-memory way, which is the reference.
 
 use crate::batch::memory::{evaluate_as, How};
 use crate::decision::Status;
@@ -39,13 +39,13 @@ pub fn scannable(scheme: &Scheme, files: &Files, in_memory: bool) -> bool {
 }
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
-    // The scan ranks promotion cohorts and decides in the scheme's words.
-    if !req.placement && req.lang == Lang::En && scannable(&req.scheme, &req.files, req.in_memory) {
+    // The scan ranks promotion cohorts (placement ranks otherwise: in memory).
+    if !req.placement && scannable(&req.scheme, &req.files, req.in_memory) {
         // Unreadable scores: the in-memory path says so, in its order.
         if let Ok(scores) = req.files.read_scores() {
             let scan = crate::batch::scan::Request::of_files(&req.scheme, &req.files, scores.as_ref(), req.as_of);
             // A file the scan cannot read goes the in-memory way, whose messages are the reference.
-            if let Ok(found) = crate::detail::scanned::one(&scan, &req.id, false) {
+            if let Ok(found) = crate::detail::scanned::one(&scan, &req.id, false, req.lang) {
                 let one = found.map_err(Error::UnknownId)?;
                 return show(&one.evaluation, explain_among(&one.evaluation, 0, one.others), req.format, out);
             }

@@ -31,11 +31,10 @@ pub struct Request {
 }
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
-    // The scan decides in the scheme's words: a Chinese text takes the in-memory way.
-    if req.lang == Lang::En && crate::cmd::explain::scannable(&req.scheme, &req.files, req.in_memory) {
+    if crate::cmd::explain::scannable(&req.scheme, &req.files, req.in_memory) {
         if let Ok(scores) = req.files.read_scores() {
             let scan = crate::batch::scan::Request::of_files(&req.scheme, &req.files, scores.as_ref(), req.as_of);
-            if let Ok(answer) = what_if_scanned(&scan, &req.id, &req.sets) {
+            if let Ok(answer) = what_if_scanned(&scan, &req.id, &req.sets, req.lang) {
                 return show(req, answer?, out);
             }
         }

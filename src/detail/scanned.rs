@@ -9,6 +9,7 @@ use crate::batch::memory::{hundredths, Batch, CohortKey, Evaluation, Outcome};
 use crate::batch::scan::{self, evaluation, outcome, standing_in, with, without, KeptRow, Scan};
 use crate::figures::{Periods, ScoreColumns};
 use crate::input::records::{parse_row, Layout, LongScores, Row};
+use crate::rule::words::{Lang, Words};
 use anyhow::Result;
 use rust_decimal::Decimal;
 
@@ -26,12 +27,14 @@ pub struct Place {
     pub scan: Scan,
     /// The employee's row: its line.
     pub line: u64,
+    /// The language the reasons are written in.
+    pub lang: Lang,
 }
 
 /// Scans the file for the employee `id` (the first row with it). The inner
 /// error is the "no employee with id" message.
 /// `members`: keep every ranked row's cohort and composite (what-if).
-pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool) -> Result<Result<One<'s>, String>> {
+pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, lang: Lang) -> Result<Result<One<'s>, String>> {
     let scheme = req.scheme;
     let wanted = scan::locate(req, id);
     let mut scanned = scan::scan(req, id, &|row: &Row, _, _| row.id == id, members, wanted)?;
@@ -46,6 +49,8 @@ pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool) -> Result<Resul
     let mut cohort = Vec::new();
     let periods = Periods::new(scheme, req.as_of);
     let columns = ScoreColumns::new(scheme, &layout, &periods);
+    // The employee's reasons in `lang`, as the in-memory evaluation writes them.
+    let words = Words::new(lang, scheme, Some(&layout));
     let batch = Batch {
         scheme,
         layout: &layout,
@@ -53,7 +58,7 @@ pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool) -> Result<Resul
         columns: &columns,
         long: &scanned.long,
         detail: true,
-        words: crate::rule::words::Words::english(),
+        words: &words,
     };
     let employee = outcome(&batch, row, |key, composite, band| {
         cohort = scanned.cohorts.composites(key);
@@ -66,8 +71,8 @@ pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool) -> Result<Resul
     }
     let others = others.into_iter().map(|h| Decimal::new(i64::from(h), 2)).collect();
     let warnings = std::mem::take(&mut scanned.warnings);
-    let evaluation = evaluation(scheme, req.as_of, layout, &scanned, warnings, vec![employee]);
-    Ok(Ok(One { evaluation, others, place: Place { scan: scanned, line } }))
+    let evaluation = evaluation(scheme, req.as_of, layout, &scanned, warnings, vec![employee], lang);
+    Ok(Ok(One { evaluation, others, place: Place { scan: scanned, line, lang } }))
 }
 
 /// The composites of a cohort, highest first, as a list that a change may edit.
@@ -111,7 +116,7 @@ where
     T: Send,
 {
     let scheme = req.scheme;
-    let Place { scan: mut scanned, line, .. } = place;
+    let Place { scan: mut scanned, line, lang } = place;
     let row = parse_row(scheme, &layout_after, line, cells, req.as_of);
     let own_before = &before.outcomes[0];
     let key_before = own_before.cohort.clone();
@@ -135,6 +140,8 @@ where
     let mut key_after = None;
     let periods = Periods::new(scheme, req.as_of);
     let columns = ScoreColumns::new(scheme, &layout_after, &periods);
+    // Every reason in `lang` (the others' too: their unmet lists may change).
+    let words = Words::new(lang, scheme, Some(&layout_after));
     let after = Batch {
         scheme,
         layout: &layout_after,
@@ -142,7 +149,7 @@ where
         columns: &columns,
         long: long_after,
         detail: true,
-        words: crate::rule::words::Words::english(),
+        words: &words,
     };
     let own_after = outcome(&after, row, |key, composite, band| {
         key_after = Some(key.clone());
@@ -201,7 +208,7 @@ where
     }
     let Evaluation { layout, warnings, mut outcomes, .. } = before;
     let own_before = outcomes.remove(0);
-    let before = evaluation(scheme, req.as_of, layout, &scanned, warnings, vec![own_before]);
-    let after = evaluation(scheme, req.as_of, layout_after, &scanned, Vec::new(), vec![own_after]);
+    let before = evaluation(scheme, req.as_of, layout, &scanned, warnings, vec![own_before], lang);
+    let after = evaluation(scheme, req.as_of, layout_after, &scanned, Vec::new(), vec![own_after], lang);
     Ok((before, after, others))
 }

@@ -107,12 +107,17 @@ pub fn what_if<'s>(
 /// [`what_if`] on a file that is scanned rather than held in memory: the
 /// same answer, in the memory of a streaming batch. The outer error is a
 /// file the scan could not read: the in-memory path's message is the one to show.
-pub fn what_if_scanned<'s>(req: &scan::Request<'s>, id: &str, sets: &[(String, String)]) -> anyhow::Result<Result<WhatIf<'s>, Error>> {
-    let one = match scanned::one(req, id, true)? {
+pub fn what_if_scanned<'s>(
+    req: &scan::Request<'s>,
+    id: &str,
+    sets: &[(String, String)],
+    lang: Lang,
+) -> anyhow::Result<Result<WhatIf<'s>, Error>> {
+    let one = match scanned::one(req, id, true, lang)? {
         Ok(one) => one,
         Err(message) => return Ok(Err(Error::UnknownId(message))),
     };
-    match changed(req.scheme, Rest::Scanned(req, Box::new(one.place)), one.evaluation, 0, req.scores, req.as_of, id, sets, Lang::En) {
+    match changed(req.scheme, Rest::Scanned(req, Box::new(one.place)), one.evaluation, 0, req.scores, req.as_of, id, sets, lang) {
         Err(Error::Unusable(e)) => Err(e),
         answer => Ok(answer),
     }

@@ -15,6 +15,7 @@ use ladder::cmd::{explain, what_if};
 use ladder::detail::DetailFormat;
 use ladder::input::records::Encoding;
 use ladder::input::Files;
+use ladder::report::i18n::Lang;
 use ladder::scheme::load_scheme;
 use std::path::{Path, PathBuf};
 
@@ -45,6 +46,10 @@ fn files(path: &Path) -> Files {
 
 /// The output (or the error) of `explain` both ways.
 fn explain_both(scheme: &str, path: &Path, id: &str, format: DetailFormat) -> (String, String) {
+    explain_both_in(scheme, path, id, format, Lang::En)
+}
+
+fn explain_both_in(scheme: &str, path: &Path, id: &str, format: DetailFormat, lang: Lang) -> (String, String) {
     let run = |in_memory| {
         let req = explain::Request {
             scheme: load_scheme(Some(scheme)).unwrap(),
@@ -52,7 +57,7 @@ fn explain_both(scheme: &str, path: &Path, id: &str, format: DetailFormat) -> (S
             as_of: "2026-12-31".parse().unwrap(),
             id: id.into(),
             format,
-            lang: ladder::report::i18n::Lang::En,
+            lang,
             placement: false,
             in_memory,
         };
@@ -66,6 +71,10 @@ fn explain_both(scheme: &str, path: &Path, id: &str, format: DetailFormat) -> (S
 }
 
 fn what_if_both(scheme: &str, path: &Path, id: &str, sets: &[(&str, &str)], format: DetailFormat) -> (String, String) {
+    what_if_both_in(scheme, path, id, sets, format, Lang::En)
+}
+
+fn what_if_both_in(scheme: &str, path: &Path, id: &str, sets: &[(&str, &str)], format: DetailFormat, lang: Lang) -> (String, String) {
     let run = |in_memory| {
         let req = what_if::Request {
             scheme: load_scheme(Some(scheme)).unwrap(),
@@ -75,7 +84,7 @@ fn what_if_both(scheme: &str, path: &Path, id: &str, sets: &[(&str, &str)], form
             id: id.into(),
             sets: sets.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect(),
             format,
-            lang: ladder::report::i18n::Lang::En,
+            lang,
             in_memory,
         };
         let mut out = Vec::new();
@@ -126,6 +135,11 @@ fn check(scheme: &str, employees: usize, seed: u64) {
     }
     let (scanned, reference) = explain_both(scheme, &path, "E0000002", DetailFormat::Text);
     assert_eq!(scanned, reference, "explain E0000002 as text on {scheme}");
+    // In Chinese: the scan writes the reasons in the language asked for, as the reference does.
+    for id in ["E0000002", "E0000017"] {
+        let (scanned, reference) = explain_both_in(scheme, &path, id, DetailFormat::Text, Lang::Zh);
+        assert_eq!(scanned, reference, "explain {id} as text in Chinese on {scheme}");
+    }
     // CI tries every change on both employees; a local run each change on
     // one of them, alternately (every change is still tried).
     let all = super::harness::thorough();
@@ -155,6 +169,11 @@ fn check(scheme: &str, employees: usize, seed: u64) {
         }
         let (scanned, reference) = what_if_both(scheme, &path, id, &changes[0], DetailFormat::Text);
         assert_eq!(scanned, reference, "what-if {id} as text on {scheme}");
+        // In Chinese, a score moved (others' ranks move) and a grade changed (a second cohort).
+        for sets in [&changes[0], &changes[3]] {
+            let (scanned, reference) = what_if_both_in(scheme, &path, id, sets, DetailFormat::Text, Lang::Zh);
+            assert_eq!(scanned, reference, "what-if {id} {sets:?} as text in Chinese on {scheme}");
+        }
     }
 }
 
