@@ -291,9 +291,10 @@ pub fn scan(req: &Request, id: &str, select: &RowTest, members: bool, wanted: Wa
 /// The cohort a scan for employee `id` must rank: a search for the bytes of
 /// the id in the file, where only the blocks that hold them are split into
 /// cells and read as rows, until the first row with the id (the employee).
-/// [`Wanted::Every`] when it finds none, or cannot tell: an id a quoted
-/// cell may write differently, a record it cannot read; the scan then ranks
-/// every cohort, and says what is wrong in its own order.
+/// None when no row has the id. [`Wanted::Every`] when it cannot tell: an
+/// id a quoted cell may write differently (`"` doubled), a record it cannot
+/// read; the scan then ranks every cohort, and says what is wrong in its
+/// own order.
 pub fn locate(req: &Request, id: &str) -> Wanted {
     locate_row(req, id).ok().flatten().unwrap_or(Wanted::Every)
 }
@@ -319,13 +320,16 @@ fn locate_row(req: &Request, id: &str) -> Result<Option<Wanted>> {
     // The first row of the chunk with the id: its cohort, when it has one.
     let work = |chunk: &mut Chunk| -> Result<Option<Wanted>> {
         let raw = &chunk.raw;
+        // Made once a chunk, and only when a block holds the id (an id short
+        // enough to be in every block has every block read).
+        let mut reader = None;
         for block in &raw.blocks {
             let bytes = &raw.bytes[block.start..block.end];
             if finder.find(bytes).is_none() {
                 continue;
             }
             let mut records = Vec::new();
-            parse_block_where(&mut BlockReader::default(), bytes, block.line, &mut records, |_| true)
+            parse_block_where(reader.get_or_insert_with(BlockReader::default), bytes, block.line, &mut records, |_| true)
                 .map_err(|bad| anyhow::anyhow!("{}", bad.message(&source.display)))?;
             for (line, cells) in records {
                 let row = parse_row(scheme, &layout, line, cells, req.as_of);
@@ -345,7 +349,10 @@ fn locate_row(req: &Request, id: &str) -> Result<Option<Wanted>> {
         }
         Ok(())
     })?;
-    Ok(first)
+    // Read to the end without a row with the id: there is none (its bytes
+    // would be in the row's block), so no cohort need be ranked; the scan
+    // only gathers what the message says of the file's ids.
+    Ok(Some(first.unwrap_or(Wanted::Cohorts(Vec::new()))))
 }
 
 /// The records on `lines` of the file `scan` read (whose records start at
