@@ -16,6 +16,43 @@ pub struct IdSet {
     hasher: hashbrown::DefaultHashBuilder,
 }
 
+/// Every row's id as a read of the file meets them: the first row with an
+/// id is the one that counts, a later one is its duplicate (SPEC §5), not
+/// ranked. `evaluate`'s pass 1 and the one-employee scan both keep this.
+#[derive(Default)]
+pub struct Seen {
+    pub ids: IdSet,
+    /// Rows whose id an earlier row has: row index → that row's line.
+    pub duplicates: hashbrown::HashMap<u64, u64>,
+    /// Rows met so far.
+    pub rows: u64,
+}
+
+impl Seen {
+    /// The next row, on `line`, with `id` (empty: none); false when an
+    /// earlier row has the id.
+    pub fn first(&mut self, line: u64, id: &str) -> Result<bool> {
+        let index = self.rows;
+        self.rows += 1;
+        if id.is_empty() {
+            return Ok(true);
+        }
+        match self.ids.insert(id, line)? {
+            Some(first) => {
+                self.duplicates.insert(index, first);
+                Ok(false)
+            }
+            None => Ok(true),
+        }
+    }
+}
+
+impl Default for IdSet {
+    fn default() -> IdSet {
+        IdSet::new()
+    }
+}
+
 impl IdSet {
     pub fn new() -> IdSet {
         IdSet {

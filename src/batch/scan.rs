@@ -15,7 +15,7 @@
 //! Every row is still read, split and its id checked, as before.
 
 use crate::batch::chunk::{for_each_chunk, Chunk};
-use crate::batch::ids::IdSet;
+use crate::batch::ids::Seen;
 use crate::batch::memory::{hundredths, rank_pct, read_layout, unknown_score_ids, Batch, CohortKey, Cohorts, Evaluation, Outcome};
 use crate::figures::{Figures, Periods, ScoreColumns, Standing};
 use crate::input::cells::Cells;
@@ -167,10 +167,10 @@ pub fn scan(req: &Request, id: &str, select: &RowTest, members: bool, wanted: Wa
     let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long: &long, detail: false, words };
 
     /// Of each row: its line, id, cohort and composite, and its cells when kept.
-    type Seen = (u64, String, Option<(CohortKey, Decimal)>, Option<Cells>);
+    type RowRead = (u64, String, Option<(CohortKey, Decimal)>, Option<Cells>);
     #[derive(Default)]
     struct Piece {
-        rows: Vec<Seen>,
+        rows: Vec<RowRead>,
         spare: Figures,
     }
     let work = |chunk: &mut Chunk| -> Result<(usize, Vec<Box<Piece>>)> {
@@ -205,27 +205,23 @@ pub fn scan(req: &Request, id: &str, select: &RowTest, members: bool, wanted: Wa
         let more = cutter.next_chunk(&mut chunk.raw).with_context(|| format!("{}: cannot read the file", source.display))?;
         Ok(more.then(|| chunk.raw.offset + chunk.raw.bytes.len() as u64))
     };
-    let mut id_set = IdSet::new();
+    let mut seen = Seen::default();
     let mut ids = Ids::default();
     let mut cohorts = Cohorts::default();
-    let mut duplicates = hashbrown::HashMap::new();
     let mut kept = Vec::new();
-    let mut rows = 0u64;
     let (mut kept_members, mut keys) = (Vec::new(), hashbrown::HashMap::new());
     for_each_chunk(&ProgressBar::hidden(), read, work, |pieces| {
         let (bytes, mut pieces) = pieces?;
         // After the first chunk, the id set (and the members) sized for the
         // whole file, as `evaluate` does.
-        if rows == 0 {
+        if seen.rows == 0 {
             let first_ids: Vec<&str> = pieces.iter().flat_map(|p| p.rows.iter()).map(|r| r.1.as_str()).collect();
-            let estimate = id_set.reserve_for_file(source.len, bytes, first_ids.into_iter());
+            let estimate = seen.ids.reserve_for_file(source.len, bytes, first_ids.into_iter());
             if members {
                 kept_members.reserve(estimate);
             }
         }
         for (line, row_id, cohort, cells) in pieces.iter_mut().flat_map(|p| p.rows.iter_mut()) {
-            let index = rows;
-            rows += 1;
             if !row_id.is_empty() {
                 ids.count += 1;
                 if ids.first.is_none() {
@@ -234,10 +230,9 @@ pub fn scan(req: &Request, id: &str, select: &RowTest, members: bool, wanted: Wa
                 if ids.close.is_none() && is_close(row_id, id) {
                     ids.close = Some(row_id.clone());
                 }
-                if let Some(first) = id_set.insert(row_id, *line)? {
-                    duplicates.insert(index, first);
-                    continue;
-                }
+            }
+            if !seen.first(*line, row_id)? {
+                continue;
             }
             if let Some((key, composite)) = cohort.take() {
                 if members {
@@ -264,6 +259,7 @@ pub fn scan(req: &Request, id: &str, select: &RowTest, members: bool, wanted: Wa
         Ok(())
     })
     .map_err(|e| source.located(e))?;
+    let Seen { ids: id_set, duplicates, .. } = seen;
     let warnings = unknown_score_ids(&long, &source.display, |i| id_set.contains(i)).into_iter().collect();
     let csv_hash = hash.map(|h| format!("{:x}", h.lock().expect("hashing done").clone().finalize())).unwrap_or_default();
     let mut inputs = vec![(source.display.clone(), source.sha256.clone().unwrap_or(csv_hash))];

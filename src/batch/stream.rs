@@ -16,7 +16,7 @@
 //! results are written in input order, byte-identical to a serial run.
 
 use crate::batch::chunk::{for_each_chunk, Chunk};
-use crate::batch::ids::IdSet;
+use crate::batch::ids::Seen;
 use crate::batch::memory::{duplicate_error, read_layout, unknown_score_ids, Batch, CohortKey, Cohorts, Outcome};
 use crate::batch::quota::{Allocation, Collector, Noted};
 use crate::batch::spool::{Kept, KeptRow, RowSpool};
@@ -227,10 +227,8 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
 fn count(run: &Run, mut cutter: Cutter<Box<dyn std::io::Read + Send>>, progress: &ProgressBar) -> Result<(Counted, BufReader<File>)> {
     let Run { req, source, batch, kept, .. } = run;
     let (scheme, layout) = (req.scheme, batch.layout);
-    let mut ids = IdSet::new();
-    let mut duplicates = hashbrown::HashMap::new();
+    let mut seen = Seen::default();
     let mut cohorts = Cohorts::default();
-    let mut rows = 0u64;
     let spool = tempfile::tempfile().context("cannot create a temporary file for pass 1")?;
     let mut spool_out = std::io::BufWriter::with_capacity(1 << 16, spool);
     // The blocks of a chunk are parsed in parallel, then its rows are shared
@@ -269,28 +267,20 @@ fn count(run: &Run, mut cutter: Cutter<Box<dyn std::io::Read + Send>>, progress:
         let records: Vec<&Kept> = pieces.iter().map(|p| &p.kept).collect();
         RowSpool::write_chunk(&mut spool_out, count, &records).context("cannot write the temporary file of pass 1")?;
         // After the first chunk, the id set sized for the whole file.
-        if rows == 0 {
+        if seen.rows == 0 {
             let first_ids: Vec<&str> = pieces.iter().flat_map(|p| p.rows.iter()).map(|(_, id, _)| id.as_str()).collect();
-            ids.reserve_for_file(source.len, bytes, first_ids.into_iter());
+            seen.ids.reserve_for_file(source.len, bytes, first_ids.into_iter());
         }
         // The keys are moved into the cohorts, not copied.
         for (line, id, cohort) in pieces.iter_mut().flat_map(|p| p.rows.iter_mut()) {
-            let duplicate = if id.is_empty() { None } else { ids.insert(id, *line)? };
-            match duplicate {
-                Some(first) => {
-                    duplicates.insert(rows, first);
-                }
-                None => {
-                    if let Some((key, composite)) = cohort.take() {
-                        cohorts.add(key, composite)?;
-                    }
-                }
+            if let (true, Some((key, composite))) = (seen.first(*line, id)?, cohort.take()) {
+                cohorts.add(key, composite)?;
             }
-            rows += 1;
         }
         Ok(())
     })?;
     cohorts.finish();
+    let Seen { ids, duplicates, rows } = seen;
     let mut warnings: Vec<String> = unknown_score_ids(batch.long, &source.display, |id| ids.contains(id)).into_iter().collect();
     if rows == 0 {
         warnings.push(format!("{}: no employee rows below the header", source.display));
