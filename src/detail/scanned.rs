@@ -51,15 +51,7 @@ pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, lang: Lang) -> 
     let columns = ScoreColumns::new(scheme, &layout, &periods);
     // The employee's reasons in `lang`, as the in-memory evaluation writes them.
     let words = Words::new(lang, scheme, Some(&layout));
-    let batch = Batch {
-        scheme,
-        layout: &layout,
-        periods: &periods,
-        columns: &columns,
-        long: &scanned.long,
-        detail: true,
-        words: &words,
-    };
+    let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long: &scanned.long, detail: true, words: &words };
     let employee = outcome(&batch, row, |key, composite, band| {
         cohort = scanned.cohorts.composites(key);
         standing_in(scheme, &cohort, composite, band)
@@ -142,15 +134,8 @@ where
     let columns = ScoreColumns::new(scheme, &layout_after, &periods);
     // Every reason in `lang` (the others' too: their unmet lists may change).
     let words = Words::new(lang, scheme, Some(&layout_after));
-    let after = Batch {
-        scheme,
-        layout: &layout_after,
-        periods: &periods,
-        columns: &columns,
-        long: long_after,
-        detail: true,
-        words: &words,
-    };
+    let after =
+        Batch { scheme, layout: &layout_after, periods: &periods, columns: &columns, long: long_after, detail: true, words: &words };
     let own_after = outcome(&after, row, |key, composite, band| {
         key_after = Some(key.clone());
         let list = lists_after.get(&scanned, key);

@@ -590,7 +590,9 @@ impl WhatIf<'_> {
         // Built by hand: `json!` serializes what it is given again, a copy.
         let others: Vec<Value> = std::mem::take(&mut self.others)
             .into_iter()
-            .map(|(id, d)| Value::Object(Map::from_iter([("id".to_string(), Value::String(id)), ("changed".to_string(), Value::Object(d))])))
+            .map(|(id, d)| {
+                Value::Object(Map::from_iter([("id".to_string(), Value::String(id)), ("changed".to_string(), Value::Object(d))]))
+            })
             .collect();
         let (b, a) = self.records(self.index);
         let (bv, av) = (record_value(&b), record_value(&a));
