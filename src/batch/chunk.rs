@@ -4,8 +4,8 @@
 //! last) in input order.
 
 use crate::input::cells::Cells;
-use crate::input::split::{parse_block_where, BadKind, BadRecord, BlockReader, RawChunk};
-use anyhow::Result;
+use crate::input::split::{parse_block_where, BadKind, BadRecord, BlockReader, Cutter, RawChunk};
+use anyhow::{Context, Result};
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 
@@ -24,6 +24,14 @@ pub struct Chunk {
 pub type ParsedBlock = (BlockReader, Vec<(u64, Cells)>);
 
 impl Chunk {
+    /// Cuts the next chunk of records from `cutter` into this one: how far
+    /// into the file it got (for the progress bar), None at the end. The
+    /// `fill` of [`for_each_chunk`] for every pass that reads the file.
+    pub fn fill_from<R: std::io::Read>(&mut self, cutter: &mut Cutter<R>, display: &str) -> Result<Option<u64>> {
+        let more = cutter.next_chunk(&mut self.raw).with_context(|| format!("{display}: cannot read the file"))?;
+        Ok(more.then(|| self.raw.offset + self.raw.bytes.len() as u64))
+    }
+
     /// Parses the chunk's blocks in parallel, each into its records; the
     /// first problem in the file's order, as a serial reading would meet it.
     pub fn parse_blocks(&mut self, display: &str) -> Result<&mut [ParsedBlock]> {

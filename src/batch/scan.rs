@@ -201,10 +201,7 @@ pub fn scan(req: &Request, id: &str, select: &RowTest, members: bool, wanted: Wa
                 .collect(),
         ))
     };
-    let read = |chunk: &mut Chunk| -> Result<Option<u64>> {
-        let more = cutter.next_chunk(&mut chunk.raw).with_context(|| format!("{}: cannot read the file", source.display))?;
-        Ok(more.then(|| chunk.raw.offset + chunk.raw.bytes.len() as u64))
-    };
+    let read = |chunk: &mut Chunk| chunk.fill_from(&mut cutter, &source.display);
     let mut seen = Seen::default();
     let mut ids = Ids::default();
     let mut cohorts = Cohorts::default();
@@ -310,8 +307,7 @@ fn locate_row(req: &Request, id: &str) -> Result<Option<Wanted>> {
         if found.load(Ordering::Relaxed) {
             return Ok(None);
         }
-        let more = cutter.next_chunk(&mut chunk.raw)?;
-        Ok(more.then(|| chunk.raw.offset + chunk.raw.bytes.len() as u64))
+        chunk.fill_from(&mut cutter, &source.display)
     };
     // The first row of the chunk with the id: its cohort, when it has one.
     let work = |chunk: &mut Chunk| -> Result<Option<Wanted>> {
@@ -364,10 +360,7 @@ pub fn pick_lines(
     let source = Source::open(req.employees, req.encoding, req.sheet, &|_, _, _| Ok(()))?;
     let mut cutter =
         Cutter::new(source.decoded(None)?, records_start).with_context(|| format!("{}: cannot read the file", source.display))?;
-    let read = |chunk: &mut Chunk| -> Result<Option<u64>> {
-        let more = cutter.next_chunk(&mut chunk.raw).with_context(|| format!("{}: cannot read the file", source.display))?;
-        Ok(more.then(|| chunk.raw.offset + chunk.raw.bytes.len() as u64))
-    };
+    let read = |chunk: &mut Chunk| chunk.fill_from(&mut cutter, &source.display);
     let work = |chunk: &mut Chunk| -> Result<Vec<(u64, Cells)>> {
         let blocks = chunk.parse_blocks_where(&source.display, |line| lines.contains(&line))?;
         Ok(blocks.iter_mut().flat_map(|(_, records)| records.drain(..)).collect())

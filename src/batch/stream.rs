@@ -257,10 +257,7 @@ fn count(run: &Run, mut cutter: Cutter<Box<dyn std::io::Read + Send>>, progress:
             .collect();
         Ok((bytes, pieces))
     };
-    let read_records = |chunk: &mut Chunk| -> Result<Option<u64>> {
-        let more = cutter.next_chunk(&mut chunk.raw).with_context(|| format!("{}: cannot read the file", source.display))?;
-        Ok(more.then(|| chunk.raw.offset + chunk.raw.bytes.len() as u64))
-    };
+    let read_records = |chunk: &mut Chunk| chunk.fill_from(&mut cutter, &source.display);
     for_each_chunk(progress, read_records, evaluate, |evaluated| {
         let (bytes, mut pieces) = evaluated?;
         let count = pieces.iter().map(|p| p.rows.len()).sum();
