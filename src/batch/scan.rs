@@ -123,13 +123,6 @@ impl Wanted {
     }
 }
 
-impl Scan {
-    /// Are the composites of `key`'s cohort all in [`Scan::cohorts`]?
-    pub fn ranks(&self, key: &CohortKey) -> bool {
-        self.wanted.ranks(key)
-    }
-}
-
 /// A ranked row, as [`Scan::members`] keeps it.
 #[derive(Debug, Clone, Copy)]
 pub struct Member {
@@ -184,12 +177,12 @@ pub fn scan(req: &Request, id: &str, select: &RowTest, members: bool, wanted: Wa
                 .fold(Box::<Piece>::default, |mut piece, (line, record)| {
                     let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
                     // A row with errors has no figures; one of another cohort needs none.
-                    let ranked = match &wanted {
-                        Wanted::Every => true,
-                        Wanted::Cohorts(keys) => row.errors.is_empty() && keys.contains(&CohortKey::of(scheme, &layout, &row)),
+                    let key = row.errors.is_empty().then(|| CohortKey::of(scheme, &layout, &row)).filter(|k| wanted.ranks(k));
+                    let figures = match key {
+                        Some(_) => batch.figures_reusing(&mut row, std::mem::take(&mut piece.spare)),
+                        None => None,
                     };
-                    let figures = if ranked { batch.figures_reusing(&mut row, std::mem::take(&mut piece.spare)) } else { None };
-                    let cohort = figures.as_ref().and_then(|f| f.composite).map(|c| (CohortKey::of(scheme, &layout, &row), c));
+                    let cohort = figures.as_ref().and_then(|f| f.composite).zip(key).map(|(c, k)| (k, c));
                     let keep = select(&row, figures.as_ref(), cohort.as_ref().map(|(k, _)| k)).then(|| row.cells.clone());
                     piece.rows.push((*line, std::mem::take(&mut row.id), cohort, keep));
                     *record = row.cells;

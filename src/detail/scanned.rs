@@ -116,7 +116,7 @@ where
     // the file is scanned again for both cohorts.
     if row.errors.is_empty() {
         let key_after = CohortKey::of(scheme, &layout_after, &row);
-        if !scanned.ranks(&key_after) {
+        if !scanned.wanted.ranks(&key_after) {
             let wanted = scan::Wanted::Cohorts(key_before.iter().cloned().chain([key_after]).collect());
             scanned = scan::scan(req, &row.id, &|_, _, _| false, true, wanted)?;
         }
@@ -191,9 +191,7 @@ where
             })?;
         }
     }
-    let Evaluation { layout, warnings, mut outcomes, .. } = before;
-    let own_before = outcomes.remove(0);
-    let before = evaluation(scheme, req.as_of, layout, &scanned, warnings, vec![own_before], lang);
+    // `before` is the employee's evaluation as `one` made it; the others are in `others`.
     let after = evaluation(scheme, req.as_of, layout_after, &scanned, Vec::new(), vec![own_after], lang);
     Ok((before, after, others))
 }

@@ -579,11 +579,6 @@ impl WhatIf<'_> {
         self.after.outcomes[self.index].decision.status == Status::Error
     }
 
-    /// Other employees whose result changed (through rank), with what changed.
-    fn others_changed(&self) -> &[OtherChanged] {
-        &self.others
-    }
-
     /// The answer as json. The others' changes are moved into it, not
     /// copied: a change of grade can move the rank of a whole cohort.
     pub fn into_json(mut self) -> Value {
@@ -732,7 +727,7 @@ impl WhatIf<'_> {
                 writeln!(s, "  - {u}")?;
             }
         }
-        let others = self.others_changed();
+        let others = &self.others;
         if others.is_empty() {
             writeln!(s, "{}", lang.pick("Other employees: no result changed.", "其他员工：结果均无变化。"))?;
         } else {
