@@ -59,6 +59,12 @@ impl<'a> Request<'a> {
     }
 }
 
+/// Opens the employee file of `req` once for all the reads of one
+/// employee's answer (a workbook's sheet is turned into CSV here, once).
+pub fn open(req: &Request) -> Result<Source> {
+    Source::open(req.employees, req.encoding, req.sheet, &|_, _, _| Ok(()))
+}
+
 /// A row a scan was asked to keep: its place in the file and its cells.
 pub struct KeptRow {
     pub line: u64,
@@ -140,9 +146,8 @@ pub type RowTest<'a> = dyn Fn(&Row, Option<&Figures>, Option<&CohortKey>) -> boo
 /// is only used to find an id close to it, for the message when it is
 /// missing; `members`: keep [`Scan::members`]; the figures are computed
 /// for the rows of the `wanted` cohorts only (the others are given None).
-pub fn scan(req: &Request, id: &str, select: &RowTest, members: bool, wanted: Wanted) -> Result<Scan> {
+pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members: bool, wanted: Wanted) -> Result<Scan> {
     let scheme = req.scheme;
-    let source = Source::open(req.employees, req.encoding, req.sheet, &|_, _, _| Ok(()))?;
     let long = match req.scores {
         Some(s) => read_long_scores(scheme, s)?,
         None => LongScores::default(),
@@ -281,16 +286,15 @@ pub fn scan(req: &Request, id: &str, select: &RowTest, members: bool, wanted: Wa
 /// id a quoted cell may write differently (`"` doubled), a record it cannot
 /// read; the scan then ranks every cohort, and says what is wrong in its
 /// own order.
-pub fn locate(req: &Request, id: &str) -> Wanted {
-    locate_row(req, id).ok().flatten().unwrap_or(Wanted::Every)
+pub fn locate(req: &Request, source: &Source, id: &str) -> Wanted {
+    locate_row(req, source, id).ok().flatten().unwrap_or(Wanted::Every)
 }
 
-fn locate_row(req: &Request, id: &str) -> Result<Option<Wanted>> {
+fn locate_row(req: &Request, source: &Source, id: &str) -> Result<Option<Wanted>> {
     if id.is_empty() || id.contains('"') {
         return Ok(None);
     }
     let scheme = req.scheme;
-    let source = Source::open(req.employees, req.encoding, req.sheet, &|_, _, _| Ok(()))?;
     let (layout, header) = read_layout(scheme, source.decoded(None)?, &source.display, req.header_row, false)?;
     let mut cutter = Cutter::new(source.decoded(None)?, header.end)?;
     let finder = memchr::memmem::Finder::new(id.as_bytes());
@@ -345,12 +349,11 @@ fn locate_row(req: &Request, id: &str) -> Result<Option<Wanted>> {
 /// order as its chunk is read. Nothing else is evaluated, and the other
 /// records are not split into cells.
 pub fn pick_lines(
-    req: &Request,
+    source: &Source,
     records_start: u64,
     lines: &hashbrown::HashSet<u64>,
     mut each: impl FnMut(u64, Cells) + Send,
 ) -> Result<()> {
-    let source = Source::open(req.employees, req.encoding, req.sheet, &|_, _, _| Ok(()))?;
     let mut cutter =
         Cutter::new(source.decoded(None)?, records_start).with_context(|| format!("{}: cannot read the file", source.display))?;
     let read = |chunk: &mut Chunk| chunk.fill_from(&mut cutter, &source.display);

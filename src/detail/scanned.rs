@@ -9,6 +9,7 @@ use crate::batch::memory::{hundredths, Batch, CohortKey, Evaluation, Outcome};
 use crate::batch::scan::{self, evaluation, outcome, standing_in, with, without, KeptRow, Scan};
 use crate::figures::{Periods, ScoreColumns};
 use crate::input::records::{parse_row, Layout, LongScores, Row};
+use crate::input::source::Source;
 use crate::rule::words::{Lang, Words};
 use anyhow::Result;
 use rust_decimal::Decimal;
@@ -29,6 +30,8 @@ pub struct Place {
     pub line: u64,
     /// The language the reasons are written in.
     pub lang: Lang,
+    /// The employee file, opened once for every read of it.
+    pub source: Source,
 }
 
 /// Scans the file for the employee `id` (the first row with it). The inner
@@ -36,8 +39,9 @@ pub struct Place {
 /// `members`: keep every ranked row's cohort and composite (what-if).
 pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, lang: Lang) -> Result<Result<One<'s>, String>> {
     let scheme = req.scheme;
-    let wanted = scan::locate(req, id);
-    let mut scanned = scan::scan(req, id, &|row: &Row, _, _| row.id == id, members, wanted)?;
+    let source = scan::open(req)?;
+    let wanted = scan::locate(req, &source, id);
+    let mut scanned = scan::scan(req, &source, id, &|row: &Row, _, _| row.id == id, members, wanted)?;
     let Some(KeptRow { line, cells, .. }) = (!scanned.kept.is_empty()).then(|| scanned.kept.remove(0)) else {
         let ids = &scanned.ids;
         let message =
@@ -64,7 +68,7 @@ pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, lang: Lang) -> 
     let others = others.into_iter().map(|h| Decimal::new(i64::from(h), 2)).collect();
     let warnings = std::mem::take(&mut scanned.warnings);
     let evaluation = evaluation(scheme, req.as_of, layout, &scanned, warnings, vec![employee], lang);
-    Ok(Ok(One { evaluation, others, place: Place { scan: scanned, line, lang } }))
+    Ok(Ok(One { evaluation, others, place: Place { scan: scanned, line, lang, source } }))
 }
 
 /// The composites of a cohort, highest first, as a list that a change may edit.
@@ -108,7 +112,7 @@ where
     T: Send,
 {
     let scheme = req.scheme;
-    let Place { scan: mut scanned, line, lang } = place;
+    let Place { scan: mut scanned, line, lang, source } = place;
     let row = parse_row(scheme, &layout_after, line, cells, req.as_of);
     let own_before = &before.outcomes[0];
     let key_before = own_before.cohort.clone();
@@ -118,7 +122,7 @@ where
         let key_after = CohortKey::of(scheme, &layout_after, &row);
         if !scanned.wanted.ranks(&key_after) {
             let wanted = scan::Wanted::Cohorts(key_before.iter().cloned().chain([key_after]).collect());
-            scanned = scan::scan(req, &row.id, &|_, _, _| false, true, wanted)?;
+            scanned = scan::scan(req, &source, &row.id, &|_, _, _| false, true, wanted)?;
         }
     }
     let h_before = own_before.figures.as_ref().and_then(|f| f.composite).and_then(hundredths);
@@ -181,7 +185,7 @@ where
         // Members are ranked rows, never a duplicate id's; the employee's own line is not among them.
         // Each picked row is evaluated as its chunk comes in, and only what changed is kept.
         if !moved.is_empty() {
-            scan::pick_lines(req, scanned.records_start, &moved, |other_line, cells| {
+            scan::pick_lines(&source, scanned.records_start, &moved, |other_line, cells| {
                 let row = parse_row(scheme, layout, other_line, cells.clone(), req.as_of);
                 let standing = |key: &CohortKey, c, band| lists.find(key).and_then(|l| standing_in(scheme, l, c, band));
                 let other_before = outcome(&others_ranked, row, standing);

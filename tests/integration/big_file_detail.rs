@@ -247,7 +247,8 @@ fn the_employee_is_found_by_their_id_whatever_else_holds_its_bytes() {
     let scheme = load_scheme(Some("telecom-after-sales")).unwrap();
     let files = files(&path);
     let req = Request::of_files(&scheme, &files, None, "2026-12-31".parse().unwrap());
-    let ranked = |id: &str| match locate(&req, id) {
+    let source = ladder::batch::scan::open(&req).unwrap();
+    let ranked = |id: &str| match locate(&req, &source, id) {
         Wanted::Every => None,
         Wanted::Cohorts(keys) => Some(keys.len()),
     };
