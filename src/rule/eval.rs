@@ -315,6 +315,13 @@ impl Env<'_> {
                     (TestValue::Bool(_), FactRef::Column { id, .. }) => {
                         return parse_bool(self.column_text(*id)).is_some_and(|b| passes(&Found::Bool(b), check))
                     }
+                    // A text compared without the copy `read` makes of it
+                    // (`position is engineer`: two tests a technical row).
+                    (TestValue::Text(required), _) => match self.text_of(fact) {
+                        // Missing ("") passes no check.
+                        Some(text) => return check.op == Op::Is && !text.is_empty() && text == required,
+                        None => return passes(&self.read(fact, &check.value), check),
+                    },
                     _ => return passes(&self.read(fact, &check.value), check),
                 };
                 // None: a blank or unreadable cell, or a figure without a value.
@@ -395,6 +402,24 @@ impl Env<'_> {
         } else {
             parse_date(text).map_or_else(|| Found::Unreadable(text.to_string(), "a date"), Found::Date)
         }
+    }
+
+    /// What `read` finds of a text fact tested against a text, borrowed
+    /// ("" where `read` finds it missing); None when `fact` is not one
+    /// `read` reads as text.
+    fn text_of(&self, fact: &FactRef) -> Option<&str> {
+        let text = match fact {
+            FactRef::Reserved(Reserved::Id) => &self.row.id,
+            FactRef::Reserved(Reserved::Name) => &self.row.name,
+            FactRef::Reserved(Reserved::Position) => self.row.position.map_or("", |p| self.scheme.positions[p].id.as_str()),
+            FactRef::Reserved(Reserved::Sequence) => {
+                self.row.grade.map(|g| g.sequence).or(self.row.sequence).map_or("", |s| self.scheme.sequences[s].id.as_str())
+            }
+            FactRef::Reserved(Reserved::Grade) => self.row.grade.map_or("", |g| self.scheme.grade(g).id.as_str()),
+            FactRef::Column { id, .. } => self.column_text(*id),
+            _ => return None,
+        };
+        Some(text)
     }
 
     fn column_text(&self, id: usize) -> &str {

@@ -62,7 +62,15 @@ sequences:
   - id: mgmt
     grades:
       - {id: M1}
-      - {id: M2, requires: {any: [{fact: kpi, min: 85}, {fact: competency, min: 4}, {fact: leave_days, below: 3}]}}
+      # Text tests too (position, sequence, grade, name), which are compared without a copy.
+      - id: M2
+        requires:
+          any:
+            - {fact: kpi, min: 85}
+            - {fact: competency, min: 4}
+            - {fact: leave_days, below: 3}
+            - all: [{fact: sequence, is: tech}, {fact: grade, is: M1}, {not: {fact: position, is: eng}}]
+            - {fact: name, is: 张三}
       # Nested rules: their texts, written from a trace and from the rule as it is evaluated, are compared on every shape.
       - id: M3
         requires:
