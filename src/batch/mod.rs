@@ -1,14 +1,17 @@
 //! A whole file evaluated: the in-memory reference ([`memory`]) and the
 //! streaming two-pass batch `ladder evaluate` runs ([`stream`]), with what its
 //! first pass keeps of each row for the second ([`spool`]), the chunked
-//! pipeline both streaming readers run on ([`chunk`]) and the id set that
-//! finds duplicates as rows stream past ([`ids`]).
+//! pipeline both streaming readers run on ([`chunk`]), how they start and
+//! read each record ([`reading`]) and the id set that finds duplicates as
+//! rows stream past ([`ids`]). The one-employee scan of `explain` and
+//! `what-if` ([`scan`]) is the second streaming reader.
 
 pub mod calibration;
 mod chunk;
 mod ids;
 pub mod memory;
 pub mod quota;
+pub mod reading;
 pub mod scan;
 pub mod spool;
 pub mod stream;

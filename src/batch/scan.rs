@@ -17,9 +17,11 @@
 use crate::batch::chunk::{for_each_chunk, Chunk};
 use crate::batch::ids::Seen;
 use crate::batch::memory::{hundredths, rank_pct, read_layout, unknown_score_ids, Batch, CohortKey, Cohorts, Evaluation, Outcome};
-use crate::figures::{Figures, Periods, ScoreColumns, Standing};
+pub use crate::batch::reading::Wanted;
+use crate::batch::reading::{read_record, Reading, Start};
+use crate::figures::{Figures, Periods, Standing};
 use crate::input::cells::Cells;
-use crate::input::records::{parse_row, read_long_scores, Encoding, Input, Layout, LongScores, Row};
+use crate::input::records::{parse_row, Encoding, Input, Layout, LongScores, Row};
 use crate::input::source::Source;
 use crate::input::split::{parse_block_where, BlockReader, Cutter};
 use crate::scheme::Scheme;
@@ -28,9 +30,7 @@ use chrono::NaiveDate;
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
-use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
 /// The employee file and how to read it, as `evaluate` takes it.
 pub struct Request<'a> {
@@ -110,25 +110,6 @@ pub struct Scan {
     pub wanted: Wanted,
 }
 
-/// The cohorts a scan ranks (computes the figures of their rows for).
-#[derive(Debug, Clone)]
-pub enum Wanted {
-    /// Every cohort: the employee was not found before the scan.
-    Every,
-    /// Only these (none: the employee's row cannot be ranked).
-    Cohorts(Vec<CohortKey>),
-}
-
-impl Wanted {
-    /// Is `key`'s cohort ranked?
-    pub fn ranks(&self, key: &CohortKey) -> bool {
-        match self {
-            Wanted::Every => true,
-            Wanted::Cohorts(keys) => keys.contains(key),
-        }
-    }
-}
-
 /// A ranked row, as [`Scan::members`] keeps it.
 #[derive(Debug, Clone, Copy)]
 pub struct Member {
@@ -148,21 +129,19 @@ pub type RowTest<'a> = dyn Fn(&Row, Option<&Figures>, Option<&CohortKey>) -> boo
 /// for the rows of the `wanted` cohorts only (the others are given None).
 pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members: bool, wanted: Wanted) -> Result<Scan> {
     let scheme = req.scheme;
-    let long = match req.scores {
-        Some(s) => read_long_scores(scheme, s)?,
-        None => LongScores::default(),
-    };
     // The file's hash is for the report's meta.
-    let hash = source.sha256.is_none().then(|| Arc::new(Mutex::new(Sha256::new())));
-    let (layout, header) =
-        read_layout(scheme, source.decoded(None)?, &source.display, req.header_row, false).map_err(|e| source.located(e))?;
-    let mut cutter =
-        Cutter::new(source.decoded(hash.clone())?, header.end).with_context(|| format!("{}: cannot read the file", source.display))?;
-    let periods = Periods::new(scheme, req.as_of);
-    let columns = ScoreColumns::new(scheme, &layout, &periods);
+    let start = Start {
+        scheme,
+        source,
+        scores: req.scores,
+        as_of: req.as_of,
+        header_row: req.header_row,
+        placement: false,
+        hash: source.sha256.is_none(),
+    };
+    let (reading, mut cutter) = Reading::start(&start)?;
     // The scan decides nothing (the rows' figures only): any words will do.
-    let words = crate::rule::words::Words::english();
-    let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long: &long, detail: false, words };
+    let batch = reading.batch(scheme, crate::rule::words::Words::english());
 
     /// Of each row: its line, id, cohort and composite, and its cells when kept.
     type RowRead = (u64, String, Option<(CohortKey, Decimal)>, Option<Cells>);
@@ -180,20 +159,10 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
                 .par_iter_mut()
                 .flat_map(|(_, records)| records.par_iter_mut())
                 .fold(Box::<Piece>::default, |mut piece, (line, record)| {
-                    let mut row = parse_row(scheme, &layout, *line, std::mem::take(record), req.as_of);
-                    // A row with errors has no figures; one of another cohort needs none.
-                    let key = row.errors.is_empty().then(|| CohortKey::of(scheme, &layout, &row)).filter(|k| wanted.ranks(k));
-                    let figures = match key {
-                        Some(_) => batch.figures_reusing(&mut row, std::mem::take(&mut piece.spare)),
-                        None => None,
-                    };
-                    let cohort = figures.as_ref().and_then(|f| f.composite).zip(key).map(|(c, k)| (k, c));
-                    let keep = select(&row, figures.as_ref(), cohort.as_ref().map(|(k, _)| k)).then(|| row.cells.clone());
-                    piece.rows.push((*line, std::mem::take(&mut row.id), cohort, keep));
-                    *record = row.cells;
-                    if let Some(figures) = figures {
-                        piece.spare = figures;
-                    }
+                    read_record(&batch, &wanted, *line, record, &mut piece.spare, |row, figures, cohort| {
+                        let keep = select(row, figures, cohort.as_ref().map(|(k, _)| k)).then(|| row.cells.clone());
+                        piece.rows.push((*line, std::mem::take(&mut row.id), cohort, keep));
+                    });
                     piece
                 })
                 .collect(),
@@ -255,12 +224,9 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
     })
     .map_err(|e| source.located(e))?;
     let Seen { ids: id_set, duplicates, .. } = seen;
-    let warnings = unknown_score_ids(&long, &source.display, |i| id_set.contains(i)).into_iter().collect();
-    let csv_hash = hash.map(|h| format!("{:x}", h.lock().expect("hashing done").clone().finalize())).unwrap_or_default();
-    let mut inputs = vec![(source.display.clone(), source.sha256.clone().unwrap_or(csv_hash))];
-    if let Some(s) = req.scores {
-        inputs.push((s.display.clone(), s.sha256.clone()));
-    }
+    let warnings = unknown_score_ids(&reading.long, &source.display, |i| id_set.contains(i)).into_iter().collect();
+    let inputs = reading.inputs(source, req.scores);
+    let Reading { layout, header, long, .. } = reading;
     Ok(Scan {
         display: source.display.clone(),
         layout,

@@ -17,13 +17,14 @@
 
 use crate::batch::chunk::{for_each_chunk, Chunk};
 use crate::batch::ids::Seen;
-use crate::batch::memory::{duplicate_error, read_layout, unknown_score_ids, Batch, CohortKey, Cohorts, Outcome};
+use crate::batch::memory::{duplicate_error, unknown_score_ids, Batch, CohortKey, Cohorts, Outcome};
 use crate::batch::quota::{Allocation, Collector, Noted};
+use crate::batch::reading::{read_record, Reading, Start, Wanted};
 use crate::batch::spool::{Kept, KeptRow, RowSpool};
 use crate::decision::Status;
-use crate::figures::{Figures, Periods, ScoreColumns};
+use crate::figures::{Figures, Periods};
 use crate::input::cells::Cells;
-use crate::input::records::{parse_row, resolved_row, Encoding, Input, LongScores};
+use crate::input::records::{parse_row, resolved_row, Encoding, Input};
 use crate::input::source::Source;
 use crate::input::split::Cutter;
 use crate::input::value::excerpt;
@@ -35,11 +36,9 @@ use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
-use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{BufReader, Seek, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
 /// Rows in error noted on stderr by file and line; the results list them all.
 const MAX_ERROR_NOTES: usize = 20;
@@ -158,10 +157,6 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     let source = Source::open(req.employees, req.encoding, req.sheet, &|head, eof, display| {
         crate::batch::memory::check_head(scheme, req.encoding, req.header_row, req.placement, head, eof, display)
     })?;
-    let long = match req.scores {
-        Some(s) => crate::input::records::read_long_scores(scheme, s)?,
-        None => LongScores::default(),
-    };
     let progress = if req.progress {
         let bar = ProgressBar::new(source.len * 2);
         bar.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {percent}% {eta}").expect("a valid template").progress_chars("=> "));
@@ -171,37 +166,38 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
         ProgressBar::hidden()
     };
 
-    let hash = matches!(req.format, Format::Json | Format::Html | Format::Xlsx).then(|| Arc::new(Mutex::new(Sha256::new())));
-    let (layout, header) =
-        read_layout(scheme, source.decoded(None)?, &source.display, req.header_row, req.placement).map_err(|e| source.located(e))?;
-    // The records start past the header's last row (title rows and a second level included).
-    let cutter =
-        Cutter::new(source.decoded(hash.clone())?, header.end).with_context(|| format!("{}: cannot read the file", source.display))?;
-    let periods = Periods::new(scheme, req.as_of);
-    let columns = ScoreColumns::new(scheme, &layout, &periods);
+    // Only the formats whose meta names the file's hash hash a CSV file as it is read.
+    let hashed = source.sha256.is_none() && matches!(req.format, Format::Json | Format::Html | Format::Xlsx);
+    let start = Start {
+        scheme,
+        source: &source,
+        scores: req.scores,
+        as_of: req.as_of,
+        header_row: req.header_row,
+        placement: req.placement,
+        hash: hashed,
+    };
+    let (reading, cutter) = Reading::start(&start)?;
+    let (layout, periods) = (&reading.layout, &reading.periods);
     // Reasons are written in --lang only where people read them: the
     // machine formats keep the scheme's own words whatever the language.
     let words = match req.format {
-        Format::Table | Format::Html | Format::Xlsx => Words::new(req.lang, scheme, Some(&layout)),
+        Format::Table | Format::Html | Format::Xlsx => Words::new(req.lang, scheme, Some(layout)),
         Format::Json | Format::Ndjson | Format::Csv => Words::default(),
     };
-    let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long: &long, detail: false, words: &words };
+    let batch = reading.batch(scheme, &words);
     // What the later passes need of every row (its figures and a few cells),
     // written down: cheaper than reading and splitting the whole file again.
-    let kept = RowSpool::new(scheme, &layout, &periods);
+    let kept = RowSpool::new(scheme, layout, periods);
     // Projected rows are evaluated on their own layout (and need no figures computed).
     let projected = Batch { layout: &kept.projected, ..batch };
-    let run = Run { req, source: &source, periods: &periods, batch, kept: &kept, projected };
+    let run = Run { req, source: &source, periods, batch, kept: &kept, projected };
 
     let (counted, mut spool) = count(&run, cutter, &progress).map_err(|e| source.located(e))?;
     let allocation = allocate(&run, &counted, &mut spool)?;
 
-    let csv_hash = hash.map(|h| format!("{:x}", h.lock().expect("hashing done").clone().finalize())).unwrap_or_default();
-    let mut inputs = vec![(source.display.clone(), source.sha256.clone().unwrap_or(csv_hash))];
-    if let Some(s) = req.scores {
-        inputs.push((s.display.clone(), s.sha256.clone()));
-    }
-    let meta = Meta { scheme, periods: &periods, inputs, placement: req.placement };
+    let inputs = reading.inputs(&source, req.scores);
+    let meta = Meta { scheme, periods, inputs, placement: req.placement };
     let mut writer = Writer::begin_in(req.format, meta, req.color, req.lang, out)?.width(req.width);
     let written = write_results(&run, &counted, allocation.as_ref(), &mut spool, &mut writer, out, &progress)?;
     if !req.statuses.is_empty() {
@@ -218,15 +214,15 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
         error_notes.push(format!("{}: … and {} more rows in error (see the results)", source.display, errors - error_notes.len()));
     }
     let under_way = crate::calendar::under_way_note(layout.score_periods(), req.as_of);
-    Ok(Done { summary, errors, error_notes, rows: rows as usize, warnings, notes: header.note.into_iter().collect(), under_way })
+    let notes = reading.header.note.clone().into_iter().collect();
+    Ok(Done { summary, errors, error_notes, rows: rows as usize, warnings, notes, under_way })
 }
 
 /// Pass 1: every row's figures (kept in a temporary file, returned to be
 /// read from the start), the composites of each cohort, the ids (duplicates
 /// found exactly).
 fn count(run: &Run, mut cutter: Cutter<Box<dyn std::io::Read + Send>>, progress: &ProgressBar) -> Result<(Counted, BufReader<File>)> {
-    let Run { req, source, batch, kept, .. } = run;
-    let (scheme, layout) = (req.scheme, batch.layout);
+    let Run { source, batch, kept, .. } = run;
     let mut seen = Seen::default();
     let mut cohorts = Cohorts::default();
     let spool = tempfile::tempfile().context("cannot create a temporary file for pass 1")?;
@@ -242,16 +238,10 @@ fn count(run: &Run, mut cutter: Cutter<Box<dyn std::io::Read + Send>>, progress:
             .flat_map(|(_, records)| records.par_iter_mut())
             // Boxed: the fold hands its accumulator on by value for every row.
             .fold(CountedPiece::new, |mut piece, (line, record)| {
-                let mut row = parse_row(scheme, layout, *line, std::mem::take(record), req.as_of);
-                let figures = batch.figures_reusing(&mut row, std::mem::take(&mut piece.spare));
-                kept.write_row(&row, figures.as_ref(), &mut piece.kept);
-                let cohort = figures.as_ref().and_then(|f| f.composite).map(|c| (CohortKey::of(scheme, layout, &row), c));
-                let id = std::mem::take(&mut row.id);
-                *record = row.cells;
-                piece.rows.push((*line, id, cohort));
-                if let Some(figures) = figures {
-                    piece.spare = figures;
-                }
+                read_record(batch, &Wanted::Every, *line, record, &mut piece.spare, |row, figures, cohort| {
+                    kept.write_row(row, figures, &mut piece.kept);
+                    piece.rows.push((*line, std::mem::take(&mut row.id), cohort));
+                });
                 piece
             })
             .collect();
