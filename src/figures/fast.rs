@@ -45,6 +45,10 @@ struct PositionPlan {
     groups: Vec<GroupPlan>,
     /// The least common multiple of the group sizes.
     lcm: i128,
+    /// The KPI weights in 64 bits when every item is plain (no `scoring`)
+    /// and a quarter's Σ weight × 100 fits 64 bits (always, in practice):
+    /// then a quarter is summed in `i64` with no overflow check.
+    weights64: Option<Vec<i64>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -157,7 +161,13 @@ impl PositionPlan {
                     .flatten()
             })
             .collect::<Option<Vec<_>>>()?;
-        Some(PositionPlan { kpis, groups, lcm })
+        // A score is at most 100 (checked as it is read): Σ |weight| × 100 bounds the sum.
+        let weights64 = kpis
+            .iter()
+            .map(|k| k.scoring.is_none().then_some(k.weight64).flatten())
+            .collect::<Option<Vec<i64>>>()
+            .filter(|w| w.iter().try_fold(0i64, |sum, w| sum.checked_add(w.checked_abs()?.checked_mul(100 * ONE as i64)?)).is_some());
+        Some(PositionPlan { kpis, groups, lcm, weights64 })
     }
 }
 
@@ -255,6 +265,58 @@ fn read_cells(row: &Row, columns: &[Option<usize>], values: &mut [i64]) -> Optio
     Some(present)
 }
 
+/// A quarter's KPI score at six decimals, from its items' `values`; their
+/// shares are added to `item_sums` when it is given (a quarter of the window).
+fn quarter_score(kpis: &[KpiPlan], values: &[i64], mut item_sums: Option<&mut [i128; MAX_ITEMS]>) -> Option<i128> {
+    let (mut plain, mut numerator, mut denominator) = (0i128, 0i128, 1i128);
+    for (ki, (k, &value)) in kpis.iter().zip(values.iter()).enumerate() {
+        let share = match k.scoring {
+            None => {
+                if !(0..=100 * ONE as i64).contains(&value) {
+                    return None;
+                }
+                let term = match k.weight64 {
+                    Some(w) => i128::from(w) * i128::from(value),
+                    None => k.weight.checked_mul(i128::from(value))?,
+                };
+                plain = plain.checked_add(term)?;
+                i128::from(value)
+            }
+            Some(s) => {
+                let a = s.numerator(i128::from(value))?;
+                let term = k.weight.checked_mul(a)?.checked_mul(ONE)?;
+                numerator = numerator.checked_mul(s.span)?.checked_add(term.checked_mul(denominator)?)?;
+                denominator = denominator.checked_mul(s.span)?;
+                a
+            }
+        };
+        if let Some(sums) = item_sums.as_deref_mut() {
+            sums[ki] = sums[ki].checked_add(share)?;
+        }
+    }
+    Some(if denominator == 1 {
+        round_div(plain, ONE * ONE) // only plain items
+    } else {
+        round_div(plain.checked_mul(denominator)?.checked_add(numerator)?, denominator.checked_mul(ONE * ONE)?)
+    })
+}
+
+/// [`quarter_score`] of plain items whose weights the plan has bounded
+/// ([`PositionPlan::weights64`]): the same sum in 64 bits, no overflow check.
+fn quarter_score_64(weights: &[i64], values: &[i64], mut item_sums: Option<&mut [i128; MAX_ITEMS]>) -> Option<i128> {
+    let mut plain = 0i64;
+    for (ki, (&w, &value)) in weights.iter().zip(values.iter()).enumerate() {
+        if !(0..=100 * ONE as i64).contains(&value) {
+            return None;
+        }
+        plain += w * value;
+        if let Some(sums) = item_sums.as_deref_mut() {
+            sums[ki] += i128::from(value);
+        }
+    }
+    Some(i128::from(round_div_64(plain, (ONE * ONE) as i64)))
+}
+
 /// `n / d` rounded half away from zero; `d` > 0. Most figures fit 64 bits,
 /// where a division is several times cheaper than in 128.
 #[inline]
@@ -327,37 +389,12 @@ pub(super) fn compute(
             return None;
         }
         let in_window = qi >= window_start;
-        let (mut plain, mut numerator, mut denominator) = (0i128, 0i128, 1i128);
-        for (ki, (k, &value)) in position.kpis.iter().zip(values.iter()).enumerate() {
-            let share = match k.scoring {
-                None => {
-                    if !(0..=100 * ONE as i64).contains(&value) {
-                        return None;
-                    }
-                    let term = match k.weight64 {
-                        Some(w) => i128::from(w) * i128::from(value),
-                        None => k.weight.checked_mul(i128::from(value))?,
-                    };
-                    plain = plain.checked_add(term)?;
-                    i128::from(value)
-                }
-                Some(s) => {
-                    let a = s.numerator(i128::from(value))?;
-                    let term = k.weight.checked_mul(a)?.checked_mul(ONE)?;
-                    numerator = numerator.checked_mul(s.span)?.checked_add(term.checked_mul(denominator)?)?;
-                    denominator = denominator.checked_mul(s.span)?;
-                    a
-                }
-            };
-            if in_window {
-                item_sums[ki] = item_sums[ki].checked_add(share)?;
-            }
-        }
-        let score = if denominator == 1 {
-            round_div(plain, ONE * ONE) // only plain items
-        } else {
-            round_div(plain.checked_mul(denominator)?.checked_add(numerator)?, denominator.checked_mul(ONE * ONE)?)
-        };
+        // Σ weight × score, and each item's value added to its window sum.
+        let sums = in_window.then_some(&mut item_sums);
+        let score = match &position.weights64 {
+            Some(weights) => quarter_score_64(weights, values, sums),
+            None => quarter_score(&position.kpis, values, sums),
+        }?;
         if in_window {
             kpi_sum = kpi_sum.checked_add(score)?;
             kpi_count += 1;
