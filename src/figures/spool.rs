@@ -14,6 +14,22 @@ use rust_decimal::Decimal;
 
 const NONE: i32 = i32::MIN;
 
+/// A figure's slot: its hundredths ([`NONE`] for none); None when it is
+/// not a 2-decimal value that fits an `i32` other than `NONE`. Read from
+/// the decimal's parts: `mantissa()` builds an `i128` first.
+#[inline]
+fn slot(d: Option<Decimal>) -> Option<i32> {
+    let Some(d) = d else { return Some(NONE) };
+    let b = d.serialize();
+    let word = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    let (flags, lo, mid, hi) = (word(0), word(4), word(8), word(12));
+    if (flags >> 16) & 0xFF != 2 || mid != 0 || hi != 0 {
+        return None;
+    }
+    let h = if flags >> 31 == 1 { -i64::from(lo) } else { i64::from(lo) };
+    i32::try_from(h).ok().filter(|&h| h != NONE)
+}
+
 /// The record layout of one file's rows (sizes fixed by the scheme and periods).
 #[derive(Debug, Clone, Copy)]
 pub struct Layout {
@@ -71,48 +87,34 @@ impl Layout {
         ]);
         // Every slot is written in place: one resize rather than an append
         // per figure, and plain loops (a chain of the lists cost twice as much).
-        let slots = out.len();
-        out.resize(slots + 4 * (5 + self.quarters + self.halves + self.kpis + self.groups), 0);
-        let mut slots = out[slots..].chunks_exact_mut(4);
-        let mut put = |d: Option<Decimal>| -> bool {
-            let h = match d {
-                None => NONE,
-                Some(d) => match (d.scale() == 2).then(|| i32::try_from(d.mantissa()).ok()).flatten() {
-                    Some(h) if h != NONE => h,
-                    _ => return false,
-                },
-            };
-            slots.next().is_some_and(|slot| {
-                slot.copy_from_slice(&h.to_le_bytes());
-                true
-            })
+        let at = out.len();
+        out.resize(at + 4 * (5 + self.quarters + self.halves + self.kpis + self.groups), 0);
+        let mut slots = out[at..].chunks_exact_mut(4);
+        let mut put = |d: Option<Decimal>| -> Option<()> {
+            slots.next()?.copy_from_slice(&slot(d)?.to_le_bytes());
+            Some(())
         };
-        for d in [f.kpi, f.kpi_min, f.competency, f.competency_pct, f.composite] {
-            if !put(d) {
-                return false;
+        let mut all = || -> Option<()> {
+            for d in [f.kpi, f.kpi_min, f.competency, f.competency_pct, f.composite] {
+                put(d)?;
             }
-        }
-        for q in &f.quarters {
-            if !put(q.score) {
-                return false;
+            for q in &f.quarters {
+                put(q.score)?;
             }
-        }
-        for h in &f.halves {
-            if !put(h.rating) {
-                return false;
+            for h in &f.halves {
+                put(h.rating)?;
             }
-        }
-        for (means, room) in [(&f.item_means, self.kpis), (&f.group_means, self.groups)] {
-            for &d in means {
-                if !put(d) {
-                    return false;
+            for (means, room) in [(&f.item_means, self.kpis), (&f.group_means, self.groups)] {
+                for &d in means {
+                    put(d)?;
+                }
+                for _ in means.len()..room {
+                    put(None)?;
                 }
             }
-            for _ in means.len()..room {
-                put(None);
-            }
-        }
-        true
+            Some(())
+        };
+        all().is_some()
     }
 
     /// The figures of one record, or None when pass 2 must compute them.
@@ -128,13 +130,13 @@ impl Layout {
             return false;
         }
         // Hundredths as a Decimal without Decimal::new's checks: the scale is 2.
-        let mut values = record[6..].chunks_exact(4).map(|b| match i32::from_le_bytes([b[0], b[1], b[2], b[3]]) {
+        let slots = &record[6..];
+        let value = |i: usize| match i32::from_le_bytes([slots[4 * i], slots[4 * i + 1], slots[4 * i + 2], slots[4 * i + 3]]) {
             NONE => None,
             h => Some(Decimal::from_parts(h.unsigned_abs(), 0, 0, h < 0, 2)),
-        });
-        let mut next = || values.next().flatten();
+        };
         let f = figures;
-        (f.kpi, f.kpi_min, f.competency, f.competency_pct, f.composite) = (next(), next(), next(), next(), next());
+        (f.kpi, f.kpi_min, f.competency, f.competency_pct, f.composite) = (value(0), value(1), value(2), value(3), value(4));
         // The lists keep their length from row to row: only the figures change.
         let (quarters, halves) = (&periods.quarters_read, &periods.halves);
         if f.quarters.len() != quarters.len() || f.quarters.iter().zip(quarters).any(|(q, p)| q.period != *p || !q.items.is_empty()) {
@@ -145,14 +147,22 @@ impl Layout {
             f.halves.clear();
             f.halves.extend(halves.iter().map(|&period| HalfScore { period, ratings: Vec::new(), rating: None }));
         }
-        f.quarters.iter_mut().for_each(|q| q.score = next());
-        f.halves.iter_mut().for_each(|h| h.rating = next());
+        let mut at = 5;
+        for q in &mut f.quarters {
+            q.score = value(at);
+            at += 1;
+        }
+        for h in &mut f.halves {
+            h.rating = value(at);
+            at += 1;
+        }
+        // The means in use; the rest of their room is empty.
+        let (items, groups) = (usize::from(record[4]).min(self.kpis), usize::from(record[5]).min(self.groups));
         f.item_means.clear();
-        f.item_means.extend((0..self.kpis).map(|_| next()));
+        f.item_means.extend((at..at + items).map(value));
+        at += self.kpis;
         f.group_means.clear();
-        f.group_means.extend((0..self.groups).map(|_| next()));
-        f.item_means.truncate(usize::from(record[4]));
-        f.group_means.truncate(usize::from(record[5]));
+        f.group_means.extend((at..at + groups).map(value));
         f.kpi_quarters = usize::from(record[1]);
         f.competency_halves = usize::from(record[2]);
         f.band = (record[3] != 255).then_some(usize::from(record[3]));
