@@ -185,13 +185,13 @@ where
         // Members are ranked rows, never a duplicate id's; the employee's own line is not among them.
         // Each picked row is evaluated as its chunk comes in, and only what changed is kept.
         if !moved.is_empty() {
-            scan::pick_lines(&source, scanned.records_start, &moved, |other_line, cells| {
+            others = scan::pick_lines(&source, scanned.records_start, &moved, |other_line, cells| {
                 let row = parse_row(scheme, layout, other_line, cells.clone(), req.as_of);
                 let standing = |key: &CohortKey, c, band| lists.find(key).and_then(|l| standing_in(scheme, l, c, band));
                 let other_before = outcome(&others_ranked, row, standing);
                 let row = parse_row(scheme, &layout_after, other_line, cells, req.as_of);
                 let standing = |key: &CohortKey, c, band| lists_after.find(key).and_then(|l| standing_in(scheme, l, c, band));
-                others.extend(diff(&other_before, &outcome(&others_after, row, standing)));
+                diff(&other_before, &outcome(&others_after, row, standing))
             })?;
         }
     }
