@@ -24,6 +24,8 @@ const NO_GROUP: u32 = u32::MAX;
 struct Candidate {
     /// Row index in input order (0 = the first record).
     row: u64,
+    /// The employee's id (`explain` names who took a quota's last slot).
+    id: Box<str>,
     composite: Option<Decimal>,
     months_in_grade: Option<u32>,
     /// The next grade (when its rule held), then the bridges that hold, in scheme order.
@@ -38,8 +40,17 @@ pub struct Noted {
     index: u64,
     /// Per quota, the row's group when its grade reaches the quota's grades.
     keys: Vec<Option<String>>,
-    /// Composite, months in grade and options, when it is promoted.
-    candidate: Option<(Option<Decimal>, Option<u32>, Vec<GradeRef>)>,
+    /// What the queue needs of it, when it is promoted.
+    candidate: Option<Promoted>,
+}
+
+/// A promoted row's place in the queue (its order keys) and its options.
+#[derive(Debug)]
+struct Promoted {
+    id: Box<str>,
+    composite: Option<Decimal>,
+    months_in_grade: Option<u32>,
+    options: Vec<GradeRef>,
 }
 
 /// One quota's groups: the values of its `per` fields (one group without
@@ -135,8 +146,8 @@ impl<'s> Collector<'s> {
                 groups[q] = id;
             }
         }
-        if let Some((composite, months_in_grade, options)) = candidate {
-            self.candidates.push(Candidate { row: index, composite, months_in_grade, options, groups: groups.into_boxed_slice() });
+        if let Some(Promoted { id, composite, months_in_grade, options }) = candidate {
+            self.candidates.push(Candidate { row: index, id, composite, months_in_grade, options, groups: groups.into_boxed_slice() });
         }
     }
 
@@ -179,6 +190,7 @@ impl<'s> Collector<'s> {
             }
             allotted.push(Allotted {
                 row: c.row,
+                id: c.id,
                 place: place + 1,
                 options: c.options,
                 took,
@@ -220,7 +232,12 @@ impl Noter<'_> {
         if !promote && keys.iter().all(Option::is_none) {
             return None;
         }
-        let candidate = promote.then(|| (composite, row.grade_date.map(|d| whole_months(d, as_of)), options(decision)));
+        let candidate = promote.then(|| Promoted {
+            id: row.id.as_str().into(),
+            composite,
+            months_in_grade: row.grade_date.map(|d| whole_months(d, as_of)),
+            options: options(decision),
+        });
         Some(Noted { index, keys, candidate })
     }
 }
@@ -305,6 +322,7 @@ pub struct Missed {
 #[derive(Debug, Clone)]
 pub struct Allotted {
     pub row: u64,
+    pub id: Box<str>,
     /// Its place in the quota order (1 = first).
     pub place: usize,
     pub options: Vec<GradeRef>,
@@ -332,6 +350,11 @@ impl Allocation {
     /// The allocation of row `index`, when it was a candidate.
     pub fn of(&self, index: u64) -> Option<&Allotted> {
         self.allotted.binary_search_by_key(&index, |a| a.row).ok().map(|i| &self.allotted[i])
+    }
+
+    /// The id of row `index`, a candidate (who took a quota's last slot is one).
+    pub fn id_of(&self, index: u64) -> Option<&str> {
+        self.of(index).map(|a| &*a.id)
     }
 
     /// `quota for S4 is full (2 of 2)`, or `quota for S4 (department 华东) is full (2 of 2)`;

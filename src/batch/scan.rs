@@ -68,6 +68,8 @@ pub fn open(req: &Request) -> Result<Source> {
 /// A row a scan was asked to keep: its place in the file and its cells.
 pub struct KeptRow {
     pub line: u64,
+    /// The row's index in input order (0 = the first record), as `evaluate` numbers rows.
+    pub index: u64,
     pub cells: Cells,
 }
 
@@ -195,6 +197,7 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
                     ids.close = Some(row_id.clone());
                 }
             }
+            let index = seen.rows;
             if !seen.first(*line, row_id)? {
                 continue;
             }
@@ -213,7 +216,7 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
                 cohorts.add(key, composite)?;
             }
             if let Some(cells) = cells.take() {
-                kept.push(KeptRow { line: *line, cells });
+                kept.push(KeptRow { line: *line, index, cells });
             }
         }
         // The last id so far: the chunk's last row with one.

@@ -153,21 +153,69 @@ struct Written {
 }
 
 pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
+    // Only the formats whose meta names the file's hash hash a CSV file as it is read.
+    let hash = matches!(req.format, Format::Json | Format::Html | Format::Xlsx);
+    with_run(req, hash, |run, reading, cutter| {
+        let (scheme, source, layout, periods) = (req.scheme, run.source, &reading.layout, &reading.periods);
+        let progress = if req.progress {
+            let bar = ProgressBar::new(source.len * 2);
+            bar.set_style(
+                ProgressStyle::with_template("{msg} [{bar:40}] {percent}% {eta}").expect("a valid template").progress_chars("=> "),
+            );
+            bar.set_message("evaluating");
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        let (counted, mut spool) = count(run, cutter, &progress).map_err(|e| source.located(e))?;
+        let allocation = allocate(run, &counted, &mut spool)?;
+
+        let inputs = reading.inputs(source, req.scores);
+        let meta = Meta { scheme, periods, inputs, placement: req.placement };
+        let mut writer = Writer::begin_in(req.format, meta, req.color, req.lang, out)?.width(req.width);
+        let written = write_results(run, &counted, allocation.as_ref(), &mut spool, &mut writer, out, &progress)?;
+        if !req.statuses.is_empty() {
+            writer.evaluated(counted.rows as usize);
+        }
+        let summary = writer.end(out)?;
+        progress.finish_and_clear();
+        let Counted { rows, warnings, .. } = counted;
+        if written.read != rows {
+            bail!("the temporary file of pass 1 does not read back: pass 1 kept {rows} rows, pass 2 read {}", written.read);
+        }
+        let Written { errors, mut error_notes, .. } = written;
+        if errors > error_notes.len() {
+            error_notes.push(format!("{}: … and {} more rows in error (see the results)", source.display, errors - error_notes.len()));
+        }
+        let under_way = crate::calendar::under_way_note(layout.score_periods(), req.as_of);
+        let notes = reading.header.note.clone().into_iter().collect();
+        Ok(Done { summary, errors, error_notes, rows: rows as usize, warnings, notes, under_way })
+    })
+}
+
+/// The quota allocation of the file (SPEC §8.4) as `evaluate` makes it:
+/// pass 1 and the quota pass, nothing written; None without quotas. For
+/// `explain` of one employee of a big file, whose queue place needs every
+/// row's decision.
+pub fn quota_allocation(req: &Request) -> Result<Option<Allocation>> {
+    with_run(req, false, |run, _, cutter| {
+        let (counted, mut spool) = count(run, cutter, &ProgressBar::hidden()).map_err(|e| run.source.located(e))?;
+        allocate(run, &counted, &mut spool)
+    })
+}
+
+/// Opens the file of `req` and reads its header (hashing the records as
+/// they are read when `hash`), sets up what every pass shares, and hands
+/// it to `passes` with the cutter of the records.
+fn with_run<T>(
+    req: &Request,
+    hash: bool,
+    passes: impl FnOnce(&Run, &Reading, Cutter<Box<dyn std::io::Read + Send>>) -> Result<T>,
+) -> Result<T> {
     let scheme = req.scheme;
     let source = Source::open(req.employees, req.encoding, req.sheet, &|head, eof, display| {
         crate::batch::memory::check_head(scheme, req.encoding, req.header_row, req.placement, head, eof, display)
     })?;
-    let progress = if req.progress {
-        let bar = ProgressBar::new(source.len * 2);
-        bar.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {percent}% {eta}").expect("a valid template").progress_chars("=> "));
-        bar.set_message("evaluating");
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-
-    // Only the formats whose meta names the file's hash hash a CSV file as it is read.
-    let hashed = source.sha256.is_none() && matches!(req.format, Format::Json | Format::Html | Format::Xlsx);
     let start = Start {
         scheme,
         source: &source,
@@ -175,7 +223,8 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
         as_of: req.as_of,
         header_row: req.header_row,
         placement: req.placement,
-        hash: hashed,
+        // A workbook's sheet has its hash already.
+        hash: hash && source.sha256.is_none(),
     };
     let (reading, cutter) = Reading::start(&start)?;
     let (layout, periods) = (&reading.layout, &reading.periods);
@@ -192,30 +241,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     // Projected rows are evaluated on their own layout (and need no figures computed).
     let projected = Batch { layout: &kept.projected, ..batch };
     let run = Run { req, source: &source, periods, batch, kept: &kept, projected };
-
-    let (counted, mut spool) = count(&run, cutter, &progress).map_err(|e| source.located(e))?;
-    let allocation = allocate(&run, &counted, &mut spool)?;
-
-    let inputs = reading.inputs(&source, req.scores);
-    let meta = Meta { scheme, periods, inputs, placement: req.placement };
-    let mut writer = Writer::begin_in(req.format, meta, req.color, req.lang, out)?.width(req.width);
-    let written = write_results(&run, &counted, allocation.as_ref(), &mut spool, &mut writer, out, &progress)?;
-    if !req.statuses.is_empty() {
-        writer.evaluated(counted.rows as usize);
-    }
-    let summary = writer.end(out)?;
-    progress.finish_and_clear();
-    let Counted { rows, warnings, .. } = counted;
-    if written.read != rows {
-        bail!("the temporary file of pass 1 does not read back: pass 1 kept {rows} rows, pass 2 read {}", written.read);
-    }
-    let Written { errors, mut error_notes, .. } = written;
-    if errors > error_notes.len() {
-        error_notes.push(format!("{}: … and {} more rows in error (see the results)", source.display, errors - error_notes.len()));
-    }
-    let under_way = crate::calendar::under_way_note(layout.score_periods(), req.as_of);
-    let notes = reading.header.note.clone().into_iter().collect();
-    Ok(Done { summary, errors, error_notes, rows: rows as usize, warnings, notes, under_way })
+    passes(&run, &reading, cutter)
 }
 
 /// Pass 1: every row's figures (kept in a temporary file, returned to be

@@ -1,10 +1,11 @@
 //! `ladder explain`: one employee's decision in full (the explanation itself
 //! is built in `detail::explain`). A file on disk is scanned, not held in
-//! memory (`detail::scanned`); standard input, a scheme with quotas (whose
-//! queue needs every row's decision), `--placement` and a file the scan
+//! memory (`detail::scanned`); under quotas, whose queue needs every row's
+//! decision, `evaluate`'s first passes allocate them (`batch::stream`,
+//! nothing held per row). Standard input, `--placement` and a file the scan
 //! cannot read go the in-memory way, which is the reference.
 
-use crate::batch::memory::{evaluate_as, How};
+use crate::batch::memory::{evaluate_as, Evaluation, How};
 use crate::decision::Status;
 use crate::detail::explain::{explain, explain_among, Explanation};
 use crate::detail::{find, unknown_id, DetailFormat};
@@ -14,6 +15,7 @@ use crate::report::durable::stderr_line;
 use crate::report::i18n::Lang;
 use crate::scheme::Scheme;
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use std::io::Write;
 
 pub struct Request {
@@ -32,22 +34,30 @@ pub struct Request {
     pub in_memory: bool,
 }
 
-/// Whether the file can be scanned rather than read whole: a path (standard
-/// input cannot be read twice) and a scheme without quotas.
+/// Whether the file can be scanned rather than read whole: a path
+/// (standard input cannot be read twice) and, for `what-if`, a scheme
+/// without quotas (a change can move the whole queue).
 pub fn scannable(scheme: &Scheme, files: &Files, in_memory: bool) -> bool {
-    !in_memory && files.employees != "-" && scheme.quotas.is_empty()
+    explain_scannable(files, in_memory) && scheme.quotas.is_empty()
+}
+
+/// [`scannable`] for `explain`: quotas too, whose queue `evaluate`'s first
+/// passes allocate without holding the rows.
+fn explain_scannable(files: &Files, in_memory: bool) -> bool {
+    !in_memory && files.employees != "-"
 }
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
     // The scan ranks promotion cohorts (placement ranks otherwise: in memory).
-    if !req.placement && scannable(&req.scheme, &req.files, req.in_memory) {
+    if !req.placement && explain_scannable(&req.files, req.in_memory) {
         // Unreadable scores: the in-memory path says so, in its order.
         if let Ok(scores) = req.files.read_scores() {
-            let scan = crate::batch::scan::Request::of_files(&req.scheme, &req.files, scores.as_ref(), req.as_of);
             // A file the scan cannot read goes the in-memory way, whose messages are the reference.
-            if let Ok(found) = crate::detail::scanned::one(&scan, &req.id, false, req.lang) {
-                let one = found.map_err(Error::UnknownId)?;
-                return show(&one.evaluation, explain_among(&one.evaluation, 0, one.others), req.format, out);
+            if let Some(found) = scanned(req, scores.as_ref()) {
+                let (evaluation, others, row) = found?;
+                let mut explanation = explain_among(&evaluation, 0, others);
+                explanation.quota_row = row;
+                return show(&evaluation, explanation, req.format, out);
             }
         }
     }
@@ -59,6 +69,43 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
     let evaluation = evaluate_as(&req.scheme, &input, scores.as_ref(), req.as_of, &how)?;
     let index = find(&evaluation, &req.id).ok_or_else(|| Error::UnknownId(unknown_id(&evaluation, &req.id, &input.display)))?;
     show(&evaluation, explain(&evaluation, index), req.format, out)
+}
+
+/// The employee of a scanned file, evaluated with the composites of their
+/// cohort and, under quotas, the file's queue applied to their decision
+/// (SPEC §8.4); with those composites and their row index. None when the
+/// file cannot be read this way (the in-memory path then says why).
+fn scanned<'s>(req: &'s Request, scores: Option<&'s crate::input::records::Input>) -> Option<Result<(Evaluation<'s>, Vec<Decimal>, u64)>> {
+    let scan = crate::batch::scan::Request::of_files(&req.scheme, &req.files, scores, req.as_of);
+    let found = crate::detail::scanned::one(&scan, &req.id, false, req.lang).ok()?;
+    let one = match found {
+        Ok(one) => one,
+        Err(message) => return Some(Err(Error::UnknownId(message))),
+    };
+    let mut evaluation = one.evaluation;
+    if !req.scheme.quotas.is_empty() {
+        let batch = crate::batch::stream::Request {
+            scheme: &req.scheme,
+            employees: &req.files.employees,
+            encoding: req.files.encoding,
+            sheet: req.files.sheet.as_deref(),
+            scores,
+            as_of: req.as_of,
+            format: crate::report::Format::Csv,
+            statuses: &[],
+            color: false,
+            width: None,
+            lang: req.lang,
+            progress: false,
+            header_row: req.files.header_row,
+            placement: false,
+        };
+        let allocation = crate::batch::stream::quota_allocation(&batch).ok()??;
+        let outcome = &mut evaluation.outcomes[0];
+        allocation.apply(&req.scheme, &evaluation.words, one.row_index, outcome.row.grade, &mut outcome.decision);
+        evaluation.quotas = Some(allocation);
+    }
+    Some(Ok((evaluation, one.others, one.row_index)))
 }
 
 fn show(

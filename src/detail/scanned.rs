@@ -20,6 +20,8 @@ pub struct One<'s> {
     pub evaluation: Evaluation<'s>,
     /// The composites of the others in the employee's cohort, highest first.
     pub others: Vec<Decimal>,
+    /// The employee's row index in input order, as `evaluate` numbers rows (for the quota queue).
+    pub row_index: u64,
     pub place: Place,
 }
 
@@ -42,7 +44,7 @@ pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, lang: Lang) -> 
     let source = scan::open(req)?;
     let wanted = scan::locate(req, &source, id);
     let mut scanned = scan::scan(req, &source, id, &|row: &Row, _, _| row.id == id, members, wanted)?;
-    let Some(KeptRow { line, cells, .. }) = (!scanned.kept.is_empty()).then(|| scanned.kept.remove(0)) else {
+    let Some(KeptRow { line, index: row_index, cells }) = (!scanned.kept.is_empty()).then(|| scanned.kept.remove(0)) else {
         let ids = &scanned.ids;
         let message =
             super::unknown_id_among(id, &scanned.display, ids.count, ids.close.as_deref(), ids.first.as_deref(), ids.last.as_deref());
@@ -68,7 +70,7 @@ pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, lang: Lang) -> 
     let others = others.into_iter().map(|h| Decimal::new(i64::from(h), 2)).collect();
     let warnings = std::mem::take(&mut scanned.warnings);
     let evaluation = evaluation(scheme, req.as_of, layout, &scanned, warnings, vec![employee], lang);
-    Ok(Ok(One { evaluation, others, place: Place { scan: scanned, line, lang, source } }))
+    Ok(Ok(One { evaluation, others, row_index, place: Place { scan: scanned, line, lang, source } }))
 }
 
 /// The composites of a cohort, highest first, as a list that a change may edit.

@@ -12,6 +12,7 @@
 mod gen;
 
 use ladder::cmd::{explain, what_if};
+use ladder::decision::Status;
 use ladder::detail::DetailFormat;
 use ladder::input::records::Encoding;
 use ladder::input::Files;
@@ -183,8 +184,8 @@ fn scanned_explain_and_what_if_equal_the_in_memory_reference() {
 }
 
 /// Text cohorts (department, sequence), a forced distribution and rank
-/// rules: the review-cycle example without its quotas (with them, both
-/// ways are the in-memory one: the quota queue needs every decision).
+/// rules: the review-cycle example without its quotas (with them, what-if
+/// goes the in-memory way: a change can move the whole queue).
 #[test]
 fn scanned_detail_equals_the_reference_with_cohorts_and_a_distribution() {
     let dir = tempfile::tempdir().unwrap();
@@ -200,6 +201,49 @@ fn scanned_detail_equals_the_reference_with_cohorts_and_a_distribution() {
     let scheme = dir.path().to_str().unwrap();
     assert!(load_scheme(Some(scheme)).unwrap().quotas.is_empty() && load_scheme(Some(scheme)).unwrap().distribution.is_some());
     check(scheme, scaled(160, 400), 11);
+}
+
+/// The review-cycle example with its quotas (a count, and a percentage per
+/// department): `explain` scans the file and takes the queue from
+/// `evaluate`'s first passes, and answers what the in-memory evaluation
+/// does, place in the queue, full quotas and the last taker's id included.
+#[test]
+fn scanned_explain_under_quotas_equals_the_reference() {
+    let scheme = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/review-cycle");
+    assert!(!load_scheme(Some(scheme)).unwrap().quotas.is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    let employees = scaled(160, 400);
+    let path = generated(dir.path(), scheme, employees, 13);
+    // The ids to check, picked from the reference: candidates that took a
+    // capped grade, candidates the queue left on hold, and others.
+    let reference_scheme = load_scheme(Some(scheme)).unwrap();
+    let (input, _) = files(&path).read_all().unwrap();
+    let how = ladder::batch::memory::How { header_row: None, lang: Lang::En, placement: false };
+    let e = ladder::batch::memory::evaluate_as(&reference_scheme, &input, None, "2026-12-31".parse().unwrap(), &how).unwrap();
+    let capped = |g| reference_scheme.quotas.iter().any(|q| q.grades.contains(&g));
+    let candidates = |status| {
+        e.outcomes
+            .iter()
+            .filter(move |o| o.decision.quota_position.is_some() && o.decision.status == status)
+            .filter(|o| status != Status::Promote || o.decision.recommended.is_some_and(capped))
+            .map(|o| o.row.id.clone())
+            .take(3)
+            .collect::<Vec<_>>()
+    };
+    let (took, held) = (candidates(Status::Promote), candidates(Status::Hold));
+    assert!(
+        !took.is_empty() && !held.is_empty(),
+        "the file must have candidates that took a capped grade ({took:?}) and that found it full ({held:?})"
+    );
+    let others = ["E0000000", "E0000001", "BAD1", "dup", "E9999999"].map(String::from);
+    for id in took.iter().chain(&held).chain(&others) {
+        let (scanned, reference) = explain_both(scheme, &path, id, DetailFormat::Json);
+        assert_eq!(scanned, reference, "explain {id} under quotas");
+    }
+    for id in [&took[0], &held[0]] {
+        let (scanned, reference) = explain_both_in(scheme, &path, id, DetailFormat::Text, Lang::Zh);
+        assert_eq!(scanned, reference, "explain {id} as text in Chinese under quotas");
+    }
 }
 
 /// The benchmark's second scheme: 40 ratings a half, which the fast figures

@@ -205,7 +205,7 @@ impl Explanation<'_> {
     fn quota_json(&self) -> Value {
         let e = self.evaluation;
         let Some(allocation) = &e.quotas else { return Value::Null };
-        let Some(allotted) = allocation.of(self.index as u64) else { return json!({"candidate": false}) };
+        let Some(allotted) = allocation.of(self.quota_row) else { return json!({"candidate": false}) };
         let scheme = e.scheme;
         let options: Vec<Value> = allotted
             .options
@@ -222,7 +222,7 @@ impl Explanation<'_> {
                             "group": if group.is_empty() { Value::Null } else { Value::String(group.trim().trim_start_matches('(').trim_end_matches(')').to_string()) },
                             "taken": taken,
                             "cap": cap,
-                            "last_taken_by": last.and_then(|row| e.outcomes.get(row as usize)).map(|o| o.row.id.clone()),
+                            "last_taken_by": last.and_then(|row| allocation.id_of(row)),
                             "at": scheme.quotas[q].at,
                         })
                     })

@@ -39,6 +39,9 @@ use std::io::Write;
 pub struct Explanation<'e> {
     pub evaluation: &'e Evaluation<'e>,
     pub index: usize,
+    /// The employee's row in the file, as the quota allocation numbers rows
+    /// (`index` in an evaluation of every row; a scanned file's differs).
+    pub quota_row: u64,
     pub record: ResultRecord<'e>,
     pub quarters: Vec<QuarterView>,
     pub halves: Vec<HalfView>,
@@ -196,8 +199,16 @@ pub fn explain_among<'e>(evaluation: &'e Evaluation<'e>, index: usize, others: V
     let scheme = evaluation.scheme;
     let outcome = &evaluation.outcomes[index];
     let record = ResultRecord::new(scheme, outcome);
-    let mut explanation =
-        Explanation { evaluation, index, record, quarters: Vec::new(), halves: Vec::new(), rank: None, rules: Vec::new() };
+    let mut explanation = Explanation {
+        evaluation,
+        index,
+        quota_row: index as u64,
+        record,
+        quarters: Vec::new(),
+        halves: Vec::new(),
+        rank: None,
+        rules: Vec::new(),
+    };
     // Under placement (SPEC §8.3) the rules are those of the placed grade and the one above it.
     let placing = evaluation.layout.placement.is_some();
     let grade = if placing { outcome.decision.recommended } else { outcome.row.grade };

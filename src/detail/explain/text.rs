@@ -178,7 +178,7 @@ impl Explanation<'_> {
         let e = self.evaluation;
         let Some(allocation) = &e.quotas else { return Ok(()) };
         let lang = self.lang();
-        let Some(allotted) = allocation.of(self.index as u64) else {
+        let Some(allotted) = allocation.of(self.quota_row) else {
             if self.record.status != Status::Error {
                 writeln!(
                     s,
@@ -218,7 +218,7 @@ impl Explanation<'_> {
                 writeln!(s, "    {}", lang.pick("no quota caps it", "不受名额限制"))?;
             }
             for (q, g, taken, cap, last) in quotas {
-                let last_id = last.map(|row| e.outcomes.get(row as usize).map_or("?", |o| o.row.id.as_str()));
+                let last_id = last.map(|row| allocation.id_of(row).unwrap_or("?"));
                 let group = allocation.group_text_in(scheme, words, q, g);
                 match lang {
                     Lang::En => {
