@@ -77,14 +77,23 @@ pub fn not_a_number(text: &str) -> String {
 pub fn parse_bool(text: &str) -> Option<bool> {
     // ASCII case-folding is enough: no other character lowercases to a
     // letter of these words (it was `to_lowercase`, an allocation per test).
+    // By length first: one comparison a cell, not ten (a yes/no column is
+    // read by a test or two of every row).
     let t = crate::input::cells::trim(text);
-    let is = |words: [&str; 5]| words.iter().any(|w| t.eq_ignore_ascii_case(w));
-    if is(["true", "yes", "y", "1", "是"]) {
-        Some(true)
-    } else if is(["false", "no", "n", "0", "否"]) {
-        Some(false)
-    } else {
-        None
+    let word = |w: &str| t.eq_ignore_ascii_case(w);
+    match t.len() {
+        1 => match t.as_bytes()[0] {
+            b'1' | b'y' | b'Y' => Some(true),
+            b'0' | b'n' | b'N' => Some(false),
+            _ => None,
+        },
+        2 => word("no").then_some(false),
+        // `是` and `否` are three bytes in UTF-8.
+        3 if word("yes") || t == "是" => Some(true),
+        3 => (t == "否").then_some(false),
+        4 => word("true").then_some(true),
+        5 => word("false").then_some(false),
+        _ => None,
     }
 }
 
@@ -92,6 +101,26 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    /// The words [`parse_bool`] reads, compared one by one: its reference.
+    fn parse_bool_by_words(text: &str) -> Option<bool> {
+        let t = crate::input::cells::trim(text);
+        let is = |words: [&str; 5]| words.iter().any(|w| t.eq_ignore_ascii_case(w));
+        if is(["true", "yes", "y", "1", "是"]) {
+            Some(true)
+        } else if is(["false", "no", "n", "0", "否"]) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn booleans_are_read_as_the_word_list_says(text in "[ ]?(true|TRUE|True|false|FaLsE|yes|YES|no|No|y|Y|n|N|1|0|是|否|2|ye|tru|fals|nO|[a-z是否]{0,6})[ ]?") {
+            proptest::prop_assert_eq!(parse_bool(&text), parse_bool_by_words(&text), "{:?}", text);
+        }
+    }
 
     #[test]
     fn doubled_signs_and_percents_are_not_numbers() {

@@ -492,7 +492,7 @@ fn text_or_missing(text: &str) -> Found {
 
 fn compare_number(found: Decimal, check: &Check) -> bool {
     match check.value {
-        TestValue::Number(required) => check.op.accepts(found.cmp(&required)),
+        TestValue::Number(required) => check.op.accepts(crate::exact::compare(found, required)),
         _ => false,
     }
 }
@@ -500,7 +500,7 @@ fn compare_number(found: Decimal, check: &Check) -> bool {
 /// Does what was found pass the check? A missing or unreadable value never does.
 pub fn passes(found: &Found, check: &Check) -> bool {
     let ordering: Option<Ordering> = match (found, &check.value) {
-        (Found::Number(f), TestValue::Number(r)) => Some(f.cmp(r)),
+        (Found::Number(f), TestValue::Number(r)) => Some(crate::exact::compare(*f, *r)),
         (Found::Bool(f), TestValue::Bool(r)) => return check.op == Op::Is && f == r,
         (Found::Date(f), TestValue::Date(r)) => Some(f.cmp(r)),
         (Found::Level(f, _), TestValue::Level(r, _)) => Some(f.cmp(r)),
