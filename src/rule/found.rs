@@ -34,38 +34,60 @@ impl Found {
     /// [`Found::display`], appended to `out` (unmet tests are written for
     /// most employees: the common kinds go straight in, without `format!`).
     pub fn write_display(&self, scheme: &Scheme, out: &mut String) {
+        use std::fmt::Write;
+        // Writing into a String cannot fail.
+        let mut found = |text: &str| {
+            out.push_str("found ");
+            out.push_str(text);
+        };
         match self {
             Found::Missing => out.push_str("no value"),
-            Found::Number(n) => {
-                out.push_str("found ");
-                out.push_str(crate::exact::FigureText::new(*n).as_str());
+            Found::Number(n) => found(crate::exact::FigureText::new(*n).as_str()),
+            Found::Bool(b) => found(if *b { "true" } else { "false" }),
+            Found::Level(_, t) | Found::Text(t) => found(&excerpt(t)),
+            Found::Band(i) => found(scheme.bands.get(*i).map_or("?", |b| b.id.as_str())),
+            Found::Date(d) => {
+                let _ = write!(out, "found {d}");
             }
-            Found::Level(_, t) | Found::Text(t) => {
-                out.push_str("found ");
-                out.push_str(&excerpt(t));
+            Found::Unreadable(t, kind) => {
+                let _ = write!(out, "found `{}`, not {kind}", excerpt(t));
             }
-            Found::Band(i) => {
+            Found::Quarters(qs) => {
                 out.push_str("found ");
-                out.push_str(scheme.bands.get(*i).map_or("?", |b| b.id.as_str()));
+                for (i, (p, s)) in qs.iter().enumerate() {
+                    let separator = if i == 0 { "" } else { ", " };
+                    let _ = write!(out, "{separator}{p} {}", s.map_or("no score".to_string(), crate::exact::format_figure));
+                }
             }
-            other => out.push_str(&other.display_rare(scheme)),
         }
     }
+}
 
-    fn display_rare(&self, scheme: &Scheme) -> String {
-        match self {
-            Found::Missing => "no value".into(),
-            Found::Number(n) => format!("found {}", crate::exact::format_figure(*n)),
-            Found::Bool(b) => format!("found {b}"),
-            Found::Date(d) => format!("found {d}"),
-            Found::Level(_, t) | Found::Text(t) => format!("found {}", excerpt(t)),
-            Found::Band(i) => format!("found {}", scheme.bands.get(*i).map_or("?", |b| b.id.as_str())),
-            Found::Unreadable(t, kind) => format!("found `{}`, not {kind}", excerpt(t)),
-            Found::Quarters(qs) => {
-                let parts: Vec<String> =
-                    qs.iter().map(|(p, s)| format!("{p} {}", s.map_or("no score".to_string(), crate::exact::format_figure))).collect();
-                format!("found {}", parts.join(", "))
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind of finding, as an unmet line writes it (they are written
+    /// straight into the line: this pins the words).
+    #[test]
+    fn findings_read_as_they_did() {
+        let scheme = crate::scheme::load_scheme(None).unwrap();
+        let q = |p: &str| p.parse::<Period>().unwrap();
+        let cases = [
+            (Found::Missing, "no value".to_string()),
+            (Found::Number(Decimal::new(5705, 2)), "found 57.05".into()),
+            (Found::Bool(false), "found false".into()),
+            (Found::Bool(true), "found true".into()),
+            (Found::Date(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()), "found 2024-03-01".into()),
+            (Found::Level(1, "本科".into()), "found 本科".into()),
+            (Found::Text("engineer".into()), "found engineer".into()),
+            (Found::Band(0), format!("found {}", scheme.bands[0].id)),
+            (Found::Unreadable("abc".into(), "a number"), "found `abc`, not a number".into()),
+            (Found::Quarters(vec![(q("2026Q3"), Some(Decimal::new(8550, 2))), (q("2026Q4"), None)]), "found 2026Q3 85.5, 2026Q4 no score".into()),
+            (Found::Quarters(vec![(q("2026Q4"), Some(Decimal::from(90)))]), "found 2026Q4 90".into()),
+        ];
+        for (found, text) in cases {
+            assert_eq!(found.display(&scheme), text, "{found:?}");
         }
     }
 }
