@@ -170,8 +170,18 @@ where
                 Some((c, lists.find(key)?, lists_after.find(key)?))
             })
             .collect();
+        // Within one cohort only the composites from the lower of the
+        // employee's two up to (not including) the higher have a different
+        // number above them: no other member's standing can move.
+        let between = match (h_before, h_after) {
+            (Some(b), Some(a)) if key_before == key_after => Some((b.min(a), b.max(a))),
+            _ => None,
+        };
         let mut moved = hashbrown::HashSet::new();
         for m in &scanned.members {
+            if between.is_some_and(|(low, high)| m.composite < low || m.composite >= high) {
+                continue;
+            }
             let Some((_, b, a)) = watched.iter().find(|(c, _, _)| *c == m.cohort) else { continue };
             let composite = Decimal::new(i64::from(m.composite), 2);
             let band = m.band.map(|b| b as usize);

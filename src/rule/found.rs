@@ -83,7 +83,10 @@ mod tests {
             (Found::Text("engineer".into()), "found engineer".into()),
             (Found::Band(0), format!("found {}", scheme.bands[0].id)),
             (Found::Unreadable("abc".into(), "a number"), "found `abc`, not a number".into()),
-            (Found::Quarters(vec![(q("2026Q3"), Some(Decimal::new(8550, 2))), (q("2026Q4"), None)]), "found 2026Q3 85.5, 2026Q4 no score".into()),
+            (
+                Found::Quarters(vec![(q("2026Q3"), Some(Decimal::new(8550, 2))), (q("2026Q4"), None)]),
+                "found 2026Q3 85.5, 2026Q4 no score".into(),
+            ),
             (Found::Quarters(vec![(q("2026Q4"), Some(Decimal::from(90)))]), "found 2026Q4 90".into()),
         ];
         for (found, text) in cases {

@@ -273,6 +273,29 @@ fn a_moved_composite_moves_others_and_both_paths_list_them() {
 /// name, a quoted id cell (a block the csv reader parses), a duplicate and
 /// an id with a quote in it (which the search leaves to the scan of every
 /// cohort) all answer as the in-memory reference does.
+/// A member whose composite ties the employee's old one: raising the
+/// employee puts one more composite above it (its rank moves), lowering
+/// the employee does not. The scan only looks at the members between the
+/// old and the new composite, the lower one included: this holds that edge.
+#[test]
+fn a_member_tied_with_the_old_composite_moves_when_the_employee_rises() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = generated(dir.path(), "telecom-after-sales", scaled(120, 300), 17);
+    // TIE1: E0000010's row under another id (same cohort, same composite).
+    let text = std::fs::read_to_string(&path).unwrap();
+    let twin = text.lines().find(|l| l.starts_with("E0000010,")).unwrap().replacen("E0000010", "TIE1", 1);
+    std::fs::write(&path, format!("{text}{twin}\n")).unwrap();
+    let row = row_of(&path, "E0000010");
+    let score = row.iter().find(|(h, c)| h.starts_with("2026Q4.") && !c.is_empty()).unwrap().0.clone();
+    for (value, tie_moves) in [("100", true), ("0", false)] {
+        let (scanned, reference) = what_if_both("telecom-after-sales", &path, "E0000010", &[(&score, value)], DetailFormat::Json);
+        assert_eq!(scanned, reference, "{score}={value}");
+        let json: serde_json::Value = serde_json::from_str(scanned.split_once('\n').unwrap().1).unwrap();
+        let listed = json["others_changed"].as_array().unwrap().iter().any(|o| o["id"] == "TIE1");
+        assert_eq!(listed, tie_moves, "{score}={value}: {json:#}");
+    }
+}
+
 #[test]
 fn the_employee_is_found_by_their_id_whatever_else_holds_its_bytes() {
     use ladder::batch::scan::{locate, Request, Wanted};
