@@ -309,19 +309,20 @@ impl Env<'_> {
             // straight from the figures or the cell, compared the shared
             // way; anything else through `read`.
             Subject::Fact(fact) => test.checks.iter().all(|check| {
+                // A text compared where it lies, without the copy `read`
+                // makes of it (`position is engineer`: two tests a technical row).
+                if let TestValue::Text(required) = &check.value {
+                    if let Some(text) = self.text_of(fact) {
+                        // Missing ("") passes no check.
+                        return check.op == Op::Is && !text.is_empty() && text == required;
+                    }
+                }
                 let number = match (&check.value, fact) {
                     (TestValue::Number(_), FactRef::Computed(c)) if !c.is_band() => self.computed_number(*c),
                     (TestValue::Number(_), FactRef::Column { id, .. }) => parse_number(self.column_text(*id)),
                     (TestValue::Bool(_), FactRef::Column { id, .. }) => {
                         return parse_bool(self.column_text(*id)).is_some_and(|b| passes(&Found::Bool(b), check))
                     }
-                    // A text compared without the copy `read` makes of it
-                    // (`position is engineer`: two tests a technical row).
-                    (TestValue::Text(required), _) => match self.text_of(fact) {
-                        // Missing ("") passes no check.
-                        Some(text) => return check.op == Op::Is && !text.is_empty() && text == required,
-                        None => return passes(&self.read(fact, &check.value), check),
-                    },
                     _ => return passes(&self.read(fact, &check.value), check),
                 };
                 // None: a blank or unreadable cell, or a figure without a value.
@@ -404,15 +405,16 @@ impl Env<'_> {
         }
     }
 
-    /// What `read` finds of a text fact tested against a text, borrowed
-    /// ("" where `read` finds it missing); None when `fact` is not one
-    /// `read` reads as text.
+    /// The text of a reserved text fact, or of a column, borrowed ("" for
+    /// none): what `read` finds of it tested against a text, without the
+    /// copy. None for any other fact.
     fn text_of(&self, fact: &FactRef) -> Option<&str> {
         let text = match fact {
             FactRef::Reserved(Reserved::Id) => &self.row.id,
             FactRef::Reserved(Reserved::Name) => &self.row.name,
             FactRef::Reserved(Reserved::Position) => self.row.position.map_or("", |p| self.scheme.positions[p].id.as_str()),
             FactRef::Reserved(Reserved::Sequence) => {
+                // Under placement, no grade is read.
                 self.row.grade.map(|g| g.sequence).or(self.row.sequence).map_or("", |s| self.scheme.sequences[s].id.as_str())
             }
             FactRef::Reserved(Reserved::Grade) => self.row.grade.map_or("", |g| self.scheme.grade(g).id.as_str()),
@@ -448,16 +450,9 @@ impl Env<'_> {
             }
             FactRef::Reserved(r) => match r {
                 Reserved::HireDate | Reserved::GradeDate | Reserved::BirthDate => self.date_of(fact),
-                Reserved::Id => text_or_missing(&self.row.id),
-                Reserved::Name => text_or_missing(&self.row.name),
-                Reserved::Position => self.row.position.map_or(Found::Missing, |p| Found::Text(self.scheme.positions[p].id.clone())),
-                Reserved::Sequence => self
-                    .row
-                    .grade
-                    .map(|g| g.sequence)
-                    .or(self.row.sequence) // under placement, no grade is read
-                    .map_or(Found::Missing, |s| Found::Text(self.scheme.sequences[s].id.clone())),
-                Reserved::Grade => self.row.grade.map_or(Found::Missing, |g| Found::Text(self.scheme.grade(g).id.clone())),
+                Reserved::Id | Reserved::Name | Reserved::Position | Reserved::Sequence | Reserved::Grade => {
+                    text_or_missing(self.text_of(fact).unwrap_or_default())
+                }
             },
             FactRef::Column { id, scale } => {
                 let text = self.column_text(*id);
