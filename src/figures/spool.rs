@@ -59,14 +59,15 @@ impl Layout {
     /// Appends the record of `figures` (or of a row pass 2 must compute) to `out`.
     pub fn encode(&self, figures: Option<&Figures>, out: &mut Vec<u8>) {
         let start = out.len();
-        if !figures.is_some_and(|f| self.try_encode(f, out)) {
+        if figures.and_then(|f| self.try_encode(f, out)).is_none() {
             out.truncate(start);
             out.resize(start + self.size(), 0);
         }
         debug_assert_eq!(out.len(), start + self.size());
     }
 
-    fn try_encode(&self, f: &Figures, out: &mut Vec<u8>) -> bool {
+    /// Appends the record of `f`; None when a figure does not fit it (`out` then holds part of one).
+    fn try_encode(&self, f: &Figures, out: &mut Vec<u8>) -> Option<()> {
         let fits = f.quarters.len() == self.quarters
             && f.halves.len() == self.halves
             && f.item_means.len() <= self.kpis
@@ -75,7 +76,7 @@ impl Layout {
             && f.competency_halves <= 255
             && f.band.map_or(true, |b| b < 255);
         if !fits {
-            return false;
+            return None;
         }
         out.extend_from_slice(&[
             1,
@@ -94,27 +95,24 @@ impl Layout {
             slots.next()?.copy_from_slice(&slot(d)?.to_le_bytes());
             Some(())
         };
-        let mut all = || -> Option<()> {
-            for d in [f.kpi, f.kpi_min, f.competency, f.competency_pct, f.composite] {
+        for d in [f.kpi, f.kpi_min, f.competency, f.competency_pct, f.composite] {
+            put(d)?;
+        }
+        for q in &f.quarters {
+            put(q.score)?;
+        }
+        for h in &f.halves {
+            put(h.rating)?;
+        }
+        for (means, room) in [(&f.item_means, self.kpis), (&f.group_means, self.groups)] {
+            for &d in means {
                 put(d)?;
             }
-            for q in &f.quarters {
-                put(q.score)?;
+            for _ in means.len()..room {
+                put(None)?;
             }
-            for h in &f.halves {
-                put(h.rating)?;
-            }
-            for (means, room) in [(&f.item_means, self.kpis), (&f.group_means, self.groups)] {
-                for &d in means {
-                    put(d)?;
-                }
-                for _ in means.len()..room {
-                    put(None)?;
-                }
-            }
-            Some(())
-        };
-        all().is_some()
+        }
+        Some(())
     }
 
     /// The figures of one record, or None when pass 2 must compute them.
