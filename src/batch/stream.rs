@@ -193,12 +193,12 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     })
 }
 
-/// The quota allocation of the file (SPEC §8.4) as `evaluate` makes it:
-/// pass 1 and the quota pass, nothing written; None without quotas. For
-/// `explain` of one employee of a big file, whose queue place needs every
-/// row's decision.
-pub fn quota_allocation(req: &Request) -> Result<Option<Allocation>> {
-    with_run(req, false, |run, _, cutter| {
+/// The quota allocation of the file (SPEC §8.4), already opened as
+/// `source`, as `evaluate` makes it: pass 1 and the quota pass, nothing
+/// written; None without quotas. For `explain` of one employee of a big
+/// file, whose queue place needs every row's decision.
+pub fn quota_allocation(req: &Request, source: &Source) -> Result<Option<Allocation>> {
+    with_source(req, source, false, |run, _, cutter| {
         let (counted, mut spool) = count(run, cutter, &ProgressBar::hidden()).map_err(|e| run.source.located(e))?;
         allocate(run, &counted, &mut spool)
     })
@@ -212,13 +212,23 @@ fn with_run<T>(
     hash: bool,
     passes: impl FnOnce(&Run, &Reading, Cutter<Box<dyn std::io::Read + Send>>) -> Result<T>,
 ) -> Result<T> {
-    let scheme = req.scheme;
     let source = Source::open(req.employees, req.encoding, req.sheet, &|head, eof, display| {
-        crate::batch::memory::check_head(scheme, req.encoding, req.header_row, req.placement, head, eof, display)
+        crate::batch::memory::check_head(req.scheme, req.encoding, req.header_row, req.placement, head, eof, display)
     })?;
+    with_source(req, &source, hash, passes)
+}
+
+/// [`with_run`] on the file of `req` opened as `source`.
+fn with_source<T>(
+    req: &Request,
+    source: &Source,
+    hash: bool,
+    passes: impl FnOnce(&Run, &Reading, Cutter<Box<dyn std::io::Read + Send>>) -> Result<T>,
+) -> Result<T> {
+    let scheme = req.scheme;
     let start = Start {
         scheme,
-        source: &source,
+        source,
         scores: req.scores,
         as_of: req.as_of,
         header_row: req.header_row,
@@ -240,7 +250,7 @@ fn with_run<T>(
     let kept = RowSpool::new(scheme, layout, periods);
     // Projected rows are evaluated on their own layout (and need no figures computed).
     let projected = Batch { layout: &kept.projected, ..batch };
-    let run = Run { req, source: &source, periods, batch, kept: &kept, projected };
+    let run = Run { req, source, periods, batch, kept: &kept, projected };
     passes(&run, &reading, cutter)
 }
 

@@ -100,7 +100,8 @@ fn scanned<'s>(req: &'s Request, scores: Option<&'s crate::input::records::Input
             header_row: req.files.header_row,
             placement: false,
         };
-        let allocation = crate::batch::stream::quota_allocation(&batch).ok()??;
+        // The file as the scan opened it (a workbook's sheet is not turned into CSV again).
+        let allocation = crate::batch::stream::quota_allocation(&batch, &one.place.source).ok()??;
         let outcome = &mut evaluation.outcomes[0];
         allocation.apply(&req.scheme, &evaluation.words, one.row_index, outcome.row.grade, &mut outcome.decision);
         evaluation.quotas = Some(allocation);
