@@ -251,10 +251,10 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
 /// The cohort a scan for employee `id` must rank: a search for the bytes of
 /// the id in the file, where only the blocks that hold them are split into
 /// cells and read as rows, until the first row with the id (the employee).
-/// None when no row has the id. [`Wanted::Every`] when it cannot tell: an
-/// id a quoted cell may write differently (`"` doubled), a record it cannot
-/// read; the scan then ranks every cohort, and says what is wrong in its
-/// own order.
+/// No cohort (`Wanted::Cohorts` empty) when no row has the id.
+/// [`Wanted::Every`] when it cannot tell: an id a quoted cell may write
+/// differently (`"` doubled), a record it cannot read; the scan then ranks
+/// every cohort, and says what is wrong in its own order.
 pub fn locate(req: &Request, source: &Source, id: &str) -> Wanted {
     locate_row(req, source, id).ok().flatten().unwrap_or(Wanted::Every)
 }
