@@ -39,8 +39,8 @@ pub struct Start<'a> {
     pub as_of: NaiveDate,
     pub header_row: Option<u64>,
     pub placement: bool,
-    /// Hash the records as they are read (a source opened from a file
-    /// that is not CSV has its hash already).
+    /// The meta names the file's hash: hash the records as they are read,
+    /// unless the source has its hash already (a workbook's sheet).
     pub hash: bool,
 }
 
@@ -53,7 +53,7 @@ impl Reading {
             Some(s) => read_long_scores(scheme, s)?,
             None => LongScores::default(),
         };
-        let hash = hash.then(|| Arc::new(Mutex::new(Sha256::new())));
+        let hash = (hash && source.sha256.is_none()).then(|| Arc::new(Mutex::new(Sha256::new())));
         let (layout, header) =
             read_layout(scheme, source.decoded(None)?, &source.display, header_row, placement).map_err(|e| source.located(e))?;
         // The records start past the header's last row (title rows and a second level included).

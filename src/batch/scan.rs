@@ -131,7 +131,6 @@ pub type RowTest<'a> = dyn Fn(&Row, Option<&Figures>, Option<&CohortKey>) -> boo
 /// for the rows of the `wanted` cohorts only (the others are given None).
 pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members: bool, wanted: Wanted) -> Result<Scan> {
     let scheme = req.scheme;
-    // The file's hash is for the report's meta.
     let start = Start {
         scheme,
         source,
@@ -139,7 +138,8 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
         as_of: req.as_of,
         header_row: req.header_row,
         placement: false,
-        hash: source.sha256.is_none(),
+        // The report's meta names the file's hash.
+        hash: true,
     };
     let (reading, mut cutter) = Reading::start(&start)?;
     // The scan decides nothing (the rows' figures only): any words will do.

@@ -153,7 +153,7 @@ struct Written {
 }
 
 pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
-    // Only the formats whose meta names the file's hash hash a CSV file as it is read.
+    // Only the formats whose meta names the file's hash need it.
     let hash = matches!(req.format, Format::Json | Format::Html | Format::Xlsx);
     with_run(req, hash, |run, reading, cutter| {
         let (scheme, source, layout, periods) = (req.scheme, run.source, &reading.layout, &reading.periods);
@@ -226,16 +226,7 @@ fn with_source<T>(
     passes: impl FnOnce(&Run, &Reading, Cutter<Box<dyn std::io::Read + Send>>) -> Result<T>,
 ) -> Result<T> {
     let scheme = req.scheme;
-    let start = Start {
-        scheme,
-        source,
-        scores: req.scores,
-        as_of: req.as_of,
-        header_row: req.header_row,
-        placement: req.placement,
-        // A workbook's sheet has its hash already.
-        hash: hash && source.sha256.is_none(),
-    };
+    let start = Start { scheme, source, scores: req.scores, as_of: req.as_of, header_row: req.header_row, placement: req.placement, hash };
     let (reading, cutter) = Reading::start(&start)?;
     let (layout, periods) = (&reading.layout, &reading.periods);
     // Reasons are written in --lang only where people read them: the
