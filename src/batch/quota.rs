@@ -24,6 +24,8 @@ const NO_GROUP: u32 = u32::MAX;
 struct Candidate {
     /// Row index in input order (0 = the first record).
     row: u64,
+    /// The row's line (`what-if` reads back the rows whose allocation a change moves).
+    line: u64,
     /// The employee's id (`explain` names who took a quota's last slot).
     id: Box<str>,
     composite: Option<Decimal>,
@@ -47,6 +49,7 @@ pub struct Noted {
 /// A promoted row's place in the queue (its order keys) and its options.
 #[derive(Debug)]
 struct Promoted {
+    line: u64,
     id: Box<str>,
     composite: Option<Decimal>,
     months_in_grade: Option<u32>,
@@ -146,8 +149,9 @@ impl<'s> Collector<'s> {
                 groups[q] = id;
             }
         }
-        if let Some(Promoted { id, composite, months_in_grade, options }) = candidate {
-            self.candidates.push(Candidate { row: index, id, composite, months_in_grade, options, groups: groups.into_boxed_slice() });
+        if let Some(Promoted { line, id, composite, months_in_grade, options }) = candidate {
+            let groups = groups.into_boxed_slice();
+            self.candidates.push(Candidate { row: index, line, id, composite, months_in_grade, options, groups });
         }
     }
 
@@ -190,6 +194,7 @@ impl<'s> Collector<'s> {
             }
             allotted.push(Allotted {
                 row: c.row,
+                line: c.line,
                 id: c.id,
                 place: place + 1,
                 options: c.options,
@@ -233,6 +238,7 @@ impl Noter<'_> {
             return None;
         }
         let candidate = promote.then(|| Promoted {
+            line: row.line,
             id: row.id.as_str().into(),
             composite,
             months_in_grade: row.grade_date.map(|d| whole_months(d, as_of)),
@@ -322,6 +328,7 @@ pub struct Missed {
 #[derive(Debug, Clone)]
 pub struct Allotted {
     pub row: u64,
+    pub line: u64,
     pub id: Box<str>,
     /// Its place in the quota order (1 = first).
     pub place: usize,
@@ -332,6 +339,20 @@ pub struct Allotted {
     /// Per quota, its group (`u32::MAX` where the quota does not concern it).
     pub groups: Box<[u32]>,
 }
+
+/// What an allocation does to a candidate (see [`Allocation::effect`]):
+/// its place, options, the option taken, and per option missed (option,
+/// quota, group name, taken, cap), which is what its unmet line says.
+#[derive(PartialEq)]
+struct Effect<'a> {
+    place: usize,
+    options: &'a [GradeRef],
+    took: Option<usize>,
+    missed: Vec<MissedLine<'a>>,
+}
+
+/// A missed option as its unmet line reads: (option, quota, group name, taken, cap).
+type MissedLine<'a> = (usize, usize, &'a str, Option<u64>, Option<u64>);
 
 /// The outcome of allocation, by row.
 #[derive(Debug, Default)]
@@ -350,6 +371,64 @@ impl Allocation {
     /// The allocation of row `index`, when it was a candidate.
     pub fn of(&self, index: u64) -> Option<&Allotted> {
         self.allotted.binary_search_by_key(&index, |a| a.row).ok().map(|i| &self.allotted[i])
+    }
+
+    /// The row index of the candidate on `line` (rows in input order have growing lines).
+    pub fn row_at_line(&self, line: u64) -> Option<u64> {
+        self.allotted.binary_search_by_key(&line, |a| a.line).ok().map(|i| self.allotted[i].row)
+    }
+
+    /// What this allocation does to one candidate's decision, in terms that
+    /// compare across two allocations of one file (a group by its name, not
+    /// its id, which depends on the order the groups were met in).
+    fn effect<'a>(&'a self, a: &'a Allotted) -> Effect<'a> {
+        let missed = a
+            .missed
+            .iter()
+            .map(|m| {
+                let g = m.group as usize;
+                let name = self.groups[m.quota].names.get(g).map_or("", String::as_str);
+                let (taken, cap) = (self.groups[m.quota].taken.get(g).copied(), self.caps[m.quota].get(g).copied());
+                (m.option, m.quota, name, taken, cap)
+            })
+            .collect();
+        Effect { place: a.place, options: &a.options, took: a.took, missed }
+    }
+
+    /// The lines of the rows that `self` and `other`, two allocations of the
+    /// same rows (before and after a `what-if` change), treat differently:
+    /// a candidate of only one, or one whose place, option taken or full
+    /// quota lines differ. Every other row's decision is the same under both.
+    pub fn lines_that_differ(&self, other: &Allocation) -> Vec<u64> {
+        let (a, b) = (&self.allotted, &other.allotted);
+        let (mut i, mut j) = (0, 0);
+        let mut lines = Vec::new();
+        // Both lists are sorted by row: a merge.
+        while i < a.len() || j < b.len() {
+            match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) if x.row == y.row => {
+                    if self.effect(x) != other.effect(y) {
+                        lines.push(x.line);
+                    }
+                    (i, j) = (i + 1, j + 1);
+                }
+                // A candidate of one allocation only.
+                (Some(x), Some(y)) if y.row < x.row => {
+                    lines.push(y.line);
+                    j += 1;
+                }
+                (None, Some(y)) => {
+                    lines.push(y.line);
+                    j += 1;
+                }
+                (Some(x), _) => {
+                    lines.push(x.line);
+                    i += 1;
+                }
+                (None, None) => break,
+            }
+        }
+        lines
     }
 
     /// The id of row `index`, a candidate (who took a quota's last slot is one).
@@ -453,6 +532,42 @@ mod tests {
         assert_eq!(cap(&quota(Some(9), Some("50")), 10), 5);
         assert_eq!(cap(&quota(None, Some("100")), 0), 0);
         assert_eq!(cap(&quota(None, Some("0.0000000000000000000000000001")), u64::from(u32::MAX)), 0);
+    }
+
+    fn allotted(row: u64, place: usize, took: Option<usize>) -> Allotted {
+        let options = vec![GradeRef { sequence: 0, index: 1 }];
+        Allotted { row, line: row + 2, id: format!("E{row}").into(), place, options, took, missed: Vec::new(), groups: Box::new([0]) }
+    }
+
+    fn allocation(allotted: Vec<Allotted>) -> Allocation {
+        Allocation { allotted, groups: vec![QuotaGroups::default()], caps: vec![vec![1]], candidates: 0 }
+    }
+
+    #[test]
+    fn the_rows_two_allocations_treat_differently_are_found_by_a_merge() {
+        // Rows 1 and 5 only before, 4 and 9 only after; 3 moved place, 7 lost its option; 2 and 8 the same.
+        let before = allocation(vec![
+            allotted(1, 1, Some(0)),
+            allotted(2, 2, Some(0)),
+            allotted(3, 3, Some(0)),
+            allotted(5, 4, Some(0)),
+            allotted(7, 5, Some(0)),
+            allotted(8, 6, None),
+        ]);
+        let after = allocation(vec![
+            allotted(2, 2, Some(0)),
+            allotted(3, 1, Some(0)),
+            allotted(4, 3, Some(0)),
+            allotted(7, 5, None),
+            allotted(8, 6, None),
+            allotted(9, 7, None),
+        ]);
+        let lines = |rows: &[u64]| rows.iter().map(|r| r + 2).collect::<Vec<_>>();
+        assert_eq!(before.lines_that_differ(&after), lines(&[1, 3, 4, 5, 7, 9]));
+        assert_eq!(after.lines_that_differ(&before), lines(&[1, 3, 4, 5, 7, 9]));
+        assert_eq!(before.lines_that_differ(&before), lines(&[]));
+        assert_eq!(before.row_at_line(9), Some(7));
+        assert_eq!(before.row_at_line(6), None);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::batch::spool::{Kept, KeptRow, RowSpool};
 use crate::decision::Status;
 use crate::figures::{Figures, Periods};
 use crate::input::cells::Cells;
-use crate::input::records::{parse_row, resolved_row, Encoding, Input};
+use crate::input::records::{parse_row, resolved_row, Encoding, Input, LongScores};
 use crate::input::source::Source;
 use crate::input::split::Cutter;
 use crate::input::value::excerpt;
@@ -82,9 +82,21 @@ pub struct Done {
     pub under_way: Option<String>,
 }
 
+/// One record read as other cells, with other long-form scores: the file
+/// as a `what-if` change would make it, for the allocation of the quotas
+/// after the change (the file itself is not touched).
+pub struct Substitute<'a> {
+    /// The record's line.
+    pub line: u64,
+    pub cells: &'a Cells,
+    pub long: &'a LongScores,
+}
+
 /// Everything fixed for one run, shared by its passes.
 struct Run<'a> {
     req: &'a Request<'a>,
+    /// The record read as other cells (a what-if's allocation).
+    substitute: Option<&'a Substitute<'a>>,
     source: &'a Source,
     periods: &'a Periods,
     /// The batch rows kept whole are evaluated with (the file's layout).
@@ -196,9 +208,10 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
 /// The quota allocation of the file (SPEC §8.4), already opened as
 /// `source`, as `evaluate` makes it: pass 1 and the quota pass, nothing
 /// written; None without quotas. For `explain` of one employee of a big
-/// file, whose queue place needs every row's decision.
-pub fn quota_allocation(req: &Request, source: &Source) -> Result<Option<Allocation>> {
-    with_source(req, source, false, |run, _, cutter| {
+/// file, whose queue place needs every row's decision; with `substitute`,
+/// for `what-if`, the file as the change makes it.
+pub fn quota_allocation(req: &Request, source: &Source, substitute: Option<&Substitute>) -> Result<Option<Allocation>> {
+    with_source(req, source, false, substitute, |run, _, cutter| {
         let (counted, mut spool) = count(run, cutter, &ProgressBar::hidden()).map_err(|e| run.source.located(e))?;
         allocate(run, &counted, &mut spool)
     })
@@ -215,14 +228,16 @@ fn with_run<T>(
     let source = Source::open(req.employees, req.encoding, req.sheet, &|head, eof, display| {
         crate::batch::memory::check_head(req.scheme, req.encoding, req.header_row, req.placement, head, eof, display)
     })?;
-    with_source(req, &source, hash, passes)
+    with_source(req, &source, hash, None, passes)
 }
 
-/// [`with_run`] on the file of `req` opened as `source`.
+/// [`with_run`] on the file of `req` opened as `source`, one record read
+/// as `substitute` says when there is one.
 fn with_source<T>(
     req: &Request,
     source: &Source,
     hash: bool,
+    substitute: Option<&Substitute>,
     passes: impl FnOnce(&Run, &Reading, Cutter<Box<dyn std::io::Read + Send>>) -> Result<T>,
 ) -> Result<T> {
     let scheme = req.scheme;
@@ -235,13 +250,16 @@ fn with_source<T>(
         Format::Table | Format::Html | Format::Xlsx => Words::new(req.lang, scheme, Some(layout)),
         Format::Json | Format::Ndjson | Format::Csv => Words::default(),
     };
-    let batch = reading.batch(scheme, &words);
+    let mut batch = reading.batch(scheme, &words);
+    if let Some(s) = substitute {
+        batch.long = s.long;
+    }
     // What the later passes need of every row (its figures and a few cells),
     // written down: cheaper than reading and splitting the whole file again.
     let kept = RowSpool::new(scheme, layout, periods);
     // Projected rows are evaluated on their own layout (and need no figures computed).
     let projected = Batch { layout: &kept.projected, ..batch };
-    let run = Run { req, source, periods, batch, kept: &kept, projected };
+    let run = Run { req, substitute, source, periods, batch, kept: &kept, projected };
     passes(&run, &reading, cutter)
 }
 
@@ -249,7 +267,7 @@ fn with_source<T>(
 /// read from the start), the composites of each cohort, the ids (duplicates
 /// found exactly).
 fn count(run: &Run, mut cutter: Cutter<Box<dyn std::io::Read + Send>>, progress: &ProgressBar) -> Result<(Counted, BufReader<File>)> {
-    let Run { source, batch, kept, .. } = run;
+    let Run { source, batch, kept, substitute, .. } = run;
     let mut seen = Seen::default();
     let mut cohorts = Cohorts::default();
     let spool = tempfile::tempfile().context("cannot create a temporary file for pass 1")?;
@@ -265,6 +283,9 @@ fn count(run: &Run, mut cutter: Cutter<Box<dyn std::io::Read + Send>>, progress:
             .flat_map(|(_, records)| records.par_iter_mut())
             // Boxed: the fold hands its accumulator on by value for every row.
             .fold(CountedPiece::new, |mut piece, (line, record)| {
+                if let Some(s) = substitute.filter(|s| s.line == *line) {
+                    *record = s.cells.clone();
+                }
                 read_record(batch, &Wanted::Every, *line, record, &mut piece.spare, |row, figures, cohort| {
                     kept.write_row(row, figures, &mut piece.kept);
                     piece.rows.push((*line, std::mem::take(&mut row.id), cohort));

@@ -35,21 +35,14 @@ pub struct Request {
 }
 
 /// Whether the file can be scanned rather than read whole: a path
-/// (standard input cannot be read twice) and, for `what-if`, a scheme
-/// without quotas (a change can move the whole queue).
-pub fn scannable(scheme: &Scheme, files: &Files, in_memory: bool) -> bool {
-    explain_scannable(files, in_memory) && scheme.quotas.is_empty()
-}
-
-/// [`scannable`] for `explain`: quotas too, whose queue `evaluate`'s first
-/// passes allocate without holding the rows.
-fn explain_scannable(files: &Files, in_memory: bool) -> bool {
+/// (standard input cannot be read twice), unless the in-memory reference is asked for.
+pub fn scannable(files: &Files, in_memory: bool) -> bool {
     !in_memory && files.employees != "-"
 }
 
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
     // The scan ranks promotion cohorts (placement ranks otherwise: in memory).
-    if !req.placement && explain_scannable(&req.files, req.in_memory) {
+    if !req.placement && scannable(&req.files, req.in_memory) {
         // Unreadable scores: the in-memory path says so, in its order.
         if let Ok(scores) = req.files.read_scores() {
             // A file the scan cannot read goes the in-memory way, whose messages are the reference.
@@ -82,30 +75,7 @@ fn scanned<'s>(req: &'s Request, scores: Option<&'s crate::input::records::Input
         Ok(one) => one,
         Err(message) => return Some(Err(Error::UnknownId(message))),
     };
-    let mut evaluation = one.evaluation;
-    if !req.scheme.quotas.is_empty() {
-        let batch = crate::batch::stream::Request {
-            scheme: &req.scheme,
-            employees: &req.files.employees,
-            encoding: req.files.encoding,
-            sheet: req.files.sheet.as_deref(),
-            scores,
-            as_of: req.as_of,
-            format: crate::report::Format::Csv,
-            statuses: &[],
-            color: false,
-            width: None,
-            lang: req.lang,
-            progress: false,
-            header_row: req.files.header_row,
-            placement: false,
-        };
-        // The file as the scan opened it (a workbook's sheet is not turned into CSV again).
-        let allocation = crate::batch::stream::quota_allocation(&batch, &one.place.source).ok()??;
-        let outcome = &mut evaluation.outcomes[0];
-        allocation.apply(&req.scheme, &evaluation.words, one.row_index, outcome.row.grade, &mut outcome.decision);
-        evaluation.quotas = Some(allocation);
-    }
+    let evaluation = one.evaluation;
     Some(Ok((evaluation, one.others, one.row_index)))
 }
 

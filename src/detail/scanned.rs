@@ -6,12 +6,14 @@
 //! every row is the reference these are held equal to.
 
 use crate::batch::memory::{hundredths, Batch, CohortKey, Evaluation, Outcome};
+use crate::batch::quota::Allocation;
 use crate::batch::scan::{self, evaluation, outcome, standing_in, with, without, KeptRow, Scan};
+use crate::batch::stream;
 use crate::figures::{Periods, ScoreColumns};
 use crate::input::records::{parse_row, Layout, LongScores, Row};
 use crate::input::source::Source;
 use crate::rule::words::{Lang, Words};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rust_decimal::Decimal;
 
 /// The employee found, evaluated, with their cohort's composites.
@@ -30,6 +32,8 @@ pub struct Place {
     pub scan: Scan,
     /// The employee's row: its line.
     pub line: u64,
+    /// The employee's row index in input order.
+    pub row_index: u64,
     /// The language the reasons are written in.
     pub lang: Lang,
     /// The employee file, opened once for every read of it.
@@ -37,7 +41,9 @@ pub struct Place {
 }
 
 /// Scans the file for the employee `id` (the first row with it). The inner
-/// error is the "no employee with id" message.
+/// error is the "no employee with id" message. Under quotas, the file's
+/// queue (`evaluate`'s first passes, nothing held per row) is applied to
+/// the employee's decision and kept in the evaluation.
 /// `members`: keep every ranked row's cohort and composite (what-if).
 pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, lang: Lang) -> Result<Result<One<'s>, String>> {
     let scheme = req.scheme;
@@ -69,8 +75,34 @@ pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, lang: Lang) -> 
     }
     let others = others.into_iter().map(|h| Decimal::new(i64::from(h), 2)).collect();
     let warnings = std::mem::take(&mut scanned.warnings);
-    let evaluation = evaluation(scheme, req.as_of, layout, &scanned, warnings, vec![employee], lang);
-    Ok(Ok(One { evaluation, others, row_index, place: Place { scan: scanned, line, lang, source } }))
+    let mut evaluation = evaluation(scheme, req.as_of, layout, &scanned, warnings, vec![employee], lang);
+    if let Some(allocation) = stream::quota_allocation(&queue_request(req), &source, None)? {
+        let outcome = &mut evaluation.outcomes[0];
+        allocation.apply(scheme, &evaluation.words, row_index, outcome.row.grade, &mut outcome.decision);
+        evaluation.quotas = Some(allocation);
+    }
+    Ok(Ok(One { evaluation, others, row_index, place: Place { scan: scanned, line, row_index, lang, source } }))
+}
+
+/// What the quota allocation of a scanned file reads it with: `evaluate`'s
+/// passes, writing nothing.
+fn queue_request<'a>(req: &scan::Request<'a>) -> stream::Request<'a> {
+    stream::Request {
+        scheme: req.scheme,
+        employees: req.employees,
+        encoding: req.encoding,
+        sheet: req.sheet,
+        scores: req.scores,
+        as_of: req.as_of,
+        format: crate::report::Format::Csv,
+        statuses: &[],
+        color: false,
+        width: None,
+        lang: Lang::En,
+        progress: false,
+        header_row: req.header_row,
+        placement: false,
+    }
 }
 
 /// The composites of a cohort, highest first, as a list that a change may edit.
@@ -114,7 +146,9 @@ where
     T: Send,
 {
     let scheme = req.scheme;
-    let Place { scan: mut scanned, line, lang, source } = place;
+    let Place { scan: mut scanned, line, row_index, lang, source } = place;
+    // The changed record, as the quota allocation after the change reads it.
+    let changed_cells = (!scheme.quotas.is_empty()).then(|| cells.clone());
     let row = parse_row(scheme, &layout_after, line, cells, req.as_of);
     let own_before = &before.outcomes[0];
     let key_before = own_before.cohort.clone();
@@ -142,7 +176,7 @@ where
     let words = Words::new(lang, scheme, Some(&layout_after));
     let after =
         Batch { scheme, layout: &layout_after, periods: &periods, columns: &columns, long: long_after, detail: true, words: &words };
-    let own_after = outcome(&after, row, |key, composite, band| {
+    let mut own_after = outcome(&after, row, |key, composite, band| {
         key_after = Some(key.clone());
         let list = lists_after.get(&scanned, key);
         with(list, hundredths(composite)?);
@@ -152,12 +186,12 @@ where
         lists.get(&scanned, key);
     }
     let h_after = own_after.figures.as_ref().and_then(|f| f.composite).and_then(hundredths);
-    let mut others = Vec::new();
     // Another row's result can only change through its standing, and only
-    // in the cohorts the employee leaves or joins: a second scan finds the
-    // rows whose standing moves (none when the composite and cohort stay).
+    // in the cohorts the employee leaves or joins (none when the composite
+    // and cohort stay), or, under quotas, through its place in the queue.
     // A change that makes the row invalid is refused (by the caller): the others need not be looked for.
     let invalid = own_after.row.errors.iter().any(|e| !before.outcomes[0].row.errors.contains(e));
+    let mut moved = hashbrown::HashSet::new();
     if !invalid && (&key_before, h_before) != (&key_after, h_after) {
         // The rows of those cohorts whose standing differs, by line, from
         // what the first scan kept of every ranked row.
@@ -177,7 +211,6 @@ where
             (Some(b), Some(a)) if key_before == key_after => Some((b.min(a), b.max(a))),
             _ => None,
         };
-        let mut moved = hashbrown::HashSet::new();
         for m in &scanned.members {
             if between.is_some_and(|(low, high)| m.composite < low || m.composite >= high) {
                 continue;
@@ -189,25 +222,50 @@ where
                 moved.insert(m.line);
             }
         }
+    }
+    // Under quotas: the queue of the changed file (the employee's record
+    // read as changed), and the rows it treats otherwise than the file's own.
+    let allocations = match (&before.quotas, changed_cells) {
+        (Some(queue_before), Some(cells)) if !invalid => {
+            let substitute = stream::Substitute { line, cells: &cells, long: long_after };
+            let queue_after = stream::quota_allocation(&queue_request(req), &source, Some(&substitute))?
+                .context("the scheme has quotas, so the changed file has a queue")?;
+            moved.extend(queue_before.lines_that_differ(&queue_after).into_iter().filter(|l| *l != line));
+            queue_after.apply(scheme, &words, row_index, own_after.row.grade, &mut own_after.decision);
+            Some((queue_before, queue_after))
+        }
+        _ => None,
+    };
+    let mut others = Vec::new();
+    if !moved.is_empty() {
         let layout = &before.layout;
         // The others' figures the batch's fast way (explain's detail is only the employee's).
         let columns_before = ScoreColumns::new(scheme, layout, &periods);
         let others_ranked = Batch { layout, columns: &columns_before, long: &scanned.long, detail: false, ..after };
         let others_after = Batch { long: &scanned.long, detail: false, ..after };
+        // An other's decision with the queue's allocation of it applied (its row index by its line).
+        let queued = |queue: Option<&Allocation>, mut o: Outcome| {
+            if let Some(queue) = queue {
+                if let Some(index) = queue.row_at_line(o.row.line) {
+                    queue.apply(scheme, &words, index, o.row.grade, &mut o.decision);
+                }
+            }
+            o
+        };
         // Members are ranked rows, never a duplicate id's; the employee's own line is not among them.
         // Each picked row is evaluated as its chunk comes in, and only what changed is kept.
-        if !moved.is_empty() {
-            others = scan::pick_lines(&source, scanned.records_start, &moved, |other_line, cells| {
-                let row = parse_row(scheme, layout, other_line, cells.clone(), req.as_of);
-                let standing = |key: &CohortKey, c, band| lists.find(key).and_then(|l| standing_in(scheme, l, c, band));
-                let other_before = outcome(&others_ranked, row, standing);
-                let row = parse_row(scheme, &layout_after, other_line, cells, req.as_of);
-                let standing = |key: &CohortKey, c, band| lists_after.find(key).and_then(|l| standing_in(scheme, l, c, band));
-                diff(&other_before, &outcome(&others_after, row, standing))
-            })?;
-        }
+        others = scan::pick_lines(&source, scanned.records_start, &moved, |other_line, cells| {
+            let row = parse_row(scheme, layout, other_line, cells.clone(), req.as_of);
+            let standing = |key: &CohortKey, c, band| lists.find(key).and_then(|l| standing_in(scheme, l, c, band));
+            let other_before = queued(allocations.as_ref().map(|(b, _)| *b), outcome(&others_ranked, row, standing));
+            let row = parse_row(scheme, &layout_after, other_line, cells, req.as_of);
+            let standing = |key: &CohortKey, c, band| lists_after.find(key).and_then(|l| standing_in(scheme, l, c, band));
+            let other_after = queued(allocations.as_ref().map(|(_, a)| a), outcome(&others_after, row, standing));
+            diff(&other_before, &other_after)
+        })?;
     }
     // `before` is the employee's evaluation as `one` made it; the others are in `others`.
-    let after = evaluation(scheme, req.as_of, layout_after, &scanned, Vec::new(), vec![own_after], lang);
+    let mut after = evaluation(scheme, req.as_of, layout_after, &scanned, Vec::new(), vec![own_after], lang);
+    after.quotas = allocations.map(|(_, queue_after)| queue_after);
     Ok((before, after, others))
 }

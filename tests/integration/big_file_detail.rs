@@ -184,8 +184,7 @@ fn scanned_explain_and_what_if_equal_the_in_memory_reference() {
 }
 
 /// Text cohorts (department, sequence), a forced distribution and rank
-/// rules: the review-cycle example without its quotas (with them, what-if
-/// goes the in-memory way: a change can move the whole queue).
+/// rules: the review-cycle example without its quotas (with them: below).
 #[test]
 fn scanned_detail_equals_the_reference_with_cohorts_and_a_distribution() {
     let dir = tempfile::tempdir().unwrap();
@@ -244,6 +243,57 @@ fn scanned_explain_under_quotas_equals_the_reference() {
         let (scanned, reference) = explain_both_in(scheme, &path, id, DetailFormat::Text, Lang::Zh);
         assert_eq!(scanned, reference, "explain {id} as text in Chinese under quotas");
     }
+}
+
+/// `what-if` under quotas scans too: the queue is allocated for the file as
+/// it is and as the change makes it (`evaluate`'s first passes, twice), and
+/// every row the two queues treat differently is read back and listed, as
+/// the in-memory evaluation of every row lists it: a held candidate raised
+/// to the top (it takes the slot, and the last taker loses it), a taker
+/// lowered, a grade changed (the head counts of `max_pct` move), the
+/// department changed (another `per` group), nothing changed.
+#[test]
+fn scanned_what_if_under_quotas_equals_the_reference() {
+    let scheme = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/review-cycle");
+    let dir = tempfile::tempdir().unwrap();
+    let path = generated(dir.path(), scheme, scaled(160, 400), 13);
+    let reference_scheme = load_scheme(Some(scheme)).unwrap();
+    let (input, _) = files(&path).read_all().unwrap();
+    let how = ladder::batch::memory::How { header_row: None, lang: Lang::En, placement: false };
+    let e = ladder::batch::memory::evaluate_as(&reference_scheme, &input, None, "2026-12-31".parse().unwrap(), &how).unwrap();
+    let first = |status| {
+        e.outcomes.iter().find(|o| o.decision.quota_position.is_some() && o.decision.status == status).map(|o| o.row.id.clone()).unwrap()
+    };
+    let (took, held) = (first(Status::Promote), first(Status::Hold));
+    let mut lists_others = false;
+    for id in [&held, &took, &"E0000001".to_string()] {
+        let row = row_of(&path, id);
+        let score = row.iter().find(|(h, c)| h.starts_with("2026Q4.") && !c.is_empty()).unwrap().0.clone();
+        let grade = other_grade(&path, id);
+        let department = if cell(&row, "department") == "华东" { "华南" } else { "华东" };
+        let changes: Vec<Vec<(&str, &str)>> = vec![
+            vec![(&score, "100")],
+            vec![(&score, "0")],
+            vec![("grade", &grade)],
+            vec![("grade_date", "2000-01-01")],
+            vec![("department", department)],
+            vec![(&score, cell(&row, &score))],
+        ];
+        for sets in &changes {
+            let (scanned, reference) = what_if_both(scheme, &path, id, sets, DetailFormat::Json);
+            assert_eq!(scanned, reference, "what-if {id} {sets:?} under quotas");
+            if let Some((_, json)) = scanned.split_once('\n') {
+                let json: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+                lists_others |=
+                    json["others_changed"].as_array().is_some_and(|o| o.iter().any(|o| o["changed"].get("quota_position").is_some()));
+            }
+        }
+    }
+    assert!(lists_others, "some change must move another candidate's place in the queue");
+    let row = row_of(&path, &held);
+    let score = row.iter().find(|(h, c)| h.starts_with("2026Q4.") && !c.is_empty()).unwrap().0.clone();
+    let (scanned, reference) = what_if_both_in(scheme, &path, &held, &[(&score, "100")], DetailFormat::Text, Lang::Zh);
+    assert_eq!(scanned, reference, "what-if {held} as text in Chinese under quotas");
 }
 
 /// The benchmark's second scheme: 40 ratings a half, which the fast figures
