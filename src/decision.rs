@@ -69,6 +69,28 @@ impl Decision {
             quota_position: None,
         }
     }
+
+    /// What the quota queue reads of this decision.
+    pub fn verdict(&self) -> Verdict {
+        let mut options = Vec::new();
+        if self.status == Status::Promote {
+            // SPEC §5's order: the next grade when its rule held, then the bridges that hold.
+            if !self.via_bridge {
+                options.extend(self.recommended);
+            }
+            options.extend(self.alternatives.iter().copied());
+        }
+        Verdict { status: self.status, options }
+    }
+}
+
+/// What the quota queue (SPEC §8.4) needs of a decision: its status and,
+/// when it promotes, its options in SPEC §5's order (the next grade when
+/// its rule held, then the bridges whose rules hold, in scheme order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub status: Status,
+    pub options: Vec<GradeRef>,
 }
 
 /// How far ahead eligible_on looks (SPEC §5: 20 years).
@@ -205,6 +227,38 @@ pub fn decide(env: &Env, grade: GradeRef) -> Decision {
         }
     }
     decision
+}
+
+/// [`decide`]'s verdict alone: the same rules asked only whether they hold,
+/// without writing what failed or looking for eligible_on. The quota pass
+/// decides every row once more for this alone (`decide(..).verdict()` is the
+/// reference; a property test holds them equal).
+pub fn verdict(env: &Env, grade: GradeRef) -> Verdict {
+    let scheme = env.scheme;
+    let verdict = |status, options| Verdict { status, options };
+    if scheme.demotions(grade).any(|(rule, _, _)| env.holds(rule)) {
+        return verdict(Status::Demote, Vec::new());
+    }
+    let next = scheme.grade_above(grade);
+    // A grade the board decides is never entered by rule (its unmet has the `decided_by` line).
+    let next_holds = next.filter(|n| {
+        let target = scheme.grade(*n);
+        target.decided_by.is_none() && entry_rule(env, target.requires.as_ref()).all(|r| env.holds(r))
+    });
+    let mut options: Vec<GradeRef> = next_holds.into_iter().collect();
+    options.extend(
+        scheme
+            .bridges_from(grade)
+            .filter(|b| scheme.reachable_by_rule(b.to) && entry_rule(env, b.requires.as_ref()).all(|r| env.holds(r)))
+            .map(|b| b.to),
+    );
+    if !options.is_empty() {
+        verdict(Status::Promote, options)
+    } else if next.is_none() && scheme.bridges_from(grade).next().is_none() {
+        verdict(Status::Top, options)
+    } else {
+        verdict(Status::Hold, options)
+    }
 }
 
 /// The placement of SPEC §8.3 in `sequence`: the highest grade whose own

@@ -1,7 +1,7 @@
 //! A batch evaluation: read the rows, compute every employee's figures, rank
 //! each cohort, then decide. Rows keep their input order.
 
-use crate::decision::{decide, Decision};
+use crate::decision::{decide, Decision, Verdict};
 pub use crate::figures::Standing;
 use crate::figures::{compute, compute_lean, Figures, Periods, ScoreColumns, ScoreSource};
 use crate::input::cells::Cells;
@@ -258,6 +258,19 @@ impl Batch<'_> {
             return row.sequence.map_or_else(Decision::error, |sequence| crate::decision::place(&env, sequence));
         }
         row.grade.map_or_else(Decision::error, |grade| decide(&env, grade))
+    }
+
+    /// [`Batch::decide`]'s verdict alone (what the quota queue reads), without the texts.
+    pub fn verdict(&self, row: &Row, figures: Option<&Figures>, standing: Option<Standing>) -> Verdict {
+        let error = || Decision::error().verdict();
+        let Some(figures) = figures.filter(|_| row.errors.is_empty()) else { return error() };
+        if self.layout.placement.is_some() {
+            // Placing is not promoting: no queue reads it (SPEC §8.4); the whole decision, to be exact.
+            return self.decide(row, Some(figures), standing).verdict();
+        }
+        let env =
+            Env { scheme: self.scheme, layout: self.layout, row, figures, standing, time_as_of: self.periods.as_of, words: self.words };
+        row.grade.map_or_else(error, |grade| crate::decision::verdict(&env, grade))
     }
 }
 

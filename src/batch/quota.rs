@@ -9,7 +9,7 @@
 //! never per row.
 
 use crate::calendar::whole_months;
-use crate::decision::{Decision, Status};
+use crate::decision::{Decision, Status, Verdict};
 use crate::input::records::{Layout, Row};
 use crate::rule::words::Words;
 use crate::scheme::{CohortField, GradeRef, Quota, Scheme};
@@ -133,7 +133,7 @@ impl<'s> Collector<'s> {
     /// Notes row `index` once decided: a head of every quota its grade reaches
     /// (unless in error), and a candidate when it is promoted.
     pub fn add(&mut self, index: u64, layout: &Layout, row: &Row, composite: Option<Decimal>, as_of: NaiveDate, decision: &Decision) {
-        if let Some(noted) = self.noter.note(index, layout, row, composite, as_of, decision) {
+        if let Some(noted) = self.noter.note(index, layout, row, composite, as_of, &decision.verdict()) {
             self.add_noted(noted);
         }
     }
@@ -220,9 +220,9 @@ impl Noter<'_> {
         row: &Row,
         composite: Option<Decimal>,
         as_of: NaiveDate,
-        decision: &Decision,
+        verdict: &Verdict,
     ) -> Option<Noted> {
-        if decision.status == Status::Error {
+        if verdict.status == Status::Error {
             return None;
         }
         let grade = row.grade?;
@@ -233,7 +233,7 @@ impl Noter<'_> {
             .enumerate()
             .map(|(q, quota)| self.sources[q][grade.sequence][grade.index].then(|| group_key(self.scheme, layout, row, quota)))
             .collect();
-        let promote = decision.status == Status::Promote;
+        let promote = verdict.status == Status::Promote;
         if !promote && keys.iter().all(Option::is_none) {
             return None;
         }
@@ -242,7 +242,7 @@ impl Noter<'_> {
             id: row.id.as_str().into(),
             composite,
             months_in_grade: row.grade_date.map(|d| whole_months(d, as_of)),
-            options: options(decision),
+            options: verdict.options.clone(),
         });
         Some(Noted { index, keys, candidate })
     }
@@ -256,17 +256,6 @@ fn desc_none_last<T: Ord>(a: Option<&T>, b: Option<&T>) -> std::cmp::Ordering {
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => std::cmp::Ordering::Equal,
     }
-}
-
-/// A promoted decision's options, in SPEC §5's order: the next grade when
-/// its rule held, then the bridges that hold.
-fn options(decision: &Decision) -> Vec<GradeRef> {
-    let mut options = Vec::with_capacity(decision.alternatives.len() + 1);
-    if !decision.via_bridge {
-        options.extend(decision.recommended);
-    }
-    options.extend(decision.alternatives.iter().copied());
-    options
 }
 
 /// The cap of a quota over `heads`: `max`, and `max_pct` of the head count

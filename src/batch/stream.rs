@@ -22,9 +22,9 @@ use crate::batch::quota::{Allocation, Collector, Noted};
 use crate::batch::reading::{read_record, Reading, Start, Wanted};
 use crate::batch::spool::{Kept, KeptRow, RowSpool};
 use crate::decision::Status;
-use crate::figures::{Figures, Periods};
+use crate::figures::{Figures, Periods, Standing};
 use crate::input::cells::Cells;
-use crate::input::records::{parse_row, resolved_row, Encoding, Input, LongScores};
+use crate::input::records::{parse_row, resolved_row, Encoding, Input, LongScores, Row};
 use crate::input::source::Source;
 use crate::input::split::Cutter;
 use crate::input::value::excerpt;
@@ -334,9 +334,8 @@ fn read_kept(spool: &mut BufReader<File>, chunk: &mut KeptChunk) -> Result<Optio
     Ok(Some(chunk.kept.file_bytes() as u64))
 }
 
-/// One kept row decided, as both the quota pass and pass 2 need it: the
-/// row, its figures (in `spare`'s lists where it can) and its decision,
-/// with the batch it was evaluated by.
+/// One kept row decided (pass 2): the row, its figures (in `spare`'s
+/// lists where it can) and its decision, with the batch it was evaluated by.
 fn decide_kept<'r>(
     run: &'r Run,
     counted: &Counted,
@@ -345,6 +344,21 @@ fn decide_kept<'r>(
     cells: Cells,
     spare: Figures,
 ) -> (&'r Batch<'r>, Outcome) {
+    let (batch, row, figures, standing) = read_back(run, counted, index, kept_row, cells, spare);
+    let decision = batch.decide(&row, figures.as_ref(), standing);
+    (batch, Outcome { row, figures, cohort: None, standing, decision })
+}
+
+/// One kept row read back as the quota pass and pass 2 decide it: the row,
+/// its figures and its standing, with the batch it is evaluated by.
+fn read_back<'r>(
+    run: &'r Run,
+    counted: &Counted,
+    index: u64,
+    kept_row: KeptRow<'_>,
+    cells: Cells,
+    spare: Figures,
+) -> (&'r Batch<'r>, Row, Option<Figures>, Option<Standing>) {
     let Run { req, kept, periods, .. } = run;
     let scheme = req.scheme;
     let line = kept_row.line;
@@ -371,8 +385,7 @@ fn decide_kept<'r>(
         Some(f) => f.composite.and_then(|c| counted.cohorts.standing(scheme, &CohortKey::of(scheme, batch.layout, &row), c, f.band)),
         None => None,
     };
-    let decision = batch.decide(&row, figures.as_ref(), standing);
-    (batch, Outcome { row, figures, cohort: None, standing, decision })
+    (batch, row, figures, standing)
 }
 
 /// The quota pass (SPEC §8.4), only with quotas: every kept row decided
@@ -399,10 +412,13 @@ fn allocate(run: &Run, counted: &Counted, spool: &mut BufReader<File>) -> Result
             .map(|(i, ((record, cells_text), cells))| {
                 let kept_row = run.kept.read_row(record, text.and_then(|t| t.get(cells_text)), cells)?;
                 let index = first + i as u64;
-                let (batch, mut outcome) = decide_kept(run, counted, index, kept_row, std::mem::take(cells), Figures::default());
-                let composite = outcome.figures.as_ref().and_then(|f| f.composite);
-                let noted = noter.note(index, batch.layout, &outcome.row, composite, req.as_of, &outcome.decision);
-                *cells = std::mem::take(&mut outcome.row.cells);
+                let (batch, mut row, figures, standing) =
+                    read_back(run, counted, index, kept_row, std::mem::take(cells), Figures::default());
+                // Only whether it promotes, and into what: not the texts of what failed.
+                let verdict = batch.verdict(&row, figures.as_ref(), standing);
+                let composite = figures.as_ref().and_then(|f| f.composite);
+                let noted = noter.note(index, batch.layout, &row, composite, req.as_of, &verdict);
+                *cells = std::mem::take(&mut row.cells);
                 Ok(noted)
             })
             .collect();

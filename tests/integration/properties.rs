@@ -13,9 +13,10 @@
 //! `PROPTEST_CASES=100000 cargo test --release --test properties -- --ignored`.
 
 use chrono::NaiveDate;
-use ladder::batch::memory::{evaluate, Evaluation};
+use ladder::batch::memory::{evaluate, Batch, Evaluation};
 use ladder::decision::Status;
-use ladder::input::records::Input;
+use ladder::figures::ScoreColumns;
+use ladder::input::records::{Input, LongScores};
 use ladder::report::{Format, Report};
 use ladder::rule::Rule;
 use ladder::scheme::{load_scheme, Scheme};
@@ -161,6 +162,18 @@ fn cohort_scheme() -> &'static Scheme {
         assert_ne!(yaml, SCHEME);
         let yaml = format!("{yaml}\ncohort: [education, sequence]\ndistribution: {{A: 20, B: 50, C: 30}}\ndistribution_min_cohort: 3\n");
         super::harness::load_yaml("cohorts.yaml", &yaml)
+    })
+}
+
+/// The scheme with M2 decided by the board: no rule promotes into it, even
+/// when its rule (easily met: any of five tests) holds, and the bridge from
+/// T3 into it is never taken by rule.
+fn board_scheme() -> &'static Scheme {
+    static SCHEME_CELL: OnceLock<Scheme> = OnceLock::new();
+    SCHEME_CELL.get_or_init(|| {
+        let yaml = SCHEME.replace("      - id: M2\n        requires:", "      - id: M2\n        decided_by: 董事会\n        requires:");
+        assert_ne!(yaml, SCHEME);
+        super::harness::load_yaml("board.yaml", &yaml)
     })
 }
 
@@ -468,6 +481,28 @@ proptest! {
                 Status::Hold | Status::Top => prop_assert_eq!(d.recommended, Some(grade)),
                 Status::Error => prop_assert_eq!(d.recommended, None),
                 Status::Place => prop_assert!(false, "{}: `place` only under --placement", o.row.id),
+            }
+        }
+    }
+
+    /// The quota pass asks each row only whether it promotes and into what
+    /// (`decision::verdict`, no texts written): that is what the whole
+    /// decision says, on every scheme shape here, a grade the board decides
+    /// (with a bridge into it) included, and on rows in error.
+    #[test]
+    fn the_quota_verdict_is_what_the_whole_decision_says(rows in good_then_nasty(10, 0..3)) {
+        for s in [scheme(), cohort_scheme(), board_scheme()] {
+            let e = run_with(s, &rows);
+            for o in &e.outcomes {
+                let Some(env) = e.env(o, as_of()) else { continue };
+                let Some(grade) = o.row.grade.filter(|_| o.row.errors.is_empty()) else { continue };
+                let whole = ladder::decision::decide(&env, grade);
+                prop_assert_eq!(ladder::decision::verdict(&env, grade), whole.verdict(), "{} at {}", o.row.id, s.grade(grade).id);
+            }
+            let (columns, long) = (ScoreColumns::new(s, &e.layout, &e.periods), LongScores::default());
+            let batch = Batch { scheme: s, layout: &e.layout, periods: &e.periods, columns: &columns, long: &long, detail: false, words: &e.words };
+            for o in &e.outcomes {
+                prop_assert_eq!(batch.verdict(&o.row, o.figures.as_ref(), o.standing), batch.decide(&o.row, o.figures.as_ref(), o.standing).verdict());
             }
         }
     }
