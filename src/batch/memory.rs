@@ -488,6 +488,37 @@ impl Cohorts {
         Some(Standing { rank_pct: pct, rank: higher + 1, cohort_size: cohort.size, calibrated_band })
     }
 
+    /// [`Cohorts::standing`] once one member has moved: out of `from` (its
+    /// cohort and composite in hundredths, as counted) and into `to`. The
+    /// queue of a what-if's changed file ranks every row so, from the counts
+    /// of the file as it is.
+    pub fn standing_moved(
+        &self,
+        scheme: &Scheme,
+        key: &CohortKey,
+        composite: Decimal,
+        band: Option<usize>,
+        from: Option<(&CohortKey, i32)>,
+        to: Option<(&CohortKey, i32)>,
+    ) -> Option<Standing> {
+        let h = hundredths(composite)?;
+        let (mut higher, mut size) = self.cohorts.get(key).map_or((0, 0), |c| (c.higher(h), c.size));
+        if let Some((_, m)) = from.filter(|(k, _)| *k == key) {
+            size = size.saturating_sub(1);
+            higher = higher.saturating_sub(usize::from(m > h));
+        }
+        if let Some((_, m)) = to.filter(|(k, _)| *k == key) {
+            size += 1;
+            higher += usize::from(m > h);
+        }
+        if size == 0 {
+            return None;
+        }
+        let pct = rank_pct(higher, size)?;
+        let calibrated_band = scheme.distribution.as_ref().and_then(|d| d.calibrate(band, pct, size));
+        Some(Standing { rank_pct: pct, rank: higher + 1, cohort_size: size, calibrated_band })
+    }
+
     /// Every composite the cohort `key` holds, in hundredths, highest first
     /// (one employee in detail needs the others' composites, and the counts
     /// are all a batch keeps). Asked before [`Cohorts::finish`], which turns
@@ -749,6 +780,61 @@ mod tests {
         let (small, _) = ranked(&["90", "80"], 0);
         let kept = small.standing(&scheme, &CohortKey::default(), "80".parse().unwrap(), Some(3)).unwrap();
         assert_eq!(kept.calibrated_band, Some(3), "a cohort under distribution_min_cohort keeps its band");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, failure_persistence: None, ..Default::default() })]
+        /// Ranking as if one member moved (what-if's queue of the changed
+        /// file) is ranking the counts of the cohorts as they are after the
+        /// move: rebuilt here from the moved list, for every composite and
+        /// for composites no one has. Sparse and dense cohorts, the member
+        /// moving within its cohort or to another, a new one or none.
+        #[test]
+        fn standing_after_a_move_is_the_standing_of_the_moved_counts(
+            members in proptest::collection::vec((0u32..3, 0i32..=10_000), 1..60),
+            dense in proptest::bool::ANY,
+            pick in proptest::sample::select((0usize..60).collect::<Vec<_>>()),
+            to_cohort in proptest::option::of(0u32..4),
+            to_composite in 0i32..=10_000,
+            probes in proptest::collection::vec(0i32..=10_000, 4),
+        ) {
+            let scheme = crate::scheme::load_scheme(None).unwrap();
+            let key = |c: u32| CohortKey { refs: [c, 0, 0], text: String::new() };
+            // Dense: spread many distinct composites so each cohort becomes a table.
+            let filler: Vec<(u32, i32)> = if dense { (0..3).flat_map(|c| (0..=SPARSE_MAX as i32).map(move |h| (c, h * 4))).collect() } else { Vec::new() };
+            let build = |list: &[(u32, i32)]| {
+                let mut cohorts = Cohorts::default();
+                for (c, h) in list {
+                    cohorts.add(key(*c), Decimal::new(i64::from(*h), 2)).unwrap();
+                }
+                cohorts.finish();
+                cohorts
+            };
+            let before: Vec<(u32, i32)> = members.iter().copied().chain(filler.iter().copied()).collect();
+            let moved = pick % members.len();
+            let (from_cohort, from_h) = members[moved];
+            let mut after = before.clone();
+            after.remove(moved);
+            if let Some(c) = to_cohort {
+                after.push((c, to_composite));
+            }
+            let (counted, reference) = (build(&before), build(&after));
+            let from_key = key(from_cohort);
+            let to_key = to_cohort.map(key);
+            let from = Some((&from_key, from_h));
+            let to = to_key.as_ref().map(|k| (k, to_composite));
+            for c in 0..4 {
+                let probes = after.iter().filter(|(k, _)| *k == c).map(|(_, h)| *h).chain(probes.iter().copied());
+                for h in probes {
+                    let composite = Decimal::new(i64::from(h), 2);
+                    proptest::prop_assert_eq!(
+                        counted.standing_moved(&scheme, &key(c), composite, None, from, to),
+                        reference.standing(&scheme, &key(c), composite, None),
+                        "cohort {} composite {}", c, h
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -37,7 +37,7 @@ struct Candidate {
 }
 
 /// A decided row as the collector counts it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Noted {
     index: u64,
     /// Per quota, the row's group when its grade reaches the quota's grades.
@@ -47,7 +47,7 @@ pub struct Noted {
 }
 
 /// A promoted row's place in the queue (its order keys) and its options.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Promoted {
     line: u64,
     id: Box<str>,

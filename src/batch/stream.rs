@@ -17,7 +17,7 @@
 
 use crate::batch::chunk::{for_each_chunk, Chunk};
 use crate::batch::ids::Seen;
-use crate::batch::memory::{duplicate_error, unknown_score_ids, Batch, CohortKey, Cohorts, Outcome};
+use crate::batch::memory::{duplicate_error, hundredths, unknown_score_ids, Batch, CohortKey, Cohorts, Outcome};
 use crate::batch::quota::{Allocation, Collector, Noted};
 use crate::batch::reading::{read_record, Reading, Start, Wanted};
 use crate::batch::spool::{Kept, KeptRow, RowSpool};
@@ -82,21 +82,24 @@ pub struct Done {
     pub under_way: Option<String>,
 }
 
-/// One record read as other cells, with other long-form scores: the file
-/// as a `what-if` change would make it, for the allocation of the quotas
-/// after the change (the file itself is not touched).
-pub struct Substitute<'a> {
-    /// The record's line.
+/// A `what-if` change, for the queue of the file as changed (the file
+/// itself is not touched): the employee's record read as other cells, with
+/// other long-form scores; every other row ranked as if the employee had
+/// moved out of their cohort and composite into the new ones.
+pub struct Change<'a> {
+    /// The changed record's row index and line.
+    pub index: u64,
     pub line: u64,
     pub cells: &'a Cells,
+    /// The long-form scores with the change (only the employee's differ).
     pub long: &'a LongScores,
+    /// The employee's cohort and composite (in hundredths) before the change, when ranked.
+    pub was: Option<(&'a CohortKey, i32)>,
 }
 
 /// Everything fixed for one run, shared by its passes.
 struct Run<'a> {
     req: &'a Request<'a>,
-    /// The record read as other cells (a what-if's allocation).
-    substitute: Option<&'a Substitute<'a>>,
     source: &'a Source,
     periods: &'a Periods,
     /// The batch rows kept whole are evaluated with (the file's layout).
@@ -180,7 +183,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
             ProgressBar::hidden()
         };
         let (counted, mut spool) = count(run, cutter, &progress).map_err(|e| source.located(e))?;
-        let allocation = allocate(run, &counted, &mut spool)?;
+        let allocation = allocate(run, &counted, &mut spool, None)?;
 
         let inputs = reading.inputs(source, req.scores);
         let meta = Meta { scheme, periods, inputs, placement: req.placement };
@@ -207,13 +210,20 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
 
 /// The quota allocation of the file (SPEC §8.4), already opened as
 /// `source`, as `evaluate` makes it: pass 1 and the quota pass, nothing
-/// written; None without quotas. For `explain` of one employee of a big
-/// file, whose queue place needs every row's decision; with `substitute`,
-/// for `what-if`, the file as the change makes it.
-pub fn quota_allocation(req: &Request, source: &Source, substitute: Option<&Substitute>) -> Result<Option<Allocation>> {
-    with_source(req, source, false, substitute, |run, _, cutter| {
+/// written; None without quotas. For one employee of a big file, whose
+/// place in the queue needs every row's decision. With a `what-if`
+/// `change`, also the allocation of the file as changed: a second quota
+/// pass over the same temporary file, with the changed record read as
+/// changed and every rank moved with it.
+pub fn quota_allocations(req: &Request, source: &Source, change: Option<&Change>) -> Result<Option<(Allocation, Option<Allocation>)>> {
+    with_source(req, source, false, |run, _, cutter| {
         let (counted, mut spool) = count(run, cutter, &ProgressBar::hidden()).map_err(|e| run.source.located(e))?;
-        allocate(run, &counted, &mut spool)
+        let Some(before) = allocate(run, &counted, &mut spool, None)? else { return Ok(None) };
+        let after = match change {
+            Some(change) => allocate(run, &counted, &mut spool, Some(change))?,
+            None => None,
+        };
+        Ok(Some((before, after)))
     })
 }
 
@@ -228,16 +238,14 @@ fn with_run<T>(
     let source = Source::open(req.employees, req.encoding, req.sheet, &|head, eof, display| {
         crate::batch::memory::check_head(req.scheme, req.encoding, req.header_row, req.placement, head, eof, display)
     })?;
-    with_source(req, &source, hash, None, passes)
+    with_source(req, &source, hash, passes)
 }
 
-/// [`with_run`] on the file of `req` opened as `source`, one record read
-/// as `substitute` says when there is one.
+/// [`with_run`] on the file of `req` opened as `source`.
 fn with_source<T>(
     req: &Request,
     source: &Source,
     hash: bool,
-    substitute: Option<&Substitute>,
     passes: impl FnOnce(&Run, &Reading, Cutter<Box<dyn std::io::Read + Send>>) -> Result<T>,
 ) -> Result<T> {
     let scheme = req.scheme;
@@ -250,16 +258,13 @@ fn with_source<T>(
         Format::Table | Format::Html | Format::Xlsx => Words::new(req.lang, scheme, Some(layout)),
         Format::Json | Format::Ndjson | Format::Csv => Words::default(),
     };
-    let mut batch = reading.batch(scheme, &words);
-    if let Some(s) = substitute {
-        batch.long = s.long;
-    }
+    let batch = reading.batch(scheme, &words);
     // What the later passes need of every row (its figures and a few cells),
     // written down: cheaper than reading and splitting the whole file again.
     let kept = RowSpool::new(scheme, layout, periods);
     // Projected rows are evaluated on their own layout (and need no figures computed).
     let projected = Batch { layout: &kept.projected, ..batch };
-    let run = Run { req, substitute, source, periods, batch, kept: &kept, projected };
+    let run = Run { req, source, periods, batch, kept: &kept, projected };
     passes(&run, &reading, cutter)
 }
 
@@ -267,7 +272,7 @@ fn with_source<T>(
 /// read from the start), the composites of each cohort, the ids (duplicates
 /// found exactly).
 fn count(run: &Run, mut cutter: Cutter<Box<dyn std::io::Read + Send>>, progress: &ProgressBar) -> Result<(Counted, BufReader<File>)> {
-    let Run { source, batch, kept, substitute, .. } = run;
+    let Run { source, batch, kept, .. } = run;
     let mut seen = Seen::default();
     let mut cohorts = Cohorts::default();
     let spool = tempfile::tempfile().context("cannot create a temporary file for pass 1")?;
@@ -283,9 +288,6 @@ fn count(run: &Run, mut cutter: Cutter<Box<dyn std::io::Read + Send>>, progress:
             .flat_map(|(_, records)| records.par_iter_mut())
             // Boxed: the fold hands its accumulator on by value for every row.
             .fold(CountedPiece::new, |mut piece, (line, record)| {
-                if let Some(s) = substitute.filter(|s| s.line == *line) {
-                    *record = s.cells.clone();
-                }
                 read_record(batch, &Wanted::Every, *line, record, &mut piece.spare, |row, figures, cohort| {
                     kept.write_row(row, figures, &mut piece.kept);
                     piece.rows.push((*line, std::mem::take(&mut row.id), cohort));
@@ -334,6 +336,9 @@ fn read_kept(spool: &mut BufReader<File>, chunk: &mut KeptChunk) -> Result<Optio
     Ok(Some(chunk.kept.file_bytes() as u64))
 }
 
+/// A row's standing in its cohort, from its composite and band.
+type Rank<'a> = dyn Fn(&CohortKey, Decimal, Option<usize>) -> Option<Standing> + Sync + 'a;
+
 /// One kept row decided (pass 2): the row, its figures (in `spare`'s
 /// lists where it can) and its decision, with the batch it was evaluated by.
 fn decide_kept<'r>(
@@ -344,16 +349,18 @@ fn decide_kept<'r>(
     cells: Cells,
     spare: Figures,
 ) -> (&'r Batch<'r>, Outcome) {
-    let (batch, row, figures, standing) = read_back(run, counted, index, kept_row, cells, spare);
+    let rank = |key: &CohortKey, composite, band| counted.cohorts.standing(run.req.scheme, key, composite, band);
+    let (batch, row, figures, standing) = read_back(run, counted, &rank, index, kept_row, cells, spare);
     let decision = batch.decide(&row, figures.as_ref(), standing);
     (batch, Outcome { row, figures, cohort: None, standing, decision })
 }
 
 /// One kept row read back as the quota pass and pass 2 decide it: the row,
-/// its figures and its standing, with the batch it is evaluated by.
+/// its figures and its standing (by `rank`), with the batch it is evaluated by.
 fn read_back<'r>(
     run: &'r Run,
     counted: &Counted,
+    rank: &Rank,
     index: u64,
     kept_row: KeptRow<'_>,
     cells: Cells,
@@ -382,7 +389,7 @@ fn read_back<'r>(
     };
     // A row in error (a duplicate id) has no figures and so no place in a cohort.
     let standing = match figures.as_ref().filter(|_| row.errors.is_empty()) {
-        Some(f) => f.composite.and_then(|c| counted.cohorts.standing(scheme, &CohortKey::of(scheme, batch.layout, &row), c, f.band)),
+        Some(f) => f.composite.and_then(|c| rank(&CohortKey::of(scheme, batch.layout, &row), c, f.band)),
         None => None,
     };
     (batch, row, figures, standing)
@@ -392,14 +399,40 @@ fn read_back<'r>(
 /// once more, keeping of each only what allocation needs (head counts, and
 /// of a candidate its order keys, options and groups), then allocated.
 /// Quotas do not apply to placement (placing is not promoting).
-fn allocate(run: &Run, counted: &Counted, spool: &mut BufReader<File>) -> Result<Option<Allocation>> {
+/// With a `what-if` change, the queue of the file as changed: the changed
+/// record is evaluated whole, and every row ranked as if the employee had
+/// moved (`Cohorts::standing_moved`), from the same temporary file.
+fn allocate(run: &Run, counted: &Counted, spool: &mut BufReader<File>, change: Option<&Change>) -> Result<Option<Allocation>> {
     let req = run.req;
-    if req.scheme.quotas.is_empty() || req.placement {
+    let scheme = req.scheme;
+    if scheme.quotas.is_empty() || req.placement {
         return Ok(None);
     }
-    let mut collector = Collector::new(req.scheme);
+    let mut collector = Collector::new(scheme);
     let index = AtomicU64::new(0);
     let noter = collector.noter();
+    // The changed record, evaluated whole with the changed scores; where it ranks now.
+    let changed = change.map(|c| {
+        let batch = Batch { long: c.long, ..run.batch };
+        let mut row = parse_row(scheme, batch.layout, c.line, c.cells.clone(), req.as_of);
+        if let Some(first_line) = counted.duplicates.get(&c.index) {
+            row.errors.push(duplicate_error(&row.id, *first_line));
+        }
+        let figures = batch.figures(&mut row);
+        let key = CohortKey::of(scheme, batch.layout, &row);
+        let composite = figures.as_ref().filter(|_| row.errors.is_empty()).and_then(|f| f.composite);
+        (row, figures, key, composite)
+    });
+    let to = changed.as_ref().and_then(|(_, _, key, composite)| Some((key, hundredths((*composite)?)?)));
+    let rank = |key: &CohortKey, composite, band| match change {
+        Some(c) => counted.cohorts.standing_moved(scheme, key, composite, band, c.was, to),
+        None => counted.cohorts.standing(scheme, key, composite, band),
+    };
+    let changed: Option<(u64, Option<Noted>)> = change.zip(changed.as_ref()).map(|(c, (row, figures, key, composite))| {
+        let standing = composite.zip(figures.as_ref()).and_then(|(composite, f)| rank(key, composite, f.band));
+        let verdict = run.batch.verdict(row, figures.as_ref(), standing);
+        (c.index, noter.note(c.index, run.batch.layout, row, *composite, req.as_of, &verdict))
+    });
     let evaluate = |chunk: &mut KeptChunk| -> Result<Vec<Noted>> {
         let KeptChunk { kept: rows, cells } = chunk;
         cells.resize_with(rows.len(), Cells::default);
@@ -410,10 +443,13 @@ fn allocate(run: &Run, counted: &Counted, spool: &mut BufReader<File>) -> Result
             .zip(cells.par_iter_mut())
             .enumerate()
             .map(|(i, ((record, cells_text), cells))| {
-                let kept_row = run.kept.read_row(record, text.and_then(|t| t.get(cells_text)), cells)?;
                 let index = first + i as u64;
+                if let Some((_, noted)) = changed.as_ref().filter(|(at, _)| *at == index) {
+                    return Ok(noted.clone());
+                }
+                let kept_row = run.kept.read_row(record, text.and_then(|t| t.get(cells_text)), cells)?;
                 let (batch, mut row, figures, standing) =
-                    read_back(run, counted, index, kept_row, std::mem::take(cells), Figures::default());
+                    read_back(run, counted, &rank, index, kept_row, std::mem::take(cells), Figures::default());
                 // Only whether it promotes, and into what: not the texts of what failed.
                 let verdict = batch.verdict(&row, figures.as_ref(), standing);
                 let composite = figures.as_ref().and_then(|f| f.composite);

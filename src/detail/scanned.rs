@@ -13,7 +13,7 @@ use crate::figures::{Periods, ScoreColumns};
 use crate::input::records::{parse_row, Layout, LongScores, Row};
 use crate::input::source::Source;
 use crate::rule::words::{Lang, Words};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use rust_decimal::Decimal;
 
 /// The employee found, evaluated, with their cohort's composites.
@@ -41,11 +41,12 @@ pub struct Place {
 }
 
 /// Scans the file for the employee `id` (the first row with it). The inner
-/// error is the "no employee with id" message. Under quotas, the file's
-/// queue (`evaluate`'s first passes, nothing held per row) is applied to
-/// the employee's decision and kept in the evaluation.
+/// error is the "no employee with id" message.
 /// `members`: keep every ranked row's cohort and composite (what-if).
-pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, lang: Lang) -> Result<Result<One<'s>, String>> {
+/// `queue`: under quotas, apply the file's queue (`evaluate`'s first passes,
+/// nothing held per row) to the employee's decision and keep it in the
+/// evaluation (explain; what-if allocates it with the changed file's).
+pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, queue: bool, lang: Lang) -> Result<Result<One<'s>, String>> {
     let scheme = req.scheme;
     let source = scan::open(req)?;
     let wanted = scan::locate(req, &source, id);
@@ -76,7 +77,7 @@ pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, lang: Lang) -> 
     let others = others.into_iter().map(|h| Decimal::new(i64::from(h), 2)).collect();
     let warnings = std::mem::take(&mut scanned.warnings);
     let mut evaluation = evaluation(scheme, req.as_of, layout, &scanned, warnings, vec![employee], lang);
-    if let Some(allocation) = stream::quota_allocation(&queue_request(req), &source, None)? {
+    if let Some((allocation, _)) = queue.then(|| stream::quota_allocations(&queue_request(req), &source, None)).transpose()?.flatten() {
         let outcome = &mut evaluation.outcomes[0];
         allocation.apply(scheme, &evaluation.words, row_index, outcome.row.grade, &mut outcome.decision);
         evaluation.quotas = Some(allocation);
@@ -135,7 +136,7 @@ impl Lists {
 /// a change can move the rank of thousands).
 pub fn what_if_after<'s, T>(
     req: &scan::Request<'s>,
-    before: Evaluation<'s>,
+    mut before: Evaluation<'s>,
     place: Place,
     layout_after: Layout,
     cells: crate::input::cells::Cells,
@@ -147,7 +148,7 @@ where
 {
     let scheme = req.scheme;
     let Place { scan: mut scanned, line, row_index, lang, source } = place;
-    // The changed record, as the quota allocation after the change reads it.
+    // The changed record, as the queue of the changed file reads it.
     let changed_cells = (!scheme.quotas.is_empty()).then(|| cells.clone());
     let row = parse_row(scheme, &layout_after, line, cells, req.as_of);
     let own_before = &before.outcomes[0];
@@ -223,14 +224,20 @@ where
             }
         }
     }
-    // Under quotas: the queue of the changed file (the employee's record
-    // read as changed), and the rows it treats otherwise than the file's own.
-    let allocations = match (&before.quotas, changed_cells) {
-        (Some(queue_before), Some(cells)) if !invalid => {
-            let substitute = stream::Substitute { line, cells: &cells, long: long_after };
-            let queue_after = stream::quota_allocation(&queue_request(req), &source, Some(&substitute))?
-                .context("the scheme has quotas, so the changed file has a queue")?;
+    // Under quotas: the queue of the file, and of the file as changed (the
+    // employee's record read as changed, the ranks moved with it), from one
+    // pass 1; the rows the two treat differently are read back too.
+    let allocations = match changed_cells {
+        Some(cells) if !invalid => {
+            let was = key_before.as_ref().zip(h_before);
+            let change = stream::Change { index: row_index, line, cells: &cells, long: long_after, was };
+            let queues = stream::quota_allocations(&queue_request(req), &source, Some(&change))?;
+            let Some((queue_before, Some(queue_after))) = queues else {
+                anyhow::bail!("internal error: a scheme with quotas gave no queue")
+            };
             moved.extend(queue_before.lines_that_differ(&queue_after).into_iter().filter(|l| *l != line));
+            let own_before = &mut before.outcomes[0];
+            queue_before.apply(scheme, &words, row_index, own_before.row.grade, &mut own_before.decision);
             queue_after.apply(scheme, &words, row_index, own_after.row.grade, &mut own_after.decision);
             Some((queue_before, queue_after))
         }
@@ -257,7 +264,7 @@ where
         others = scan::pick_lines(&source, scanned.records_start, &moved, |other_line, cells| {
             let row = parse_row(scheme, layout, other_line, cells.clone(), req.as_of);
             let standing = |key: &CohortKey, c, band| lists.find(key).and_then(|l| standing_in(scheme, l, c, band));
-            let other_before = queued(allocations.as_ref().map(|(b, _)| *b), outcome(&others_ranked, row, standing));
+            let other_before = queued(allocations.as_ref().map(|(b, _)| b), outcome(&others_ranked, row, standing));
             let row = parse_row(scheme, &layout_after, other_line, cells, req.as_of);
             let standing = |key: &CohortKey, c, band| lists_after.find(key).and_then(|l| standing_in(scheme, l, c, band));
             let other_after = queued(allocations.as_ref().map(|(_, a)| a), outcome(&others_after, row, standing));
@@ -266,6 +273,9 @@ where
     }
     // `before` is the employee's evaluation as `one` made it; the others are in `others`.
     let mut after = evaluation(scheme, req.as_of, layout_after, &scanned, Vec::new(), vec![own_after], lang);
-    after.quotas = allocations.map(|(_, queue_after)| queue_after);
+    if let Some((queue_before, queue_after)) = allocations {
+        before.quotas = Some(queue_before);
+        after.quotas = Some(queue_after);
+    }
     Ok((before, after, others))
 }

@@ -113,7 +113,7 @@ pub fn what_if_scanned<'s>(
     sets: &[(String, String)],
     lang: Lang,
 ) -> anyhow::Result<Result<WhatIf<'s>, Error>> {
-    let one = match scanned::one(req, id, true, lang)? {
+    let one = match scanned::one(req, id, true, false, lang)? {
         Ok(one) => one,
         Err(message) => return Ok(Err(Error::UnknownId(message))),
     };

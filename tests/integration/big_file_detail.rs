@@ -296,6 +296,69 @@ fn scanned_what_if_under_quotas_equals_the_reference() {
     assert_eq!(scanned, reference, "what-if {held} as text in Chinese under quotas");
 }
 
+/// Under quotas, a change moves the queue through rank too: the built-in
+/// scheme with the bridge 中级技术员 → 班组长 on rank alone (rank_pct ≤ 30
+/// in the cohort, no scheme-wide rule) and 班组长 capped, where raising or lowering one 中级技术员
+/// moves the others' rank_pct across 30, so they join or leave the queue,
+/// and everyone behind them moves in it.
+/// The changed file's queue ranks every row as if the employee had moved
+/// (`Cohorts::standing_moved`): this fails if it ranks them as they were.
+#[test]
+fn scanned_what_if_under_quotas_moves_the_queue_through_rank() {
+    let dir = tempfile::tempdir().unwrap();
+    let scheme_dir = dir.path().join("scheme");
+    std::fs::create_dir(&scheme_dir).unwrap();
+    let builtin = Path::new(env!("CARGO_MANIFEST_DIR")).join("ladders/telecom-after-sales");
+    for entry in std::fs::read_dir(&builtin).unwrap() {
+        let path = entry.unwrap().path();
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        if path.file_name().unwrap() == "bridges.yaml" {
+            // The bridge 中级技术员 → 班组长 on rank alone, so that rank decides who is in the queue.
+            let from = text.find("  - from: T2").unwrap();
+            let rank = from + text[from..].find("      - {fact: rank_pct, max: 30}").unwrap();
+            let requires = from + text[from..].find("    requires:\n").unwrap() + "    requires:\n".len();
+            text.replace_range(requires..rank, "");
+        }
+        if path.file_name().unwrap() == "scheme.yaml" {
+            // No scheme-wide rule either: every 中级技术员 in the top 30 % is a candidate.
+            let at = text.find("\nrequires:\n").unwrap() + 1;
+            let end = at + text[at..].find("\n\n").unwrap();
+            text.replace_range(at..end, "requires: [{fact: kpi, min: 0}]");
+            text.push_str("quotas:\n  - {grade: M1, max: 1}\n  - {grade: M3, max_pct: 5}\n");
+        }
+        std::fs::write(scheme_dir.join(path.file_name().unwrap()), text).unwrap();
+    }
+    let scheme = scheme_dir.to_str().unwrap();
+    let path = generated(dir.path(), "telecom-after-sales", scaled(200, 500), 21);
+    // The 中级技术员 by rank_pct, from the reference: the last one in the top
+    // 30 % (lowered, it leaves the queue and the next one joins) and the
+    // first one below it (raised, it pushes the last one out).
+    let reference_scheme = load_scheme(Some(scheme)).unwrap();
+    let (input, _) = files(&path).read_all().unwrap();
+    let how = ladder::batch::memory::How { header_row: None, lang: Lang::En, placement: false };
+    let e = ladder::batch::memory::evaluate_as(&reference_scheme, &input, None, "2026-12-31".parse().unwrap(), &how).unwrap();
+    let mut t2: Vec<(rust_decimal::Decimal, String)> = e
+        .outcomes
+        .iter()
+        .filter(|o| o.row.grade.is_some_and(|g| reference_scheme.grade(g).id == "T2"))
+        .filter_map(|o| Some((o.standing?.rank_pct, o.row.id.clone())))
+        .collect();
+    t2.sort();
+    let thirty = rust_decimal::Decimal::from(30);
+    let last_in = t2.iter().rev().find(|(pct, _)| *pct <= thirty).expect("a 中级技术员 in the top 30 %").1.clone();
+    let first_out = t2.iter().find(|(pct, _)| *pct > thirty).expect("a 中级技术员 below the top 30 %").1.clone();
+    let quarters = ["2026Q1", "2026Q2", "2026Q3", "2026Q4"];
+    let mut moved_status = false;
+    for (id, value) in [(&last_in, "0"), (&first_out, "100"), (&last_in, "100"), (&first_out, "0")] {
+        let sets: Vec<(&str, &str)> = quarters.iter().map(|q| (*q, value)).collect();
+        let (scanned, reference) = what_if_both(scheme, &path, id, &sets, DetailFormat::Json);
+        assert_eq!(scanned, reference, "what-if {id} {sets:?} under quotas");
+        let json: serde_json::Value = serde_json::from_str(scanned.split_once('\n').unwrap().1).unwrap();
+        moved_status |= json["others_changed"].as_array().unwrap().iter().any(|o| o["changed"].get("status").is_some());
+    }
+    assert!(moved_status, "some change must move another's status (through rank, into or out of the queue)");
+}
+
 /// The benchmark's second scheme: 40 ratings a half, which the fast figures
 /// now take (the scan's composites are the fast path's, the reference's the
 /// exact path's: any difference would move a rank).
