@@ -3,11 +3,13 @@
 //! first pass keeps of each row for the second ([`spool`]), the chunked
 //! pipeline both streaming readers run on ([`chunk`]), how they start and
 //! read each record ([`reading`]) and the id set that finds duplicates as
-//! rows stream past ([`ids`]). The one-employee scan of `explain` and
+//! rows stream past ([`ids`]), and the rank cohorts every evaluation
+//! counts ([`cohorts`]). The one-employee scan of `explain` and
 //! `what-if` ([`scan`]) is the second streaming reader.
 
 pub mod calibration;
 mod chunk;
+pub mod cohorts;
 mod ids;
 pub mod memory;
 pub mod quota;

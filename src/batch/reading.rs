@@ -3,7 +3,8 @@
 //! one-employee scan of `explain` and `what-if` ([`super::scan`]), which
 //! read a file the same way and differ only in what they keep.
 
-use crate::batch::memory::{read_layout, Batch, CohortKey};
+use crate::batch::cohorts::CohortKey;
+use crate::batch::memory::{read_layout, Batch};
 use crate::figures::{Figures, Periods, ScoreColumns};
 use crate::input::cells::Cells;
 use crate::input::header::Header;

@@ -15,8 +15,9 @@
 //! Every row is still read, split and its id checked, as before.
 
 use crate::batch::chunk::{for_each_chunk, Chunk};
+use crate::batch::cohorts::{hundredths, rank_pct, CohortKey, Cohorts};
 use crate::batch::ids::Seen;
-use crate::batch::memory::{hundredths, rank_pct, read_layout, unknown_score_ids, Batch, CohortKey, Cohorts, Evaluation, Outcome};
+use crate::batch::memory::{read_layout, unknown_score_ids, Batch, Evaluation, Outcome};
 pub use crate::batch::reading::Wanted;
 use crate::batch::reading::{read_record, Reading, Start};
 use crate::figures::{Figures, Periods, Standing};

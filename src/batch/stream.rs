@@ -16,8 +16,9 @@
 //! results are written in input order, byte-identical to a serial run.
 
 use crate::batch::chunk::{for_each_chunk, Chunk};
+use crate::batch::cohorts::{hundredths, CohortKey, Cohorts};
 use crate::batch::ids::Seen;
-use crate::batch::memory::{duplicate_error, hundredths, unknown_score_ids, Batch, CohortKey, Cohorts, Outcome};
+use crate::batch::memory::{duplicate_error, unknown_score_ids, Batch, Outcome};
 use crate::batch::quota::{Allocation, Collector, Noted};
 use crate::batch::reading::{read_record, Reading, Start, Wanted};
 use crate::batch::spool::{Kept, KeptRow, RowSpool};

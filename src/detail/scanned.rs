@@ -5,7 +5,8 @@
 //! evaluated the same way, before and after. The in-memory evaluation of
 //! every row is the reference these are held equal to.
 
-use crate::batch::memory::{hundredths, Batch, CohortKey, Evaluation, Outcome};
+use crate::batch::cohorts::{hundredths, CohortKey};
+use crate::batch::memory::{Batch, Evaluation, Outcome};
 use crate::batch::quota::Allocation;
 use crate::batch::scan::{self, evaluation, outcome, standing_in, with, without, KeptRow, Scan};
 use crate::batch::stream;
@@ -13,6 +14,7 @@ use crate::figures::{Periods, ScoreColumns};
 use crate::input::records::{parse_row, Layout, LongScores, Row};
 use crate::input::source::Source;
 use crate::rule::words::{Lang, Words};
+use crate::scheme::Scheme;
 use anyhow::Result;
 use rust_decimal::Decimal;
 
@@ -194,35 +196,8 @@ where
     let invalid = own_after.row.errors.iter().any(|e| !before.outcomes[0].row.errors.contains(e));
     let mut moved = hashbrown::HashSet::new();
     if !invalid && (&key_before, h_before) != (&key_after, h_after) {
-        // The rows of those cohorts whose standing differs, by line, from
-        // what the first scan kept of every ranked row.
-        let cohort_of = |key: &Option<CohortKey>| key.as_ref().and_then(|k| scanned.keys.get(k).copied());
-        let watched: Vec<(u32, &[i32], &[i32])> = [cohort_of(&key_before), cohort_of(&key_after)]
-            .into_iter()
-            .flatten()
-            .filter_map(|c| {
-                let key = scanned.keys.iter().find(|(_, i)| **i == c).map(|(k, _)| k)?;
-                Some((c, lists.find(key)?, lists_after.find(key)?))
-            })
-            .collect();
-        // Within one cohort only the composites from the lower of the
-        // employee's two up to (not including) the higher have a different
-        // number above them: no other member's standing can move.
-        let between = match (h_before, h_after) {
-            (Some(b), Some(a)) if key_before == key_after => Some((b.min(a), b.max(a))),
-            _ => None,
-        };
-        for m in &scanned.members {
-            if between.is_some_and(|(low, high)| m.composite < low || m.composite >= high) {
-                continue;
-            }
-            let Some((_, b, a)) = watched.iter().find(|(c, _, _)| *c == m.cohort) else { continue };
-            let composite = Decimal::new(i64::from(m.composite), 2);
-            let band = m.band.map(|b| b as usize);
-            if m.line != line && standing_in(scheme, b, composite, band) != standing_in(scheme, a, composite, band) {
-                moved.insert(m.line);
-            }
-        }
+        let (was, now) = ((key_before.as_ref(), h_before), (key_after.as_ref(), h_after));
+        moved = standing_moved(scheme, &scanned, line, (&lists, &lists_after), was, now);
     }
     // Under quotas: the queue of the file, and of the file as changed (the
     // employee's record read as changed, the ranks moved with it), from one
@@ -278,4 +253,48 @@ where
         after.quotas = Some(queue_after);
     }
     Ok((before, after, others))
+}
+
+/// The lines of the ranked rows (other than the employee's, on `line`)
+/// whose standing differs between the cohorts as they are and as they are
+/// after the change (`lists`), the employee having moved from `was` to `now`
+/// (their cohort and composite in hundredths), from what the scan kept of
+/// every ranked row.
+fn standing_moved(
+    scheme: &Scheme,
+    scanned: &Scan,
+    line: u64,
+    (lists, lists_after): (&Lists, &Lists),
+    was: (Option<&CohortKey>, Option<i32>),
+    now: (Option<&CohortKey>, Option<i32>),
+) -> hashbrown::HashSet<u64> {
+    let cohort_of = |key: Option<&CohortKey>| key.and_then(|k| scanned.keys.get(k).copied());
+    let watched: Vec<(u32, &[i32], &[i32])> = [cohort_of(was.0), cohort_of(now.0)]
+        .into_iter()
+        .flatten()
+        .filter_map(|c| {
+            let key = scanned.keys.iter().find(|(_, i)| **i == c).map(|(k, _)| k)?;
+            Some((c, lists.find(key)?, lists_after.find(key)?))
+        })
+        .collect();
+    // Within one cohort only the composites from the lower of the
+    // employee's two up to (not including) the higher have a different
+    // number above them: no other member's standing can move.
+    let between = match (was.1, now.1) {
+        (Some(b), Some(a)) if was.0 == now.0 => Some((b.min(a), b.max(a))),
+        _ => None,
+    };
+    let mut moved = hashbrown::HashSet::new();
+    for m in &scanned.members {
+        if between.is_some_and(|(low, high)| m.composite < low || m.composite >= high) {
+            continue;
+        }
+        let Some((_, b, a)) = watched.iter().find(|(c, _, _)| *c == m.cohort) else { continue };
+        let composite = Decimal::new(i64::from(m.composite), 2);
+        let band = m.band.map(|b| b as usize);
+        if m.line != line && standing_in(scheme, b, composite, band) != standing_in(scheme, a, composite, band) {
+            moved.insert(m.line);
+        }
+    }
+    moved
 }

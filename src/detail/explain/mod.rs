@@ -18,7 +18,8 @@ mod text;
 use gaps::{ordinal, GapContext};
 
 use super::{date_value, indent, meta_value, opt_text, plain_table, write_detail, DetailFormat};
-use crate::batch::memory::{rank_pct, Evaluation, Outcome};
+use crate::batch::cohorts::rank_pct;
+use crate::batch::memory::{Evaluation, Outcome};
 use crate::calendar::{add_months, parse_date, whole_months, whole_years};
 use crate::decision::Status;
 use crate::exact::{format_figure, format_figure_fixed, Exact};
