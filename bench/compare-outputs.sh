@@ -102,6 +102,15 @@ for id in C001 C007 C010; do
     check what-if "$id" --set mentored=3 "${asof[@]}" --format "$format" "${cs[@]}"
   done
 done
+# Under quotas (the review-cycle example): explain and what-if take the queue from evaluate's passes.
+review=(--ladder "$r/examples/review-cycle" "$r/examples/review-cycle.csv")
+for id in E008 E015 E016 E018 E023; do
+  for format in text json; do
+    check explain "$id" "${asof[@]}" --format "$format" "${review[@]}"
+    check what-if "$id" --set 2026Q4=100 "${asof[@]}" --format "$format" "${review[@]}"
+    check what-if "$id" --set grade_date=2015-01-01 --set exam_passed=是 "${asof[@]}" --format "$format" "${review[@]}"
+  done
+done
 check what-if E003 --set nosuchkey=1 "${asof[@]}" "${telecom[@]}"
 check what-if E003 --set grade_date=notadate "${asof[@]}" "${telecom[@]}"
 check what-if E003 --set 2026Q4.standardization=200 "${asof[@]}" "${telecom[@]}"
