@@ -217,6 +217,10 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
 /// pass over the same temporary file, with the changed record read as
 /// changed and every rank moved with it.
 pub fn quota_allocations(req: &Request, source: &Source, change: Option<&Change>) -> Result<Option<(Allocation, Option<Allocation>)>> {
+    // Without a queue, no pass at all (the quota pass alone would say so, after pass 1).
+    if !has_queue(req) {
+        return Ok(None);
+    }
     with_source(req, source, false, |run, _, cutter| {
         let (counted, mut spool) = count(run, cutter, &ProgressBar::hidden()).map_err(|e| run.source.located(e))?;
         let Some(before) = allocate(run, &counted, &mut spool, None)? else { return Ok(None) };
@@ -226,6 +230,12 @@ pub fn quota_allocations(req: &Request, source: &Source, change: Option<&Change>
         };
         Ok(Some((before, after)))
     })
+}
+
+/// Whether the run allocates quotas: the scheme has some, and it promotes
+/// (quotas do not apply to placement: placing is not promoting).
+fn has_queue(req: &Request) -> bool {
+    !req.scheme.quotas.is_empty() && !req.placement
 }
 
 /// Opens the file of `req` and reads its header (hashing the records as
@@ -406,7 +416,7 @@ fn read_back<'r>(
 fn allocate(run: &Run, counted: &Counted, spool: &mut BufReader<File>, change: Option<&Change>) -> Result<Option<Allocation>> {
     let req = run.req;
     let scheme = req.scheme;
-    if scheme.quotas.is_empty() || req.placement {
+    if !has_queue(req) {
         return Ok(None);
     }
     let mut collector = Collector::new(scheme);

@@ -499,3 +499,49 @@ fn scanned_what_if_under_quotas_with_long_form_scores_equals_the_reference() {
         }
     }
 }
+
+/// Without quotas, one employee's answer runs no pass of `evaluate`: the
+/// queue's passes are not started at all (they would read the whole file a
+/// second time for nothing). A record pass 1 cannot read (bytes that are
+/// not UTF-8) shows it: the queue of a scheme without quotas is None, not
+/// that read's error; with quotas, the same file fails in pass 1.
+#[test]
+fn without_quotas_the_queue_reads_nothing() {
+    use ladder::batch::stream;
+    let dir = tempfile::tempdir().unwrap();
+    let path = generated(dir.path(), "telecom-after-sales", 20, 1);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"E9000000,\xff\xfe,broken\n");
+    std::fs::write(&path, bytes).unwrap();
+    let employees = path.to_string_lossy().into_owned();
+    let queue = |scheme: &ladder::scheme::Scheme| {
+        let req = stream::Request {
+            scheme,
+            employees: &employees,
+            encoding: Encoding::Utf8,
+            sheet: None,
+            scores: None,
+            as_of: "2026-12-31".parse().unwrap(),
+            format: ladder::report::Format::Csv,
+            statuses: &[],
+            color: false,
+            width: None,
+            lang: Lang::En,
+            progress: false,
+            header_row: None,
+            placement: false,
+        };
+        let source = ladder::input::source::Source::open(&employees, Encoding::Utf8, None, &|_, _, _| Ok(())).unwrap();
+        stream::quota_allocations(&req, &source, None).map(|q| q.is_some())
+    };
+    let plain = load_scheme(Some("telecom-after-sales")).unwrap();
+    assert!(plain.quotas.is_empty());
+    assert!(matches!(queue(&plain), Ok(false)), "no quotas: no queue, and no pass read the file");
+    // Any quota will do: the point is that there is a queue to allocate.
+    let mut capped = plain.clone();
+    capped.quotas = load_scheme(Some(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/review-cycle"))).unwrap().quotas;
+    capped.quotas.retain(|q| q.per.is_empty());
+    assert!(!capped.quotas.is_empty());
+    let failed = queue(&capped).expect_err("with quotas pass 1 reads the file, and fails on the bad record");
+    assert!(format!("{failed:#}").contains("UTF-8"), "{failed:#}");
+}
