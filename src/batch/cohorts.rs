@@ -78,6 +78,8 @@ impl CohortKey {
 pub struct Cohorts {
     /// Cohort keys are interned: the key once, its counts, whatever the head count.
     cohorts: hashbrown::HashMap<CohortKey, Cohort>,
+    /// [`Cohorts::finish`] has turned the tables' counts into ranks.
+    finished: bool,
 }
 
 #[derive(Debug)]
@@ -192,6 +194,9 @@ impl Cohorts {
 
     /// Call once every composite is in: turns the counts into how many are higher.
     pub fn finish(&mut self) {
+        if std::mem::replace(&mut self.finished, true) {
+            return;
+        }
         for cohort in self.cohorts.values_mut() {
             match &mut cohort.counts {
                 Counts::Sparse(list) => {
@@ -259,8 +264,8 @@ impl Cohorts {
 
     /// Every composite the cohort `key` holds, in hundredths, highest first
     /// (one employee in detail needs the others' composites, and the counts
-    /// are all a batch keeps). Asked before [`Cohorts::finish`], which turns
-    /// a table's counts into ranks; empty for a cohort nobody is in.
+    /// are all a batch keeps), before or after [`Cohorts::finish`]; empty for
+    /// a cohort nobody is in.
     pub fn composites(&self, key: &CohortKey) -> Vec<i32> {
         let Some(cohort) = self.cohorts.get(key) else { return Vec::new() };
         let mut out = Vec::with_capacity(cohort.size);
@@ -268,7 +273,17 @@ impl Cohorts {
         match &cohort.counts {
             Counts::Sparse(list) => list.iter().rev().for_each(|(h, n)| push(*h, *n)),
             Counts::Finished(list) => list.iter().rev().for_each(|(h, _, n)| push(*h, *n)),
-            Counts::Dense { offset, counts } => counts.iter().enumerate().rev().for_each(|(i, n)| push(*offset + i as i32, *n)),
+            Counts::Dense { offset, counts } if !self.finished => {
+                counts.iter().enumerate().rev().for_each(|(i, n)| push(*offset + i as i32, *n));
+            }
+            // Finished: `counts[i]` is how many are higher than `offset + i`,
+            // so as many have `offset + i` as the one below counts more.
+            Counts::Dense { offset, counts } => {
+                for (i, higher) in counts.iter().enumerate().rev() {
+                    let below = if i == 0 { cohort.size as u32 } else { counts[i - 1] };
+                    push(*offset + i as i32, below - higher);
+                }
+            }
         }
         out
     }
@@ -351,6 +366,10 @@ mod tests {
             assert_eq!(cohorts.composites(&CohortKey::default()), given, "filler {filler}");
             let other = CohortKey { refs: [1, 2, 3], text: String::new() };
             assert!(cohorts.composites(&other).is_empty());
+            // The same list once the counts are ranks (and finishing twice changes nothing).
+            cohorts.finish();
+            cohorts.finish();
+            assert_eq!(cohorts.composites(&CohortKey::default()), given, "finished, filler {filler}");
         }
     }
 

@@ -216,7 +216,10 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
 /// `change`, also the allocation of the file as changed: a second quota
 /// pass over the same temporary file, with the changed record read as
 /// changed and every rank moved with it.
-pub fn quota_allocations(req: &Request, source: &Source, change: Option<&Change>) -> Result<Option<(Allocation, Option<Allocation>)>> {
+///
+/// `cohort`: the composites of that cohort are handed back too, as pass 1
+/// counted them (explain then need not rank the employee's cohort itself).
+pub fn quota_allocations(req: &Request, source: &Source, change: Option<&Change>, cohort: Option<&CohortKey>) -> Result<Option<Queues>> {
     // Without a queue, no pass at all (the quota pass alone would say so, after pass 1).
     if !has_queue(req) {
         return Ok(None);
@@ -228,8 +231,19 @@ pub fn quota_allocations(req: &Request, source: &Source, change: Option<&Change>
             Some(change) => allocate(run, &counted, &mut spool, Some(change))?,
             None => None,
         };
-        Ok(Some((before, after)))
+        let cohort = cohort.map(|key| counted.cohorts.composites(key)).unwrap_or_default();
+        Ok(Some(Queues { before, after, cohort }))
     })
+}
+
+/// What [`quota_allocations`] found.
+pub struct Queues {
+    /// The queue of the file.
+    pub before: Allocation,
+    /// With a change, the queue of the file as changed.
+    pub after: Option<Allocation>,
+    /// The composites of the cohort asked for, highest first, in hundredths.
+    pub cohort: Vec<i32>,
 }
 
 /// Whether the run allocates quotas: the scheme has some, and it promotes

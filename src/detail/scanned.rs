@@ -51,7 +51,9 @@ pub struct Place {
 pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, queue: bool, lang: Lang) -> Result<Result<One<'s>, String>> {
     let scheme = req.scheme;
     let source = scan::open(req)?;
-    let wanted = scan::locate(req, &source, id);
+    // Under quotas the queue's pass 1 counts every cohort: the scan need not rank the employee's.
+    let queued = queue && !scheme.quotas.is_empty();
+    let wanted = if queued { scan::Wanted::Cohorts(Vec::new()) } else { scan::locate(req, &source, id) };
     let mut scanned = scan::scan(req, &source, id, &|row: &Row, _, _| row.id == id, members, wanted)?;
     let Some(KeptRow { line, index: row_index, cells }) = (!scanned.kept.is_empty()).then(|| scanned.kept.remove(0)) else {
         let ids = &scanned.ids;
@@ -61,6 +63,14 @@ pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, queue: bool, la
     };
     let layout = std::mem::take(&mut scanned.layout);
     let row = parse_row(scheme, &layout, line, cells, req.as_of);
+    // Under quotas, `evaluate`'s passes: the queue, and the employee's cohort as pass 1 counted it.
+    let queues = match queued {
+        true => {
+            let key = row.errors.is_empty().then(|| CohortKey::of(scheme, &layout, &row));
+            stream::quota_allocations(&queue_request(req), &source, None, key.as_ref())?
+        }
+        false => None,
+    };
     let mut cohort = Vec::new();
     let periods = Periods::new(scheme, req.as_of);
     let columns = ScoreColumns::new(scheme, &layout, &periods);
@@ -68,7 +78,10 @@ pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, queue: bool, la
     let words = Words::new(lang, scheme, Some(&layout));
     let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long: &scanned.long, detail: true, words: &words };
     let employee = outcome(&batch, row, |key, composite, band| {
-        cohort = scanned.cohorts.composites(key);
+        cohort = match &queues {
+            Some(queues) => queues.cohort.clone(),
+            None => scanned.cohorts.composites(key),
+        };
         standing_in(scheme, &cohort, composite, band)
     });
     // The cohort counted the employee too.
@@ -79,10 +92,10 @@ pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, queue: bool, la
     let others = others.into_iter().map(|h| Decimal::new(i64::from(h), 2)).collect();
     let warnings = std::mem::take(&mut scanned.warnings);
     let mut evaluation = evaluation(scheme, req.as_of, layout, &scanned, warnings, vec![employee], lang);
-    if let Some((allocation, _)) = queue.then(|| stream::quota_allocations(&queue_request(req), &source, None)).transpose()?.flatten() {
+    if let Some(queues) = queues {
         let outcome = &mut evaluation.outcomes[0];
-        allocation.apply(scheme, &evaluation.words, row_index, outcome.row.grade, &mut outcome.decision);
-        evaluation.quotas = Some(allocation);
+        queues.before.apply(scheme, &evaluation.words, row_index, outcome.row.grade, &mut outcome.decision);
+        evaluation.quotas = Some(queues.before);
     }
     Ok(Ok(One { evaluation, others, row_index, place: Place { scan: scanned, line, row_index, lang, source } }))
 }
@@ -206,8 +219,8 @@ where
         Some(cells) if !invalid => {
             let was = key_before.as_ref().zip(h_before);
             let change = stream::Change { index: row_index, line, cells: &cells, long: long_after, was };
-            let queues = stream::quota_allocations(&queue_request(req), &source, Some(&change))?;
-            let Some((queue_before, Some(queue_after))) = queues else {
+            let queues = stream::quota_allocations(&queue_request(req), &source, Some(&change), None)?;
+            let Some(stream::Queues { before: queue_before, after: Some(queue_after), .. }) = queues else {
                 anyhow::bail!("internal error: a scheme with quotas gave no queue")
             };
             moved.extend(queue_before.lines_that_differ(&queue_after).into_iter().filter(|l| *l != line));
