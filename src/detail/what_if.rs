@@ -69,14 +69,34 @@ pub struct WhatIf<'s> {
     others: Vec<OtherChanged>,
 }
 
-/// Another employee's id, and their fields that differ after the change.
-type OtherChanged = (String, Map<String, Value>);
+/// Another employee's id, and their fields that differ after the change:
+/// the `{field: {before, after}}` object as compact json text, read back
+/// one at a time as the answer is written. A change of grade can move a
+/// quarter of a million others: as json values (a map, strings and numbers
+/// each their own allocation) they took about 1 KB each.
+type OtherChanged = (String, Box<str>);
 
 /// What changed for another employee, evaluated before and after; None when nothing did.
 fn other_changed(scheme: &Scheme, before: &Outcome, after: &Outcome) -> Option<OtherChanged> {
     let (b, a) = (ResultRecord::new(scheme, before), ResultRecord::new(scheme, after));
     let d = differences(&record_value(&b), &record_value(&a));
-    (!d.is_empty()).then(|| (b.id.clone(), d))
+    (!d.is_empty()).then(|| (b.id.clone(), Value::Object(d).to_string().into_boxed_str()))
+}
+
+/// An other's changed fields, read back from their json text (written by [`other_changed`]).
+fn changed_fields(text: &str) -> Map<String, Value> {
+    match serde_json::from_str(text) {
+        Ok(Value::Object(d)) => d,
+        _ => unreachable!("written by other_changed as a json object"),
+    }
+}
+
+/// One other as the answer's json lists it.
+fn other_value(id: &str, text: &str) -> Value {
+    Value::Object(Map::from_iter([
+        ("id".to_string(), Value::String(id.to_string())),
+        ("changed".to_string(), Value::Object(changed_fields(text))),
+    ]))
 }
 
 /// Where the rest of the file is: every row in memory (the reference), or
@@ -579,20 +599,49 @@ impl WhatIf<'_> {
         self.after.outcomes[self.index].decision.status == Status::Error
     }
 
-    /// The answer as json. The others' changes are moved into it, not
-    /// copied: a change of grade can move the rank of a whole cohort.
-    pub fn into_json(mut self) -> Value {
-        // Built by hand: `json!` serializes what it is given again, a copy.
-        let others: Vec<Value> = std::mem::take(&mut self.others)
-            .into_iter()
-            .map(|(id, d)| {
-                Value::Object(Map::from_iter([("id".to_string(), Value::String(id)), ("changed".to_string(), Value::Object(d))]))
-            })
-            .collect();
+    /// The answer as json, the others' changes included.
+    pub fn into_json(self) -> Value {
+        let others = self.others.iter().map(|(id, d)| other_value(id, d)).collect();
+        let mut json = self.json_without_others();
+        json["others_changed"] = Value::Array(others);
+        json
+    }
+
+    /// The answer as pretty json, written as [`WhatIf::into_json`] would be,
+    /// but with the others read back and written one at a time (a change
+    /// of grade can move the rank of a quarter of a million).
+    fn write_json(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let mut json = self.json_without_others();
+        json["others_changed"] = Value::Array(Vec::new());
+        if self.others.is_empty() {
+            return write_json(out, &json);
+        }
+        // The document up to its last field's `[`: pretty json ends `"others_changed": []\n}`.
+        let text = serde_json::to_string_pretty(&json)?;
+        let head = text.strip_suffix("[]\n}").expect("others_changed is the last field, an empty array");
+        out.write_all(head.as_bytes())?;
+        out.write_all(b"[")?;
+        for (i, (id, d)) in self.others.iter().enumerate() {
+            out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+            // An element of the array two levels deep: its own pretty text, indented twice.
+            let element = serde_json::to_string_pretty(&other_value(id, d))?;
+            for (j, line) in element.lines().enumerate() {
+                if j > 0 {
+                    out.write_all(b"\n")?;
+                }
+                out.write_all(b"    ")?;
+                out.write_all(line.as_bytes())?;
+            }
+        }
+        out.write_all(b"\n  ]\n}\n")
+    }
+
+    /// The answer as json but for the others (the last field, `others_changed`).
+    fn json_without_others(&self) -> Value {
         let (b, a) = self.records(self.index);
         let (bv, av) = (record_value(&b), record_value(&a));
         let changes: Vec<Value> = self.changes.iter().map(change_value).collect();
-        let mut json = json!({
+        json!({
             "meta": meta_value(&self.before),
             "id": b.id,
             "set": changes,
@@ -607,15 +656,12 @@ impl WhatIf<'_> {
             })).collect::<Vec<_>>(),
             "unmet_now_met": list_minus(&b.unmet, &a.unmet),
             "unmet_new": list_minus(&a.unmet, &b.unmet),
-        });
-        // The last field, in order (the map keeps the order fields are put in).
-        json["others_changed"] = Value::Array(others);
-        json
+        })
     }
 
     pub fn write(self, format: DetailFormat, out: &mut dyn Write) -> std::io::Result<()> {
         match format {
-            DetailFormat::Json => write_json(out, &self.into_json()),
+            DetailFormat::Json => self.write_json(out),
             DetailFormat::Text => write_text(out, |s| self.text(s)),
         }
     }
@@ -737,6 +783,7 @@ impl WhatIf<'_> {
                 lang.pick("Other employees whose result changed (the cohort is ranked again):", "结果有变化的其他员工（同组重新排名）：")
             )?;
             for (id, d) in others {
+                let d = changed_fields(d);
                 let parts: Vec<String> = d
                     .iter()
                     .map(|(k, v)| {
@@ -778,5 +825,33 @@ fn cell_text(v: &Value) -> String {
         Value::Array(items) if items.is_empty() => "—".into(),
         Value::Array(items) => items.iter().map(cell_text).collect::<Vec<_>>().join("\n"),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The json answer written with the others one at a time is, byte for
+    /// byte, the pretty print of the whole document (the reference), with
+    /// others listed and with none.
+    #[test]
+    fn the_streamed_json_is_the_pretty_print_of_the_whole() {
+        let scheme = crate::scheme::load_scheme(None).unwrap();
+        let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/telecom-after-sales.csv");
+        let input = crate::input::records::read_input(examples, crate::input::records::Encoding::Utf8).unwrap();
+        let as_of = "2026-12-31".parse().unwrap();
+        let mut listed = 0;
+        for (id, set) in [("E016", ("2026Q4.standardization", "0")), ("E016", ("grade", "T2")), ("E001", ("grade_date", "2000-01-01"))] {
+            let sets = [(set.0.to_string(), set.1.to_string())];
+            let answer = what_if(&scheme, &input, None, as_of, id, &sets, None, Lang::En).unwrap();
+            let mut streamed = Vec::new();
+            answer.write_json(&mut streamed).unwrap();
+            listed += answer.others.len();
+            let mut whole = Vec::new();
+            super::write_json(&mut whole, &answer.into_json()).unwrap();
+            assert_eq!(String::from_utf8(streamed).unwrap(), String::from_utf8(whole).unwrap(), "{id} {set:?}");
+        }
+        assert!(listed > 1, "some answer must list others");
     }
 }
