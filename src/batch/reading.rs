@@ -82,6 +82,15 @@ impl Reading {
     }
 }
 
+/// A row a read was asked to keep (the employee of `explain` and
+/// `what-if`): its place in the file and its cells.
+pub struct KeptRow {
+    pub line: u64,
+    /// The row's index in input order (0 = the first record), as `evaluate` numbers rows.
+    pub index: u64,
+    pub cells: Cells,
+}
+
 /// The cohorts a read ranks (computes the figures of their rows for).
 #[derive(Debug, Clone)]
 pub enum Wanted {

@@ -18,8 +18,8 @@ use crate::batch::chunk::{for_each_chunk, Chunk};
 use crate::batch::cohorts::{hundredths, rank_pct, CohortKey, Cohorts};
 use crate::batch::ids::Seen;
 use crate::batch::memory::{read_layout, unknown_score_ids, Batch, Evaluation, Outcome};
-pub use crate::batch::reading::Wanted;
 use crate::batch::reading::{read_record, Reading, Start};
+pub use crate::batch::reading::{KeptRow, Wanted};
 use crate::figures::{Figures, Periods, Standing};
 use crate::input::cells::Cells;
 use crate::input::records::{parse_row, Encoding, Input, Layout, LongScores, Row};
@@ -64,14 +64,6 @@ impl<'a> Request<'a> {
 /// employee's answer (a workbook's sheet is turned into CSV here, once).
 pub fn open(req: &Request) -> Result<Source> {
     Source::open(req.employees, req.encoding, req.sheet, &|_, _, _| Ok(()))
-}
-
-/// A row a scan was asked to keep: its place in the file and its cells.
-pub struct KeptRow {
-    pub line: u64,
-    /// The row's index in input order (0 = the first record), as `evaluate` numbers rows.
-    pub index: u64,
-    pub cells: Cells,
 }
 
 /// What the "no employee with id" message says of the file's ids.
@@ -379,27 +371,17 @@ pub fn outcome(batch: &Batch, row: Row, standing: impl FnOnce(&CohortKey, Decima
 
 /// An evaluation of a few rows of the file (the others are in the cohorts' counts).
 /// Its texts in `lang`, as the in-memory evaluation writes them.
-pub fn evaluation<'s>(
-    scheme: &'s Scheme,
+pub fn evaluation(
+    scheme: &Scheme,
     as_of: NaiveDate,
     layout: Layout,
-    scan: &Scan,
+    (inputs, notes): (Vec<(String, String)>, Vec<String>),
     warnings: Vec<String>,
     outcomes: Vec<Outcome>,
     lang: crate::rule::words::Lang,
-) -> Evaluation<'s> {
+) -> Evaluation<'_> {
     let words = crate::rule::words::Words::new(lang, scheme, Some(&layout));
-    Evaluation {
-        scheme,
-        periods: Periods::new(scheme, as_of),
-        layout,
-        inputs: scan.inputs.clone(),
-        outcomes,
-        warnings,
-        notes: scan.notes.clone(),
-        quotas: None,
-        words,
-    }
+    Evaluation { scheme, periods: Periods::new(scheme, as_of), layout, inputs, outcomes, warnings, notes, quotas: None, words }
 }
 
 /// A composite's place removed from (or added to) a cohort's list, highest first.

@@ -20,7 +20,7 @@ use crate::batch::cohorts::{hundredths, CohortKey, Cohorts};
 use crate::batch::ids::Seen;
 use crate::batch::memory::{duplicate_error, unknown_score_ids, Batch, Outcome};
 use crate::batch::quota::{Allocation, Collector, Noted};
-use crate::batch::reading::{read_record, Reading, Start, Wanted};
+use crate::batch::reading::{read_record, KeptRow as Found, Reading, Start, Wanted};
 use crate::batch::spool::{Kept, KeptRow, RowSpool};
 use crate::decision::Status;
 use crate::figures::{Figures, Periods, Standing};
@@ -118,6 +118,8 @@ struct Counted {
     duplicates: hashbrown::HashMap<u64, u64>,
     cohorts: Cohorts,
     warnings: Vec<String>,
+    /// The first row with the id pass 1 was asked to find, and its cohort when it has one.
+    employee: Option<(Found, Option<CohortKey>)>,
 }
 
 /// One row as pass 1 leaves it to its sink: its line, its id (for the id
@@ -128,6 +130,8 @@ type RowSeen = (u64, String, Option<(CohortKey, Decimal)>);
 #[derive(Default)]
 struct CountedPiece {
     rows: Vec<RowSeen>,
+    /// The rows with the id pass 1 was asked to find (line, cells): rarely any.
+    found: Vec<(u64, Cells)>,
     kept: Kept,
     /// Figures whose lists the next row's are computed into.
     spare: Figures,
@@ -183,7 +187,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
         } else {
             ProgressBar::hidden()
         };
-        let (counted, mut spool) = count(run, cutter, &progress).map_err(|e| source.located(e))?;
+        let (counted, mut spool) = count(run, cutter, &progress, None).map_err(|e| source.located(e))?;
         let allocation = allocate(run, &counted, &mut spool, None)?;
 
         let inputs = reading.inputs(source, req.scores);
@@ -217,22 +221,31 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
 /// pass over the same temporary file, with the changed record read as
 /// changed and every rank moved with it.
 ///
-/// `cohort`: the composites of that cohort are handed back too, as pass 1
-/// counted them (explain then need not rank the employee's cohort itself).
-pub fn quota_allocations(req: &Request, source: &Source, change: Option<&Change>, cohort: Option<&CohortKey>) -> Result<Option<Queues>> {
+/// `employee`: pass 1 also keeps the first row with this id, with what
+/// explaining it needs of the file (`explain` then need not scan it).
+pub fn quota_allocations(req: &Request, source: &Source, change: Option<&Change>, employee: Option<&str>) -> Result<Option<Queues>> {
     // Without a queue, no pass at all (the quota pass alone would say so, after pass 1).
     if !has_queue(req) {
         return Ok(None);
     }
-    with_source(req, source, false, |run, _, cutter| {
-        let (counted, mut spool) = count(run, cutter, &ProgressBar::hidden()).map_err(|e| run.source.located(e))?;
+    // The meta of an explanation names the file's hash.
+    with_source(req, source, employee.is_some(), |run, reading, cutter| {
+        let (mut counted, mut spool) = count(run, cutter, &ProgressBar::hidden(), employee).map_err(|e| run.source.located(e))?;
         let Some(before) = allocate(run, &counted, &mut spool, None)? else { return Ok(None) };
         let after = match change {
             Some(change) => allocate(run, &counted, &mut spool, Some(change))?,
             None => None,
         };
-        let cohort = cohort.map(|key| counted.cohorts.composites(key)).unwrap_or_default();
-        Ok(Some(Queues { before, after, cohort }))
+        let employee = counted.employee.take().map(|(row, key)| Employee {
+            cohort: key.map(|key| counted.cohorts.composites(&key)).unwrap_or_default(),
+            row,
+            layout: reading.layout.clone(),
+            long: reading.long.clone(),
+            inputs: reading.inputs(source, req.scores),
+            notes: reading.header.note.clone().into_iter().collect(),
+            warnings: std::mem::take(&mut counted.warnings),
+        });
+        Ok(Some(Queues { before, after, employee }))
     })
 }
 
@@ -242,8 +255,22 @@ pub struct Queues {
     pub before: Allocation,
     /// With a change, the queue of the file as changed.
     pub after: Option<Allocation>,
-    /// The composites of the cohort asked for, highest first, in hundredths.
+    /// The employee asked for, when a row has their id.
+    pub employee: Option<Employee>,
+}
+
+/// The employee's row as pass 1 met it, and what explaining it needs of the file.
+pub struct Employee {
+    pub row: Found,
+    /// The composites of the employee's cohort, highest first, in hundredths (empty: not ranked).
     pub cohort: Vec<i32>,
+    pub layout: crate::input::records::Layout,
+    pub long: LongScores,
+    /// The input files (name, SHA-256), for the meta.
+    pub inputs: Vec<(String, String)>,
+    /// How the file was read (the header found below title rows).
+    pub notes: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 /// Whether the run allocates quotas: the scheme has some, and it promotes
@@ -296,10 +323,17 @@ fn with_source<T>(
 /// Pass 1: every row's figures (kept in a temporary file, returned to be
 /// read from the start), the composites of each cohort, the ids (duplicates
 /// found exactly).
-fn count(run: &Run, mut cutter: Cutter<Box<dyn std::io::Read + Send>>, progress: &ProgressBar) -> Result<(Counted, BufReader<File>)> {
+/// `employee`: an id whose first row is kept whole (explain under quotas).
+fn count(
+    run: &Run,
+    mut cutter: Cutter<Box<dyn std::io::Read + Send>>,
+    progress: &ProgressBar,
+    employee: Option<&str>,
+) -> Result<(Counted, BufReader<File>)> {
     let Run { source, batch, kept, .. } = run;
     let mut seen = Seen::default();
     let mut cohorts = Cohorts::default();
+    let mut found_row = None;
     let spool = tempfile::tempfile().context("cannot create a temporary file for pass 1")?;
     let mut spool_out = std::io::BufWriter::with_capacity(1 << 16, spool);
     // The blocks of a chunk are parsed in parallel, then its rows are shared
@@ -314,6 +348,9 @@ fn count(run: &Run, mut cutter: Cutter<Box<dyn std::io::Read + Send>>, progress:
             // Boxed: the fold hands its accumulator on by value for every row.
             .fold(CountedPiece::new, |mut piece, (line, record)| {
                 read_record(batch, &Wanted::Every, *line, record, &mut piece.spare, |row, figures, cohort| {
+                    if employee.is_some_and(|id| row.id == id) {
+                        piece.found.push((*line, row.cells.clone()));
+                    }
                     kept.write_row(row, figures, &mut piece.kept);
                     piece.rows.push((*line, std::mem::take(&mut row.id), cohort));
                 });
@@ -334,9 +371,21 @@ fn count(run: &Run, mut cutter: Cutter<Box<dyn std::io::Read + Send>>, progress:
             seen.ids.reserve_for_file(source.len, bytes, first_ids.into_iter());
         }
         // The keys are moved into the cohorts, not copied.
-        for (line, id, cohort) in pieces.iter_mut().flat_map(|p| p.rows.iter_mut()) {
-            if let (true, Some((key, composite))) = (seen.first(*line, id)?, cohort.take()) {
-                cohorts.add(key, composite)?;
+        for piece in &mut pieces {
+            let CountedPiece { rows, found, .. } = &mut **piece;
+            for (line, id, cohort) in rows.iter_mut() {
+                let index = seen.rows;
+                let first = seen.first(*line, id)?;
+                // The employee asked for: the first row with their id (never a duplicate).
+                if first && found_row.is_none() && employee == Some(id.as_str()) {
+                    if let Some((_, cells)) = found.iter_mut().find(|(l, _)| l == line) {
+                        let key = cohort.as_ref().map(|(key, _)| key.clone());
+                        found_row = Some((Found { line: *line, index, cells: std::mem::take(cells) }, key));
+                    }
+                }
+                if let (true, Some((key, composite))) = (first, cohort.take()) {
+                    cohorts.add(key, composite)?;
+                }
             }
         }
         Ok(())
@@ -350,7 +399,7 @@ fn count(run: &Run, mut cutter: Cutter<Box<dyn std::io::Read + Send>>, progress:
     let mut spool =
         spool_out.into_inner().map_err(std::io::IntoInnerError::into_error).context("cannot write the temporary file of pass 1")?;
     spool.rewind()?;
-    Ok((Counted { rows, duplicates, cohorts, warnings }, BufReader::with_capacity(1 << 16, spool)))
+    Ok((Counted { rows, duplicates, cohorts, warnings, employee: found_row }, BufReader::with_capacity(1 << 16, spool)))
 }
 
 /// Reads the next chunk of kept rows; None at the end.

@@ -70,7 +70,12 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
 /// file cannot be read this way (the in-memory path then says why).
 fn scanned<'s>(req: &'s Request, scores: Option<&'s crate::input::records::Input>) -> Option<Result<(Evaluation<'s>, Vec<Decimal>, u64)>> {
     let scan = crate::batch::scan::Request::of_files(&req.scheme, &req.files, scores, req.as_of);
-    let found = crate::detail::scanned::one(&scan, &req.id, false, true, req.lang).ok()?;
+    // Under quotas `evaluate`'s first passes find the employee as they allocate the queue.
+    let found = match req.scheme.quotas.is_empty() {
+        true => crate::detail::scanned::one(&scan, &req.id, false, req.lang),
+        false => crate::detail::scanned::one_queued(&scan, &req.id, req.lang),
+    };
+    let found = found.ok()?;
     let one = match found {
         Ok(one) => one,
         Err(message) => return Some(Err(Error::UnknownId(message))),

@@ -26,7 +26,8 @@ pub struct One<'s> {
     pub others: Vec<Decimal>,
     /// The employee's row index in input order, as `evaluate` numbers rows (for the quota queue).
     pub row_index: u64,
-    pub place: Place,
+    /// What the scan found (none when `evaluate`'s passes found the employee).
+    pub place: Option<Place>,
 }
 
 /// What the scan found, for a second look (`what-if`).
@@ -45,43 +46,76 @@ pub struct Place {
 /// Scans the file for the employee `id` (the first row with it). The inner
 /// error is the "no employee with id" message.
 /// `members`: keep every ranked row's cohort and composite (what-if).
-/// `queue`: under quotas, apply the file's queue (`evaluate`'s first passes,
-/// nothing held per row) to the employee's decision and keep it in the
-/// evaluation (explain; what-if allocates it with the changed file's).
-pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, queue: bool, lang: Lang) -> Result<Result<One<'s>, String>> {
+pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, lang: Lang) -> Result<Result<One<'s>, String>> {
     let scheme = req.scheme;
     let source = scan::open(req)?;
-    // Under quotas the queue's pass 1 counts every cohort: the scan need not rank the employee's.
-    let queued = queue && !scheme.quotas.is_empty();
-    let wanted = if queued { scan::Wanted::Cohorts(Vec::new()) } else { scan::locate(req, &source, id) };
+    let wanted = scan::locate(req, &source, id);
     let mut scanned = scan::scan(req, &source, id, &|row: &Row, _, _| row.id == id, members, wanted)?;
     let Some(KeptRow { line, index: row_index, cells }) = (!scanned.kept.is_empty()).then(|| scanned.kept.remove(0)) else {
-        let ids = &scanned.ids;
-        let message =
-            super::unknown_id_among(id, &scanned.display, ids.count, ids.close.as_deref(), ids.first.as_deref(), ids.last.as_deref());
-        return Ok(Err(message));
+        return Ok(Err(unknown_id(&scanned, id)));
     };
     let layout = std::mem::take(&mut scanned.layout);
     let row = parse_row(scheme, &layout, line, cells, req.as_of);
-    // Under quotas, `evaluate`'s passes: the queue, and the employee's cohort as pass 1 counted it.
-    let queues = match queued {
-        true => {
-            let key = row.errors.is_empty().then(|| CohortKey::of(scheme, &layout, &row));
-            stream::quota_allocations(&queue_request(req), &source, None, key.as_ref())?
-        }
-        false => None,
+    let (employee, others) = employee(req, lang, &layout, &scanned.long, row, |key| scanned.cohorts.composites(key));
+    let warnings = std::mem::take(&mut scanned.warnings);
+    let read = (scanned.inputs.clone(), scanned.notes.clone());
+    let evaluation = evaluation(scheme, req.as_of, layout, read, warnings, vec![employee], lang);
+    Ok(Ok(One { evaluation, others, row_index, place: Some(Place { scan: scanned, line, row_index, lang, source }) }))
+}
+
+/// The employee `id` under quotas (`explain`): `evaluate`'s first passes
+/// allocate the queue and, as they read every row, keep the employee's row
+/// and count their cohort, so the file is not scanned first. The queue is
+/// applied to the employee's decision and kept in the evaluation. The
+/// inner error is the "no employee with id" message (a scan gathers what
+/// it says of the file's ids). Only for a scheme with quotas.
+pub fn one_queued<'s>(req: &scan::Request<'s>, id: &str, lang: Lang) -> Result<Result<One<'s>, String>> {
+    let scheme = req.scheme;
+    let source = scan::open(req)?;
+    let queues = stream::quota_allocations(&queue_request(req), &source, None, Some(id))?;
+    let Some(stream::Queues { before: queue, employee: found, .. }) = queues else {
+        anyhow::bail!("internal error: a scheme without quotas has no queue")
     };
-    let mut cohort = Vec::new();
+    let Some(found) = found else {
+        let scanned = scan::scan(req, &source, id, &|_, _, _| false, false, scan::Wanted::Cohorts(Vec::new()))?;
+        return Ok(Err(unknown_id(&scanned, id)));
+    };
+    let stream::Employee { row: KeptRow { line, index: row_index, cells }, cohort, layout, long, inputs, notes, warnings } = found;
+    let row = parse_row(scheme, &layout, line, cells, req.as_of);
+    let (employee, others) = employee(req, lang, &layout, &long, row, |_| cohort);
+    let mut evaluation = evaluation(scheme, req.as_of, layout, (inputs, notes), warnings, vec![employee], lang);
+    let outcome = &mut evaluation.outcomes[0];
+    queue.apply(scheme, &evaluation.words, row_index, outcome.row.grade, &mut outcome.decision);
+    evaluation.quotas = Some(queue);
+    Ok(Ok(One { evaluation, others, row_index, place: None }))
+}
+
+/// The "no employee with id" message, from what the scan kept of the ids.
+fn unknown_id(scanned: &Scan, id: &str) -> String {
+    let ids = &scanned.ids;
+    super::unknown_id_among(id, &scanned.display, ids.count, ids.close.as_deref(), ids.first.as_deref(), ids.last.as_deref())
+}
+
+/// The employee's row evaluated by the exact detailed path, ranked among
+/// the composites `cohort_of` gives for their cohort (which counted them
+/// too); and the others' composites, highest first.
+fn employee(
+    req: &scan::Request,
+    lang: Lang,
+    layout: &Layout,
+    long: &LongScores,
+    row: Row,
+    cohort_of: impl FnOnce(&CohortKey) -> Vec<i32>,
+) -> (Outcome, Vec<Decimal>) {
+    let scheme = req.scheme;
     let periods = Periods::new(scheme, req.as_of);
-    let columns = ScoreColumns::new(scheme, &layout, &periods);
+    let columns = ScoreColumns::new(scheme, layout, &periods);
     // The employee's reasons in `lang`, as the in-memory evaluation writes them.
-    let words = Words::new(lang, scheme, Some(&layout));
-    let batch = Batch { scheme, layout: &layout, periods: &periods, columns: &columns, long: &scanned.long, detail: true, words: &words };
+    let words = Words::new(lang, scheme, Some(layout));
+    let batch = Batch { scheme, layout, periods: &periods, columns: &columns, long, detail: true, words: &words };
+    let mut cohort = Vec::new();
     let employee = outcome(&batch, row, |key, composite, band| {
-        cohort = match &queues {
-            Some(queues) => queues.cohort.clone(),
-            None => scanned.cohorts.composites(key),
-        };
+        cohort = cohort_of(key);
         standing_in(scheme, &cohort, composite, band)
     });
     // The cohort counted the employee too.
@@ -89,15 +123,7 @@ pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, queue: bool, la
     if let Some(h) = employee.figures.as_ref().and_then(|f| f.composite).and_then(hundredths) {
         without(&mut others, h);
     }
-    let others = others.into_iter().map(|h| Decimal::new(i64::from(h), 2)).collect();
-    let warnings = std::mem::take(&mut scanned.warnings);
-    let mut evaluation = evaluation(scheme, req.as_of, layout, &scanned, warnings, vec![employee], lang);
-    if let Some(queues) = queues {
-        let outcome = &mut evaluation.outcomes[0];
-        queues.before.apply(scheme, &evaluation.words, row_index, outcome.row.grade, &mut outcome.decision);
-        evaluation.quotas = Some(queues.before);
-    }
-    Ok(Ok(One { evaluation, others, row_index, place: Place { scan: scanned, line, row_index, lang, source } }))
+    (employee, others.into_iter().map(|h| Decimal::new(i64::from(h), 2)).collect())
 }
 
 /// What the quota allocation of a scanned file reads it with: `evaluate`'s
@@ -260,7 +286,8 @@ where
         })?;
     }
     // `before` is the employee's evaluation as `one` made it; the others are in `others`.
-    let mut after = evaluation(scheme, req.as_of, layout_after, &scanned, Vec::new(), vec![own_after], lang);
+    let read = (scanned.inputs.clone(), scanned.notes.clone());
+    let mut after = evaluation(scheme, req.as_of, layout_after, read, Vec::new(), vec![own_after], lang);
     if let Some((queue_before, queue_after)) = allocations {
         before.quotas = Some(queue_before);
         after.quotas = Some(queue_after);

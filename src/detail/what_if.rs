@@ -133,11 +133,12 @@ pub fn what_if_scanned<'s>(
     sets: &[(String, String)],
     lang: Lang,
 ) -> anyhow::Result<Result<WhatIf<'s>, Error>> {
-    let one = match scanned::one(req, id, true, false, lang)? {
+    let one = match scanned::one(req, id, true, lang)? {
         Ok(one) => one,
         Err(message) => return Ok(Err(Error::UnknownId(message))),
     };
-    match changed(req.scheme, Rest::Scanned(req, Box::new(one.place)), one.evaluation, 0, req.scores, req.as_of, id, sets, lang) {
+    let place = anyhow::Context::context(one.place, "internal error: a scan without its place")?;
+    match changed(req.scheme, Rest::Scanned(req, Box::new(place)), one.evaluation, 0, req.scores, req.as_of, id, sets, lang) {
         Err(Error::Unusable(e)) => Err(e),
         answer => Ok(answer),
     }

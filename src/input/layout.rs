@@ -14,7 +14,7 @@ use std::collections::HashMap;
 pub const MAX_HEADER_PROBLEMS: usize = 20;
 
 /// What each column of the employee file is.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Layout {
     pub headers: Vec<String>,
     pub reserved: ReservedColumns,

@@ -203,7 +203,7 @@ pub struct LongScore {
 }
 
 /// Long-form scores by employee id.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct LongScores {
     pub display: String,
     pub by_id: hashbrown::HashMap<String, Vec<LongScore>>,
