@@ -333,3 +333,52 @@ fn a_workbook_on_standard_input_is_read_as_a_workbook() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("<stdin>: not a readable workbook") && out.stderr.contains("cell A2"), "{}", out.stderr);
 }
+
+// ------------------------------------------------------------- quotas
+
+/// Under quotas, `explain` and `what-if` of a workbook on disk (its sheet
+/// turned into CSV once, read by `evaluate`'s passes for the queue) answer
+/// what the in-memory evaluation of the same workbook on standard input
+/// answers, but for the input's name: three candidates for one place in S2
+/// (none has a composite: the longest in grade goes first, then file order).
+#[test]
+fn a_workbook_under_quotas_is_explained_as_in_memory() {
+    let dir = workdir("quotas");
+    let scheme: PathBuf = super::harness::write(&dir, "scheme.yaml", &format!("{SCHEME}quotas:\n  - {{grade: S2, max: 1}}\n")).into();
+    let xlsx = dir.join("staff.xlsx");
+    let mut book = Workbook::new();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let ws = book.add_worksheet();
+    write_header(ws);
+    for (row, id, calls) in [(1, "A1", 88.0), (2, "A2", 95.0), (3, "A3", 91.0)] {
+        write_person(ws, row, id);
+        for column in [5, 6] {
+            ws.write_date_with_format(row, column, ExcelDateTime::from_ymd(2024, 3, 5).unwrap(), &date).unwrap();
+        }
+        ws.write_number(row, 7, 90.0).unwrap();
+        ws.write_number(row, 8, calls).unwrap();
+        ws.write_number(row, 9, 97.2).unwrap();
+    }
+    book.save(&xlsx).unwrap();
+    let bytes = std::fs::read(&xlsx).unwrap();
+    // The answer without its meta (which names the input).
+    let answer = |args: &[&str], stdin: Option<&[u8]>| {
+        let out = run_with_stdin(args, stdin);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        let mut json: Value = serde_json::from_str(&out.stdout).unwrap();
+        json.as_object_mut().unwrap().remove("meta");
+        json
+    };
+    let mut others = 0;
+    for id in ["A1", "A2", "A3"] {
+        let explain = ["explain", id, "--ladder", s(&scheme), "--as-of", "2026-12-31", "--format", "json"];
+        let on_disk = answer(&[&explain[..], &[s(&xlsx)]].concat(), None);
+        assert_eq!(on_disk, answer(&[&explain[..], &["-"]].concat(), Some(&bytes)), "explain {id}");
+        let what_if =
+            ["what-if", id, "--set", "grade_date=2020-01-01", "--ladder", s(&scheme), "--as-of", "2026-12-31", "--format", "json"];
+        let on_disk = answer(&[&what_if[..], &[s(&xlsx)]].concat(), None);
+        assert_eq!(on_disk, answer(&[&what_if[..], &["-"]].concat(), Some(&bytes)), "what-if {id}");
+        others += on_disk["others_changed"].as_array().unwrap().len();
+    }
+    assert!(others > 0, "a candidate longer in grade must move another's place in the queue");
+}
