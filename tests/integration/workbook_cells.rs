@@ -344,7 +344,7 @@ fn a_workbook_on_standard_input_is_read_as_a_workbook() {
 #[test]
 fn a_workbook_under_quotas_is_explained_as_in_memory() {
     let dir = workdir("quotas");
-    let scheme: PathBuf = super::harness::write(&dir, "scheme.yaml", &format!("{SCHEME}quotas:\n  - {{grade: S2, max: 1}}\n")).into();
+    let scheme: PathBuf = super::harness::write(&dir, "scheme.yaml", format!("{SCHEME}quotas:\n  - {{grade: S2, max: 1}}\n")).into();
     let xlsx = dir.join("staff.xlsx");
     let mut book = Workbook::new();
     let date = Format::new().set_num_format("yyyy-mm-dd");
