@@ -149,16 +149,22 @@ fn unmet_for(env: &Env, target: GradeRef, own: Option<&Rule>) -> (Vec<String>, b
     }
 }
 
+/// The targets of the bridges out of `grade` whose rules hold, in scheme
+/// order. A bridge into a grade the board decides is never taken by rule.
+fn bridges_that_hold<'e>(env: &'e Env, grade: GradeRef) -> impl Iterator<Item = GradeRef> + 'e {
+    let scheme = env.scheme;
+    scheme
+        .bridges_from(grade)
+        .filter(move |b| scheme.reachable_by_rule(b.to) && entry_rule(env, b.requires.as_ref()).all(|r| env.holds(r)))
+        .map(|b| b.to)
+}
+
 pub fn decide(env: &Env, grade: GradeRef) -> Decision {
     let scheme = env.scheme;
     let next = scheme.grade_above(grade);
 
     // A bridge into a grade the board decides is never taken by rule.
-    let alternatives: Vec<GradeRef> = scheme
-        .bridges_from(grade)
-        .filter(|b| scheme.reachable_by_rule(b.to) && entry_rule(env, b.requires.as_ref()).all(|r| env.holds(r)))
-        .map(|b| b.to)
-        .collect();
+    let alternatives: Vec<GradeRef> = bridges_that_hold(env, grade).collect();
 
     // The next grade's rule holds exactly when none of its tests is unmet.
     let (next_holds, unmet, only_time_fails) = match next {
@@ -246,12 +252,7 @@ pub fn verdict(env: &Env, grade: GradeRef) -> Verdict {
         target.decided_by.is_none() && entry_rule(env, target.requires.as_ref()).all(|r| env.holds(r))
     });
     let mut options: Vec<GradeRef> = next_holds.into_iter().collect();
-    options.extend(
-        scheme
-            .bridges_from(grade)
-            .filter(|b| scheme.reachable_by_rule(b.to) && entry_rule(env, b.requires.as_ref()).all(|r| env.holds(r)))
-            .map(|b| b.to),
-    );
+    options.extend(bridges_that_hold(env, grade));
     if !options.is_empty() {
         verdict(Status::Promote, options)
     } else if next.is_none() && scheme.bridges_from(grade).next().is_none() {

@@ -226,9 +226,7 @@ impl Cohorts {
     pub fn standing(&self, scheme: &Scheme, key: &CohortKey, composite: Decimal, band: Option<usize>) -> Option<Standing> {
         let cohort = self.cohorts.get(key)?;
         let higher = cohort.higher(hundredths(composite)?);
-        let pct = rank_pct(higher, cohort.size)?;
-        let calibrated_band = scheme.distribution.as_ref().and_then(|d| d.calibrate(band, pct, cohort.size));
-        Some(Standing { rank_pct: pct, rank: higher + 1, cohort_size: cohort.size, calibrated_band })
+        standing_at(scheme, higher, cohort.size, band)
     }
 
     /// [`Cohorts::standing`] once one member has moved: out of `from` (its
@@ -254,12 +252,7 @@ impl Cohorts {
             size += 1;
             higher += usize::from(m > h);
         }
-        if size == 0 {
-            return None;
-        }
-        let pct = rank_pct(higher, size)?;
-        let calibrated_band = scheme.distribution.as_ref().and_then(|d| d.calibrate(band, pct, size));
-        Some(Standing { rank_pct: pct, rank: higher + 1, cohort_size: size, calibrated_band })
+        standing_at(scheme, higher, size, band)
     }
 
     /// Every composite the cohort `key` holds, in hundredths, highest first
@@ -292,6 +285,16 @@ impl Cohorts {
     pub fn sizes(&self) -> impl Iterator<Item = (&CohortKey, usize)> {
         self.cohorts.iter().map(|(k, c)| (k, c.size))
     }
+}
+
+/// The standing of a composite with `higher` composites strictly above it
+/// in a cohort of `size` (its band calibrated under a distribution); None
+/// in an empty cohort. Every way of ranking (counts, a list, counts with
+/// one member moved) ends here.
+pub fn standing_at(scheme: &Scheme, higher: usize, size: usize, band: Option<usize>) -> Option<Standing> {
+    let pct = rank_pct(higher, size)?;
+    let calibrated_band = scheme.distribution.as_ref().and_then(|d| d.calibrate(band, pct, size));
+    Some(Standing { rank_pct: pct, rank: higher + 1, cohort_size: size, calibrated_band })
 }
 
 /// 100 × (1 + higher) / size, rounded: in hundredths, 10,000 × (1 + higher) / size

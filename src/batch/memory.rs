@@ -250,13 +250,17 @@ impl Batch<'_> {
     /// The decision for a row whose figures and rank are known.
     pub fn decide(&self, row: &Row, figures: Option<&Figures>, standing: Option<Standing>) -> Decision {
         let Some(figures) = figures.filter(|_| row.errors.is_empty()) else { return Decision::error() };
-        let env =
-            Env { scheme: self.scheme, layout: self.layout, row, figures, standing, time_as_of: self.periods.as_of, words: self.words };
+        let env = self.env(row, figures, standing);
         if self.layout.placement.is_some() {
             // SPEC §8.3: placed within the sequence; the grade cell is not read.
             return row.sequence.map_or_else(Decision::error, |sequence| crate::decision::place(&env, sequence));
         }
         row.grade.map_or_else(Decision::error, |grade| decide(&env, grade))
+    }
+
+    /// What the rules of a row are evaluated against.
+    fn env<'r>(&'r self, row: &'r Row, figures: &'r Figures, standing: Option<Standing>) -> Env<'r> {
+        Env { scheme: self.scheme, layout: self.layout, row, figures, standing, time_as_of: self.periods.as_of, words: self.words }
     }
 
     /// [`Batch::decide`]'s verdict alone (what the quota queue reads), without the texts.
@@ -267,9 +271,7 @@ impl Batch<'_> {
             // Placing is not promoting: no queue reads it (SPEC §8.4); the whole decision, to be exact.
             return self.decide(row, Some(figures), standing).verdict();
         }
-        let env =
-            Env { scheme: self.scheme, layout: self.layout, row, figures, standing, time_as_of: self.periods.as_of, words: self.words };
-        row.grade.map_or_else(error, |grade| crate::decision::verdict(&env, grade))
+        row.grade.map_or_else(error, |grade| crate::decision::verdict(&self.env(row, figures, standing), grade))
     }
 }
 

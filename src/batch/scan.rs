@@ -15,7 +15,7 @@
 //! Every row is still read, split and its id checked, as before.
 
 use crate::batch::chunk::{for_each_chunk, Chunk};
-use crate::batch::cohorts::{hundredths, rank_pct, CohortKey, Cohorts};
+use crate::batch::cohorts::{hundredths, standing_at, CohortKey, Cohorts};
 use crate::batch::ids::Seen;
 use crate::batch::memory::{read_layout, unknown_score_ids, Batch, Evaluation, Outcome};
 use crate::batch::reading::{read_record, Reading, Start};
@@ -348,10 +348,7 @@ pub fn standing_in(scheme: &Scheme, cohort: &[i32], composite: Decimal, band: Op
     if cohort.is_empty() {
         return None;
     }
-    let higher = cohort.partition_point(|c| *c > h);
-    let pct = rank_pct(higher, cohort.len())?;
-    let calibrated_band = scheme.distribution.as_ref().and_then(|d| d.calibrate(band, pct, cohort.len()));
-    Some(Standing { rank_pct: pct, rank: higher + 1, cohort_size: cohort.len(), calibrated_band })
+    standing_at(scheme, cohort.partition_point(|c| *c > h), cohort.len(), band)
 }
 
 /// One row evaluated by `batch`, ranked by `standing`: what `evaluate_rows`
