@@ -17,7 +17,8 @@
 //! record ([`figures::spool`](crate::figures::spool); its flag says whether
 //! the row is projected), for a projected row its position, sequence and
 //! grade index (`u32`) and three dates (`i32` days from the common era,
-//! `i32::MIN` for none), then `u32` cells and their `u32` ends in its text.
+//! `i32::MIN` for none), then `u32` cells and their ends in its text: `u16` when the count's
+//! high bit is set (a row of at most 65,535 bytes of text), else `u32`.
 //! Numbers are little-endian. The text of a chunk is checked as UTF-8 in
 //! one go (row by row, that was a tenth of pass 2's reading). The file is
 //! this process's own, so a record that does not read back is reported as
@@ -46,6 +47,9 @@ pub struct RowSpool {
     positions: usize,
     grades: Vec<usize>,
 }
+
+/// The high bit of a record's cell count: its cells' ends are `u16`, not `u32`.
+const NARROW_ENDS: u32 = 1 << 31;
 
 /// One row read back.
 pub struct KeptRow<'a> {
@@ -173,12 +177,24 @@ impl RowSpool {
         let cells = &row.cells;
         let count = columns.map_or(cells.len(), <[usize]>::len);
         let cell = |i: usize| cells.bytes(columns.map_or(i, |c| c[i]));
-        out.extend_from_slice(&(count as u32).to_le_bytes());
         let text_start = text.len();
+        // Ends in 16 bits when the row's text allows (nearly every row): less
+        // to write and read back. Written so first; a longer row's are
+        // written again in 32.
+        let count_at = out.len();
+        out.extend_from_slice(&(count as u32 | NARROW_ENDS).to_le_bytes());
         for i in 0..count {
-            let cell = cell(i);
-            text.extend_from_slice(cell);
-            out.extend_from_slice(&((text.len() - text_start) as u32).to_le_bytes());
+            text.extend_from_slice(cell(i));
+            out.extend_from_slice(&((text.len() - text_start) as u16).to_le_bytes());
+        }
+        if text.len() - text_start > usize::from(u16::MAX) {
+            out.truncate(count_at);
+            out.extend_from_slice(&(count as u32).to_le_bytes());
+            let mut end = 0;
+            for i in 0..count {
+                end += cell(i).len();
+                out.extend_from_slice(&(end as u32).to_le_bytes());
+            }
         }
         let size = (out.len() - start - 4) as u32;
         out[start..start + 4].copy_from_slice(&size.to_le_bytes());
@@ -256,14 +272,20 @@ impl RowSpool {
             }
             false => (None, rest),
         };
-        let count = read_u32(rest, 0).ok_or_else(damaged)? as usize;
+        let count = read_u32(rest, 0).ok_or_else(damaged)?;
+        let (narrow, count) = (count & NARROW_ENDS != 0, (count & !NARROW_ENDS) as usize);
         let ends = &rest[4..];
-        if ends.len() != count * 4 {
+        let width = if narrow { 2 } else { 4 };
+        if ends.len() != count * width {
             return Err(damaged());
         }
-        let ends = ends.chunks_exact(4).map(|e| u32::from_le_bytes([e[0], e[1], e[2], e[3]]));
         // A damaged record has ends that go back, past the text or inside a character: refused by `fill_text`.
-        cells.fill_text(text.ok_or_else(damaged)?, ends).map_err(|_| damaged())?;
+        let text = text.ok_or_else(damaged)?;
+        let filled = match narrow {
+            true => cells.fill_text(text, ends.chunks_exact(2).map(|e| u32::from(u16::from_le_bytes([e[0], e[1]])))),
+            false => cells.fill_text(text, ends.chunks_exact(4).map(|e| u32::from_le_bytes([e[0], e[1], e[2], e[3]]))),
+        };
+        filled.map_err(|_| damaged())?;
         let line = u64::from_le_bytes(line.try_into().map_err(|_| damaged())?);
         Ok(KeptRow { line, figures, resolved })
     }
@@ -428,6 +450,24 @@ mod tests {
         file[last] = 0xFF;
         assert!(RowSpool::read_chunk(&mut file.as_slice(), &mut chunk).unwrap());
         assert!(chunk.text().is_err());
+    }
+
+    #[test]
+    fn a_row_of_more_than_64_kib_of_text_comes_back_whole() {
+        // Its ends do not fit 16 bits: they are kept in 32, beside a narrow row.
+        let long = "备".repeat(30_000);
+        let (spool, row, periods) = setup(&ROW.replace("张伟", &long));
+        let (_, short, _) = setup(ROW);
+        let f = figures(&periods);
+        let chunk = round_trip(&spool, &[(&row, Some(&f)), (&short, Some(&f))]);
+        for (i, original) in [&row, &short].into_iter().enumerate() {
+            let (record, text) = row_of(&chunk, i);
+            let mut back = Cells::default();
+            spool.read_row(&record, Some(&text), &mut back).unwrap();
+            let all = cells(&original.cells);
+            assert_eq!(cells(&back), [&all[..2], &all[7..17]].concat());
+        }
+        assert!(row_of(&chunk, 0).1.len() > usize::from(u16::MAX));
     }
 
     #[test]

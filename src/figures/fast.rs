@@ -37,6 +37,10 @@ pub struct Plan {
     composite_competency: i128,
     /// Band minimums, in the scheme's order (highest first).
     bands: Vec<i128>,
+    /// Whether the KPI items' and competency groups' means are computed: a
+    /// batch's lean figures leave them empty when no rule reads them
+    /// ([`Scheme::rules_read_means`]).
+    means: (bool, bool),
 }
 
 #[derive(Debug, Clone)]
@@ -115,6 +119,7 @@ impl Plan {
             composite_kpi: fixed(scheme.composite.kpi)?,
             composite_competency: fixed(scheme.composite.competency)?,
             bands: scheme.bands.iter().map(|b| fixed(b.min)).collect::<Option<_>>()?,
+            means: scheme.rules_read_means(),
         };
         (plan.competency_max > plan.competency_min).then_some(plan)
     }
@@ -390,7 +395,7 @@ pub(super) fn compute(
         }
         let in_window = qi >= window_start;
         // Σ weight × score, and each item's value added to its window sum.
-        let sums = in_window.then_some(&mut item_sums);
+        let sums = (in_window && plan.means.0).then_some(&mut item_sums);
         let score = match &position.weights64 {
             Some(weights) => quarter_score_64(weights, values, sums),
             None => quarter_score(&position.kpis, values, sums),
@@ -473,7 +478,8 @@ pub(super) fn compute(
         Some(h) => figure(h).map(Some),
     };
     out.item_means.clear();
-    for (k, &sum) in position.kpis.iter().zip(&item_sums) {
+    let (items, groups) = plan.means;
+    for (k, &sum) in position.kpis.iter().zip(&item_sums).filter(|_| items) {
         let mean = match (kpi_count, k.scoring) {
             (0, _) => None,
             (_, None) => Some(figure(round_div(sum, kpi_count * TO_HUNDREDTHS))?),
@@ -482,7 +488,7 @@ pub(super) fn compute(
         out.item_means.push(mean);
     }
     out.group_means.clear();
-    for (g, &sum) in position.groups.iter().zip(&group_sums) {
+    for (g, &sum) in position.groups.iter().zip(&group_sums).filter(|_| groups) {
         let mean = match competency_count {
             0 => None,
             n => Some(figure(round_div(sum, g.size * n * TO_HUNDREDTHS))?),

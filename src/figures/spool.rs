@@ -37,15 +37,25 @@ pub struct Layout {
     halves: usize,
     kpis: usize,
     groups: usize,
+    /// Whether the means are kept: pass 2 reads them only when a rule does.
+    keeps_items: bool,
+    keeps_groups: bool,
 }
 
 impl Layout {
     pub fn new(scheme: &Scheme, periods: &Periods) -> Layout {
+        // Only a rule reads the means in a batch: without one they are not
+        // kept (they were most of a record's bytes).
+        let (items, groups) = scheme.rules_read_means();
+        let kpis = scheme.positions.iter().map(|p| p.kpis.len()).max().unwrap_or(0);
+        let groups_most = scheme.positions.iter().map(|p| p.groups.len()).max().unwrap_or(0);
         Layout {
             quarters: periods.quarters_read.len(),
             halves: periods.halves.len(),
-            kpis: scheme.positions.iter().map(|p| p.kpis.len()).max().unwrap_or(0),
-            groups: scheme.positions.iter().map(|p| p.groups.len()).max().unwrap_or(0),
+            kpis: if items { kpis } else { 0 },
+            groups: if groups { groups_most } else { 0 },
+            keeps_items: items,
+            keeps_groups: groups,
         }
     }
 
@@ -67,11 +77,13 @@ impl Layout {
     }
 
     /// Appends the record of `f`; None when a figure does not fit it (`out` then holds part of one).
-    fn try_encode(&self, f: &Figures, out: &mut Vec<u8>) -> Option<()> {
+    fn try_encode<'f>(&self, f: &'f Figures, out: &mut Vec<u8>) -> Option<()> {
+        let kept = |means: &'f [Option<Decimal>], keeps: bool| if keeps { means } else { &[] };
+        let (items, groups) = (kept(&f.item_means, self.keeps_items), kept(&f.group_means, self.keeps_groups));
         let fits = f.quarters.len() == self.quarters
             && f.halves.len() == self.halves
-            && f.item_means.len() <= self.kpis
-            && f.group_means.len() <= self.groups
+            && items.len() <= self.kpis
+            && groups.len() <= self.groups
             && f.kpi_quarters <= 255
             && f.competency_halves <= 255
             && f.band.map_or(true, |b| b < 255);
@@ -83,8 +95,8 @@ impl Layout {
             f.kpi_quarters as u8,
             f.competency_halves as u8,
             f.band.map_or(255, |b| b as u8),
-            f.item_means.len() as u8,
-            f.group_means.len() as u8,
+            items.len() as u8,
+            groups.len() as u8,
         ]);
         // Every slot is written in place: one resize rather than an append
         // per figure, and plain loops (a chain of the lists cost twice as much).
@@ -104,7 +116,7 @@ impl Layout {
         for h in &f.halves {
             put(h.rating)?;
         }
-        for (means, room) in [(&f.item_means, self.kpis), (&f.group_means, self.groups)] {
+        for (means, room) in [(items, self.kpis), (groups, self.groups)] {
             for &d in means {
                 put(d)?;
             }
@@ -210,7 +222,7 @@ mod tests {
     #[test]
     fn figures_come_back_as_they_went() {
         let p = periods();
-        let layout = Layout { quarters: 4, halves: 2, kpis: 5, groups: 3 };
+        let layout = Layout { quarters: 4, halves: 2, kpis: 5, groups: 3, keeps_items: true, keeps_groups: true };
         let f = Figures {
             quarters: p
                 .quarters_read
@@ -241,7 +253,7 @@ mod tests {
     #[test]
     fn figures_that_do_not_fit_are_computed_again() {
         let p = periods();
-        let layout = Layout { quarters: 4, halves: 2, kpis: 5, groups: 3 };
+        let layout = Layout { quarters: 4, halves: 2, kpis: 5, groups: 3, keeps_items: true, keeps_groups: true };
         let base = || Figures {
             quarters: p.quarters_read.iter().map(|&period| QuarterScore { period, items: vec![], score: None }).collect(),
             halves: p.halves.iter().map(|&period| HalfScore { period, ratings: vec![], rating: None }).collect(),

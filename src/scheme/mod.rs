@@ -309,6 +309,21 @@ impl Scheme {
             .chain(self.bridges.iter().flat_map(|b| b.requires.iter()))
     }
 
+    /// Whether any rule reads a KPI item's mean (`kpi.ITEM`), and whether
+    /// any reads a competency group's (`competency.GROUP`): a batch
+    /// computes and keeps them only then.
+    pub fn rules_read_means(&self) -> (bool, bool) {
+        let (mut items, mut groups) = (false, false);
+        for rule in self.rules() {
+            rule.for_each_test(&mut |t| match &t.subject {
+                crate::rule::Subject::Fact(crate::rule::FactRef::KpiItem(_)) => items = true,
+                crate::rule::Subject::Fact(crate::rule::FactRef::CompetencyGroup(_)) => groups = true,
+                _ => {}
+            });
+        }
+        (items, groups)
+    }
+
     /// The demotion rules that apply to a grade (SPEC §8.1), each with the
     /// grade it recommends and whether it is the grade's own: the scheme-wide
     /// one first unless the grade is exempt (`scheme_demotion: false`), then

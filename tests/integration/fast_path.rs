@@ -264,6 +264,23 @@ fn check(case: &Case, as_of: NaiveDate) -> Result<(), TestCaseError> {
             case.cells
         ),
     }
+    // A scheme whose rules read no item or group mean: the lean way leaves
+    // them out, every other figure as before.
+    let without = load(&case.yaml.replace("kpi.a", "kpi").replace("competency.two", "competency"));
+    prop_assert_eq!(without.rules_read_means(), (false, false));
+    let columns = ScoreColumns::new(&without, &layout, &periods);
+    let source = ScoreSource { columns: &columns, ..source };
+    let lean_without = compute_lean(&without, position, &periods, &source, stale());
+    if let (Ok(g), Ok(l)) = (&general, &lean_without) {
+        // Left out by the lean way; the general way (an odd cell) computes them.
+        let d = |means: &[Option<rust_decimal::Decimal>]| means.iter().map(|m| m.map(|m| m.to_string())).collect::<Vec<_>>();
+        prop_assert!(l.item_means.is_empty() || d(&l.item_means) == d(&g.item_means));
+        prop_assert!(l.group_means.is_empty() || d(&l.group_means) == d(&g.group_means));
+        let kept = |f: &Figures| shown(&Figures { item_means: Vec::new(), group_means: Vec::new(), ..f.clone() });
+        prop_assert_eq!(kept(g), kept(l));
+    } else {
+        prop_assert_eq!(general.is_ok(), lean_without.is_ok());
+    }
     Ok(())
 }
 
