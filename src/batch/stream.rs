@@ -188,7 +188,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
             ProgressBar::hidden()
         };
         let (counted, mut spool) = count(run, cutter, &progress, None).map_err(|e| source.located(e))?;
-        let allocation = allocate(run, &counted, &mut spool, None)?;
+        let allocation = allocate(run, &counted, &mut spool, None)?.map(|a| a.before);
 
         let inputs = reading.inputs(source, req.scores);
         let meta = Meta { scheme, periods, inputs, placement: req.placement };
@@ -217,9 +217,9 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
 /// `source`, as `evaluate` makes it: pass 1 and the quota pass, nothing
 /// written; None without quotas. For one employee of a big file, whose
 /// place in the queue needs every row's decision. With a `what-if`
-/// `change`, also the allocation of the file as changed: a second quota
-/// pass over the same temporary file, with the changed record read as
-/// changed and every rank moved with it.
+/// `change`, also the allocation of the file as changed, counted in the
+/// same quota pass, with the changed record read as changed and every rank
+/// moved with it.
 ///
 /// `employee`: pass 1 also keeps the first row with this id, with what
 /// explaining it needs of the file (`explain` then need not scan it).
@@ -231,11 +231,7 @@ pub fn quota_allocations(req: &Request, source: &Source, change: Option<&Change>
     // The meta of an explanation names the file's hash.
     with_source(req, source, employee.is_some(), |run, reading, cutter| {
         let (mut counted, mut spool) = count(run, cutter, &ProgressBar::hidden(), employee).map_err(|e| run.source.located(e))?;
-        let Some(before) = allocate(run, &counted, &mut spool, None)? else { return Ok(None) };
-        let after = match change {
-            Some(change) => allocate(run, &counted, &mut spool, Some(change))?,
-            None => None,
-        };
+        let Some(Allocations { before, after }) = allocate(run, &counted, &mut spool, change)? else { return Ok(None) };
         let employee = counted.employee.take().map(|(row, key)| Employee {
             cohort: key.map(|key| counted.cohorts.composites(&key)).unwrap_or_default(),
             row,
@@ -476,16 +472,19 @@ fn read_back<'r>(
 /// once more, keeping of each only what allocation needs (head counts, and
 /// of a candidate its order keys, options and groups), then allocated.
 /// Quotas do not apply to placement (placing is not promoting).
-/// With a `what-if` change, the queue of the file as changed: the changed
-/// record is evaluated whole, and every row ranked as if the employee had
-/// moved (`Cohorts::standing_moved`), from the same temporary file.
-fn allocate(run: &Run, counted: &Counted, spool: &mut BufReader<File>, change: Option<&Change>) -> Result<Option<Allocation>> {
+/// With a `what-if` change, also the queue of the file as changed, in the
+/// same read: the changed record is evaluated whole, and every other row
+/// ranked as if the employee had moved (`Cohorts::standing_moved`); its
+/// verdict is asked again only when that moves its standing.
+fn allocate(run: &Run, counted: &Counted, spool: &mut BufReader<File>, change: Option<&Change>) -> Result<Option<Allocations>> {
     let req = run.req;
     let scheme = req.scheme;
     if !has_queue(req) {
         return Ok(None);
     }
     let mut collector = Collector::new(scheme);
+    // With a change, the queue of the file as changed is counted in the same read.
+    let mut collector_after = change.map(|_| Collector::new(scheme));
     let index = AtomicU64::new(0);
     let noter = collector.noter();
     // The changed record, evaluated whole with the changed scores; where it ranks now.
@@ -501,29 +500,27 @@ fn allocate(run: &Run, counted: &Counted, spool: &mut BufReader<File>, change: O
         (row, figures, key, composite)
     });
     let to = changed.as_ref().and_then(|(_, _, key, composite)| Some((key, hundredths((*composite)?)?)));
-    let rank = |key: &CohortKey, composite, band| match change {
-        Some(c) => counted.cohorts.standing_moved(scheme, key, composite, band, c.was, to),
-        None => counted.cohorts.standing(scheme, key, composite, band),
-    };
+    let rank = |key: &CohortKey, composite, band| counted.cohorts.standing(scheme, key, composite, band);
+    // The changed file ranks every row as if the employee had moved.
+    let rank_after = |c: &Change, key: &CohortKey, composite, band| counted.cohorts.standing_moved(scheme, key, composite, band, c.was, to);
     let changed: Option<(u64, Option<Noted>)> = change.zip(changed.as_ref()).map(|(c, (row, figures, key, composite))| {
-        let standing = composite.zip(figures.as_ref()).and_then(|(composite, f)| rank(key, composite, f.band));
+        let standing = composite.zip(figures.as_ref()).and_then(|(composite, f)| rank_after(c, key, composite, f.band));
         let verdict = run.batch.verdict(row, figures.as_ref(), standing);
         (c.index, noter.note(c.index, run.batch.layout, row, *composite, req.as_of, &verdict))
     });
-    let evaluate = |chunk: &mut KeptChunk| -> Result<Vec<Noted>> {
+    // Each row noted for the queue as the file is, and (with a change) as changed.
+    type Both = (Option<Noted>, Option<Noted>);
+    let evaluate = |chunk: &mut KeptChunk| -> Result<Vec<Both>> {
         let KeptChunk { kept: rows, cells } = chunk;
         cells.resize_with(rows.len(), Cells::default);
         let first = index.fetch_add(rows.len() as u64, Ordering::SeqCst);
         let text = rows.text().ok();
-        let noted: Vec<Result<Option<Noted>>> = rows
+        let noted: Vec<Result<Both>> = rows
             .rows()
             .zip(cells.par_iter_mut())
             .enumerate()
             .map(|(i, ((record, cells_text), cells))| {
                 let index = first + i as u64;
-                if let Some((_, noted)) = changed.as_ref().filter(|(at, _)| *at == index) {
-                    return Ok(noted.clone());
-                }
                 let kept_row = run.kept.read_row(record, text.and_then(|t| t.get(cells_text)), cells)?;
                 let (batch, mut row, figures, standing) =
                     read_back(run, counted, &rank, index, kept_row, std::mem::take(cells), Figures::default());
@@ -531,11 +528,28 @@ fn allocate(run: &Run, counted: &Counted, spool: &mut BufReader<File>, change: O
                 let verdict = batch.verdict(&row, figures.as_ref(), standing);
                 let composite = figures.as_ref().and_then(|f| f.composite);
                 let noted = noter.note(index, batch.layout, &row, composite, req.as_of, &verdict);
+                let noted_after = match (change, &changed) {
+                    (Some(_), Some((at, changed))) if *at == index => changed.clone(),
+                    (Some(c), _) => {
+                        // Another row's verdict moves only with its standing.
+                        let moved = match figures.as_ref().filter(|_| row.errors.is_empty()) {
+                            Some(f) => f.composite.and_then(|m| rank_after(c, &CohortKey::of(scheme, batch.layout, &row), m, f.band)),
+                            None => None,
+                        };
+                        match moved == standing {
+                            true => noted.clone(),
+                            false => {
+                                noter.note(index, batch.layout, &row, composite, req.as_of, &batch.verdict(&row, figures.as_ref(), moved))
+                            }
+                        }
+                    }
+                    (None, _) => None,
+                };
                 *cells = std::mem::take(&mut row.cells);
-                Ok(noted)
+                Ok((noted, noted_after))
             })
             .collect();
-        noted.into_iter().filter_map(Result::transpose).collect()
+        noted.into_iter().filter(|n| !matches!(n, Ok((None, None)))).collect()
     };
     // Counted chunk by chunk: only the candidates are kept.
     for_each_chunk(
@@ -543,12 +557,25 @@ fn allocate(run: &Run, counted: &Counted, spool: &mut BufReader<File>, change: O
         |chunk| read_kept(spool, chunk),
         evaluate,
         |noted| {
-            noted?.into_iter().for_each(|n| collector.add_noted(n));
+            for (before, after) in noted? {
+                if let Some(n) = before {
+                    collector.add_noted(n);
+                }
+                if let (Some(collector), Some(n)) = (collector_after.as_mut(), after) {
+                    collector.add_noted(n);
+                }
+            }
             Ok(())
         },
     )?;
     spool.rewind()?;
-    Ok(Some(collector.allocate()))
+    Ok(Some(Allocations { before: collector.allocate(), after: collector_after.map(Collector::allocate) }))
+}
+
+/// The queue of the file, and with a change the queue of the file as changed.
+struct Allocations {
+    before: Allocation,
+    after: Option<Allocation>,
 }
 
 /// Pass 2: every kept row decided (and its quota applied) and written, in order.
