@@ -519,11 +519,12 @@ fn allocate(run: &Run, counted: &Counted, spool: &mut BufReader<File>, change: O
             .rows()
             .zip(cells.par_iter_mut())
             .enumerate()
-            .map(|(i, ((record, cells_text), cells))| {
+            // A worker's figures are decoded into the lists of its last row's (not new ones a row).
+            .map_init(Figures::default, |spare, (i, ((record, cells_text), cells))| {
                 let index = first + i as u64;
                 let kept_row = run.kept.read_row(record, text.and_then(|t| t.get(cells_text)), cells)?;
-                let (batch, mut row, figures, standing) =
-                    read_back(run, counted, &rank, index, kept_row, std::mem::take(cells), Figures::default());
+                let (batch, mut row, mut figures, standing) =
+                    read_back(run, counted, &rank, index, kept_row, std::mem::take(cells), std::mem::take(spare));
                 // Only whether it promotes, and into what: not the texts of what failed.
                 let verdict = batch.verdict(&row, figures.as_ref(), standing);
                 let composite = figures.as_ref().and_then(|f| f.composite);
@@ -546,6 +547,9 @@ fn allocate(run: &Run, counted: &Counted, spool: &mut BufReader<File>, change: O
                     (None, _) => None,
                 };
                 *cells = std::mem::take(&mut row.cells);
+                if let Some(figures) = figures.take() {
+                    *spare = figures;
+                }
                 Ok((noted, noted_after))
             })
             .collect();
