@@ -53,6 +53,19 @@ struct PositionPlan {
     /// and a quarter's Σ weight × 100 fits 64 bits (always, in practice):
     /// then a quarter is summed in `i64` with no overflow check.
     weights64: Option<Vec<i64>>,
+    /// With `scoring` items, when every quarter's sum is bounded to fit an
+    /// `i128`: the product of their spans, and each item's weight × 10^6 ×
+    /// (product / its span), so a quarter is one sum over that common
+    /// denominator with no overflow check ([`quarter_score_scored`]).
+    scored: Option<ScoredPlan>,
+}
+
+#[derive(Debug, Clone)]
+struct ScoredPlan {
+    denominator: i128,
+    /// Per item: its weight × 10^6 × (denominator / span) for a `scoring`
+    /// item, its weight × denominator for a plain one.
+    factors: Vec<i128>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -172,7 +185,40 @@ impl PositionPlan {
             .map(|k| k.scoring.is_none().then_some(k.weight64).flatten())
             .collect::<Option<Vec<i64>>>()
             .filter(|w| w.iter().try_fold(0i64, |sum, w| sum.checked_add(w.checked_abs()?.checked_mul(100 * ONE as i64)?)).is_some());
-        Some(PositionPlan { kpis, groups, lcm, weights64 })
+        let scored = ScoredPlan::new(&kpis);
+        Some(PositionPlan { kpis, groups, lcm, weights64, scored })
+    }
+}
+
+impl ScoredPlan {
+    /// None without `scoring` items, or when a quarter's sum could pass an
+    /// `i128` (then [`quarter_score`] checks every step).
+    fn new(kpis: &[KpiPlan]) -> Option<ScoredPlan> {
+        if kpis.iter().all(|k| k.scoring.is_none()) {
+            return None;
+        }
+        // The product of the spans, in item order: the denominator `quarter_score` builds.
+        let denominator = kpis.iter().filter_map(|k| k.scoring).try_fold(1i128, |d, s| d.checked_mul(s.span))?;
+        let factors = kpis
+            .iter()
+            .map(|k| match k.scoring {
+                // A share is at most 100 × span over the span: weight × 100 × 10^6 × denominator bounds it.
+                Some(s) => k.weight.checked_mul(ONE)?.checked_mul(denominator / s.span),
+                // A plain score is at most 100 × 10^6.
+                None => k.weight.checked_mul(denominator),
+            })
+            .collect::<Option<Vec<i128>>>()?;
+        // Σ |factor| × 100 × span (or × 100 × 10^6) fits, with the rounding's room: no step can overflow.
+        let bound = kpis.iter().zip(&factors).try_fold(0i128, |sum, (k, f)| {
+            let most = match k.scoring {
+                Some(s) => s.span.checked_mul(100)?,
+                None => 100 * ONE,
+            };
+            sum.checked_add(f.checked_abs()?.checked_mul(most)?)
+        })?;
+        bound.checked_mul(4)?;
+        denominator.checked_mul(ONE * ONE)?;
+        Some(ScoredPlan { denominator, factors })
     }
 }
 
@@ -306,6 +352,35 @@ fn quarter_score(kpis: &[KpiPlan], values: &[i64], mut item_sums: Option<&mut [i
     })
 }
 
+/// [`quarter_score`] of a position with `scoring` items whose sums the plan
+/// has bounded ([`ScoredPlan`]): one sum over the common denominator, no
+/// overflow check. The same value: `quarter_score`'s fraction has that
+/// denominator and, item by item, that numerator.
+fn quarter_score_scored(
+    kpis: &[KpiPlan],
+    plan: &ScoredPlan,
+    values: &[i64],
+    mut item_sums: Option<&mut [i128; MAX_ITEMS]>,
+) -> Option<i128> {
+    let mut sum = 0i128;
+    for (ki, ((k, &factor), &value)) in kpis.iter().zip(&plan.factors).zip(values).enumerate() {
+        let share = match k.scoring {
+            None => {
+                if !(0..=100 * ONE as i64).contains(&value) {
+                    return None;
+                }
+                i128::from(value)
+            }
+            Some(s) => s.numerator(i128::from(value))?,
+        };
+        sum += factor * share;
+        if let Some(sums) = item_sums.as_deref_mut() {
+            sums[ki] = sums[ki].checked_add(share)?;
+        }
+    }
+    Some(round_div(sum, plan.denominator * ONE * ONE))
+}
+
 /// [`quarter_score`] of plain items whose weights the plan has bounded
 /// ([`PositionPlan::weights64`]): the same sum in 64 bits, no overflow check.
 fn quarter_score_64(weights: &[i64], values: &[i64], mut item_sums: Option<&mut [i128; MAX_ITEMS]>) -> Option<i128> {
@@ -398,7 +473,10 @@ pub(super) fn compute(
         let sums = (in_window && plan.means.0).then_some(&mut item_sums);
         let score = match &position.weights64 {
             Some(weights) => quarter_score_64(weights, values, sums),
-            None => quarter_score(&position.kpis, values, sums),
+            None => match &position.scored {
+                Some(scored) => quarter_score_scored(&position.kpis, scored, values, sums),
+                None => quarter_score(&position.kpis, values, sums),
+            },
         }?;
         if in_window {
             kpi_sum = kpi_sum.checked_add(score)?;
