@@ -34,6 +34,33 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     (rest.is_empty() || is_time_of_day(rest)).then_some(date)
 }
 
+/// Appends `date` as chrono displays it (`2026-03-01`), without the
+/// formatting machinery for the four-digit years every real date has: an
+/// unmet line that found a date writes one a row.
+pub fn push_date(date: NaiveDate, out: &mut String) {
+    let (year, month, day) = (date.year(), date.month(), date.day());
+    if !(0..=9999).contains(&year) {
+        out.push_str(&date.to_string());
+        return;
+    }
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let year = year as u32;
+    for c in [
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        '-',
+        digit(month / 10),
+        digit(month),
+        '-',
+        digit(day / 10),
+        digit(day),
+    ] {
+        out.push(c);
+    }
+}
+
 /// The value of a run of ASCII digits (at most 4, so no overflow).
 fn number(digits: &[u8]) -> Option<u32> {
     digits.iter().try_fold(0u32, |n, &b| b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0')))
@@ -291,6 +318,16 @@ pub fn looks_like_period(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_pushed_as_chrono_displays_them() {
+        for (y, m, d) in [(2026, 3, 1), (1999, 12, 31), (2000, 2, 29), (1, 1, 1), (0, 1, 1), (9999, 12, 31), (10000, 1, 1), (-1, 6, 15)] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let mut out = String::from("x");
+            push_date(date, &mut out);
+            assert_eq!(out, format!("x{date}"));
+        }
+    }
 
     #[test]
     fn periods_under_way_are_noted_with_the_as_of_that_includes_them() {

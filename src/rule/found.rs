@@ -47,7 +47,8 @@ impl Found {
             Found::Level(_, t) | Found::Text(t) => found(&excerpt(t)),
             Found::Band(i) => found(scheme.bands.get(*i).map_or("?", |b| b.id.as_str())),
             Found::Date(d) => {
-                let _ = write!(out, "found {d}");
+                out.push_str("found ");
+                crate::calendar::push_date(*d, out);
             }
             Found::Unreadable(t, kind) => {
                 let _ = write!(out, "found `{}`, not {kind}", excerpt(t));

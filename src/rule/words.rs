@@ -296,18 +296,31 @@ impl Words {
 
     /// The unmet line of a grade no rule promotes into.
     pub fn decided_by(&self, body: &str) -> String {
-        match self.chinese {
-            None => format!("decided by {body}, not by rule"),
-            Some(_) => format!("由{body}决定，不按规则晋升"),
+        // Pieces pushed, not `format!`: every held row below such a grade has this line.
+        let (before, after) = match self.chinese {
+            None => ("decided by ", ", not by rule"),
+            Some(_) => ("由", "决定，不按规则晋升"),
+        };
+        let mut text = String::with_capacity(before.len() + body.len() + after.len());
+        for piece in [before, body, after] {
+            text.push_str(piece);
         }
+        text
     }
 
     /// An unmet line of a bridge out of a highest grade: `M3: kpi >= 85 (found 80)`.
     pub fn bridge_line(&self, scheme: &Scheme, target: GradeRef, line: &str) -> String {
-        match self.chinese {
-            None => format!("{}: {line}", scheme.grade(target).id),
-            Some(_) => format!("转{}：{line}", scheme.grade(target).title),
+        // Pieces pushed, not `format!`: a held row of a grade with bridges has several of these.
+        let grade = scheme.grade(target);
+        let (before, name, after) = match self.chinese {
+            None => ("", grade.id.as_str(), ": "),
+            Some(_) => ("转", grade.title.as_str(), "："),
+        };
+        let mut text = String::with_capacity(before.len() + name.len() + after.len() + line.len());
+        for piece in [before, name, after, line] {
+            text.push_str(piece);
         }
+        text
     }
 
     /// A quota's `per` field: its own name, or (Chinese) the file's header.
