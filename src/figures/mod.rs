@@ -89,9 +89,10 @@ pub struct Figures {
     pub composite: Option<Decimal>,
     /// Index into the scheme's bands.
     pub band: Option<usize>,
-    /// `kpi.ITEM` by the position's item order.
+    /// `kpi.ITEM` by the position's item order. Empty in a batch's lean
+    /// figures when no rule reads one ([`Scheme::rules_read_means`]).
     pub item_means: Vec<Option<Decimal>>,
-    /// `competency.GROUP` by the position's group order.
+    /// `competency.GROUP` by the position's group order (empty likewise).
     pub group_means: Vec<Option<Decimal>>,
 }
 
@@ -290,7 +291,8 @@ fn half_rating(position: &Position, lcm: Option<u64>, ratings: &[Vec<Option<Deci
 
 /// [`compute`] without the per-item detail `explain` shows: the common case
 /// (plain cells, no long-form scores) in fixed-point integers, anything else
-/// the general way. The figures are the same either way.
+/// the general way. The figures are the same either way, but that the
+/// fixed-point way leaves the means out when no rule reads them.
 /// `spare`'s lists are reused (a batch computes a million rows' figures).
 pub fn compute_lean(
     scheme: &Scheme,

@@ -7,6 +7,8 @@
 //! in hundredths as a little-endian `i32` (`i32::MIN` for none). A figure
 //! that is not a 2-decimal value fitting an `i32`, or a row without
 //! figures (in error, say), gets flag 0: pass 2 computes that row itself.
+//! The KPI items' and competency groups' means have room only when a rule
+//! reads them (pass 2 reads nothing else of them).
 
 use super::{Figures, HalfScore, Periods, QuarterScore};
 use crate::scheme::Scheme;
