@@ -67,6 +67,40 @@ impl CohortKey {
     }
 }
 
+/// A ranked row, as [`Members`] keeps it.
+#[derive(Debug, Clone, Copy)]
+pub struct Member {
+    pub line: u64,
+    pub cohort: u32,
+    /// The composite in hundredths.
+    pub composite: i32,
+    pub band: Option<u32>,
+}
+
+/// Every ranked row of some cohorts, one by one (`what-if`: whose standing
+/// a change moves), 24 bytes a row.
+#[derive(Debug, Default)]
+pub struct Members {
+    pub list: Vec<Member>,
+    /// The cohorts of `list`, by their index.
+    pub keys: hashbrown::HashMap<CohortKey, u32>,
+}
+
+impl Members {
+    /// Keeps the row on `line`, ranked in `key`'s cohort with `composite`.
+    pub fn add(&mut self, scheme: &Scheme, line: u64, key: &CohortKey, composite: Decimal) {
+        let next = self.keys.len() as u32;
+        let cohort = match self.keys.get(key) {
+            Some(k) => *k,
+            None => *self.keys.entry(key.clone()).or_insert(next),
+        };
+        // The band is the composite's: the lean figures' band would do too.
+        let band = scheme.bands.iter().position(|b| composite >= b.min).map(|b| b as u32);
+        let h = hundredths(composite).unwrap_or(i32::MIN);
+        self.list.push(Member { line, cohort, composite: h, band });
+    }
+}
+
 /// The composites of each cohort, for rank, counted per hundredth: a
 /// composite has 2 decimals and lies in 0..=100 (every weight, score and
 /// percentage it is made of does). A cohort starts as a sorted list of the
@@ -74,7 +108,7 @@ impl CohortKey {
 /// once it holds many distinct ones: a million employees in a few cohorts
 /// take a few tables, and a cohort per department of three takes a few
 /// bytes, not 40 KB each.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Cohorts {
     /// Cohort keys are interned: the key once, its counts, whatever the head count.
     cohorts: hashbrown::HashMap<CohortKey, Cohort>,
@@ -82,13 +116,13 @@ pub struct Cohorts {
     finished: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Cohort {
     counts: Counts,
     size: usize,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Counts {
     /// (composite in hundredths, how many), sorted by composite: 8 bytes a
     /// distinct composite (a cohort per employee stays small); after

@@ -15,7 +15,8 @@
 //! Every row is still read, split and its id checked, as before.
 
 use crate::batch::chunk::{for_each_chunk, Chunk};
-use crate::batch::cohorts::{hundredths, standing_at, CohortKey, Cohorts};
+pub use crate::batch::cohorts::Member;
+use crate::batch::cohorts::{hundredths, standing_at, CohortKey, Cohorts, Members};
 use crate::batch::ids::Seen;
 use crate::batch::memory::{read_layout, unknown_score_ids, Batch, Evaluation, Outcome};
 use crate::batch::reading::{read_record, Reading, Start};
@@ -105,16 +106,6 @@ pub struct Scan {
     pub wanted: Wanted,
 }
 
-/// A ranked row, as [`Scan::members`] keeps it.
-#[derive(Debug, Clone, Copy)]
-pub struct Member {
-    pub line: u64,
-    pub cohort: u32,
-    /// The composite in hundredths.
-    pub composite: i32,
-    pub band: Option<u32>,
-}
-
 /// Asked of every row, with its lean figures and, when it has a composite, its cohort.
 pub type RowTest<'a> = dyn Fn(&Row, Option<&Figures>, Option<&CohortKey>) -> bool + Sync + 'a;
 
@@ -168,7 +159,7 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
     let mut ids = Ids::default();
     let mut cohorts = Cohorts::default();
     let mut kept = Vec::new();
-    let (mut kept_members, mut keys) = (Vec::new(), hashbrown::HashMap::new());
+    let mut kept_members = Members::default();
     for_each_chunk(&ProgressBar::hidden(), read, work, |pieces| {
         let (bytes, mut pieces) = pieces?;
         // After the first chunk, the id set (and the members) sized for the
@@ -177,7 +168,7 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
             let first_ids: Vec<&str> = pieces.iter().flat_map(|p| p.rows.iter()).map(|r| r.1.as_str()).collect();
             let estimate = seen.ids.reserve_for_file(source.len, bytes, first_ids.into_iter());
             if members {
-                kept_members.reserve(estimate);
+                kept_members.list.reserve(estimate);
             }
         }
         for (line, row_id, cohort, cells) in pieces.iter_mut().flat_map(|p| p.rows.iter_mut()) {
@@ -196,15 +187,7 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
             }
             if let Some((key, composite)) = cohort.take() {
                 if members {
-                    let next = keys.len() as u32;
-                    let cohort = match keys.get(&key) {
-                        Some(k) => *k,
-                        None => *keys.entry(key.clone()).or_insert(next),
-                    };
-                    // The band is the composite's: the lean figures' band would do too.
-                    let band = req.scheme.bands.iter().position(|b| composite >= b.min).map(|b| b as u32);
-                    let h = hundredths(composite).unwrap_or(i32::MIN);
-                    kept_members.push(Member { line: *line, cohort, composite: h, band });
+                    kept_members.add(req.scheme, *line, &key, composite);
                 }
                 cohorts.add(key, composite)?;
             }
@@ -234,8 +217,8 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
         duplicates,
         kept,
         ids,
-        members: kept_members,
-        keys,
+        members: kept_members.list,
+        keys: kept_members.keys,
         records_start: header.end,
         wanted,
     })

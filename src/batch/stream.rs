@@ -16,7 +16,7 @@
 //! results are written in input order, byte-identical to a serial run.
 
 use crate::batch::chunk::{for_each_chunk, Chunk};
-use crate::batch::cohorts::{hundredths, CohortKey, Cohorts};
+use crate::batch::cohorts::{hundredths, CohortKey, Cohorts, Members};
 use crate::batch::ids::Seen;
 use crate::batch::memory::{duplicate_error, unknown_score_ids, Batch, Outcome};
 use crate::batch::quota::{Allocation, Collector, Noted};
@@ -120,6 +120,8 @@ struct Counted {
     warnings: Vec<String>,
     /// The first row with the id pass 1 was asked to find, and its cohort when it has one.
     employee: Option<(Found, Option<CohortKey>)>,
+    /// Every ranked row of the cohorts pass 1 was asked to keep (`what-if`).
+    members: Members,
 }
 
 /// One row as pass 1 leaves it to its sink: its line, its id (for the id
@@ -187,7 +189,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
         } else {
             ProgressBar::hidden()
         };
-        let (counted, mut spool) = count(run, cutter, &progress, None).map_err(|e| source.located(e))?;
+        let (counted, mut spool) = count(run, cutter, &progress, None, None).map_err(|e| source.located(e))?;
         let allocation = allocate(run, &counted, &mut spool, None)?.map(|a| a.before);
 
         let inputs = reading.inputs(source, req.scores);
@@ -230,7 +232,7 @@ pub fn quota_allocations(req: &Request, source: &Source, change: Option<&Change>
     }
     // The meta of an explanation names the file's hash.
     with_source(req, source, employee.is_some(), |run, reading, cutter| {
-        let (mut counted, mut spool) = count(run, cutter, &ProgressBar::hidden(), employee).map_err(|e| run.source.located(e))?;
+        let (mut counted, mut spool) = count(run, cutter, &ProgressBar::hidden(), employee, None).map_err(|e| run.source.located(e))?;
         let Some(Allocations { before, after }) = allocate(run, &counted, &mut spool, change)? else { return Ok(None) };
         let employee = counted.employee.take().map(|(row, key)| Employee {
             cohort: key.map(|key| counted.cohorts.composites(&key)).unwrap_or_default(),
@@ -299,21 +301,101 @@ fn with_source<T>(
     let scheme = req.scheme;
     let start = Start { scheme, source, scores: req.scores, as_of: req.as_of, header_row: req.header_row, placement: req.placement, hash };
     let (reading, cutter) = Reading::start(&start)?;
-    let (layout, periods) = (&reading.layout, &reading.periods);
+    // What the later passes need of every row (its figures and a few cells),
+    // written down: cheaper than reading and splitting the whole file again.
+    let kept = RowSpool::new(scheme, &reading.layout, &reading.periods);
+    with_run_of(req, source, &reading, &kept, |run| passes(run, &reading, cutter))
+}
+
+/// The run of `req` over a file read as `reading`, its rows kept by `kept`.
+fn with_run_of<T>(req: &Request, source: &Source, reading: &Reading, kept: &RowSpool, passes: impl FnOnce(&Run) -> T) -> T {
+    let scheme = req.scheme;
     // Reasons are written in --lang only where people read them: the
     // machine formats keep the scheme's own words whatever the language.
     let words = match req.format {
-        Format::Table | Format::Html | Format::Xlsx => Words::new(req.lang, scheme, Some(layout)),
+        Format::Table | Format::Html | Format::Xlsx => Words::new(req.lang, scheme, Some(&reading.layout)),
         Format::Json | Format::Ndjson | Format::Csv => Words::default(),
     };
     let batch = reading.batch(scheme, &words);
-    // What the later passes need of every row (its figures and a few cells),
-    // written down: cheaper than reading and splitting the whole file again.
-    let kept = RowSpool::new(scheme, layout, periods);
     // Projected rows are evaluated on their own layout (and need no figures computed).
     let projected = Batch { layout: &kept.projected, ..batch };
-    let run = Run { req, source, periods, batch, kept: &kept, projected };
-    passes(&run, &reading, cutter)
+    let run = Run { req, source, periods: &reading.periods, batch, kept, projected };
+    passes(&run)
+}
+
+/// `evaluate`'s pass 1 of a file with quotas, kept for a quota pass run
+/// later: `what-if` knows its change only once pass 1 has found the
+/// employee's row, and pass 1 is then not run again (nor a scan before it).
+pub struct PassOne {
+    reading: Reading,
+    kept: RowSpool,
+    counted: Counted,
+    spool: BufReader<File>,
+}
+
+/// What [`PassOne`] found of the employee asked for, and of their cohorts.
+pub struct PassOneFound {
+    pub employee: Employee,
+    /// Every ranked row of the cohorts pass 1 was asked to keep.
+    pub members: Members,
+    /// Every cohort's composites, counted.
+    pub cohorts: Cohorts,
+    pub duplicates: hashbrown::HashMap<u64, u64>,
+    /// Where the records start in the file as read (past the header's rows).
+    pub records_start: u64,
+}
+
+/// Pass 1 of the file opened as `source`, the first row with the id
+/// `employee` kept and every ranked row of the cohorts `members_of`; None
+/// without quotas.
+pub fn pass_one(req: &Request, source: &Source, employee: &str, members_of: &Wanted) -> Result<Option<PassOne>> {
+    if !has_queue(req) {
+        return Ok(None);
+    }
+    let scheme = req.scheme;
+    // The meta of the answer names the file's hash.
+    let start =
+        Start { scheme, source, scores: req.scores, as_of: req.as_of, header_row: req.header_row, placement: req.placement, hash: true };
+    let (reading, cutter) = Reading::start(&start)?;
+    let kept = RowSpool::new(scheme, &reading.layout, &reading.periods);
+    let (counted, spool) = with_run_of(req, source, &reading, &kept, |run| {
+        count(run, cutter, &ProgressBar::hidden(), Some(employee), Some(members_of)).map_err(|e| source.located(e))
+    })?;
+    Ok(Some(PassOne { reading, kept, counted, spool }))
+}
+
+impl PassOne {
+    /// The employee's row and what explaining it needs (None when no row
+    /// has the id), with the members and counts of the cohorts.
+    pub fn found(&mut self, req: &Request, source: &Source) -> Option<PassOneFound> {
+        let (row, key) = self.counted.employee.take()?;
+        let reading = &self.reading;
+        let employee = Employee {
+            cohort: key.map(|key| self.counted.cohorts.composites(&key)).unwrap_or_default(),
+            row,
+            layout: reading.layout.clone(),
+            long: reading.long.clone(),
+            inputs: reading.inputs(source, req.scores),
+            notes: reading.header.note.clone().into_iter().collect(),
+            warnings: std::mem::take(&mut self.counted.warnings),
+        };
+        Some(PassOneFound {
+            employee,
+            members: std::mem::take(&mut self.counted.members),
+            cohorts: self.counted.cohorts.clone(),
+            duplicates: self.counted.duplicates.clone(),
+            records_start: reading.header.end,
+        })
+    }
+
+    /// The quota pass over this pass 1: the queue of the file and, with
+    /// `change`, of the file as changed.
+    pub fn queues(&mut self, req: &Request, source: &Source, change: Option<&Change>) -> Result<Queues> {
+        let PassOne { reading, kept, counted, spool } = self;
+        let allocations = with_run_of(req, source, reading, kept, |run| allocate(run, counted, spool, change))?;
+        let Some(Allocations { before, after }) = allocations else { bail!("internal error: a scheme with quotas gave no queue") };
+        Ok(Queues { before, after, employee: None })
+    }
 }
 
 /// Pass 1: every row's figures (kept in a temporary file, returned to be
@@ -325,10 +407,12 @@ fn count(
     mut cutter: Cutter<Box<dyn std::io::Read + Send>>,
     progress: &ProgressBar,
     employee: Option<&str>,
+    members_of: Option<&Wanted>,
 ) -> Result<(Counted, BufReader<File>)> {
     let Run { source, batch, kept, .. } = run;
     let mut seen = Seen::default();
     let mut cohorts = Cohorts::default();
+    let mut members = Members::default();
     let mut found_row = None;
     let spool = tempfile::tempfile().context("cannot create a temporary file for pass 1")?;
     let mut spool_out = std::io::BufWriter::with_capacity(1 << 16, spool);
@@ -380,6 +464,9 @@ fn count(
                     }
                 }
                 if let (true, Some((key, composite))) = (first, cohort.take()) {
+                    if members_of.is_some_and(|w| w.ranks(&key)) {
+                        members.add(batch.scheme, *line, &key, composite);
+                    }
                     cohorts.add(key, composite)?;
                 }
             }
@@ -395,7 +482,7 @@ fn count(
     let mut spool =
         spool_out.into_inner().map_err(std::io::IntoInnerError::into_error).context("cannot write the temporary file of pass 1")?;
     spool.rewind()?;
-    Ok((Counted { rows, duplicates, cohorts, warnings, employee: found_row }, BufReader::with_capacity(1 << 16, spool)))
+    Ok((Counted { rows, duplicates, cohorts, warnings, employee: found_row, members }, BufReader::with_capacity(1 << 16, spool)))
 }
 
 /// Reads the next chunk of kept rows; None at the end.

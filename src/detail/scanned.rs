@@ -2,8 +2,11 @@
 //! `batch::scan`): the employee's row is evaluated by the exact detailed
 //! path against the composites of their cohort, and for `what-if` the
 //! others whose standing the change moves are found by a second scan and
-//! evaluated the same way, before and after. The in-memory evaluation of
-//! every row is the reference these are held equal to.
+//! evaluated the same way, before and after. Under quotas the queue needs
+//! `evaluate`'s pass 1, which then does the scan's work too (`explain`:
+//! [`one_queued`]; `what-if`: [`one_for_change`], whose pass 1 is kept for
+//! the quota pass of the change). The in-memory evaluation of every row is
+//! the reference these are held equal to.
 
 use crate::batch::cohorts::{hundredths, CohortKey};
 use crate::batch::memory::{Batch, Evaluation, Outcome};
@@ -41,6 +44,9 @@ pub struct Place {
     pub lang: Lang,
     /// The employee file, opened once for every read of it.
     pub source: Source,
+    /// Under quotas, `evaluate`'s pass 1 of the file, which found the
+    /// employee (no scan), kept for the quota pass once the change is known.
+    pub pass_one: Option<stream::PassOne>,
 }
 
 /// Scans the file for the employee `id` (the first row with it). The inner
@@ -60,7 +66,7 @@ pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, lang: Lang) -> 
     let warnings = std::mem::take(&mut scanned.warnings);
     let read = (scanned.inputs.clone(), scanned.notes.clone());
     let evaluation = evaluation(scheme, req.as_of, layout, read, warnings, vec![employee], lang);
-    Ok(Ok(One { evaluation, others, row_index, place: Some(Place { scan: scanned, line, row_index, lang, source }) }))
+    Ok(Ok(One { evaluation, others, row_index, place: Some(Place { scan: scanned, line, row_index, lang, source, pass_one: None }) }))
 }
 
 /// The employee `id` under quotas (`explain`): `evaluate`'s first passes
@@ -88,6 +94,49 @@ pub fn one_queued<'s>(req: &scan::Request<'s>, id: &str, lang: Lang) -> Result<R
     queue.apply(scheme, &evaluation.words, row_index, outcome.row.grade, &mut outcome.decision);
     evaluation.quotas = Some(queue);
     Ok(Ok(One { evaluation, others, row_index, place: None }))
+}
+
+/// The employee `id` for `what-if` under quotas: `evaluate`'s pass 1
+/// finds their row, counts every cohort and keeps every ranked row of the
+/// employee's cohort (found first by [`scan::locate`]), as [`one`]'s scan
+/// would; the pass is kept in the place for the quota pass of the change.
+/// The inner error is the "no employee with id" message.
+pub fn one_for_change<'s>(req: &scan::Request<'s>, id: &str, lang: Lang) -> Result<Result<One<'s>, String>> {
+    let scheme = req.scheme;
+    let source = scan::open(req)?;
+    let wanted = scan::locate(req, &source, id);
+    let queue = queue_request(req);
+    let Some(mut pass) = stream::pass_one(&queue, &source, id, &wanted)? else {
+        anyhow::bail!("internal error: a scheme without quotas has no queue")
+    };
+    let Some(found) = pass.found(&queue, &source) else {
+        let scanned = scan::scan(req, &source, id, &|_, _, _| false, false, scan::Wanted::Cohorts(Vec::new()))?;
+        return Ok(Err(unknown_id(&scanned, id)));
+    };
+    let stream::PassOneFound { employee: found, members, cohorts, duplicates, records_start } = found;
+    let stream::Employee { row: KeptRow { line, index: row_index, cells }, cohort, layout, long, inputs, notes, warnings } = found;
+    let row = parse_row(scheme, &layout, line, cells, req.as_of);
+    let (employee, others) = employee(req, lang, &layout, &long, row, |_| cohort);
+    // What a scan for the employee would have kept of the file.
+    let scanned = Scan {
+        display: source.display.clone(),
+        layout: layout.clone(),
+        inputs: inputs.clone(),
+        long,
+        warnings: Vec::new(),
+        notes: notes.clone(),
+        cohorts,
+        duplicates,
+        kept: Vec::new(),
+        ids: scan::Ids::default(),
+        members: members.list,
+        keys: members.keys,
+        records_start,
+        wanted,
+    };
+    let evaluation = evaluation(scheme, req.as_of, layout, (inputs, notes), warnings, vec![employee], lang);
+    let place = Place { scan: scanned, line, row_index, lang, source, pass_one: Some(pass) };
+    Ok(Ok(One { evaluation, others, row_index, place: Some(place) }))
 }
 
 /// The "no employee with id" message, from what the scan kept of the ids.
@@ -188,7 +237,7 @@ where
     T: Send,
 {
     let scheme = req.scheme;
-    let Place { scan: mut scanned, line, row_index, lang, source } = place;
+    let Place { scan: mut scanned, line, row_index, lang, source, pass_one } = place;
     // The changed record, as the queue of the changed file reads it.
     let changed_cells = (!scheme.quotas.is_empty()).then(|| cells.clone());
     let row = parse_row(scheme, &layout_after, line, cells, req.as_of);
@@ -245,10 +294,7 @@ where
         Some(cells) if !invalid => {
             let was = key_before.as_ref().zip(h_before);
             let change = stream::Change { index: row_index, line, cells: &cells, long: long_after, was };
-            let queues = stream::quota_allocations(&queue_request(req), &source, Some(&change), None)?;
-            let Some(stream::Queues { before: queue_before, after: Some(queue_after), .. }) = queues else {
-                anyhow::bail!("internal error: a scheme with quotas gave no queue")
-            };
+            let (queue_before, queue_after) = queues_of_change(req, &source, pass_one, &change)?;
             moved.extend(queue_before.lines_that_differ(&queue_after).into_iter().filter(|l| *l != line));
             let own_before = &mut before.outcomes[0];
             queue_before.apply(scheme, &words, row_index, own_before.row.grade, &mut own_before.decision);
@@ -293,6 +339,24 @@ where
         after.quotas = Some(queue_after);
     }
     Ok((before, after, others))
+}
+
+/// The queues of the file and of the file as changed: from the quota pass
+/// of the pass 1 that found the employee, or else from `evaluate`'s passes.
+fn queues_of_change(
+    req: &scan::Request,
+    source: &Source,
+    pass_one: Option<stream::PassOne>,
+    change: &stream::Change,
+) -> Result<(Allocation, Allocation)> {
+    let queues = match pass_one {
+        Some(mut pass) => Some(pass.queues(&queue_request(req), source, Some(change))?),
+        None => stream::quota_allocations(&queue_request(req), source, Some(change), None)?,
+    };
+    let Some(stream::Queues { before, after: Some(after), .. }) = queues else {
+        anyhow::bail!("internal error: a scheme with quotas gave no queue")
+    };
+    Ok((before, after))
 }
 
 /// The lines of the ranked rows (other than the employee's, on `line`)

@@ -125,7 +125,12 @@ pub fn what_if_scanned<'s>(
     sets: &[(String, String)],
     lang: Lang,
 ) -> anyhow::Result<Result<WhatIf<'s>, Error>> {
-    let one = match scanned::one(req, id, true, lang)? {
+    // Under quotas the queue needs `evaluate`'s pass 1, which finds the employee too: no scan first.
+    let found = match req.scheme.quotas.is_empty() {
+        true => scanned::one(req, id, true, lang)?,
+        false => scanned::one_for_change(req, id, lang)?,
+    };
+    let one = match found {
         Ok(one) => one,
         Err(message) => return Ok(Err(Error::UnknownId(message))),
     };
