@@ -215,48 +215,6 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
     })
 }
 
-/// The quota allocation of the file (SPEC §8.4), already opened as
-/// `source`, as `evaluate` makes it: pass 1 and the quota pass, nothing
-/// written; None without quotas. For one employee of a big file, whose
-/// place in the queue needs every row's decision. With a `what-if`
-/// `change`, also the allocation of the file as changed, counted in the
-/// same quota pass, with the changed record read as changed and every rank
-/// moved with it.
-///
-/// `employee`: pass 1 also keeps the first row with this id, with what
-/// explaining it needs of the file (`explain` then need not scan it).
-pub fn quota_allocations(req: &Request, source: &Source, change: Option<&Change>, employee: Option<&str>) -> Result<Option<Queues>> {
-    // Without a queue, no pass at all (the quota pass alone would say so, after pass 1).
-    if !has_queue(req) {
-        return Ok(None);
-    }
-    // The meta of an explanation names the file's hash.
-    with_source(req, source, employee.is_some(), |run, reading, cutter| {
-        let (mut counted, mut spool) = count(run, cutter, &ProgressBar::hidden(), employee, None).map_err(|e| run.source.located(e))?;
-        let Some(Allocations { before, after }) = allocate(run, &counted, &mut spool, change)? else { return Ok(None) };
-        let employee = counted.employee.take().map(|(row, key)| Employee {
-            cohort: key.map(|key| counted.cohorts.composites(&key)).unwrap_or_default(),
-            row,
-            layout: reading.layout.clone(),
-            long: reading.long.clone(),
-            inputs: reading.inputs(source, req.scores),
-            notes: reading.header.note.clone().into_iter().collect(),
-            warnings: std::mem::take(&mut counted.warnings),
-        });
-        Ok(Some(Queues { before, after, employee }))
-    })
-}
-
-/// What [`quota_allocations`] found.
-pub struct Queues {
-    /// The queue of the file.
-    pub before: Allocation,
-    /// With a change, the queue of the file as changed.
-    pub after: Option<Allocation>,
-    /// The employee asked for, when a row has their id.
-    pub employee: Option<Employee>,
-}
-
 /// The employee's row as pass 1 met it, and what explaining it needs of the file.
 pub struct Employee {
     pub row: Found,
@@ -277,14 +235,13 @@ fn has_queue(req: &Request) -> bool {
     !req.scheme.quotas.is_empty() && !req.placement
 }
 
+/// The cutter of a file's records, after its header.
+type Records = Cutter<Box<dyn std::io::Read + Send>>;
+
 /// Opens the file of `req` and reads its header (hashing the records as
 /// they are read when `hash`), sets up what every pass shares, and hands
 /// it to `passes` with the cutter of the records.
-fn with_run<T>(
-    req: &Request,
-    hash: bool,
-    passes: impl FnOnce(&Run, &Reading, Cutter<Box<dyn std::io::Read + Send>>) -> Result<T>,
-) -> Result<T> {
+fn with_run<T>(req: &Request, hash: bool, passes: impl FnOnce(&Run, &Reading, Records) -> Result<T>) -> Result<T> {
     let source = Source::open(req.employees, req.encoding, req.sheet, &|head, eof, display| {
         crate::batch::memory::check_head(req.scheme, req.encoding, req.header_row, req.placement, head, eof, display)
     })?;
@@ -292,19 +249,21 @@ fn with_run<T>(
 }
 
 /// [`with_run`] on the file of `req` opened as `source`.
-fn with_source<T>(
-    req: &Request,
-    source: &Source,
-    hash: bool,
-    passes: impl FnOnce(&Run, &Reading, Cutter<Box<dyn std::io::Read + Send>>) -> Result<T>,
-) -> Result<T> {
+fn with_source<T>(req: &Request, source: &Source, hash: bool, passes: impl FnOnce(&Run, &Reading, Records) -> Result<T>) -> Result<T> {
+    let (reading, cutter, kept) = read_start(req, source, hash)?;
+    with_run_of(req, source, &reading, &kept, |run| passes(run, &reading, cutter))
+}
+
+/// The header of the file of `req` (opened as `source`) read, the cutter
+/// of its records, and how pass 1 keeps each row for the later passes.
+fn read_start(req: &Request, source: &Source, hash: bool) -> Result<(Reading, Records, RowSpool)> {
     let scheme = req.scheme;
     let start = Start { scheme, source, scores: req.scores, as_of: req.as_of, header_row: req.header_row, placement: req.placement, hash };
     let (reading, cutter) = Reading::start(&start)?;
     // What the later passes need of every row (its figures and a few cells),
     // written down: cheaper than reading and splitting the whole file again.
     let kept = RowSpool::new(scheme, &reading.layout, &reading.periods);
-    with_run_of(req, source, &reading, &kept, |run| passes(run, &reading, cutter))
+    Ok((reading, cutter, kept))
 }
 
 /// The run of `req` over a file read as `reading`, its rows kept by `kept`.
@@ -323,9 +282,12 @@ fn with_run_of<T>(req: &Request, source: &Source, reading: &Reading, kept: &RowS
     passes(&run)
 }
 
-/// `evaluate`'s pass 1 of a file with quotas, kept for a quota pass run
-/// later: `what-if` knows its change only once pass 1 has found the
-/// employee's row, and pass 1 is then not run again (nor a scan before it).
+/// `evaluate`'s pass 1 of a file with quotas, kept for its quota pass
+/// (SPEC §8.4): one employee's place in the queue needs every row's
+/// verdict. `explain` and `what-if` of a big file find the employee in
+/// the same read, and `what-if` knows its change only then, so the quota
+/// pass is run later, from what pass 1 kept (and pass 1 is not run again,
+/// nor a scan before it).
 pub struct PassOne {
     reading: Reading,
     kept: RowSpool,
@@ -345,21 +307,17 @@ pub struct PassOneFound {
     pub records_start: u64,
 }
 
-/// Pass 1 of the file opened as `source`, the first row with the id
-/// `employee` kept and every ranked row of the cohorts `members_of`; None
-/// without quotas.
-pub fn pass_one(req: &Request, source: &Source, employee: &str, members_of: &Wanted) -> Result<Option<PassOne>> {
+/// Pass 1 of the file opened as `source`, nothing written: the first row
+/// with the id `employee` kept, and every ranked row of the cohorts
+/// `members_of`. None without quotas, before reading anything.
+pub fn pass_one(req: &Request, source: &Source, employee: Option<&str>, members_of: Option<&Wanted>) -> Result<Option<PassOne>> {
     if !has_queue(req) {
         return Ok(None);
     }
-    let scheme = req.scheme;
-    // The meta of the answer names the file's hash.
-    let start =
-        Start { scheme, source, scores: req.scores, as_of: req.as_of, header_row: req.header_row, placement: req.placement, hash: true };
-    let (reading, cutter) = Reading::start(&start)?;
-    let kept = RowSpool::new(scheme, &reading.layout, &reading.periods);
+    // The meta of an explanation names the file's hash.
+    let (reading, cutter, kept) = read_start(req, source, true)?;
     let (counted, spool) = with_run_of(req, source, &reading, &kept, |run| {
-        count(run, cutter, &ProgressBar::hidden(), Some(employee), Some(members_of)).map_err(|e| source.located(e))
+        count(run, cutter, &ProgressBar::hidden(), employee, members_of).map_err(|e| source.located(e))
     })?;
     Ok(Some(PassOne { reading, kept, counted, spool }))
 }
@@ -389,12 +347,13 @@ impl PassOne {
     }
 
     /// The quota pass over this pass 1: the queue of the file and, with
-    /// `change`, of the file as changed.
-    pub fn queues(&mut self, req: &Request, source: &Source, change: Option<&Change>) -> Result<Queues> {
+    /// `change`, of the file as changed (with the changed record read as
+    /// changed and every rank moved with it).
+    pub fn queues(&mut self, req: &Request, source: &Source, change: Option<&Change>) -> Result<(Allocation, Option<Allocation>)> {
         let PassOne { reading, kept, counted, spool } = self;
         let allocations = with_run_of(req, source, reading, kept, |run| allocate(run, counted, spool, change))?;
         let Some(Allocations { before, after }) = allocations else { bail!("internal error: a scheme with quotas gave no queue") };
-        Ok(Queues { before, after, employee: None })
+        Ok((before, after))
     }
 }
 
@@ -404,7 +363,7 @@ impl PassOne {
 /// `employee`: an id whose first row is kept whole (explain under quotas).
 fn count(
     run: &Run,
-    mut cutter: Cutter<Box<dyn std::io::Read + Send>>,
+    mut cutter: Records,
     progress: &ProgressBar,
     employee: Option<&str>,
     members_of: Option<&Wanted>,

@@ -69,24 +69,21 @@ pub fn one<'s>(req: &scan::Request<'s>, id: &str, members: bool, lang: Lang) -> 
     Ok(Ok(One { evaluation, others, row_index, place: Some(Place { scan: scanned, line, row_index, lang, source, pass_one: None }) }))
 }
 
-/// The employee `id` under quotas (`explain`): `evaluate`'s first passes
-/// allocate the queue and, as they read every row, keep the employee's row
-/// and count their cohort, so the file is not scanned first. The queue is
+/// The employee `id` under quotas (`explain`): `evaluate`'s pass 1 keeps
+/// the employee's row and counts their cohort as it reads every row, so the
+/// file is not scanned first; its quota pass allocates the queue, which is
 /// applied to the employee's decision and kept in the evaluation. The
-/// inner error is the "no employee with id" message (a scan gathers what
-/// it says of the file's ids). Only for a scheme with quotas.
+/// inner error is the "no employee with id" message. Only for a scheme
+/// with quotas.
 pub fn one_queued<'s>(req: &scan::Request<'s>, id: &str, lang: Lang) -> Result<Result<One<'s>, String>> {
     let scheme = req.scheme;
     let source = scan::open(req)?;
-    let queues = stream::quota_allocations(&queue_request(req), &source, None, Some(id))?;
-    let Some(stream::Queues { before: queue, employee: found, .. }) = queues else {
-        anyhow::bail!("internal error: a scheme without quotas has no queue")
+    let (mut pass, found) = match found_by_pass_one(req, &source, id, None)? {
+        Ok(found) => found,
+        Err(message) => return Ok(Err(message)),
     };
-    let Some(found) = found else {
-        let scanned = scan::scan(req, &source, id, &|_, _, _| false, false, scan::Wanted::Cohorts(Vec::new()))?;
-        return Ok(Err(unknown_id(&scanned, id)));
-    };
-    let stream::Employee { row: KeptRow { line, index: row_index, cells }, cohort, layout, long, inputs, notes, warnings } = found;
+    let (queue, _) = pass.queues(&queue_request(req), &source, None)?;
+    let stream::Employee { row: KeptRow { line, index: row_index, cells }, cohort, layout, long, inputs, notes, warnings } = found.employee;
     let row = parse_row(scheme, &layout, line, cells, req.as_of);
     let (employee, others) = employee(req, lang, &layout, &long, row, |_| cohort);
     let mut evaluation = evaluation(scheme, req.as_of, layout, (inputs, notes), warnings, vec![employee], lang);
@@ -105,13 +102,9 @@ pub fn one_for_change<'s>(req: &scan::Request<'s>, id: &str, lang: Lang) -> Resu
     let scheme = req.scheme;
     let source = scan::open(req)?;
     let wanted = scan::locate(req, &source, id);
-    let queue = queue_request(req);
-    let Some(mut pass) = stream::pass_one(&queue, &source, id, &wanted)? else {
-        anyhow::bail!("internal error: a scheme without quotas has no queue")
-    };
-    let Some(found) = pass.found(&queue, &source) else {
-        let scanned = scan::scan(req, &source, id, &|_, _, _| false, false, scan::Wanted::Cohorts(Vec::new()))?;
-        return Ok(Err(unknown_id(&scanned, id)));
+    let (pass, found) = match found_by_pass_one(req, &source, id, Some(&wanted))? {
+        Ok(found) => found,
+        Err(message) => return Ok(Err(message)),
     };
     let stream::PassOneFound { employee: found, members, cohorts, duplicates, records_start } = found;
     let stream::Employee { row: KeptRow { line, index: row_index, cells }, cohort, layout, long, inputs, notes, warnings } = found;
@@ -137,6 +130,29 @@ pub fn one_for_change<'s>(req: &scan::Request<'s>, id: &str, lang: Lang) -> Resu
     let evaluation = evaluation(scheme, req.as_of, layout, (inputs, notes), warnings, vec![employee], lang);
     let place = Place { scan: scanned, line, row_index, lang, source, pass_one: Some(pass) };
     Ok(Ok(One { evaluation, others, row_index, place: Some(place) }))
+}
+
+/// `evaluate`'s pass 1 of the file opened as `source` (with quotas), which
+/// kept the first row with the id `id` and every ranked row of the cohorts
+/// `members_of`, and what it found. The inner error is the "no employee
+/// with id" message (a scan gathers what it says of the file's ids).
+fn found_by_pass_one(
+    req: &scan::Request,
+    source: &Source,
+    id: &str,
+    members_of: Option<&scan::Wanted>,
+) -> Result<Result<(stream::PassOne, stream::PassOneFound), String>> {
+    let queue = queue_request(req);
+    let Some(mut pass) = stream::pass_one(&queue, source, Some(id), members_of)? else {
+        anyhow::bail!("internal error: a scheme without quotas has no queue")
+    };
+    Ok(match pass.found(&queue, source) {
+        Some(found) => Ok((pass, found)),
+        None => {
+            let scanned = scan::scan(req, source, id, &|_, _, _| false, false, scan::Wanted::Cohorts(Vec::new()))?;
+            Err(unknown_id(&scanned, id))
+        }
+    })
 }
 
 /// The "no employee with id" message, from what the scan kept of the ids.
@@ -294,7 +310,11 @@ where
         Some(cells) if !invalid => {
             let was = key_before.as_ref().zip(h_before);
             let change = stream::Change { index: row_index, line, cells: &cells, long: long_after, was };
-            let (queue_before, queue_after) = queues_of_change(req, &source, pass_one, &change)?;
+            // Under quotas the place holds the pass 1 that found the employee ([`one_for_change`]).
+            let Some(mut pass) = pass_one else { anyhow::bail!("internal error: a queue without its pass 1") };
+            let (queue_before, Some(queue_after)) = pass.queues(&queue_request(req), &source, Some(&change))? else {
+                anyhow::bail!("internal error: a change without the queue of the file as changed")
+            };
             moved.extend(queue_before.lines_that_differ(&queue_after).into_iter().filter(|l| *l != line));
             let own_before = &mut before.outcomes[0];
             queue_before.apply(scheme, &words, row_index, own_before.row.grade, &mut own_before.decision);
@@ -339,24 +359,6 @@ where
         after.quotas = Some(queue_after);
     }
     Ok((before, after, others))
-}
-
-/// The queues of the file and of the file as changed: from the quota pass
-/// of the pass 1 that found the employee, or else from `evaluate`'s passes.
-fn queues_of_change(
-    req: &scan::Request,
-    source: &Source,
-    pass_one: Option<stream::PassOne>,
-    change: &stream::Change,
-) -> Result<(Allocation, Allocation)> {
-    let queues = match pass_one {
-        Some(mut pass) => Some(pass.queues(&queue_request(req), source, Some(change))?),
-        None => stream::quota_allocations(&queue_request(req), source, Some(change), None)?,
-    };
-    let Some(stream::Queues { before, after: Some(after), .. }) = queues else {
-        anyhow::bail!("internal error: a scheme with quotas gave no queue")
-    };
-    Ok((before, after))
 }
 
 /// The lines of the ranked rows (other than the employee's, on `line`)

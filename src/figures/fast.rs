@@ -556,22 +556,26 @@ pub(super) fn compute(
         Some(h) => figure(h).map(Some),
     };
     out.item_means.clear();
-    let (items, groups) = plan.means;
-    for (k, &sum) in position.kpis.iter().zip(&item_sums).filter(|_| items) {
-        let mean = match (kpi_count, k.scoring) {
-            (0, _) => None,
-            (_, None) => Some(figure(round_div(sum, kpi_count * TO_HUNDREDTHS))?),
-            (_, Some(s)) => Some(figure(round_div(sum.checked_mul(100)?, s.span.checked_mul(kpi_count)?))?),
-        };
-        out.item_means.push(mean);
-    }
     out.group_means.clear();
-    for (g, &sum) in position.groups.iter().zip(&group_sums).filter(|_| groups) {
-        let mean = match competency_count {
-            0 => None,
-            n => Some(figure(round_div(sum, g.size * n * TO_HUNDREDTHS))?),
-        };
-        out.group_means.push(mean);
+    let (items, groups) = plan.means;
+    if items {
+        for (k, &sum) in position.kpis.iter().zip(&item_sums) {
+            let mean = match (kpi_count, k.scoring) {
+                (0, _) => None,
+                (_, None) => Some(figure(round_div(sum, kpi_count * TO_HUNDREDTHS))?),
+                (_, Some(s)) => Some(figure(round_div(sum.checked_mul(100)?, s.span.checked_mul(kpi_count)?))?),
+            };
+            out.item_means.push(mean);
+        }
+    }
+    if groups {
+        for (g, &sum) in position.groups.iter().zip(&group_sums) {
+            let mean = match competency_count {
+                0 => None,
+                n => Some(figure(round_div(sum, g.size * n * TO_HUNDREDTHS))?),
+            };
+            out.group_means.push(mean);
+        }
     }
     (out.kpi, out.kpi_min, out.competency) = (num(kpi)?, num(kpi_min)?, num(competency)?);
     (out.competency_pct, out.composite, out.band) = (num(competency_pct)?, num(composite)?, band);

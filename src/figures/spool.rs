@@ -37,17 +37,15 @@ fn slot(d: Option<Decimal>) -> Option<i32> {
 pub struct Layout {
     quarters: usize,
     halves: usize,
+    /// Room for the KPI items' and competency groups' means: none when no
+    /// rule reads them (pass 2 reads them only for a rule).
     kpis: usize,
     groups: usize,
-    /// Whether the means are kept: pass 2 reads them only when a rule does.
-    keeps_items: bool,
-    keeps_groups: bool,
 }
 
 impl Layout {
     pub fn new(scheme: &Scheme, periods: &Periods) -> Layout {
-        // Only a rule reads the means in a batch: without one they are not
-        // kept (they were most of a record's bytes).
+        // Only a rule reads the means in a batch: without one they are not kept.
         let (items, groups) = scheme.rules_read_means();
         let kpis = scheme.positions.iter().map(|p| p.kpis.len()).max().unwrap_or(0);
         let groups_most = scheme.positions.iter().map(|p| p.groups.len()).max().unwrap_or(0);
@@ -56,8 +54,6 @@ impl Layout {
             halves: periods.halves.len(),
             kpis: if items { kpis } else { 0 },
             groups: if groups { groups_most } else { 0 },
-            keeps_items: items,
-            keeps_groups: groups,
         }
     }
 
@@ -80,8 +76,9 @@ impl Layout {
 
     /// Appends the record of `f`; None when a figure does not fit it (`out` then holds part of one).
     fn try_encode<'f>(&self, f: &'f Figures, out: &mut Vec<u8>) -> Option<()> {
-        let kept = |means: &'f [Option<Decimal>], keeps: bool| if keeps { means } else { &[] };
-        let (items, groups) = (kept(&f.item_means, self.keeps_items), kept(&f.group_means, self.keeps_groups));
+        // No room: the means are not kept (a row the general way computed has them all the same).
+        let kept = |means: &'f [Option<Decimal>], room: usize| if room > 0 { means } else { &[] };
+        let (items, groups) = (kept(&f.item_means, self.kpis), kept(&f.group_means, self.groups));
         let fits = f.quarters.len() == self.quarters
             && f.halves.len() == self.halves
             && items.len() <= self.kpis
@@ -224,7 +221,7 @@ mod tests {
     #[test]
     fn figures_come_back_as_they_went() {
         let p = periods();
-        let layout = Layout { quarters: 4, halves: 2, kpis: 5, groups: 3, keeps_items: true, keeps_groups: true };
+        let layout = Layout { quarters: 4, halves: 2, kpis: 5, groups: 3 };
         let f = Figures {
             quarters: p
                 .quarters_read
@@ -255,7 +252,7 @@ mod tests {
     #[test]
     fn figures_that_do_not_fit_are_computed_again() {
         let p = periods();
-        let layout = Layout { quarters: 4, halves: 2, kpis: 5, groups: 3, keeps_items: true, keeps_groups: true };
+        let layout = Layout { quarters: 4, halves: 2, kpis: 5, groups: 3 };
         let base = || Figures {
             quarters: p.quarters_read.iter().map(|&period| QuarterScore { period, items: vec![], score: None }).collect(),
             halves: p.halves.iter().map(|&period| HalfScore { period, ratings: vec![], rating: None }).collect(),

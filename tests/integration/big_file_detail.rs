@@ -532,7 +532,7 @@ fn without_quotas_the_queue_reads_nothing() {
             placement: false,
         };
         let source = ladder::input::source::Source::open(&employees, Encoding::Utf8, None, &|_, _, _| Ok(())).unwrap();
-        stream::quota_allocations(&req, &source, None, None).map(|q| q.is_some())
+        stream::pass_one(&req, &source, None, None).map(|p| p.is_some())
     };
     let plain = load_scheme(Some("telecom-after-sales")).unwrap();
     assert!(plain.quotas.is_empty());
