@@ -105,6 +105,19 @@ fn explain_demotion_and_top() {
 }
 
 #[test]
+fn explain_gaps_in_chinese() {
+    // The gaps' Chinese sentences: a date the calendar reaches (E003), a
+    // streak (E007), band and kpi_min (E025), rank (E018), and the nested
+    // `any` and months_since of customer-service (C012, C015).
+    for id in ["E003", "E007", "E025", "E018"] {
+        insta::assert_snapshot!(format!("explain_zh_{id}"), run(&with(&["explain", id, "--lang", "zh"], &TELECOM)).transcript());
+    }
+    for id in ["C012", "C015"] {
+        insta::assert_snapshot!(format!("explain_zh_{id}"), run(&with(&["explain", id, "--lang", "zh"], &CUSTOMER)).transcript());
+    }
+}
+
+#[test]
 fn explain_an_employee_in_error_shows_the_errors_and_exits_3() {
     let r = run(&with(&["explain", "E006"], &TELECOM));
     assert_eq!(r.code, 3);

@@ -6,6 +6,7 @@ use super::{
     add_months, format_figure, parse_date, passes, rank_pct, Check, Computed, Decimal, Env, FactRef, Found, Gap, Lang, NaiveDate, Op,
     Reserved, Scheme, Subject, Test, TestValue, Trace, Words,
 };
+use crate::calendar::Period;
 use crate::rule::words::computed_zh;
 
 pub(super) struct GapContext<'a> {
@@ -96,92 +97,115 @@ fn ceil2(d: Decimal) -> Decimal {
     d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToPositiveInfinity)
 }
 
+/// The words every gap of one test is written with.
+struct Wording<'a> {
+    zh: bool,
+    /// The subject's name: `months_in_grade`, `任职月数`.
+    name: String,
+    /// The failing checks' targets joined: `at least 12 and below 30`.
+    targets: String,
+    words: &'a Words,
+}
+
 fn test_gap(ctx: &GapContext, test: &Test, found: &Found) -> Gap {
-    let env = ctx.env;
-    let (scheme, words) = (env.scheme, env.words);
+    let (scheme, words) = (ctx.env.scheme, ctx.env.words);
     let zh = words.lang() == Lang::Zh;
+    let and = if zh { " 且 " } else { " and " };
     let name = words.subject_name(test, scheme);
     let written = words.test(test, scheme);
-    let and = if zh { " 且 " } else { " and " };
-    // A streak: each quarter's own shortfall.
     if let (Subject::Streak { quarters }, Found::Quarters(seen)) = (&test.subject, found) {
-        let mut parts = Vec::new();
-        if seen.len() < *quarters {
-            parts.push(match zh {
-                true => format!("只能读到 {} 个季度", seen.len()),
-                false => format!("only {} quarter(s) can be read", seen.len()),
-            });
-        }
-        for (period, score) in seen {
-            match score {
-                None if zh => parts.push(format!("{period} 无得分")),
-                None => parts.push(format!("{period} has no score")),
-                Some(s) => {
-                    for c in &test.checks {
-                        if let TestValue::Number(r) = c.value {
-                            if !c.op.accepts(s.cmp(&r)) {
-                                parts.push(match zh {
-                                    true => format!("{period}（{}）需 {}", fig(*s), amount(c.op, r - s, zh)),
-                                    false => format!("{period} ({}) needs {}", fig(*s), amount(c.op, r - s, zh)),
-                                });
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        let targets: Vec<String> = test.checks.iter().map(|c| target(c, test, scheme, words)).collect();
-        let change = match zh {
-            true => format!("最近 {quarters} 个季度每季 {name} 须{}：{}", targets.join(and), parts.join("；")),
-            false => format!("{name} needs {} in each of the last {quarters} quarters: {}", targets.join(and), parts.join("; ")),
-        };
-        return Gap::says(written, change);
+        let targets = test.checks.iter().map(|c| target(c, test, scheme, words)).collect::<Vec<_>>().join(and);
+        let wording = Wording { zh, name, targets, words };
+        return Gap::says(written, streak_change(test, *quarters, seen, &wording));
     }
     let failing: Vec<&Check> = test.checks.iter().filter(|c| !passes(found, c)).collect();
     let Some(check) = failing.first().copied() else {
         return Gap::says(written.clone(), written);
     };
-    let targets: Vec<String> = failing.iter().map(|c| target(c, test, scheme, words)).collect();
-    let targets = targets.join(and);
-    match found {
-        Found::Missing if zh => return Gap::says(written, format!("{name} 无值：须{targets}")),
-        Found::Missing => return Gap::says(written, format!("{name} has no value: it needs to be {targets}")),
-        Found::Unreadable(text, kind) if zh => {
-            return Gap::says(written, format!("{name}：`{text}` 不是{}；须{targets}", crate::rule::words::kind_zh(kind)))
-        }
-        Found::Unreadable(text, kind) => return Gap::says(written, format!("{name}: `{text}` is not {kind}; it needs to be {targets}")),
-        Found::Bool(_) | Found::Text(_) | Found::Date(_) if zh => {
-            return Gap::says(written, format!("{name} 须{targets}（{}）", words.found(found, Some(test), scheme)));
-        }
-        Found::Bool(_) | Found::Text(_) | Found::Date(_) => {
-            return Gap::says(written, format!("{name} must be {targets} ({})", found.display(scheme)));
-        }
-        Found::Level(_, f) => {
-            let change = match (check.op, &check.value, zh) {
-                (Op::Min, v, false) => format!("{name} needs {v} or higher (found {f})"),
-                (Op::Above, v, false) => format!("{name} needs a level above {v} (found {f})"),
-                (Op::Max, v, false) => format!("{name} needs {v} or lower (found {f})"),
-                (Op::Below, v, false) => format!("{name} needs a level below {v} (found {f})"),
-                (Op::Is, v, false) => format!("{name} must be {v} (found {f})"),
-                (Op::Min, v, true) => format!("{name} 须达到 {v} 或更高（实际 {f}）"),
-                (Op::Above, v, true) => format!("{name} 须高于 {v}（实际 {f}）"),
-                (Op::Max, v, true) => format!("{name} 须为 {v} 或更低（实际 {f}）"),
-                (Op::Below, v, true) => format!("{name} 须低于 {v}（实际 {f}）"),
-                (Op::Is, v, true) => format!("{name} 须为 {v}（实际 {f}）"),
-            };
-            return Gap::says(written, change);
-        }
-        Found::Band(f) => {
+    let targets = failing.iter().map(|c| target(c, test, scheme, words)).collect::<Vec<_>>().join(and);
+    let wording = Wording { zh, name, targets, words };
+    match (found, &check.value) {
+        (Found::Number(f), TestValue::Number(r)) => number_gap(ctx, test, check, &failing, (*f, *r), written, &wording),
+        (Found::Band(f), _) => {
             let (change, delta) = band_gap(ctx, test, check, *f);
-            return Gap { delta, ..Gap::says(written, change) };
+            Gap { delta, ..Gap::says(written, change) }
         }
-        Found::Quarters(_) => return Gap::says(written.clone(), written),
-        Found::Number(_) => {}
+        (Found::Number(_) | Found::Quarters(_), _) => Gap::says(written.clone(), written),
+        _ => Gap::says(written, other_change(test, check, found, scheme, &wording)),
     }
-    let (Found::Number(f), TestValue::Number(r)) = (found, &check.value) else {
-        return Gap::says(written.clone(), written);
-    };
-    let (f, r) = (*f, *r);
+}
+
+/// A streak: each quarter's own shortfall.
+fn streak_change(test: &Test, quarters: usize, seen: &[(Period, Option<Decimal>)], w: &Wording) -> String {
+    let (zh, name, targets) = (w.zh, &w.name, &w.targets);
+    let mut parts = Vec::new();
+    if seen.len() < quarters {
+        parts.push(match zh {
+            true => format!("只能读到 {} 个季度", seen.len()),
+            false => format!("only {} quarter(s) can be read", seen.len()),
+        });
+    }
+    for (period, score) in seen {
+        match score {
+            None if zh => parts.push(format!("{period} 无得分")),
+            None => parts.push(format!("{period} has no score")),
+            Some(s) => {
+                for c in &test.checks {
+                    if let TestValue::Number(r) = c.value {
+                        if !c.op.accepts(s.cmp(&r)) {
+                            parts.push(match zh {
+                                true => format!("{period}（{}）需 {}", fig(*s), amount(c.op, r - s, zh)),
+                                false => format!("{period} ({}) needs {}", fig(*s), amount(c.op, r - s, zh)),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    match zh {
+        true => format!("最近 {quarters} 个季度每季 {name} 须{targets}：{}", parts.join("；")),
+        false => format!("{name} needs {targets} in each of the last {quarters} quarters: {}", parts.join("; ")),
+    }
+}
+
+/// A value that is not a number: missing, unreadable, a yes/no, a text, a date or a scale level.
+fn other_change(test: &Test, check: &Check, found: &Found, scheme: &Scheme, w: &Wording) -> String {
+    let (zh, name, targets) = (w.zh, &w.name, &w.targets);
+    match found {
+        Found::Missing if zh => format!("{name} 无值：须{targets}"),
+        Found::Missing => format!("{name} has no value: it needs to be {targets}"),
+        Found::Unreadable(text, kind) if zh => format!("{name}：`{text}` 不是{}；须{targets}", crate::rule::words::kind_zh(kind)),
+        Found::Unreadable(text, kind) => format!("{name}: `{text}` is not {kind}; it needs to be {targets}"),
+        Found::Level(_, f) => match (check.op, &check.value, zh) {
+            (Op::Min, v, false) => format!("{name} needs {v} or higher (found {f})"),
+            (Op::Above, v, false) => format!("{name} needs a level above {v} (found {f})"),
+            (Op::Max, v, false) => format!("{name} needs {v} or lower (found {f})"),
+            (Op::Below, v, false) => format!("{name} needs a level below {v} (found {f})"),
+            (Op::Is, v, false) => format!("{name} must be {v} (found {f})"),
+            (Op::Min, v, true) => format!("{name} 须达到 {v} 或更高（实际 {f}）"),
+            (Op::Above, v, true) => format!("{name} 须高于 {v}（实际 {f}）"),
+            (Op::Max, v, true) => format!("{name} 须为 {v} 或更低（实际 {f}）"),
+            (Op::Below, v, true) => format!("{name} 须低于 {v}（实际 {f}）"),
+            (Op::Is, v, true) => format!("{name} 须为 {v}（实际 {f}）"),
+        },
+        _ if zh => format!("{name} 须{targets}（{}）", w.words.found(found, Some(test), scheme)),
+        _ => format!("{name} must be {targets} ({})", found.display(scheme)),
+    }
+}
+
+/// A number `f` that misses `r`: by how much, and what that means for its subject.
+fn number_gap(
+    ctx: &GapContext,
+    test: &Test,
+    check: &Check,
+    failing: &[&Check],
+    (f, r): (Decimal, Decimal),
+    written: String,
+    w: &Wording,
+) -> Gap {
+    let env = ctx.env;
+    let (zh, name, targets) = (w.zh, &w.name, &w.targets);
     let delta = r - f;
     let found_text = fig(f);
     let mut gap = Gap { test: written, change: String::new(), delta: Some(delta), on: None, any_of: Vec::new() };
@@ -194,30 +218,8 @@ fn test_gap(ctx: &GapContext, test: &Test, found: &Found) -> Gap {
     }
     let up = matches!(check.op, Op::Min | Op::Above);
     // Time facts: when the calendar alone gets there.
-    if let Some((base, per)) = time_base(env, &test.subject) {
-        if !up {
-            gap.change = match zh {
-                true => format!("{name} 须{targets}（实际 {found_text}）；时间推移只会使其增加"),
-                false => format!("{name} must be {targets} (found {found_text}); waiting only adds to it"),
-            };
-            return gap;
-        }
-        let needed = if check.op == Op::Above { r.floor() + Decimal::ONE } else { r.ceil() };
-        let unit_count = needed - f;
-        let months = needed.try_into().ok().and_then(|n: u32| n.checked_mul(per));
-        gap.on = months.and_then(|m| add_months(base, m));
-        if zh {
-            let unit = if per == 12 { "年" } else { "个月" };
-            let on = gap.on.map(|on| format!("，于 {on}")).unwrap_or_default();
-            gap.change = format!("{name}：还需 {} {unit}{on}（须{targets}，实际 {found_text}）", fig(unit_count));
-            return gap;
-        }
-        let unit = if per == 12 { "year" } else { "month" };
-        let plural = if unit_count == Decimal::ONE { "" } else { "s" };
-        gap.change = match gap.on {
-            Some(on) => format!("{name}: {} more {unit}{plural}, on {on} ({targets}, found {found_text})", fig(unit_count)),
-            None => format!("{name}: {} more {unit}{plural} ({targets}, found {found_text})", fig(unit_count)),
-        };
+    if let Some(base) = time_base(env, &test.subject) {
+        (gap.change, gap.on) = time_change(check, base, (f, r), w);
         return gap;
     }
     let figures = env.figures;
@@ -260,7 +262,7 @@ fn test_gap(ctx: &GapContext, test: &Test, found: &Found) -> Gap {
         Subject::Fact(FactRef::Computed(Computed::CompetencyHalves)) if up => {
             format!("{} more scored half(s) in the window", fig(delta.ceil().max(Decimal::ONE)))
         }
-        Subject::Fact(FactRef::Computed(Computed::Composite)) if up => format!("{targets}{}", composite_routes(scheme, delta, zh)),
+        Subject::Fact(FactRef::Computed(Computed::Composite)) if up => format!("{targets}{}", composite_routes(env.scheme, delta, zh)),
         Subject::Fact(FactRef::Computed(Computed::RankPct)) if !up => {
             let change = rank_gap(ctx, check, f);
             gap.change = match zh {
@@ -276,6 +278,36 @@ fn test_gap(ctx: &GapContext, test: &Test, found: &Found) -> Gap {
         false => format!("{name} needs {how}: {meaning} (found {found_text})"),
     };
     gap
+}
+
+/// A time fact `f` short of `r`: how many more months or years, and the
+/// date the calendar gets there (waiting never lowers one).
+fn time_change(check: &Check, (base, per): (NaiveDate, u32), (f, r): (Decimal, Decimal), w: &Wording) -> (String, Option<NaiveDate>) {
+    let (zh, name, targets) = (w.zh, &w.name, &w.targets);
+    let found_text = fig(f);
+    if !matches!(check.op, Op::Min | Op::Above) {
+        let change = match zh {
+            true => format!("{name} 须{targets}（实际 {found_text}）；时间推移只会使其增加"),
+            false => format!("{name} must be {targets} (found {found_text}); waiting only adds to it"),
+        };
+        return (change, None);
+    }
+    let needed = if check.op == Op::Above { r.floor() + Decimal::ONE } else { r.ceil() };
+    let unit_count = needed - f;
+    let months = needed.try_into().ok().and_then(|n: u32| n.checked_mul(per));
+    let on = months.and_then(|m| add_months(base, m));
+    if zh {
+        let unit = if per == 12 { "年" } else { "个月" };
+        let when = on.map(|on| format!("，于 {on}")).unwrap_or_default();
+        return (format!("{name}：还需 {} {unit}{when}（须{targets}，实际 {found_text}）", fig(unit_count)), on);
+    }
+    let unit = if per == 12 { "year" } else { "month" };
+    let plural = if unit_count == Decimal::ONE { "" } else { "s" };
+    let change = match on {
+        Some(on) => format!("{name}: {} more {unit}{plural}, on {on} ({targets}, found {found_text})", fig(unit_count)),
+        None => format!("{name}: {} more {unit}{plural} ({targets}, found {found_text})", fig(unit_count)),
+    };
+    (change, on)
 }
 
 /// The date a time fact counts from, and months per unit.
