@@ -11,16 +11,26 @@ impl Explanation<'_> {
     }
 
     pub(super) fn text(&self, s: &mut String) -> std::fmt::Result {
+        self.text_who(s)?;
+        self.text_decision(s)?;
+        if self.record.status == Status::Error {
+            return Ok(());
+        }
+        self.text_kpi(s)?;
+        self.text_competencies(s)?;
+        self.text_figures(s)?;
+        self.text_rules(s)?;
+        self.text_quotas(s)
+    }
+
+    /// Who, and against what: the row's reserved cells and the scheme's title line.
+    fn text_who(&self, s: &mut String) -> std::fmt::Result {
         let scheme = self.scheme();
         let lang = self.lang();
         let zh = lang == Lang::Zh;
         let e = self.evaluation;
-        let o = self.outcome();
-        let row = &o.row;
-        let r = &self.record;
+        let row = &self.outcome().row;
         let (mig, mic, age) = self.time_facts();
-
-        // Who, and against what.
         let name = if row.name.is_empty() { String::new() } else { format!(" {}", row.name) };
         let file = e.inputs.first().map_or("", |(p, _)| p.as_str());
         if zh {
@@ -75,9 +85,17 @@ impl Explanation<'_> {
         let title =
             lang.title_line(&scheme.title, &scheme.id, &e.periods.as_of.to_string(), &join(&e.periods.quarters), &join(&e.periods.halves));
         writeln!(s, "  {}{title}", label("scheme     ", "方案     "))?;
-        writeln!(s)?;
+        writeln!(s)
+    }
 
-        // The decision first, in one paragraph.
+    /// The decision, in one paragraph: the status and the grade, what
+    /// stands in the way, and when time alone gets there.
+    fn text_decision(&self, s: &mut String) -> std::fmt::Result {
+        let scheme = self.scheme();
+        let lang = self.lang();
+        let zh = lang == Lang::Zh;
+        let o = self.outcome();
+        let r = &self.record;
         let grade_name = |id: &Option<Cow<str>>| -> String {
             id.as_deref().map_or_else(
                 || "—".into(),
@@ -161,15 +179,7 @@ impl Explanation<'_> {
         if !r.alternatives.is_empty() {
             writeln!(s, "  {}{}", lang.pick("bridges open: ", "可转通道："), lang.grades(scheme, &r.alternatives))?;
         }
-        writeln!(s)?;
-
-        self.text_kpi(s)?;
-        self.text_competencies(s)?;
-        self.text_figures(s)?;
-        self.text_rules(s)?;
-        self.text_quotas(s)?;
-        let _ = (mig, mic);
-        Ok(())
+        writeln!(s)
     }
 
     /// The quota queue (SPEC §8.4): the place, and each option's quotas with

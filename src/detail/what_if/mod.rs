@@ -165,7 +165,57 @@ fn changed<'s>(
         None => LongScores::default(),
     };
 
-    // Resolve and check every key before changing anything.
+    let targets = resolved_sets(scheme, &before, index, sets)?;
+    // The employee's row with the changes; every other row as it was.
+    let mut cells: Vec<String> = row.cells.iter().map(str::to_string).collect();
+    let changes = apply_sets(scheme, layout, &before.outcomes[index], &targets, &mut cells, &mut long, id)?;
+    let layout_after = Layout::new_at(scheme, layout.headers.clone(), &display, layout.header_line).map_err(Error::Unusable)?;
+    let (before, after, index, others) = match rest {
+        Rest::Memory(input) => {
+            let rows = before
+                .outcomes
+                .iter()
+                .enumerate()
+                .map(|(i, o)| {
+                    let c = if i == index { crate::input::cells::Cells::from(cells.clone()) } else { o.row.cells.clone() };
+                    parse_row(scheme, &layout_after, o.row.line, c, as_of)
+                })
+                .collect();
+            let after = evaluate_rows_in(scheme, layout_after, rows, &long, as_of, input, scores, lang);
+            let others = (0..before.outcomes.len())
+                .filter(|i| *i != index)
+                .filter_map(|i| other_changed(scheme, &before.outcomes[i], &after.outcomes[i]))
+                .collect();
+            (before, after, index, others)
+        }
+        Rest::Scanned(req, place) => {
+            let diff = |b: &Outcome, a: &Outcome| other_changed(scheme, b, a);
+            let (before, after, others) =
+                scanned::what_if_after(req, before, *place, layout_after, cells.into(), &long, diff).map_err(Error::Unusable)?;
+            (before, after, 0, others)
+        }
+    };
+
+    // A change may not make the row invalid: that is a bad value, not an answer.
+    let was = &before.outcomes[index].row.errors;
+    let new: Vec<&String> = after.outcomes[index].row.errors.iter().filter(|e| !was.contains(e)).collect();
+    if !new.is_empty() {
+        let given: Vec<String> = changes.iter().map(|c| format!("{}={}", c.key, c.after)).collect();
+        let list: Vec<String> = new.iter().map(|e| format!("  - {e}")).collect();
+        return Err(Error::Usage(format!("--set {}: the row of {id} would be invalid:\n{}", given.join(" "), list.join("\n"))));
+    }
+    Ok(WhatIf { before, after, index, changes, others })
+}
+
+/// Every `--set` resolved to what it names and its value checked, before
+/// anything changes: all the problems at once, or the targets with their key and value.
+fn resolved_sets(
+    scheme: &Scheme,
+    before: &Evaluation,
+    index: usize,
+    sets: &[(String, String)],
+) -> Result<Vec<(Target, String, String)>, Error> {
+    let layout = &before.layout;
     let mut problems = Vec::new();
     let mut targets = Vec::new();
     for (i, (key, value)) in sets.iter().enumerate() {
@@ -173,7 +223,7 @@ fn changed<'s>(
             problems.push(format!("--set {key}: given more than once"));
             continue;
         }
-        match resolve(scheme, &before, index, key) {
+        match resolve(scheme, before, index, key) {
             Err(message) => problems.push(format!("--set {key}={value}: {message}")),
             Ok(target) => {
                 if let Err(message) = check_value(scheme, layout, &target, key, value) {
@@ -198,15 +248,29 @@ fn changed<'s>(
         return Err(Error::Usage(problems.join("\n")));
     }
 
-    // The employee's row with the changes; every other row as it was.
-    let mut cells: Vec<String> = row.cells.iter().map(str::to_string).collect();
+    Ok(targets)
+}
+
+/// The `targets` applied to the employee's `cells` and long-form scores
+/// (`long`, which also takes the quarters set whole): what each changes.
+#[allow(clippy::too_many_arguments)]
+fn apply_sets(
+    scheme: &Scheme,
+    layout: &Layout,
+    employee: &Outcome,
+    targets: &[(Target, String, String)],
+    cells: &mut [String],
+    long: &mut LongScores,
+    id: &str,
+) -> Result<Vec<Change>, Error> {
+    let row = &employee.row;
     let mut changes = Vec::new();
     let own_long = long.by_id.entry(row.id.clone()).or_default();
     let mut quarter_scores = Vec::new();
-    for (target, key, value) in &targets {
+    for (target, key, value) in targets {
         let (period, item) = match target {
             Target::Quarter(p) => {
-                let was = before.outcomes[index]
+                let was = employee
                     .figures
                     .as_ref()
                     .and_then(|f| f.quarters.iter().find(|q| q.period == *p))
@@ -265,42 +329,7 @@ fn changed<'s>(
     if !quarter_scores.is_empty() {
         long.quarter_scores.insert(row.id.clone(), quarter_scores);
     }
-    let layout_after = Layout::new_at(scheme, layout.headers.clone(), &display, layout.header_line).map_err(Error::Unusable)?;
-    let (before, after, index, others) = match rest {
-        Rest::Memory(input) => {
-            let rows = before
-                .outcomes
-                .iter()
-                .enumerate()
-                .map(|(i, o)| {
-                    let c = if i == index { crate::input::cells::Cells::from(cells.clone()) } else { o.row.cells.clone() };
-                    parse_row(scheme, &layout_after, o.row.line, c, as_of)
-                })
-                .collect();
-            let after = evaluate_rows_in(scheme, layout_after, rows, &long, as_of, input, scores, lang);
-            let others = (0..before.outcomes.len())
-                .filter(|i| *i != index)
-                .filter_map(|i| other_changed(scheme, &before.outcomes[i], &after.outcomes[i]))
-                .collect();
-            (before, after, index, others)
-        }
-        Rest::Scanned(req, place) => {
-            let diff = |b: &Outcome, a: &Outcome| other_changed(scheme, b, a);
-            let (before, after, others) =
-                scanned::what_if_after(req, before, *place, layout_after, cells.into(), &long, diff).map_err(Error::Unusable)?;
-            (before, after, 0, others)
-        }
-    };
-
-    // A change may not make the row invalid: that is a bad value, not an answer.
-    let was = &before.outcomes[index].row.errors;
-    let new: Vec<&String> = after.outcomes[index].row.errors.iter().filter(|e| !was.contains(e)).collect();
-    if !new.is_empty() {
-        let given: Vec<String> = changes.iter().map(|c| format!("{}={}", c.key, c.after)).collect();
-        let list: Vec<String> = new.iter().map(|e| format!("  - {e}")).collect();
-        return Err(Error::Usage(format!("--set {}: the row of {id} would be invalid:\n{}", given.join(" "), list.join("\n"))));
-    }
-    Ok(WhatIf { before, after, index, changes, others })
+    Ok(changes)
 }
 
 /// The fields that differ between two results: field → (before, after).
