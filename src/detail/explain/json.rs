@@ -71,13 +71,43 @@ fn id_title(scheme: &Scheme, g: Option<GradeRef>) -> Value {
 
 impl Explanation<'_> {
     pub fn to_json(&self) -> Value {
-        let scheme = self.scheme();
         let o = self.outcome();
-        let row = &o.row;
         let r = &self.record;
+        let d = &o.decision;
+        let decision = json!({
+            "status": r.status.as_str(),
+            "recommended_grade": opt_text(r.recommended_grade.as_deref()),
+            "next_grade": opt_text(r.next_grade.as_deref()),
+            "eligible_on": opt_text(r.eligible_on.as_deref()),
+            "unmet": r.unmet,
+            "alternatives": r.alternatives,
+            "via_bridge": d.via_bridge,
+        });
+        let mut doc = json!({
+            "meta": meta_value(self.evaluation),
+            "employee": self.employee_json(),
+            "errors": o.row.errors,
+            "quarters": self.quarters_json(),
+            "halves": self.halves_json(),
+            "figures": self.figures_json(),
+            "decision": decision,
+            "rules": self.rules_json(),
+        });
+        // Only a scheme with quotas has a queue to show.
+        let quotas = self.quota_json();
+        if !quotas.is_null() {
+            doc["quotas"] = quotas;
+        }
+        doc
+    }
+
+    /// Who: the row's reserved cells, resolved, and the time facts.
+    fn employee_json(&self) -> Value {
+        let scheme = self.scheme();
+        let row = &self.outcome().row;
         let (mig, mic, age) = self.time_facts();
         let position = row.position.map(|p| &scheme.positions[p]);
-        let employee = json!({
+        json!({
             "id": row.id,
             "name": row.name,
             "line": row.line,
@@ -90,8 +120,12 @@ impl Explanation<'_> {
             "months_in_grade": mig,
             "months_in_company": mic,
             "age": age,
-        });
-        let quarters: Vec<Value> = self
+        })
+    }
+
+    /// Each quarter read: its items, their weights, values and scores.
+    fn quarters_json(&self) -> Vec<Value> {
+        self
             .quarters
             .iter()
             .map(|q| {
@@ -112,8 +146,12 @@ impl Explanation<'_> {
                     .collect();
                 json!({"period": q.period, "in_window": q.in_window, "scored": q.score.is_some(), "items": items, "score": figure_value(q.score)})
             })
-            .collect();
-        let halves: Vec<Value> = self
+            .collect()
+    }
+
+    /// Each half read: its groups and their ratings.
+    fn halves_json(&self) -> Vec<Value> {
+        self
             .halves
             .iter()
             .map(|h| {
@@ -127,8 +165,15 @@ impl Explanation<'_> {
                     .collect();
                 json!({"period": h.period, "scored": h.rating.is_some(), "groups": groups, "rating": figure_value(h.rating)})
             })
-            .collect();
-        let figures = o.figures.as_ref().filter(|_| r.status != Status::Error).map_or(Value::Null, |f| {
+            .collect()
+    }
+
+    /// The figures of SPEC §4, with band and rank; null for a row in error.
+    fn figures_json(&self) -> Value {
+        let scheme = self.scheme();
+        let o = self.outcome();
+        let position = o.row.position.map(|p| &scheme.positions[p]);
+        o.figures.as_ref().filter(|_| self.record.status != Status::Error).map_or(Value::Null, |f| {
             let position = position.expect("figures imply a position");
             let item_means: Map<String, Value> = position.kpis.iter().zip(&f.item_means).map(|(k, m)| (k.id.clone(), figure_value(*m))).collect();
             let group_means: Map<String, Value> = position.groups.iter().zip(&f.group_means).map(|(g, m)| (g.id.clone(), figure_value(*m))).collect();
@@ -147,19 +192,13 @@ impl Explanation<'_> {
                 "kpi_items": item_means,
                 "competency_groups": group_means,
             })
-        });
-        let d = &o.decision;
-        let decision = json!({
-            "status": r.status.as_str(),
-            "recommended_grade": opt_text(r.recommended_grade.as_deref()),
-            "next_grade": opt_text(r.next_grade.as_deref()),
-            "eligible_on": opt_text(r.eligible_on.as_deref()),
-            "unmet": r.unmet,
-            "alternatives": r.alternatives,
-            "via_bridge": d.via_bridge,
-        });
-        let rules: Vec<Value> = self
-            .rules
+        })
+    }
+
+    /// Every rule that decided: its parts as traced and the changes that would meet it.
+    fn rules_json(&self) -> Vec<Value> {
+        let scheme = self.scheme();
+        self.rules
             .iter()
             .map(|rv| {
                 let parts: Vec<Value> = rv
@@ -182,23 +221,7 @@ impl Explanation<'_> {
                     "changes": rv.changes.iter().map(gap_value).collect::<Vec<_>>(),
                 })
             })
-            .collect();
-        let mut doc = json!({
-            "meta": meta_value(self.evaluation),
-            "employee": employee,
-            "errors": row.errors,
-            "quarters": quarters,
-            "halves": halves,
-            "figures": figures,
-            "decision": decision,
-            "rules": rules,
-        });
-        // Only a scheme with quotas has a queue to show.
-        let quotas = self.quota_json();
-        if !quotas.is_null() {
-            doc["quotas"] = quotas;
-        }
-        doc
+            .collect()
     }
 
     /// [`Explanation::text_quotas`] as json: null without quotas.

@@ -470,10 +470,17 @@ impl WhatIf<'_> {
         }
     }
 
+    // The reasons come in --lang from the evaluations; the words of this text are picked here.
     fn text(&self, s: &mut String) -> std::fmt::Result {
-        // The reasons come in --lang from the evaluations; the words of this text are picked here.
+        self.text_changes(s)?;
+        self.text_table(s)?;
+        self.text_unmet_and_others(s)
+    }
+
+    /// Who, and each change: the value before and after, and what it means for a score.
+    fn text_changes(&self, s: &mut String) -> std::fmt::Result {
         let lang = self.before.words.lang();
-        let (b, a) = self.records(self.index);
+        let (b, _) = self.records(self.index);
         let name = if b.name.is_empty() { String::new() } else { format!(" {}", b.name) };
         let scheme = self.before.scheme;
         let (sequence, grade) = (lang.sequence(scheme, &b.sequence), lang.grade(scheme, &b.grade));
@@ -502,7 +509,14 @@ impl WhatIf<'_> {
                 }
             }
         }
-        writeln!(s)?;
+        writeln!(s)
+    }
+
+    /// The result fields before and after, side by side, with the quarters' KPI scores.
+    fn text_table(&self, s: &mut String) -> std::fmt::Result {
+        let lang = self.before.words.lang();
+        let scheme = self.before.scheme;
+        let (b, a) = self.records(self.index);
         let (bv, av) = (record_value(&b), record_value(&a));
         let mut t = plain_table(&[lang.pick("field", "项目"), lang.pick("before", "修改前"), lang.pick("after", "修改后"), ""]);
         let fields = [
@@ -562,7 +576,13 @@ impl WhatIf<'_> {
             t.add_row(vec![lang.field(f).to_string(), x, y, mark.to_string()]);
         }
         writeln!(s, "{}", indent(&t.to_string(), 2))?;
-        writeln!(s)?;
+        writeln!(s)
+    }
+
+    /// The unmet lines the change clears and adds, and the other employees whose result it changes.
+    fn text_unmet_and_others(&self, s: &mut String) -> std::fmt::Result {
+        let lang = self.before.words.lang();
+        let (b, a) = self.records(self.index);
         let met = list_minus(&b.unmet, &a.unmet);
         let new = list_minus(&a.unmet, &b.unmet);
         if !met.is_empty() {
