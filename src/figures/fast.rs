@@ -447,16 +447,48 @@ pub(super) fn compute(
     out: &mut Figures,
 ) -> Option<()> {
     let position = plan.positions[position_index].as_ref()?;
-    let window_start = periods.quarters_read.len() - periods.quarters.len();
+    // The sums are filled in place: returned, they were copied (1 % of a batch's instructions).
+    let mut kpi = KpiWindow { sum: 0, count: 0, min: None, item_sums: [0; MAX_ITEMS] };
+    kpi_window(plan, position, periods, columns, row, &mut out.quarters, &mut kpi)?;
+    let mut competency = CompetencyWindow { sum: 0, count: 0, group_sums: [0; MAX_ITEMS] };
+    competency_window(plan, position, periods, columns, row, &mut out.halves, &mut competency)?;
+    finish(plan, position, &kpi, &competency, out)
+}
 
+/// The window's quarters summed: Σ of their KPI scores (at 6 decimals), how
+/// many are scored, the lowest, and per item Σ of its values (when a rule
+/// reads the items' means).
+struct KpiWindow {
+    sum: i128,
+    count: i128,
+    min: Option<i128>,
+    item_sums: [i128; MAX_ITEMS],
+}
+
+/// The window's halves summed: Σ of their ratings (at 6 decimals), how many
+/// are scored, and per group Σ of its ratings.
+struct CompetencyWindow {
+    sum: i128,
+    count: i128,
+    group_sums: [i128; MAX_ITEMS],
+}
+
+/// Every quarter read, each quarter's score pushed to `quarters`, the window's added to `window`.
+#[inline]
+fn kpi_window(
+    plan: &Plan,
+    position: &PositionPlan,
+    periods: &Periods,
+    columns: &PositionColumns,
+    row: &Row,
+    quarters: &mut Vec<QuarterScore>,
+    window: &mut KpiWindow,
+) -> Option<()> {
+    let window_start = periods.quarters_read.len() - periods.quarters.len();
     // Quarters: Σ weight × score in units of 10^-12 (weight and score at 6
     // decimals); a `scoring` item adds weight × numerator × 10^6 / span,
     // kept as a fraction over the product of the spans.
-    let quarters = &mut out.quarters;
     quarters.clear();
-    let (mut kpi_sum, mut kpi_count, mut kpi_min) = (0i128, 0i128, None::<i128>);
-    // Per KPI item: Σ over the window's scored quarters (values at 6 decimals, or scoring numerators).
-    let mut item_sums = [0i128; MAX_ITEMS];
     let mut values = [0i64; MAX_ITEMS];
     let values = &mut values[..position.kpis.len()]; // at most MAX_ITEMS: see PositionPlan::new
     for (qi, &period) in periods.quarters_read.iter().enumerate() {
@@ -470,7 +502,7 @@ pub(super) fn compute(
         }
         let in_window = qi >= window_start;
         // Σ weight × score, and each item's value added to its window sum.
-        let sums = (in_window && plan.means.0).then_some(&mut item_sums);
+        let sums = (in_window && plan.means.0).then_some(&mut window.item_sums);
         let score = match &position.weights64 {
             Some(weights) => quarter_score_64(weights, values, sums),
             None => match &position.scored {
@@ -479,18 +511,28 @@ pub(super) fn compute(
             },
         }?;
         if in_window {
-            kpi_sum = kpi_sum.checked_add(score)?;
-            kpi_count += 1;
-            kpi_min = Some(kpi_min.map_or(score, |m| m.min(score)));
+            window.sum = window.sum.checked_add(score)?;
+            window.count += 1;
+            window.min = Some(window.min.map_or(score, |m| m.min(score)));
         }
         quarters.push(QuarterScore { period, items: Vec::new(), score: Some(figure(score)?) });
     }
+    Some(())
+}
 
+/// Every half read, each half's rating pushed to `halves`, the window's added to `window`.
+#[inline]
+fn competency_window(
+    plan: &Plan,
+    position: &PositionPlan,
+    periods: &Periods,
+    columns: &PositionColumns,
+    row: &Row,
+    halves: &mut Vec<HalfScore>,
+    window: &mut CompetencyWindow,
+) -> Option<()> {
     // Halves: Σ group weight × group sum × (lcm / size) / (lcm × 10^12).
-    let halves = &mut out.halves;
     halves.clear();
-    let (mut competency_sum, mut competency_count) = (0i128, 0i128);
-    let mut group_sums = [0i128; MAX_ITEMS];
     let (min, max) = (plan.competency_min, plan.competency_max);
     let mut ratings = [0i64; MAX_RATINGS];
     for (hi, &period) in periods.halves.iter().enumerate() {
@@ -509,7 +551,7 @@ pub(super) fn compute(
             return None;
         }
         let (mut weighted, mut start) = (0i128, 0);
-        for ((g, cells), group_sum) in position.groups.iter().zip(groups).zip(group_sums.iter_mut()) {
+        for ((g, cells), group_sum) in position.groups.iter().zip(groups).zip(window.group_sums.iter_mut()) {
             let mut sum = 0i64;
             for &value in &ratings[start..start + cells.len()] {
                 if i128::from(value) < min || i128::from(value) > max {
@@ -526,13 +568,26 @@ pub(super) fn compute(
             weighted = weighted.checked_add(term)?;
         }
         let rating = round_div(weighted, position.lcm.checked_mul(ONE * ONE)?);
-        competency_sum = competency_sum.checked_add(rating)?;
-        competency_count += 1;
+        window.sum = window.sum.checked_add(rating)?;
+        window.count += 1;
         halves.push(HalfScore { period, ratings: Vec::new(), rating: Some(figure(rating)?) });
     }
+    Some(())
+}
 
-    let kpi = (kpi_count > 0).then(|| round_div(kpi_sum, kpi_count));
-    let competency = (competency_count > 0).then(|| round_div(competency_sum, competency_count));
+/// The figures of SPEC §4 from the windows' sums, each rounded once, into `out`.
+#[inline]
+fn finish(
+    plan: &Plan,
+    position: &PositionPlan,
+    kpi_window: &KpiWindow,
+    competency_window: &CompetencyWindow,
+    out: &mut Figures,
+) -> Option<()> {
+    let (min, max) = (plan.competency_min, plan.competency_max);
+    let (kpi_count, competency_count) = (kpi_window.count, competency_window.count);
+    let kpi = (kpi_count > 0).then(|| round_div(kpi_window.sum, kpi_count));
+    let competency = (competency_count > 0).then(|| round_div(competency_window.sum, competency_count));
     // (competency − min) / (max − min) × 100, in hundredths.
     let competency_pct = match competency {
         Some(c) => Some(round_div((c.checked_mul(TO_HUNDREDTHS)?.checked_sub(min)?).checked_mul(10_000)?, max - min)),
@@ -559,7 +614,7 @@ pub(super) fn compute(
     out.group_means.clear();
     let (items, groups) = plan.means;
     if items {
-        for (k, &sum) in position.kpis.iter().zip(&item_sums) {
+        for (k, &sum) in position.kpis.iter().zip(&kpi_window.item_sums) {
             let mean = match (kpi_count, k.scoring) {
                 (0, _) => None,
                 (_, None) => Some(figure(round_div(sum, kpi_count * TO_HUNDREDTHS))?),
@@ -569,7 +624,7 @@ pub(super) fn compute(
         }
     }
     if groups {
-        for (g, &sum) in position.groups.iter().zip(&group_sums) {
+        for (g, &sum) in position.groups.iter().zip(&competency_window.group_sums) {
             let mean = match competency_count {
                 0 => None,
                 n => Some(figure(round_div(sum, g.size * n * TO_HUNDREDTHS))?),
@@ -577,7 +632,7 @@ pub(super) fn compute(
             out.group_means.push(mean);
         }
     }
-    (out.kpi, out.kpi_min, out.competency) = (num(kpi)?, num(kpi_min)?, num(competency)?);
+    (out.kpi, out.kpi_min, out.competency) = (num(kpi)?, num(kpi_window.min)?, num(competency)?);
     (out.competency_pct, out.composite, out.band) = (num(competency_pct)?, num(composite)?, band);
     (out.kpi_quarters, out.competency_halves) = (kpi_count as usize, competency_count as usize);
     Some(())
