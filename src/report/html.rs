@@ -17,6 +17,7 @@ use super::{Meta, ResultRecord, Summary};
 use crate::decision::Status;
 use crate::exact::format_figure_fixed;
 use crate::report::i18n::{Label, Lang};
+use crate::scheme::Scheme;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -334,30 +335,7 @@ fn write_histograms(page: &mut String, meta: &Meta, stats: &[GradeStats], lang: 
 fn write_ladder(page: &mut String, meta: &Meta, stats: &[GradeStats], lang: Lang) {
     let scheme = meta.scheme;
     let _ = writeln!(page, "<h2>{}</h2>", lang.pick("The ladder", "晋升通道"));
-    // Rows: within a sequence one above the other; a bridge's target above its source.
-    let mut row: Vec<Vec<usize>> = scheme.sequences.iter().map(|s| (0..s.grades.len()).collect()).collect();
-    let total: usize = row.iter().map(Vec::len).sum();
-    for _ in 0..=total {
-        let mut changed = false;
-        for b in &scheme.bridges {
-            let need = row[b.from.sequence][b.from.index] + 1;
-            if row[b.to.sequence][b.to.index] < need {
-                row[b.to.sequence][b.to.index] = need;
-                changed = true;
-            }
-        }
-        for r in &mut row {
-            for i in 1..r.len() {
-                if r[i] <= r[i - 1] {
-                    r[i] = r[i - 1] + 1;
-                    changed = true;
-                }
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
+    let row = ladder_rows(scheme);
     // Columns: sequences by their lowest row, so the entry track is on the left.
     let mut order: Vec<usize> = (0..scheme.sequences.len()).collect();
     order.sort_by_key(|s| (row[*s].first().copied().unwrap_or(0), *s));
@@ -445,16 +423,51 @@ fn write_ladder(page: &mut String, meta: &Meta, stats: &[GradeStats], lang: Lang
         }
     }
     let _ = writeln!(page, "</svg>\n</div>");
-    if !scheme.bridges.is_empty() {
-        let _ = writeln!(page, "<ul class=\"bridges\">");
+    write_bridge_list(page, scheme);
+}
+
+/// The row of each grade in the drawing (0 at the bottom), per sequence:
+/// within a sequence one above the other; a bridge's target above its source.
+fn ladder_rows(scheme: &Scheme) -> Vec<Vec<usize>> {
+    let mut row: Vec<Vec<usize>> = scheme.sequences.iter().map(|s| (0..s.grades.len()).collect()).collect();
+    let total: usize = row.iter().map(Vec::len).sum();
+    // Each round lifts what must be higher; a layout settles within as many rounds as grades.
+    for _ in 0..=total {
+        let mut changed = false;
         for b in &scheme.bridges {
-            let (from, to) = (scheme.grade(b.from), scheme.grade(b.to));
-            let title = b.title.as_deref().map(|t| format!(" — {}", escape(t))).unwrap_or_default();
-            let _ =
-                writeln!(page, "<li>{} {} → {} {}{title}</li>", escape(&from.id), escape(&from.title), escape(&to.id), escape(&to.title));
+            let need = row[b.from.sequence][b.from.index] + 1;
+            if row[b.to.sequence][b.to.index] < need {
+                row[b.to.sequence][b.to.index] = need;
+                changed = true;
+            }
         }
-        let _ = writeln!(page, "</ul>");
+        for r in &mut row {
+            for i in 1..r.len() {
+                if r[i] <= r[i - 1] {
+                    r[i] = r[i - 1] + 1;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
     }
+    row
+}
+
+/// The bridges as a list under the drawing, with their titles.
+fn write_bridge_list(page: &mut String, scheme: &Scheme) {
+    if scheme.bridges.is_empty() {
+        return;
+    }
+    let _ = writeln!(page, "<ul class=\"bridges\">");
+    for b in &scheme.bridges {
+        let (from, to) = (scheme.grade(b.from), scheme.grade(b.to));
+        let title = b.title.as_deref().map(|t| format!(" — {}", escape(t))).unwrap_or_default();
+        let _ = writeln!(page, "<li>{} {} → {} {}{title}</li>", escape(&from.id), escape(&from.title), escape(&to.id), escape(&to.title));
+    }
+    let _ = writeln!(page, "</ul>");
 }
 
 fn write_results(page: &mut String, meta: &Meta, records: &[ResultRecord], lang: Lang) {
@@ -761,7 +774,22 @@ fn calibration_bars(
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{escape, ladder_rows};
+
+    #[test]
+    fn every_bridge_points_up_and_grades_climb_their_sequence() {
+        for name in crate::scheme::builtin::names() {
+            let scheme = crate::scheme::load_scheme(Some(name)).unwrap();
+            let row = ladder_rows(&scheme);
+            for r in &row {
+                assert!(r.windows(2).all(|w| w[0] < w[1]), "{name}: {row:?}");
+            }
+            assert!(!scheme.bridges.is_empty());
+            for b in &scheme.bridges {
+                assert!(row[b.to.sequence][b.to.index] > row[b.from.sequence][b.from.index], "{name}: {row:?}");
+            }
+        }
+    }
 
     #[test]
     fn escaping_defuses_markup() {
