@@ -40,6 +40,9 @@ pub struct RowSpool {
     pub figures: spool::Layout,
     /// Columns of the file a projected row keeps, in file order.
     columns: Vec<usize>,
+    /// Those columns as runs of neighbours, (first, how many): a row read
+    /// as one line keeps each run in one copy, commas and all.
+    runs: Vec<(usize, usize)>,
     /// The layout of a projected row's cells (those columns, with their headers).
     pub projected: Layout,
     /// The scheme's positions, and grades of each sequence: a resolved row
@@ -50,6 +53,10 @@ pub struct RowSpool {
 
 /// The high bit of a record's cell count: its cells' ends are `u16`, not `u32`.
 const NARROW_ENDS: u32 = 1 << 31;
+/// The next bit: its cells are one byte apart (the commas of the line they
+/// were read from), not one after another. (A record is at most
+/// `split::MAX_RECORD`, 16 MiB: its cells count below both bits.)
+const GAPPED: u32 = 1 << 30;
 
 /// One row read back.
 pub struct KeptRow<'a> {
@@ -148,9 +155,17 @@ impl RowSpool {
                 TenureColumn::HireDate => TenureColumn::HireDate,
             }),
         };
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        for &c in &columns {
+            match runs.last_mut() {
+                Some((first, n)) if *first + *n == c => *n += 1,
+                _ => runs.push((c, 1)),
+            }
+        }
         RowSpool {
             figures: spool::Layout::new(scheme, periods),
             columns,
+            runs,
             projected,
             positions: scheme.positions.len(),
             grades: scheme.sequences.iter().map(|s| s.grades.len()).collect(),
@@ -175,30 +190,45 @@ impl RowSpool {
             _ => None,
         };
         let cells = &row.cells;
-        let count = columns.map_or(cells.len(), <[usize]>::len);
-        let cell = |i: usize| cells.bytes(columns.map_or(i, |c| c[i]));
         let text_start = text.len();
-        // Ends in 16 bits when the row's text allows (nearly every row): less
-        // to write and read back. Written so first; a longer row's are
-        // written again in 32.
-        let count_at = out.len();
-        out.extend_from_slice(&(count as u32 | NARROW_ENDS).to_le_bytes());
-        for i in 0..count {
-            text.extend_from_slice(cell(i));
-            out.extend_from_slice(&((text.len() - text_start) as u16).to_le_bytes());
-        }
-        if text.len() - text_start > usize::from(u16::MAX) {
-            out.truncate(count_at);
-            out.extend_from_slice(&(count as u32).to_le_bytes());
-            let mut end = 0;
-            for i in 0..count {
-                end += cell(i).len();
-                out.extend_from_slice(&(end as u32).to_le_bytes());
-            }
+        if !(columns.is_some() && cells.gap() == 1 && self.write_runs(cells, out, text)) {
+            write_cells(cells, columns, out, text);
         }
         let size = (out.len() - start - 4) as u32;
         out[start..start + 4].copy_from_slice(&size.to_le_bytes());
         out[start + 4..start + 8].copy_from_slice(&((text.len() - text_start) as u32).to_le_bytes());
+    }
+
+    /// The kept cells of a row read as one line, run by run: each run's text
+    /// in one copy with its commas, a comma between runs, and the ends (the
+    /// text's length after the count); false, having written nothing, when
+    /// the row lacks a kept column. One copy a run rather than two a cell:
+    /// 1,200 instructions a row of the built-in scheme were these copies.
+    fn write_runs(&self, cells: &Cells, out: &mut Vec<u8>, text: &mut Vec<u8>) -> bool {
+        let runs = || self.runs.iter().map(|&(first, n)| cells.run(first, n));
+        let Some(length) = runs().try_fold(self.runs.len().saturating_sub(1), |sum, run| Some(sum + run?.0.len())) else {
+            return false;
+        };
+        let narrow = u16::try_from(length).is_ok();
+        let count = self.columns.len() as u32 | GAPPED | if narrow { NARROW_ENDS } else { 0 };
+        out.extend_from_slice(&count.to_le_bytes());
+        let text_start = text.len();
+        for (i, (bytes, start, ends)) in runs().flatten().enumerate() {
+            if i > 0 {
+                text.push(b',');
+            }
+            // A cell's end in the kept text: its end in the line, moved with its run.
+            let at = (text.len() - text_start) as u32;
+            text.extend_from_slice(bytes);
+            for &end in ends {
+                let end = end - start + at;
+                match narrow {
+                    true => out.extend_from_slice(&(end as u16).to_le_bytes()),
+                    false => out.extend_from_slice(&end.to_le_bytes()),
+                }
+            }
+        }
+        true
     }
 
     /// Writes one chunk of `rows` rows (`pieces`, in order).
@@ -273,7 +303,7 @@ impl RowSpool {
             false => (None, rest),
         };
         let count = read_u32(rest, 0).ok_or_else(damaged)?;
-        let (narrow, count) = (count & NARROW_ENDS != 0, (count & !NARROW_ENDS) as usize);
+        let (narrow, gap, count) = (count & NARROW_ENDS != 0, u32::from(count & GAPPED != 0), (count & !(NARROW_ENDS | GAPPED)) as usize);
         let ends = &rest[4..];
         let width = if narrow { 2 } else { 4 };
         if ends.len() != count * width {
@@ -282,12 +312,38 @@ impl RowSpool {
         // A damaged record has ends that go back, past the text or inside a character: refused by `fill_text`.
         let text = text.ok_or_else(damaged)?;
         let filled = match narrow {
-            true => cells.fill_text(text, ends.chunks_exact(2).map(|e| u32::from(u16::from_le_bytes([e[0], e[1]])))),
-            false => cells.fill_text(text, ends.chunks_exact(4).map(|e| u32::from_le_bytes([e[0], e[1], e[2], e[3]]))),
+            true => cells.fill_text(text, ends.chunks_exact(2).map(|e| u32::from(u16::from_le_bytes([e[0], e[1]]))), gap),
+            false => cells.fill_text(text, ends.chunks_exact(4).map(|e| u32::from_le_bytes([e[0], e[1], e[2], e[3]])), gap),
         };
         filled.map_err(|_| damaged())?;
         let line = u64::from_le_bytes(line.try_into().map_err(|_| damaged())?);
         Ok(KeptRow { line, figures, resolved })
+    }
+}
+
+/// The cells of `columns` (every cell when None), one after another: the
+/// count, then each cell's end in the kept text.
+fn write_cells(cells: &Cells, columns: Option<&[usize]>, out: &mut Vec<u8>, text: &mut Vec<u8>) {
+    let count = columns.map_or(cells.len(), <[usize]>::len);
+    let cell = |i: usize| cells.bytes(columns.map_or(i, |c| c[i]));
+    let text_start = text.len();
+    // Ends in 16 bits when the row's text allows (nearly every row): less
+    // to write and read back. Written so first; a longer row's are
+    // written again in 32.
+    let count_at = out.len();
+    out.extend_from_slice(&(count as u32 | NARROW_ENDS).to_le_bytes());
+    for i in 0..count {
+        text.extend_from_slice(cell(i));
+        out.extend_from_slice(&((text.len() - text_start) as u16).to_le_bytes());
+    }
+    if text.len() - text_start > usize::from(u16::MAX) {
+        out.truncate(count_at);
+        out.extend_from_slice(&(count as u32).to_le_bytes());
+        let mut end = 0;
+        for i in 0..count {
+            end += cell(i).len();
+            out.extend_from_slice(&(end as u32).to_le_bytes());
+        }
     }
 }
 
@@ -340,12 +396,25 @@ mod tests {
     const ROW: &str = "E1,张伟,service_rep_1,technical,T1,2020-01-01,2021-01-01,95,no,大专,50,90,1,1,0,yes,0,note,88";
 
     fn setup(row: &str) -> (RowSpool, Row, Periods) {
+        setup_read(row, false)
+    }
+
+    /// The row's cells as the csv crate reads them (one after another), or
+    /// as a line without quotes is read (`plain`: the line, cut at its commas).
+    fn setup_read(row: &str, plain: bool) -> (RowSpool, Row, Periods) {
         let scheme = crate::scheme::load_scheme(None).expect("the default scheme");
         let layout = Layout::new(&scheme, HEADER.split(',').map(String::from).collect(), "t.csv").expect("a usable header");
         let as_of = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
         let periods = Periods::new(&scheme, as_of);
         let spool = RowSpool::new(&scheme, &layout, &periods);
-        let cells = Cells::from(row.split(',').map(String::from).collect::<Vec<_>>());
+        let cells = match plain {
+            true => {
+                let mut cells = Cells::default();
+                cells.fill_plain(row);
+                cells
+            }
+            false => Cells::from(row.split(',').map(String::from).collect::<Vec<_>>()),
+        };
         (spool, parse_row(&scheme, &layout, 7, cells, as_of), periods)
     }
 
@@ -454,20 +523,49 @@ mod tests {
 
     #[test]
     fn a_row_of_more_than_64_kib_of_text_comes_back_whole() {
-        // Its ends do not fit 16 bits: they are kept in 32, beside a narrow row.
+        // Its ends do not fit 16 bits: they are kept in 32, beside a narrow
+        // row; read as the csv crate reads it, or as a plain line.
         let long = "备".repeat(30_000);
-        let (spool, row, periods) = setup(&ROW.replace("张伟", &long));
-        let (_, short, _) = setup(ROW);
-        let f = figures(&periods);
-        let chunk = round_trip(&spool, &[(&row, Some(&f)), (&short, Some(&f))]);
-        for (i, original) in [&row, &short].into_iter().enumerate() {
-            let (record, text) = row_of(&chunk, i);
-            let mut back = Cells::default();
-            spool.read_row(&record, Some(&text), &mut back).unwrap();
-            let all = cells(&original.cells);
-            assert_eq!(cells(&back), [&all[..2], &all[7..17]].concat());
+        for plain in [false, true] {
+            let (spool, row, periods) = setup_read(&ROW.replace("张伟", &long), plain);
+            let (_, short, _) = setup_read(ROW, plain);
+            let f = figures(&periods);
+            let chunk = round_trip(&spool, &[(&row, Some(&f)), (&short, Some(&f))]);
+            for (i, original) in [&row, &short].into_iter().enumerate() {
+                let (record, text) = row_of(&chunk, i);
+                let mut back = Cells::default();
+                spool.read_row(&record, Some(&text), &mut back).unwrap();
+                let all = cells(&original.cells);
+                assert_eq!(cells(&back), [&all[..2], &all[7..17]].concat(), "plain: {plain}");
+            }
+            assert!(row_of(&chunk, 0).1.len() > usize::from(u16::MAX));
         }
-        assert!(row_of(&chunk, 0).1.len() > usize::from(u16::MAX));
+    }
+
+    #[test]
+    fn a_plain_line_keeps_its_runs_of_cells_with_their_commas() {
+        // Id and name, then the ten columns rules test: two runs, each one
+        // copy of the line, a comma between them.
+        let (spool, row, periods) = setup_read(ROW, true);
+        assert_eq!(spool.runs, [(0, 2), (7, 10)]);
+        let chunk = round_trip(&spool, &[(&row, Some(&figures(&periods)))]);
+        let (record, text) = row_of(&chunk, 0);
+        assert_eq!(text, "E1,张伟,95,no,大专,50,90,1,1,0,yes,0");
+        let mut back = Cells::default();
+        spool.read_row(&record, Some(&text), &mut back).unwrap();
+        let all = cells(&row.cells);
+        assert_eq!(cells(&back), [&all[..2], &all[7..17]].concat());
+        // Text one byte short, or shifted so a cell would start inside a character.
+        assert!(spool.read_row(&record, Some(&text[..text.len() - 1]), &mut back).is_err());
+        let shifted = format!("x{}", &text[..text.len() - 1]);
+        assert!(spool.read_row(&record, Some(&shifted), &mut back).is_err());
+        // A row that lacks a kept column is kept cell by cell: whole, as a row in error is.
+        let short = ROW.rsplit_once(',').unwrap().0.rsplit_once(',').unwrap().0.rsplit_once(',').unwrap().0;
+        let (_, row, _) = setup_read(short, true);
+        let chunk = round_trip(&spool, &[(&row, Some(&figures(&periods)))]);
+        let (record, text) = row_of(&chunk, 0);
+        spool.read_row(&record, Some(&text), &mut back).unwrap();
+        assert_eq!(cells(&back), cells(&row.cells));
     }
 
     #[test]

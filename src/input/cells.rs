@@ -63,28 +63,47 @@ impl Cells {
         }
     }
 
-    /// Makes these the cells of `text` that end at `ends` (which must go
-    /// up, end on character boundaries and end with the text); the buffers
-    /// are reused. On a problem the cells are left empty.
-    pub fn fill_text(&mut self, text: &str, ends: impl IntoIterator<Item = u32>) -> Result<(), NotWhole> {
+    /// Makes these the cells of `text` that end at `ends`, each cell
+    /// starting `gap` bytes (0 or 1) after the one before ends; the ends
+    /// must leave every cell on character boundaries and end with the text.
+    /// The buffers are reused. On a problem the cells are left empty.
+    pub fn fill_text(&mut self, text: &str, ends: impl IntoIterator<Item = u32>, gap: u32) -> Result<(), NotWhole> {
         self.text.clear();
         self.ends.clear();
-        self.gap = 0;
-        let mut last = 0;
+        self.gap = gap;
+        let mut start = 0u32;
         for end in ends {
-            if end < last || !text.is_char_boundary(end as usize) {
+            if end < start || !text.is_char_boundary(start as usize) || !text.is_char_boundary(end as usize) {
                 self.ends.clear();
                 return Err(NotWhole);
             }
             self.ends.push(end);
-            last = end;
+            start = end.saturating_add(gap);
         }
-        if last as usize != text.len() {
+        if self.ends.last().copied().unwrap_or(0) as usize != text.len() {
             self.ends.clear();
             return Err(NotWhole);
         }
         self.text.push_str(text);
         Ok(())
+    }
+
+    /// Bytes between one cell and the next (0, or 1 for a line's comma).
+    pub fn gap(&self) -> u32 {
+        self.gap
+    }
+
+    /// Cells `first..first + count` as one run of text (the gaps between
+    /// them included), where the run starts in this record's text, and
+    /// their ends; None when the record has fewer cells.
+    pub fn run(&self, first: usize, count: usize) -> Option<(&[u8], u32, &[u32])> {
+        let ends = self.ends.get(first..first.checked_add(count)?)?;
+        let start = match first.checked_sub(1) {
+            Some(before) => self.ends[before] + self.gap,
+            None => 0,
+        };
+        let end = ends.last().copied().unwrap_or(start);
+        Some((self.text.as_bytes().get(start as usize..end as usize)?, start, ends))
     }
 
     /// Leaves the cells empty and names the first cell of `bytes` that is
