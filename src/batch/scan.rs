@@ -44,11 +44,21 @@ pub struct Request<'a> {
     pub scores: Option<&'a Input>,
     pub as_of: NaiveDate,
     pub header_row: Option<u64>,
+    /// The answer names the file's hash (json): the records are hashed as
+    /// they are read. The text answer does not, and is spared the SHA-256.
+    pub hash: bool,
 }
 
 impl<'a> Request<'a> {
-    /// The scan of the employee file `files` names (its `--header-row` too).
-    pub fn of_files(scheme: &'a Scheme, files: &'a crate::input::Files, scores: Option<&'a Input>, as_of: NaiveDate) -> Request<'a> {
+    /// The scan of the employee file `files` names (its `--header-row` too),
+    /// for an answer that names the file's hash when `hash`.
+    pub fn of_files(
+        scheme: &'a Scheme,
+        files: &'a crate::input::Files,
+        scores: Option<&'a Input>,
+        as_of: NaiveDate,
+        hash: bool,
+    ) -> Request<'a> {
         Request {
             scheme,
             employees: &files.employees,
@@ -57,6 +67,7 @@ impl<'a> Request<'a> {
             scores,
             as_of,
             header_row: files.header_row,
+            hash,
         }
     }
 }
@@ -115,16 +126,8 @@ pub type RowTest<'a> = dyn Fn(&Row, Option<&Figures>, Option<&CohortKey>) -> boo
 /// for the rows of the `wanted` cohorts only (the others are given None).
 pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members: bool, wanted: Wanted) -> Result<Scan> {
     let scheme = req.scheme;
-    let start = Start {
-        scheme,
-        source,
-        scores: req.scores,
-        as_of: req.as_of,
-        header_row: req.header_row,
-        placement: false,
-        // The report's meta names the file's hash.
-        hash: true,
-    };
+    let start =
+        Start { scheme, source, scores: req.scores, as_of: req.as_of, header_row: req.header_row, placement: false, hash: req.hash };
     let (reading, mut cutter) = Reading::start(&start)?;
     // The scan decides nothing (the rows' figures only): any words will do.
     let batch = reading.batch(scheme, crate::rule::words::Words::english());

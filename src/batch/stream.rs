@@ -175,9 +175,7 @@ struct Written {
 }
 
 pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
-    // Only the formats whose meta names the file's hash need it.
-    let hash = matches!(req.format, Format::Json | Format::Html | Format::Xlsx);
-    with_run(req, hash, |run, reading, cutter| {
+    with_run(req, names_the_hash(req.format), |run, reading, cutter| {
         let (scheme, source, layout, periods) = (req.scheme, run.source, &reading.layout, &reading.periods);
         let progress = if req.progress {
             let bar = ProgressBar::new(source.len * 2);
@@ -233,6 +231,12 @@ pub struct Employee {
 /// (quotas do not apply to placement: placing is not promoting).
 fn has_queue(req: &Request) -> bool {
     !req.scheme.quotas.is_empty() && !req.placement
+}
+
+/// Whether the meta of `format` names the input's hash: only then are the
+/// records hashed as they are read.
+fn names_the_hash(format: Format) -> bool {
+    matches!(format, Format::Json | Format::Html | Format::Xlsx)
 }
 
 /// The cutter of a file's records, after its header.
@@ -314,8 +318,7 @@ pub fn pass_one(req: &Request, source: &Source, employee: Option<&str>, members_
     if !has_queue(req) {
         return Ok(None);
     }
-    // The meta of an explanation names the file's hash.
-    let (reading, cutter, kept) = read_start(req, source, true)?;
+    let (reading, cutter, kept) = read_start(req, source, names_the_hash(req.format))?;
     let (counted, spool) = with_run_of(req, source, &reading, &kept, |run| {
         count(run, cutter, &ProgressBar::hidden(), employee, members_of).map_err(|e| source.located(e))
     })?;

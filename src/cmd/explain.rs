@@ -69,7 +69,7 @@ pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
 /// (SPEC §8.4); with those composites and their row index. None when the
 /// file cannot be read this way (the in-memory path then says why).
 fn scanned<'s>(req: &'s Request, scores: Option<&'s crate::input::records::Input>) -> Option<Result<(Evaluation<'s>, Vec<Decimal>, u64)>> {
-    let scan = crate::batch::scan::Request::of_files(&req.scheme, &req.files, scores, req.as_of);
+    let scan = crate::batch::scan::Request::of_files(&req.scheme, &req.files, scores, req.as_of, req.format == DetailFormat::Json);
     // Under quotas `evaluate`'s first passes find the employee as they allocate the queue.
     let found = match req.scheme.quotas.is_empty() {
         true => crate::detail::scanned::one(&scan, &req.id, false, req.lang),

@@ -33,7 +33,13 @@ pub struct Request {
 pub fn run(req: &Request, out: &mut dyn Write) -> Result<Exit> {
     if crate::cmd::explain::scannable(&req.files, req.in_memory) {
         if let Ok(scores) = req.files.read_scores() {
-            let scan = crate::batch::scan::Request::of_files(&req.scheme, &req.files, scores.as_ref(), req.as_of);
+            let scan = crate::batch::scan::Request::of_files(
+                &req.scheme,
+                &req.files,
+                scores.as_ref(),
+                req.as_of,
+                req.format == DetailFormat::Json,
+            );
             if let Ok(answer) = what_if_scanned(&scan, &req.id, &req.sets, req.lang) {
                 return show(req, answer?, out);
             }

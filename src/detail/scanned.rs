@@ -201,7 +201,8 @@ fn queue_request<'a>(req: &scan::Request<'a>) -> stream::Request<'a> {
         sheet: req.sheet,
         scores: req.scores,
         as_of: req.as_of,
-        format: crate::report::Format::Csv,
+        // A format whose meta names the file's hash when the answer does.
+        format: if req.hash { crate::report::Format::Json } else { crate::report::Format::Csv },
         statuses: &[],
         color: false,
         width: None,

@@ -426,7 +426,7 @@ fn the_employee_is_found_by_their_id_whatever_else_holds_its_bytes() {
 
     let scheme = load_scheme(Some("telecom-after-sales")).unwrap();
     let files = files(&path);
-    let req = Request::of_files(&scheme, &files, None, "2026-12-31".parse().unwrap());
+    let req = Request::of_files(&scheme, &files, None, "2026-12-31".parse().unwrap(), true);
     let source = ladder::batch::scan::open(&req).unwrap();
     let ranked = |id: &str| match locate(&req, &source, id) {
         Wanted::Every => None,
