@@ -471,7 +471,7 @@ fn decide_kept<'r>(
     spare: Figures,
 ) -> (&'r Batch<'r>, Outcome) {
     let rank = |key: &CohortKey, composite, band| counted.cohorts.standing(run.req.scheme, key, composite, band);
-    let (batch, row, figures, standing) = read_back(run, counted, &rank, index, kept_row, cells, spare);
+    let (batch, row, figures, Ranked { standing, .. }) = read_back(run, counted, &rank, index, kept_row, cells, spare);
     let decision = batch.decide(&row, figures.as_ref(), standing);
     (batch, Outcome { row, figures, cohort: None, standing, decision })
 }
@@ -487,7 +487,7 @@ fn read_back<'r>(
     kept_row: KeptRow<'_>,
     cells: Cells,
     spare: Figures,
-) -> (&'r Batch<'r>, Row, Option<Figures>, Option<Standing>) {
+) -> (&'r Batch<'r>, Row, Option<Figures>, Ranked) {
     let Run { req, kept, periods, .. } = run;
     let scheme = req.scheme;
     let line = kept_row.line;
@@ -510,11 +510,19 @@ fn read_back<'r>(
         None => batch.figures(&mut row),
     };
     // A row in error (a duplicate id) has no figures and so no place in a cohort.
-    let standing = match figures.as_ref().filter(|_| row.errors.is_empty()) {
-        Some(f) => f.composite.and_then(|c| rank(&CohortKey::of(scheme, batch.layout, &row), c, f.band)),
+    let ranked = match figures.as_ref().filter(|_| row.errors.is_empty()) {
+        Some(f) => f.composite.map(|c| (CohortKey::of(scheme, batch.layout, &row), c, f.band)),
         None => None,
     };
-    (batch, row, figures, standing)
+    let standing = ranked.as_ref().and_then(|(key, composite, band)| rank(key, *composite, *band));
+    (batch, row, figures, Ranked { key: ranked.map(|(key, _, _)| key), standing })
+}
+
+/// Where a row read back ranks: its cohort (None when it is not ranked:
+/// in error, or no composite) and its standing there.
+struct Ranked {
+    key: Option<CohortKey>,
+    standing: Option<Standing>,
 }
 
 /// The quota pass (SPEC §8.4), only with quotas: every kept row decided
@@ -572,7 +580,7 @@ fn allocate(run: &Run, counted: &Counted, spool: &mut BufReader<File>, change: O
             .map_init(Figures::default, |spare, (i, ((record, cells_text), cells))| {
                 let index = first + i as u64;
                 let kept_row = run.kept.read_row(record, text.and_then(|t| t.get(cells_text)), cells)?;
-                let (batch, mut row, mut figures, standing) =
+                let (batch, mut row, mut figures, Ranked { key, standing }) =
                     read_back(run, counted, &rank, index, kept_row, std::mem::take(cells), std::mem::take(spare));
                 // Only whether it promotes, and into what: not the texts of what failed.
                 let verdict = batch.verdict(&row, figures.as_ref(), standing);
@@ -581,10 +589,10 @@ fn allocate(run: &Run, counted: &Counted, spool: &mut BufReader<File>, change: O
                 let noted_after = match (change, &changed) {
                     (Some(_), Some((at, changed))) if *at == index => changed.clone(),
                     (Some(c), _) => {
-                        // Another row's verdict moves only with its standing.
-                        let moved = match figures.as_ref().filter(|_| row.errors.is_empty()) {
-                            Some(f) => f.composite.and_then(|m| rank_after(c, &CohortKey::of(scheme, batch.layout, &row), m, f.band)),
-                            None => None,
+                        // Another row's verdict moves only with its standing (its cohort as read back).
+                        let moved = match (&key, figures.as_ref()) {
+                            (Some(key), Some(f)) => f.composite.and_then(|m| rank_after(c, key, m, f.band)),
+                            _ => None,
                         };
                         match moved == standing {
                             true => noted.clone(),
