@@ -15,7 +15,6 @@
 //! Every row is still read, split and its id checked, as before.
 
 use crate::batch::chunk::{for_each_chunk, Chunk};
-pub use crate::batch::cohorts::Member;
 use crate::batch::cohorts::{hundredths, standing_at, CohortKey, Cohorts, Members};
 use crate::batch::ids::Seen;
 use crate::batch::memory::{read_layout, unknown_score_ids, Batch, Evaluation, Outcome};
@@ -107,10 +106,8 @@ pub struct Scan {
     pub ids: Ids,
     /// With `members`: every ranked row's line, cohort, composite and band,
     /// so that the rows whose standing a change moves are known without
-    /// evaluating the file again (about 24 bytes a row).
-    pub members: Vec<Member>,
-    /// The cohorts of `members`, by their index.
-    pub keys: hashbrown::HashMap<CohortKey, u32>,
+    /// evaluating the file again (about 24 bytes a row), and their cohorts.
+    pub members: Members,
     /// Where the records start in the file as read (past the header's rows).
     pub records_start: u64,
     /// The cohorts ranked: `cohorts` and `members` hold these, no others.
@@ -220,8 +217,7 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
         duplicates,
         kept,
         ids,
-        members: kept_members.list,
-        keys: kept_members.keys,
+        members: kept_members,
         records_start: header.end,
         wanted,
     })

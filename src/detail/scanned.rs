@@ -122,8 +122,7 @@ pub fn one_for_change<'s>(req: &scan::Request<'s>, id: &str, lang: Lang) -> Resu
         duplicates,
         kept: Vec::new(),
         ids: scan::Ids::default(),
-        members: members.list,
-        keys: members.keys,
+        members,
         records_start,
         wanted,
     };
@@ -375,12 +374,12 @@ fn standing_moved(
     was: (Option<&CohortKey>, Option<i32>),
     now: (Option<&CohortKey>, Option<i32>),
 ) -> hashbrown::HashSet<u64> {
-    let cohort_of = |key: Option<&CohortKey>| key.and_then(|k| scanned.keys.get(k).copied());
+    let cohort_of = |key: Option<&CohortKey>| key.and_then(|k| scanned.members.keys.get(k).copied());
     let watched: Vec<(u32, &[i32], &[i32])> = [cohort_of(was.0), cohort_of(now.0)]
         .into_iter()
         .flatten()
         .filter_map(|c| {
-            let key = scanned.keys.iter().find(|(_, i)| **i == c).map(|(k, _)| k)?;
+            let key = scanned.members.keys.iter().find(|(_, i)| **i == c).map(|(k, _)| k)?;
             Some((c, lists.find(key)?, lists_after.find(key)?))
         })
         .collect();
@@ -392,7 +391,7 @@ fn standing_moved(
         _ => None,
     };
     let mut moved = hashbrown::HashSet::new();
-    for m in &scanned.members {
+    for m in &scanned.members.list {
         if between.is_some_and(|(low, high)| m.composite < low || m.composite >= high) {
             continue;
         }
