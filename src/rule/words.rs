@@ -301,11 +301,7 @@ impl Words {
             None => ("decided by ", ", not by rule"),
             Some(_) => ("由", "决定，不按规则晋升"),
         };
-        let mut text = String::with_capacity(before.len() + body.len() + after.len());
-        for piece in [before, body, after] {
-            text.push_str(piece);
-        }
-        text
+        joined([before, body, after])
     }
 
     /// An unmet line of a bridge out of a highest grade: `M3: kpi >= 85 (found 80)`.
@@ -316,11 +312,7 @@ impl Words {
             None => ("", grade.id.as_str(), ": "),
             Some(_) => ("转", grade.title.as_str(), "："),
         };
-        let mut text = String::with_capacity(before.len() + name.len() + after.len() + line.len());
-        for piece in [before, name, after, line] {
-            text.push_str(piece);
-        }
-        text
+        joined([before, name, after, line])
     }
 
     /// A quota's `per` field: its own name, or (Chinese) the file's header.
@@ -397,6 +389,18 @@ impl Chinese {
             Subject::MonthsSince(f) => format!("自{}起月数", self.fact(f)),
         }
     }
+}
+
+/// `pieces` one after another in one allocation: what the unmet lines
+/// written a row use instead of `format!` (`[..].concat()` measured 0.2 %
+/// more instructions on the customer-service scheme).
+#[inline]
+fn joined<const N: usize>(pieces: [&str; N]) -> String {
+    let mut text = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+    for piece in pieces {
+        text.push_str(piece);
+    }
+    text
 }
 
 #[cfg(test)]
