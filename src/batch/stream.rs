@@ -304,9 +304,6 @@ pub struct PassOneFound {
     pub employee: Employee,
     /// Every ranked row of the cohorts pass 1 was asked to keep.
     pub members: Members,
-    /// Every cohort's composites, counted.
-    pub cohorts: Cohorts,
-    pub duplicates: hashbrown::HashMap<u64, u64>,
     /// Where the records start in the file as read (past the header's rows).
     pub records_start: u64,
 }
@@ -327,7 +324,7 @@ pub fn pass_one(req: &Request, source: &Source, employee: Option<&str>, members_
 
 impl PassOne {
     /// The employee's row and what explaining it needs (None when no row
-    /// has the id), with the members and counts of the cohorts.
+    /// has the id), with the members of the cohorts asked for.
     pub fn found(&mut self, req: &Request, source: &Source) -> Option<PassOneFound> {
         let (row, key) = self.counted.employee.take()?;
         let reading = &self.reading;
@@ -340,13 +337,13 @@ impl PassOne {
             notes: reading.header.note.clone().into_iter().collect(),
             warnings: std::mem::take(&mut self.counted.warnings),
         };
-        Some(PassOneFound {
-            employee,
-            members: std::mem::take(&mut self.counted.members),
-            cohorts: self.counted.cohorts.clone(),
-            duplicates: self.counted.duplicates.clone(),
-            records_start: reading.header.end,
-        })
+        Some(PassOneFound { employee, members: std::mem::take(&mut self.counted.members), records_start: reading.header.end })
+    }
+
+    /// Every cohort's composites as pass 1 counted them, and the rows whose
+    /// id an earlier row has (row index → that row's line).
+    pub fn counts(&self) -> (&Cohorts, &hashbrown::HashMap<u64, u64>) {
+        (&self.counted.cohorts, &self.counted.duplicates)
     }
 
     /// The quota pass over this pass 1: the queue of the file and, with

@@ -106,7 +106,10 @@ pub fn one_for_change<'s>(req: &scan::Request<'s>, id: &str, lang: Lang) -> Resu
         Ok(found) => found,
         Err(message) => return Ok(Err(message)),
     };
-    let stream::PassOneFound { employee: found, members, cohorts, duplicates, records_start } = found;
+    let stream::PassOneFound { employee: found, members, records_start } = found;
+    // The scan's counts are pass 1's, which its quota pass reads too: a copy.
+    let (cohorts, duplicates) = pass.counts();
+    let (cohorts, duplicates) = (cohorts.clone(), duplicates.clone());
     let stream::Employee { row: KeptRow { line, index: row_index, cells }, cohort, layout, long, inputs, notes, warnings } = found;
     let row = parse_row(scheme, &layout, line, cells, req.as_of);
     let (employee, others) = employee(req, lang, &layout, &long, row, |_| cohort);
