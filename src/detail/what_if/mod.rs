@@ -253,7 +253,6 @@ fn resolved_sets(
 
 /// The `targets` applied to the employee's `cells` and long-form scores
 /// (`long`, which also takes the quarters set whole): what each changes.
-#[allow(clippy::too_many_arguments)]
 fn apply_sets(
     scheme: &Scheme,
     layout: &Layout,
