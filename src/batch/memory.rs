@@ -7,7 +7,7 @@ pub use crate::figures::Standing;
 use crate::figures::{compute, compute_lean, Figures, Periods, ScoreColumns, ScoreSource};
 use crate::input::cells::Cells;
 use crate::input::records::{parse_row, read_long_scores, records_reader, Input, Layout, LongScores, Row};
-use crate::rule::eval::Env;
+use crate::rule::eval::{Env, Ranking};
 use crate::rule::words::{Lang, Words};
 use crate::scheme::Scheme;
 use anyhow::{Context, Result};
@@ -51,7 +51,7 @@ impl Evaluation<'_> {
             layout: &self.layout,
             row: &outcome.row,
             figures: outcome.figures.as_ref()?,
-            standing: outcome.standing,
+            standing: Ranking::Known(outcome.standing),
             time_as_of,
             words: &self.words,
         })
@@ -260,6 +260,7 @@ impl Batch<'_> {
 
     /// What the rules of a row are evaluated against.
     fn env<'r>(&'r self, row: &'r Row, figures: &'r Figures, standing: Option<Standing>) -> Env<'r> {
+        let standing = Ranking::Known(standing);
         Env { scheme: self.scheme, layout: self.layout, row, figures, standing, time_as_of: self.periods.as_of, words: self.words }
     }
 
@@ -272,6 +273,20 @@ impl Batch<'_> {
             return self.decide(row, Some(figures), standing).verdict();
         }
         row.grade.map_or_else(error, |grade| crate::decision::verdict(&self.env(row, figures, standing), grade))
+    }
+
+    /// [`Batch::verdict`] before any rank is known (pass 1 of a batch with
+    /// quotas): None when it read the standing (a rank test, or
+    /// calibrated_band), so it must be asked again once every composite is
+    /// counted; otherwise it is the verdict whatever the ranks turn out to be.
+    pub fn verdict_before_ranks(&self, row: &Row, figures: Option<&Figures>) -> Option<Verdict> {
+        let Some(figures) = figures.filter(|_| row.errors.is_empty()) else { return Some(Decision::error().verdict()) };
+        // Placing is not promoting: no queue asks it (and a row without a grade is asked again).
+        let grade = row.grade.filter(|_| self.layout.placement.is_none())?;
+        let read = std::cell::Cell::new(false);
+        let env = Env { standing: Ranking::NotYet(&read), ..self.env(row, figures, None) };
+        let verdict = crate::decision::verdict(&env, grade);
+        (!read.get()).then_some(verdict)
     }
 }
 

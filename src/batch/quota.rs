@@ -56,6 +56,14 @@ struct Promoted {
     options: Vec<GradeRef>,
 }
 
+impl Noted {
+    /// The note as row `index`'s (pass 1 notes a row before its index is known).
+    #[must_use]
+    pub fn at(self, index: u64) -> Noted {
+        Noted { index, ..self }
+    }
+}
+
 /// One quota's groups: the values of its `per` fields (one group without
 /// `per`), each with its head count and, after allocation, what was taken.
 #[derive(Debug, Default, Clone)]
@@ -89,9 +97,18 @@ impl QuotaGroups {
 /// Gathers the head counts and the candidates, row by row in input order.
 pub struct Collector<'s> {
     scheme: &'s Scheme,
+    tally: Tally,
+    noter: Noter<'s>,
+}
+
+/// What a [`Collector`] has gathered so far: kept by a streaming pass 1
+/// for the quota pass to go on with. The order rows are added in does not
+/// matter: candidates are sorted before allocation, and groups are told
+/// apart by name wherever two allocations are compared.
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
     groups: Vec<QuotaGroups>,
     candidates: Vec<Candidate>,
-    noter: Noter<'s>,
 }
 
 /// What a row counts for, worked out without changing the collector (so
@@ -117,12 +134,18 @@ impl<'s> Collector<'s> {
                     .collect()
             })
             .collect();
-        Collector {
-            scheme,
-            groups: vec![QuotaGroups::default(); scheme.quotas.len()],
-            candidates: Vec::new(),
-            noter: Noter { scheme, sources },
-        }
+        let tally = Tally { groups: vec![QuotaGroups::default(); scheme.quotas.len()], candidates: Vec::new() };
+        Collector { scheme, tally, noter: Noter { scheme, sources } }
+    }
+
+    /// A collector going on from `tally` (gathered by one of `scheme`).
+    pub fn resume(scheme: &'s Scheme, tally: Tally) -> Collector<'s> {
+        Collector { tally, ..Collector::new(scheme) }
+    }
+
+    /// What was gathered, to be resumed later.
+    pub fn into_tally(self) -> Tally {
+        self.tally
     }
 
     /// A noter for this collector's scheme.
@@ -141,23 +164,24 @@ impl<'s> Collector<'s> {
     /// Counts a noted row (rows in input order).
     pub fn add_noted(&mut self, noted: Noted) {
         let Noted { index, keys, candidate } = noted;
+        let Tally { groups: quota_groups, candidates } = &mut self.tally;
         let mut groups = vec![NO_GROUP; keys.len()];
         for (q, key) in keys.into_iter().enumerate() {
             if let Some(key) = key {
-                let id = self.groups[q].intern(key);
-                self.groups[q].heads[id as usize] += 1;
+                let id = quota_groups[q].intern(key);
+                quota_groups[q].heads[id as usize] += 1;
                 groups[q] = id;
             }
         }
         if let Some(Promoted { line, id, composite, months_in_grade, options }) = candidate {
             let groups = groups.into_boxed_slice();
-            self.candidates.push(Candidate { row: index, line, id, composite, months_in_grade, options, groups });
+            candidates.push(Candidate { row: index, line, id, composite, months_in_grade, options, groups });
         }
     }
 
     /// Allocates the quotas: every candidate's place, the option it took and what it could not take.
     pub fn allocate(self) -> Allocation {
-        let Collector { scheme, mut groups, mut candidates, .. } = self;
+        let Collector { scheme, tally: Tally { mut groups, mut candidates }, .. } = self;
         // Composite higher first (none last), then longer in grade (none last), then input order.
         candidates.sort_by(|a, b| {
             desc_none_last(a.composite.as_ref(), b.composite.as_ref())
@@ -226,6 +250,11 @@ impl Noter<'_> {
             return None;
         }
         let grade = row.grade?;
+        let promote = verdict.status == Status::Promote;
+        // Most rows count nowhere: known before any group key is made.
+        if !promote && !self.sources.iter().any(|s| s[grade.sequence][grade.index]) {
+            return None;
+        }
         let keys: Vec<Option<String>> = self
             .scheme
             .quotas
@@ -233,10 +262,6 @@ impl Noter<'_> {
             .enumerate()
             .map(|(q, quota)| self.sources[q][grade.sequence][grade.index].then(|| group_key(self.scheme, layout, row, quota)))
             .collect();
-        let promote = verdict.status == Status::Promote;
-        if !promote && keys.iter().all(Option::is_none) {
-            return None;
-        }
         let candidate = promote.then(|| Promoted {
             line: row.line,
             id: row.id.as_str().into(),

@@ -19,7 +19,7 @@ use crate::batch::chunk::{for_each_chunk, Chunk};
 use crate::batch::cohorts::{hundredths, CohortKey, Cohorts, Members};
 use crate::batch::ids::Seen;
 use crate::batch::memory::{duplicate_error, unknown_score_ids, Batch, Outcome};
-use crate::batch::quota::{Allocation, Collector, Noted};
+use crate::batch::quota::{Allocation, Collector, Noted, Tally};
 use crate::batch::reading::{read_record, KeptRow as Found, Reading, Start, Wanted};
 use crate::batch::spool::{Kept, KeptRow, RowSpool};
 use crate::decision::Status;
@@ -34,6 +34,7 @@ use crate::rule::words::Words;
 use crate::scheme::Scheme;
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
+use fixedbitset::FixedBitSet;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -122,11 +123,35 @@ struct Counted {
     employee: Option<(Found, Option<CohortKey>)>,
     /// Every ranked row of the cohorts pass 1 was asked to keep (`what-if`).
     members: Members,
+    /// With quotas: what pass 1 could already note for the queue.
+    queue: Option<QueueSoFar>,
+}
+
+/// What pass 1 gathers of the quota queue (SPEC §8.4). Most rows' verdicts
+/// read no rank (a test before it failed, or no rule of their grade reads
+/// one): those are noted as pass 1 meets them, and the quota pass decides
+/// only the rest, once every composite is counted.
+struct QueueSoFar {
+    /// The rows noted in pass 1.
+    tally: Tally,
+    /// By row index: the rows the quota pass decides (their verdicts read a
+    /// rank; the employee asked for, whom `what-if` changes).
+    waiting: FixedBitSet,
 }
 
 /// One row as pass 1 leaves it to its sink: its line, its id (for the id
-/// set) and its cohort with its composite (for rank).
-type RowSeen = (u64, String, Option<(CohortKey, Decimal)>);
+/// set), its cohort with its composite (for rank) and, with quotas, what
+/// it counts for in the queue.
+type RowSeen = (u64, String, Option<(CohortKey, Decimal)>, Option<Queued>);
+
+/// A row's place in the quota queue as pass 1 sees it.
+enum Queued {
+    /// Its verdict read no rank: how it counts (None: nowhere), its row
+    /// index still to fill.
+    Noted(Option<Noted>),
+    /// Its verdict waits for the ranks.
+    Waits,
+}
 
 /// A worker's share of a chunk in pass 1.
 #[derive(Default)]
@@ -187,8 +212,9 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
         } else {
             ProgressBar::hidden()
         };
-        let (counted, mut spool) = count(run, cutter, &progress, None, None).map_err(|e| source.located(e))?;
-        let allocation = allocate(run, &counted, &mut spool, None)?.map(|a| a.before);
+        let (mut counted, mut spool) = count(run, cutter, &progress, None, None).map_err(|e| source.located(e))?;
+        let queue = counted.queue.take();
+        let allocation = allocate(run, &counted, queue, &mut spool, None)?.map(|a| a.before);
 
         let inputs = reading.inputs(source, req.scores);
         let meta = Meta { scheme, periods, inputs, placement: req.placement };
@@ -346,12 +372,14 @@ impl PassOne {
         (&self.counted.cohorts, &self.counted.duplicates)
     }
 
-    /// The quota pass over this pass 1: the queue of the file and, with
+    /// The quota pass over this pass 1 (once): the queue of the file and, with
     /// `change`, of the file as changed (with the changed record read as
     /// changed and every rank moved with it).
     pub fn queues(&mut self, req: &Request, source: &Source, change: Option<&Change>) -> Result<(Allocation, Option<Allocation>)> {
         let PassOne { reading, kept, counted, spool } = self;
-        let allocations = with_run_of(req, source, reading, kept, |run| allocate(run, counted, spool, change))?;
+        // Taken, not copied (the candidates are most of the memory it holds): the quota pass runs once.
+        let Some(queue) = counted.queue.take() else { bail!("internal error: the quota pass of one pass 1 was asked twice") };
+        let allocations = with_run_of(req, source, reading, kept, |run| allocate(run, counted, Some(queue), spool, change))?;
         let Some(Allocations { before, after }) = allocations else { bail!("internal error: a scheme with quotas gave no queue") };
         Ok((before, after))
     }
@@ -368,11 +396,14 @@ fn count(
     employee: Option<&str>,
     members_of: Option<&Wanted>,
 ) -> Result<(Counted, BufReader<File>)> {
-    let Run { source, batch, kept, .. } = run;
+    let Run { req, source, batch, kept, .. } = run;
     let mut seen = Seen::default();
     let mut cohorts = Cohorts::default();
     let mut members = Members::default();
     let mut found_row = None;
+    let mut collector = has_queue(req).then(|| Collector::new(req.scheme));
+    let noter = collector.as_ref().map(Collector::noter);
+    let mut waiting = FixedBitSet::new();
     let spool = tempfile::tempfile().context("cannot create a temporary file for pass 1")?;
     let mut spool_out = std::io::BufWriter::with_capacity(1 << 16, spool);
     // The blocks of a chunk are parsed in parallel, then its rows are shared
@@ -387,11 +418,20 @@ fn count(
             // Boxed: the fold hands its accumulator on by value for every row.
             .fold(CountedPiece::new, |mut piece, (line, record)| {
                 read_record(batch, &Wanted::Every, *line, record, &mut piece.spare, |row, figures, cohort| {
-                    if employee.is_some_and(|id| row.id == id) {
+                    let asked_for = employee.is_some_and(|id| row.id == id);
+                    if asked_for {
                         piece.found.push((*line, row.cells.clone()));
                     }
                     kept.write_row(row, figures, &mut piece.kept);
-                    piece.rows.push((*line, std::mem::take(&mut row.id), cohort));
+                    // The employee asked for waits: `what-if` changes their row.
+                    let queued = noter.as_ref().map(|noter| match batch.verdict_before_ranks(row, figures).filter(|_| !asked_for) {
+                        Some(verdict) => {
+                            let composite = figures.and_then(|f| f.composite);
+                            Queued::Noted(noter.note(0, batch.layout, row, composite, req.as_of, &verdict))
+                        }
+                        None => Queued::Waits,
+                    });
+                    piece.rows.push((*line, std::mem::take(&mut row.id), cohort, queued));
                 });
                 piece
             })
@@ -406,15 +446,21 @@ fn count(
         RowSpool::write_chunk(&mut spool_out, count, &records).context("cannot write the temporary file of pass 1")?;
         // After the first chunk, the id set sized for the whole file.
         if seen.rows == 0 {
-            let first_ids: Vec<&str> = pieces.iter().flat_map(|p| p.rows.iter()).map(|(_, id, _)| id.as_str()).collect();
+            let first_ids: Vec<&str> = pieces.iter().flat_map(|p| p.rows.iter()).map(|(_, id, _, _)| id.as_str()).collect();
             seen.ids.reserve_for_file(source.len, bytes, first_ids.into_iter());
         }
         // The keys are moved into the cohorts, not copied.
         for piece in &mut pieces {
             let CountedPiece { rows, found, .. } = &mut **piece;
-            for (line, id, cohort) in rows.iter_mut() {
+            for (line, id, cohort, queued) in rows.iter_mut() {
                 let index = seen.rows;
                 let first = seen.first(*line, id)?;
+                match (queued.take(), collector.as_mut()) {
+                    // A later row with an id met before is in error: it counts nowhere.
+                    (Some(Queued::Noted(Some(noted))), Some(collector)) if first => collector.add_noted(noted.at(index)),
+                    (Some(Queued::Waits), _) => waiting.grow_and_insert(index as usize),
+                    _ => {}
+                }
                 // The employee asked for: the first row with their id (never a duplicate).
                 if first && found_row.is_none() && employee == Some(id.as_str()) {
                     if let Some((_, cells)) = found.iter_mut().find(|(l, _)| l == line) {
@@ -441,7 +487,8 @@ fn count(
     let mut spool =
         spool_out.into_inner().map_err(std::io::IntoInnerError::into_error).context("cannot write the temporary file of pass 1")?;
     spool.rewind()?;
-    Ok((Counted { rows, duplicates, cohorts, warnings, employee: found_row, members }, BufReader::with_capacity(1 << 16, spool)))
+    let queue = collector.map(|c| QueueSoFar { tally: c.into_tally(), waiting });
+    Ok((Counted { rows, duplicates, cohorts, warnings, employee: found_row, members, queue }, BufReader::with_capacity(1 << 16, spool)))
 }
 
 /// Reads the next chunk of kept rows; None at the end.
@@ -522,23 +569,33 @@ struct Ranked {
     standing: Option<Standing>,
 }
 
-/// The quota pass (SPEC §8.4), only with quotas: every kept row decided
-/// once more, keeping of each only what allocation needs (head counts, and
-/// of a candidate its order keys, options and groups), then allocated.
+/// The quota pass (SPEC §8.4), only with quotas: going on from what pass 1
+/// noted (`queue`), every kept row it left waiting decided once more,
+/// keeping of each only what allocation needs (head counts, and of a
+/// candidate its order keys, options and groups), then allocated.
 /// Quotas do not apply to placement (placing is not promoting).
 /// With a `what-if` change, also the queue of the file as changed, in the
 /// same read: the changed record is evaluated whole, and every other row
 /// ranked as if the employee had moved (`Cohorts::standing_moved`); its
 /// verdict is asked again only when that moves its standing.
-fn allocate(run: &Run, counted: &Counted, spool: &mut BufReader<File>, change: Option<&Change>) -> Result<Option<Allocations>> {
+fn allocate(
+    run: &Run,
+    counted: &Counted,
+    queue: Option<QueueSoFar>,
+    spool: &mut BufReader<File>,
+    change: Option<&Change>,
+) -> Result<Option<Allocations>> {
     let req = run.req;
     let scheme = req.scheme;
-    if !has_queue(req) {
-        return Ok(None);
+    let Some(QueueSoFar { tally, waiting }) = queue.filter(|_| has_queue(req)) else { return Ok(None) };
+    // The row a change is made to is noted here, as it is and as changed.
+    if change.is_some_and(|c| !waiting.contains(c.index as usize)) {
+        bail!("internal error: the changed row was noted for the quota queue before the change");
     }
-    let mut collector = Collector::new(scheme);
-    // With a change, the queue of the file as changed is counted in the same read.
-    let mut collector_after = change.map(|_| Collector::new(scheme));
+    // With a change, the queue of the file as changed is counted in the same
+    // read; a row pass 1 noted counts the same in it (its verdict read no rank).
+    let mut collector_after = change.map(|_| Collector::resume(scheme, tally.clone()));
+    let mut collector = Collector::resume(scheme, tally);
     let index = AtomicU64::new(0);
     let noter = collector.noter();
     // The changed record, evaluated whole with the changed scores; where it ranks now.
@@ -576,6 +633,9 @@ fn allocate(run: &Run, counted: &Counted, spool: &mut BufReader<File>, change: O
             // A worker's figures are decoded into the lists of its last row's (not new ones a row).
             .map_init(Figures::default, |spare, (i, ((record, cells_text), cells))| {
                 let index = first + i as u64;
+                if !waiting.contains(index as usize) {
+                    return Ok((None, None)); // noted in pass 1
+                }
                 let kept_row = run.kept.read_row(record, text.and_then(|t| t.get(cells_text)), cells)?;
                 let (batch, mut row, mut figures, Ranked { key, standing }) =
                     read_back(run, counted, &rank, index, kept_row, std::mem::take(cells), std::mem::take(spare));

@@ -2,7 +2,7 @@
 //! so a decision can always say what was required and what was there.
 
 use crate::calendar::{parse_date, whole_months, whole_years, Period};
-use crate::figures::Figures;
+use crate::figures::{Figures, Standing};
 use crate::input::records::{Layout, Row};
 use crate::input::value::{parse_bool, parse_number};
 pub use crate::rule::found::Found;
@@ -11,6 +11,7 @@ use crate::rule::{Check, Computed, FactRef, Op, Reserved, Rule, Subject, Test, T
 use crate::scheme::Scheme;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use std::cell::Cell;
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -20,12 +21,38 @@ pub struct Env<'a> {
     pub layout: &'a Layout,
     pub row: &'a Row,
     pub figures: &'a Figures,
-    /// The place in the rank cohort (rank_pct, rank, cohort_size, calibrated_band).
-    pub standing: Option<crate::figures::Standing>,
+    /// The place in the rank cohort (rank_pct, rank, cohort_size,
+    /// calibrated_band), or that it is not known yet.
+    pub standing: Ranking<'a>,
     /// The date time facts are measured to (the as-of date, or a later one for eligible_on).
     pub time_as_of: NaiveDate,
     /// The words the texts of the decision are written in.
     pub words: &'a Words,
+}
+
+/// How much is known of an employee's place in the rank cohort.
+#[derive(Debug, Clone, Copy)]
+pub enum Ranking<'a> {
+    /// The standing (None: not ranked, in error or without a composite).
+    Known(Option<Standing>),
+    /// Not known yet: pass 1 of a batch asks a verdict before every
+    /// composite is counted. Reading the standing sets the flag, and a
+    /// verdict that did must be asked again once the ranks are known; one
+    /// that did not is the same whatever they turn out to be.
+    NotYet(&'a Cell<bool>),
+}
+
+impl Ranking<'_> {
+    /// The standing as far as it is known; reading it is noted.
+    fn get(self) -> Option<Standing> {
+        match self {
+            Ranking::Known(standing) => standing,
+            Ranking::NotYet(read) => {
+                read.set(true);
+                None
+            }
+        }
+    }
 }
 
 /// The outcome of a rule, node by node.
@@ -345,9 +372,9 @@ impl Env<'_> {
             Computed::CompetencyPct => f.competency_pct,
             Computed::Composite => f.composite,
             Computed::Band | Computed::CalibratedBand => None,
-            Computed::RankPct => self.standing.map(|s| s.rank_pct),
-            Computed::Rank => self.standing.and_then(|s| count(s.rank)),
-            Computed::CohortSize => self.standing.and_then(|s| count(s.cohort_size)),
+            Computed::RankPct => self.standing.get().map(|s| s.rank_pct),
+            Computed::Rank => self.standing.get().and_then(|s| count(s.rank)),
+            Computed::CohortSize => self.standing.get().and_then(|s| count(s.cohort_size)),
             Computed::MonthsInGrade => self.row.grade_date.and_then(|d| count(whole_months(d, self.time_as_of) as usize)),
             Computed::MonthsInCompany => self.row.hire_date.and_then(|d| count(whole_months(d, self.time_as_of) as usize)),
             Computed::Age => self.row.birth_date.and_then(|d| count(whole_years(d, self.time_as_of) as usize)),
@@ -435,7 +462,7 @@ impl Env<'_> {
         match fact {
             FactRef::Computed(Computed::Band) => f.band.map_or(Found::Missing, Found::Band),
             FactRef::Computed(Computed::CalibratedBand) => {
-                self.standing.and_then(|s| s.calibrated_band).map_or(Found::Missing, Found::Band)
+                self.standing.get().and_then(|s| s.calibrated_band).map_or(Found::Missing, Found::Band)
             }
             FactRef::Computed(c) => self.computed_number(*c).map_or(Found::Missing, Found::Number),
             FactRef::KpiItem(item) => {

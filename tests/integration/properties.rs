@@ -504,6 +504,15 @@ proptest! {
             for o in &e.outcomes {
                 prop_assert_eq!(batch.verdict(&o.row, o.figures.as_ref(), o.standing), batch.decide(&o.row, o.figures.as_ref(), o.standing).verdict());
             }
+            // Asked before the ranks are known (pass 1), a verdict is given only when it read
+            // no rank; it is then the verdict under the real ranks and under any others.
+            for o in &e.outcomes {
+                let Some(early) = batch.verdict_before_ranks(&o.row, o.figures.as_ref()) else { continue };
+                prop_assert_eq!(&early, &batch.verdict(&o.row, o.figures.as_ref(), o.standing), "{}", o.row.id);
+                for other in [None, Some(top_of_many()), Some(last_of_many())] {
+                    prop_assert_eq!(&early, &batch.verdict(&o.row, o.figures.as_ref(), other), "{} ranked otherwise", o.row.id);
+                }
+            }
         }
     }
 
@@ -607,4 +616,14 @@ proptest! {
     fn stress_evaluation_on_nasty_rows(rows in proptest::collection::vec(nasty_row(), 1..20)) {
         evaluate_text(to_csv(&rows));
     }
+}
+
+/// The top of a large cohort, calibrated into the first band.
+fn top_of_many() -> ladder::figures::Standing {
+    ladder::figures::Standing { rank_pct: Decimal::ONE, rank: 1, cohort_size: 100, calibrated_band: Some(0) }
+}
+
+/// The last of a large cohort, not calibrated.
+fn last_of_many() -> ladder::figures::Standing {
+    ladder::figures::Standing { rank_pct: Decimal::ONE_HUNDRED, rank: 100, cohort_size: 100, calibrated_band: None }
 }

@@ -194,10 +194,6 @@ mod streaming {
         text
     }
 
-    fn scheme(extra: &str) -> ladder::scheme::Scheme {
-        super::super::harness::load_yaml("q.yaml", &format!("{SCHEME}{extra}"))
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig { cases: super::super::harness::cases(64), failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -206,9 +202,19 @@ mod streaming {
             rows in proptest::collection::vec(row(), 1..40),
             pct in 0..=100u32,
             extra in proptest::bool::ANY,
+            ranked in proptest::bool::ANY,
         ) {
             // A percentage cap per department on a grade reached by step and by bridge, at times.
-            let scheme = scheme(&if extra { format!("  - {{grade: M2, max_pct: {pct}, per: [department]}}\n") } else { String::new() });
+            let mut scheme_text = format!("{SCHEME}{}", if extra { format!("  - {{grade: M2, max_pct: {pct}, per: [department]}}\n") } else { String::new() });
+            // A bridge that reads rank, at times: its rows' verdicts wait for the ranks (the quota pass).
+            if ranked {
+                scheme_text = scheme_text.replace(
+                    "{from: T2, to: M2, requires: {fact: kpi, min: 80}}",
+                    "{from: T2, to: M2, requires: [{fact: kpi, min: 80}, {fact: rank_pct, max: 50}]}",
+                );
+                prop_assert!(scheme_text.contains("rank_pct"));
+            }
+            let scheme = super::super::harness::load_yaml("q.yaml", &scheme_text);
             let text = csv(&rows);
             let dir = tempfile::tempdir().unwrap();
             let path = super::super::harness::write(dir.path(), "staff.csv", &text);
