@@ -137,6 +137,8 @@ struct QueueSoFar {
     /// By row index: the rows the quota pass decides (their verdicts read a
     /// rank; the employee asked for, whom `what-if` changes).
     waiting: FixedBitSet,
+    /// The temporary file keeps only these rows, not every row.
+    only_waiting_kept: bool,
 }
 
 /// One row as pass 1 leaves it to its sink: its line, its id (for the id
@@ -153,10 +155,21 @@ enum Queued {
     Waits,
 }
 
+/// The rows pass 1 writes to its temporary file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Every row: pass 2 writes them all (`evaluate`).
+    Every,
+    /// Only the rows the quota pass decides (`explain` and `what-if` under quotas).
+    Waiting,
+}
+
 /// A worker's share of a chunk in pass 1.
 #[derive(Default)]
 struct CountedPiece {
     rows: Vec<RowSeen>,
+    /// How many of them are kept in `kept`.
+    kept_rows: usize,
     /// The rows with the id pass 1 was asked to find (line, cells): rarely any.
     found: Vec<(u64, Cells)>,
     kept: Kept,
@@ -212,7 +225,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
         } else {
             ProgressBar::hidden()
         };
-        let (mut counted, mut spool) = count(run, cutter, &progress, None, None).map_err(|e| source.located(e))?;
+        let (mut counted, mut spool) = count(run, cutter, &progress, None, None, Keep::Every).map_err(|e| source.located(e))?;
         let queue = counted.queue.take();
         let allocation = allocate(run, &counted, queue, &mut spool, None)?.map(|a| a.before);
 
@@ -343,7 +356,8 @@ pub fn pass_one(req: &Request, source: &Source, employee: Option<&str>, members_
     }
     let (reading, cutter, kept) = read_start(req, source, names_the_hash(req.format))?;
     let (counted, spool) = with_run_of(req, source, &reading, &kept, |run| {
-        count(run, cutter, &ProgressBar::hidden(), employee, members_of).map_err(|e| source.located(e))
+        // Only the quota pass reads this spool back: it needs only the rows that wait for it.
+        count(run, cutter, &ProgressBar::hidden(), employee, members_of, Keep::Waiting).map_err(|e| source.located(e))
     })?;
     Ok(Some(PassOne { reading, kept, counted, spool }))
 }
@@ -395,6 +409,7 @@ fn count(
     progress: &ProgressBar,
     employee: Option<&str>,
     members_of: Option<&Wanted>,
+    keep: Keep,
 ) -> Result<(Counted, BufReader<File>)> {
     let Run { req, source, batch, kept, .. } = run;
     let mut seen = Seen::default();
@@ -422,7 +437,6 @@ fn count(
                     if asked_for {
                         piece.found.push((*line, row.cells.clone()));
                     }
-                    kept.write_row(row, figures, &mut piece.kept);
                     // The employee asked for waits: `what-if` changes their row.
                     let queued = noter.as_ref().map(|noter| match batch.verdict_before_ranks(row, figures).filter(|_| !asked_for) {
                         Some(verdict) => {
@@ -431,6 +445,10 @@ fn count(
                         }
                         None => Queued::Waits,
                     });
+                    if keep == Keep::Every || matches!(queued, Some(Queued::Waits)) {
+                        kept.write_row(row, figures, &mut piece.kept);
+                        piece.kept_rows += 1;
+                    }
                     piece.rows.push((*line, std::mem::take(&mut row.id), cohort, queued));
                 });
                 piece
@@ -441,7 +459,7 @@ fn count(
     let read_records = |chunk: &mut Chunk| chunk.fill_from(&mut cutter, &source.display);
     for_each_chunk(progress, read_records, evaluate, |evaluated| {
         let (bytes, mut pieces) = evaluated?;
-        let count = pieces.iter().map(|p| p.rows.len()).sum();
+        let count = pieces.iter().map(|p| p.kept_rows).sum();
         let records: Vec<&Kept> = pieces.iter().map(|p| &p.kept).collect();
         RowSpool::write_chunk(&mut spool_out, count, &records).context("cannot write the temporary file of pass 1")?;
         // After the first chunk, the id set sized for the whole file.
@@ -487,7 +505,7 @@ fn count(
     let mut spool =
         spool_out.into_inner().map_err(std::io::IntoInnerError::into_error).context("cannot write the temporary file of pass 1")?;
     spool.rewind()?;
-    let queue = collector.map(|c| QueueSoFar { tally: c.into_tally(), waiting });
+    let queue = collector.map(|c| QueueSoFar { tally: c.into_tally(), waiting, only_waiting_kept: keep == Keep::Waiting });
     Ok((Counted { rows, duplicates, cohorts, warnings, employee: found_row, members, queue }, BufReader::with_capacity(1 << 16, spool)))
 }
 
@@ -587,7 +605,10 @@ fn allocate(
 ) -> Result<Option<Allocations>> {
     let req = run.req;
     let scheme = req.scheme;
-    let Some(QueueSoFar { tally, waiting }) = queue.filter(|_| has_queue(req)) else { return Ok(None) };
+    let Some(QueueSoFar { tally, waiting, only_waiting_kept }) = queue.filter(|_| has_queue(req)) else { return Ok(None) };
+    // The row index of the temporary file's k-th row (it keeps every row, or only those that wait).
+    let waiting_rows: Vec<u64> = if only_waiting_kept { waiting.ones().map(|i| i as u64).collect() } else { Vec::new() };
+    let row_index = |k: u64| if only_waiting_kept { waiting_rows.get(k as usize).copied() } else { Some(k) };
     // The row a change is made to is noted here, as it is and as changed.
     if change.is_some_and(|c| !waiting.contains(c.index as usize)) {
         bail!("internal error: the changed row was noted for the quota queue before the change");
@@ -632,7 +653,8 @@ fn allocate(
             .enumerate()
             // A worker's figures are decoded into the lists of its last row's (not new ones a row).
             .map_init(Figures::default, |spare, (i, ((record, cells_text), cells))| {
-                let index = first + i as u64;
+                let index = row_index(first + i as u64)
+                    .ok_or_else(|| anyhow::anyhow!("the temporary file of pass 1 has more rows than it kept"))?;
                 if !waiting.contains(index as usize) {
                     return Ok((None, None)); // noted in pass 1
                 }
@@ -686,6 +708,10 @@ fn allocate(
             Ok(())
         },
     )?;
+    let (read, kept) = (index.load(Ordering::SeqCst), if only_waiting_kept { waiting_rows.len() as u64 } else { counted.rows });
+    if read != kept {
+        bail!("the temporary file of pass 1 does not read back: pass 1 kept {kept} rows, the quota pass read {read}");
+    }
     spool.rewind()?;
     Ok(Some(Allocations { before: collector.allocate(), after: collector_after.map(Collector::allocate) }))
 }
