@@ -64,6 +64,39 @@ impl Noted {
     }
 }
 
+impl Tally {
+    /// Counts what `other` gathered of other rows too (its groups matched by name).
+    pub fn merge(&mut self, other: Tally) {
+        let Tally { groups: other_groups, candidates } = other;
+        // Per quota: `other`'s group id → this tally's.
+        let ids: Vec<Vec<u32>> = self
+            .groups
+            .iter_mut()
+            .zip(other_groups)
+            .map(|(mine, theirs)| {
+                theirs
+                    .names
+                    .into_iter()
+                    .zip(theirs.heads)
+                    .map(|(name, heads)| {
+                        let id = mine.intern(name);
+                        mine.heads[id as usize] += heads;
+                        id
+                    })
+                    .collect()
+            })
+            .collect();
+        for mut c in candidates {
+            for (q, g) in c.groups.iter_mut().enumerate() {
+                if *g != NO_GROUP {
+                    *g = ids[q][*g as usize];
+                }
+            }
+            self.candidates.push(c);
+        }
+    }
+}
+
 /// One quota's groups: the values of its `per` fields (one group without
 /// `per`), each with its head count and, after allocation, what was taken.
 #[derive(Debug, Default, Clone)]
@@ -546,6 +579,43 @@ mod tests {
         assert_eq!(cap(&quota(Some(9), Some("50")), 10), 5);
         assert_eq!(cap(&quota(None, Some("100")), 0), 0);
         assert_eq!(cap(&quota(None, Some("0.0000000000000000000000000001")), u64::from(u32::MAX)), 0);
+    }
+
+    /// A tally of one quota whose groups are met in the order of `heads`
+    /// (name, head count), with one candidate in group `group`.
+    fn tally(heads: &[(&str, u64)], row: u64, group: u32) -> Tally {
+        let mut groups = QuotaGroups::default();
+        for (name, count) in heads {
+            let id = groups.intern((*name).to_string());
+            groups.heads[id as usize] += count;
+        }
+        let candidate = Candidate {
+            row,
+            line: row + 2,
+            id: format!("E{row}").into(),
+            composite: None,
+            months_in_grade: None,
+            options: Vec::new(),
+            groups: Box::new([group]),
+        };
+        Tally { groups: vec![groups], candidates: vec![candidate] }
+    }
+
+    #[test]
+    fn tallies_merge_their_groups_by_name() {
+        // Pass 1 met 华东 then 华南; the quota pass met 华南, 华北 and 华东, in that order.
+        let mut merged = tally(&[("华东", 3), ("华南", 1)], 0, 1);
+        merged.merge(tally(&[("华南", 2), ("华北", 1), ("华东", 1)], 7, 2));
+        let g = &merged.groups[0];
+        assert_eq!(g.names, ["华东", "华南", "华北"]);
+        assert_eq!(g.heads, [4, 3, 1]);
+        // Row 7's group was the quota pass's 华东 (its id 2): 华东 here.
+        let groups: Vec<(u64, &str)> = merged.candidates.iter().map(|c| (c.row, g.names[c.groups[0] as usize].as_str())).collect();
+        assert_eq!(groups, [(0, "华南"), (7, "华东")]);
+        // A candidate of no group of a quota stays in none.
+        let mut none = tally(&[("华东", 1)], 0, 0);
+        none.merge(tally(&[], 9, NO_GROUP));
+        assert_eq!(none.candidates[1].groups[0], NO_GROUP);
     }
 
     fn allotted(row: u64, place: usize, took: Option<usize>) -> Allotted {

@@ -613,10 +613,14 @@ fn allocate(
     if change.is_some_and(|c| !waiting.contains(c.index as usize)) {
         bail!("internal error: the changed row was noted for the quota queue before the change");
     }
-    // With a change, the queue of the file as changed is counted in the same
-    // read; a row pass 1 noted counts the same in it (its verdict read no rank).
-    let mut collector_after = change.map(|_| Collector::resume(scheme, tally.clone()));
-    let mut collector = Collector::resume(scheme, tally);
+    // The rows read here are counted apart, then added to what pass 1
+    // noted. With a change, the queue of the file as changed is counted in
+    // the same read; a row pass 1 noted counts the same in it (its verdict
+    // read no rank), so it starts from a copy of pass 1's tally, made once
+    // this read is done: made before, it came on top of pass 1's id set,
+    // just freed but not yet given back (5 MB more at the peak on a million).
+    let mut collector = Collector::new(scheme);
+    let mut collector_after = change.map(|_| Collector::new(scheme));
     let index = AtomicU64::new(0);
     let noter = collector.noter();
     // The changed record, evaluated whole with the changed scores; where it ranks now.
@@ -713,7 +717,14 @@ fn allocate(
         bail!("the temporary file of pass 1 does not read back: pass 1 kept {kept} rows, the quota pass read {read}");
     }
     spool.rewind()?;
-    Ok(Some(Allocations { before: collector.allocate(), after: collector_after.map(Collector::allocate) }))
+    let after = collector_after.map(|waiting| {
+        let mut after = tally.clone();
+        after.merge(waiting.into_tally());
+        Collector::resume(scheme, after).allocate()
+    });
+    let mut before = tally;
+    before.merge(collector.into_tally());
+    Ok(Some(Allocations { before: Collector::resume(scheme, before).allocate(), after }))
 }
 
 /// The queue of the file, and with a change the queue of the file as changed.
