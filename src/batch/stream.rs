@@ -150,7 +150,9 @@ type RowSeen = (u64, String, Option<(CohortKey, Decimal)>, Option<Queued>);
 enum Queued {
     /// Its verdict read no rank: how it counts (None: nowhere), its row
     /// index still to fill.
-    Noted(Option<Noted>),
+    // Boxed: most rows are noted as counting nowhere (None), and every row
+    // in flight carries this; a note inline made each a hundred bytes longer.
+    Noted(Option<Box<Noted>>),
     /// Its verdict waits for the ranks.
     Waits,
 }
@@ -453,7 +455,7 @@ fn count(
                     let queued = noter.as_ref().map(|noter| match early {
                         Some(verdict) => {
                             let composite = figures.and_then(|f| f.composite);
-                            Queued::Noted(noter.note(0, batch.layout, row, composite, req.as_of, &verdict))
+                            Queued::Noted(noter.note(0, batch.layout, row, composite, req.as_of, &verdict).map(Box::new))
                         }
                         None => Queued::Waits,
                     });
