@@ -106,7 +106,7 @@ pub struct Scan {
     pub ids: Ids,
     /// With `members`: every ranked row's line, cohort, composite and band,
     /// so that the rows whose standing a change moves are known without
-    /// evaluating the file again (about 24 bytes a row), and their cohorts.
+    /// evaluating the file again (4 or 5 bytes a row), and their cohorts.
     pub members: Members,
     /// Where the records start in the file as read (past the header's rows).
     pub records_start: u64,
@@ -162,14 +162,10 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
     let mut kept_members = Members::default();
     for_each_chunk(&ProgressBar::hidden(), read, work, |pieces| {
         let (bytes, mut pieces) = pieces?;
-        // After the first chunk, the id set (and the members) sized for the
-        // whole file, as `evaluate` does.
+        // After the first chunk, the id set sized for the whole file, as `evaluate` does.
         if seen.rows == 0 {
             let first_ids: Vec<&str> = pieces.iter().flat_map(|p| p.rows.iter()).map(|r| r.1.as_str()).collect();
-            let estimate = seen.ids.reserve_for_file(source.len, bytes, first_ids.into_iter());
-            if members {
-                kept_members.list.reserve(estimate);
-            }
+            seen.ids.reserve_for_file(source.len, bytes, first_ids.into_iter());
         }
         for (line, row_id, cohort, cells) in pieces.iter_mut().flat_map(|p| p.rows.iter_mut()) {
             if !row_id.is_empty() {
@@ -187,7 +183,7 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
             }
             if let Some((key, composite)) = cohort.take() {
                 if members {
-                    kept_members.add(req.scheme, *line, &key, composite);
+                    kept_members.add(*line, &key, composite);
                 }
                 cohorts.add(key, composite)?;
             }

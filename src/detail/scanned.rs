@@ -394,7 +394,7 @@ fn standing_moved(
         _ => None,
     };
     let mut moved = hashbrown::HashSet::new();
-    for m in &scanned.members.list {
+    for m in scanned.members.iter(scheme) {
         if between.is_some_and(|(low, high)| m.composite < low || m.composite >= high) {
             continue;
         }

@@ -505,7 +505,7 @@ fn count(
                 }
                 if let (true, Some((key, composite))) = (first, cohort.take()) {
                     if members_of.is_some_and(|w| w.ranks(&key)) {
-                        members.add(batch.scheme, *line, &key, composite);
+                        members.add(*line, &key, composite);
                     }
                     cohorts.add(key, composite)?;
                 }
