@@ -257,6 +257,25 @@ fn parse_plain(text: &[u8]) -> Option<i64> {
     mantissa.checked_mul(*SCALE.get(decimals)?)
 }
 
+/// [`parse_plain`] of the shapes most scores and ratings have (`5`, `85`,
+/// `100`, `2.5`, `63.0`), by their positions: None for any other shape,
+/// which `parse_plain` then reads (a unit test holds the two equal).
+#[inline]
+fn parse_short(text: &[u8]) -> Option<i64> {
+    let d = |b: u8| {
+        let d = b.wrapping_sub(b'0');
+        (d < 10).then_some(i64::from(d))
+    };
+    Some(match *text {
+        [a] => d(a)? * 1_000_000,
+        [a, b] => (d(a)? * 10 + d(b)?) * 1_000_000,
+        [a, b'.', c] => d(a)? * 1_000_000 + d(c)? * 100_000,
+        [a, b, c] => (d(a)? * 100 + d(b)? * 10 + d(c)?) * 1_000_000,
+        [a, b, b'.', c] => (d(a)? * 10 + d(b)?) * 1_000_000 + d(c)? * 100_000,
+        _ => return None,
+    })
+}
+
 /// A cell at six decimals: `85`, `92.5`, `95%`, `+3`, `.5`; None for
 /// anything else, more than six decimals or more than 18 digits.
 fn parse_cell(text: &[u8]) -> Option<i64> {
@@ -296,7 +315,7 @@ fn read_cells(row: &Row, columns: &[Option<usize>], values: &mut [i64]) -> Optio
         if raw.is_empty() {
             continue;
         }
-        *value = match parse_plain(raw) {
+        *value = match parse_short(raw).or_else(|| parse_plain(raw)) {
             Some(v) => v,
             None => {
                 let text = match raw {
@@ -641,6 +660,27 @@ fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every text of up to five characters from digits, a point, a sign, a
+    /// letter and a space: the shapes `parse_short` reads give what
+    /// `parse_plain` gives, and it reads every plain score of up to three
+    /// digits with at most one decimal (the shapes it exists for).
+    #[test]
+    fn short_cells_read_as_plain_ones() {
+        const ALPHABET: &[u8] = b"0123456789.+a ";
+        let mut read = 0;
+        for len in 0..=5u32 {
+            for n in 0..(ALPHABET.len() as u32).pow(len) {
+                let text: Vec<u8> = (0..len).map(|i| ALPHABET[(n / (ALPHABET.len() as u32).pow(i)) as usize % ALPHABET.len()]).collect();
+                if let Some(short) = parse_short(&text) {
+                    assert_eq!(Some(short), parse_plain(&text), "{:?}", String::from_utf8_lossy(&text));
+                    read += 1;
+                }
+            }
+        }
+        // 10 + 100 + 1000 integers, 100 of `d.d` and 1000 of `dd.d`.
+        assert_eq!(read, 2210);
+    }
 
     #[test]
     fn cells_are_read_at_six_decimals_or_not_at_all() {
