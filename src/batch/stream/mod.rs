@@ -138,10 +138,10 @@ struct QueueSoFar {
     /// The rows noted in pass 1.
     tally: Tally,
     /// By row index: the rows the quota pass decides (their verdicts read a
-    /// rank; the employee asked for, whom `what-if` changes).
-    waiting: FixedBitSet,
-    /// The temporary file keeps only these rows, not every row.
-    only_waiting_kept: bool,
+    /// rank; the employee asked for, whom `what-if` changes), the only ones
+    /// the temporary file keeps. None: it keeps every row, and every row
+    /// waits (`evaluate`, [`Keep::Every`]).
+    waiting: Option<FixedBitSet>,
 }
 
 /// One row as pass 1 leaves it to its sink: its line, its id (for the id
@@ -422,7 +422,12 @@ fn count(
     let mut cohorts = Cohorts::default();
     let mut members = Members::default();
     let mut found_row = None;
-    let mut collector = has_queue(req).then(|| Collector::new(req.scheme));
+    // Rows are noted here only when the temporary file keeps just the rows
+    // that wait (`explain`, `what-if`). `evaluate` keeps every row, which the
+    // quota pass then decides: noting them here saved it 5 % of its time but
+    // held every row's note (its groups) in the chunks in flight, 5 to 20 MB
+    // more at the peak on a million rows.
+    let mut collector = (has_queue(req) && keep == Keep::Waiting).then(|| Collector::new(req.scheme));
     let noter = collector.as_ref().map(Collector::noter);
     let mut waiting = FixedBitSet::new();
     let spool = tempfile::tempfile().context("cannot create a temporary file for pass 1")?;
@@ -443,24 +448,17 @@ fn count(
                     if asked_for {
                         piece.found.push((*line, row.cells.clone()));
                     }
-                    // Noted here only when the temporary file keeps just the rows that
-                    // wait (`explain`, `what-if`). `evaluate` keeps every row, which the
-                    // quota pass then decides: noting them here saved it 5 % of its time
-                    // but held every row's note (its groups) in the chunks in flight,
-                    // 5 to 20 MB more at the peak on a million rows.
                     // The employee asked for waits: `what-if` changes their row. So does
                     // a candidate: the queue keeps a record of each, which would sit in
                     // memory beside the id set until the end of this pass.
-                    let early = (keep == Keep::Waiting)
-                        .then(|| batch.verdict_before_ranks(row, figures))
-                        .flatten()
-                        .filter(|v| !asked_for && v.status != Status::Promote);
-                    let queued = noter.as_ref().map(|noter| match early {
-                        Some(verdict) => {
-                            let composite = figures.and_then(|f| f.composite);
-                            Queued::Noted(noter.note(0, batch.layout, row, composite, req.as_of, &verdict).map(Box::new))
+                    let queued = noter.as_ref().map(|noter| {
+                        match batch.verdict_before_ranks(row, figures).filter(|v| !asked_for && v.status != Status::Promote) {
+                            Some(verdict) => {
+                                let composite = figures.and_then(|f| f.composite);
+                                Queued::Noted(noter.note(0, batch.layout, row, composite, req.as_of, &verdict).map(Box::new))
+                            }
+                            None => Queued::Waits,
                         }
-                        None => Queued::Waits,
                     });
                     if keep == Keep::Every || matches!(queued, Some(Queued::Waits)) {
                         kept.write_row(row, figures, &mut piece.kept);
@@ -522,7 +520,10 @@ fn count(
     let mut spool =
         spool_out.into_inner().map_err(std::io::IntoInnerError::into_error).context("cannot write the temporary file of pass 1")?;
     spool.rewind()?;
-    let queue = collector.map(|c| QueueSoFar { tally: c.into_tally(), waiting, only_waiting_kept: keep == Keep::Waiting });
+    let queue = has_queue(req).then(|| QueueSoFar {
+        tally: collector.unwrap_or_else(|| Collector::new(req.scheme)).into_tally(),
+        waiting: (keep == Keep::Waiting).then_some(waiting),
+    });
     Ok((Counted { rows, duplicates, cohorts, warnings, employee: found_row, members, queue }, BufReader::with_capacity(1 << 16, spool)))
 }
 

@@ -38,12 +38,15 @@ pub(super) fn allocate(
 ) -> Result<Option<Allocations>> {
     let req = run.req;
     let scheme = req.scheme;
-    let Some(QueueSoFar { tally, waiting, only_waiting_kept }) = queue.filter(|_| has_queue(req)) else { return Ok(None) };
-    // The row index of the temporary file's k-th row (it keeps every row, or only those that wait).
-    let waiting_rows: Vec<u64> = if only_waiting_kept { waiting.ones().map(|i| i as u64).collect() } else { Vec::new() };
-    let row_index = |k: u64| if only_waiting_kept { waiting_rows.get(k as usize).copied() } else { Some(k) };
+    let Some(QueueSoFar { tally, waiting }) = queue.filter(|_| has_queue(req)) else { return Ok(None) };
+    // The row index of the temporary file's k-th row (it keeps only the rows that wait, or every row).
+    let waiting_rows: Option<Vec<u64>> = waiting.as_ref().map(|w| w.ones().map(|i| i as u64).collect());
+    let row_index = |k: u64| match &waiting_rows {
+        Some(rows) => rows.get(k as usize).copied(),
+        None => Some(k),
+    };
     // The row a change is made to is noted here, as it is and as changed.
-    if change.is_some_and(|c| !waiting.contains(c.index as usize)) {
+    if change.is_some_and(|c| waiting.as_ref().is_some_and(|w| !w.contains(c.index as usize))) {
         bail!("internal error: the changed row was noted for the quota queue before the change");
     }
     // The rows read here are counted apart, then added to what pass 1
@@ -82,9 +85,6 @@ pub(super) fn allocate(
             .map_init(Figures::default, |spare, (i, ((record, cells_text), cells))| {
                 let index = row_index(first + i as u64)
                     .ok_or_else(|| anyhow::anyhow!("the temporary file of pass 1 has more rows than it kept"))?;
-                if !waiting.contains(index as usize) {
-                    return Ok((None, None)); // noted in pass 1
-                }
                 let kept_row = run.kept.read_row(record, text.and_then(|t| t.get(cells_text)), cells)?;
                 let (batch, mut row, mut figures, Ranked { key, standing }) =
                     read_back(run, counted, &rank, index, kept_row, std::mem::take(cells), std::mem::take(spare));
@@ -135,7 +135,7 @@ pub(super) fn allocate(
             Ok(())
         },
     )?;
-    let (read, kept) = (index.load(Ordering::SeqCst), if only_waiting_kept { waiting_rows.len() as u64 } else { counted.rows });
+    let (read, kept) = (index.load(Ordering::SeqCst), waiting_rows.map_or(counted.rows, |rows| rows.len() as u64));
     if read != kept {
         bail!("the temporary file of pass 1 does not read back: pass 1 kept {kept} rows, the quota pass read {read}");
     }
