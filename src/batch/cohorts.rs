@@ -149,10 +149,10 @@ impl Members {
     }
 }
 
-/// The band of a composite in hundredths: the scheme's first whose minimum it reaches.
+/// The band of a composite in hundredths (`Scheme::band_of`, as its figures gave it).
 fn band_of(scheme: &Scheme, h: i32) -> Option<u32> {
     let composite = (h != i32::MIN).then(|| Decimal::new(i64::from(h), 2))?;
-    scheme.bands.iter().position(|b| composite >= b.min).map(|b| b as u32)
+    scheme.band_of(composite).map(|b| b as u32)
 }
 
 /// The composites of each cohort, for rank, counted per hundredth: a

@@ -476,7 +476,7 @@ fn summarize(
         }
         _ => None,
     };
-    let band = composite.and_then(|c| scheme.bands.iter().position(|b| c >= b.min));
+    let band = composite.and_then(|c| scheme.band_of(c));
     let mut item_means = Vec::with_capacity(position.kpis.len());
     for (i, k) in position.kpis.iter().enumerate() {
         let mean = if k.scoring.is_none() {

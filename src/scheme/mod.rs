@@ -286,6 +286,11 @@ pub struct Bridge {
 }
 
 impl Scheme {
+    /// The band of a composite (SPEC §4): the first, best first, whose minimum it reaches.
+    pub fn band_of(&self, composite: Decimal) -> Option<usize> {
+        self.bands.iter().position(|b| composite >= b.min)
+    }
+
     pub fn grade(&self, g: GradeRef) -> &Grade {
         &self.sequences[g.sequence].grades[g.index]
     }
