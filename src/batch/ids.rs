@@ -81,12 +81,11 @@ impl IdSet {
     /// After a file's first chunk of records (`chunk_bytes` bytes, whose
     /// ids are `first_ids`), room for the ids of the whole file of
     /// `file_len` bytes, estimated from the bytes a row takes (an estimate:
-    /// it only saves regrowing). Returns the rows estimated, a sixteenth to
-    /// spare, for other per-row lists.
-    pub fn reserve_for_file<'i>(&mut self, file_len: u64, chunk_bytes: usize, first_ids: impl ExactSizeIterator<Item = &'i str>) -> usize {
+    /// it only saves regrowing), with a sixteenth to spare.
+    pub fn reserve_for_file<'i>(&mut self, file_len: u64, chunk_bytes: usize, first_ids: impl ExactSizeIterator<Item = &'i str>) {
         let count = first_ids.len();
         if count == 0 {
-            return 0;
+            return;
         }
         // A row has at least its six required cells (≈ 30 bytes): a first
         // chunk of odd tiny rows cannot make the guess huge.
@@ -94,7 +93,6 @@ impl IdSet {
         let rows = estimate + estimate / 16;
         let id_bytes = first_ids.map(str::len).sum::<usize>() / count;
         self.reserve(rows, id_bytes.max(1));
-        rows
     }
 
     fn get(&self, index: u32) -> &str {
