@@ -16,12 +16,29 @@ use rust_decimal::Decimal;
 /// position, sequence and grade where the cohort names them, and the text
 /// of its other fields. The default cohort (sequence, grade) has no text,
 /// so building its key allocates nothing.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, Eq)]
 pub struct CohortKey {
     /// Position, sequence and grade index; `u32::MAX` where the cohort does not group by it.
     refs: [u32; 3],
     /// The other fields' values, each followed by U+001F (a blank cell is a value of its own).
     text: String,
+}
+
+// Written out only because `PartialEq` is: the same fields, hashed as derived.
+impl std::hash::Hash for CohortKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.refs.hash(state);
+        self.text.hash(state);
+    }
+}
+
+impl PartialEq for CohortKey {
+    fn eq(&self, other: &CohortKey) -> bool {
+        // Two default keys (no text) are compared without calling memcmp on
+        // nothing: every row's key is compared once or twice, and that call
+        // was 4 % of a million rows' time.
+        self.refs == other.refs && self.text.len() == other.text.len() && (self.text.is_empty() || self.text == other.text)
+    }
 }
 
 impl CohortKey {
@@ -164,8 +181,10 @@ fn band_of(scheme: &Scheme, h: i32) -> Option<u32> {
 /// bytes, not 40 KB each.
 #[derive(Debug, Default, Clone)]
 pub struct Cohorts {
-    /// Cohort keys are interned: the key once, its counts, whatever the head count.
-    cohorts: hashbrown::HashMap<CohortKey, Cohort>,
+    /// Cohort keys are interned: the key once, whatever the head count,
+    /// with the place of its counts in `counted`.
+    keys: hashbrown::HashMap<CohortKey, u32>,
+    counted: Vec<Cohort>,
     /// [`Cohorts::finish`] has turned the tables' counts into ranks.
     finished: bool,
 }
@@ -269,15 +288,75 @@ impl Cohort {
     }
 }
 
+/// A cohort's place in [`Cohorts`] (see [`Cohorts::index`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CohortIndex(u32);
+
+/// The cohort keys one worker of a pass met, each kept once: its rows
+/// carry a key's place here, and the sink that counts them in order finds
+/// each key in [`Cohorts`] once ([`LocalKeys::places_in`]), not once a row.
+/// Reading every row's key there, where another core had written it, was
+/// a cache miss a row: a tenth of a million rows' first pass.
+#[derive(Debug, Default)]
+pub struct LocalKeys {
+    keys: Vec<CohortKey>,
+    places: hashbrown::HashMap<CohortKey, u32>,
+}
+
+impl LocalKeys {
+    /// The place of `key` here (kept when it is new).
+    pub fn place(&mut self, key: CohortKey) -> u32 {
+        if let Some(&i) = self.places.get(&key) {
+            return i;
+        }
+        // A worker's share of one chunk has at most a few thousand rows.
+        let i = self.keys.len() as u32;
+        self.places.insert(key.clone(), i);
+        self.keys.push(key);
+        i
+    }
+
+    /// The key at `place`.
+    pub fn key(&self, place: u32) -> &CohortKey {
+        &self.keys[place as usize]
+    }
+
+    /// Each key's place in `cohorts`, by its place here.
+    pub fn places_in(&self, cohorts: &mut Cohorts) -> Result<Vec<CohortIndex>> {
+        self.keys.iter().map(|key| cohorts.index(key)).collect()
+    }
+}
+
 impl Cohorts {
     /// Adds a composite; refuses (rather than mis-ranks) one that cannot be a composite.
     pub fn add(&mut self, key: CohortKey, composite: Decimal) -> Result<()> {
-        let cohort = self.cohorts.entry(key).or_insert_with(|| Cohort { counts: Counts::Sparse(Vec::new()), size: 0 });
-        let added = hundredths(composite).is_some_and(|h| cohort.add(h));
+        let at = self.index(&key)?;
+        self.add_at(at, composite)
+    }
+
+    /// The place of cohort `key`, made when it is new: a run of rows of
+    /// known cohorts is then counted without hashing a key a row.
+    pub fn index(&mut self, key: &CohortKey) -> Result<CohortIndex> {
+        if let Some(&i) = self.keys.get(key) {
+            return Ok(CohortIndex(i));
+        }
+        let Ok(i) = u32::try_from(self.counted.len()) else { anyhow::bail!("more than 4,294,967,295 rank cohorts") };
+        self.keys.insert(key.clone(), i);
+        self.counted.push(Cohort { counts: Counts::Sparse(Vec::new()), size: 0 });
+        Ok(CohortIndex(i))
+    }
+
+    /// [`Cohorts::add`] into the cohort at `at`.
+    pub fn add_at(&mut self, at: CohortIndex, composite: Decimal) -> Result<()> {
+        let added = hundredths(composite).is_some_and(|h| self.counted[at.0 as usize].add(h));
         if !added {
             anyhow::bail!("internal error: composite {composite} is outside 0..=100 with 2 decimals");
         }
         Ok(())
+    }
+
+    fn get(&self, key: &CohortKey) -> Option<&Cohort> {
+        self.keys.get(key).map(|&i| &self.counted[i as usize])
     }
 
     /// Call once every composite is in: turns the counts into how many are higher.
@@ -285,7 +364,7 @@ impl Cohorts {
         if std::mem::replace(&mut self.finished, true) {
             return;
         }
-        for cohort in self.cohorts.values_mut() {
+        for cohort in &mut self.counted {
             match &mut cohort.counts {
                 Counts::Sparse(list) => {
                     let mut higher = 0;
@@ -312,7 +391,7 @@ impl Cohorts {
 
     /// The place of `composite` in the cohort `key` (after `finish`).
     pub fn standing(&self, scheme: &Scheme, key: &CohortKey, composite: Decimal, band: Option<usize>) -> Option<Standing> {
-        let cohort = self.cohorts.get(key)?;
+        let cohort = self.get(key)?;
         let higher = cohort.higher(hundredths(composite)?);
         standing_at(scheme, higher, cohort.size, band)
     }
@@ -331,7 +410,7 @@ impl Cohorts {
         to: Option<(&CohortKey, i32)>,
     ) -> Option<Standing> {
         let h = hundredths(composite)?;
-        let (mut higher, mut size) = self.cohorts.get(key).map_or((0, 0), |c| (c.higher(h), c.size));
+        let (mut higher, mut size) = self.get(key).map_or((0, 0), |c| (c.higher(h), c.size));
         if let Some((_, m)) = from.filter(|(k, _)| *k == key) {
             size = size.saturating_sub(1);
             higher = higher.saturating_sub(usize::from(m > h));
@@ -348,7 +427,7 @@ impl Cohorts {
     /// are all a batch keeps), before or after [`Cohorts::finish`]; empty for
     /// a cohort nobody is in.
     pub fn composites(&self, key: &CohortKey) -> Vec<i32> {
-        let Some(cohort) = self.cohorts.get(key) else { return Vec::new() };
+        let Some(cohort) = self.get(key) else { return Vec::new() };
         let mut out = Vec::with_capacity(cohort.size);
         let mut push = |h: i32, n: u32| out.extend(std::iter::repeat(h).take(n as usize));
         match &cohort.counts {
@@ -371,7 +450,7 @@ impl Cohorts {
 
     /// The cohorts, each with its size (for `calibrate`).
     pub fn sizes(&self) -> impl Iterator<Item = (&CohortKey, usize)> {
-        self.cohorts.iter().map(|(k, c)| (k, c.size))
+        self.keys.iter().map(|(k, &i)| (k, self.counted[i as usize].size))
     }
 }
 
@@ -401,6 +480,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn keys_are_equal_exactly_when_their_refs_and_texts_are() {
+        let key = |refs: [u32; 3], text: &str| CohortKey { refs, text: text.to_string() };
+        let hasher = hashbrown::DefaultHashBuilder::default();
+        let hash = |k: &CohortKey| std::hash::BuildHasher::hash_one(&hasher, k);
+        assert_eq!(key([1, 2, 3], ""), key([1, 2, 3], ""));
+        assert_eq!(key([1, 2, 3], "售后\u{1f}"), key([1, 2, 3], "售后\u{1f}"));
+        assert_eq!(hash(&key([1, 2, 3], "a\u{1f}")), hash(&key([1, 2, 3], "a\u{1f}")));
+        assert_ne!(key([1, 2, 3], ""), key([1, 2, 4], ""));
+        assert_ne!(key([1, 2, 3], "a\u{1f}"), key([1, 2, 3], "b\u{1f}"), "same length, other text");
+        assert_ne!(key([1, 2, 3], ""), key([1, 2, 3], "\u{1f}"), "a blank cell is a value of its own");
+    }
+
+    #[test]
     fn rank_pct_counts_strictly_higher() {
         assert_eq!(rank_pct(0, 1), Some(Decimal::from(100)));
         assert_eq!(rank_pct(0, 20), Some(Decimal::from(5)));
@@ -428,9 +520,9 @@ mod tests {
     fn cohorts_count_the_strictly_higher() {
         for filler in [0, SPARSE_MAX + 5] {
             let (cohorts, size) = ranked(&["90", "85.5", "85.5", "70", "0", "100", "-0.01"], filler);
-            let dense = matches!(cohorts.cohorts[&CohortKey::default()].counts, Counts::Dense { .. });
+            let dense = matches!(cohorts.get(&CohortKey::default()).unwrap().counts, Counts::Dense { .. });
             assert_eq!(dense, filler > 0);
-            let higher = |c: &str| cohorts.cohorts[&CohortKey::default()].higher(hundredths(c.parse().unwrap()).unwrap());
+            let higher = |c: &str| cohorts.get(&CohortKey::default()).unwrap().higher(hundredths(c.parse().unwrap()).unwrap());
             assert_eq!(higher("100"), 0, "1st");
             assert_eq!(higher("85.5"), 2, "ties share the rank after the two higher");
             assert_eq!(higher("-0.01"), 6);
@@ -480,7 +572,7 @@ mod tests {
                 cohorts.add(CohortKey::default(), Decimal::new(i64::from(*c), 2)).unwrap();
             }
             cohorts.finish();
-            let cohort = &cohorts.cohorts[&CohortKey::default()];
+            let cohort = &cohorts.get(&CohortKey::default()).unwrap();
             for probe in composites.iter().take(200).chain([&-1, &10_000, &10_001]) {
                 let brute = composites.iter().filter(|c| *c > probe).count();
                 assert_eq!(cohort.higher(*probe), brute, "{probe} in {n} over {spread}");

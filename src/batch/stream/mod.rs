@@ -16,7 +16,7 @@
 //! results are written in input order, byte-identical to a serial run.
 
 use crate::batch::chunk::{for_each_chunk, Chunk};
-use crate::batch::cohorts::{CohortKey, Cohorts, Members};
+use crate::batch::cohorts::{CohortKey, Cohorts, LocalKeys, Members};
 use crate::batch::ids::Seen;
 use crate::batch::memory::{duplicate_error, unknown_score_ids, Batch, Outcome};
 use crate::batch::quota::{Allocation, Collector, Noted, Tally};
@@ -144,10 +144,15 @@ struct QueueSoFar {
     waiting: Option<FixedBitSet>,
 }
 
-/// One row as pass 1 leaves it to its sink: its line, its id (for the id
-/// set), its cohort with its composite (for rank) and, with quotas, what
-/// it counts for in the queue.
-type RowSeen = (u64, String, Option<(CohortKey, Decimal)>, Option<Queued>);
+/// One row as pass 1 leaves it to its sink, small (the sink reads what
+/// another core wrote: every cache line it spans is a miss).
+struct RowSeen {
+    line: u64,
+    /// Where its id (for the id set) ends in its piece's `ids`.
+    id_end: u32,
+    /// Its cohort (its place in the piece's `keys`) and composite, for rank.
+    cohort: Option<(u32, Decimal)>,
+}
 
 /// A row's place in the quota queue as pass 1 sees it.
 enum Queued {
@@ -174,6 +179,12 @@ enum Keep {
 #[derive(Default)]
 struct CountedPiece {
     rows: Vec<RowSeen>,
+    /// With quotas, what each row counts for in the queue (else empty).
+    queued: Vec<Queued>,
+    /// The rows' ids, one after another (one buffer, not a string a row).
+    ids: String,
+    /// The rows' cohort keys.
+    keys: LocalKeys,
     /// How many of them are kept in `kept`.
     kept_rows: usize,
     /// The rows with the id pass 1 was asked to find (line, cells): rarely any.
@@ -186,6 +197,17 @@ struct CountedPiece {
 impl CountedPiece {
     fn new() -> Box<CountedPiece> {
         Box::new(CountedPiece { kept: Kept::new(), ..Default::default() })
+    }
+
+    /// The rows' ids.
+    fn ids(&self) -> impl Iterator<Item = &str> {
+        let mut start = 0;
+        self.rows.iter().map(move |row| {
+            let end = row.id_end as usize;
+            let id = &self.ids[start..end];
+            start = end;
+            id
+        })
     }
 }
 
@@ -464,7 +486,11 @@ fn count(
                         kept.write_row(row, figures, &mut piece.kept);
                         piece.kept_rows += 1;
                     }
-                    piece.rows.push((*line, std::mem::take(&mut row.id), cohort, queued));
+                    piece.queued.extend(queued);
+                    piece.ids.push_str(&row.id);
+                    let cohort = cohort.map(|(key, composite)| (piece.keys.place(key), composite));
+                    // A piece is a share of one chunk (at most 16 MiB of records).
+                    piece.rows.push(RowSeen { line: *line, id_end: piece.ids.len() as u32, cohort });
                 });
                 piece
             })
@@ -479,33 +505,38 @@ fn count(
         RowSpool::write_chunk(&mut spool_out, count, &records).context("cannot write the temporary file of pass 1")?;
         // After the first chunk, the id set sized for the whole file.
         if seen.rows == 0 {
-            let first_ids: Vec<&str> = pieces.iter().flat_map(|p| p.rows.iter()).map(|(_, id, _, _)| id.as_str()).collect();
+            let first_ids: Vec<&str> = pieces.iter().flat_map(|p| p.ids()).collect();
             seen.ids.reserve_for_file(source.len, bytes, first_ids.into_iter());
         }
-        // The keys are moved into the cohorts, not copied.
         for piece in &mut pieces {
-            let CountedPiece { rows, found, .. } = &mut **piece;
-            for (line, id, cohort, queued) in rows.iter_mut() {
+            let CountedPiece { rows, queued, ids, keys, found, .. } = &mut **piece;
+            // Each of the piece's keys found in the cohorts once.
+            let places = keys.places_in(&mut cohorts)?;
+            let mut queued = queued.drain(..);
+            let mut id_start = 0;
+            for &RowSeen { line, id_end, cohort } in rows.iter() {
+                let id = &ids[id_start..id_end as usize];
+                id_start = id_end as usize;
                 let index = seen.rows;
-                let first = seen.first(*line, id)?;
-                match (queued.take(), collector.as_mut()) {
+                let first = seen.first(line, id)?;
+                match (queued.next(), collector.as_mut()) {
                     // A later row with an id met before is in error: it counts nowhere.
                     (Some(Queued::Noted(Some(noted))), Some(collector)) if first => collector.add_noted(noted.at(index)),
                     (Some(Queued::Waits), _) => waiting.grow_and_insert(index as usize),
                     _ => {}
                 }
                 // The employee asked for: the first row with their id (never a duplicate).
-                if first && found_row.is_none() && employee == Some(id.as_str()) {
-                    if let Some((_, cells)) = found.iter_mut().find(|(l, _)| l == line) {
-                        let key = cohort.as_ref().map(|(key, _)| key.clone());
-                        found_row = Some((Found { line: *line, index, cells: std::mem::take(cells) }, key));
+                if first && found_row.is_none() && employee == Some(id) {
+                    if let Some((_, cells)) = found.iter_mut().find(|(l, _)| *l == line) {
+                        let key = cohort.map(|(place, _)| keys.key(place).clone());
+                        found_row = Some((Found { line, index, cells: std::mem::take(cells) }, key));
                     }
                 }
-                if let (true, Some((key, composite))) = (first, cohort.take()) {
-                    if members_of.is_some_and(|w| w.ranks(&key)) {
-                        members.add(*line, &key, composite);
+                if let (true, Some((place, composite))) = (first, cohort) {
+                    if members_of.is_some_and(|w| w.ranks(keys.key(place))) {
+                        members.add(line, keys.key(place), composite);
                     }
-                    cohorts.add(key, composite)?;
+                    cohorts.add_at(places[place as usize], composite)?;
                 }
             }
         }
