@@ -26,5 +26,10 @@ fn main() -> std::process::ExitCode {
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
+    // What a batch calls once a pass has freed its id set (see
+    // `batch::chunk::release_freed_memory`): mimalloc collects the calling
+    // thread's heap, purging freed memory now rather than after its delay.
+    // SAFETY: mi_collect takes a flag and only walks the calling thread's heap.
+    ladder::batch::set_release_freed_memory(|| unsafe { libmimalloc_sys::mi_collect(true) });
     ladder::cli::main()
 }

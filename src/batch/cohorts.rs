@@ -42,6 +42,12 @@ impl PartialEq for CohortKey {
 }
 
 impl CohortKey {
+    /// A key of text alone (tests).
+    #[cfg(test)]
+    pub(crate) fn with_text(text: &str) -> CohortKey {
+        CohortKey { refs: [u32::MAX; 3], text: text.to_string() }
+    }
+
     /// The key of a row whose reserved fields resolved (only those rank).
     /// Under placement (SPEC §8.3) the grade is left out of the cohort and
     /// the sequence added when it is not there: `[department, grade]` ranks

@@ -20,6 +20,7 @@ use crate::batch::ids::Seen;
 use crate::batch::memory::{read_layout, unknown_score_ids, Batch, Evaluation, Outcome};
 use crate::batch::reading::{read_record, Reading, Start};
 pub use crate::batch::reading::{KeptRow, Wanted};
+use crate::batch::sink_rows::{SinkRow, SinkRows};
 use crate::figures::{Figures, Periods, Standing};
 use crate::input::cells::Cells;
 use crate::input::records::{parse_row, Encoding, Input, Layout, LongScores, Row};
@@ -129,11 +130,12 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
     // The scan decides nothing (the rows' figures only): any words will do.
     let batch = reading.batch(scheme, crate::rule::words::Words::english());
 
-    /// Of each row: its line, id, cohort and composite, and its cells when kept.
-    type RowRead = (u64, String, Option<(CohortKey, Decimal)>, Option<Cells>);
     #[derive(Default)]
     struct Piece {
-        rows: Vec<RowRead>,
+        /// Each row's line, id, cohort and composite.
+        rows: SinkRows,
+        /// The cells of the rows `select` keeps (rarely any), by their place in `rows`.
+        kept: Vec<(usize, Cells)>,
         spare: Figures,
     }
     let work = |chunk: &mut Chunk| -> Result<(usize, Vec<Box<Piece>>)> {
@@ -146,8 +148,10 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
                 .flat_map(|(_, records)| records.par_iter_mut())
                 .fold(Box::<Piece>::default, |mut piece, (line, record)| {
                     read_record(&batch, &wanted, *line, record, &mut piece.spare, |row, figures, cohort| {
-                        let keep = select(row, figures, cohort.as_ref().map(|(k, _)| k)).then(|| row.cells.clone());
-                        piece.rows.push((*line, std::mem::take(&mut row.id), cohort, keep));
+                        if select(row, figures, cohort.as_ref().map(|(k, _)| k)) {
+                            piece.kept.push((piece.rows.len(), row.cells.clone()));
+                        }
+                        piece.rows.push(*line, &row.id, cohort);
                     });
                     piece
                 })
@@ -164,42 +168,49 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
         let (bytes, mut pieces) = pieces?;
         // After the first chunk, the id set sized for the whole file, as `evaluate` does.
         if seen.rows == 0 {
-            let first_ids: Vec<&str> = pieces.iter().flat_map(|p| p.rows.iter()).map(|r| r.1.as_str()).collect();
+            let first_ids: Vec<&str> = pieces.iter().flat_map(|p| p.rows.ids()).collect();
             seen.ids.reserve_for_file(source.len, bytes, first_ids.into_iter());
         }
-        for (line, row_id, cohort, cells) in pieces.iter_mut().flat_map(|p| p.rows.iter_mut()) {
-            if !row_id.is_empty() {
-                ids.count += 1;
-                if ids.first.is_none() {
-                    ids.first = Some(row_id.clone());
+        for piece in &mut pieces {
+            let Piece { rows, kept: kept_cells, .. } = &mut **piece;
+            let mut kept_cells = kept_cells.drain(..).peekable();
+            for (i, SinkRow { line, id: row_id, cohort, key }) in rows.in_cohorts(&mut cohorts)?.enumerate() {
+                let cells = kept_cells.next_if(|(at, _)| *at == i).map(|(_, cells)| cells);
+                if !row_id.is_empty() {
+                    ids.count += 1;
+                    if ids.first.is_none() {
+                        ids.first = Some(row_id.to_string());
+                    }
+                    if ids.close.is_none() && is_close(row_id, id) {
+                        ids.close = Some(row_id.to_string());
+                    }
                 }
-                if ids.close.is_none() && is_close(row_id, id) {
-                    ids.close = Some(row_id.clone());
+                let index = seen.rows;
+                if !seen.first(line, row_id)? {
+                    continue;
                 }
-            }
-            let index = seen.rows;
-            if !seen.first(*line, row_id)? {
-                continue;
-            }
-            if let Some((key, composite)) = cohort.take() {
-                if members {
-                    kept_members.add(*line, &key, composite);
+                if let (Some((at, composite)), Some(key)) = (cohort, key) {
+                    if members {
+                        kept_members.add(line, key, composite);
+                    }
+                    cohorts.add_at(at, composite)?;
                 }
-                cohorts.add(key, composite)?;
-            }
-            if let Some(cells) = cells.take() {
-                kept.push(KeptRow { line: *line, index, cells });
+                if let Some(cells) = cells {
+                    kept.push(KeptRow { line, index, cells });
+                }
             }
         }
         // The last id so far: the chunk's last row with one.
-        if let Some((_, last, _, _)) = pieces.iter().rev().flat_map(|p| p.rows.iter().rev()).find(|r| !r.1.is_empty()) {
-            ids.last = Some(last.clone());
+        if let Some(last) = pieces.iter().rev().find_map(|p| p.rows.ids().filter(|id| !id.is_empty()).last()) {
+            ids.last = Some(last.to_string());
         }
         Ok(())
     })
     .map_err(|e| source.located(e))?;
     let Seen { ids: id_set, duplicates, .. } = seen;
     let warnings = unknown_score_ids(&reading.long, &source.display, |i| id_set.contains(i)).into_iter().collect();
+    drop(id_set);
+    crate::batch::chunk::release_freed_memory();
     let inputs = reading.inputs(source, req.scores);
     let Reading { layout, header, long, .. } = reading;
     Ok(Scan {

@@ -16,11 +16,12 @@
 //! results are written in input order, byte-identical to a serial run.
 
 use crate::batch::chunk::{for_each_chunk, Chunk};
-use crate::batch::cohorts::{CohortKey, Cohorts, LocalKeys, Members};
+use crate::batch::cohorts::{CohortKey, Cohorts, Members};
 use crate::batch::ids::Seen;
 use crate::batch::memory::{duplicate_error, unknown_score_ids, Batch, Outcome};
 use crate::batch::quota::{Allocation, Collector, Noted, Tally};
 use crate::batch::reading::{read_record, KeptRow as Found, Reading, Start, Wanted};
+use crate::batch::sink_rows::{SinkRow, SinkRows};
 use crate::batch::spool::{Kept, KeptRow, RowSpool};
 use crate::decision::Status;
 use crate::figures::{Figures, Periods, Standing};
@@ -144,16 +145,6 @@ struct QueueSoFar {
     waiting: Option<FixedBitSet>,
 }
 
-/// One row as pass 1 leaves it to its sink, small (the sink reads what
-/// another core wrote: every cache line it spans is a miss).
-struct RowSeen {
-    line: u64,
-    /// Where its id (for the id set) ends in its piece's `ids`.
-    id_end: u32,
-    /// Its cohort (its place in the piece's `keys`) and composite, for rank.
-    cohort: Option<(u32, Decimal)>,
-}
-
 /// A row's place in the quota queue as pass 1 sees it.
 enum Queued {
     /// Its verdict read no rank: how it counts (None: nowhere), its row
@@ -178,13 +169,10 @@ enum Keep {
 /// A worker's share of a chunk in pass 1.
 #[derive(Default)]
 struct CountedPiece {
-    rows: Vec<RowSeen>,
+    /// Each row's line, id, cohort and composite, for the sink.
+    rows: SinkRows,
     /// With quotas, what each row counts for in the queue (else empty).
     queued: Vec<Queued>,
-    /// The rows' ids, one after another (one buffer, not a string a row).
-    ids: String,
-    /// The rows' cohort keys.
-    keys: LocalKeys,
     /// How many of them are kept in `kept`.
     kept_rows: usize,
     /// The rows with the id pass 1 was asked to find (line, cells): rarely any.
@@ -197,17 +185,6 @@ struct CountedPiece {
 impl CountedPiece {
     fn new() -> Box<CountedPiece> {
         Box::new(CountedPiece { kept: Kept::new(), ..Default::default() })
-    }
-
-    /// The rows' ids.
-    fn ids(&self) -> impl Iterator<Item = &str> {
-        let mut start = 0;
-        self.rows.iter().map(move |row| {
-            let end = row.id_end as usize;
-            let id = &self.ids[start..end];
-            start = end;
-            id
-        })
     }
 }
 
@@ -487,10 +464,7 @@ fn count(
                         piece.kept_rows += 1;
                     }
                     piece.queued.extend(queued);
-                    piece.ids.push_str(&row.id);
-                    let cohort = cohort.map(|(key, composite)| (piece.keys.place(key), composite));
-                    // A piece is a share of one chunk (at most 16 MiB of records).
-                    piece.rows.push(RowSeen { line: *line, id_end: piece.ids.len() as u32, cohort });
+                    piece.rows.push(*line, &row.id, cohort);
                 });
                 piece
             })
@@ -505,18 +479,13 @@ fn count(
         RowSpool::write_chunk(&mut spool_out, count, &records).context("cannot write the temporary file of pass 1")?;
         // After the first chunk, the id set sized for the whole file.
         if seen.rows == 0 {
-            let first_ids: Vec<&str> = pieces.iter().flat_map(|p| p.ids()).collect();
+            let first_ids: Vec<&str> = pieces.iter().flat_map(|p| p.rows.ids()).collect();
             seen.ids.reserve_for_file(source.len, bytes, first_ids.into_iter());
         }
         for piece in &mut pieces {
-            let CountedPiece { rows, queued, ids, keys, found, .. } = &mut **piece;
-            // Each of the piece's keys found in the cohorts once.
-            let places = keys.places_in(&mut cohorts)?;
+            let CountedPiece { rows, queued, found, .. } = &mut **piece;
             let mut queued = queued.drain(..);
-            let mut id_start = 0;
-            for &RowSeen { line, id_end, cohort } in rows.iter() {
-                let id = &ids[id_start..id_end as usize];
-                id_start = id_end as usize;
+            for SinkRow { line, id, cohort, key } in rows.in_cohorts(&mut cohorts)? {
                 let index = seen.rows;
                 let first = seen.first(line, id)?;
                 match (queued.next(), collector.as_mut()) {
@@ -528,15 +497,14 @@ fn count(
                 // The employee asked for: the first row with their id (never a duplicate).
                 if first && found_row.is_none() && employee == Some(id) {
                     if let Some((_, cells)) = found.iter_mut().find(|(l, _)| *l == line) {
-                        let key = cohort.map(|(place, _)| keys.key(place).clone());
-                        found_row = Some((Found { line, index, cells: std::mem::take(cells) }, key));
+                        found_row = Some((Found { line, index, cells: std::mem::take(cells) }, key.cloned()));
                     }
                 }
-                if let (true, Some((place, composite))) = (first, cohort) {
-                    if members_of.is_some_and(|w| w.ranks(keys.key(place))) {
-                        members.add(line, keys.key(place), composite);
+                if let (true, Some((at, composite)), Some(key)) = (first, cohort, key) {
+                    if members_of.is_some_and(|w| w.ranks(key)) {
+                        members.add(line, key, composite);
                     }
-                    cohorts.add_at(places[place as usize], composite)?;
+                    cohorts.add_at(at, composite)?;
                 }
             }
         }
@@ -548,6 +516,8 @@ fn count(
     if rows == 0 {
         warnings.push(format!("{}: no employee rows below the header", source.display));
     }
+    drop(ids);
+    crate::batch::chunk::release_freed_memory();
     let mut spool =
         spool_out.into_inner().map_err(std::io::IntoInnerError::into_error).context("cannot write the temporary file of pass 1")?;
     spool.rewind()?;
