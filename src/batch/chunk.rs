@@ -151,3 +151,23 @@ pub fn for_each_chunk<C: Default + Send, T: Send>(
         pending.map_or(Ok(()), sink)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static RELEASED: AtomicUsize = AtomicUsize::new(0);
+
+    #[test]
+    fn freed_memory_is_released_on_every_pool_thread_and_the_caller() {
+        release_freed_memory(); // nothing set yet: nothing runs
+        assert_eq!(RELEASED.load(Ordering::SeqCst), 0);
+        set_release_freed_memory(|| {
+            RELEASED.fetch_add(1, Ordering::SeqCst);
+        });
+        release_freed_memory();
+        // At least (a batch of another test may release at the same time).
+        assert!(RELEASED.load(Ordering::SeqCst) > rayon::current_num_threads());
+    }
+}
