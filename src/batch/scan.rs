@@ -23,9 +23,10 @@ pub use crate::batch::reading::{KeptRow, Wanted};
 use crate::batch::sink_rows::{SinkRow, SinkRows};
 use crate::figures::{Figures, Periods, Standing};
 use crate::input::cells::Cells;
-use crate::input::records::{parse_row, Encoding, Input, Layout, LongScores, Row};
+use crate::input::records::{parse_row, Input, Layout, LongScores, Row};
 use crate::input::source::Source;
 use crate::input::split::{parse_block_where, BlockReader, Cutter};
+use crate::input::Files;
 use crate::scheme::Scheme;
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -37,13 +38,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// The employee file and how to read it, as `evaluate` takes it.
 pub struct Request<'a> {
     pub scheme: &'a Scheme,
-    /// A path (standard input cannot be read twice: the caller reads it whole).
-    pub employees: &'a str,
-    pub encoding: Encoding,
-    pub sheet: Option<&'a str>,
+    /// The employee file: a path (standard input cannot be read twice: the
+    /// caller reads it whole), its encoding, sheet and header's line.
+    pub files: &'a Files,
     pub scores: Option<&'a Input>,
     pub as_of: NaiveDate,
-    pub header_row: Option<u64>,
     /// The answer names the file's hash (json): the records are hashed as
     /// they are read. The text answer does not, and is spared the SHA-256.
     pub hash: bool,
@@ -52,30 +51,15 @@ pub struct Request<'a> {
 impl<'a> Request<'a> {
     /// The scan of the employee file `files` names (its `--header-row` too),
     /// for an answer that names the file's hash when `hash`.
-    pub fn of_files(
-        scheme: &'a Scheme,
-        files: &'a crate::input::Files,
-        scores: Option<&'a Input>,
-        as_of: NaiveDate,
-        hash: bool,
-    ) -> Request<'a> {
-        Request {
-            scheme,
-            employees: &files.employees,
-            encoding: files.encoding,
-            sheet: files.sheet.as_deref(),
-            scores,
-            as_of,
-            header_row: files.header_row,
-            hash,
-        }
+    pub fn of_files(scheme: &'a Scheme, files: &'a Files, scores: Option<&'a Input>, as_of: NaiveDate, hash: bool) -> Request<'a> {
+        Request { scheme, files, scores, as_of, hash }
     }
 }
 
 /// Opens the employee file of `req` once for all the reads of one
 /// employee's answer (a workbook's sheet is turned into CSV here, once).
 pub fn open(req: &Request) -> Result<Source> {
-    Source::open(req.employees, req.encoding, req.sheet, &|_, _, _| Ok(()))
+    Source::open(&req.files.employees, req.files.encoding, req.files.sheet.as_deref(), &|_, _, _| Ok(()))
 }
 
 /// What the "no employee with id" message says of the file's ids.
@@ -125,7 +109,7 @@ pub type RowTest<'a> = dyn Fn(&Row, Option<&Figures>, Option<&CohortKey>) -> boo
 pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members: bool, wanted: Wanted) -> Result<Scan> {
     let scheme = req.scheme;
     let start =
-        Start { scheme, source, scores: req.scores, as_of: req.as_of, header_row: req.header_row, placement: false, hash: req.hash };
+        Start { scheme, source, scores: req.scores, as_of: req.as_of, header_row: req.files.header_row, placement: false, hash: req.hash };
     let (reading, mut cutter) = Reading::start(&start)?;
     // The scan decides nothing (the rows' figures only): any words will do.
     let batch = reading.batch(scheme, crate::rule::words::Words::english());
@@ -246,7 +230,7 @@ fn locate_row(req: &Request, source: &Source, id: &str) -> Result<Option<Wanted>
         return Ok(None);
     }
     let scheme = req.scheme;
-    let (layout, header) = read_layout(scheme, source.decoded(None)?, &source.display, req.header_row, false)?;
+    let (layout, header) = read_layout(scheme, source.decoded(None)?, &source.display, req.files.header_row, false)?;
     let mut cutter = Cutter::new(source.decoded(None)?, header.end)?;
     let finder = memchr::memmem::Finder::new(id.as_bytes());
     let found = AtomicBool::new(false);

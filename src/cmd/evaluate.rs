@@ -53,9 +53,7 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Exit> {
     }
     let batch = stream::Request {
         scheme: &req.scheme,
-        employees: &req.files.employees,
-        encoding: req.files.encoding,
-        sheet: req.files.sheet.as_deref(),
+        files: &req.files,
         scores: req.scores.as_ref(),
         as_of: req.as_of,
         format: req.format,
@@ -64,7 +62,6 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Exit> {
         width: req.width,
         lang: req.lang,
         progress: req.progress,
-        header_row: req.files.header_row,
         placement: req.placement,
     };
     let done = match &req.output {

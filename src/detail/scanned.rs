@@ -198,9 +198,7 @@ fn employee(
 fn queue_request<'a>(req: &scan::Request<'a>) -> stream::Request<'a> {
     stream::Request {
         scheme: req.scheme,
-        employees: req.employees,
-        encoding: req.encoding,
-        sheet: req.sheet,
+        files: req.files,
         scores: req.scores,
         as_of: req.as_of,
         // A format whose meta names the file's hash when the answer does.
@@ -210,7 +208,6 @@ fn queue_request<'a>(req: &scan::Request<'a>) -> stream::Request<'a> {
         width: None,
         lang: Lang::En,
         progress: false,
-        header_row: req.header_row,
         placement: false,
     }
 }

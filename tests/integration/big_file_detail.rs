@@ -513,13 +513,11 @@ fn without_quotas_the_queue_reads_nothing() {
     let mut bytes = std::fs::read(&path).unwrap();
     bytes.extend_from_slice(b"E9000000,\xff\xfe,broken\n");
     std::fs::write(&path, bytes).unwrap();
-    let employees = path.to_string_lossy().into_owned();
+    let files = files(&path);
     let queue = |scheme: &ladder::scheme::Scheme| {
         let req = stream::Request {
             scheme,
-            employees: &employees,
-            encoding: Encoding::Utf8,
-            sheet: None,
+            files: &files,
             scores: None,
             as_of: "2026-12-31".parse().unwrap(),
             format: ladder::report::Format::Csv,
@@ -528,10 +526,9 @@ fn without_quotas_the_queue_reads_nothing() {
             width: None,
             lang: Lang::En,
             progress: false,
-            header_row: None,
             placement: false,
         };
-        let source = ladder::input::source::Source::open(&employees, Encoding::Utf8, None, &|_, _, _| Ok(())).unwrap();
+        let source = ladder::input::source::Source::open(&files.employees, Encoding::Utf8, None, &|_, _, _| Ok(())).unwrap();
         stream::pass_one(&req, &source, None, None).map(|p| p.is_some())
     };
     let plain = load_scheme(Some("telecom-after-sales")).unwrap();

@@ -364,11 +364,16 @@ pub fn streamed(
     format: ladder::report::Format,
     placement: bool,
 ) -> String {
-    let request = ladder::batch::stream::Request {
-        scheme,
-        employees,
+    let files = ladder::input::Files {
+        employees: employees.to_string(),
+        scores: None,
         encoding: ladder::input::records::Encoding::Utf8,
         sheet: None,
+        header_row: None,
+    };
+    let request = ladder::batch::stream::Request {
+        scheme,
+        files: &files,
         scores: None,
         as_of,
         format,
@@ -377,7 +382,6 @@ pub fn streamed(
         width: None,
         lang: ladder::report::i18n::Lang::En,
         progress: false,
-        header_row: None,
         placement,
     };
     let mut out = Vec::new();

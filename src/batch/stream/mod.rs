@@ -26,10 +26,11 @@ use crate::batch::spool::{Kept, KeptRow, RowSpool};
 use crate::decision::Status;
 use crate::figures::{Figures, Periods, Standing};
 use crate::input::cells::Cells;
-use crate::input::records::{parse_row, resolved_row, Encoding, Input, LongScores, Row};
+use crate::input::records::{parse_row, resolved_row, Input, LongScores, Row};
 use crate::input::source::Source;
 use crate::input::split::Cutter;
 use crate::input::value::excerpt;
+use crate::input::Files;
 use crate::report::{Format, Formatted, Meta, ResultRecord, Summary, Writer};
 use crate::rule::words::Words;
 use crate::scheme::Scheme;
@@ -51,11 +52,10 @@ const MAX_ERROR_NOTES: usize = 20;
 
 pub struct Request<'a> {
     pub scheme: &'a Scheme,
-    /// A path, or `-` for standard input.
-    pub employees: &'a str,
-    pub encoding: Encoding,
-    /// The sheet of a workbook input (`--sheet`); `None`: the first.
-    pub sheet: Option<&'a str>,
+    /// The employee file (a path, or `-` for standard input), its encoding,
+    /// the sheet of a workbook (`--sheet`; none: the first) and the
+    /// header's line (`--header-row`; none: found as SPEC §3 says).
+    pub files: &'a Files,
     pub scores: Option<&'a Input>,
     pub as_of: NaiveDate,
     pub format: Format,
@@ -67,8 +67,6 @@ pub struct Request<'a> {
     /// Labels of `table` and `html`.
     pub lang: crate::report::i18n::Lang,
     pub progress: bool,
-    /// The header's line (`--header-row`); `None`: found as SPEC §3 says.
-    pub header_row: Option<u64>,
     /// Place instead of promote (`--placement`, SPEC §8.3).
     pub placement: bool,
 }
@@ -290,8 +288,9 @@ type Records = Cutter<Box<dyn std::io::Read + Send>>;
 /// they are read when `hash`), sets up what every pass shares, and hands
 /// it to `passes` with the cutter of the records.
 fn with_run<T>(req: &Request, hash: bool, passes: impl FnOnce(&Run, &Reading, Records) -> Result<T>) -> Result<T> {
-    let source = Source::open(req.employees, req.encoding, req.sheet, &|head, eof, display| {
-        crate::batch::memory::check_head(req.scheme, req.encoding, req.header_row, req.placement, head, eof, display)
+    let files = req.files;
+    let source = Source::open(&files.employees, files.encoding, files.sheet.as_deref(), &|head, eof, display| {
+        crate::batch::memory::check_head(req.scheme, files.encoding, files.header_row, req.placement, head, eof, display)
     })?;
     with_source(req, &source, hash, passes)
 }
@@ -306,7 +305,8 @@ fn with_source<T>(req: &Request, source: &Source, hash: bool, passes: impl FnOnc
 /// of its records, and how pass 1 keeps each row for the later passes.
 fn read_start(req: &Request, source: &Source, hash: bool) -> Result<(Reading, Records, RowSpool)> {
     let scheme = req.scheme;
-    let start = Start { scheme, source, scores: req.scores, as_of: req.as_of, header_row: req.header_row, placement: req.placement, hash };
+    let header_row = req.files.header_row;
+    let start = Start { scheme, source, scores: req.scores, as_of: req.as_of, header_row, placement: req.placement, hash };
     let (reading, cutter) = Reading::start(&start)?;
     // What the later passes need of every row (its figures and a few cells),
     // written down: cheaper than reading and splitting the whole file again.
