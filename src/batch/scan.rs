@@ -158,7 +158,7 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
         for piece in &mut pieces {
             let Piece { rows, kept: kept_cells, .. } = &mut **piece;
             let mut kept_cells = kept_cells.drain(..).peekable();
-            for (i, SinkRow { line, id: row_id, cohort, key }) in rows.in_cohorts(&mut cohorts)?.enumerate() {
+            for (i, SinkRow { line, id: row_id, cohort }) in rows.in_cohorts(&mut cohorts)?.enumerate() {
                 let cells = kept_cells.next_if(|(at, _)| *at == i).map(|(_, cells)| cells);
                 if !row_id.is_empty() {
                     ids.count += 1;
@@ -173,7 +173,7 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
                 if !seen.first(line, row_id)? {
                     continue;
                 }
-                if let (Some((at, composite)), Some(key)) = (cohort, key) {
+                if let Some((at, key, composite)) = cohort {
                     if members {
                         kept_members.add(line, key, composite);
                     }

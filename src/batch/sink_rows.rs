@@ -31,10 +31,9 @@ struct PackedRow {
 pub struct SinkRow<'a> {
     pub line: u64,
     pub id: &'a str,
-    /// Its cohort's place in the [`Cohorts`] given to [`SinkRows::in_cohorts`], and its composite.
-    pub cohort: Option<(CohortIndex, Decimal)>,
-    /// Its cohort's key, when it is ranked.
-    pub key: Option<&'a CohortKey>,
+    /// When it is ranked: its cohort's place in the [`Cohorts`] given to
+    /// [`SinkRows::in_cohorts`] and the cohort's key, and its composite.
+    pub cohort: Option<(CohortIndex, &'a CohortKey, Decimal)>,
 }
 
 impl SinkRows {
@@ -64,8 +63,7 @@ impl SinkRows {
         Ok(self.rows.iter().zip(self.ids()).map(move |(row, id)| SinkRow {
             line: row.line,
             id,
-            cohort: row.cohort.map(|(place, composite)| (places[place as usize], composite)),
-            key: row.cohort.map(|(place, _)| self.keys.key(place)),
+            cohort: row.cohort.map(|(place, composite)| (places[place as usize], self.keys.key(place), composite)),
         }))
     }
 }
@@ -91,14 +89,18 @@ mod tests {
         let mut cohorts = Cohorts::default();
         // A cohort the sink met before this worker's rows keeps its place.
         let b = cohorts.index(&key("b")).unwrap();
-        let seen: Vec<_> = rows.in_cohorts(&mut cohorts).unwrap().map(|s| (s.line, s.id.to_string(), s.cohort, s.key.cloned())).collect();
+        let seen: Vec<_> = rows
+            .in_cohorts(&mut cohorts)
+            .unwrap()
+            .map(|s| (s.line, s.id.to_string(), s.cohort.map(|(at, k, c)| (at, k.clone(), c))))
+            .collect();
         let a = cohorts.index(&key("a")).unwrap();
         assert_ne!(a, b);
         let expected: Vec<_> = given
             .iter()
             .map(|(line, id, cohort)| {
-                let at = cohort.as_ref().map(|(k, c)| (if *k == key("a") { a } else { b }, *c));
-                (*line, (*id).to_string(), at, cohort.as_ref().map(|(k, _)| k.clone()))
+                let at = cohort.as_ref().map(|(k, c)| (if *k == key("a") { a } else { b }, k.clone(), *c));
+                (*line, (*id).to_string(), at)
             })
             .collect();
         assert_eq!(seen, expected);

@@ -485,7 +485,7 @@ fn count(
         for piece in &mut pieces {
             let CountedPiece { rows, queued, found, .. } = &mut **piece;
             let mut queued = queued.drain(..);
-            for SinkRow { line, id, cohort, key } in rows.in_cohorts(&mut cohorts)? {
+            for SinkRow { line, id, cohort } in rows.in_cohorts(&mut cohorts)? {
                 let index = seen.rows;
                 let first = seen.first(line, id)?;
                 match (queued.next(), collector.as_mut()) {
@@ -497,10 +497,11 @@ fn count(
                 // The employee asked for: the first row with their id (never a duplicate).
                 if first && found_row.is_none() && employee == Some(id) {
                     if let Some((_, cells)) = found.iter_mut().find(|(l, _)| *l == line) {
-                        found_row = Some((Found { line, index, cells: std::mem::take(cells) }, key.cloned()));
+                        let key = cohort.map(|(_, key, _)| key.clone());
+                        found_row = Some((Found { line, index, cells: std::mem::take(cells) }, key));
                     }
                 }
-                if let (true, Some((at, composite)), Some(key)) = (first, cohort, key) {
+                if let (true, Some((at, key, composite))) = (first, cohort) {
                     if members_of.is_some_and(|w| w.ranks(key)) {
                         members.add(line, key, composite);
                     }
