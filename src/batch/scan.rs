@@ -158,9 +158,12 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
         for piece in &mut pieces {
             let Piece { rows, kept: kept_cells, .. } = &mut **piece;
             let mut kept_cells = kept_cells.drain(..).peekable();
+            // The piece's last row with an id.
+            let mut last = None;
             for (i, SinkRow { line, id: row_id, cohort }) in rows.in_cohorts(&mut cohorts)?.enumerate() {
                 let cells = kept_cells.next_if(|(at, _)| *at == i).map(|(_, cells)| cells);
                 if !row_id.is_empty() {
+                    last = Some(row_id);
                     ids.count += 1;
                     if ids.first.is_none() {
                         ids.first = Some(row_id.to_string());
@@ -183,10 +186,9 @@ pub fn scan(req: &Request, source: &Source, id: &str, select: &RowTest, members:
                     kept.push(KeptRow { line, index, cells });
                 }
             }
-        }
-        // The last id so far: the chunk's last row with one.
-        if let Some(last) = pieces.iter().rev().find_map(|p| p.rows.ids().filter(|id| !id.is_empty()).last()) {
-            ids.last = Some(last.to_string());
+            if let Some(last) = last {
+                ids.last = Some(last.to_string());
+            }
         }
         Ok(())
     })
