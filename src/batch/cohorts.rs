@@ -114,7 +114,7 @@ pub struct Members {
     /// The line of the last row added (lines only grow: rows come in file order).
     last_line: u64,
     /// The cohorts of the rows, by their index.
-    pub keys: hashbrown::HashMap<CohortKey, u32>,
+    pub keys: KeyPlaces,
 }
 
 /// The composite's two bytes when it has no exact value in 0..65535: the full `i32` follows.
@@ -124,11 +124,7 @@ impl Members {
     /// Keeps the row on `line` (after every line added before), ranked in
     /// `key`'s cohort with `composite`.
     pub fn add(&mut self, line: u64, key: &CohortKey, composite: Decimal) {
-        let next = self.keys.len() as u32;
-        let cohort = match self.keys.get(key) {
-            Some(k) => *k,
-            None => *self.keys.entry(key.clone()).or_insert(next),
-        };
+        let cohort = self.keys.place(key);
         // Rows come in file order, so the step is small; wrapping keeps any order exact.
         let step = line.wrapping_sub(self.last_line);
         self.last_line = line;
@@ -298,28 +294,35 @@ impl Cohort {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CohortIndex(u32);
 
-/// The cohort keys one worker of a pass met, each kept once: its rows
-/// carry a key's place here, and the sink that counts them in order finds
-/// each key in [`Cohorts`] once ([`LocalKeys::places_in`]), not once a row.
-/// Reading every row's key there, where another core had written it, was
-/// a cache miss a row: a tenth of a million rows' first pass.
+/// Cohort keys, each kept once with its place (the order it was first met
+/// in), so that many rows can carry a `u32` instead of a key: a worker's
+/// rows for the sink that counts them ([`KeyPlaces::places_in`] finds each
+/// key in [`Cohorts`] once, not once a row: reading every row's key there,
+/// where another core had written it, was a cache miss a row, a tenth of a
+/// million rows' first pass), and what-if's [`Members`].
 #[derive(Debug, Default)]
-pub struct LocalKeys {
+pub struct KeyPlaces {
     keys: Vec<CohortKey>,
     places: hashbrown::HashMap<CohortKey, u32>,
 }
 
-impl LocalKeys {
-    /// The place of `key` here (kept when it is new).
-    pub fn place(&mut self, key: CohortKey) -> u32 {
-        if let Some(&i) = self.places.get(&key) {
+impl KeyPlaces {
+    /// The place of `key` (kept when it is new). A worker's share of one
+    /// chunk, or the cohorts a what-if ranks, hold far fewer than
+    /// `u32::MAX` keys.
+    pub fn place(&mut self, key: &CohortKey) -> u32 {
+        if let Some(&i) = self.places.get(key) {
             return i;
         }
-        // A worker's share of one chunk has at most a few thousand rows.
         let i = self.keys.len() as u32;
         self.places.insert(key.clone(), i);
-        self.keys.push(key);
+        self.keys.push(key.clone());
         i
+    }
+
+    /// The place of `key`, when it was met.
+    pub fn get(&self, key: &CohortKey) -> Option<u32> {
+        self.places.get(key).copied()
     }
 
     /// The key at `place`.
@@ -687,7 +690,7 @@ mod tests {
                 };
                 let composite = Decimal::new(*h, 2);
                 members.add(line, &key(*cohort), composite);
-                let index = members.keys[&key(*cohort)];
+                let index = members.keys.get(&key(*cohort)).unwrap();
                 let band = scheme.bands.iter().position(|b| composite >= b.min).map(|b| b as u32);
                 reference.push(Member { line, cohort: index, composite: i32::try_from(*h).unwrap(), band });
             }

@@ -1,11 +1,11 @@
 //! What the workers of a streaming pass hand its sink of each row: its
 //! line, id and cohort, packed. The sink (the id set, the cohorts' counts)
 //! reads, in file order, what another core wrote: every cache line a row
-//! spans there is a miss, so a row is 24 bytes, its id is in one buffer
-//! of the worker's rows rather than a string of its own, and its cohort
-//! key is kept once a worker ([`LocalKeys`]).
+//! spans there is a miss, so a row is 40 bytes (104 before, with a string
+//! of its own and its cohort key): its id is in one buffer of the worker's
+//! rows, and its cohort key is kept once a worker ([`KeyPlaces`]).
 
-use crate::batch::cohorts::{CohortIndex, CohortKey, Cohorts, LocalKeys};
+use crate::batch::cohorts::{CohortIndex, CohortKey, Cohorts, KeyPlaces};
 use anyhow::Result;
 use rust_decimal::Decimal;
 
@@ -16,7 +16,7 @@ pub struct SinkRows {
     /// The rows' ids, one after another.
     ids: String,
     /// The rows' cohort keys, each once.
-    keys: LocalKeys,
+    keys: KeyPlaces,
 }
 
 struct PackedRow {
@@ -39,7 +39,7 @@ pub struct SinkRow<'a> {
 impl SinkRows {
     pub fn push(&mut self, line: u64, id: &str, cohort: Option<(CohortKey, Decimal)>) {
         self.ids.push_str(id);
-        let cohort = cohort.map(|(key, composite)| (self.keys.place(key), composite));
+        let cohort = cohort.map(|(key, composite)| (self.keys.place(&key), composite));
         // A worker's rows are a share of one chunk (at most 16 MiB of records).
         self.rows.push(PackedRow { line, id_end: self.ids.len() as u32, cohort });
     }

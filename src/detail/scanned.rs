@@ -374,14 +374,11 @@ fn standing_moved(
     was: (Option<&CohortKey>, Option<i32>),
     now: (Option<&CohortKey>, Option<i32>),
 ) -> hashbrown::HashSet<u64> {
-    let cohort_of = |key: Option<&CohortKey>| key.and_then(|k| scanned.members.keys.get(k).copied());
-    let watched: Vec<(u32, &[i32], &[i32])> = [cohort_of(was.0), cohort_of(now.0)]
+    // The cohorts the employee leaves and joins, by their place among the members'.
+    let watched: Vec<(u32, &[i32], &[i32])> = [was.0, now.0]
         .into_iter()
         .flatten()
-        .filter_map(|c| {
-            let key = scanned.members.keys.iter().find(|(_, i)| **i == c).map(|(k, _)| k)?;
-            Some((c, lists.find(key)?, lists_after.find(key)?))
-        })
+        .filter_map(|key| Some((scanned.members.keys.get(key)?, lists.find(key)?, lists_after.find(key)?)))
         .collect();
     // Within one cohort only the composites from the lower of the
     // employee's two up to (not including) the higher have a different
