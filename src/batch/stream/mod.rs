@@ -137,10 +137,12 @@ struct QueueSoFar {
     /// The rows noted in pass 1.
     tally: Tally,
     /// By row index: the rows the quota pass decides (their verdicts read a
-    /// rank; the employee asked for, whom `what-if` changes), the only ones
-    /// the temporary file keeps. None: it keeps every row, and every row
-    /// waits (`evaluate`, [`Keep::Every`]).
-    waiting: Option<FixedBitSet>,
+    /// rank, or promote; the employee asked for, whom `what-if` changes).
+    waiting: FixedBitSet,
+    /// The rows that wait, kept for the quota pass in their own temporary
+    /// file (with `evaluate`, every row is in pass 1's too: reading all of
+    /// it took the quota pass a tenth of a second on a million rows).
+    spool: BufReader<File>,
 }
 
 /// A row's place in the quota queue as pass 1 sees it.
@@ -154,11 +156,11 @@ enum Queued {
     Waits,
 }
 
-/// The rows pass 1 writes to its temporary file.
+/// The rows pass 1 keeps in a temporary file.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Keep {
-    /// Every row: pass 2 writes them all (`evaluate`). Pass 1 notes none
-    /// of them for the queue: the quota pass decides them all.
+    /// Every row, for pass 2 to write them all (`evaluate`); with quotas,
+    /// the rows that wait in a second file too.
     Every,
     /// Only the rows the quota pass decides (`explain` and `what-if` under quotas).
     Waiting,
@@ -173,6 +175,9 @@ struct CountedPiece {
     queued: Vec<Queued>,
     /// How many of them are kept in `kept`.
     kept_rows: usize,
+    /// With [`Keep::Every`] and quotas, the rows that wait, kept again (and how many).
+    waiting: Kept,
+    waiting_rows: usize,
     /// The rows with the id pass 1 was asked to find (line, cells): rarely any.
     found: Vec<(u64, Cells)>,
     kept: Kept,
@@ -228,9 +233,10 @@ pub fn run(req: &Request, out: &mut (dyn Write + Send)) -> Result<Done> {
         } else {
             ProgressBar::hidden()
         };
-        let (mut counted, mut spool) = count(run, cutter, &progress, None, None, Keep::Every).map_err(|e| source.located(e))?;
+        let (mut counted, spool) = count(run, cutter, &progress, None, None, Keep::Every).map_err(|e| source.located(e))?;
+        let Some(mut spool) = spool else { bail!("internal error: pass 1 kept no rows for pass 2") };
         let queue = counted.queue.take();
-        let allocation = allocate(run, &counted, queue, &mut spool, None)?.map(|a| a.before);
+        let allocation = allocate(run, &counted, queue, None)?.map(|a| a.before);
 
         let inputs = reading.inputs(source, req.scores);
         let meta = Meta { scheme, periods, inputs, placement: req.placement };
@@ -340,7 +346,6 @@ pub struct PassOne {
     reading: Reading,
     kept: RowSpool,
     counted: Counted,
-    spool: BufReader<File>,
 }
 
 /// What [`PassOne`] found of the employee asked for, and of their cohorts.
@@ -360,11 +365,11 @@ pub fn pass_one(req: &Request, source: &Source, employee: Option<&str>, members_
         return Ok(None);
     }
     let (reading, cutter, kept) = read_start(req, source, names_the_hash(req.format))?;
-    let (counted, spool) = with_run_of(req, source, &reading, &kept, |run| {
-        // Only the quota pass reads this spool back: it needs only the rows that wait for it.
+    let (counted, _) = with_run_of(req, source, &reading, &kept, |run| {
+        // Only the quota pass reads rows back: it needs only the rows that wait for it.
         count(run, cutter, &ProgressBar::hidden(), employee, members_of, Keep::Waiting).map_err(|e| source.located(e))
     })?;
-    Ok(Some(PassOne { reading, kept, counted, spool }))
+    Ok(Some(PassOne { reading, kept, counted }))
 }
 
 impl PassOne {
@@ -395,18 +400,20 @@ impl PassOne {
     /// `change`, of the file as changed (with the changed record read as
     /// changed and every rank moved with it).
     pub fn queues(&mut self, req: &Request, source: &Source, change: Option<&Change>) -> Result<(Allocation, Option<Allocation>)> {
-        let PassOne { reading, kept, counted, spool } = self;
+        let PassOne { reading, kept, counted } = self;
         // Taken, not copied (the candidates are most of the memory it holds): the quota pass runs once.
         let Some(queue) = counted.queue.take() else { bail!("internal error: the quota pass of one pass 1 was asked twice") };
-        let allocations = with_run_of(req, source, reading, kept, |run| allocate(run, counted, Some(queue), spool, change))?;
+        let allocations = with_run_of(req, source, reading, kept, |run| allocate(run, counted, Some(queue), change))?;
         let Some(Allocations { before, after }) = allocations else { bail!("internal error: a scheme with quotas gave no queue") };
         Ok((before, after))
     }
 }
 
 /// Pass 1: every row's figures (kept in a temporary file, returned to be
-/// read from the start), the composites of each cohort, the ids (duplicates
-/// found exactly).
+/// read from the start, with [`Keep::Every`]), the composites of each
+/// cohort, the ids (duplicates found exactly); with quotas, what it can
+/// note for the queue, and the rows that wait for the quota pass in a file
+/// of their own.
 /// `employee`: an id whose first row is kept whole (explain under quotas).
 fn count(
     run: &Run,
@@ -415,22 +422,24 @@ fn count(
     employee: Option<&str>,
     members_of: Option<&Wanted>,
     keep: Keep,
-) -> Result<(Counted, BufReader<File>)> {
+) -> Result<(Counted, Option<BufReader<File>>)> {
     let Run { req, source, batch, kept, .. } = run;
     let mut seen = Seen::default();
     let mut cohorts = Cohorts::default();
     let mut members = Members::default();
     let mut found_row = None;
-    // Rows are noted here only when the temporary file keeps just the rows
-    // that wait (`explain`, `what-if`). `evaluate` keeps every row, which the
-    // quota pass then decides: noting them here saved it 5 % of its time but
-    // held every row's note (its groups) in the chunks in flight, 5 to 20 MB
-    // more at the peak on a million rows.
-    let mut collector = (has_queue(req) && keep == Keep::Waiting).then(|| Collector::new(req.scheme));
+    // With quotas, each row's verdict is asked for before the ranks are
+    // known; those that read none (most) are noted here, the others wait
+    // for the quota pass.
+    let mut collector = has_queue(req).then(|| Collector::new(req.scheme));
     let noter = collector.as_ref().map(Collector::noter);
     let mut waiting = FixedBitSet::new();
-    let spool = tempfile::tempfile().context("cannot create a temporary file for pass 1")?;
-    let mut spool_out = std::io::BufWriter::with_capacity(1 << 16, spool);
+    let mut spool_out = SpoolWriter::new()?;
+    // With Keep::Waiting, `spool_out` is that file.
+    let mut waiting_out = match (keep, &collector) {
+        (Keep::Every, Some(_)) => Some(SpoolWriter::new()?),
+        _ => None,
+    };
     // The blocks of a chunk are parsed in parallel, then its rows are shared
     // out one by one (blocks alone are too coarse: the last one of a chunk
     // would keep one core waiting).
@@ -459,9 +468,14 @@ fn count(
                             None => Queued::Waits,
                         }
                     });
-                    if keep == Keep::Every || matches!(queued, Some(Queued::Waits)) {
+                    let waits = matches!(queued, Some(Queued::Waits));
+                    if keep == Keep::Every || waits {
                         kept.write_row(row, figures, &mut piece.kept);
                         piece.kept_rows += 1;
+                    }
+                    if keep == Keep::Every && waits {
+                        kept.write_row(row, figures, &mut piece.waiting);
+                        piece.waiting_rows += 1;
                     }
                     piece.queued.extend(queued);
                     piece.rows.push(*line, &row.id, cohort);
@@ -475,8 +489,10 @@ fn count(
     for_each_chunk(progress, read_records, evaluate, |evaluated| {
         let (bytes, mut pieces) = evaluated?;
         let count = pieces.iter().map(|p| p.kept_rows).sum();
-        let records: Vec<&Kept> = pieces.iter().map(|p| &p.kept).collect();
-        RowSpool::write_chunk(&mut spool_out, count, &records).context("cannot write the temporary file of pass 1")?;
+        spool_out.write_chunk(count, pieces.iter().map(|p| &p.kept))?;
+        if let Some(out) = waiting_out.as_mut() {
+            out.write_chunk(pieces.iter().map(|p| p.waiting_rows).sum(), pieces.iter().map(|p| &p.waiting))?;
+        }
         // After the first chunk, the id set sized for the whole file.
         if seen.rows == 0 {
             let first_ids: Vec<&str> = pieces.iter().flat_map(|p| p.rows.ids()).collect();
@@ -519,14 +535,40 @@ fn count(
     }
     drop(ids);
     crate::batch::chunk::release_freed_memory();
-    let mut spool =
-        spool_out.into_inner().map_err(std::io::IntoInnerError::into_error).context("cannot write the temporary file of pass 1")?;
-    spool.rewind()?;
-    let queue = has_queue(req).then(|| QueueSoFar {
-        tally: collector.unwrap_or_else(|| Collector::new(req.scheme)).into_tally(),
-        waiting: (keep == Keep::Waiting).then_some(waiting),
-    });
-    Ok((Counted { rows, duplicates, cohorts, warnings, employee: found_row, members, queue }, BufReader::with_capacity(1 << 16, spool)))
+    let spool = spool_out.finish()?;
+    let (spool, waiting_spool) = match keep {
+        Keep::Every => (Some(spool), waiting_out.map(SpoolWriter::finish).transpose()?),
+        Keep::Waiting => (None, Some(spool)),
+    };
+    let queue = match (collector, waiting_spool) {
+        (Some(collector), Some(spool)) => Some(QueueSoFar { tally: collector.into_tally(), waiting, spool }),
+        _ => None,
+    };
+    Ok((Counted { rows, duplicates, cohorts, warnings, employee: found_row, members, queue }, spool))
+}
+
+/// A temporary file of pass 1 being written (see `spool`).
+struct SpoolWriter(std::io::BufWriter<File>);
+
+impl SpoolWriter {
+    fn new() -> Result<SpoolWriter> {
+        let file = tempfile::tempfile().context("cannot create a temporary file for pass 1")?;
+        Ok(SpoolWriter(std::io::BufWriter::with_capacity(1 << 16, file)))
+    }
+
+    /// One chunk of `rows` rows, kept by the workers' `pieces` in order.
+    fn write_chunk<'k>(&mut self, rows: usize, pieces: impl Iterator<Item = &'k Kept>) -> Result<()> {
+        let pieces: Vec<&Kept> = pieces.collect();
+        RowSpool::write_chunk(&mut self.0, rows, &pieces).context("cannot write the temporary file of pass 1")
+    }
+
+    /// The file written, to be read from the start.
+    fn finish(self) -> Result<BufReader<File>> {
+        let mut file =
+            self.0.into_inner().map_err(std::io::IntoInnerError::into_error).context("cannot write the temporary file of pass 1")?;
+        file.rewind()?;
+        Ok(BufReader::with_capacity(1 << 16, file))
+    }
 }
 
 /// Reads the next chunk of kept rows; None at the end.

@@ -16,8 +16,6 @@ use anyhow::{bail, Result};
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use rust_decimal::Decimal;
-use std::fs::File;
-use std::io::{BufReader, Seek};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The quota pass (SPEC §8.4), only with quotas: going on from what pass 1
@@ -29,24 +27,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// same read: the changed record is evaluated whole, and every other row
 /// ranked as if the employee had moved (`Cohorts::standing_moved`); its
 /// verdict is asked again only when that moves its standing.
-pub(super) fn allocate(
-    run: &Run,
-    counted: &Counted,
-    queue: Option<QueueSoFar>,
-    spool: &mut BufReader<File>,
-    change: Option<&Change>,
-) -> Result<Option<Allocations>> {
+pub(super) fn allocate(run: &Run, counted: &Counted, queue: Option<QueueSoFar>, change: Option<&Change>) -> Result<Option<Allocations>> {
     let req = run.req;
     let scheme = req.scheme;
-    let Some(QueueSoFar { tally, waiting }) = queue.filter(|_| has_queue(req)) else { return Ok(None) };
-    // The row index of the temporary file's k-th row (it keeps only the rows that wait, or every row).
-    let waiting_rows: Option<Vec<u64>> = waiting.as_ref().map(|w| w.ones().map(|i| i as u64).collect());
-    let row_index = |k: u64| match &waiting_rows {
-        Some(rows) => rows.get(k as usize).copied(),
-        None => Some(k),
-    };
+    let Some(QueueSoFar { tally, waiting, mut spool }) = queue.filter(|_| has_queue(req)) else { return Ok(None) };
+    // The row index of the temporary file's k-th row.
+    let waiting_rows: Vec<u64> = waiting.ones().map(|i| i as u64).collect();
+    let row_index = |k: u64| waiting_rows.get(k as usize).copied();
     // The row a change is made to is noted here, as it is and as changed.
-    if change.is_some_and(|c| waiting.as_ref().is_some_and(|w| !w.contains(c.index as usize))) {
+    if change.is_some_and(|c| !waiting.contains(c.index as usize)) {
         bail!("internal error: the changed row was noted for the quota queue before the change");
     }
     // The rows read here are counted apart, then added to what pass 1
@@ -121,7 +110,7 @@ pub(super) fn allocate(
     // Counted chunk by chunk: only the candidates are kept.
     for_each_chunk(
         &ProgressBar::hidden(),
-        |chunk| read_kept(spool, chunk),
+        |chunk| read_kept(&mut spool, chunk),
         evaluate,
         |noted| {
             for (before, after) in noted? {
@@ -135,11 +124,10 @@ pub(super) fn allocate(
             Ok(())
         },
     )?;
-    let (read, kept) = (index.load(Ordering::SeqCst), waiting_rows.map_or(counted.rows, |rows| rows.len() as u64));
+    let (read, kept) = (index.load(Ordering::SeqCst), waiting_rows.len() as u64);
     if read != kept {
         bail!("the temporary file of pass 1 does not read back: pass 1 kept {kept} rows, the quota pass read {read}");
     }
-    spool.rewind()?;
     let after = collector_after.map(|waiting| {
         let mut after = tally.clone();
         after.merge(waiting.into_tally());
