@@ -32,20 +32,24 @@ pub fn below(word: u64, n: u8) -> u64 {
 }
 
 /// Does any byte of `bytes` set a top bit in `mask`? `mask` must leave
-/// bytes of `pad` unmarked: the tail is padded with it to a whole word.
+/// bytes of `pad` unmarked: a text shorter than a word is padded with it.
 #[inline]
 pub fn any(bytes: &[u8], pad: u8, mask: impl Fn(u64) -> u64) -> bool {
+    if bytes.len() < 8 {
+        // Most cells of a report are this short: the word is built here,
+        // not copied into by `memcpy` (a call for each cell).
+        let mut w = u64::from_le_bytes([pad; 8]);
+        for (i, &b) in bytes.iter().enumerate() {
+            w = (w & !(0xFF << (8 * i))) | (u64::from(b) << (8 * i));
+        }
+        return mask(w) != 0;
+    }
     let mut words = bytes.chunks_exact(8);
     if words.by_ref().any(|w| mask(word(w)) != 0) {
         return true;
     }
-    let rest = words.remainder();
-    if rest.is_empty() {
-        return false;
-    }
-    let mut tail = [pad; 8];
-    tail[..rest.len()].copy_from_slice(rest);
-    mask(u64::from_le_bytes(tail)) != 0
+    // The last eight bytes hold the rest (bytes looked at twice change no answer).
+    !words.remainder().is_empty() && mask(word(&bytes[bytes.len() - 8..])) != 0
 }
 
 #[cfg(test)]

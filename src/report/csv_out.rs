@@ -10,7 +10,8 @@ use std::io::{self, Write};
 /// A text cell that a spreadsheet would read as a formula gets a leading `'`;
 /// any other is borrowed as it is.
 pub fn spreadsheet_safe(text: &str) -> Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    // Each of these is one byte in UTF-8: the first byte tells.
+    if matches!(text.as_bytes().first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')) {
         Cow::Owned(format!("'{text}"))
     } else {
         Cow::Borrowed(text)
