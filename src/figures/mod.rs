@@ -111,6 +111,12 @@ struct PositionColumns {
     quarters: Vec<Vec<Option<usize>>>,
     /// [half][group][item] → column.
     halves: Vec<Vec<Vec<Option<usize>>>>,
+    /// [quarter read] → its KPI items' first column, when the items are
+    /// neighbours in the file, in order (then the fast path reads their
+    /// cells one after another, not each by its column).
+    quarter_runs: Vec<Option<usize>>,
+    /// [half] → the same, of every rating of the half, group after group.
+    half_runs: Vec<Option<usize>>,
     /// The least common multiple of the group sizes: half ratings are
     /// Σ weight × sum × (lcm / size) / (100 × lcm), all in integers.
     /// None when it does not fit 64 bits: then by rationals.
@@ -123,18 +129,36 @@ impl ScoreColumns {
         let positions = scheme
             .positions
             .iter()
-            .map(|pos| PositionColumns {
-                quarters: periods.quarters_read.iter().map(|&q| pos.kpis.iter().map(|k| col(q, &k.id)).collect()).collect(),
-                halves: periods
+            .map(|pos| {
+                let quarters: Vec<Vec<Option<usize>>> =
+                    periods.quarters_read.iter().map(|&q| pos.kpis.iter().map(|k| col(q, &k.id)).collect()).collect();
+                let halves: Vec<Vec<Vec<Option<usize>>>> = periods
                     .halves
                     .iter()
                     .map(|&h| pos.groups.iter().map(|g| g.items.iter().map(|i| col(h, &i.id)).collect()).collect())
-                    .collect(),
-                lcm: group_lcm(pos),
+                    .collect();
+                PositionColumns {
+                    quarter_runs: quarters.iter().map(|q| first_of_run(q.iter().copied())).collect(),
+                    half_runs: halves.iter().map(|h| first_of_run(h.iter().flatten().copied())).collect(),
+                    quarters,
+                    halves,
+                    lcm: group_lcm(pos),
+                }
             })
             .collect();
         ScoreColumns { positions, fast: fast::Plan::new(scheme) }
     }
+}
+
+/// The first of `columns` when they are all there and neighbours, in order.
+fn first_of_run(mut columns: impl Iterator<Item = Option<usize>>) -> Option<usize> {
+    let first = columns.next()??;
+    for (expected, column) in (first + 1..).zip(columns) {
+        if column? != expected {
+            return None;
+        }
+    }
+    Some(first)
 }
 
 /// The least common multiple of a position's group sizes (both ways of
@@ -520,6 +544,19 @@ fn summarize(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_is_columns_all_there_and_neighbours_in_order() {
+        let run = |columns: &[Option<usize>]| first_of_run(columns.iter().copied());
+        assert_eq!(run(&[Some(4)]), Some(4));
+        assert_eq!(run(&[Some(4), Some(5), Some(6)]), Some(4));
+        assert_eq!(run(&[Some(4), Some(6)]), None, "a gap");
+        assert_eq!(run(&[Some(5), Some(4)]), None, "out of order");
+        assert_eq!(run(&[Some(4), Some(4)]), None, "one column twice");
+        assert_eq!(run(&[Some(4), None]), None, "a column missing");
+        assert_eq!(run(&[None, Some(5)]), None);
+        assert_eq!(run(&[]), None);
+    }
     use crate::scheme::{Group, Item};
     use std::str::FromStr;
 

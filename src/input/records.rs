@@ -295,7 +295,7 @@ pub fn records_reader<R: Read>(source: R) -> csv::Reader<R> {
 }
 
 /// An employee row, with its reserved fields resolved.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Row {
     /// Line number in the file (the header is line 1).
     pub line: u64,
