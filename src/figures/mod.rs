@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 
 mod fast;
 mod problem;
+mod score_cells;
 pub mod spool;
 
 pub use problem::ScoreProblem;

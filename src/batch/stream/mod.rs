@@ -173,21 +173,43 @@ struct CountedPiece {
     rows: SinkRows,
     /// With quotas, what each row counts for in the queue (else empty).
     queued: Vec<Queued>,
-    /// How many of them are kept in `kept`.
-    kept_rows: usize,
-    /// With [`Keep::Every`] and quotas, the rows that wait, kept again (and how many).
-    waiting: Kept,
-    waiting_rows: usize,
     /// The rows with the id pass 1 was asked to find (line, cells): rarely any.
     found: Vec<(u64, Cells)>,
-    kept: Kept,
+    kept: KeptRows,
     /// Figures whose lists the next row's are computed into.
     spare: Figures,
 }
 
 impl CountedPiece {
     fn new() -> Box<CountedPiece> {
-        Box::new(CountedPiece { kept: Kept::new(), ..Default::default() })
+        let kept = KeptRows { rows: Kept::new(), ..Default::default() };
+        Box::new(CountedPiece { kept, ..Default::default() })
+    }
+}
+
+/// What a worker keeps of its rows for the temporary files (see [`Spools`]).
+#[derive(Default)]
+struct KeptRows {
+    /// The rows [`Keep`] says, and how many.
+    rows: Kept,
+    count: usize,
+    /// With [`Keep::Every`] and quotas, the rows that wait, kept again (and how many).
+    waiting: Kept,
+    waiting_count: usize,
+}
+
+impl KeptRows {
+    /// Keeps `row` where `keep` says, and apart when it `waits` for the
+    /// quota pass and every row is kept.
+    fn keep(&mut self, spool: &RowSpool, keep: Keep, waits: bool, row: &Row, figures: Option<&Figures>) {
+        if keep == Keep::Every || waits {
+            spool.write_row(row, figures, &mut self.rows);
+            self.count += 1;
+        }
+        if keep == Keep::Every && waits {
+            spool.write_row(row, figures, &mut self.waiting);
+            self.waiting_count += 1;
+        }
     }
 }
 
@@ -434,12 +456,7 @@ fn count(
     let mut collector = has_queue(req).then(|| Collector::new(req.scheme));
     let noter = collector.as_ref().map(Collector::noter);
     let mut waiting = FixedBitSet::new();
-    let mut spool_out = SpoolWriter::new()?;
-    // With Keep::Waiting, `spool_out` is that file.
-    let mut waiting_out = match (keep, &collector) {
-        (Keep::Every, Some(_)) => Some(SpoolWriter::new()?),
-        _ => None,
-    };
+    let mut spools = Spools::new(keep, collector.is_some())?;
     // The blocks of a chunk are parsed in parallel, then its rows are shared
     // out one by one (blocks alone are too coarse: the last one of a chunk
     // would keep one core waiting).
@@ -468,15 +485,7 @@ fn count(
                             None => Queued::Waits,
                         }
                     });
-                    let waits = matches!(queued, Some(Queued::Waits));
-                    if keep == Keep::Every || waits {
-                        kept.write_row(row, figures, &mut piece.kept);
-                        piece.kept_rows += 1;
-                    }
-                    if keep == Keep::Every && waits {
-                        kept.write_row(row, figures, &mut piece.waiting);
-                        piece.waiting_rows += 1;
-                    }
+                    piece.kept.keep(kept, keep, matches!(queued, Some(Queued::Waits)), row, figures);
                     piece.queued.extend(queued);
                     piece.rows.push(*line, &row.id, cohort);
                 });
@@ -488,11 +497,7 @@ fn count(
     let read_records = |chunk: &mut Chunk| chunk.fill_from(&mut cutter, &source.display);
     for_each_chunk(progress, read_records, evaluate, |evaluated| {
         let (bytes, mut pieces) = evaluated?;
-        let count = pieces.iter().map(|p| p.kept_rows).sum();
-        spool_out.write_chunk(count, pieces.iter().map(|p| &p.kept))?;
-        if let Some(out) = waiting_out.as_mut() {
-            out.write_chunk(pieces.iter().map(|p| p.waiting_rows).sum(), pieces.iter().map(|p| &p.waiting))?;
-        }
+        spools.write_chunk(&pieces)?;
         // After the first chunk, the id set sized for the whole file.
         if seen.rows == 0 {
             let first_ids: Vec<&str> = pieces.iter().flat_map(|p| p.rows.ids()).collect();
@@ -535,17 +540,54 @@ fn count(
     }
     drop(ids);
     crate::batch::chunk::release_freed_memory();
-    let spool = spool_out.finish()?;
-    let (spool, waiting_spool) = match keep {
-        Keep::Every => (Some(spool), waiting_out.map(SpoolWriter::finish).transpose()?),
-        Keep::Waiting => (None, Some(spool)),
-    };
+    let (spool, waiting_spool) = spools.finish()?;
     let queue = match (collector, waiting_spool) {
         (Some(collector), Some(spool)) => Some(QueueSoFar { tally: collector.into_tally(), waiting, spool }),
         _ => None,
     };
     Ok((Counted { rows, duplicates, cohorts, warnings, employee: found_row, members, queue }, spool))
 }
+
+/// Pass 1's temporary files being written: the rows [`Keep`] says, and
+/// with `evaluate` under quotas the rows that wait apart.
+struct Spools {
+    keep: Keep,
+    kept: SpoolWriter,
+    waiting: Option<SpoolWriter>,
+}
+
+impl Spools {
+    fn new(keep: Keep, quotas: bool) -> Result<Spools> {
+        let waiting = match keep {
+            Keep::Every if quotas => Some(SpoolWriter::new()?),
+            // With Keep::Waiting, the rows kept are those that wait.
+            _ => None,
+        };
+        Ok(Spools { keep, kept: SpoolWriter::new()?, waiting })
+    }
+
+    /// The rows a chunk's pieces kept, in order.
+    fn write_chunk(&mut self, pieces: &[Box<CountedPiece>]) -> Result<()> {
+        self.kept.write_chunk(pieces.iter().map(|p| p.kept.count).sum(), pieces.iter().map(|p| &p.kept.rows))?;
+        if let Some(waiting) = self.waiting.as_mut() {
+            waiting.write_chunk(pieces.iter().map(|p| p.kept.waiting_count).sum(), pieces.iter().map(|p| &p.kept.waiting))?;
+        }
+        Ok(())
+    }
+
+    /// The files written, to be read from the start: every row's (with
+    /// [`Keep::Every`]) and the rows that wait (with quotas).
+    fn finish(self) -> Result<(Option<Spool>, Option<Spool>)> {
+        let kept = self.kept.finish()?;
+        Ok(match self.keep {
+            Keep::Every => (Some(kept), self.waiting.map(SpoolWriter::finish).transpose()?),
+            Keep::Waiting => (None, Some(kept)),
+        })
+    }
+}
+
+/// A temporary file of pass 1, to be read from the start.
+type Spool = BufReader<File>;
 
 /// A temporary file of pass 1 being written (see `spool`).
 struct SpoolWriter(std::io::BufWriter<File>);
