@@ -738,7 +738,9 @@ fn write_results<'a>(
                     piece.errors += 1;
                     piece.notes.push(format!("{}:{line}: {}: {}", source.display, excerpt(&r.id), r.errors.join("; ")));
                 }
-                if req.statuses.is_empty() || req.statuses.contains(&r.status) {
+                // Written borrowed where the format allows (csv, ndjson): no move of the record.
+                let shown = req.statuses.is_empty() || req.statuses.contains(&r.status);
+                if shown && !piece.formatted.write(req.format, &r) {
                     piece.formatted.push(req.format, r);
                 }
                 piece
