@@ -217,15 +217,18 @@ pub struct Batch<'a> {
 impl Batch<'_> {
     /// The figures of a parsed row; data problems are added to its errors.
     pub fn figures(&self, row: &mut Row) -> Option<Figures> {
-        self.figures_reusing(row, Figures::default())
+        let mut figures = Figures::default();
+        self.figures_into(row, &mut figures).then_some(figures)
     }
 
-    /// [`Batch::figures`], in `spare`'s lists where it can (a batch computes a million).
-    pub fn figures_reusing(&self, row: &mut Row, spare: Figures) -> Option<Figures> {
+    /// [`Batch::figures`] into `out`, in its lists where it can (a batch
+    /// computes a million, and moving the figures in and out of calls
+    /// copied them several times a row): whether there are figures.
+    pub fn figures_into(&self, row: &mut Row, out: &mut Figures) -> bool {
         if !row.errors.is_empty() {
-            return None;
+            return false;
         }
-        let position = row.position?;
+        let Some(position) = row.position else { return false };
         let source = ScoreSource {
             columns: self.columns,
             row,
@@ -234,15 +237,15 @@ impl Batch<'_> {
             quarter_scores: self.long.quarter_scores.get(&row.id).map_or(&[], Vec::as_slice),
         };
         let computed = if self.detail {
-            compute(self.scheme, position, self.periods, &source)
+            compute(self.scheme, position, self.periods, &source).map(|f| *out = f)
         } else {
-            compute_lean(self.scheme, position, self.periods, &source, spare)
+            compute_lean(self.scheme, position, self.periods, &source, out)
         };
         match computed {
-            Ok(f) => Some(f),
+            Ok(()) => true,
             Err(errors) => {
                 row.errors.extend(errors.iter().map(ToString::to_string));
-                None
+                false
             }
         }
     }

@@ -127,15 +127,9 @@ pub fn read_record<T>(
 ) -> T {
     let mut row = parse_row(batch.scheme, batch.layout, line, std::mem::take(record), batch.periods.as_of);
     let key = row.errors.is_empty().then(|| CohortKey::of(batch.scheme, batch.layout, &row)).filter(|k| wanted.ranks(k));
-    let figures = match key {
-        Some(_) => batch.figures_reusing(&mut row, std::mem::take(spare)),
-        None => None,
-    };
-    let cohort = figures.as_ref().and_then(|f| f.composite).zip(key).map(|(c, k)| (k, c));
-    let used = use_row(&mut row, figures.as_ref(), cohort);
+    let figures = (key.is_some() && batch.figures_into(&mut row, spare)).then_some(&*spare);
+    let cohort = figures.and_then(|f| f.composite).zip(key).map(|(c, k)| (k, c));
+    let used = use_row(&mut row, figures, cohort);
     *record = row.cells;
-    if let Some(figures) = figures {
-        *spare = figures;
-    }
     used
 }

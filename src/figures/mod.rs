@@ -318,20 +318,21 @@ fn half_rating(position: &Position, lcm: Option<u64>, ratings: &[Vec<Option<Deci
 /// (plain cells, no long-form scores) in fixed-point integers, anything else
 /// the general way. The figures are the same either way, but that the
 /// fixed-point way leaves the means out when no rule reads them.
-/// `spare`'s lists are reused (a batch computes a million rows' figures).
+/// The figures go into `out`, in its lists where the fixed-point way can (a batch computes a million rows' figures).
 pub fn compute_lean(
     scheme: &Scheme,
     position_index: usize,
     periods: &Periods,
     source: &ScoreSource,
-    mut spare: Figures,
-) -> Result<Figures, Vec<ScoreProblem>> {
+    out: &mut Figures,
+) -> Result<(), Vec<ScoreProblem>> {
     if let (Some(plan), true) = (&source.columns.fast, source.long.is_empty() && source.quarter_scores.is_empty()) {
-        if fast::compute(plan, position_index, periods, &source.columns.positions[position_index], source.row, &mut spare).is_some() {
-            return Ok(spare);
+        if fast::compute(plan, position_index, periods, &source.columns.positions[position_index], source.row, out).is_some() {
+            return Ok(());
         }
     }
-    compute(scheme, position_index, periods, source)
+    *out = compute(scheme, position_index, periods, source)?;
+    Ok(())
 }
 
 /// Computes every figure of one employee; returns the data problems instead when there are any.

@@ -5,8 +5,9 @@
 //! cells — up to 8 decimals, `%`, signs, blanks, out-of-range values and
 //! text — both give the same figures, to the digit, or the same errors.
 
+use crate::harness::lean_into;
 use chrono::NaiveDate;
-use ladder::figures::{compute, compute_lean, Figures, Periods, ScoreColumns, ScoreSource};
+use ladder::figures::{compute, Figures, Periods, ScoreColumns, ScoreSource};
 use ladder::input::records::{parse_row, Layout};
 use ladder::scheme::Scheme;
 use proptest::prelude::*;
@@ -248,9 +249,9 @@ fn check(case: &Case, as_of: NaiveDate) -> Result<(), TestCaseError> {
     let source = ScoreSource { columns: &columns, row: &row, long: &[], long_display: "", quarter_scores: &[] };
     let position = row.position.unwrap();
     let general = compute(&scheme, position, &periods, &source);
-    let lean = compute_lean(&scheme, position, &periods, &source, Figures::default());
+    let lean = lean_into(&scheme, position, &periods, &source, Figures::default());
     // Lists reused from another row's figures change nothing.
-    let reused = compute_lean(&scheme, position, &periods, &source, stale());
+    let reused = lean_into(&scheme, position, &periods, &source, stale());
     prop_assert_eq!(lean.as_ref().map(shown), reused.as_ref().map(shown));
     match (&general, &lean) {
         (Ok(g), Ok(l)) => prop_assert_eq!(shown(g), shown(l), "{}\n{:?}", case.yaml, case.cells),
@@ -270,7 +271,7 @@ fn check(case: &Case, as_of: NaiveDate) -> Result<(), TestCaseError> {
     prop_assert_eq!(without.rules_read_means(), (false, false));
     let columns = ScoreColumns::new(&without, &layout, &periods);
     let source = ScoreSource { columns: &columns, ..source };
-    let lean_without = compute_lean(&without, position, &periods, &source, stale());
+    let lean_without = lean_into(&without, position, &periods, &source, stale());
     if let (Ok(g), Ok(l)) = (&general, &lean_without) {
         // Left out by the lean way; the general way (an odd cell) computes them.
         let d = |means: &[Option<rust_decimal::Decimal>]| means.iter().map(|m| m.map(|m| m.to_string())).collect::<Vec<_>>();

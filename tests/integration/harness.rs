@@ -497,3 +497,15 @@ fn local_runs_are_smaller_and_the_thorough_run_is_full() {
         assert_eq!((scaled(1, 2), cases(256), cases(48), cases(8)), (1, 64, 16, 8));
     }
 }
+
+/// `figures::compute_lean` into `start` (its lists reused, as a batch
+/// reuses the last row's), as a value.
+pub fn lean_into(
+    scheme: &ladder::scheme::Scheme,
+    position: usize,
+    periods: &ladder::figures::Periods,
+    source: &ladder::figures::ScoreSource,
+    mut start: ladder::figures::Figures,
+) -> Result<ladder::figures::Figures, Vec<ladder::figures::ScoreProblem>> {
+    ladder::figures::compute_lean(scheme, position, periods, source, &mut start).map(|()| start)
+}

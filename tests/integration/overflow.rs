@@ -5,8 +5,9 @@
 //! size (num-rational over BigInt, written here from SPEC §4) must give the
 //! same half ratings and competency, to the digit, and nothing may panic.
 
+use crate::harness::lean_into;
 use chrono::NaiveDate;
-use ladder::figures::{compute, compute_lean, Figures, Periods, ScoreColumns, ScoreSource};
+use ladder::figures::{compute, Figures, Periods, ScoreColumns, ScoreSource};
 use ladder::input::records::{parse_row, Layout};
 use num_bigint::BigInt;
 use num_rational::BigRational;
@@ -183,7 +184,7 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
     let source = ScoreSource { columns: &columns, row: &row, long: &[], long_display: "", quarter_scores: &[] };
     let position = row.position.unwrap();
     let general = compute(&scheme, position, &periods, &source);
-    let lean = compute_lean(&scheme, position, &periods, &source, Figures::default());
+    let lean = lean_into(&scheme, position, &periods, &source, Figures::default());
     let (halves, competency) = expected(case);
     for (name, figures) in [("general", general), ("lean", lean)] {
         let f = figures.map_err(|e| TestCaseError::fail(format!("{name}: {e:?}")))?;
