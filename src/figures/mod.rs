@@ -318,7 +318,8 @@ fn half_rating(position: &Position, lcm: Option<u64>, ratings: &[Vec<Option<Deci
 /// (plain cells, no long-form scores) in fixed-point integers, anything else
 /// the general way. The figures are the same either way, but that the
 /// fixed-point way leaves the means out when no rule reads them.
-/// The figures go into `out`, in its lists where the fixed-point way can (a batch computes a million rows' figures).
+/// The figures go into `out`, in its lists where the fixed-point way can
+/// (a batch computes a million rows' figures).
 pub fn compute_lean(
     scheme: &Scheme,
     position_index: usize,
@@ -546,6 +547,8 @@ fn summarize(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scheme::{Group, Item};
+    use std::str::FromStr;
 
     #[test]
     fn a_run_is_columns_all_there_and_neighbours_in_order() {
@@ -559,8 +562,6 @@ mod tests {
         assert_eq!(run(&[None, Some(5)]), None);
         assert_eq!(run(&[]), None);
     }
-    use crate::scheme::{Group, Item};
-    use std::str::FromStr;
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()

@@ -307,15 +307,15 @@ pub struct Formatted<'s> {
 }
 
 impl<'s> Formatted<'s> {
-    pub fn push(&mut self, format: Format, r: ResultRecord<'s>) {
-        if !self.write(format, &r) {
-            self.prepared.push(Prepared::new(format, r));
-        }
+    /// Keeps `r` for a format that lays out every result at the end
+    /// (`table`, `html`, ...): the ones [`Formatted::write`] does not write.
+    pub fn keep(&mut self, format: Format, r: ResultRecord<'s>) {
+        self.prepared.push(Prepared::new(format, r));
     }
 
-    /// Writes `r` when `format` is written row by row (`csv`, `ndjson`):
-    /// borrowed, where `push` takes the record (moving 520 bytes a row);
-    /// false, having written nothing, for any other format.
+    /// Writes `r` when `format` is written row by row (`csv`, `ndjson`),
+    /// borrowed (a record is 520 bytes, and most runs write a million);
+    /// false, having written nothing, for any other format ([`Formatted::keep`]).
     pub fn write(&mut self, format: Format, r: &ResultRecord) -> bool {
         if !matches!(format, Format::Csv | Format::Ndjson) {
             return false;

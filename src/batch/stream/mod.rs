@@ -142,7 +142,7 @@ struct QueueSoFar {
     /// The rows that wait, kept for the quota pass in their own temporary
     /// file (with `evaluate`, every row is in pass 1's too: reading all of
     /// it took the quota pass a tenth of a second on a million rows).
-    spool: BufReader<File>,
+    spool: Spool,
 }
 
 /// A row's place in the quota queue as pass 1 sees it.
@@ -444,7 +444,7 @@ fn count(
     employee: Option<&str>,
     members_of: Option<&Wanted>,
     keep: Keep,
-) -> Result<(Counted, Option<BufReader<File>>)> {
+) -> Result<(Counted, Option<Spool>)> {
     let Run { req, source, batch, kept, .. } = run;
     let mut seen = Seen::default();
     let mut cohorts = Cohorts::default();
@@ -605,7 +605,7 @@ impl SpoolWriter {
     }
 
     /// The file written, to be read from the start.
-    fn finish(self) -> Result<BufReader<File>> {
+    fn finish(self) -> Result<Spool> {
         let mut file =
             self.0.into_inner().map_err(std::io::IntoInnerError::into_error).context("cannot write the temporary file of pass 1")?;
         file.rewind()?;
@@ -614,7 +614,7 @@ impl SpoolWriter {
 }
 
 /// Reads the next chunk of kept rows; None at the end.
-fn read_kept(spool: &mut BufReader<File>, chunk: &mut KeptChunk) -> Result<Option<u64>> {
+fn read_kept(spool: &mut Spool, chunk: &mut KeptChunk) -> Result<Option<u64>> {
     if !RowSpool::read_chunk(spool, &mut chunk.kept).context("cannot read the temporary file of pass 1")? {
         return Ok(None);
     }
@@ -696,7 +696,7 @@ fn write_results<'a>(
     run: &Run<'a>,
     counted: &Counted,
     allocation: Option<&Allocation>,
-    spool: &mut BufReader<File>,
+    spool: &mut Spool,
     writer: &mut Writer<'a>,
     out: &mut (dyn Write + Send),
     progress: &ProgressBar,
@@ -738,10 +738,9 @@ fn write_results<'a>(
                     piece.errors += 1;
                     piece.notes.push(format!("{}:{line}: {}: {}", source.display, excerpt(&r.id), r.errors.join("; ")));
                 }
-                // Written borrowed where the format allows (csv, ndjson): no move of the record.
                 let shown = req.statuses.is_empty() || req.statuses.contains(&r.status);
                 if shown && !piece.formatted.write(req.format, &r) {
-                    piece.formatted.push(req.format, r);
+                    piece.formatted.keep(req.format, r);
                 }
                 piece
             })
