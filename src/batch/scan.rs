@@ -59,7 +59,7 @@ impl<'a> Request<'a> {
 /// Opens the employee file of `req` once for all the reads of one
 /// employee's answer (a workbook's sheet is turned into CSV here, once).
 pub fn open(req: &Request) -> Result<Source> {
-    Source::open(&req.files.employees, req.files.encoding, req.files.sheet.as_deref(), &|_, _, _| Ok(()))
+    req.files.open_employees(&|_, _, _| Ok(()))
 }
 
 /// What the "no employee with id" message says of the file's ids.

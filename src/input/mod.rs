@@ -29,6 +29,12 @@ pub struct Files {
 }
 
 impl Files {
+    /// The employee file opened for reading (a workbook's sheet turned into
+    /// CSV, standard input's first lines seen by `check_head`).
+    pub fn open_employees(&self, check_head: &records::HeadCheck<'_>) -> anyhow::Result<source::Source> {
+        source::Source::open(&self.employees, self.encoding, self.sheet.as_deref(), check_head)
+    }
+
     /// `--sheet` names a sheet of a workbook: on any other file it is a usage
     /// error, said before anything is read.
     pub fn check_sheet(&self) -> Result<(), String> {

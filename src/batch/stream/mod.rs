@@ -317,7 +317,7 @@ type Records = Cutter<Box<dyn std::io::Read + Send>>;
 /// it to `passes` with the cutter of the records.
 fn with_run<T>(req: &Request, hash: bool, passes: impl FnOnce(&Run, &Reading, Records) -> Result<T>) -> Result<T> {
     let files = req.files;
-    let source = Source::open(&files.employees, files.encoding, files.sheet.as_deref(), &|head, eof, display| {
+    let source = files.open_employees(&|head, eof, display| {
         crate::batch::memory::check_head(req.scheme, files.encoding, files.header_row, req.placement, head, eof, display)
     })?;
     with_source(req, &source, hash, passes)
